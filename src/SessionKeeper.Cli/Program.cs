@@ -1,0 +1,1 @@
+namespace SessionKeeper.Cli; internal static class Program { public static int Main() => 0; }

@@ -1,0 +1,33 @@
+namespace SessionKeeper.Core.Failures;
+
+/// <summary>
+/// Process exit codes of the CLI. Verbs that wait for a job exit with the job's own code (0-255,
+/// 128+N for death by signal N, as shells do); SessionKeeper's own failures use the top of the
+/// range, as ssh uses 255.
+/// </summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Unreachable = 255;
+    public const int HostKeyRefused = 254;
+    public const int AuthenticationFailed = 253;
+    public const int JobNotFound = 252;
+    public const int InvalidInput = 251;
+    public const int RemoteError = 250;
+    public const int ConnectionLost = 249;
+    public const int StateCorrupt = 248;
+    public const int JobLost = 247;
+    public const int Detached = 246;
+
+    public static int For(FailureKind kind) => kind switch
+    {
+        FailureKind.InvalidInput => InvalidInput,
+        FailureKind.Unreachable => Unreachable,
+        FailureKind.HostKeyRefused => HostKeyRefused,
+        FailureKind.AuthenticationFailed => AuthenticationFailed,
+        FailureKind.ConnectionLost => ConnectionLost,
+        FailureKind.JobNotFound => JobNotFound,
+        FailureKind.StateCorrupt => StateCorrupt,
+        _ => RemoteError,
+    };
+}

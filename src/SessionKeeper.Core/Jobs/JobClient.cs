@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Remote;
+
+namespace SessionKeeper.Core.Jobs;
+
+/// <summary>The job verbs, each one round trip of the runner over an open session.</summary>
+public sealed class JobClient(IRemoteSession session)
+{
+    private string Host => session.HostLabel;
+
+    public async Task<JobStatus> LaunchAsync(string id, string cookie, JobSpec spec, CancellationToken cancellationToken = default)
+    {
+        JobId.Validate(id);
+        var request = new RunnerRequest("launch")
+            .Set("SK_ID", id)
+            .Set("SK_COOKIE", cookie)
+            .Set("SK_CMD", spec.Command)
+            .Set("SK_CWD", spec.WorkingDirectory ?? "")
+            .Set("SK_ENVTXT", EnvironmentText(spec.Environment))
+            .Set("SK_SHELL", spec.Shell ?? "")
+            .Set("SK_TIMEOUT", (long)Math.Ceiling((spec.Timeout ?? TimeSpan.Zero).TotalSeconds))
+            .Set("SK_GRACE", (long)Math.Ceiling((spec.Grace ?? JobSpec.DefaultGrace).TotalSeconds))
+            .Set("SK_WRAPPER", RunnerRequest.WrapperScript);
+        var lines = await RunAsync(request, id, cancellationToken);
+        if (!lines.Any(l => l.Tag == "launched"))
+        {
+            throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} did not confirm the launch of '{id}'.");
+        }
+
+        return SingleStatus(lines);
+    }
+
+    public async Task<JobStatus> StatusAsync(string id, CancellationToken cancellationToken = default)
+    {
+        JobId.Validate(id);
+        var lines = await RunAsync(new RunnerRequest("status").Set("SK_ID", id), id, cancellationToken);
+        return SingleStatus(lines);
+    }
+
+    public async Task<IReadOnlyList<JobStatus>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var lines = await RunAsync(new RunnerRequest("list"), null, cancellationToken);
+        return [.. lines.Where(l => l.Tag == "status").Select(l => StatusParser.Parse(l, Host))];
+    }
+
+    /// <summary>TERM to the job's process group, KILL after the grace period; identity checked first.</summary>
+    public async Task<(JobStatus Status, string Signalled)> KillAsync(string id, TimeSpan grace, CancellationToken cancellationToken = default)
+    {
+        JobId.Validate(id);
+        var request = new RunnerRequest("kill")
+            .Set("SK_ID", id)
+            .Set("SK_GRACE", (long)Math.Ceiling(grace.TotalSeconds));
+        var lines = await RunAsync(request, id, cancellationToken);
+        var signalled = lines.FirstOrDefault(l => l.Tag == "kill")?["signalled"] ?? "none";
+        return (SingleStatus(lines), signalled);
+    }
+
+    public async Task RemoveAsync(string id, CancellationToken cancellationToken = default)
+    {
+        JobId.Validate(id);
+        var lines = await RunAsync(new RunnerRequest("rm").Set("SK_ID", id), id, cancellationToken);
+        if (!lines.Any(l => l.Tag == "removed"))
+        {
+            throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} did not confirm the removal of '{id}'.");
+        }
+    }
+
+    /// <summary>export lines sourced by the job's POSIX prelude; names are checked, values quoted.</summary>
+    public static string EnvironmentText(IReadOnlyList<KeyValuePair<string, string>>? environment)
+    {
+        var sb = new StringBuilder();
+        foreach (var (name, value) in environment ?? [])
+        {
+            if (!IsEnvironmentName(name))
+            {
+                throw new SessionKeeperException(FailureKind.InvalidInput, $"invalid environment variable name '{name}'.");
+            }
+
+            sb.Append(CultureInfo.InvariantCulture, $"export {name}={ShellQuote.Quote(value)}\n");
+        }
+
+        return sb.ToString();
+    }
+
+    public static bool IsEnvironmentName(string name) =>
+        name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    private async Task<IReadOnlyList<ReplyLine>> RunAsync(RunnerRequest request, string? id, CancellationToken cancellationToken)
+    {
+        var output = await session.ExecAsync(request.ToPayload(), cancellationToken);
+        var lines = ReplyParser.Parse(output, Host);
+        ReplyParser.ThrowIfError(lines, Host, id);
+        return lines;
+    }
+
+    private JobStatus SingleStatus(IReadOnlyList<ReplyLine> lines)
+    {
+        var line = lines.LastOrDefault(l => l.Tag == "status")
+            ?? throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} sent no job status.");
+        return StatusParser.Parse(line, Host);
+    }
+}

@@ -1,0 +1,51 @@
+namespace SessionKeeper.Core.Jobs;
+
+/// <summary>A job as reported by the target in one round trip.</summary>
+public sealed record JobStatus
+{
+    public required string Id { get; init; }
+
+    public required JobState State { get; init; }
+
+    /// <summary>The exit code (0-255) when exited; 128+N when killed by signal N.</summary>
+    public int? ExitCode { get; init; }
+
+    public int? Signal { get; init; }
+
+    /// <summary>Why the job is lost: rebooted, wrapper-gone, identity-mismatch, never-started...</summary>
+    public string? LostReason { get; init; }
+
+    public int? Pid { get; init; }
+
+    public int? ProcessGroup { get; init; }
+
+    public long? StartTime { get; init; }
+
+    public string? BootId { get; init; }
+
+    public DateTimeOffset? Created { get; init; }
+
+    public DateTimeOffset? Ended { get; init; }
+
+    public long LogSize { get; init; }
+
+    /// <summary>The first bytes of the command text.</summary>
+    public string CommandPreview { get; init; } = "";
+
+    /// <summary>The exit code a CLI waiting for this job reports, as a shell would.</summary>
+    public int? ShellExitCode => State switch
+    {
+        JobState.Exited => ExitCode,
+        JobState.Killed or JobState.TimedOut => ExitCode ?? (Signal is { } s ? 128 + s : null),
+        _ => null,
+    };
+
+    public string Describe() => State switch
+    {
+        JobState.Exited => $"exited {ExitCode}",
+        JobState.Killed => $"killed by signal {Signal} ({SignalNames.Name(Signal ?? 0)})",
+        JobState.TimedOut => $"timed out (signal {Signal}, {SignalNames.Name(Signal ?? 0)})",
+        JobState.Lost => $"lost ({LostReason ?? "unknown"})",
+        _ => State.ToWire(),
+    };
+}

@@ -1,0 +1,36 @@
+namespace SessionKeeper.Core.Remote;
+
+/// <summary>
+/// One live connection to a target that can run the constant remote command with a payload on its
+/// stdin. The SSH implementation lives in SessionKeeper.Ssh; tests use a local /bin/sh.
+/// </summary>
+public interface IRemoteSession : IAsyncDisposable
+{
+    string HostLabel { get; }
+
+    /// <summary>Cancelled when the connection is known to be dead.</summary>
+    CancellationToken Lost { get; }
+
+    /// <summary>Runs the remote command to completion and returns all it printed on stdout.</summary>
+    Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts the remote command and hands back its stdout as a stream to read as it comes.</summary>
+    Task<IRemoteOutput> OpenStreamAsync(byte[] stdin, CancellationToken cancellationToken = default);
+
+    /// <summary>Declares the connection dead (e.g. heartbeats stopped) and tears it down.</summary>
+    void Abort();
+}
+
+/// <summary>The stdout of a running remote command. Reads block; dispose to abandon it.</summary>
+public interface IRemoteOutput : IDisposable
+{
+    Stream Output { get; }
+}
+
+/// <summary>Opens sessions to one target.</summary>
+public interface IRemoteConnector
+{
+    string HostLabel { get; }
+
+    Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default);
+}

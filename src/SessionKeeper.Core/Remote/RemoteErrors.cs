@@ -1,0 +1,27 @@
+using SessionKeeper.Core.Failures;
+
+namespace SessionKeeper.Core.Remote;
+
+/// <summary>The runner's error codes, as messages that say what to do next.</summary>
+public static class RemoteErrors
+{
+    public static SessionKeeperException ToException(string code, string host, string? jobId)
+    {
+        var job = jobId ?? "?";
+        return code switch
+        {
+            "no-such-job" => new(FailureKind.JobNotFound, $"no job '{job}' on {host}; `sessionkeeper ps {host}` lists the jobs there."),
+            "bad-id" => new(FailureKind.InvalidInput, $"invalid job id '{job}'."),
+            "foreign-owner" => new(FailureKind.RemoteError, $"the job directory of '{job}' on {host} is not a directory owned by you; it was left untouched. Inspect it by hand."),
+            "id-exists" => new(FailureKind.InvalidInput, $"a different job with id '{job}' already exists on {host}; choose another id."),
+            "bad-cwd" => new(FailureKind.InvalidInput, $"the working directory does not exist on {host}; nothing was started."),
+            "job-running" => new(FailureKind.InvalidInput, $"job '{job}' on {host} is still running; `sessionkeeper kill {host} {job}` first."),
+            "no-setsid" => new(FailureKind.RemoteError, $"{host} has neither setsid nor perl; SessionKeeper cannot detach a job there."),
+            "no-home" => new(FailureKind.RemoteError, $"neither HOME nor XDG_STATE_HOME is set on {host}."),
+            "cannot-create-base" => new(FailureKind.RemoteError, $"cannot create the job directory on {host} (disk full or permissions?)."),
+            "log-truncated" => new(FailureKind.RemoteError, $"the log of job '{job}' on {host} is shorter than what was already received: it was truncated or replaced. The local copy is kept as it is."),
+            "no-log" => new(FailureKind.RemoteError, $"the log of job '{job}' on {host} is missing."),
+            _ => new(FailureKind.RemoteError, $"{host} refused the request ({code})."),
+        };
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text;
+
+namespace SessionKeeper.Core.Remote;
+
+/// <summary>
+/// POSIX single-quote quoting. Only ever used inside the runner script read by /bin/sh, never for
+/// the login shell (fish and tcsh read these quotes differently).
+/// </summary>
+public static class ShellQuote
+{
+    public static string Quote(string value)
+    {
+        if (value.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("a NUL byte cannot be passed to a shell", nameof(value));
+        }
+
+        var sb = new StringBuilder(value.Length + 2);
+        sb.Append('\'');
+        foreach (var c in value)
+        {
+            if (c == '\'')
+            {
+                sb.Append("'\\''");
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        sb.Append('\'');
+        return sb.ToString();
+    }
+}

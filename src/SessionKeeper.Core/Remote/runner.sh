@@ -1,0 +1,402 @@
+# SessionKeeper remote runner, protocol 1.
+#
+# Read by a constant `exec /bin/sh -s`; the client appends the request (shell-quoted variables and a
+# call to sk_main) and wraps everything in one brace group, so a payload cut short by a dropped
+# connection is never parsed completely and nothing of it runs. POSIX sh only: dash, bash and
+# BusyBox ash. Every line the client acts on starts with "@@SK1 "; anything else is noise.
+#
+# Job directory layout (all files 0600, directory 0700):
+#   cmd cwd env shell cookie limits     the request, stored verbatim
+#   wrapper.sh                          the supervising wrapper (see wrapper.sh)
+#   start.lock/                         created once by whoever starts the wrapper
+#   wrapper                             "pid starttime" of the wrapper
+#   pid pgid starttime boot_id          identity of the job, written by the job itself
+#   log                                 stdout+stderr of the job, append-only
+#   exit                                "v1 kind code signal timedout ended", written atomically
+#   helpers/<client>                    "pid starttime" of the stream helper serving <client>
+
+sk_reply() { printf '@@SK1 %s\n' "$*"; }
+
+sk_fail() {
+    sk_reply "error code=$1"
+    sk_reply end
+    exit 0
+}
+
+sk_isnum() {
+    case $1 in '' | *[!0-9]*) return 1 ;; esac
+    return 0
+}
+
+# First 128 bytes of a small state file, never more: files on the target are not trusted.
+sk_small() {
+    dd if="$1" bs=128 count=1 2>/dev/null
+}
+
+# sk_proc PID: fills SK_STATE SK_PGRP SK_SID SK_START SK_RAW from /proc/PID/stat.
+# The command name may hold spaces and parentheses, so fields are split after the last ") ".
+sk_proc() {
+    sk_isnum "$1" || return 1
+    [ "$1" -gt 1 ] || return 1
+    _l=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    case $_l in *') '*) ;; *) return 1 ;; esac
+    # shellcheck disable=SC2086
+    set -- ${_l##*') '}
+    SK_STATE=$1 SK_PGRP=$3 SK_SID=$4 SK_START=${20} SK_RAW=${50}
+    return 0
+}
+
+sk_boot_id() {
+    cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo none
+}
+
+sk_base() {
+    [ -n "${HOME:-}" ] || [ -n "${XDG_STATE_HOME:-}" ] || sk_fail no-home
+    SK_BASE=${XDG_STATE_HOME:-$HOME/.local/state}/sessionkeeper/jobs
+}
+
+sk_check_id() {
+    case $1 in '' | *[!a-z0-9-]* | -*) sk_fail bad-id ;; esac
+}
+
+# The job directory must be a real directory owned by us: never follow a planted symlink.
+sk_owned() {
+    [ -d "$1" ] && [ ! -L "$1" ] || return 1
+    # shellcheck disable=SC2046
+    set -- $(ls -ldn "$1" 2>/dev/null)
+    [ "${3:-x}" = "$(id -u)" ]
+}
+
+sk_jobdir() {
+    sk_base
+    sk_check_id "$1"
+    SK_DIR=$SK_BASE/$1
+    [ -e "$SK_DIR" ] || [ -L "$SK_DIR" ] || sk_fail no-such-job
+    sk_owned "$SK_DIR" || sk_fail foreign-owner
+}
+
+sk_put() {
+    printf '%s\n' "$2" >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
+}
+
+# A tiny sleep where the system has fractional sleep (GNU, BusyBox), one second otherwise.
+sk_nap() {
+    sleep "$1" 2>/dev/null || sleep 1
+}
+
+# sk_alive_as FILE PIDFILE: true when the process named in the identity files is alive, not a
+# zombie, and started at the recorded time on this boot.
+sk_job_alive() {
+    _p=$(sk_small "$SK_DIR/pid") _s=$(sk_small "$SK_DIR/starttime")
+    sk_proc "$_p" || return 1
+    [ "$SK_START" = "$_s" ] && [ "$SK_STATE" != Z ]
+}
+
+sk_wrapper_alive() {
+    # shellcheck disable=SC2046
+    set -- $(sk_small "$SK_DIR/wrapper")
+    [ $# -eq 2 ] || return 1
+    _ws=$2
+    sk_proc "$1" || return 1
+    [ "$SK_START" = "$_ws" ] && [ "$SK_STATE" != Z ]
+}
+
+# sk_exit_record: sets SK_EXIT to the validated exit line, or fails.
+sk_exit_record() {
+    SK_EXIT=$(sk_small "$SK_DIR/exit") || return 1
+    # shellcheck disable=SC2086
+    set -- $SK_EXIT
+    [ "$1" = v1 ] && [ $# -eq 6 ] || return 1
+    case $2 in exited | killed | unknown) ;; *) return 1 ;; esac
+    sk_isnum "$3" && sk_isnum "$4" && sk_isnum "$5" && sk_isnum "$6" || return 1
+    if [ "$2" = unknown ]; then
+        SK_EXIT="state=lost reason=exit-status-unknown ended=$6"
+    else
+        SK_EXIT="state=$2 code=$3 signal=$4 timedout=$5 ended=$6"
+    fi
+}
+
+# sk_state: derives the state of $SK_DIR's job. Sets SK_LINE (the key=value report).
+sk_state() {
+    if sk_exit_record; then
+        SK_LINE=$SK_EXIT
+        return
+    fi
+    if [ -f "$SK_DIR/exit" ]; then
+        SK_LINE="state=lost reason=corrupt-exit-record"
+        return
+    fi
+    _b=$(sk_small "$SK_DIR/boot_id")
+    if [ -n "$_b" ] && [ "$_b" != "$(sk_boot_id)" ]; then
+        SK_LINE="state=lost reason=rebooted"
+        return
+    fi
+    if [ ! -f "$SK_DIR/starttime" ]; then
+        if sk_wrapper_alive; then
+            SK_LINE="state=starting"
+        elif [ -d "$SK_DIR/start.lock" ]; then
+            SK_LINE="state=lost reason=never-started"
+        else
+            SK_LINE="state=lost reason=launch-incomplete"
+        fi
+        return
+    fi
+    if sk_job_alive; then
+        SK_LINE="state=running"
+        return
+    fi
+    # The job is gone. Its wrapper records the exit status within a poll interval: give it a
+    # moment, but only while the wrapper itself is still alive.
+    _n=0
+    while [ $_n -lt 40 ] && sk_wrapper_alive; do
+        sk_exit_record && {
+            SK_LINE=$SK_EXIT
+            return
+        }
+        sk_nap 0.05
+        _n=$((_n + 1))
+    done
+    if sk_exit_record; then
+        SK_LINE=$SK_EXIT
+    else
+        SK_LINE="state=lost reason=identity-mismatch"
+        sk_wrapper_alive || SK_LINE="state=lost reason=wrapper-gone"
+    fi
+}
+
+sk_hex() {
+    dd if="$1" bs=160 count=1 2>/dev/null | od -An -tx1 -v | tr -d ' \n'
+}
+
+sk_ident_fields() {
+    _f="pid=$(sk_small "$SK_DIR/pid") pgid=$(sk_small "$SK_DIR/pgid")"
+    _f="$_f start=$(sk_small "$SK_DIR/starttime") boot=$(sk_small "$SK_DIR/boot_id")"
+    _f="$_f created=$(sk_small "$SK_DIR/created")"
+    printf '%s' "$_f" | tr -d '\n' | tr -c 'a-zA-Z0-9=-' ' '
+}
+
+sk_report() {
+    sk_state
+    _sz=$(wc -c <"$SK_DIR/log" 2>/dev/null) || _sz=0
+    sk_reply "status id=$1 $SK_LINE $(sk_ident_fields) logsize=$_sz cmd=$(sk_hex "$SK_DIR/cmd")"
+}
+
+sk_start_wrapper() {
+    if command -v setsid >/dev/null 2>&1; then
+        setsid "$SK_INTERP" "$SK_DIR/wrapper.sh" "$SK_DIR" "$SK_INTERP" </dev/null >>"$SK_DIR/wrapper.err" 2>&1 &
+    elif command -v perl >/dev/null 2>&1; then
+        perl -e 'use POSIX (); POSIX::setsid(); exec @ARGV or die' \
+            "$SK_INTERP" "$SK_DIR/wrapper.sh" "$SK_DIR" "$SK_INTERP" </dev/null >>"$SK_DIR/wrapper.err" 2>&1 &
+    else
+        return 1
+    fi
+}
+
+sk_launch() {
+    sk_base
+    sk_check_id "$SK_ID"
+    mkdir -p "$SK_BASE" || sk_fail cannot-create-base
+    SK_DIR=$SK_BASE/$SK_ID
+    if mkdir "$SK_DIR" 2>/dev/null; then
+        SK_FRESH=1
+    else
+        SK_FRESH=0
+        sk_owned "$SK_DIR" || sk_fail foreign-owner
+        _c=$(sk_small "$SK_DIR/cookie")
+        [ -z "$_c" ] || [ "$_c" = "$SK_COOKIE" ] || sk_fail id-exists
+    fi
+    if [ -n "$SK_CWD" ] && [ ! -d "$SK_CWD" ]; then
+        # Nothing started: remove the directory only if this call created it.
+        [ "$SK_FRESH" = 1 ] && rmdir "$SK_DIR"
+        sk_fail bad-cwd
+    fi
+    if mkdir "$SK_DIR/start.lock" 2>/dev/null; then
+        printf '%s' "$SK_CMD" >"$SK_DIR/cmd"
+        printf '%s' "$SK_CWD" >"$SK_DIR/cwd"
+        printf '%s' "$SK_ENVTXT" >"$SK_DIR/env"
+        printf '%s' "$SK_SHELL" >"$SK_DIR/shell"
+        printf '%s\n' "$SK_TIMEOUT $SK_GRACE" >"$SK_DIR/limits"
+        printf '%s' "$SK_WRAPPER" >"$SK_DIR/wrapper.sh"
+        date +%s >"$SK_DIR/created"
+        : >>"$SK_DIR/log"
+        mkdir -p "$SK_DIR/helpers"
+        sk_put "$SK_DIR/cookie" "$SK_COOKIE"
+        sk_start_wrapper || sk_fail no-setsid
+    fi
+    # Confirm the start: the job writes its identity itself, or the wrapper records an early exit.
+    _n=0
+    while [ $_n -lt 300 ]; do
+        [ -f "$SK_DIR/starttime" ] || [ -f "$SK_DIR/exit" ] && break
+        [ $_n -gt 20 ] && ! sk_wrapper_alive && [ -f "$SK_DIR/wrapper" ] && break
+        sk_nap 0.02
+        _n=$((_n + 1))
+    done
+    sk_reply "launched id=$SK_ID fresh=$SK_FRESH"
+    sk_report "$SK_ID"
+}
+
+sk_status() {
+    sk_jobdir "$SK_ID"
+    sk_report "$SK_ID"
+}
+
+sk_list() {
+    sk_base
+    [ -d "$SK_BASE" ] || return 0
+    for SK_DIR in "$SK_BASE"/*; do
+        [ -d "$SK_DIR" ] || continue
+        _id=${SK_DIR##*/}
+        case $_id in '' | *[!a-z0-9-]* | -*) continue ;; esac
+        sk_owned "$SK_DIR" || continue
+        sk_report "$_id"
+    done
+}
+
+# A process of the job's group still carries the job's cookie: the group is ours to signal.
+sk_group_has_job() {
+    _c=$(sk_small "$SK_DIR/cookie")
+    [ -n "$_c" ] || return 1
+    for _st in /proc/[0-9]*/stat; do
+        _pp=${_st%/stat}
+        sk_proc "${_pp#/proc/}" || continue
+        [ "$SK_PGRP" = "$1" ] && [ "$SK_STATE" != Z ] || continue
+        tr '\000' '\n' <"$_pp/environ" 2>/dev/null | grep -qx "SESSIONKEEPER_JOB_COOKIE=$_c" && return 0
+    done
+    return 1
+}
+
+sk_kill() {
+    sk_jobdir "$SK_ID"
+    sk_isnum "$SK_GRACE" || sk_fail bad-request
+    _g=$(sk_small "$SK_DIR/pgid")
+    if ! sk_isnum "$_g" || [ "$_g" -le 1 ]; then
+        sk_reply "kill signalled=none"
+        sk_report "$SK_ID"
+        return
+    fi
+    if sk_job_alive; then
+        kill -s TERM -- "-$_g" 2>/dev/null
+        _sig=TERM
+    elif sk_group_has_job "$_g"; then
+        kill -s TERM -- "-$_g" 2>/dev/null
+        _sig=TERM
+    else
+        sk_reply "kill signalled=none"
+        sk_report "$SK_ID"
+        return
+    fi
+    _n=0 _limit=$((SK_GRACE * 10))
+    while [ $_n -lt $_limit ]; do
+        sk_job_alive || sk_group_has_job "$_g" || break
+        sk_nap 0.1
+        _n=$((_n + 1))
+    done
+    # Re-check the identity in this same round trip before escalating.
+    if sk_job_alive || sk_group_has_job "$_g"; then
+        kill -s KILL -- "-$_g" 2>/dev/null
+        _sig=KILL
+    fi
+    _n=0
+    while [ $_n -lt 100 ] && ! sk_exit_record; do
+        sk_wrapper_alive || break
+        sk_nap 0.05
+        _n=$((_n + 1))
+    done
+    sk_reply "kill signalled=$_sig"
+    sk_report "$SK_ID"
+}
+
+sk_rm() {
+    sk_jobdir "$SK_ID"
+    sk_state
+    case $SK_LINE in
+        state=running* | state=starting*) sk_fail job-running ;;
+    esac
+    # A lost job whose wrapper still lives is still somebody's job: keep it.
+    sk_wrapper_alive && sk_fail job-running
+    rm -rf -- "$SK_DIR" || sk_fail rm-failed
+    sk_reply "removed id=$SK_ID"
+}
+
+# The live stream of a log: frames "@@SKD len" + bytes + "@@SKE", heartbeats, then done or more.
+sk_stream() {
+    sk_jobdir "$SK_ID"
+    sk_isnum "$SK_OFFSET" && sk_isnum "$SK_MAX" && sk_isnum "$SK_HB_MS" && sk_isnum "$SK_TTL" ||
+        sk_fail bad-request
+    case $SK_CLIENT in '' | *[!a-z0-9-]*) sk_fail bad-request ;; esac
+    _log=$SK_DIR/log
+    mkdir -p "$SK_DIR/helpers"
+    # At most one helper per job and client: end the previous one, identity checked.
+    # shellcheck disable=SC2046
+    set -- $(sk_small "$SK_DIR/helpers/$SK_CLIENT")
+    if [ $# -eq 2 ] && [ "$1" != "$$" ] && sk_proc "$1" && [ "$SK_START" = "$2" ]; then
+        kill "$1" 2>/dev/null
+    fi
+    sk_proc $$ && sk_put "$SK_DIR/helpers/$SK_CLIENT" "$$ $SK_START"
+    _off=$SK_OFFSET _sent=0 _quiet=0 _d=1 _beats=0
+    _size=$(wc -c <"$_log") || sk_fail no-log
+    [ "$_size" -ge "$_off" ] || sk_fail log-truncated
+    sk_reply "stream id=$SK_ID offset=$_off size=$_size"
+    _deadline=$(($(date +%s) + SK_TTL))
+    while :; do
+        _size=$(wc -c <"$_log") || sk_fail no-log
+        [ "$_size" -ge "$_off" ] || sk_fail log-truncated
+        if [ "$_size" -gt "$_off" ]; then
+            _len=$((_size - _off))
+            [ $_len -gt 1048576 ] && _len=1048576
+            [ $((SK_MAX - _sent)) -lt $_len ] && _len=$((SK_MAX - _sent))
+            printf '@@SKD %s %s\n' "$_off" "$_len"
+            tail -c +$((_off + 1)) "$_log" | head -c "$_len"
+            printf '@@SKE\n'
+            _off=$((_off + _len)) _sent=$((_sent + _len)) _quiet=0 _d=1
+            if [ "$_sent" -ge "$SK_MAX" ]; then
+                sk_reply "more offset=$_off"
+                return
+            fi
+            continue
+        fi
+        if sk_exit_record; then
+            # The exit record is written after the job ended: one more look at the size.
+            _size=$(wc -c <"$_log")
+            [ "$_size" -gt "$_off" ] && continue
+            sk_reply "done offset=$_off $SK_EXIT"
+            return
+        fi
+        if [ $_quiet -ge "$SK_HB_MS" ]; then
+            printf '@@SKH %s\n' "$_off" || exit 0
+            _quiet=0 _beats=$((_beats + 1))
+            if [ "$(date +%s)" -ge "$_deadline" ]; then
+                sk_reply "more offset=$_off"
+                return
+            fi
+            if ! sk_job_alive && ! sk_wrapper_alive && ! sk_exit_record; then
+                sk_report "$SK_ID"
+                sk_reply "done offset=$_off $SK_LINE"
+                return
+            fi
+        fi
+        case $_d in
+            1) sk_nap 0.01 && _quiet=$((_quiet + 10)) _d=2 ;;
+            2) sk_nap 0.03 && _quiet=$((_quiet + 30)) _d=3 ;;
+            3) sk_nap 0.06 && _quiet=$((_quiet + 60)) _d=4 ;;
+            *) sk_nap 0.1 && _quiet=$((_quiet + 100)) ;;
+        esac
+    done
+}
+
+sk_main() {
+    # The POSIX sh that runs wrappers and jobs' preludes; tests point it at bash or BusyBox ash.
+    SK_INTERP=${SESSIONKEEPER_INTERP:-/bin/sh}
+    # End any partial noise line the login shell may have printed without a newline.
+    printf '\n'
+    case $SK_VERB in
+        launch) sk_launch ;;
+        status) sk_status ;;
+        list) sk_list ;;
+        kill) sk_kill ;;
+        rm) sk_rm ;;
+        stream) sk_stream ;;
+        *) sk_fail unknown-verb ;;
+    esac
+    sk_reply end
+}

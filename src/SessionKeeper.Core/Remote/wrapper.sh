@@ -1,0 +1,137 @@
+# SessionKeeper job wrapper, protocol 1: "$1" is the job directory, "$2" the POSIX sh to use.
+#
+# Runs in a session of its own (started through setsid by the runner). It starts the job in a
+# second session, so a kill of the job's process group never reaches the wrapper, and records the
+# exit status atomically (temporary file, then mv).
+#
+# Shells reap their children on their own and then only say 128+N, which cannot tell "exit 143"
+# from "killed by SIGTERM". So the job's parent is a keeper that never reaps: a shell that starts
+# the job and then becomes `sleep`. The dead job stays a zombie whose /proc/PID/stat still holds
+# the raw wait status; the wrapper reads it, then ends the keeper so init reaps the zombie.
+umask 077
+d=$1
+interp=$2
+cd "$d" || exit 1
+
+proc() {
+    _l=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    # shellcheck disable=SC2086
+    set -- ${_l##*') '}
+    P_STATE=$1 P_START=${20} P_RAW=${50}
+}
+
+put() {
+    printf '%s\n' "$2" >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
+}
+
+nap() {
+    sleep "$1" 2>/dev/null || sleep 1
+}
+
+proc $$ && put wrapper "$$ $P_START"
+
+read -r timeout grace <limits
+case $timeout in '' | *[!0-9]*) timeout=0 ;; esac
+case $grace in '' | *[!0-9]*) grace=10 ;; esac
+
+# The job's own first step, in its new session: record its identity, then become the command.
+# shellcheck disable=SC2016
+prelude='
+d=$1
+# Do not run before the keeper is a non-reaping sleep, or a fast exit could be reaped unseen.
+n=0
+while [ $n -lt 500 ] && read -r c </proc/$PPID/comm 2>/dev/null && [ "$c" != sleep ]; do
+    sleep 0.01 2>/dev/null || sleep 1
+    n=$((n + 1))
+done
+l=$(cat /proc/$$/stat 2>/dev/null) && set -- ${l##*") "} && printf "%s\n" "${20}" >"$d/starttime.tmp"
+printf "%s\n" $$ >"$d/pid"
+printf "%s\n" $$ >"$d/pgid"
+cat /proc/sys/kernel/random/boot_id >"$d/boot_id" 2>/dev/null || echo none >"$d/boot_id"
+[ -f "$d/starttime.tmp" ] || date +%s >"$d/starttime.tmp"
+mv -f "$d/starttime.tmp" "$d/starttime"
+SESSIONKEEPER_JOB_ID=${d##*/}
+SESSIONKEEPER_JOB_COOKIE=$(cat "$d/cookie")
+export SESSIONKEEPER_JOB_ID SESSIONKEEPER_JOB_COOKIE
+. "$d/env"
+cwd=$(cat "$d/cwd"; printf x)
+cwd=${cwd%x}
+if [ -n "$cwd" ]; then
+    cd "$cwd" || { echo "sessionkeeper: cannot change to directory $cwd" >&2; exit 126; }
+else
+    cd "${HOME:-/}" 2>/dev/null || cd /
+fi
+shell=$(cat "$d/shell")
+[ -n "$shell" ] || shell=${SHELL:-/bin/sh}
+cmd=$(cat "$d/cmd"; printf x)
+cmd=${cmd%x}
+exec "$shell" -c "$cmd"
+'
+
+# shellcheck disable=SC2016
+keeper='setsid "$0" -c "$1" sessionkeeper-job "$2" </dev/null >>"$2/log" 2>&1 &
+printf "%s\n" $! >"$2/keeper.job"
+exec sleep 2147483647'
+"$interp" -c "$keeper" "$interp" "$prelude" "$d" </dev/null >/dev/null 2>&1 &
+keeper_pid=$!
+n=0
+job=
+while [ $n -lt 1000 ]; do
+    read -r job <keeper.job 2>/dev/null && [ -n "$job" ] && break
+    nap 0.01
+    n=$((n + 1))
+done
+case $job in '' | *[!0-9]*)
+    kill "$keeper_pid" 2>/dev/null
+    put exit "v1 unknown 0 0 0 $(date +%s)"
+    exit 1
+    ;;
+esac
+
+start=$(date +%s)
+timedout=0
+termed=0
+n=0
+raw=
+while :; do
+    if ! proc "$job"; then
+        break
+    fi
+    if [ "$P_STATE" = Z ]; then
+        raw=$P_RAW
+        break
+    fi
+    if [ "$timeout" -gt 0 ]; then
+        now=$(date +%s)
+        if [ "$termed" = 0 ] && [ $((now - start)) -ge "$timeout" ]; then
+            timedout=1 termed=$now
+            kill -s TERM -- "-$job" 2>/dev/null
+        elif [ "$termed" != 0 ] && [ $((now - termed)) -ge "$grace" ]; then
+            kill -s KILL -- "-$job" 2>/dev/null
+        fi
+    fi
+    case $n in
+        0 | 1 | 2 | 3 | 4) nap 0.01 ;;
+        5 | 6 | 7 | 8 | 9) nap 0.05 ;;
+        1? | 2?) nap 0.1 ;;
+        *) nap 0.25 ;;
+    esac
+    n=$((n + 1))
+done
+kill "$keeper_pid" 2>/dev/null
+wait "$keeper_pid" 2>/dev/null
+ended=$(date +%s)
+case $raw in
+    '' | *[!0-9]*)
+        # The job vanished without being seen as a zombie: its status is unknown, not 0.
+        put exit "v1 unknown 0 0 $timedout $ended"
+        ;;
+    *)
+        sig=$((raw & 127))
+        if [ "$sig" -eq 0 ]; then
+            put exit "v1 exited $(((raw >> 8) & 255)) 0 $timedout $ended"
+        else
+            put exit "v1 killed $((128 + sig)) $sig $timedout $ended"
+        fi
+        ;;
+esac

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using SessionKeeper.Core.Remote;
+
+namespace SessionKeeper.Tests.Fakes;
+
+/// <summary>
+/// Runs the runner payload with a local POSIX shell instead of over SSH, so the runner's logic can
+/// be tested on dash, bash and BusyBox ash without a network. Not a stand-in for SSH in
+/// integration tests.
+/// </summary>
+public sealed class LocalShellSession : IRemoteSession
+{
+    private readonly string[] _interpreter;
+    private readonly string _stateHome;
+    private readonly CancellationTokenSource _lost = new();
+
+    public LocalShellSession(string stateHome, params string[] interpreter)
+    {
+        _stateHome = stateHome;
+        _interpreter = interpreter.Length == 0 ? ["/bin/sh"] : interpreter;
+    }
+
+    public string HostLabel => "local";
+
+    public CancellationToken Lost => _lost.Token;
+
+    /// <summary>The shell that runs wrappers and job preludes (an argv[0]-dispatched BusyBox needs a path).</summary>
+    public string? InterpreterPath { get; init; }
+
+    public async Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default)
+    {
+        using var process = Start();
+        await process.StandardInput.BaseStream.WriteAsync(stdin, cancellationToken);
+        process.StandardInput.Close();
+        using var buffer = new MemoryStream();
+        await process.StandardOutput.BaseStream.CopyToAsync(buffer, cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return buffer.ToArray();
+    }
+
+    public Task<IRemoteOutput> OpenStreamAsync(byte[] stdin, CancellationToken cancellationToken = default)
+    {
+        var process = Start();
+        process.StandardInput.BaseStream.Write(stdin);
+        process.StandardInput.Close();
+        return Task.FromResult<IRemoteOutput>(new ProcessOutput(process));
+    }
+
+    public void Abort() => _lost.Cancel();
+
+    public ValueTask DisposeAsync()
+    {
+        _lost.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private Process Start()
+    {
+        var info = new ProcessStartInfo(_interpreter[0])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = false,
+            UseShellExecute = false,
+        };
+        foreach (var arg in _interpreter.Skip(1))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.ArgumentList.Add("-s");
+        info.Environment["XDG_STATE_HOME"] = _stateHome;
+        info.Environment["SESSIONKEEPER_INTERP"] = InterpreterPath ?? _interpreter[0];
+        return Process.Start(info) ?? throw new InvalidOperationException("cannot start " + _interpreter[0]);
+    }
+
+    private sealed class ProcessOutput(Process process) : IRemoteOutput
+    {
+        public Stream Output => process.StandardOutput.BaseStream;
+
+        public void Dispose()
+        {
+            try
+            {
+                process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            process.Dispose();
+        }
+    }
+}
