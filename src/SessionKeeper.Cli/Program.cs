@@ -1,1 +1,59 @@
-namespace SessionKeeper.Cli; internal static class Program { public static int Main() => 0; }
+using System.CommandLine;
+using SessionKeeper.Cli.Commands;
+using SessionKeeper.Cli.Infrastructure;
+using SessionKeeper.Core.Failures;
+
+namespace SessionKeeper.Cli;
+
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        using var interrupts = new Interrupts();
+        var root = BuildRoot(() => interrupts.Token);
+        var configuration = new ParserConfiguration { ResponseFileTokenReplacer = null };
+        var parsed = root.Parse(args, configuration);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                Console.Error.WriteLine($"sessionkeeper: {error.Message}");
+            }
+
+            Console.Error.WriteLine("Try 'sessionkeeper --help'.");
+            return ExitCodes.InvalidInput;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+        }
+        catch (SessionKeeperException ex)
+        {
+            Console.Error.WriteLine($"sessionkeeper: {ex.Message}");
+            return ExitCodes.For(ex.Kind);
+        }
+        catch (OperationCanceledException) when (interrupts.Token.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("sessionkeeper: interrupted.");
+            return 130;
+        }
+    }
+
+    public static RootCommand BuildRoot(Func<CancellationToken> interrupt)
+    {
+        var ssh = new SshOptions();
+        var stream = new StreamOptions();
+        var root = new RootCommand("SessionKeeper: remote jobs that outlive their SSH connection.");
+        root.Options.Add(CommonArguments.StateDir);
+        root.Subcommands.Add(RunCommand.Create(ssh, stream, interrupt));
+        root.Subcommands.Add(AttachCommand.Create(ssh, stream, interrupt));
+        root.Subcommands.Add(LogsCommand.Create(ssh, stream, interrupt));
+        root.Subcommands.Add(StatusCommand.Create(ssh, interrupt));
+        root.Subcommands.Add(PsCommand.Create(ssh, interrupt));
+        root.Subcommands.Add(WaitCommand.Create(ssh, interrupt));
+        root.Subcommands.Add(KillCommand.Create(ssh, interrupt));
+        root.Subcommands.Add(RmCommand.Create(ssh, interrupt));
+        return root;
+    }
+}

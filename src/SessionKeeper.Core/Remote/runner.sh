@@ -336,6 +336,11 @@ sk_stream() {
     _off=$SK_OFFSET _sent=0 _quiet=0 _d=1 _beats=0
     _size=$(wc -c <"$_log") || sk_fail no-log
     [ "$_size" -ge "$_off" ] || sk_fail log-truncated
+    if sk_isnum "${SK_TAIL:-}"; then
+        # Start at the last SK_TAIL lines of what the log holds now.
+        _off=$((_size - $(tail -n "$SK_TAIL" "$_log" | wc -c)))
+        [ "$_off" -ge 0 ] || _off=0
+    fi
     sk_reply "stream id=$SK_ID offset=$_off size=$_size"
     _deadline=$(($(date +%s) + SK_TTL))
     while :; do
@@ -354,6 +359,10 @@ sk_stream() {
                 return
             fi
             continue
+        fi
+        if [ "${SK_ONCE:-0}" = 1 ]; then
+            sk_reply "caught offset=$_off"
+            return
         fi
         if sk_exit_record; then
             # The exit record is written after the job ended: one more look at the size.

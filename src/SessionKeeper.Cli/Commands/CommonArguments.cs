@@ -1,0 +1,18 @@
+using System.CommandLine;
+
+namespace SessionKeeper.Cli.Commands;
+
+internal static class CommonArguments
+{
+    public static Argument<string> Host() => new("host") { Description = "[user@]host" };
+
+    public static Argument<string> Job() => new("job") { Description = "The job id printed by run." };
+
+    public static Option<bool> Json() => new("--json") { Description = "Machine-readable output." };
+
+    public static Option<string?> StateDir { get; } = new("--state-dir")
+    {
+        Description = "Local state directory (default $SESSIONKEEPER_STATE_DIR or ${XDG_STATE_HOME:-~/.local/state}/sessionkeeper).",
+        Recursive = true,
+    };
+}

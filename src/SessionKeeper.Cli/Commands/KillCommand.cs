@@ -1,0 +1,35 @@
+using System.CommandLine;
+using SessionKeeper.Cli.Infrastructure;
+using SessionKeeper.Core.Jobs;
+
+namespace SessionKeeper.Cli.Commands;
+
+/// <summary>`kill HOST JOB`: TERM to the job's process group, KILL after --grace, identity checked first.</summary>
+internal static class KillCommand
+{
+    public static Command Create(SshOptions ssh, Func<CancellationToken> interrupt)
+    {
+        var host = CommonArguments.Host();
+        var job = CommonArguments.Job();
+        var grace = new Option<string?>("--grace") { Description = "Time between SIGTERM and SIGKILL (default 10s)." };
+        var command = new Command("kill", "Stop a job: SIGTERM to its process group, SIGKILL after the grace period.") { host, job, grace };
+        ssh.AddTo(command);
+        command.SetAction(async (result, _) =>
+        {
+            var target = ssh.Resolve(result, result.GetValue(host)!);
+            var id = JobId.Validate(result.GetValue(job));
+            var graceTime = result.GetValue(grace) is { } g ? Durations.Parse(g, "--grace") : JobSpec.DefaultGrace;
+            await using var session = await Session.OpenAsync(target, interrupt());
+            var (status, signalled) = await Session.WithTimeoutAsync(
+                target.Label,
+                Session.ControlTimeout + graceTime,
+                ct => new JobClient(session).KillAsync(id, graceTime, ct),
+                interrupt());
+            Console.WriteLine(signalled == "none"
+                ? $"{id}: not running ({status.Describe()}); no signal sent."
+                : $"{id}: sent SIG{signalled}; {status.Describe()}.");
+            return 0;
+        });
+        return command;
+    }
+}

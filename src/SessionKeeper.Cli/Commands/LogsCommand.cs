@@ -1,0 +1,144 @@
+using System.Buffers;
+using System.CommandLine;
+using SessionKeeper.Cli.Infrastructure;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Remote;
+using SessionKeeper.Core.Streaming;
+using SessionKeeper.Ssh;
+
+namespace SessionKeeper.Cli.Commands;
+
+/// <summary>`logs HOST JOB [--tail N] [--follow]`: what the job's log holds, then optionally its future.</summary>
+internal static class LogsCommand
+{
+    public static Command Create(SshOptions ssh, StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    {
+        var host = CommonArguments.Host();
+        var job = CommonArguments.Job();
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until the job ends." };
+        var tail = new Option<int?>("--tail", "-n") { Description = "Start with the last N lines." };
+        var command = new Command("logs", "Print a job's output so far.") { host, job, follow, tail };
+        ssh.AddTo(command);
+        streamOptions.AddTo(command);
+        command.SetAction(async (result, _) =>
+        {
+            var target = ssh.Resolve(result, result.GetValue(host)!);
+            var id = JobId.Validate(result.GetValue(job));
+            if (result.GetValue(tail) is < 0)
+            {
+                throw new SessionKeeperException(FailureKind.InvalidInput, "--tail must be 0 or more.");
+            }
+
+            var options = result.GetValue(follow) ? streamOptions.Resolve(result) : null;
+            var stdout = Console.OpenStandardOutput();
+            var cancel = interrupt();
+            var session = await Session.OpenAsync(target, cancel);
+            long offset;
+            try
+            {
+                offset = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, ct => PrintSoFarAsync(session, id, result.GetValue(tail), stdout, ct), cancel);
+            }
+            catch
+            {
+                await session.DisposeAsync();
+                throw;
+            }
+
+            if (options is null)
+            {
+                await session.DisposeAsync();
+                return 0;
+            }
+
+            var attacher = new Attacher(new SshConnector(target), id, null, stdout, offset, options, new ConsoleAttachObserver(target.Label, id));
+            try
+            {
+                var status = await attacher.RunAsync(session, cancel);
+                return Foreground.Outcome(target, status);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                return 130;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Prints the log up to its current end (from the last N lines when asked); returns the end offset.</summary>
+    private static async Task<long> PrintSoFarAsync(IRemoteSession session, string id, int? tailLines, Stream stdout, CancellationToken cancellationToken)
+    {
+        long offset = 0;
+        while (true)
+        {
+            var request = new RunnerRequest("stream")
+                .Set("SK_ID", id)
+                .Set("SK_OFFSET", offset)
+                .Set("SK_MAX", 4L << 20)
+                .Set("SK_HB_MS", 1000)
+                .Set("SK_TTL", 60)
+                .Set("SK_CLIENT", "logs" + Environment.ProcessId)
+                .Set("SK_ONCE", "1");
+            if (tailLines is { } n && offset == 0)
+            {
+                request.Set("SK_TAIL", n);
+            }
+
+            using var remote = await session.OpenStreamAsync(request.ToPayload(), cancellationToken);
+            using var abort = cancellationToken.Register(remote.Dispose);
+            var (next, finished) = await Task.Factory.StartNew(
+                () => Drain(remote.Output, session.HostLabel, id, stdout),
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+            cancellationToken.ThrowIfCancellationRequested();
+            offset = next;
+            if (finished)
+            {
+                return offset;
+            }
+        }
+    }
+
+    private static (long Offset, bool Finished) Drain(Stream input, string host, string id, Stream stdout)
+    {
+        var reader = new StreamFrameReader(input, host);
+        byte[]? frame = null;
+        long offset = 0;
+        try
+        {
+            while (true)
+            {
+                switch (reader.Next(ref frame))
+                {
+                    case null:
+                        throw new SessionKeeperException(FailureKind.ConnectionLost, $"the connection to {host} was lost while reading the log.");
+                    case StreamEvent.Data data:
+                        stdout.Write(data.Bytes.Span);
+                        offset = data.Offset + data.Bytes.Length;
+                        break;
+                    case StreamEvent.Reply { Line.Tag: "stream" } start:
+                        offset = start.Line.Number("offset") ?? 0;
+                        break;
+                    case StreamEvent.Reply { Line.Tag: "error" } error:
+                        throw RemoteErrors.ToException(error.Line["code"] ?? "unknown", host, id);
+                    case StreamEvent.Reply { Line.Tag: "more" }:
+                        stdout.Flush();
+                        return (offset, false);
+                    case StreamEvent.Reply { Line.Tag: "caught" or "done" }:
+                        stdout.Flush();
+                        return (offset, true);
+                    default:
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            if (frame is not null)
+            {
+                ArrayPool<byte>.Shared.Return(frame);
+            }
+        }
+    }
+}

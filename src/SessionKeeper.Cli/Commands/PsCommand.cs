@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Text.Json;
+using SessionKeeper.Cli.Infrastructure;
+using SessionKeeper.Core.Jobs;
+
+namespace SessionKeeper.Cli.Commands;
+
+/// <summary>`ps HOST`: every job on the host with its state, age and command.</summary>
+internal static class PsCommand
+{
+    public static Command Create(SshOptions ssh, Func<CancellationToken> interrupt)
+    {
+        var host = CommonArguments.Host();
+        var json = CommonArguments.Json();
+        var command = new Command("ps", "List the jobs on a host.") { host, json };
+        ssh.AddTo(command);
+        command.SetAction(async (result, _) =>
+        {
+            var target = ssh.Resolve(result, result.GetValue(host)!);
+            await using var session = await Session.OpenAsync(target, interrupt());
+            var jobs = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, ct => new JobClient(session).ListAsync(ct), interrupt());
+            var ordered = jobs.OrderBy(j => j.Created ?? DateTimeOffset.MinValue).ToList();
+            if (result.GetValue(json))
+            {
+                using var writer = new Utf8JsonWriter(Console.OpenStandardOutput());
+                writer.WriteStartArray();
+                foreach (var status in ordered)
+                {
+                    JobOutput.WriteJson(writer, status, target.Label);
+                }
+
+                writer.WriteEndArray();
+                writer.Flush();
+                Console.WriteLine();
+                return 0;
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            Console.WriteLine($"{"ID",-16} {"STATE",-28} {"AGE",5}  COMMAND");
+            foreach (var status in ordered)
+            {
+                Console.WriteLine($"{status.Id,-16} {status.Describe(),-28} {JobOutput.Age(status, now),5}  {JobOutput.OneLine(status.CommandPreview)}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

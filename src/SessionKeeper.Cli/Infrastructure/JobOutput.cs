@@ -1,0 +1,70 @@
+using System.Text.Json;
+using SessionKeeper.Core.Jobs;
+
+namespace SessionKeeper.Cli.Infrastructure;
+
+/// <summary>Renders job statuses as text or JSON on stdout.</summary>
+internal static class JobOutput
+{
+    public static void WriteJson(Utf8JsonWriter json, JobStatus status, string host)
+    {
+        json.WriteStartObject();
+        json.WriteString("host", host);
+        json.WriteString("id", status.Id);
+        json.WriteString("state", status.State.ToWire());
+        WriteNumber(json, "exit_code", status.ExitCode);
+        WriteNumber(json, "signal", status.Signal);
+        if (status.LostReason is { } reason)
+        {
+            json.WriteString("lost_reason", reason);
+        }
+
+        WriteNumber(json, "pid", status.Pid);
+        WriteNumber(json, "pgid", status.ProcessGroup);
+        if (status.Created is { } created)
+        {
+            json.WriteString("created", created);
+        }
+
+        if (status.Ended is { } ended)
+        {
+            json.WriteString("ended", ended);
+        }
+
+        json.WriteNumber("log_size", status.LogSize);
+        json.WriteString("command", status.CommandPreview);
+        json.WriteEndObject();
+    }
+
+    public static string Age(JobStatus status, DateTimeOffset now)
+    {
+        if (status.Created is not { } created)
+        {
+            return "-";
+        }
+
+        var age = now - created;
+        return age.TotalSeconds < 120 ? $"{(int)age.TotalSeconds}s"
+            : age.TotalMinutes < 120 ? $"{(int)age.TotalMinutes}m"
+            : age.TotalHours < 48 ? $"{(int)age.TotalHours}h"
+            : $"{(int)age.TotalDays}d";
+    }
+
+    public static string OneLine(string command)
+    {
+        var line = command.ReplaceLineEndings(" ");
+        return line.Length > 60 ? line[..57] + "..." : line;
+    }
+
+    private static void WriteNumber(Utf8JsonWriter json, string name, int? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumber(name, v);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace SessionKeeper.Core.Streaming;
+
+/// <summary>How a stream is kept alive and how hard reconnection tries.</summary>
+public sealed record AttachOptions
+{
+    /// <summary>How often the remote helper proves the link alive when the job is quiet.</summary>
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Silence beyond this means the connection is dead.</summary>
+    public TimeSpan DeadAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Stop reconnecting after this long without a connection; null keeps trying.</summary>
+    public TimeSpan? GiveUpAfter { get; init; }
+
+    /// <summary>Bytes one remote helper sends before the client asks again: bounds client memory.</summary>
+    public long ChunkBytes { get; init; } = 4L << 20;
+
+    /// <summary>Lifetime of one remote helper; the client renews it by asking again.</summary>
+    public TimeSpan HelperTimeToLive { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Identifies this client to the target: at most one helper per job and client.</summary>
+    public string ClientId { get; init; } = "c" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+}

@@ -1,0 +1,264 @@
+using System.Buffers;
+using Polly;
+using Polly.Retry;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Remote;
+
+namespace SessionKeeper.Core.Streaming;
+
+/// <summary>
+/// Follows a job's log until the job has ended and every byte has arrived, through any number of
+/// dropped connections: silence beyond the deadline or a reset ends the current connection, a new
+/// one is made with backoff, and the stream resumes at the exact byte where it stopped.
+/// </summary>
+public sealed class Attacher
+{
+    private readonly IRemoteConnector _connector;
+    private readonly string _jobId;
+    private readonly LogMirror? _mirror;
+    private readonly Stream? _output;
+    private readonly AttachOptions _options;
+    private readonly IAttachObserver _observer;
+    private readonly TimeProvider _time;
+    private readonly ResiliencePipeline _reconnect;
+    private long _offset;
+
+    /// <param name="startOffset">Where the remote stream starts; bytes before it are not fetched.</param>
+    /// <param name="output">Receives every byte from <paramref name="startOffset"/> on, once.</param>
+    public Attacher(
+        IRemoteConnector connector,
+        string jobId,
+        LogMirror? mirror,
+        Stream? output,
+        long startOffset,
+        AttachOptions options,
+        IAttachObserver? observer = null,
+        TimeProvider? timeProvider = null)
+    {
+        _connector = connector;
+        _jobId = JobId.Validate(jobId);
+        _mirror = mirror;
+        _output = output;
+        _offset = startOffset;
+        _options = options;
+        _observer = observer ?? NullAttachObserver.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _reconnect = new ResiliencePipelineBuilder { TimeProvider = _time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<SessionKeeperException>(e => e.IsRetryable),
+                MaxRetryAttempts = int.MaxValue,
+                DelayGenerator = args => new ValueTask<TimeSpan?>(
+                    FullJitterBackoff.Delay(args.AttemptNumber, _options.InitialBackoff, _options.MaxBackoff, Random.Shared)),
+                OnRetry = args =>
+                {
+                    _observer.Retrying(args.AttemptNumber + 2, args.RetryDelay, args.Outcome.Exception?.Message ?? "failed");
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>The position reached: every byte before it has been delivered.</summary>
+    public long Offset => Interlocked.Read(ref _offset);
+
+    /// <summary>Streams to the end; <paramref name="session"/> (if given) is used first and disposed.</summary>
+    public async Task<JobStatus> RunAsync(IRemoteSession? session, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            while (true)
+            {
+                session ??= await ReconnectAsync(null, cancellationToken);
+                try
+                {
+                    var done = await StreamOnceAsync(session, cancellationToken);
+                    if (done is not null)
+                    {
+                        return done;
+                    }
+                }
+                catch (SessionKeeperException ex) when (ex.IsRetryable && !cancellationToken.IsCancellationRequested)
+                {
+                    var lostAt = _time.GetTimestamp();
+                    _observer.Disconnected(Offset, ex.Message);
+                    await DisposeQuietlyAsync(session);
+                    session = null;
+                    session = await ReconnectAsync(lostAt, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            if (session is not null)
+            {
+                await DisposeQuietlyAsync(session);
+            }
+        }
+    }
+
+    private async Task<IRemoteSession> ReconnectAsync(long? lostAt, CancellationToken cancellationToken)
+    {
+        using var giveUp = _options.GiveUpAfter is { } limit && lostAt is not null
+            ? new CancellationTokenSource(limit, _time)
+            : new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, giveUp.Token);
+        try
+        {
+            var session = await _reconnect.ExecuteAsync(async ct => await _connector.ConnectAsync(ct), linked.Token);
+            if (lostAt is { } t)
+            {
+                _observer.Reconnected(_time.GetElapsedTime(t), Offset);
+            }
+
+            return session;
+        }
+        catch (OperationCanceledException) when (giveUp.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SessionKeeperException(
+                FailureKind.ConnectionLost,
+                $"gave up reconnecting to {_connector.HostLabel} after {_options.GiveUpAfter!.Value.TotalSeconds:0.#} s (--give-up-after); the job keeps running there.");
+        }
+    }
+
+    /// <summary>One remote helper's worth of stream: null when it asked to be renewed.</summary>
+    private async Task<JobStatus?> StreamOnceAsync(IRemoteSession session, CancellationToken cancellationToken)
+    {
+        var request = new RunnerRequest("stream")
+            .Set("SK_ID", _jobId)
+            .Set("SK_OFFSET", Offset)
+            .Set("SK_MAX", _options.ChunkBytes)
+            .Set("SK_HB_MS", (long)_options.Heartbeat.TotalMilliseconds)
+            .Set("SK_TTL", (long)Math.Max(1, _options.HelperTimeToLive.TotalSeconds))
+            .Set("SK_CLIENT", _options.ClientId);
+        using var remote = await session.OpenStreamAsync(request.ToPayload(), cancellationToken);
+        var lastActivity = _time.GetTimestamp();
+        var silenced = 0;
+        using var watchdog = _time.CreateTimer(
+            _ =>
+            {
+                if (_time.GetElapsedTime(Interlocked.Read(ref lastActivity)) > _options.DeadAfter && Interlocked.Exchange(ref silenced, 1) == 0)
+                {
+                    session.Abort();
+                    remote.Dispose();
+                }
+            },
+            null,
+            TimeSpan.FromMilliseconds(100),
+            TimeSpan.FromMilliseconds(100));
+        using var cancel = cancellationToken.Register(remote.Dispose);
+
+        // Reads block (SSH.NET streams are not truly asynchronous): a dedicated thread, not the pool.
+        var result = await Task.Factory.StartNew(
+            () => ReadLoop(remote.Output, () => Interlocked.Exchange(ref lastActivity, _time.GetTimestamp())),
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (result.Status is { } status)
+        {
+            return status;
+        }
+
+        if (result.Renew)
+        {
+            return null;
+        }
+
+        throw new SessionKeeperException(
+            FailureKind.ConnectionLost,
+            silenced == 1
+                ? $"no heartbeat from {_connector.HostLabel} for {_options.DeadAfter.TotalSeconds:0.#} s"
+                : $"the stream from {_connector.HostLabel} ended unexpectedly");
+    }
+
+    private (JobStatus? Status, bool Renew) ReadLoop(Stream input, Action alive)
+    {
+        var reader = new StreamFrameReader(input, _connector.HostLabel);
+        byte[]? frame = null;
+        try
+        {
+            while (true)
+            {
+                StreamEvent? next;
+                try
+                {
+                    next = reader.Next(ref frame);
+                }
+                catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+                {
+                    return (null, false);
+                }
+
+                alive();
+                switch (next)
+                {
+                    case null:
+                        return (null, false);
+                    case StreamEvent.Data data:
+                        Deliver(data);
+                        break;
+                    case StreamEvent.Reply { Line.Tag: "error" } error:
+                        throw RemoteErrors.ToException(error.Line["code"] ?? "unknown", _connector.HostLabel, _jobId);
+                    case StreamEvent.Reply { Line.Tag: "more" }:
+                        return (null, true);
+                    case StreamEvent.Reply { Line.Tag: "done" } done:
+                        return (Finished(done.Line), false);
+                    default:
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            if (frame is not null)
+            {
+                ArrayPool<byte>.Shared.Return(frame);
+            }
+        }
+    }
+
+    private void Deliver(StreamEvent.Data data)
+    {
+        var offset = Offset;
+        if (data.Offset != offset)
+        {
+            throw new SessionKeeperException(FailureKind.ConnectionLost, $"stream from {_connector.HostLabel} resumed at {data.Offset}, expected {offset}");
+        }
+
+        _mirror?.Append(offset, data.Bytes.Span);
+        if (_output is not null)
+        {
+            _output.Write(data.Bytes.Span);
+            _output.Flush();
+        }
+
+        Interlocked.Add(ref _offset, data.Bytes.Length);
+    }
+
+    private JobStatus Finished(ReplyLine done)
+    {
+        if (done.Number("offset") != Offset)
+        {
+            throw new SessionKeeperException(FailureKind.ConnectionLost, $"stream from {_connector.HostLabel} ended at {done["offset"]}, received {Offset}");
+        }
+
+        var fields = done.Fields.ToDictionary(StringComparer.Ordinal);
+        fields["id"] = _jobId;
+        fields["logsize"] = done["offset"] ?? "0";
+        return StatusParser.Parse(new ReplyLine("status", fields), _connector.HostLabel);
+    }
+
+    private static async Task DisposeQuietlyAsync(IRemoteSession session)
+    {
+        try
+        {
+            await session.DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // A dead session may fail to say goodbye.
+        }
+    }
+}
