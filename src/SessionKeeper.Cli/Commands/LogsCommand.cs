@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.CommandLine;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
@@ -103,41 +102,30 @@ internal static class LogsCommand
     private static (long Offset, bool Finished) Drain(Stream input, string host, string id, Stream stdout)
     {
         var reader = new StreamFrameReader(input, host);
-        byte[]? frame = null;
         long offset = 0;
-        try
+        while (true)
         {
-            while (true)
+            switch (reader.Next())
             {
-                switch (reader.Next(ref frame))
-                {
-                    case null:
-                        throw new SessionKeeperException(FailureKind.ConnectionLost, $"the connection to {host} was lost while reading the log.");
-                    case StreamEvent.Data data:
-                        stdout.Write(data.Bytes.Span);
-                        offset = data.Offset + data.Bytes.Length;
-                        break;
-                    case StreamEvent.Reply { Line.Tag: "stream" } start:
-                        offset = start.Line.Number("offset") ?? 0;
-                        break;
-                    case StreamEvent.Reply { Line.Tag: "error" } error:
-                        throw RemoteErrors.ToException(error.Line["code"] ?? "unknown", host, id);
-                    case StreamEvent.Reply { Line.Tag: "more" }:
-                        stdout.Flush();
-                        return (offset, false);
-                    case StreamEvent.Reply { Line.Tag: "caught" or "done" }:
-                        stdout.Flush();
-                        return (offset, true);
-                    default:
-                        break;
-                }
-            }
-        }
-        finally
-        {
-            if (frame is not null)
-            {
-                ArrayPool<byte>.Shared.Return(frame);
+                case null:
+                    throw new SessionKeeperException(FailureKind.ConnectionLost, $"the connection to {host} was lost while reading the log.");
+                case StreamEvent.Data data:
+                    stdout.Write(data.Bytes.Span);
+                    offset = data.Offset + data.Bytes.Length;
+                    break;
+                case StreamEvent.Reply { Line.Tag: "stream" } start:
+                    offset = start.Line.Number("offset") ?? 0;
+                    break;
+                case StreamEvent.Reply { Line.Tag: "error" } error:
+                    throw RemoteErrors.ToException(error.Line["code"] ?? "unknown", host, id);
+                case StreamEvent.Reply { Line.Tag: "more" }:
+                    stdout.Flush();
+                    return (offset, false);
+                case StreamEvent.Reply { Line.Tag: "caught" or "done" }:
+                    stdout.Flush();
+                    return (offset, true);
+                default:
+                    break;
             }
         }
     }

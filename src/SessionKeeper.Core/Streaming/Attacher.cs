@@ -1,4 +1,3 @@
-using System.Buffers;
 using Polly;
 using Polly.Retry;
 using SessionKeeper.Core.Failures;
@@ -176,45 +175,34 @@ public sealed class Attacher
     private (JobStatus? Status, bool Renew) ReadLoop(Stream input, Action alive)
     {
         var reader = new StreamFrameReader(input, _connector.HostLabel);
-        byte[]? frame = null;
-        try
+        while (true)
         {
-            while (true)
+            StreamEvent? next;
+            try
             {
-                StreamEvent? next;
-                try
-                {
-                    next = reader.Next(ref frame);
-                }
-                catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-                {
-                    return (null, false);
-                }
-
-                alive();
-                switch (next)
-                {
-                    case null:
-                        return (null, false);
-                    case StreamEvent.Data data:
-                        Deliver(data);
-                        break;
-                    case StreamEvent.Reply { Line.Tag: "error" } error:
-                        throw RemoteErrors.ToException(error.Line["code"] ?? "unknown", _connector.HostLabel, _jobId);
-                    case StreamEvent.Reply { Line.Tag: "more" }:
-                        return (null, true);
-                    case StreamEvent.Reply { Line.Tag: "done" } done:
-                        return (Finished(done.Line), false);
-                    default:
-                        break;
-                }
+                next = reader.Next();
             }
-        }
-        finally
-        {
-            if (frame is not null)
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
             {
-                ArrayPool<byte>.Shared.Return(frame);
+                return (null, false);
+            }
+
+            alive();
+            switch (next)
+            {
+                case null:
+                    return (null, false);
+                case StreamEvent.Data data:
+                    Deliver(data);
+                    break;
+                case StreamEvent.Reply { Line.Tag: "error" } error:
+                    throw RemoteErrors.ToException(error.Line["code"] ?? "unknown", _connector.HostLabel, _jobId);
+                case StreamEvent.Reply { Line.Tag: "more" }:
+                    return (null, true);
+                case StreamEvent.Reply { Line.Tag: "done" } done:
+                    return (Finished(done.Line), false);
+                default:
+                    break;
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Remote;
@@ -8,7 +7,7 @@ namespace SessionKeeper.Core.Streaming;
 /// <summary>What the remote stream helper sent: a chunk of the log, a heartbeat, or the end.</summary>
 public abstract record StreamEvent
 {
-    /// <summary>Log bytes starting at <see cref="Offset"/>; the buffer is only valid during the callback.</summary>
+    /// <summary>Log bytes starting at <see cref="Offset"/>; the memory is only valid until the next read.</summary>
     public sealed record Data(long Offset, ReadOnlyMemory<byte> Bytes) : StreamEvent;
 
     public sealed record Heartbeat(long Offset) : StreamEvent;
@@ -20,20 +19,54 @@ public abstract record StreamEvent
 /// <summary>
 /// Parses the stream helper's output: "@@SKD offset len\n" + len bytes + "@@SKE\n" frames,
 /// "@@SKH offset" heartbeats and "@@SK1 ..." replies; other lines (login noise) are skipped.
-/// Reads block, so this runs on a dedicated thread, never on the pool.
+/// A frame's bytes are handed out as they arrive, so a link that breaks mid-frame still makes
+/// progress and memory stays at one read buffer. Reads block, so this runs on a dedicated thread.
 /// </summary>
 public sealed class StreamFrameReader(Stream input, string host)
 {
-    public const int MaxFrame = 1 << 20;
     private const int MaxLine = 8192;
 
     private readonly byte[] _buffer = new byte[64 * 1024];
     private int _start;
     private int _end;
+    private long _frameOffset;
+    private long _frameRemaining;
+    private bool _expectTrailer;
 
-    /// <summary>Reads the next event, or null at end of stream.</summary>
-    public StreamEvent? Next(ref byte[]? frame)
+    /// <summary>Reads the next event, or null at end of stream. Data is valid until the next call.</summary>
+    public StreamEvent? Next()
     {
+        if (_frameRemaining > 0)
+        {
+            if (_start == _end && !Fill())
+            {
+                return null;
+            }
+
+            var n = (int)Math.Min(_end - _start, _frameRemaining);
+            var data = new StreamEvent.Data(_frameOffset, _buffer.AsMemory(_start, n));
+            _start += n;
+            _frameOffset += n;
+            _frameRemaining -= n;
+            return data;
+        }
+
+        if (_expectTrailer)
+        {
+            var trailer = ReadLine();
+            if (trailer is null)
+            {
+                return null;
+            }
+
+            if (trailer != "@@SKE")
+            {
+                throw new SessionKeeperException(FailureKind.StateCorrupt, $"the log on {host} changed while it was being read (frame trailer missing): it was truncated or replaced.");
+            }
+
+            _expectTrailer = false;
+        }
+
         while (true)
         {
             var line = ReadLine();
@@ -45,30 +78,16 @@ public sealed class StreamFrameReader(Stream input, string host)
             if (line.StartsWith("@@SKD ", StringComparison.Ordinal))
             {
                 var parts = line.Split(' ');
-                if (parts.Length != 3 || !long.TryParse(parts[1], out var offset) || !int.TryParse(parts[2], out var length)
-                    || length <= 0 || length > MaxFrame || offset < 0)
+                if (parts.Length != 3 || !long.TryParse(parts[1], out var offset) || !long.TryParse(parts[2], out var length)
+                    || length <= 0 || offset < 0)
                 {
                     throw Malformed("bad frame header");
                 }
 
-                frame ??= ArrayPool<byte>.Shared.Rent(MaxFrame);
-                if (!ReadExact(frame.AsSpan(0, length)))
-                {
-                    return null;
-                }
-
-                var trailer = ReadLine();
-                if (trailer is null)
-                {
-                    return null;
-                }
-
-                if (trailer != "@@SKE")
-                {
-                    throw Malformed("frame trailer missing (log truncated while being read?)");
-                }
-
-                return new StreamEvent.Data(offset, frame.AsMemory(0, length));
+                _frameOffset = offset;
+                _frameRemaining = length;
+                _expectTrailer = true;
+                return Next();
             }
 
             if (line.StartsWith("@@SKH ", StringComparison.Ordinal))
@@ -108,25 +127,6 @@ public sealed class StreamFrameReader(Stream input, string host)
                 return null;
             }
         }
-    }
-
-    private bool ReadExact(Span<byte> target)
-    {
-        var copied = 0;
-        while (copied < target.Length)
-        {
-            if (_start == _end && !Fill())
-            {
-                return false;
-            }
-
-            var n = Math.Min(_end - _start, target.Length - copied);
-            _buffer.AsSpan(_start, n).CopyTo(target[copied..]);
-            _start += n;
-            copied += n;
-        }
-
-        return true;
     }
 
     private bool Fill()

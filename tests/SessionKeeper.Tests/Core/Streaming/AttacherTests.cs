@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Streaming;
+using SessionKeeper.Tests.Fakes;
+
+namespace SessionKeeper.Tests.Core.Streaming;
+
+public sealed class AttacherTests : IDisposable
+{
+    private readonly TempDir _state = new();
+
+    public void Dispose() => _state.Dispose();
+
+    private static readonly AttachOptions Fast = new()
+    {
+        Heartbeat = TimeSpan.FromMilliseconds(200),
+        DeadAfter = TimeSpan.FromSeconds(3),
+        InitialBackoff = TimeSpan.FromMilliseconds(1),
+        MaxBackoff = TimeSpan.FromMilliseconds(20),
+        ChunkBytes = 64 * 1024,
+    };
+
+    [Theory(Timeout = 60000)]
+    [InlineData("dash", 1)]
+    [InlineData("bash", 2)]
+    [InlineData("ash", 3)]
+    public async Task Output_survives_a_link_that_keeps_breaking_byte_exact(string shell, int seed)
+    {
+        var id = JobId.New();
+        var client = new JobClient(Shells.Session(shell, _state.Path));
+        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("i=0; while [ $i -lt 3000 ]; do echo \"seq $i\"; i=$((i+1)); [ $((i % 300)) -eq 0 ] && sleep 0.1; done; exit 5", Shell: "/bin/sh"));
+        var connector = new FlakyConnector(() => Shells.Session(shell, _state.Path), seed, 4000);
+        var mirrorPath = Path.Combine(_state.Path, "mirror.log");
+        using var mirror = LogMirror.Open(mirrorPath);
+        using var stdout = new MemoryStream();
+        var attacher = new Attacher(connector, id, mirror, stdout, 0, Fast);
+
+        var status = await attacher.RunAsync(null);
+
+        Assert.Equal(JobState.Exited, status.State);
+        Assert.Equal(5, status.ExitCode);
+        var remote = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id), "log"));
+        Assert.Equal(SHA256.HashData(remote), SHA256.HashData(await File.ReadAllBytesAsync(mirrorPath)));
+        Assert.Equal(remote, stdout.ToArray());
+        Assert.True(connector.Breaks >= 5, $"only {connector.Breaks} breaks");
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Binary_output_with_every_byte_value_arrives_exactly()
+    {
+        var id = JobId.New();
+        var client = new JobClient(Shells.Session("dash", _state.Path));
+        // All 256 byte values, no trailing newline, through printf octal escapes.
+        var script = string.Concat(Enumerable.Range(0, 256).Select(b => $"\\{Convert.ToString(b, 8).PadLeft(3, '0')}"));
+        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec($"printf '{script}'", Shell: "/bin/sh"));
+        using var stdout = new MemoryStream();
+        var attacher = new Attacher(new FlakyConnector(() => Shells.Session("dash", _state.Path), 7, 400), id, null, stdout, 0, Fast);
+        await attacher.RunAsync(null);
+        Assert.Equal(Enumerable.Range(0, 256).Select(b => (byte)b).ToArray(), stdout.ToArray());
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_second_process_cannot_write_the_same_mirror()
+    {
+        var path = Path.Combine(_state.Path, "m.log");
+        using var first = LogMirror.Open(path);
+        using var second = LogMirror.Open(path);
+        Assert.True(first.IsWriter);
+        Assert.False(second.IsWriter);
+        first.Append(0, "abc"u8);
+        second.Append(0, "zzz"u8);
+        Assert.Equal("abc", await File.ReadAllTextAsync(path));
+    }
+
+    [Fact]
+    public void The_mirror_refuses_to_splice()
+    {
+        using var mirror = LogMirror.Open(Path.Combine(_state.Path, "s.log"));
+        mirror.Append(0, "abc"u8);
+        Assert.Throws<SessionKeeper.Core.Failures.SessionKeeperException>(() => mirror.Append(1, "x"u8));
+        Assert.Throws<SessionKeeper.Core.Failures.SessionKeeperException>(() => mirror.Append(5, "x"u8));
+    }
+}
