@@ -1,0 +1,176 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
+
+namespace SessionKeeper.Core.Journal;
+
+public sealed partial class JobJournal
+{
+    private const string Columns = """
+        id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
+        timeout_s, grace_s, phase, state, exit_code, signal, lost_reason, pid, pgid, start_time, boot_id,
+        created_at, launched_at, finished_at, last_seen_at, mirror_path, committed_length,
+        attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, to_be_checked
+        """;
+
+    /// <summary>Records the intent to launch, before any remote call.</summary>
+    public void AddIntent(JournalJob job)
+    {
+        Run(connection =>
+        {
+            using var insert = connection.CreateCommand();
+            insert.CommandText = $"""
+                INSERT INTO jobs (id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
+                    timeout_s, grace_s, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id)
+                VALUES ($id, $user, $host, $port, $identities, $knownHosts, $connectTimeout, $cookie, $command, $cwd, $env, $shell,
+                    $timeout, $grace, 'intent', $created, $mirror, $attempt, $root, $restartMode, $maxRestarts, $restartDelay, $batch)
+                """;
+            var e = job.Endpoint;
+            var s = job.Spec;
+            insert.Parameters.AddWithValue("$id", job.Id);
+            insert.Parameters.AddWithValue("$user", e.User);
+            insert.Parameters.AddWithValue("$host", e.Host);
+            insert.Parameters.AddWithValue("$port", e.Port);
+            insert.Parameters.AddWithValue("$identities", JsonSerializer.Serialize(e.IdentityFiles, JournalJson.Default.IReadOnlyListString));
+            insert.Parameters.AddWithValue("$knownHosts", JsonSerializer.Serialize(e.KnownHostsFiles, JournalJson.Default.IReadOnlyListString));
+            insert.Parameters.AddWithValue("$connectTimeout", (long)e.ConnectTimeout.TotalMilliseconds);
+            insert.Parameters.AddWithValue("$cookie", job.Cookie);
+            insert.Parameters.AddWithValue("$command", s.Command);
+            insert.Parameters.AddWithValue("$cwd", (object?)s.WorkingDirectory ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$env", JsonSerializer.Serialize(
+                (s.Environment ?? []).Select(kv => new[] { kv.Key, kv.Value }).ToList(), JournalJson.Default.ListStringArray));
+            insert.Parameters.AddWithValue("$shell", (object?)s.Shell ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$timeout", s.Timeout is { } t ? (long)t.TotalSeconds : DBNull.Value);
+            insert.Parameters.AddWithValue("$grace", (long)(s.Grace ?? JobSpec.DefaultGrace).TotalSeconds);
+            insert.Parameters.AddWithValue("$created", job.CreatedAt.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$mirror", (object?)job.MirrorPath ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$attempt", job.Attempt);
+            insert.Parameters.AddWithValue("$root", (object?)job.RootId ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$restartMode", RestartPolicy.ToWire(job.Restart.Mode));
+            insert.Parameters.AddWithValue("$maxRestarts", job.Restart.MaxRestarts);
+            insert.Parameters.AddWithValue("$restartDelay", (long)job.Restart.Delay.TotalMilliseconds);
+            insert.Parameters.AddWithValue("$batch", (object?)job.BatchId ?? DBNull.Value);
+            try
+            {
+                insert.ExecuteNonQuery();
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+            {
+                throw new SessionKeeperException(FailureKind.InvalidInput, $"the journal already has a job '{job.Id}'; choose another id.", ex);
+            }
+
+            return 0;
+        });
+    }
+
+    /// <summary>Records what the target said: launched, running, or finished with its exit status.</summary>
+    public void RecordStatus(string id, JobStatus status, DateTimeOffset seenAt, long? committedLength = null)
+    {
+        Run(connection =>
+        {
+            using var update = connection.CreateCommand();
+            update.CommandText = """
+                UPDATE jobs SET
+                    phase = $phase, state = $state, exit_code = $code, signal = $signal, lost_reason = $reason,
+                    pid = coalesce($pid, pid), pgid = coalesce($pgid, pgid), start_time = coalesce($start, start_time),
+                    boot_id = coalesce($boot, boot_id), launched_at = coalesce(launched_at, $seen),
+                    finished_at = CASE WHEN $phase = 'finished' THEN coalesce(finished_at, $seen) ELSE finished_at END,
+                    last_seen_at = $seen, to_be_checked = 0,
+                    committed_length = coalesce($committed, committed_length)
+                WHERE id = $id
+                """;
+            update.Parameters.AddWithValue("$id", id);
+            update.Parameters.AddWithValue("$phase", status.State.IsFinished() ? "finished" : "launched");
+            update.Parameters.AddWithValue("$state", status.State.ToWire());
+            update.Parameters.AddWithValue("$code", (object?)status.ExitCode ?? DBNull.Value);
+            update.Parameters.AddWithValue("$signal", (object?)status.Signal ?? DBNull.Value);
+            update.Parameters.AddWithValue("$reason", (object?)status.LostReason ?? DBNull.Value);
+            update.Parameters.AddWithValue("$pid", (object?)status.Pid ?? DBNull.Value);
+            update.Parameters.AddWithValue("$pgid", (object?)status.ProcessGroup ?? DBNull.Value);
+            update.Parameters.AddWithValue("$start", (object?)status.StartTime ?? DBNull.Value);
+            update.Parameters.AddWithValue("$boot", (object?)status.BootId ?? DBNull.Value);
+            update.Parameters.AddWithValue("$seen", seenAt.ToUnixTimeMilliseconds());
+            update.Parameters.AddWithValue("$committed", (object?)committedLength ?? DBNull.Value);
+            return update.ExecuteNonQuery();
+        });
+    }
+
+    public void RecordCommitted(string id, long committedLength) => Run(connection =>
+    {
+        using var update = connection.CreateCommand();
+        update.CommandText = "UPDATE jobs SET committed_length = max(committed_length, $n) WHERE id = $id";
+        update.Parameters.AddWithValue("$id", id);
+        update.Parameters.AddWithValue("$n", committedLength);
+        return update.ExecuteNonQuery();
+    });
+
+    /// <summary>A supervisor starting up cannot know what happened while it was away.</summary>
+    public int MarkUnfinishedToBeChecked() => Run(connection =>
+    {
+        using var update = connection.CreateCommand();
+        update.CommandText = "UPDATE jobs SET to_be_checked = 1 WHERE phase = 'launched'";
+        return update.ExecuteNonQuery();
+    });
+
+    public void Delete(string id) => Run(connection =>
+    {
+        using var delete = connection.CreateCommand();
+        delete.CommandText = "DELETE FROM jobs WHERE id = $id";
+        delete.Parameters.AddWithValue("$id", id);
+        return delete.ExecuteNonQuery();
+    });
+
+    public JournalJob? Get(string id) => Query("WHERE id = $p", id).SingleOrDefault();
+
+    public IReadOnlyList<JournalJob> List() => Query("ORDER BY created_at, id", null);
+
+    public IReadOnlyList<JournalJob> Unfinished() => Query("WHERE phase != 'finished' ORDER BY created_at, id", null);
+
+    public IReadOnlyList<JournalJob> Attempts(string rootId) => Query("WHERE id = $p OR root_id = $p ORDER BY attempt", rootId);
+
+    public IReadOnlyList<JournalJob> Batch(string batchId) => Query("WHERE batch_id = $p ORDER BY created_at, id", batchId);
+
+    /// <summary>A job id or a unique prefix of one, as git accepts abbreviated hashes.</summary>
+    public JournalJob Resolve(string idOrPrefix)
+    {
+        if (!JobId.IsValid(idOrPrefix))
+        {
+            JobId.Validate(idOrPrefix);
+        }
+
+        if (Get(idOrPrefix) is { } exact)
+        {
+            return exact;
+        }
+
+        var matches = Query("WHERE substr(id, 1, length($p)) = $p ORDER BY id", idOrPrefix);
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new SessionKeeperException(FailureKind.JobNotFound, $"no job '{idOrPrefix}' in the journal {Path}; give the host too (sessionkeeper CMD HOST JOB), or see `sessionkeeper jobs`."),
+            _ => throw new SessionKeeperException(
+                FailureKind.InvalidInput,
+                $"'{idOrPrefix}' is ambiguous: it starts {string.Join(", ", matches.Take(5).Select(m => m.Id))}{(matches.Count > 5 ? ", ..." : "")}; type more of the id."),
+        };
+    }
+
+    private IReadOnlyList<JournalJob> Query(string where, string? parameter) => Run(connection =>
+    {
+        using var select = connection.CreateCommand();
+        select.CommandText = $"SELECT {Columns} FROM jobs {where}";
+        if (parameter is not null)
+        {
+            select.Parameters.AddWithValue("$p", parameter);
+        }
+
+        using var reader = select.ExecuteReader();
+        var jobs = new List<JournalJob>();
+        while (reader.Read())
+        {
+            jobs.Add(JournalRows.Read(reader, Path));
+        }
+
+        return (IReadOnlyList<JournalJob>)jobs;
+    });
+}

@@ -1,0 +1,97 @@
+using Microsoft.Data.Sqlite;
+
+namespace SessionKeeper.Core.Journal;
+
+/// <summary>
+/// The journal's schema and its forward migrations. Version 1 knew single runs; version 2 added
+/// restarts (attempt, root_id, restart_*), batches and the "to be checked" flag. A journal from a
+/// newer version is refused, never rewritten.
+/// </summary>
+internal static class JournalSchema
+{
+    public const int Current = 2;
+
+    public const string Version1 = """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            user TEXT NOT NULL,
+            host TEXT NOT NULL,
+            port INTEGER NOT NULL,
+            identity_files TEXT NOT NULL,
+            known_hosts_files TEXT NOT NULL,
+            connect_timeout_ms INTEGER NOT NULL,
+            cookie TEXT NOT NULL,
+            command TEXT NOT NULL,
+            cwd TEXT,
+            env TEXT NOT NULL,
+            shell TEXT,
+            timeout_s INTEGER,
+            grace_s INTEGER NOT NULL,
+            phase TEXT NOT NULL,
+            state TEXT,
+            exit_code INTEGER,
+            signal INTEGER,
+            lost_reason TEXT,
+            pid INTEGER,
+            pgid INTEGER,
+            start_time INTEGER,
+            boot_id TEXT,
+            created_at INTEGER NOT NULL,
+            launched_at INTEGER,
+            finished_at INTEGER,
+            last_seen_at INTEGER,
+            mirror_path TEXT,
+            committed_length INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX jobs_host ON jobs (host, port, user);
+        INSERT INTO meta (key, value) VALUES ('schema_version', '1');
+        """;
+
+    private const string Version2 = """
+        ALTER TABLE jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE jobs ADD COLUMN root_id TEXT;
+        ALTER TABLE jobs ADD COLUMN restart_mode TEXT NOT NULL DEFAULT 'no';
+        ALTER TABLE jobs ADD COLUMN max_restarts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN restart_delay_ms INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN batch_id TEXT;
+        ALTER TABLE jobs ADD COLUMN to_be_checked INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX jobs_root ON jobs (root_id);
+        CREATE INDEX jobs_batch ON jobs (batch_id);
+        UPDATE meta SET value = '2' WHERE key = 'schema_version';
+        """;
+
+    /// <summary>Migrations from version N-1 to N, at index N.</summary>
+    private static readonly string[] Steps = ["", Version1, Version2];
+
+    public static int ReadVersion(SqliteConnection connection)
+    {
+        using var exists = connection.CreateCommand();
+        exists.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'";
+        if (Convert.ToInt64(exists.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            using var any = connection.CreateCommand();
+            any.CommandText = "SELECT count(*) FROM sqlite_master";
+            return Convert.ToInt64(any.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0 ? 0 : -1;
+        }
+
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT value FROM meta WHERE key = 'schema_version'";
+        return int.TryParse(read.ExecuteScalar() as string, out var version) ? version : -1;
+    }
+
+    /// <summary>Brings a journal from <paramref name="from"/> to <see cref="Current"/> in one transaction.</summary>
+    public static void Migrate(SqliteConnection connection, int from)
+    {
+        using var transaction = connection.BeginTransaction();
+        for (var version = from + 1; version <= Current; version++)
+        {
+            using var step = connection.CreateCommand();
+            step.Transaction = transaction;
+            step.CommandText = Steps[version];
+            step.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+}

@@ -1,0 +1,146 @@
+using System.Security.Cryptography;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Tests.Fakes;
+
+namespace SessionKeeper.Tests.Core.Journal;
+
+public sealed class JobJournalTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static JournalJob NewJob(string id, string host = "web1") => new()
+    {
+        Id = id,
+        Endpoint = new JobEndpoint("deploy", host, 2222, ["/k1", "/k2"], ["/kh"], TimeSpan.FromSeconds(7)),
+        Cookie = JobId.NewCookie(),
+        Spec = new JobSpec("echo 'a b' \"$X\"\nnext", "/srv", [new("X", "it's")], "/bin/bash", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(3)),
+        CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000),
+        Restart = new RestartPolicy(RestartMode.OnFailure, 5, TimeSpan.FromMilliseconds(1500)),
+    };
+
+    [Fact]
+    public void An_intent_round_trips_every_field()
+    {
+        var journal = JobJournal.Open(_dir.Path);
+        var job = NewJob("abc-1");
+        journal.AddIntent(job);
+        var read = journal.Get("abc-1")!;
+        Assert.Equal(JournalPhase.Intent, read.Phase);
+        Assert.Equal(job.Endpoint with { IdentityFiles = [], KnownHostsFiles = [] }, read.Endpoint with { IdentityFiles = [], KnownHostsFiles = [] });
+        Assert.Equal(job.Endpoint.IdentityFiles, read.Endpoint.IdentityFiles);
+        Assert.Equal(job.Spec.Command, read.Spec.Command);
+        Assert.Equal(job.Spec.Environment, read.Spec.Environment);
+        Assert.Equal(job.Spec.Timeout, read.Spec.Timeout);
+        Assert.Equal(job.Cookie, read.Cookie);
+        Assert.Equal(job.Restart, read.Restart);
+        Assert.Equal("launching", read.StateText);
+    }
+
+    [Fact]
+    public void Statuses_move_a_job_through_its_phases()
+    {
+        var journal = JobJournal.Open(_dir.Path);
+        journal.AddIntent(NewJob("abc-2"));
+        var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+        journal.RecordStatus("abc-2", new JobStatus { Id = "abc-2", State = JobState.Running, Pid = 77, ProcessGroup = 77, StartTime = 5, BootId = "b" }, now);
+        Assert.Equal(JournalPhase.Launched, journal.Get("abc-2")!.Phase);
+        Assert.Equal(1, journal.MarkUnfinishedToBeChecked());
+        Assert.Equal("to-be-checked", journal.Get("abc-2")!.StateText);
+        journal.RecordStatus("abc-2", new JobStatus { Id = "abc-2", State = JobState.Killed, ExitCode = 143, Signal = 15 }, now, 99);
+        var done = journal.Get("abc-2")!;
+        Assert.Equal(JournalPhase.Finished, done.Phase);
+        Assert.Equal("killed", done.StateText);
+        Assert.Equal(15, done.LastStatus!.Signal);
+        Assert.Equal(77, done.LastStatus.Pid);
+        Assert.Equal(99, done.CommittedLength);
+        Assert.Empty(journal.Unfinished());
+    }
+
+    [Fact]
+    public void Ids_resolve_by_unique_prefix_like_git()
+    {
+        var journal = JobJournal.Open(_dir.Path);
+        journal.AddIntent(NewJob("k7q2-aaaa"));
+        journal.AddIntent(NewJob("k7q2-bbbb"));
+        journal.AddIntent(NewJob("m9xa-cccc"));
+        Assert.Equal("m9xa-cccc", journal.Resolve("m9").Id);
+        Assert.Equal("k7q2-bbbb", journal.Resolve("k7q2-b").Id);
+        Assert.Equal(FailureKind.InvalidInput, Assert.Throws<SessionKeeperException>(() => journal.Resolve("k7")).Kind);
+        Assert.Equal(FailureKind.JobNotFound, Assert.Throws<SessionKeeperException>(() => journal.Resolve("zz")).Kind);
+        Assert.Equal(FailureKind.InvalidInput, Assert.Throws<SessionKeeperException>(() => journal.Resolve("../x")).Kind);
+    }
+
+    [Fact]
+    public void A_duplicate_id_is_refused() =>
+        Assert.Throws<SessionKeeperException>(() =>
+        {
+            var journal = JobJournal.Open(_dir.Path);
+            journal.AddIntent(NewJob("dup"));
+            journal.AddIntent(NewJob("dup"));
+        });
+
+    [Fact]
+    public void A_journal_written_by_schema_version_1_loads()
+    {
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "journal-v1.db"), Path.Combine(_dir.Path, JobJournal.FileName));
+        var journal = JobJournal.Open(_dir.Path);
+        var old = journal.Get("v1old-job1")!;
+        Assert.Equal(JournalPhase.Finished, old.Phase);
+        Assert.Equal(3, old.LastStatus!.ExitCode);
+        Assert.Equal("./long-task.sh --flag 'x'", old.Spec.Command);
+        Assert.Equal(2222, old.Endpoint.Port);
+        Assert.Equal(1, old.Attempt);
+        Assert.Equal(RestartMode.No, old.Restart.Mode);
+        Assert.Single(journal.Unfinished());
+        journal.AddIntent(NewJob("after-migration"));
+        Assert.Equal(3, journal.List().Count);
+    }
+
+    [Fact]
+    public void A_corrupt_journal_is_refused_and_left_untouched()
+    {
+        var path = Path.Combine(_dir.Path, JobJournal.FileName);
+        var garbage = RandomNumberGenerator.GetBytes(8192);
+        File.WriteAllBytes(path, garbage);
+        var error = Assert.Throws<SessionKeeperException>(() => JobJournal.Open(_dir.Path));
+        Assert.Equal(FailureKind.StateCorrupt, error.Kind);
+        Assert.Contains("left untouched", error.Message, StringComparison.Ordinal);
+        Assert.Equal(garbage, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void A_journal_from_a_newer_version_is_refused_and_left_untouched()
+    {
+        var journal = JobJournal.Open(_dir.Path);
+        journal.AddIntent(NewJob("x"));
+        journal.Run(c =>
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE meta SET value = '99' WHERE key = 'schema_version'";
+            return cmd.ExecuteNonQuery();
+        });
+        var path = Path.Combine(_dir.Path, JobJournal.FileName);
+        var before = SHA256.HashData(File.ReadAllBytes(path));
+        var error = Assert.Throws<SessionKeeperException>(() => JobJournal.Open(_dir.Path));
+        Assert.Contains("newer SessionKeeper", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(path)));
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, true)]
+    [InlineData(42, true)]
+    public void Restart_on_failure_stops_at_success_or_the_limit(int code, bool _)
+    {
+        var policy = new RestartPolicy(RestartMode.OnFailure, 2, TimeSpan.Zero);
+        var status = new JobStatus { Id = "a", State = JobState.Exited, ExitCode = code };
+        Assert.Equal(code != 0, policy.ShouldRestart(status, 1));
+        Assert.Equal(code != 0, policy.ShouldRestart(status, 2));
+        Assert.False(policy.ShouldRestart(status, 3));
+        Assert.True(new RestartPolicy(RestartMode.Always, 1, TimeSpan.Zero).ShouldRestart(status, 1));
+    }
+}
