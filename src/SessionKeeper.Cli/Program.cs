@@ -54,6 +54,8 @@ internal static class Program
         root.Subcommands.Add(WaitCommand.Create(ssh, interrupt));
         root.Subcommands.Add(KillCommand.Create(ssh, interrupt));
         root.Subcommands.Add(RmCommand.Create(ssh, interrupt));
+        root.Subcommands.Add(JobsCommand.Create());
+        root.Subcommands.Add(ResumeCommand.Create(stream, interrupt));
         return root;
     }
 }

@@ -1,27 +1,24 @@
 using System.CommandLine;
 using SessionKeeper.Cli.Infrastructure;
-using SessionKeeper.Core.Jobs;
 
 namespace SessionKeeper.Cli.Commands;
 
-/// <summary>`attach HOST JOB`: the job's whole output, live, through drops; exits with its exit code.</summary>
+/// <summary>`attach [HOST] JOB`: the job's whole output, live, through drops; exits with its exit code.</summary>
 internal static class AttachCommand
 {
     public static Command Create(SshOptions ssh, StreamOptions streamOptions, Func<CancellationToken> interrupt)
     {
-        var host = CommonArguments.Host();
-        var job = CommonArguments.Job();
+        var job = JobTarget.Argument();
         var killOnInterrupt = new Option<bool>("--kill-on-interrupt") { Description = "Ctrl-C kills the job instead of detaching." };
-        var command = new Command("attach", "Follow a job's output until it ends, resuming after drops.") { host, job, killOnInterrupt };
+        var command = new Command("attach", "Follow a job's output until it ends, resuming after drops.") { job, killOnInterrupt };
         ssh.AddTo(command);
         streamOptions.AddTo(command);
         command.SetAction(async (result, _) =>
         {
-            var target = ssh.Resolve(result, result.GetValue(host)!);
-            var id = JobId.Validate(result.GetValue(job));
+            var target = JobTarget.Resolve(result, job, ssh);
             var options = streamOptions.Resolve(result);
             var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
-            return await Foreground.FollowAsync(target, null, id, stateRoot, options, result.GetValue(killOnInterrupt), JobSpec.DefaultGrace, interrupt());
+            return await Foreground.AttachAsync(target, stateRoot, options, result.GetValue(killOnInterrupt), interrupt());
         });
         return command;
     }

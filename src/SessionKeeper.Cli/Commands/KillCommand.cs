@@ -9,15 +9,15 @@ internal static class KillCommand
 {
     public static Command Create(SshOptions ssh, Func<CancellationToken> interrupt)
     {
-        var host = CommonArguments.Host();
-        var job = CommonArguments.Job();
+        var job = JobTarget.Argument();
         var grace = new Option<string?>("--grace") { Description = "Time between SIGTERM and SIGKILL (default 10s)." };
-        var command = new Command("kill", "Stop a job: SIGTERM to its process group, SIGKILL after the grace period.") { host, job, grace };
+        var command = new Command("kill", "Stop a job: SIGTERM to its process group, SIGKILL after the grace period.") { job, grace };
         ssh.AddTo(command);
         command.SetAction(async (result, _) =>
         {
-            var target = ssh.Resolve(result, result.GetValue(host)!);
-            var id = JobId.Validate(result.GetValue(job));
+            var resolved = JobTarget.Resolve(result, job, ssh);
+            var target = resolved.Target;
+            var id = resolved.JobId;
             var graceTime = result.GetValue(grace) is { } g ? Durations.Parse(g, "--grace") : JobSpec.DefaultGrace;
             await using var session = await Session.OpenAsync(target, interrupt());
             var (status, signalled) = await Session.WithTimeoutAsync(
@@ -25,6 +25,7 @@ internal static class KillCommand
                 Session.ControlTimeout + graceTime,
                 ct => new JobClient(session).KillAsync(id, graceTime, ct),
                 interrupt());
+            resolved.Record(status);
             Console.WriteLine(signalled == "none"
                 ? $"{id}: not running ({status.Describe()}); no signal sent."
                 : $"{id}: sent SIG{signalled}; {status.Describe()}.");

@@ -13,17 +13,17 @@ internal static class LogsCommand
 {
     public static Command Create(SshOptions ssh, StreamOptions streamOptions, Func<CancellationToken> interrupt)
     {
-        var host = CommonArguments.Host();
-        var job = CommonArguments.Job();
+        var job = JobTarget.Argument();
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until the job ends." };
         var tail = new Option<int?>("--tail", "-n") { Description = "Start with the last N lines." };
-        var command = new Command("logs", "Print a job's output so far.") { host, job, follow, tail };
+        var command = new Command("logs", "Print a job's output so far.") { job, follow, tail };
         ssh.AddTo(command);
         streamOptions.AddTo(command);
         command.SetAction(async (result, _) =>
         {
-            var target = ssh.Resolve(result, result.GetValue(host)!);
-            var id = JobId.Validate(result.GetValue(job));
+            var resolved = JobTarget.Resolve(result, job, ssh);
+            var target = resolved.Target;
+            var id = resolved.JobId;
             if (result.GetValue(tail) is < 0)
             {
                 throw new SessionKeeperException(FailureKind.InvalidInput, "--tail must be 0 or more.");

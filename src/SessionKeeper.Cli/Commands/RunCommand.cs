@@ -2,19 +2,17 @@ using System.CommandLine;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
-using SessionKeeper.Core.Remote;
-using SessionKeeper.Ssh;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Supervision;
 
 namespace SessionKeeper.Cli.Commands;
 
 /// <summary>
-/// `run HOST -- CMD...`: starts CMD detached on HOST (it survives any drop), then follows its
-/// output and exits with its exit code; with --detach, prints the job id and returns.
+/// `run HOST -- CMD...`: journals the job, starts CMD detached on HOST (it survives any drop),
+/// then follows its output and exits with its exit code; with --detach, prints the job id.
 /// </summary>
 internal static class RunCommand
 {
-    private const int LaunchAttempts = 5;
-
     public static Command Create(SshOptions ssh, StreamOptions streamOptions, Func<CancellationToken> interrupt)
     {
         var host = CommonArguments.Host();
@@ -27,9 +25,12 @@ internal static class RunCommand
         var timeout = new Option<string?>("--timeout") { Description = "Time limit, enforced on the target: TERM, then KILL after --grace." };
         var grace = new Option<string?>("--grace") { Description = "Time between SIGTERM and SIGKILL (default 10s)." };
         var killOnInterrupt = new Option<bool>("--kill-on-interrupt") { Description = "Ctrl-C kills the job instead of detaching." };
+        var restart = new Option<string?>("--restart") { Description = "on-failure or always: run the job again when it ends (default no)." };
+        var maxRestarts = new Option<int?>("--max-restarts") { Description = "At most this many restarts (default 3 when --restart is given)." };
+        var restartDelay = new Option<string?>("--restart-delay") { Description = "Wait between attempts (default 1s)." };
         var command = new Command("run", "Start a command on a host so that it survives the connection.")
         {
-            host, words, detach, shell, cwd, env, id, timeout, grace, killOnInterrupt,
+            host, words, detach, shell, cwd, env, id, timeout, grace, killOnInterrupt, restart, maxRestarts, restartDelay,
         };
         ssh.AddTo(command);
         streamOptions.AddTo(command);
@@ -55,51 +56,42 @@ internal static class RunCommand
                 result.GetValue(shell),
                 result.GetValue(timeout) is { } t ? Durations.Parse(t, "--timeout") : null,
                 graceTime);
+            var policy = Policy(result.GetValue(restart), result.GetValue(maxRestarts), result.GetValue(restartDelay));
             var jobId = result.GetValue(id) is { } chosen ? JobId.Validate(chosen) : JobId.New();
             var attach = result.GetValue(detach) ? null : streamOptions.Resolve(result);
             var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
+            var journal = JobJournal.Open(stateRoot);
+            var supervisor = new JobSupervisor(journal, Endpoints.Connect, stateRoot, new ConsoleSupervisionObserver(quiet: attach is null));
+            var job = supervisor.Plan(jobId, Endpoints.From(target), spec, policy);
 
-            var (session, status) = await LaunchAsync(target, jobId, spec, interrupt());
             if (attach is null)
             {
+                var (session, status) = await supervisor.LaunchAsync(job, interrupt());
                 await session.DisposeAsync();
                 Console.WriteLine(jobId);
                 return status.State == JobState.Lost ? Foreground.Outcome(target, status) : 0;
             }
 
-            Console.Error.WriteLine($"sessionkeeper: job {jobId} started on {target.Label} (pid {status.Pid?.ToString() ?? "?"}).");
-            return await Foreground.FollowAsync(target, session, jobId, stateRoot, attach, result.GetValue(killOnInterrupt), graceTime, interrupt());
+            return await Foreground.SuperviseAsync(supervisor, job, attach, result.GetValue(killOnInterrupt), graceTime, interrupt());
         });
         return command;
     }
 
-    /// <summary>
-    /// A launch whose reply was lost is retried with the same id and cookie: the target finds the
-    /// directory it made and reports that job instead of starting a second copy.
-    /// </summary>
-    private static async Task<(IRemoteSession Session, JobStatus Status)> LaunchAsync(SshTarget target, string jobId, JobSpec spec, CancellationToken cancellationToken)
+    private static RestartPolicy Policy(string? mode, int? max, string? delay)
     {
-        var cookie = JobId.NewCookie();
-        for (var attempt = 1; ; attempt++)
+        if (mode is null)
         {
-            var session = await Session.OpenAsync(target, cancellationToken);
-            try
-            {
-                var status = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, ct => new JobClient(session).LaunchAsync(jobId, cookie, spec, ct), cancellationToken);
-                return (session, status);
-            }
-            catch (SessionKeeperException ex) when (ex.Kind == FailureKind.ConnectionLost && attempt < LaunchAttempts && !cancellationToken.IsCancellationRequested)
-            {
-                await session.DisposeAsync();
-                Console.Error.WriteLine($"sessionkeeper: launch of {jobId} on {target.Label} interrupted ({ex.Message.TrimEnd('.')}); retrying with the same id.");
-                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), cancellationToken);
-            }
-            catch
-            {
-                await session.DisposeAsync();
-                throw;
-            }
+            return max is not null || delay is not null
+                ? throw new SessionKeeperException(FailureKind.InvalidInput, "--max-restarts and --restart-delay need --restart on-failure|always.")
+                : RestartPolicy.None;
         }
+
+        if (max is < 0)
+        {
+            throw new SessionKeeperException(FailureKind.InvalidInput, "--max-restarts must be 0 or more.");
+        }
+
+        return new RestartPolicy(RestartPolicy.ParseMode(mode), max ?? 3, delay is null ? TimeSpan.FromSeconds(1) : Durations.Parse(delay, "--restart-delay"));
     }
 
     private static List<KeyValuePair<string, string>> ParseEnvironment(string[] pairs)

@@ -10,17 +10,17 @@ internal static class StatusCommand
 {
     public static Command Create(SshOptions ssh, Func<CancellationToken> interrupt)
     {
-        var host = CommonArguments.Host();
-        var job = CommonArguments.Job();
+        var job = JobTarget.Argument();
         var json = CommonArguments.Json();
-        var command = new Command("status", "Show a job's state, exit code and identity.") { host, job, json };
+        var command = new Command("status", "Show a job's state, exit code and identity.") { job, json };
         ssh.AddTo(command);
         command.SetAction(async (result, _) =>
         {
-            var target = ssh.Resolve(result, result.GetValue(host)!);
-            var id = JobId.Validate(result.GetValue(job));
+            var resolved = JobTarget.Resolve(result, job, ssh);
+            var target = resolved.Target;
             await using var session = await Session.OpenAsync(target, interrupt());
-            var status = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, ct => new JobClient(session).StatusAsync(id, ct), interrupt());
+            var status = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, ct => new JobClient(session).StatusAsync(resolved.JobId, ct), interrupt());
+            resolved.Record(status);
             if (result.GetValue(json))
             {
                 using var writer = new Utf8JsonWriter(Console.OpenStandardOutput());

@@ -12,14 +12,14 @@ internal static class WaitCommand
 {
     public static Command Create(SshOptions ssh, Func<CancellationToken> interrupt)
     {
-        var host = CommonArguments.Host();
-        var job = CommonArguments.Job();
-        var command = new Command("wait", "Wait for a job to finish; exit with its exit code.") { host, job };
+        var job = JobTarget.Argument();
+        var command = new Command("wait", "Wait for a job to finish; exit with its exit code.") { job };
         ssh.AddTo(command);
         command.SetAction(async (result, _) =>
         {
-            var target = ssh.Resolve(result, result.GetValue(host)!);
-            var id = JobId.Validate(result.GetValue(job));
+            var resolved = JobTarget.Resolve(result, job, ssh);
+            var target = resolved.Target;
+            var id = resolved.JobId;
             var cancel = interrupt();
             IRemoteSession? session = null;
             var attempt = 0;
@@ -34,6 +34,7 @@ internal static class WaitCommand
                         attempt = 0;
                         if (status.State.IsFinished())
                         {
+                            resolved.Record(status);
                             return Foreground.Outcome(target, status);
                         }
 

@@ -1,55 +1,40 @@
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
-using SessionKeeper.Core.Remote;
+using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Streaming;
+using SessionKeeper.Core.Supervision;
 using SessionKeeper.Ssh;
 
 namespace SessionKeeper.Cli.Infrastructure;
 
 /// <summary>
-/// Shows a job's output on stdout until it ends, keeps the local mirror, and turns the outcome into
-/// the exit code: the job's own, or 130 after Ctrl-C detached (the job keeps running).
+/// Shows a job's output on stdout until it ends, keeps the local mirror and the journal, and turns
+/// the outcome into the exit code: the job's own, or 130 after Ctrl-C detached (the job keeps running).
 /// </summary>
 internal static class Foreground
 {
-    public static async Task<int> FollowAsync(
-        SshTarget target,
-        IRemoteSession? session,
-        string jobId,
-        string stateRoot,
-        AttachOptions options,
-        bool killOnInterrupt,
-        TimeSpan grace,
-        CancellationToken interrupt)
+    public static async Task<int> SuperviseAsync(JobSupervisor supervisor, JournalJob job, AttachOptions options, bool killOnInterrupt, TimeSpan grace, CancellationToken interrupt)
     {
-        using var mirror = LogMirror.Open(StatePaths.Mirror(stateRoot, target.Label, jobId));
+        var target = Endpoints.ToTarget(job.Endpoint);
         var stdout = Console.OpenStandardOutput();
-        long start = 0;
-        if (mirror.IsWriter)
-        {
-            // What earlier attaches already copied is shown from the mirror, the rest streamed.
-            start = mirror.Length;
-            await using var existing = new FileStream(mirror.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            await CopyPrefixAsync(existing, stdout, start);
-        }
-
-        var attacher = new Attacher(
-            new SshConnector(target),
-            jobId,
-            mirror.IsWriter ? mirror : null,
-            stdout,
-            start,
-            options,
-            new ConsoleAttachObserver(target.Label, jobId));
         try
         {
-            var status = await attacher.RunAsync(session, interrupt);
+            var (last, status) = await supervisor.SuperviseAsync(job, null, stdout, options, interrupt);
             return Outcome(target, status);
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
-            return await InterruptedAsync(target, jobId, killOnInterrupt, grace);
+            return await InterruptedAsync(target, job.Id, killOnInterrupt, grace);
         }
+    }
+
+    /// <summary>attach: the journal's job through the supervisor, or a job this workstation never launched.</summary>
+    public static async Task<int> AttachAsync(JobTarget job, string stateRoot, AttachOptions options, bool killOnInterrupt, CancellationToken interrupt)
+    {
+        var journal = job.Journal ?? JobJournal.Open(stateRoot);
+        var known = job.Known ?? Adopt(journal, job, stateRoot);
+        var supervisor = new JobSupervisor(journal, Endpoints.Connect, stateRoot, new ConsoleSupervisionObserver());
+        return await SuperviseAsync(supervisor, known, options, killOnInterrupt, known.Spec.Grace ?? JobSpec.DefaultGrace, interrupt);
     }
 
     public static int Outcome(SshTarget target, JobStatus status)
@@ -67,13 +52,31 @@ internal static class Foreground
         }
     }
 
+    /// <summary>A job launched elsewhere (another workstation, a lost journal) joins this journal on attach.</summary>
+    private static JournalJob Adopt(JobJournal journal, JobTarget job, string stateRoot)
+    {
+        var adopted = new JournalJob
+        {
+            Id = job.JobId,
+            Endpoint = Endpoints.From(job.Target),
+            Cookie = "adopted",
+            Spec = new JobSpec("(adopted)"),
+            Phase = JournalPhase.Launched,
+            CreatedAt = DateTimeOffset.UtcNow,
+            MirrorPath = StateLayout.Mirror(stateRoot, job.Target.Label, job.JobId),
+        };
+        journal.AddIntent(adopted);
+        journal.RecordStatus(adopted.Id, new JobStatus { Id = adopted.Id, State = JobState.Running }, DateTimeOffset.UtcNow);
+        return adopted with { Phase = JournalPhase.Launched };
+    }
+
     private static async Task<int> InterruptedAsync(SshTarget target, string jobId, bool killOnInterrupt, TimeSpan grace)
     {
         if (!killOnInterrupt)
         {
             Console.Error.WriteLine($"sessionkeeper: detached; job {jobId} keeps running on {target.Label}.");
-            Console.Error.WriteLine($"  reattach: sessionkeeper attach {target.Label} {jobId}");
-            Console.Error.WriteLine($"  stop it:  sessionkeeper kill {target.Label} {jobId}");
+            Console.Error.WriteLine($"  reattach: sessionkeeper attach {jobId}");
+            Console.Error.WriteLine($"  stop it:  sessionkeeper kill {jobId}");
             return 130;
         }
 
@@ -83,24 +86,5 @@ internal static class Foreground
         var (status, _) = await new JobClient(session).KillAsync(jobId, grace, deadline.Token);
         Console.Error.WriteLine($"sessionkeeper: job {jobId} {status.Describe()}.");
         return 130;
-    }
-
-    private static async Task CopyPrefixAsync(Stream source, Stream destination, long length)
-    {
-        var buffer = new byte[81920];
-        var remaining = length;
-        while (remaining > 0)
-        {
-            var read = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)));
-            if (read == 0)
-            {
-                break;
-            }
-
-            await destination.WriteAsync(buffer.AsMemory(0, read));
-            remaining -= read;
-        }
-
-        await destination.FlushAsync();
     }
 }

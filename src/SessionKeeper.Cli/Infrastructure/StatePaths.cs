@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace SessionKeeper.Cli.Infrastructure;
 
 /// <summary>
@@ -23,17 +21,5 @@ internal static class StatePaths
         var xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         return Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".local", "state") : xdg, "sessionkeeper");
-    }
-
-    /// <summary>The local copy of a job's log: mirrors/user@host_port/JOB.log.</summary>
-    public static string Mirror(string root, string hostLabel, string jobId)
-    {
-        var safe = new StringBuilder();
-        foreach (var c in hostLabel)
-        {
-            safe.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@' ? c : '_');
-        }
-
-        return Path.Combine(root, "mirrors", safe.ToString(), jobId + ".log");
     }
 }

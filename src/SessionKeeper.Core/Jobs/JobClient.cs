@@ -23,6 +23,11 @@ public sealed class JobClient(IRemoteSession session)
             .Set("SK_TIMEOUT", (long)Math.Ceiling((spec.Timeout ?? TimeSpan.Zero).TotalSeconds))
             .Set("SK_GRACE", (long)Math.Ceiling((spec.Grace ?? JobSpec.DefaultGrace).TotalSeconds))
             .Set("SK_WRAPPER", RunnerRequest.WrapperScript);
+        if (Supervision.FaultPoints.Remote is { } fault)
+        {
+            request.Set("SK_FAULT", fault);
+        }
+
         var lines = await RunAsync(request, id, cancellationToken);
         if (!lines.Any(l => l.Tag == "launched"))
         {

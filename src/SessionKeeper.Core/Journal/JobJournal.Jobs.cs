@@ -64,8 +64,12 @@ public sealed partial class JobJournal
         });
     }
 
-    /// <summary>Records what the target said: launched, running, or finished with its exit status.</summary>
-    public void RecordStatus(string id, JobStatus status, DateTimeOffset seenAt, long? committedLength = null)
+    /// <summary>
+    /// Records what the target said. A job is "finished" here only when a supervisor saw its end
+    /// with the mirror complete (<paramref name="settled"/>); a status seen by `status` or `wait`
+    /// updates the state but leaves the job for resume to complete.
+    /// </summary>
+    public void RecordStatus(string id, JobStatus status, DateTimeOffset seenAt, long? committedLength = null, bool settled = true)
     {
         Run(connection =>
         {
@@ -81,7 +85,7 @@ public sealed partial class JobJournal
                 WHERE id = $id
                 """;
             update.Parameters.AddWithValue("$id", id);
-            update.Parameters.AddWithValue("$phase", status.State.IsFinished() ? "finished" : "launched");
+            update.Parameters.AddWithValue("$phase", settled && status.State.IsFinished() ? "finished" : "launched");
             update.Parameters.AddWithValue("$state", status.State.ToWire());
             update.Parameters.AddWithValue("$code", (object?)status.ExitCode ?? DBNull.Value);
             update.Parameters.AddWithValue("$signal", (object?)status.Signal ?? DBNull.Value);

@@ -199,6 +199,8 @@ sk_launch() {
     SK_DIR=$SK_BASE/$SK_ID
     if mkdir "$SK_DIR" 2>/dev/null; then
         SK_FRESH=1
+        # Test hook: stop as a crash would, with the directory made and nothing started.
+        [ "${SK_FAULT:-}" = remote-after-mkdir ] && exit 0
     else
         SK_FRESH=0
         sk_owned "$SK_DIR" || sk_fail foreign-owner
@@ -222,6 +224,7 @@ sk_launch() {
         mkdir -p "$SK_DIR/helpers"
         sk_put "$SK_DIR/cookie" "$SK_COOKIE"
         sk_start_wrapper || sk_fail no-setsid
+        [ "${SK_FAULT:-}" = remote-after-start ] && exit 0
     fi
     # Confirm the start: the job writes its identity itself, or the wrapper records an early exit.
     _n=0

@@ -99,7 +99,7 @@ public sealed class Attacher
 
     private async Task<IRemoteSession> ReconnectAsync(long? lostAt, CancellationToken cancellationToken)
     {
-        using var giveUp = _options.GiveUpAfter is { } limit && lostAt is not null
+        using var giveUp = _options.GiveUpAfter is { } limit
             ? new CancellationTokenSource(limit, _time)
             : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, giveUp.Token);

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Text.Json;
+using SessionKeeper.Cli.Infrastructure;
+using SessionKeeper.Core.Journal;
+
+namespace SessionKeeper.Cli.Commands;
+
+/// <summary>`jobs`: the local view across all hosts, as last seen, from the journal (no network).</summary>
+internal static class JobsCommand
+{
+    public static Command Create()
+    {
+        var host = new Option<string?>("--host") { Description = "Only jobs on this host (name, user@host or user@host:port)." };
+        var state = new Option<string?>("--state") { Description = "Only jobs in this state (running, exited, killed, timed-out, lost, launching, to-be-checked, unfinished)." };
+        var json = CommonArguments.Json();
+        var command = new Command("jobs", "List the jobs in the local journal, across all hosts.") { host, state, json };
+        command.SetAction(result =>
+        {
+            var journal = JobJournal.Open(StatePaths.Root(result.GetValue(CommonArguments.StateDir)));
+            var hostFilter = result.GetValue(host);
+            var stateFilter = result.GetValue(state);
+            var jobs = journal.List()
+                .Where(j => hostFilter is null || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter || $"{j.Endpoint.User}@{j.Endpoint.Host}" == hostFilter)
+                .Where(j => stateFilter is null || j.StateText == stateFilter || (stateFilter == "unfinished" && j.IsUnfinished))
+                .ToList();
+            if (result.GetValue(json))
+            {
+                using var writer = new Utf8JsonWriter(Console.OpenStandardOutput());
+                writer.WriteStartArray();
+                foreach (var job in jobs)
+                {
+                    Write(writer, job);
+                }
+
+                writer.WriteEndArray();
+                writer.Flush();
+                Console.WriteLine();
+                return 0;
+            }
+
+            Console.WriteLine($"{"ID",-18} {"HOST",-28} {"STATE",-14} {"EXIT",4}  {"LAST SEEN",-19}  COMMAND");
+            foreach (var job in jobs)
+            {
+                var exit = job.LastStatus?.ShellExitCode?.ToString() ?? "-";
+                var seen = job.LastSeenAt?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss") ?? "never";
+                Console.WriteLine($"{job.Id,-18} {job.Endpoint.Label,-28} {job.StateText,-14} {exit,4}  {seen,-19}  {JobOutput.OneLine(job.Spec.Command)}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Write(Utf8JsonWriter json, JournalJob job)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", job.Id);
+        json.WriteString("host", job.Endpoint.Label);
+        json.WriteString("state", job.StateText);
+        json.WriteString("phase", job.Phase.ToString().ToLowerInvariant());
+        if (job.LastStatus?.ExitCode is { } code)
+        {
+            json.WriteNumber("exit_code", code);
+        }
+        else
+        {
+            json.WriteNull("exit_code");
+        }
+
+        if (job.LastStatus?.Signal is { } signal)
+        {
+            json.WriteNumber("signal", signal);
+        }
+        else
+        {
+            json.WriteNull("signal");
+        }
+
+        json.WriteNumber("attempt", job.Attempt);
+        if (job.RootId is { } root)
+        {
+            json.WriteString("root_id", root);
+        }
+
+        json.WriteString("created", job.CreatedAt);
+        if (job.LastSeenAt is { } seen)
+        {
+            json.WriteString("last_seen", seen);
+        }
+        else
+        {
+            json.WriteNull("last_seen");
+        }
+
+        json.WriteString("command", job.Spec.Command);
+        json.WriteString("mirror", job.MirrorPath);
+        json.WriteNumber("committed_length", job.CommittedLength);
+        json.WriteEndObject();
+    }
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using SessionKeeper.Cli.Infrastructure;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Supervision;
+
+namespace SessionKeeper.Cli.Commands;
+
+/// <summary>
+/// `resume`: after a crash, a reboot or a closed terminal, brings every unfinished job of the
+/// journal up to date in parallel: finishes interrupted launches, fills the mirrors, records exit codes.
+/// </summary>
+internal static class ResumeCommand
+{
+    public static Command Create(StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    {
+        var parallel = new Option<int>("--parallel", "-j") { Description = "Jobs handled at once (default 16).", DefaultValueFactory = _ => 16 };
+        var host = new Option<string?>("--host") { Description = "Only jobs on this host." };
+        var command = new Command("resume", "Reattach every unfinished job in the journal and bring it up to date.") { parallel, host };
+        streamOptions.AddTo(command);
+        command.SetAction(async (result, _) =>
+        {
+            var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
+            var journal = JobJournal.Open(stateRoot);
+            var options = streamOptions.Resolve(result);
+            options = options with { GiveUpAfter = options.GiveUpAfter ?? TimeSpan.FromMinutes(2) };
+            var limit = result.GetValue(parallel);
+            if (limit < 1)
+            {
+                throw new SessionKeeperException(FailureKind.InvalidInput, "--parallel must be at least 1.");
+            }
+
+            var hostFilter = result.GetValue(host);
+            var jobs = journal.Unfinished().Where(j => hostFilter is null || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter).ToList();
+            if (jobs.Count == 0)
+            {
+                Console.WriteLine("nothing to resume.");
+                return 0;
+            }
+
+            var supervisor = new JobSupervisor(journal, Endpoints.Connect, stateRoot, new ConsoleSupervisionObserver(quiet: true));
+            var failures = 0;
+            var gate = new object();
+            await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = limit, CancellationToken = interrupt() }, async (job, ct) =>
+            {
+                string line;
+                try
+                {
+                    var (last, status) = await supervisor.SuperviseAsync(job, null, null, options, ct);
+                    line = $"{last.Id}\t{job.Endpoint.Label}\t{status.Describe()}";
+                }
+                catch (SessionKeeperException ex) when (!ct.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref failures);
+                    line = $"{job.Id}\t{job.Endpoint.Label}\tnot resumed: {ex.Message}";
+                }
+
+                lock (gate)
+                {
+                    Console.WriteLine(line);
+                }
+            });
+            return failures == 0 ? 0 : ExitCodes.ConnectionLost;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,19 @@
+using System.Text;
+
+namespace SessionKeeper.Core.Journal;
+
+/// <summary>Where things live in the local state directory.</summary>
+public static class StateLayout
+{
+    /// <summary>The local copy of a job's log: mirrors/user@host_port/JOB.log.</summary>
+    public static string Mirror(string stateRoot, string hostLabel, string jobId)
+    {
+        var safe = new StringBuilder();
+        foreach (var c in hostLabel)
+        {
+            safe.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@' ? c : '_');
+        }
+
+        return Path.Combine(stateRoot, "mirrors", safe.ToString(), jobId + ".log");
+    }
+}

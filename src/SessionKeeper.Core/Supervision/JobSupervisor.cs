@@ -1,0 +1,232 @@
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Remote;
+using SessionKeeper.Core.Streaming;
+
+namespace SessionKeeper.Core.Supervision;
+
+/// <summary>
+/// Carries a journaled job to its end: finishes an interrupted launch (same id and cookie, so the
+/// target never starts it twice), follows its output into the mirror, records the exit status,
+/// and applies the restart policy. Used by a foreground run, by resume and by the daemon alike.
+/// </summary>
+public sealed class JobSupervisor(
+    JobJournal journal,
+    Func<JobEndpoint, IRemoteConnector> connectors,
+    string stateRoot,
+    ISupervisionObserver? observer = null,
+    TimeProvider? timeProvider = null)
+{
+    private const int LaunchAttempts = 5;
+    private readonly ISupervisionObserver _observer = observer ?? NullSupervisionObserver.Instance;
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    public JobJournal Journal => journal;
+
+    /// <summary>A new job: its intent is journaled before anything reaches the target.</summary>
+    public JournalJob Plan(string id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart, string? batchId = null, int attempt = 1, string? rootId = null)
+    {
+        var job = new JournalJob
+        {
+            Id = JobId.Validate(id),
+            Endpoint = endpoint,
+            Cookie = JobId.NewCookie(),
+            Spec = spec,
+            Restart = restart,
+            Attempt = attempt,
+            RootId = rootId,
+            BatchId = batchId,
+            CreatedAt = _time.GetUtcNow(),
+            MirrorPath = StateLayout.Mirror(stateRoot, endpoint.Label, id),
+        };
+        journal.AddIntent(job);
+        FaultPoints.Hit("after-intent");
+        return job;
+    }
+
+    /// <summary>Launches (or finishes launching) a journaled job; returns the open session for streaming.</summary>
+    public async Task<(IRemoteSession Session, JobStatus Status)> LaunchAsync(JournalJob job, CancellationToken cancellationToken = default)
+    {
+        var connector = connectors(job.Endpoint);
+        for (var attempt = 1; ; attempt++)
+        {
+            var session = await connector.ConnectAsync(cancellationToken);
+            try
+            {
+                var status = await new JobClient(session).LaunchAsync(job.Id, job.Cookie, job.Spec, cancellationToken);
+                FaultPoints.Hit("after-launch-reply");
+                journal.RecordStatus(job.Id, status, _time.GetUtcNow());
+                _observer.Launched(job, status);
+                return (session, status);
+            }
+            catch (SessionKeeperException ex) when (ex.Kind == FailureKind.ConnectionLost && attempt < LaunchAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                // The reply was lost, not necessarily the launch: the same id and cookie make the retry safe.
+                await session.DisposeAsync();
+                _observer.LaunchRetry(job, ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), _time, cancellationToken);
+            }
+            catch
+            {
+                await session.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Follows one job to its end and records it; the mirror is written only by its lease holder.</summary>
+    public async Task<JobStatus> FollowAsync(JournalJob job, IRemoteSession? session, Stream? output, AttachOptions options, CancellationToken cancellationToken = default)
+    {
+        using var mirror = LogMirror.Open(job.MirrorPath ?? StateLayout.Mirror(stateRoot, job.Endpoint.Label, job.Id));
+        long start = 0;
+        if (mirror.IsWriter)
+        {
+            start = mirror.Length;
+            if (output is not null)
+            {
+                await CopyPrefixAsync(mirror.Path, output, start, cancellationToken);
+            }
+        }
+        else if (output is null)
+        {
+            // Another process writes this mirror: only the exit status is ours to learn.
+            if (session is not null)
+            {
+                await session.DisposeAsync();
+            }
+
+            return await PollUntilFinishedAsync(job, options, cancellationToken);
+        }
+
+        var attacher = new Attacher(connectors(job.Endpoint), job.Id, mirror.IsWriter ? mirror : null, output, start, options, _observer.ForStream(job), _time);
+        try
+        {
+            var status = await attacher.RunAsync(session, cancellationToken);
+            journal.RecordStatus(job.Id, status, _time.GetUtcNow(), mirror.IsWriter ? mirror.Length : null);
+            return status;
+        }
+        finally
+        {
+            if (mirror.IsWriter)
+            {
+                journal.RecordCommitted(job.Id, mirror.Length);
+            }
+        }
+    }
+
+    /// <summary>Launch if needed, follow, restart per policy; returns the last attempt's status.</summary>
+    public async Task<(JournalJob Job, JobStatus Status)> SuperviseAsync(JournalJob job, IRemoteSession? session, Stream? output, AttachOptions options, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            JobStatus status;
+            if (job.Phase == JournalPhase.Finished && job.LastStatus is { } recorded)
+            {
+                status = output is null ? recorded : await ReplayAsync(job, recorded, output, options, cancellationToken);
+            }
+            else
+            {
+                if (job.Phase == JournalPhase.Intent)
+                {
+                    (session, _) = await LaunchAsync(job, cancellationToken);
+                }
+
+                status = await FollowAsync(job, session, output, options, cancellationToken);
+                session = null;
+            }
+
+            var next = NextAttempt(job, status);
+            if (next is null)
+            {
+                return (job, status);
+            }
+
+            _observer.Restarting(job, status, next.Attempt, job.Restart.Delay);
+            await Task.Delay(job.Restart.Delay, _time, cancellationToken);
+            job = next;
+        }
+    }
+
+    /// <summary>A finished job's output: the mirror, completed from the target while its directory is there.</summary>
+    private async Task<JobStatus> ReplayAsync(JournalJob job, JobStatus recorded, Stream output, AttachOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await FollowAsync(job, null, output, options with { GiveUpAfter = options.GiveUpAfter ?? TimeSpan.FromSeconds(30) }, cancellationToken);
+        }
+        catch (SessionKeeperException ex) when (ex.Kind is FailureKind.JobNotFound or FailureKind.ConnectionLost)
+        {
+            // Removed from the target, or the target is gone: the mirror and the journal are the record.
+            return recorded;
+        }
+    }
+
+    /// <summary>The journaled next attempt (planning it if a crash came before that).</summary>
+    private JournalJob? NextAttempt(JournalJob job, JobStatus status)
+    {
+        var rootId = job.RootId ?? job.Id;
+        var attempts = journal.Attempts(rootId);
+        if (attempts.FirstOrDefault(a => a.Attempt == job.Attempt + 1) is { } existing)
+        {
+            return existing;
+        }
+
+        if (!job.Restart.ShouldRestart(status, job.Attempt))
+        {
+            return null;
+        }
+
+        return Plan($"{rootId}-r{job.Attempt + 1}", job.Endpoint, job.Spec, job.Restart, job.BatchId, job.Attempt + 1, rootId);
+    }
+
+    private async Task<JobStatus> PollUntilFinishedAsync(JournalJob job, AttachOptions options, CancellationToken cancellationToken)
+    {
+        var connector = connectors(job.Endpoint);
+        var attempt = 0;
+        while (true)
+        {
+            try
+            {
+                await using var session = await connector.ConnectAsync(cancellationToken);
+                var client = new JobClient(session);
+                while (true)
+                {
+                    var status = await client.StatusAsync(job.Id, cancellationToken);
+                    journal.RecordStatus(job.Id, status, _time.GetUtcNow());
+                    if (status.State.IsFinished())
+                    {
+                        return status;
+                    }
+
+                    attempt = 0;
+                    await Task.Delay(TimeSpan.FromSeconds(2), _time, cancellationToken);
+                }
+            }
+            catch (SessionKeeperException ex) when (ex.IsRetryable && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(FullJitterBackoff.Delay(attempt++, options.InitialBackoff, options.MaxBackoff, Random.Shared), _time, cancellationToken);
+            }
+        }
+    }
+
+    private static async Task CopyPrefixAsync(string path, Stream output, long length, CancellationToken cancellationToken)
+    {
+        await using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var buffer = new byte[81920];
+        var remaining = length;
+        while (remaining > 0)
+        {
+            var read = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            remaining -= read;
+        }
+
+        await output.FlushAsync(cancellationToken);
+    }
+}
