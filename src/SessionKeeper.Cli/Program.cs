@@ -56,6 +56,7 @@ internal static class Program
         root.Subcommands.Add(RmCommand.Create(ssh, interrupt));
         root.Subcommands.Add(JobsCommand.Create());
         root.Subcommands.Add(ResumeCommand.Create(stream, interrupt));
+        root.Subcommands.Add(DaemonCommand.Create(stream));
         return root;
     }
 }

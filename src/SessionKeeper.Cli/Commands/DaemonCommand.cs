@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SessionKeeper.Cli.Daemon;
+using SessionKeeper.Cli.Infrastructure;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
+
+namespace SessionKeeper.Cli.Commands;
+
+/// <summary>`daemon`: the Generic Host supervisor, for systemd (Type=notify) or a terminal.</summary>
+internal static class DaemonCommand
+{
+    public static Command Create(StreamOptions streamOptions)
+    {
+        var parallel = new Option<int>("--parallel", "-j") { Description = "Jobs supervised at once (default 64).", DefaultValueFactory = _ => 64 };
+        var poll = new Option<string?>("--poll") { Description = "How often the journal is checked for new jobs (default 2s)." };
+        var command = new Command("daemon", "Supervise every unfinished job in the journal until stopped (SIGTERM).") { parallel, poll };
+        streamOptions.AddTo(command);
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var settings = new DaemonSettings(
+                StatePaths.Root(result.GetValue(CommonArguments.StateDir)),
+                result.GetValue(parallel) is var p and >= 1 ? p : throw new SessionKeeperException(FailureKind.InvalidInput, "--parallel must be at least 1."),
+                result.GetValue(poll) is { } text ? Durations.Parse(text, "--poll") : TimeSpan.FromSeconds(2),
+                streamOptions.Resolve(result) with { GiveUpAfter = TimeSpan.FromMinutes(5) });
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+            builder.Services.AddSystemd();
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+            });
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.Services.AddSingleton(settings);
+            builder.Services.AddHostedService<SupervisorService>();
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+            using var host = builder.Build();
+            await host.RunAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace SessionKeeper.Cli.Daemon;
+
+/// <summary>The daemon's log messages, with stable event ids.</summary>
+internal static partial class DaemonLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "supervising {Count} unfinished job(s) from {Journal}; {Checked} marked to be checked")]
+    public static partial void Started(ILogger logger, int count, string journal, int @checked);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "job {Id} on {Host}: now supervised")]
+    public static partial void Supervising(ILogger logger, string id, string host);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "job {Id} on {Host}: {Outcome}")]
+    public static partial void Finished(ILogger logger, string id, string host, string outcome);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "job {Id} on {Host}: {Problem}; will try again")]
+    public static partial void Failed(ILogger logger, string id, string host, string problem);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "job {Id} on {Host}: connection lost at byte {Offset} ({Reason})")]
+    public static partial void Disconnected(ILogger logger, string id, string host, long offset, string reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "job {Id} on {Host}: reconnected after {Gap} s at byte {Offset}")]
+    public static partial void Reconnected(ILogger logger, string id, string host, double gap, long offset);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "job {Id}: {Status}; restarting as attempt {Attempt} in {Delay} s")]
+    public static partial void Restarting(ILogger logger, string id, string status, int attempt, double delay);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "stopping: {Count} job(s) left to be checked at the next start; they keep running on their hosts")]
+    public static partial void Stopping(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Debug, Message = "job {Id} on {Host}: launched (pid {Pid})")]
+    public static partial void Launched(ILogger logger, string id, string host, int? pid);
+}
