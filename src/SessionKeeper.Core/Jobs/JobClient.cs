@@ -72,6 +72,13 @@ public sealed class JobClient(IRemoteSession session)
         }
     }
 
+    /// <summary>Removes finished job directories older than <paramref name="olderThan"/>; returns their ids.</summary>
+    public async Task<IReadOnlyList<string>> CollectGarbageAsync(TimeSpan olderThan, CancellationToken cancellationToken = default)
+    {
+        var lines = await RunAsync(new RunnerRequest("gc").Set("SK_AGE", (long)olderThan.TotalSeconds), null, cancellationToken);
+        return [.. lines.Where(l => l.Tag == "removed").Select(l => l["id"]!).Where(JobId.IsValid)];
+    }
+
     /// <summary>export lines sourced by the job's POSIX prelude; names are checked, values quoted.</summary>
     public static string EnvironmentText(IReadOnlyList<KeyValuePair<string, string>>? environment)
     {

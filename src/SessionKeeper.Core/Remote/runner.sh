@@ -321,6 +321,34 @@ sk_rm() {
     sk_reply "removed id=$SK_ID"
 }
 
+# Removes finished jobs older than SK_AGE seconds; anything that may still run is kept.
+sk_gc() {
+    sk_base
+    sk_isnum "$SK_AGE" || sk_fail bad-request
+    [ -d "$SK_BASE" ] || return 0
+    _now=$(date +%s)
+    for SK_DIR in "$SK_BASE"/*; do
+        [ -d "$SK_DIR" ] || continue
+        _id=${SK_DIR##*/}
+        case $_id in '' | *[!a-z0-9-]* | -*) continue ;; esac
+        sk_owned "$SK_DIR" || continue
+        sk_state
+        case $SK_LINE in
+            state=running* | state=starting*) continue ;;
+        esac
+        sk_wrapper_alive && continue
+        # shellcheck disable=SC2086
+        set -- $SK_LINE
+        _when=$(sk_small "$SK_DIR/created")
+        for _f in "$@"; do
+            case $_f in ended=*) _when=${_f#ended=} ;; esac
+        done
+        sk_isnum "$_when" || continue
+        [ $((_now - _when)) -ge "$SK_AGE" ] || continue
+        rm -rf -- "$SK_DIR" && sk_reply "removed id=$_id"
+    done
+}
+
 # The live stream of a log: frames "@@SKD len" + bytes + "@@SKE", heartbeats, then done or more.
 sk_stream() {
     sk_jobdir "$SK_ID"
@@ -407,6 +435,7 @@ sk_main() {
         list) sk_list ;;
         kill) sk_kill ;;
         rm) sk_rm ;;
+        gc) sk_gc ;;
         stream) sk_stream ;;
         *) sk_fail unknown-verb ;;
     esac
