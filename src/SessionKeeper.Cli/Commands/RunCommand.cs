@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SessionKeeper.Cli.Fleet;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
@@ -28,16 +29,20 @@ internal static class RunCommand
         var restart = new Option<string?>("--restart") { Description = "on-failure or always: run the job again when it ends (default no)." };
         var maxRestarts = new Option<int?>("--max-restarts") { Description = "At most this many restarts (default 3 when --restart is given)." };
         var restartDelay = new Option<string?>("--restart-delay") { Description = "Wait between attempts (default 1s)." };
-        var command = new Command("run", "Start a command on a host so that it survives the connection.")
+        var fleet = new FleetOptions();
+        var command = new Command("run", "Start a command on one or many hosts so that it survives the connection.")
         {
             host, words, detach, shell, cwd, env, id, timeout, grace, killOnInterrupt, restart, maxRestarts, restartDelay,
         };
+        fleet.AddTo(command);
         ssh.AddTo(command);
         streamOptions.AddTo(command);
         command.SetAction(async (result, _) =>
         {
-            var target = ssh.Resolve(result, result.GetValue(host)!);
-            var text = string.Join(' ', result.GetValue(words) ?? []);
+            var first = result.GetValue(host)!;
+            var hostSpecs = result.GetValue(fleet.Hosts) ?? [];
+            var commandWords = hostSpecs.Length > 0 ? [first, .. result.GetValue(words) ?? []] : result.GetValue(words) ?? [];
+            var text = string.Join(' ', commandWords);
             if (text.Length == 0)
             {
                 throw new SessionKeeperException(FailureKind.InvalidInput, "no command given: sessionkeeper run HOST -- COMMAND...");
@@ -46,6 +51,11 @@ internal static class RunCommand
             if (text.Contains('\0', StringComparison.Ordinal))
             {
                 throw new SessionKeeperException(FailureKind.InvalidInput, "the command contains a NUL byte.");
+            }
+
+            if (hostSpecs.Length == 0 && FleetPlan.IsFleetSpec(first))
+            {
+                hostSpecs = [first];
             }
 
             var graceTime = result.GetValue(grace) is { } g ? Durations.Parse(g, "--grace") : JobSpec.DefaultGrace;
@@ -60,6 +70,12 @@ internal static class RunCommand
             var jobId = result.GetValue(id) is { } chosen ? JobId.Validate(chosen) : JobId.New();
             var attach = result.GetValue(detach) ? null : streamOptions.Resolve(result);
             var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
+            if (hostSpecs.Length > 0)
+            {
+                return await fleet.RunAsync(result, hostSpecs, ssh, streamOptions, spec, policy, jobId, result.GetValue(detach), stateRoot, interrupt());
+            }
+
+            var target = ssh.Resolve(result, first);
             var journal = JobJournal.Open(stateRoot);
             var supervisor = new JobSupervisor(journal, Endpoints.Connect, stateRoot, new ConsoleSupervisionObserver(quiet: attach is null));
             var job = supervisor.Plan(jobId, Endpoints.From(target), spec, policy);

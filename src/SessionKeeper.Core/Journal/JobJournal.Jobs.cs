@@ -15,53 +15,67 @@ public sealed partial class JobJournal
         """;
 
     /// <summary>Records the intent to launch, before any remote call.</summary>
-    public void AddIntent(JournalJob job)
+    public void AddIntent(JournalJob job) => AddIntents([job]);
+
+    /// <summary>Records many intents in one transaction: a fleet's hosts are all known before the first launch.</summary>
+    public void AddIntents(IReadOnlyList<JournalJob> jobs)
     {
         Run(connection =>
         {
-            using var insert = connection.CreateCommand();
-            insert.CommandText = $"""
-                INSERT INTO jobs (id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
-                    timeout_s, grace_s, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id)
-                VALUES ($id, $user, $host, $port, $identities, $knownHosts, $connectTimeout, $cookie, $command, $cwd, $env, $shell,
-                    $timeout, $grace, 'intent', $created, $mirror, $attempt, $root, $restartMode, $maxRestarts, $restartDelay, $batch)
-                """;
-            var e = job.Endpoint;
-            var s = job.Spec;
-            insert.Parameters.AddWithValue("$id", job.Id);
-            insert.Parameters.AddWithValue("$user", e.User);
-            insert.Parameters.AddWithValue("$host", e.Host);
-            insert.Parameters.AddWithValue("$port", e.Port);
-            insert.Parameters.AddWithValue("$identities", JsonSerializer.Serialize(e.IdentityFiles, JournalJson.Default.IReadOnlyListString));
-            insert.Parameters.AddWithValue("$knownHosts", JsonSerializer.Serialize(e.KnownHostsFiles, JournalJson.Default.IReadOnlyListString));
-            insert.Parameters.AddWithValue("$connectTimeout", (long)e.ConnectTimeout.TotalMilliseconds);
-            insert.Parameters.AddWithValue("$cookie", job.Cookie);
-            insert.Parameters.AddWithValue("$command", s.Command);
-            insert.Parameters.AddWithValue("$cwd", (object?)s.WorkingDirectory ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$env", JsonSerializer.Serialize(
-                (s.Environment ?? []).Select(kv => new[] { kv.Key, kv.Value }).ToList(), JournalJson.Default.ListStringArray));
-            insert.Parameters.AddWithValue("$shell", (object?)s.Shell ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$timeout", s.Timeout is { } t ? (long)t.TotalSeconds : DBNull.Value);
-            insert.Parameters.AddWithValue("$grace", (long)(s.Grace ?? JobSpec.DefaultGrace).TotalSeconds);
-            insert.Parameters.AddWithValue("$created", job.CreatedAt.ToUnixTimeMilliseconds());
-            insert.Parameters.AddWithValue("$mirror", (object?)job.MirrorPath ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$attempt", job.Attempt);
-            insert.Parameters.AddWithValue("$root", (object?)job.RootId ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$restartMode", RestartPolicy.ToWire(job.Restart.Mode));
-            insert.Parameters.AddWithValue("$maxRestarts", job.Restart.MaxRestarts);
-            insert.Parameters.AddWithValue("$restartDelay", (long)job.Restart.Delay.TotalMilliseconds);
-            insert.Parameters.AddWithValue("$batch", (object?)job.BatchId ?? DBNull.Value);
-            try
+            using var transaction = connection.BeginTransaction();
+            foreach (var job in jobs)
             {
-                insert.ExecuteNonQuery();
-            }
-            catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
-            {
-                throw new SessionKeeperException(FailureKind.InvalidInput, $"the journal already has a job '{job.Id}'; choose another id.", ex);
+                Insert(connection, transaction, job);
             }
 
+            transaction.Commit();
             return 0;
         });
+    }
+
+    private static void Insert(SqliteConnection connection, SqliteTransaction transaction, JournalJob job)
+    {
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = $"""
+            INSERT INTO jobs (id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
+                timeout_s, grace_s, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id)
+            VALUES ($id, $user, $host, $port, $identities, $knownHosts, $connectTimeout, $cookie, $command, $cwd, $env, $shell,
+                $timeout, $grace, 'intent', $created, $mirror, $attempt, $root, $restartMode, $maxRestarts, $restartDelay, $batch)
+            """;
+        var e = job.Endpoint;
+        var s = job.Spec;
+        insert.Parameters.AddWithValue("$id", job.Id);
+        insert.Parameters.AddWithValue("$user", e.User);
+        insert.Parameters.AddWithValue("$host", e.Host);
+        insert.Parameters.AddWithValue("$port", e.Port);
+        insert.Parameters.AddWithValue("$identities", JsonSerializer.Serialize(e.IdentityFiles, JournalJson.Default.IReadOnlyListString));
+        insert.Parameters.AddWithValue("$knownHosts", JsonSerializer.Serialize(e.KnownHostsFiles, JournalJson.Default.IReadOnlyListString));
+        insert.Parameters.AddWithValue("$connectTimeout", (long)e.ConnectTimeout.TotalMilliseconds);
+        insert.Parameters.AddWithValue("$cookie", job.Cookie);
+        insert.Parameters.AddWithValue("$command", s.Command);
+        insert.Parameters.AddWithValue("$cwd", (object?)s.WorkingDirectory ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$env", JsonSerializer.Serialize(
+            (s.Environment ?? []).Select(kv => new[] { kv.Key, kv.Value }).ToList(), JournalJson.Default.ListStringArray));
+        insert.Parameters.AddWithValue("$shell", (object?)s.Shell ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$timeout", s.Timeout is { } t ? (long)t.TotalSeconds : DBNull.Value);
+        insert.Parameters.AddWithValue("$grace", (long)(s.Grace ?? JobSpec.DefaultGrace).TotalSeconds);
+        insert.Parameters.AddWithValue("$created", job.CreatedAt.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$mirror", (object?)job.MirrorPath ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$attempt", job.Attempt);
+        insert.Parameters.AddWithValue("$root", (object?)job.RootId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$restartMode", RestartPolicy.ToWire(job.Restart.Mode));
+        insert.Parameters.AddWithValue("$maxRestarts", job.Restart.MaxRestarts);
+        insert.Parameters.AddWithValue("$restartDelay", (long)job.Restart.Delay.TotalMilliseconds);
+        insert.Parameters.AddWithValue("$batch", (object?)job.BatchId ?? DBNull.Value);
+        try
+        {
+            insert.ExecuteNonQuery();
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        {
+            throw new SessionKeeperException(FailureKind.InvalidInput, $"the journal already has a job '{job.Id}'; choose another id.", ex);
+        }
     }
 
     /// <summary>

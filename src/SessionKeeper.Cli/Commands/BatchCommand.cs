@@ -1,0 +1,215 @@
+using System.CommandLine;
+using SessionKeeper.Cli.Fleet;
+using SessionKeeper.Cli.Infrastructure;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Fleet.Runs;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
+
+namespace SessionKeeper.Cli.Commands;
+
+/// <summary>`batch list|status|resume|kill|retry`: fleet runs, as journaled.</summary>
+internal static class BatchCommand
+{
+    public static Command Create(StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    {
+        var command = new Command("batch", "Fleet runs (batches) in the journal.");
+        command.Subcommands.Add(List());
+        command.Subcommands.Add(Status());
+        command.Subcommands.Add(Resume(streamOptions, interrupt));
+        command.Subcommands.Add(Kill(interrupt));
+        command.Subcommands.Add(Retry(streamOptions, interrupt));
+        return command;
+    }
+
+    private static Argument<string> BatchArgument() => new("batch") { Description = "The batch id printed by run (a unique prefix is enough)." };
+
+    private static Command List()
+    {
+        var command = new Command("list", "List the batches in the journal.");
+        command.SetAction(result =>
+        {
+            var journal = Open(result);
+            Console.WriteLine($"{"BATCH",-16} {"HOSTS",5}  {"CREATED",-19}  STATES");
+            foreach (var batch in journal.List().Where(j => j.BatchId is not null).GroupBy(j => j.BatchId!))
+            {
+                var latest = Latest(batch);
+                var states = string.Join(", ", latest.GroupBy(State).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"));
+                Console.WriteLine($"{batch.Key,-16} {latest.Count,5}  {batch.Min(j => j.CreatedAt).ToLocalTime():yyyy-MM-dd HH:mm:ss}  {states}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var batch = BatchArgument();
+        var command = new Command("status", "Show every host of a batch, as last seen.") { batch };
+        command.SetAction(result =>
+        {
+            var (_, jobs) = Resolve(result, batch);
+            Console.WriteLine($"{"HOST",-30} {"STATE",-14} {"EXIT",4}  {"ATTEMPT",7}  JOB");
+            foreach (var job in jobs.OrderBy(j => j.Endpoint.Label, StringComparer.Ordinal))
+            {
+                Console.WriteLine($"{job.Endpoint.Label,-30} {State(job),-14} {job.LastStatus?.ShellExitCode?.ToString() ?? "-",4}  {job.Attempt,7}  {job.Id}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Resume(StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    {
+        var batch = BatchArgument();
+        var fleet = new FleetOptions();
+        var command = new Command("resume", "Carry on a batch: launch hosts never launched, reattach running ones; none is launched twice.") { batch };
+        AddRunOptions(command, fleet, streamOptions);
+        command.SetAction(async (result, _) =>
+        {
+            var (journal, jobs) = Resolve(result, batch);
+            var batchId = jobs[0].BatchId!;
+            var unfinished = jobs.Where(j => j.IsUnfinished).ToList();
+            if (unfinished.Count == 0)
+            {
+                Console.Error.WriteLine($"sessionkeeper: batch {batchId} has nothing left to resume.");
+                return FleetOutcomes.ExitCode(jobs.Select(Outcome));
+            }
+
+            return await FleetRun.RunAsync(journal, StateRoot(result), batchId, unfinished, fleet.Mode(result), fleet.ParallelLimit(result), result.GetValue(fleet.MaxFailures), fleet.Stream(result, streamOptions), interrupt());
+        });
+        return command;
+    }
+
+    private static Command Retry(StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    {
+        var batch = BatchArgument();
+        var failed = new Option<bool>("--failed") { Description = "Rerun the hosts whose job failed, was killed, timed out or was lost (required)." };
+        var fleet = new FleetOptions();
+        var command = new Command("retry", "Rerun a batch's failed hosts only, as new attempts.") { batch, failed };
+        AddRunOptions(command, fleet, streamOptions);
+        command.SetAction(async (result, _) =>
+        {
+            if (!result.GetValue(failed))
+            {
+                throw new SessionKeeperException(FailureKind.InvalidInput, "say which hosts to retry: batch retry BATCH --failed.");
+            }
+
+            var (journal, jobs) = Resolve(result, batch);
+            var batchId = jobs[0].BatchId!;
+            var stateRoot = StateRoot(result);
+            var retries = jobs
+                .Where(j => j.Phase == JournalPhase.Finished && Outcome(j) is FleetOutcome.Failed or FleetOutcome.Killed or FleetOutcome.TimedOut or FleetOutcome.Lost)
+                .Select(j =>
+                {
+                    var root = j.RootId ?? j.Id;
+                    var id = $"{root}-r{j.Attempt + 1}";
+                    return j with
+                    {
+                        Id = id,
+                        Cookie = JobId.NewCookie(),
+                        Phase = JournalPhase.Intent,
+                        Attempt = j.Attempt + 1,
+                        RootId = root,
+                        LastStatus = null,
+                        LastSeenAt = null,
+                        CommittedLength = 0,
+                        CreatedAt = DateTimeOffset.UtcNow,
+                        MirrorPath = StateLayout.Mirror(stateRoot, j.Endpoint.Label, id),
+                    };
+                })
+                .ToList();
+            if (retries.Count == 0)
+            {
+                Console.Error.WriteLine($"sessionkeeper: batch {batchId} has no failed host.");
+                return 0;
+            }
+
+            journal.AddIntents(retries);
+            Console.Error.WriteLine($"sessionkeeper: batch {batchId}: retrying {retries.Count} failed host(s).");
+            return await FleetRun.RunAsync(journal, stateRoot, batchId, retries, fleet.Mode(result), fleet.ParallelLimit(result), result.GetValue(fleet.MaxFailures), fleet.Stream(result, streamOptions), interrupt());
+        });
+        return command;
+    }
+
+    private static Command Kill(Func<CancellationToken> interrupt)
+    {
+        var batch = BatchArgument();
+        var grace = new Option<string?>("--grace") { Description = "Time between SIGTERM and SIGKILL (default 10s)." };
+        var parallel = new Option<int>("--parallel", "-j") { Description = "Hosts handled at once (default 32).", DefaultValueFactory = _ => 32 };
+        var command = new Command("kill", "Kill every running job of a batch.") { batch, grace, parallel };
+        command.SetAction(async (result, _) =>
+        {
+            var (journal, jobs) = Resolve(result, batch);
+            var graceTime = result.GetValue(grace) is { } g ? Durations.Parse(g, "--grace") : JobSpec.DefaultGrace;
+            var failures = 0;
+            var gate = new object();
+            await Parallel.ForEachAsync(
+                jobs.Where(j => j.Phase == JournalPhase.Launched),
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, result.GetValue(parallel)), CancellationToken = interrupt() },
+                async (job, ct) =>
+                {
+                    string line;
+                    try
+                    {
+                        var target = Endpoints.ToTarget(job.Endpoint);
+                        await using var session = await Session.OpenAsync(target, ct);
+                        var (status, signalled) = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout + graceTime, c => new JobClient(session).KillAsync(job.Id, graceTime, c), ct);
+                        journal.RecordStatus(job.Id, status, DateTimeOffset.UtcNow, settled: false);
+                        line = $"{job.Endpoint.Label}\t{job.Id}\t{(signalled == "none" ? "not running" : "SIG" + signalled)}\t{status.Describe()}";
+                    }
+                    catch (SessionKeeperException ex)
+                    {
+                        Interlocked.Increment(ref failures);
+                        line = $"{job.Endpoint.Label}\t{job.Id}\tnot killed: {ex.Message}";
+                    }
+
+                    lock (gate)
+                    {
+                        Console.WriteLine(line);
+                    }
+                });
+            return failures == 0 ? 0 : ExitCodes.Unreachable;
+        });
+        return command;
+    }
+
+    private static void AddRunOptions(Command command, FleetOptions fleet, StreamOptions streamOptions)
+    {
+        fleet.AddTo(command);
+        streamOptions.AddTo(command);
+    }
+
+    private static string StateRoot(ParseResult result) => StatePaths.Root(result.GetValue(CommonArguments.StateDir));
+
+    private static JobJournal Open(ParseResult result) => JobJournal.Open(StateRoot(result));
+
+    /// <summary>The batch's latest attempt per host.</summary>
+    private static (JobJournal Journal, List<JournalJob> Jobs) Resolve(ParseResult result, Argument<string> argument)
+    {
+        var journal = Open(result);
+        var prefix = result.GetValue(argument)!;
+        var batches = journal.List().Where(j => j.BatchId is { } b && b.StartsWith(prefix, StringComparison.Ordinal)).GroupBy(j => j.BatchId!).ToList();
+        return batches.Count switch
+        {
+            0 => throw new SessionKeeperException(FailureKind.JobNotFound, $"no batch '{prefix}' in the journal; see `sessionkeeper batch list`."),
+            > 1 when batches.All(b => b.Key != prefix) => throw new SessionKeeperException(FailureKind.InvalidInput, $"'{prefix}' is ambiguous: {string.Join(", ", batches.Select(b => b.Key).Take(5))}; type more of the id."),
+            _ => (journal, Latest(batches.FirstOrDefault(b => b.Key == prefix) ?? batches[0])),
+        };
+    }
+
+    private static List<JournalJob> Latest(IEnumerable<JournalJob> jobs) =>
+        [.. jobs.GroupBy(j => j.RootId ?? j.Id).Select(g => g.MaxBy(j => j.Attempt)!).OrderBy(j => j.Id, StringComparer.Ordinal)];
+
+    private static string State(JournalJob job) => job.Phase switch
+    {
+        JournalPhase.Intent => "not-launched",
+        JournalPhase.Finished => Outcome(job).ToWire(),
+        _ => job.StateText,
+    };
+
+    private static FleetOutcome Outcome(JournalJob job) =>
+        job.Phase == JournalPhase.Finished && job.LastStatus is { } status ? FleetOutcomes.From(status) : FleetOutcome.NotLaunched;
+}

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using SessionKeeper.Cli.Infrastructure;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Fleet.Targets;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Ssh;
+
+namespace SessionKeeper.Cli.Fleet;
+
+/// <summary>The options of `run` on several hosts, and the glue from them to a journaled batch.</summary>
+internal sealed class FleetOptions
+{
+    public Option<string[]> Hosts { get; } = new("--hosts", "-H")
+    {
+        Description = "Targets: web1,web2 | web[01-20] | @hosts.txt | @inventory.ini[:group]; repeatable. With -H, every word after -- is the command.",
+    };
+
+    public Option<int> Parallel { get; } = new("--parallel", "-j") { Description = "Connections opened and used at once (default 32).", DefaultValueFactory = _ => 32 };
+
+    public Option<string?> MaxFailures { get; } = new("--max-failures") { Description = "Stop launching on new hosts after N (or P%) failures; running jobs go on." };
+
+    public Option<string?> ReconnectBudget { get; } = new("--reconnect-budget") { Description = "Per host: how long to keep reconnecting before the host is unreachable (default 5m)." };
+
+    public Option<bool> Tag { get; } = new("--tag") { Description = "Prefix each output line with its host (the default for several hosts)." };
+
+    public Option<bool> Group { get; } = new("--group") { Description = "Gather output and fold identical outputs together, at the end." };
+
+    public Option<bool> Json { get; } = new("--json") { Description = "JSON Lines events on stdout instead of text." };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Hosts);
+        command.Options.Add(Parallel);
+        command.Options.Add(MaxFailures);
+        command.Options.Add(ReconnectBudget);
+        command.Options.Add(Tag);
+        command.Options.Add(Group);
+        command.Options.Add(Json);
+    }
+
+    public FleetOutputMode Mode(ParseResult result) =>
+        (result.GetValue(Json), result.GetValue(Group), result.GetValue(Tag)) switch
+        {
+            (true, true, _) or (true, _, true) or (_, true, true) => throw new SessionKeeperException(FailureKind.InvalidInput, "choose one of --tag, --group and --json."),
+            (true, _, _) => FleetOutputMode.Json,
+            (_, true, _) => FleetOutputMode.Group,
+            _ => FleetOutputMode.Tag,
+        };
+
+    public Core.Streaming.AttachOptions Stream(ParseResult result, StreamOptions streamOptions) =>
+        streamOptions.Resolve(result) with
+        {
+            GiveUpAfter = result.GetValue(ReconnectBudget) is { } budget ? Durations.Parse(budget, "--reconnect-budget") : TimeSpan.FromMinutes(5),
+        };
+
+    public int ParallelLimit(ParseResult result) =>
+        result.GetValue(Parallel) is var n and >= 1 ? n : throw new SessionKeeperException(FailureKind.InvalidInput, "--parallel must be at least 1.");
+
+    public async Task<int> RunAsync(
+        ParseResult result,
+        string[] hostSpecs,
+        SshOptions ssh,
+        StreamOptions streamOptions,
+        JobSpec spec,
+        RestartPolicy restart,
+        string batchId,
+        bool detach,
+        string stateRoot,
+        CancellationToken interrupt)
+    {
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var targets = TargetSelector.Resolve(hostSpecs, Environment.CurrentDirectory, home);
+        var mode = Mode(result);
+        var options = Stream(result, streamOptions);
+        var parallel = ParallelLimit(result);
+        var resolved = targets.Select(t => (Target: t, Ssh: Resolve(result, ssh, t))).ToList();
+        var journal = JobJournal.Open(stateRoot);
+        var jobs = FleetPlan.Create(journal, stateRoot, batchId, targets, t => resolved.First(r => r.Target == t).Ssh, spec, restart);
+        Console.Error.WriteLine($"sessionkeeper: batch {batchId}: {jobs.Count} host(s).");
+        if (detach)
+        {
+            // Launch everywhere, follow nothing: a zero-length follow would still connect, so launch only.
+            var supervisor = new Core.Supervision.JobSupervisor(journal, Endpoints.Connect, stateRoot);
+            var failures = 0;
+            await System.Threading.Tasks.Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = interrupt }, async (job, ct) =>
+            {
+                try
+                {
+                    var (session, _) = await supervisor.LaunchAsync(job, ct);
+                    await session.DisposeAsync();
+                }
+                catch (SessionKeeperException ex)
+                {
+                    Interlocked.Increment(ref failures);
+                    Console.Error.WriteLine($"sessionkeeper: {job.Endpoint.Label}: {ex.Message}");
+                }
+            });
+            Console.WriteLine(batchId);
+            return failures == 0 ? 0 : 3;
+        }
+
+        return await FleetRun.RunAsync(journal, stateRoot, batchId, jobs, mode, parallel, result.GetValue(MaxFailures), options, interrupt);
+    }
+
+    private static SshTarget Resolve(ParseResult result, SshOptions ssh, FleetTarget target)
+    {
+        var destination = target.User is { } user ? $"{user}@{target.Address}" : target.Address;
+        var resolved = ssh.Resolve(result, destination);
+        return target.Port is { } port ? resolved with { Port = port } : resolved;
+    }
+}

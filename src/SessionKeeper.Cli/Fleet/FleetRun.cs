@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using SessionKeeper.Cli.Infrastructure;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Fleet.Runs;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Streaming;
+using Spectre.Console;
+
+namespace SessionKeeper.Cli.Fleet;
+
+/// <summary>Runs a batch's journaled jobs and reports them: live progress, output, summary, exit code.</summary>
+internal static class FleetRun
+{
+    public static async Task<int> RunAsync(
+        JobJournal journal,
+        string stateRoot,
+        string batchId,
+        IReadOnlyList<JournalJob> jobs,
+        FleetOutputMode mode,
+        int parallel,
+        string? maxFailures,
+        AttachOptions options,
+        CancellationToken interrupt)
+    {
+        var console = new FleetConsole(mode, jobs.Count);
+        var runner = new FleetRunner(journal, Endpoints.Connect, stateRoot, console);
+        var clock = Stopwatch.StartNew();
+        var limit = MaxFailures(maxFailures, jobs.Count);
+        IReadOnlyList<FleetHostResult> results;
+        try
+        {
+            var run = runner.RunAsync(jobs, parallel, limit, options, interrupt);
+            if (mode != FleetOutputMode.Json && !Console.IsErrorRedirected)
+            {
+                await ShowProgressAsync(console, run, clock);
+            }
+
+            results = await run;
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"sessionkeeper: detached; the jobs of batch {batchId} keep running.");
+            Console.Error.WriteLine($"  see them:  sessionkeeper batch status {batchId}");
+            Console.Error.WriteLine($"  carry on:  sessionkeeper batch resume {batchId}");
+            Console.Error.WriteLine($"  stop them: sessionkeeper batch kill {batchId}");
+            return 130;
+        }
+
+        var exitCode = FleetOutcomes.ExitCode(results.Select(r => r.Outcome));
+        switch (mode)
+        {
+            case FleetOutputMode.Json:
+                FleetReport.WriteSummary(console.Json, results, clock.Elapsed, batchId, exitCode);
+                break;
+            case FleetOutputMode.Group:
+                FleetReport.PrintGrouped(results);
+                FleetReport.PrintTable(results, clock.Elapsed);
+                break;
+            default:
+                FleetReport.PrintTable(results, clock.Elapsed);
+                break;
+        }
+
+        Console.Error.WriteLine($"sessionkeeper: batch {batchId}: exit code {exitCode}.");
+        return exitCode;
+    }
+
+    /// <summary>"N" hosts or "P%" of them.</summary>
+    public static int? MaxFailures(string? text, int total)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (text.EndsWith('%') && double.TryParse(text[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent) && percent is >= 0 and <= 100)
+        {
+            return Math.Max(1, (int)Math.Ceiling(total * percent / 100));
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1
+            ? n
+            : throw new SessionKeeperException(FailureKind.InvalidInput, $"invalid --max-failures '{text}': use a count like 5 or a percentage like 10%.");
+    }
+
+    private static async Task ShowProgressAsync(FleetConsole fleet, Task run, Stopwatch clock)
+    {
+        var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        await stderr.Status().StartAsync(fleet.Progress(clock.Elapsed), async context =>
+        {
+            while (!run.IsCompleted)
+            {
+                context.Status(Markup.Escape(fleet.Progress(clock.Elapsed)));
+                await Task.WhenAny(run, Task.Delay(250));
+            }
+        });
+    }
+}

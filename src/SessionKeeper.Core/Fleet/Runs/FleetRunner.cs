@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Remote;
+using SessionKeeper.Core.Streaming;
+using SessionKeeper.Core.Supervision;
+
+namespace SessionKeeper.Core.Fleet.Runs;
+
+/// <summary>
+/// Runs journaled jobs on many hosts with at most <c>parallel</c> connections open at once; every
+/// host goes through the same launch, stream, reconnect and exit path as a single-host run. Once
+/// <c>maxFailures</c> hosts have failed, hosts not yet launched stay unlaunched (and resumable);
+/// jobs already running are followed to their end.
+/// </summary>
+public sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteConnector> connectors, string stateRoot, IFleetObserver observer)
+{
+    private int _failures;
+
+    public async Task<IReadOnlyList<FleetHostResult>> RunAsync(
+        IReadOnlyList<JournalJob> jobs,
+        int parallel,
+        int? maxFailures,
+        AttachOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        var supervisor = new JobSupervisor(journal, connectors, stateRoot, new Adapter(observer));
+        using var slots = new SemaphoreSlim(parallel);
+        var tasks = jobs.Select(job => RunOneAsync(supervisor, job, slots, maxFailures, options, cancellationToken)).ToList();
+        return await Task.WhenAll(tasks);
+    }
+
+    private async Task<FleetHostResult> RunOneAsync(JobSupervisor supervisor, JournalJob job, SemaphoreSlim slots, int? maxFailures, AttachOptions options, CancellationToken cancellationToken)
+    {
+        await slots.WaitAsync(cancellationToken);
+        var clock = Stopwatch.StartNew();
+        FleetHostResult result;
+        try
+        {
+            if (job.Phase == JournalPhase.Intent && maxFailures is { } limit && Volatile.Read(ref _failures) >= limit)
+            {
+                result = new FleetHostResult(job, FleetOutcome.NotLaunched, null, "--max-failures reached", TimeSpan.Zero, 0);
+            }
+            else
+            {
+                try
+                {
+                    var (last, status) = await supervisor.SuperviseAsync(job, null, observer.OutputFor(job), options, cancellationToken);
+                    result = new FleetHostResult(last, FleetOutcomes.From(status), status, null, clock.Elapsed, MirrorLength(last));
+                }
+                catch (SessionKeeperException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    result = new FleetHostResult(job, FleetOutcomes.From(ex), null, ex.Message, clock.Elapsed, MirrorLength(job));
+                }
+            }
+        }
+        finally
+        {
+            slots.Release();
+        }
+
+        if (result.Outcome.IsFailure())
+        {
+            Interlocked.Increment(ref _failures);
+        }
+
+        observer.Finished(result);
+        return result;
+    }
+
+    private static long MirrorLength(JournalJob job) =>
+        job.MirrorPath is { } path && File.Exists(path) ? new FileInfo(path).Length : 0;
+
+    private sealed class Adapter(IFleetObserver observer) : ISupervisionObserver
+    {
+        public IAttachObserver ForStream(JournalJob job) => observer.StreamObserverFor(job);
+
+        public void Launched(JournalJob job, JobStatus status) => observer.Launched(job, status);
+
+        public void Restarting(JournalJob finished, JobStatus status, int nextAttempt, TimeSpan delay)
+        {
+        }
+
+        public void LaunchRetry(JournalJob job, string reason)
+        {
+        }
+    }
+}
