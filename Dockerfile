@@ -1,0 +1,12 @@
+# The sessionkeeper CLI in an image: `docker run --rm -v ~/.ssh:/root/.ssh:ro IMAGE run HOST -- CMD`.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY . .
+RUN dotnet publish src/SessionKeeper.Cli -c Release -o /out -nologo
+
+FROM mcr.microsoft.com/dotnet/runtime:10.0
+RUN apt-get update && apt-get install -y --no-install-recommends openssh-client && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out /opt/sessionkeeper
+ENV SESSIONKEEPER_STATE_DIR=/state
+VOLUME /state
+ENTRYPOINT ["dotnet", "/opt/sessionkeeper/sessionkeeper.dll"]
