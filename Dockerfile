@@ -5,7 +5,6 @@ COPY . .
 RUN dotnet publish src/SessionKeeper.Cli -c Release -o /out -nologo
 
 FROM mcr.microsoft.com/dotnet/runtime:10.0
-RUN apt-get update && apt-get install -y --no-install-recommends openssh-client && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out /opt/sessionkeeper
 ENV SESSIONKEEPER_STATE_DIR=/state
 VOLUME /state

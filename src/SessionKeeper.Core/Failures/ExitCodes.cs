@@ -17,7 +17,6 @@ public static class ExitCodes
     public const int ConnectionLost = 249;
     public const int StateCorrupt = 248;
     public const int JobLost = 247;
-    public const int Detached = 246;
 
     public static int For(FailureKind kind) => kind switch
     {
