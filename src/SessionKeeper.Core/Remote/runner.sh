@@ -349,7 +349,21 @@ sk_gc() {
     done
 }
 
-# The live stream of a log: frames "@@SKD len" + bytes + "@@SKE", heartbeats, then done or more.
+# sk_credit_reader FILE: copies the client's "@@SKC offset" lines from stdin into FILE (atomically),
+# and "eof" when stdin ends. Runs in the background: POSIX sh cannot poll stdin without blocking.
+sk_credit_reader() {
+    while IFS= read -r _l; do
+        _v=${_l#@@SKC }
+        [ "$_v" != "$_l" ] && sk_isnum "$_v" || continue
+        printf '%s\n' "$_v" >"$1.t" && mv -f "$1.t" "$1"
+    done
+    printf 'eof\n' >"$1.t" && mv -f "$1.t" "$1"
+}
+
+# The live stream of a log: frames "@@SKD offset len" + bytes + "@@SKE", heartbeats, then done or more.
+# Bytes below the credit may be sent; it starts at SK_OFFSET + SK_MAX. With SK_CREDIT=1 the client
+# raises it by writing "@@SKC offset" lines on stdin, so one helper streams any amount in bounded
+# memory; otherwise (or once stdin ends) the helper stops at the credit with "more".
 sk_stream() {
     sk_jobdir "$SK_ID"
     sk_isnum "$SK_OFFSET" && sk_isnum "$SK_MAX" && sk_isnum "$SK_HB_MS" && sk_isnum "$SK_TTL" ||
@@ -364,7 +378,7 @@ sk_stream() {
         kill "$1" 2>/dev/null
     fi
     sk_proc $$ && sk_put "$SK_DIR/helpers/$SK_CLIENT" "$$ $SK_START"
-    _off=$SK_OFFSET _sent=0 _quiet=0 _d=1 _beats=0
+    _off=$SK_OFFSET _quiet=0 _d=1 _beats=0 _cf=
     _size=$(wc -c <"$_log") || sk_fail no-log
     [ "$_size" -ge "$_off" ] || sk_fail log-truncated
     if sk_isnum "${SK_TAIL:-}"; then
@@ -372,35 +386,59 @@ sk_stream() {
         _off=$((_size - $(tail -n "$SK_TAIL" "$_log" | wc -c)))
         [ "$_off" -ge 0 ] || _off=0
     fi
+    _credit=$((_off + SK_MAX))
+    if [ "${SK_CREDIT:-0}" = 1 ]; then
+        _cf=$SK_DIR/helpers/$SK_CLIENT.credit
+        rm -f "$_cf"
+        # An asynchronous list gets /dev/null as stdin unless it names another descriptor.
+        exec 3<&0
+        sk_credit_reader "$_cf" <&3 >/dev/null 2>&1 &
+        _rd=$!
+        exec 3<&-
+        trap 'kill "$_rd" 2>/dev/null; rm -f "$_cf" "$_cf.t"' EXIT
+        trap 'exit 0' TERM HUP PIPE
+    fi
     sk_reply "stream id=$SK_ID offset=$_off size=$_size"
     _deadline=$(($(date +%s) + SK_TTL))
     while :; do
+        if [ -n "$_cf" ]; then
+            _c=
+            read -r _c <"$_cf" 2>/dev/null
+            if [ "$_c" = eof ]; then
+                _cf=
+            elif sk_isnum "$_c" && [ "$_c" -gt "$_credit" ]; then
+                _credit=$_c
+            fi
+        fi
+        if [ -z "$_cf" ] && [ "$_off" -ge "$_credit" ]; then
+            sk_reply "more offset=$_off"
+            return
+        fi
         _size=$(wc -c <"$_log") || sk_fail no-log
         [ "$_size" -ge "$_off" ] || sk_fail log-truncated
-        if [ "$_size" -gt "$_off" ]; then
+        if [ "$_size" -gt "$_off" ] && [ "$_credit" -gt "$_off" ]; then
             _len=$((_size - _off))
-            [ $_len -gt 1048576 ] && _len=1048576
-            [ $((SK_MAX - _sent)) -lt $_len ] && _len=$((SK_MAX - _sent))
+            [ $_len -gt 8388608 ] && _len=8388608
+            [ $((_credit - _off)) -lt $_len ] && _len=$((_credit - _off))
             printf '@@SKD %s %s\n' "$_off" "$_len"
             tail -c +$((_off + 1)) "$_log" | head -c "$_len"
             printf '@@SKE\n'
-            _off=$((_off + _len)) _sent=$((_sent + _len)) _quiet=0 _d=1
-            if [ "$_sent" -ge "$SK_MAX" ]; then
-                sk_reply "more offset=$_off"
-                return
-            fi
+            _off=$((_off + _len)) _quiet=0 _d=1
             continue
         fi
-        if [ "${SK_ONCE:-0}" = 1 ]; then
-            sk_reply "caught offset=$_off"
-            return
-        fi
-        if sk_exit_record; then
-            # The exit record is written after the job ended: one more look at the size.
-            _size=$(wc -c <"$_log")
-            [ "$_size" -gt "$_off" ] && continue
-            sk_reply "done offset=$_off $SK_EXIT"
-            return
+        # Nothing to send, or waiting for credit: only heartbeats until the client catches up.
+        if [ "$_size" -le "$_off" ]; then
+            if [ "${SK_ONCE:-0}" = 1 ]; then
+                sk_reply "caught offset=$_off"
+                return
+            fi
+            if sk_exit_record; then
+                # The exit record is written after the job ended: one more look at the size.
+                _size=$(wc -c <"$_log")
+                [ "$_size" -gt "$_off" ] && continue
+                sk_reply "done offset=$_off $SK_EXIT"
+                return
+            fi
         fi
         if [ $_quiet -ge "$SK_HB_MS" ]; then
             printf '@@SKH %s\n' "$_off" || exit 0
@@ -409,7 +447,7 @@ sk_stream() {
                 sk_reply "more offset=$_off"
                 return
             fi
-            if ! sk_job_alive && ! sk_wrapper_alive && ! sk_exit_record; then
+            if [ "$_size" -le "$_off" ] && ! sk_job_alive && ! sk_wrapper_alive && ! sk_exit_record; then
                 sk_report "$SK_ID"
                 sk_reply "done offset=$_off $SK_LINE"
                 return
@@ -425,6 +463,8 @@ sk_stream() {
 }
 
 sk_main() {
+    # Job directories and their files are private (0700/0600): env may hold secrets.
+    umask 077
     # The POSIX sh that runs wrappers and jobs' preludes; tests point it at bash or BusyBox ash.
     SK_INTERP=${SESSIONKEEPER_INTERP:-/bin/sh}
     # End any partial noise line the login shell may have printed without a newline.
