@@ -66,7 +66,15 @@ public sealed partial class JobJournal
                 throw Corrupt(null, "it is not a SessionKeeper journal");
             }
 
-            JournalSchema.Migrate(connection, version);
+            try
+            {
+                JournalSchema.Migrate(connection, version);
+            }
+            catch (SqliteException) when (JournalSchema.ReadVersion(connection) == JournalSchema.Current)
+            {
+                // Another process created or migrated the journal at the same moment: it is ready.
+            }
+
             return 0;
         });
     }
