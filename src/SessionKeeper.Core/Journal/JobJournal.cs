@@ -49,6 +49,12 @@ public sealed partial class JobJournal
         Run(connection =>
         {
             var version = JournalSchema.ReadVersion(connection);
+            if (version < 0)
+            {
+                // Its two queries may straddle another process's creation of the journal: look again.
+                version = JournalSchema.ReadVersion(connection);
+            }
+
             if (version == JournalSchema.Current)
             {
                 return 0;
@@ -70,9 +76,13 @@ public sealed partial class JobJournal
             {
                 JournalSchema.Migrate(connection, version);
             }
-            catch (SqliteException) when (JournalSchema.ReadVersion(connection) == JournalSchema.Current)
+            catch (SqliteException)
             {
                 // Another process created or migrated the journal at the same moment: it is ready.
+                if (JournalSchema.ReadVersion(connection) != JournalSchema.Current)
+                {
+                    throw;
+                }
             }
 
             return 0;
