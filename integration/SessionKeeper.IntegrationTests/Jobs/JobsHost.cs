@@ -1,0 +1,104 @@
+using System.Globalization;
+using SessionKeeper.IntegrationTests.Infrastructure;
+
+namespace SessionKeeper.IntegrationTests.Jobs;
+
+/// <summary>
+/// One throwaway sshd per test class plus the real CLI, run as a child process with a local state
+/// directory of its own. Every CLI call gets the fixture's port, user key and known_hosts.
+/// </summary>
+public sealed class JobsHost : IAsyncLifetime
+{
+    private readonly Lazy<Task<string>> _finishedJob;
+    private SshdFixture? _sshd;
+
+    public JobsHost()
+    {
+        _finishedJob = new(LaunchAndWaitAsync);
+    }
+
+    public SshdFixture Sshd => _sshd ?? throw new InvalidOperationException("sshd is not started.");
+
+    public CliRunner Cli { get; } = CliRunner.ForSessionKeeper();
+
+    /// <summary>The CLI's local state (mirrors), below the fixture's temp dir.</summary>
+    public string LocalStateDir => Path.Combine(Sshd.TempDir, "local-state");
+
+    /// <summary>Where the runner keeps job directories (XDG_STATE_HOME is set by sshd's SetEnv).</summary>
+    public string RemoteJobsDir => Path.Combine(Sshd.RemoteStateDir, "sessionkeeper", "jobs");
+
+    public async Task InitializeAsync()
+    {
+        _sshd = await SshdFixture.StartAsync();
+        Directory.CreateDirectory(LocalStateDir);
+        Cli.BaseEnvironment["SESSIONKEEPER_STATE_DIR"] = LocalStateDir;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_sshd is not null)
+        {
+            await _sshd.DisposeAsync();
+        }
+    }
+
+    public string Destination(string? user = null) => $"{user ?? Sshd.UserName}@{Sshd.Host}";
+
+    /// <summary>-p, -i and --known-hosts for this sshd.</summary>
+    public string[] ConnectionOptions(string? knownHosts = null) =>
+    [
+        "-p", Sshd.Port.ToString(CultureInfo.InvariantCulture),
+        "-i", Sshd.UserKeyPath,
+        "--known-hosts", knownHosts ?? Sshd.KnownHostsPath,
+        "--connect-timeout", "15s",
+    ];
+
+    /// <summary>`sessionkeeper VERB [connection options] [options] user@127.0.0.1 [arguments]`.</summary>
+    public Task<CliResult> RunAsync(string verb, string[] arguments, string[]? options = null, string? user = null, TimeSpan? timeout = null) =>
+        Cli.RunAsync(Arguments(verb, arguments, options, user), timeout: timeout);
+
+    public CliProcess Start(string verb, string[] arguments, string[]? options = null, string? user = null) =>
+        Cli.Start(Arguments(verb, arguments, options, user));
+
+    public string[] Arguments(string verb, string[] arguments, string[]? options = null, string? user = null) =>
+        [verb, .. ConnectionOptions(), .. options ?? [], Destination(user), .. arguments];
+
+    /// <summary>`run --detach --id ID --shell SHELL HOST -- COMMAND`; returns the id it printed.</summary>
+    public async Task<string> LaunchAsync(string command, string? user = null, string? shell = "/bin/sh", string? id = null)
+    {
+        id ??= NewJobId();
+        string[] options = shell is null ? ["--detach", "--id", id] : ["--detach", "--id", id, "--shell", shell];
+        var result = await RunAsync("run", ["--", command], options, user);
+        Assert.True(result.ExitCode == 0, $"run --detach failed: {result}");
+        Assert.Equal(id + "\n", result.StdoutText);
+        return id;
+    }
+
+    /// <summary>A job that has exited 0 (launched once per fixture): something for a bad request to hit.</summary>
+    public Task<string> FinishedJobAsync() => _finishedJob.Value;
+
+    public async Task<JobStatusJson> StatusAsync(string id, string? user = null)
+    {
+        var result = await RunAsync("status", [id], ["--json"], user);
+        Assert.True(result.ExitCode == 0, $"status --json failed: {result}");
+        return JobStatusJson.Parse(result.StdoutText);
+    }
+
+    private async Task<string> LaunchAndWaitAsync()
+    {
+        var id = await LaunchAsync("echo finished");
+        var wait = await RunAsync("wait", [id]);
+        Assert.True(wait.ExitCode == 0, wait.ToString());
+        return id;
+    }
+
+    public string JobDir(string id) => Path.Combine(RemoteJobsDir, id);
+
+    /// <summary>The identity the job recorded for itself: (pid, start time) from its pid and starttime files.</summary>
+    public (int Pid, long StartTime) RecordedIdentity(string id) =>
+        (int.Parse(File.ReadAllText(Path.Combine(JobDir(id), "pid")).Trim(), CultureInfo.InvariantCulture),
+         long.Parse(File.ReadAllText(Path.Combine(JobDir(id), "starttime")).Trim(), CultureInfo.InvariantCulture));
+
+    /// <summary>Unique, valid, and recognisable in `ps` output.</summary>
+    public static string NewJobId(string prefix = "t") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 64)];
+}
