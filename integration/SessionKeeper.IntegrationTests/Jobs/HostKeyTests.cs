@@ -1,0 +1,56 @@
+using SessionKeeper.IntegrationTests.Infrastructure;
+
+namespace SessionKeeper.IntegrationTests.Jobs;
+
+/// <summary>A changed or unknown host key is refused, with its fingerprint, before any credential is offered.</summary>
+public sealed class HostKeyTests(JobsHost host) : IClassFixture<JobsHost>
+{
+    private static readonly TimeSpan Quick = TimeSpan.FromSeconds(10);
+
+    [Fact(Timeout = 60000)]
+    public async Task A_changed_host_key_is_refused_before_authentication()
+    {
+        // Control: with the right key the connection authenticates, and sshd's log says so.
+        var logStart = host.Sshd.ReadLog().Length;
+        var before = await host.RunAsync("ps", []);
+        Assert.True(before.ExitCode == 0, before.ToString());
+        await Poll.UntilAsync(() => host.Sshd.ReadLog()[logStart..].Contains("Accepted publickey", StringComparison.Ordinal), Quick, "sshd to log the accepted key");
+
+        await host.Sshd.ReplaceHostKeyAsync();
+        logStart = host.Sshd.ReadLog().Length;
+        var result = await host.RunAsync("ps", []);
+
+        Assert.Equal(254, result.ExitCode);
+        var line = CliAssert.SingleErrorLine(result);
+        Assert.Contains("HOST KEY CHANGED", line, StringComparison.Ordinal);
+        Assert.Contains(host.Sshd.HostKeys, k => line.Contains("SHA256:" + k.Sha256Fingerprint, StringComparison.Ordinal));
+        Assert.Empty(result.StdoutText);
+
+        // The connection reached sshd and ended there, without a single authentication attempt.
+        var log = await Poll.ObjectAsync(
+            () => host.Sshd.ReadLog()[logStart..] is var slice && slice.Contains("Connection from", StringComparison.Ordinal)
+                && (slice.Contains("Connection closed", StringComparison.Ordinal) || slice.Contains("Disconnected", StringComparison.Ordinal)
+                    || slice.Contains("Connection reset", StringComparison.Ordinal)) ? slice : null,
+            Quick,
+            "sshd to log the refused connection");
+        foreach (var sign in new[] { "Accepted", "Failed publickey", "Postponed", "userauth", "authenticating user", "Invalid user" })
+        {
+            Assert.DoesNotContain(sign, log, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task An_unknown_host_key_is_refused_with_its_fingerprint()
+    {
+        var empty = Path.Combine(host.Sshd.TempDir, $"known_hosts.empty.{Guid.NewGuid():N}");
+        File.WriteAllText(empty, "");
+
+        var result = await host.Cli.RunAsync(["ps", .. host.ConnectionOptions(empty), host.Destination()]);
+
+        Assert.Equal(254, result.ExitCode);
+        var line = CliAssert.SingleErrorLine(result);
+        Assert.Contains("not known", line, StringComparison.Ordinal);
+        Assert.Contains(host.Sshd.HostKeys, k => line.Contains("SHA256:" + k.Sha256Fingerprint, StringComparison.Ordinal));
+        Assert.Equal("", File.ReadAllText(empty));
+    }
+}

@@ -1,0 +1,133 @@
+using System.Text;
+using SessionKeeper.IntegrationTests.Infrastructure;
+
+namespace SessionKeeper.IntegrationTests.Jobs;
+
+/// <summary>
+/// A command text full of shell syntax reaches the target byte for byte, whatever the login shell:
+/// the login shell only ever sees the runner's constant command. Canaries hidden in quotes never fire.
+/// </summary>
+public sealed class QuotingTests(JobsHost host) : IClassFixture<JobsHost>
+{
+    [SkippableTheory(Timeout = 60000)]
+    [InlineData("/bin/dash")]
+    [InlineData("/bin/bash")]
+    [InlineData("/usr/bin/fish")]
+    [InlineData("/usr/bin/tcsh")]
+    public async Task A_tricky_command_text_arrives_byte_exact_and_its_canaries_never_fire(string loginShell)
+    {
+        Skip.IfNot(SshdFixture.IsRoot, $"needs root to create a user whose login shell is {loginShell}");
+        var user = await PrepareUserAsync(loginShell);
+        var canary = $"/tmp/sk-canary-{Guid.NewGuid():N}";
+        var globs = CreateGlobDirectory();
+        var text = TrickyText(canary, globs);
+        var id = JobsHost.NewJobId("quote");
+
+        // --shell /bin/sh: the text is run by sh, so its output is known whatever the login shell.
+        var result = await host.RunAsync("run", ["--", text], ["--id", id, "--shell", "/bin/sh"], user);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var expected = ExpectedOutput(canary, globs);
+        Assert.Equal(expected, result.StdoutText);
+        Assert.Equal(Encoding.UTF8.GetBytes(text), File.ReadAllBytes(Path.Combine(host.JobDir(id), "cmd")));
+        Assert.Equal(Encoding.UTF8.GetBytes(expected), File.ReadAllBytes(Path.Combine(host.JobDir(id), "log")));
+        Assert.False(File.Exists(canary), $"a canary fired: {canary} exists");
+    }
+
+    [SkippableTheory(Timeout = 60000)]
+    [InlineData("/bin/dash", "echo $0", "^/bin/dash\n$")]
+    [InlineData("/bin/bash", "echo $0 $BASH_VERSION", @"^/bin/bash 5\.[0-9.]+\(\d+\)-release\n$")]
+    [InlineData("/usr/bin/fish", "echo fish $FISH_VERSION", @"^fish 3\.[0-9.]+\n$")]
+    [InlineData("/usr/bin/tcsh", "echo $version", @"^tcsh 6\.[0-9.]+ .*\n$")]
+    public async Task Without_shell_option_the_login_shell_runs_the_command(string loginShell, string probe, string pattern)
+    {
+        Skip.IfNot(SshdFixture.IsRoot, $"needs root to create a user whose login shell is {loginShell}");
+        var user = await PrepareUserAsync(loginShell);
+
+        var result = await host.RunAsync("run", ["--", probe], user: user);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(pattern, result.StdoutText);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Words_after_the_double_dash_are_joined_and_expanded_on_the_target_as_ssh_does()
+    {
+        string[] words = ["printf", "'[%s]'", "a", "'b  c'", "\"$HOME\"", "$((6*7))", "\\$x"];
+
+        var ours = await host.RunAsync("run", ["--", .. words]);
+        var ssh = await host.Sshd.RunOpenSshAsync(string.Join(' ', words), tty: false, CancellationToken.None);
+
+        Assert.True(ours.ExitCode == 0, ours.ToString());
+        Assert.Equal(0, ssh.ExitCode);
+        Assert.Equal(ssh.StdoutText, ours.StdoutText);
+        Assert.StartsWith("[a][b  c][/", ours.StdoutText, StringComparison.Ordinal);
+        Assert.EndsWith("][42][$x]", ours.StdoutText, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The test users share the fixture's XDG_STATE_HOME: its job tree is made world-writable and
+    /// sticky up front, or the first user's private directory would lock the others out.
+    /// </summary>
+    private async Task<string> PrepareUserAsync(string loginShell)
+    {
+        var user = await host.Sshd.EnsureUserWithShellAsync(loginShell);
+        foreach (var dir in new[] { Path.GetDirectoryName(host.RemoteJobsDir)!, host.RemoteJobsDir })
+        {
+            Directory.CreateDirectory(dir);
+            File.SetUnixFileMode(dir, (UnixFileMode)Convert.ToInt32("1777", 8));
+        }
+
+        return user;
+    }
+
+    private string CreateGlobDirectory()
+    {
+        var dir = Path.Combine(host.Sshd.TempDir, $"globs-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)Convert.ToInt32("755", 8));
+        foreach (var name in new[] { "a1", "a2", "b1" })
+        {
+            File.WriteAllText(Path.Combine(dir, name), "");
+        }
+
+        return dir;
+    }
+
+    // Single and double quotes, $(...), backticks, ;|&, newlines, !, globs, UTF-8 and a trailing
+    // backslash; every `touch` of the canary is quoted and must stay text.
+    private static string TrickyText(string canary, string globs) => $"""
+        printf '%s\n' 'single: it'\''s "dq" $(touch {canary}) `touch {canary}` ; touch {canary} | & ! * ? [x] ~ # \'
+        printf '%s\n' "double: it's \$(touch {canary}) \`touch {canary}\` \"q\" ;|& ! * \\"
+        echo sub=$(printf '%s' ok) tick=`printf '%s' ok`
+        echo one; echo two | tr o 0 && echo three || echo never &
+        wait
+        printf '%s\n' glob: {globs}/a* '{globs}/*' /sk-no-such-dir-*/x*
+        printf '%s\n' 'utf-8: ü € 😀 日本'
+        printf '%s\n' 'multi
+        line' !! '!$'
+        printf '%s\n' trailing: x\
+        """;
+
+    private static string ExpectedOutput(string canary, string globs) => $"""
+        single: it's "dq" $(touch {canary}) `touch {canary}` ; touch {canary} | & ! * ? [x] ~ # \
+        double: it's $(touch {canary}) `touch {canary}` "q" ;|& ! * \
+        sub=ok tick=ok
+        one
+        tw0
+        three
+        glob:
+        {globs}/a1
+        {globs}/a2
+        {globs}/*
+        /sk-no-such-dir-*/x*
+        utf-8: ü € 😀 日本
+        multi
+        line
+        !!
+        !$
+        trailing:
+        x\
+
+        """;
+}
