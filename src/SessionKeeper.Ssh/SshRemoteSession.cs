@@ -32,7 +32,7 @@ internal sealed class SshRemoteSession : IRemoteSession
         var command = _client.CreateCommand(RunnerRequest.RemoteCommand);
         try
         {
-            var execution = await StartAsync(command, stdin, linked.Token);
+            var (execution, _) = await StartAsync(command, stdin, keepInputOpen: false, linked.Token);
             await execution.WaitAsync(linked.Token);
             using var buffer = new MemoryStream();
             await command.OutputStream.CopyToAsync(buffer, linked.Token);
@@ -54,9 +54,9 @@ internal sealed class SshRemoteSession : IRemoteSession
         var command = _client.CreateCommand(RunnerRequest.RemoteCommand);
         try
         {
-            var execution = await StartAsync(command, stdin, linked.Token);
+            var (execution, input) = await StartAsync(command, stdin, keepInputOpen: true, linked.Token);
             _ = execution.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
-            return new CommandOutput(command);
+            return new CommandOutput(command, input!);
         }
         catch (Exception ex) when (ex is not SessionKeeperException)
         {
@@ -64,6 +64,8 @@ internal sealed class SshRemoteSession : IRemoteSession
             throw Translate(ex, cancellationToken);
         }
     }
+
+    public bool CanSendToStreams => true;
 
     public void Abort()
     {
@@ -107,20 +109,24 @@ internal sealed class SshRemoteSession : IRemoteSession
 
     /// <summary>
     /// Opening a channel and sending the exec request block the caller in SSH.NET, so they run on
-    /// the pool under our token; the payload follows on stdin, then EOF.
+    /// the pool under our token; the payload follows on stdin, then EOF unless the input is kept open.
     /// </summary>
-    private static async Task<Task> StartAsync(SshCommand command, byte[] stdin, CancellationToken cancellationToken)
+    private static async Task<(Task Execution, Stream? Input)> StartAsync(SshCommand command, byte[] stdin, bool keepInputOpen, CancellationToken cancellationToken)
     {
         var start = Task.Factory.StartNew(
             () =>
             {
                 var execution = command.ExecuteAsync(cancellationToken);
-                using (var input = command.CreateInputStream())
+                var input = command.CreateInputStream();
+                input.Write(stdin);
+                input.Flush();
+                if (!keepInputOpen)
                 {
-                    input.Write(stdin);
+                    input.Dispose();
+                    return (execution, (Stream?)null);
                 }
 
-                return execution;
+                return (execution, input);
             },
             CancellationToken.None,
             TaskCreationOptions.DenyChildAttach,
@@ -140,8 +146,17 @@ internal sealed class SshRemoteSession : IRemoteSession
             : SshFailures.Classify(ex, HostLabel);
     }
 
-    private static void DisposeQuietly(SshCommand command)
+    private static void DisposeQuietly(SshCommand command, Stream? input = null)
     {
+        try
+        {
+            input?.Dispose();
+        }
+        catch (Exception)
+        {
+            // EOF cannot be sent on a dead connection; the channel goes with it.
+        }
+
         try
         {
             command.OutputStream.Dispose();
@@ -153,15 +168,29 @@ internal sealed class SshRemoteSession : IRemoteSession
         }
     }
 
-    private sealed class CommandOutput(SshCommand command) : IRemoteOutput
+    private sealed class CommandOutput(SshCommand command, Stream input) : IRemoteOutput
     {
         public Stream Output => command.OutputStream;
+
+        public void Send(ReadOnlySpan<byte> bytes)
+        {
+            try
+            {
+                input.Write(bytes);
+                input.Flush();
+            }
+            catch (Exception ex) when (ex is not IOException and not ObjectDisposedException)
+            {
+                // SSH.NET reports a dead channel in its own exception types.
+                throw new IOException($"cannot write to the stream: {ex.Message}", ex);
+            }
+        }
 
         public void Dispose()
         {
             // Unblock a reader at once, then let the channel close in the background.
             command.OutputStream.Dispose();
-            _ = Task.Run(() => DisposeQuietly(command));
+            _ = Task.Run(() => DisposeQuietly(command, input));
         }
     }
 }

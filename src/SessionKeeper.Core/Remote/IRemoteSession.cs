@@ -17,6 +17,9 @@ public interface IRemoteSession : IAsyncDisposable
     /// <summary>Starts the remote command and hands back its stdout as a stream to read as it comes.</summary>
     Task<IRemoteOutput> OpenStreamAsync(byte[] stdin, CancellationToken cancellationToken = default);
 
+    /// <summary>True when the stdin of an opened stream stays open for <see cref="IRemoteOutput.Send"/>.</summary>
+    bool CanSendToStreams => false;
+
     /// <summary>Declares the connection dead (e.g. heartbeats stopped) and tears it down.</summary>
     void Abort();
 }
@@ -25,6 +28,9 @@ public interface IRemoteSession : IAsyncDisposable
 public interface IRemoteOutput : IDisposable
 {
     Stream Output { get; }
+
+    /// <summary>Writes to the remote command's stdin (see <see cref="IRemoteSession.CanSendToStreams"/>).</summary>
+    void Send(ReadOnlySpan<byte> bytes) => throw new NotSupportedException("this stream's stdin is closed.");
 }
 
 /// <summary>Opens sessions to one target.</summary>

@@ -48,7 +48,8 @@ public sealed class RunnerRequest
             sb.Append(name).Append('=').Append(ShellQuote.Quote(value)).Append('\n');
         }
 
-        sb.Append("sk_main\n}\n");
+        // exit: a stream's stdin stays open for credit lines, which must never be read as commands.
+        sb.Append("sk_main\nexit\n}\n");
         return Encoding.UTF8.GetBytes(sb.ToString());
     }
 

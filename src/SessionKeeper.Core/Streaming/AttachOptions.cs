@@ -16,7 +16,10 @@ public sealed record AttachOptions
     /// <summary>Stop reconnecting after this long without a connection; null keeps trying.</summary>
     public TimeSpan? GiveUpAfter { get; init; }
 
-    /// <summary>Bytes one remote helper sends before the client asks again: bounds client memory.</summary>
+    /// <summary>
+    /// Bytes a remote helper may send beyond what this client has delivered (its credit window,
+    /// renewed on the same stream; without credit, one helper's whole allowance): bounds client memory.
+    /// </summary>
     public long ChunkBytes { get; init; } = 4L << 20;
 
     /// <summary>Lifetime of one remote helper; the client renews it by asking again.</summary>

@@ -130,7 +130,8 @@ public sealed class Attacher
             .Set("SK_MAX", _options.ChunkBytes)
             .Set("SK_HB_MS", (long)_options.Heartbeat.TotalMilliseconds)
             .Set("SK_TTL", (long)Math.Max(1, _options.HelperTimeToLive.TotalSeconds))
-            .Set("SK_CLIENT", _options.ClientId);
+            .Set("SK_CLIENT", _options.ClientId)
+            .Set("SK_CREDIT", session.CanSendToStreams ? "1" : "0");
         using var remote = await session.OpenStreamAsync(request.ToPayload(), cancellationToken);
         var lastActivity = _time.GetTimestamp();
         var silenced = 0;
@@ -150,7 +151,7 @@ public sealed class Attacher
 
         // Reads block (SSH.NET streams are not truly asynchronous): a dedicated thread, not the pool.
         var result = await Task.Factory.StartNew(
-            () => ReadLoop(remote.Output, () => Interlocked.Exchange(ref lastActivity, _time.GetTimestamp())),
+            () => ReadLoop(remote, session.CanSendToStreams, () => Interlocked.Exchange(ref lastActivity, _time.GetTimestamp())),
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default);
@@ -172,9 +173,15 @@ public sealed class Attacher
                 : $"the stream from {_connector.HostLabel} ended unexpectedly");
     }
 
-    private (JobStatus? Status, bool Renew) ReadLoop(Stream input, Action alive)
+    /// <summary>
+    /// Reads one helper's stream. With credit, the helper sends at most <see cref="AttachOptions.ChunkBytes"/>
+    /// beyond what was delivered, and is told to go on each time half of that has been delivered:
+    /// SSH.NET buffers without back-pressure, so this bounds memory without a new exec per chunk.
+    /// </summary>
+    private (JobStatus? Status, bool Renew) ReadLoop(IRemoteOutput remote, bool credit, Action alive)
     {
-        var reader = new StreamFrameReader(input, _connector.HostLabel);
+        var reader = new StreamFrameReader(remote.Output, _connector.HostLabel);
+        var granted = Offset;
         while (true)
         {
             StreamEvent? next;
@@ -194,6 +201,15 @@ public sealed class Attacher
                     return (null, false);
                 case StreamEvent.Data data:
                     Deliver(data);
+                    if (credit && Offset - granted >= _options.ChunkBytes / 2)
+                    {
+                        granted = Offset;
+                        if (!TrySendCredit(remote, granted + _options.ChunkBytes))
+                        {
+                            return (null, false);
+                        }
+                    }
+
                     break;
                 case StreamEvent.Reply { Line.Tag: "error" } error:
                     throw RemoteErrors.ToException(error.Line["code"] ?? "unknown", _connector.HostLabel, _jobId);
@@ -204,6 +220,19 @@ public sealed class Attacher
                 default:
                     break;
             }
+        }
+    }
+
+    private static bool TrySendCredit(IRemoteOutput remote, long upTo)
+    {
+        try
+        {
+            remote.Send(System.Text.Encoding.ASCII.GetBytes($"@@SKC {upTo}\n"));
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 

@@ -14,6 +14,9 @@ public sealed class FlakyConnector(Func<LocalShellSession> connect, int seed, in
 
     public int Breaks { get; private set; }
 
+    /// <summary>Remote stream helpers started: one per chunk without credit, one per connection with it.</summary>
+    public int Streams { get; private set; }
+
     public string HostLabel => "flaky";
 
     public Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default)
@@ -40,11 +43,14 @@ public sealed class FlakyConnector(Func<LocalShellSession> connect, int seed, in
 
         public async Task<IRemoteOutput> OpenStreamAsync(byte[] stdin, CancellationToken cancellationToken = default)
         {
+            owner.Streams++;
             var output = await inner.OpenStreamAsync(stdin, cancellationToken);
             return new BreakingOutput(output, owner.NextBudget(), () => owner.Breaks++);
         }
 
         public void Abort() => inner.Abort();
+
+        public bool CanSendToStreams => inner.CanSendToStreams;
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
@@ -52,6 +58,8 @@ public sealed class FlakyConnector(Func<LocalShellSession> connect, int seed, in
     private sealed class BreakingOutput(IRemoteOutput inner, int budget, Action broke) : IRemoteOutput
     {
         public Stream Output { get; } = new BreakingStream(inner.Output, budget, broke);
+
+        public void Send(ReadOnlySpan<byte> bytes) => inner.Send(bytes);
 
         public void Dispose() => inner.Dispose();
     }

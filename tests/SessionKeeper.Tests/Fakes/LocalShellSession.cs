@@ -27,6 +27,11 @@ public sealed class LocalShellSession : IRemoteSession
     /// <summary>The shell that runs wrappers and job preludes (an argv[0]-dispatched BusyBox needs a path).</summary>
     public string? InterpreterPath { get; init; }
 
+    /// <summary>Keep a stream's stdin open for credit lines, as the SSH session does.</summary>
+    public bool KeepStreamInput { get; init; }
+
+    public bool CanSendToStreams => KeepStreamInput;
+
     public async Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default)
     {
         using var process = Start();
@@ -42,7 +47,12 @@ public sealed class LocalShellSession : IRemoteSession
     {
         var process = Start();
         process.StandardInput.BaseStream.Write(stdin);
-        process.StandardInput.Close();
+        process.StandardInput.BaseStream.Flush();
+        if (!KeepStreamInput)
+        {
+            process.StandardInput.Close();
+        }
+
         return Task.FromResult<IRemoteOutput>(new ProcessOutput(process));
     }
 
@@ -77,6 +87,12 @@ public sealed class LocalShellSession : IRemoteSession
     private sealed class ProcessOutput(Process process) : IRemoteOutput
     {
         public Stream Output => process.StandardOutput.BaseStream;
+
+        public void Send(ReadOnlySpan<byte> bytes)
+        {
+            process.StandardInput.BaseStream.Write(bytes);
+            process.StandardInput.BaseStream.Flush();
+        }
 
         public void Dispose()
         {

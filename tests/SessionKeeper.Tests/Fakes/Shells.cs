@@ -21,9 +21,9 @@ public static class Shells
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
-    public static LocalShellSession Session(string name, string stateHome)
+    public static LocalShellSession Session(string name, string stateHome, bool keepStreamInput = false)
     {
         var path = Path_(name);
-        return new LocalShellSession(stateHome, path) { InterpreterPath = path };
+        return new LocalShellSession(stateHome, path) { InterpreterPath = path, KeepStreamInput = keepStreamInput };
     }
 }

@@ -45,6 +45,39 @@ public sealed class AttacherTests : IDisposable
         Assert.True(connector.Breaks >= 5, $"only {connector.Breaks} breaks");
     }
 
+    /// <summary>
+    /// With credit, one helper streams a log many times its window: the client tells it to go on
+    /// (stdin lines) as it delivers. Byte-exact on each shell, on a steady link and on a flaky one.
+    /// </summary>
+    [Theory(Timeout = 60000)]
+    [InlineData("dash", int.MaxValue)]
+    [InlineData("bash", int.MaxValue)]
+    [InlineData("ash", int.MaxValue)]
+    [InlineData("dash", 200_000)]
+    [InlineData("ash", 200_000)]
+    public async Task With_credit_one_helper_streams_far_more_than_its_window(string shell, int breakAfter)
+    {
+        var id = JobId.New();
+        var client = new JobClient(Shells.Session(shell, _state.Path));
+        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("head -c 1500000 /dev/urandom; echo; exit 4", Shell: "/bin/sh"));
+        var connector = new FlakyConnector(() => Shells.Session(shell, _state.Path, keepStreamInput: true), 11, breakAfter);
+        using var mirror = LogMirror.Open(Path.Combine(_state.Path, "credit.log"));
+        using var stdout = new MemoryStream();
+        var attacher = new Attacher(connector, id, mirror, stdout, 0, Fast with { ChunkBytes = 32 * 1024 });
+
+        var status = await attacher.RunAsync(null);
+
+        Assert.Equal(4, status.ExitCode);
+        var remote = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id), "log"));
+        Assert.Equal(remote, stdout.ToArray());
+        Assert.Equal(remote, await File.ReadAllBytesAsync(mirror.Path));
+        if (breakAfter == int.MaxValue)
+        {
+            // 1.5 MB through a 32 KiB window, and no renewal: one helper did it all.
+            Assert.Equal(1, connector.Streams);
+        }
+    }
+
     [Fact(Timeout = 60000)]
     public async Task Binary_output_with_every_byte_value_arrives_exactly()
     {
