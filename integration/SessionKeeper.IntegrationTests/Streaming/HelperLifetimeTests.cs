@@ -14,6 +14,10 @@ public sealed class HelperLifetimeTests(StreamHost host, ITestOutputHelper outpu
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>helpers/CLIENT files ("pid starttime"), not the CLIENT.credit files beside them.</summary>
+    internal static string[] HelperRecords(string helpersDir) =>
+        [.. Directory.GetFiles(helpersDir).Where(f => !Path.GetFileName(f).Contains('.', StringComparison.Ordinal))];
+
     [Theory(Timeout = 60_000)]
     [InlineData("0.05")]
     [InlineData("30")]
@@ -26,7 +30,7 @@ public sealed class HelperLifetimeTests(StreamHost host, ITestOutputHelper outpu
         await cli.WaitForStdoutAsync("seq 0 ", TimeSpan.FromSeconds(20));
 
         var helpers = Path.Combine(host.JobDir(id), "helpers");
-        var record = await Poll.ObjectAsync(() => Directory.GetFiles(helpers) is [var one] ? File.ReadAllText(one).Trim() : null, TimeSpan.FromSeconds(10), "the helper record");
+        var record = await Poll.ObjectAsync(() => HelperRecords(helpers) is [var one] ? File.ReadAllText(one).Trim() : null, TimeSpan.FromSeconds(10), "the helper record");
         var fields = record.Split(' ');
         var (pid, start) = (int.Parse(fields[0], CultureInfo.InvariantCulture), long.Parse(fields[1], CultureInfo.InvariantCulture));
         var stat = ProcFs.TryReadStat(pid) ?? throw new InvalidOperationException($"helper {record} is not alive");

@@ -21,7 +21,7 @@ public sealed class SecondAttachTests(StreamHost host) : IClassFixture<StreamHos
         await using var second = host.Start("attach", [id], ["--heartbeat", "200ms", "--dead-after", "1s"], proxy);
         await second.WaitForStdoutAsync("seq 40 ", TimeSpan.FromSeconds(20));
         // Both are attached now: each has a helper of its own on the target.
-        await Poll.UntilAsync(() => Directory.GetFiles(Path.Combine(host.JobDir(id), "helpers")).Length >= 2, TimeSpan.FromSeconds(10), "two stream helpers");
+        await Poll.UntilAsync(() => HelperLifetimeTests.HelperRecords(Path.Combine(host.JobDir(id), "helpers")).Length >= 2, TimeSpan.FromSeconds(10), "two stream helpers");
         await File.WriteAllTextAsync(stopFile, "");
 
         var results = await Task.WhenAll(first.WaitForResultAsync(TimeSpan.FromSeconds(30)), second.WaitForResultAsync(TimeSpan.FromSeconds(30)));

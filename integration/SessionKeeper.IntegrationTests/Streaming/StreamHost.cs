@@ -26,7 +26,11 @@ public sealed class StreamHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _sshd = await SshdFixture.StartAsync();
+        // As root, log in as a user whose login shell is dash: every stream helper starts through the
+        // login shell, and the tests' timings should not depend on the developer's ~/.bashrc (one
+        // with `pyenv init` made each exec take 0.3 s to several seconds here).
+        var user = SshdFixture.IsRoot ? await TestUsers.EnsureUserWithShellAsync("/bin/dash") : null;
+        _sshd = await SshdFixture.StartAsync(new SshdOptions { UserName = user });
         Directory.CreateDirectory(LocalStateDir);
         Cli.BaseEnvironment["SESSIONKEEPER_STATE_DIR"] = LocalStateDir;
     }
