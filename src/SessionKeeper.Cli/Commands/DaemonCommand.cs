@@ -6,6 +6,7 @@ using SessionKeeper.Cli.Daemon;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
 
 namespace SessionKeeper.Cli.Commands;
 
@@ -25,6 +26,10 @@ internal static class DaemonCommand
                 result.GetValue(parallel) is var p and >= 1 ? p : throw new SessionKeeperException(FailureKind.InvalidInput, "--parallel must be at least 1."),
                 result.GetValue(poll) is { } text ? Durations.Parse(text, "--poll") : TimeSpan.FromSeconds(2),
                 streamOptions.Resolve(result) with { GiveUpAfter = TimeSpan.FromMinutes(5) });
+
+            // A corrupt or newer journal is the user's to fix: one line and exit 248 here, because
+            // once inside the host a faulted service is only logged and the process exits 0.
+            JobJournal.Open(settings.StateRoot);
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
             builder.Services.AddSystemd();
             builder.Logging.AddSimpleConsole(o =>
