@@ -123,6 +123,11 @@ sk_state() {
         return
     fi
     if [ -f "$SK_DIR/exit" ]; then
+        # The wrapper may have put it in place (atomically) between that read and this test.
+        if sk_exit_record; then
+            SK_LINE=$SK_EXIT
+            return
+        fi
         SK_LINE="state=lost reason=corrupt-exit-record"
         return
     fi
