@@ -18,6 +18,8 @@ internal sealed class LoggingSupervisionObserver(ILogger logger) : ISupervisionO
 
     public void LaunchRetry(JournalJob job, string reason) => DaemonLog.Failed(logger, job.Id, job.Endpoint.Label, reason);
 
+    public void Warning(JournalJob job, string warning) => DaemonLog.Failed(logger, job.Id, job.Endpoint.Label, warning);
+
     private sealed class StreamLog(ILogger logger, JournalJob job) : IAttachObserver
     {
         public void Disconnected(long offset, string reason) => DaemonLog.Disconnected(logger, job.Id, job.Endpoint.Label, offset, reason);

@@ -100,6 +100,25 @@ internal sealed class FleetConsole : IFleetObserver
         }
     }
 
+    public void Warning(JournalJob job, string warning)
+    {
+        if (_mode == FleetOutputMode.Json)
+        {
+            _json.Write("warning", j =>
+            {
+                j.WriteString("host", job.Endpoint.Label);
+                j.WriteString("job", job.Id);
+                j.WriteString("message", warning);
+            });
+            return;
+        }
+
+        lock (_gate)
+        {
+            Console.Error.WriteLine($"sessionkeeper: {job.Endpoint.Label}: warning: {warning}");
+        }
+    }
+
     /// <summary>One line of counts for the progress display.</summary>
     public string Progress(TimeSpan elapsed)
     {

@@ -21,6 +21,9 @@ internal sealed class ConsoleSupervisionObserver(bool quiet = false) : ISupervis
     public void Restarting(JournalJob finished, JobStatus status, int nextAttempt, TimeSpan delay) =>
         Console.Error.WriteLine($"sessionkeeper: job {finished.Id} {status.Describe()}; restarting (attempt {nextAttempt} of {finished.Restart.MaxRestarts + 1}) in {delay.TotalSeconds:0.#} s.");
 
+    public void Warning(JournalJob job, string warning) =>
+        Console.Error.WriteLine($"sessionkeeper: warning: {warning}");
+
     public void LaunchRetry(JournalJob job, string reason) =>
         Console.Error.WriteLine($"sessionkeeper: launch of {job.Id} on {job.Endpoint.Label} interrupted ({reason.TrimEnd('.')}); retrying with the same id.");
 }

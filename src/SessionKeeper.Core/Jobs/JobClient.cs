@@ -29,12 +29,19 @@ public sealed class JobClient(IRemoteSession session)
         }
 
         var lines = await RunAsync(request, id, cancellationToken);
-        if (!lines.Any(l => l.Tag == "launched"))
-        {
-            throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} did not confirm the launch of '{id}'.");
-        }
-
-        return SingleStatus(lines);
+        var launched = lines.FirstOrDefault(l => l.Tag == "launched")
+            ?? throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} did not confirm the launch of '{id}'.");
+        var status = SingleStatus(lines);
+        return launched["warn"] == "logind-kill-user-processes"
+            ? status with
+            {
+                Warnings =
+                [
+                    $"systemd-logind on {Host} kills a user's processes when their last session ends (KillUserProcesses=yes) and lingering is off: " +
+                    "this job may die at logout. Turn lingering on there: loginctl enable-linger",
+                ],
+            }
+            : status;
     }
 
     public async Task<JobStatus> StatusAsync(string id, CancellationToken cancellationToken = default)

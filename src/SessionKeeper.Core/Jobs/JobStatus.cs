@@ -29,6 +29,9 @@ public sealed record JobStatus
 
     public long LogSize { get; init; }
 
+    /// <summary>Risks the target reported at launch, for the user to read.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>The first bytes of the command text.</summary>
     public string CommandPreview { get; init; } = "";
 

@@ -197,6 +197,16 @@ sk_start_wrapper() {
     fi
 }
 
+# systemd-logind with KillUserProcesses=yes kills everything of a user at their last logout,
+# setsid or not, unless lingering is on: the client warns about it.
+sk_logind_kills() {
+    command -v busctl >/dev/null 2>&1 || return 1
+    _k=$(busctl get-property org.freedesktop.login1 /org/freedesktop/login1 \
+        org.freedesktop.login1.Manager KillUserProcesses 2>/dev/null) || return 1
+    [ "$_k" = "b true" ] || return 1
+    [ "$(loginctl show-user "$(id -un)" -p Linger --value 2>/dev/null)" != yes ]
+}
+
 sk_launch() {
     sk_base
     sk_check_id "$SK_ID"
@@ -239,7 +249,9 @@ sk_launch() {
         sk_nap 0.02
         _n=$((_n + 1))
     done
-    sk_reply "launched id=$SK_ID fresh=$SK_FRESH"
+    _warn=
+    sk_logind_kills && _warn=" warn=logind-kill-user-processes"
+    sk_reply "launched id=$SK_ID fresh=$SK_FRESH$_warn"
     sk_report "$SK_ID"
 }
 

@@ -14,6 +14,8 @@ public interface ISupervisionObserver
     void Restarting(JournalJob finished, JobStatus status, int nextAttempt, TimeSpan delay);
 
     void LaunchRetry(JournalJob job, string reason);
+
+    void Warning(JournalJob job, string warning);
 }
 
 public sealed class NullSupervisionObserver : ISupervisionObserver
@@ -31,6 +33,10 @@ public sealed class NullSupervisionObserver : ISupervisionObserver
     }
 
     public void LaunchRetry(JournalJob job, string reason)
+    {
+    }
+
+    public void Warning(JournalJob job, string warning)
     {
     }
 }

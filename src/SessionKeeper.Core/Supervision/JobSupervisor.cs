@@ -57,6 +57,11 @@ public sealed class JobSupervisor(
                 var status = await new JobClient(session).LaunchAsync(job.Id, job.Cookie, job.Spec, cancellationToken);
                 FaultPoints.Hit("after-launch-reply");
                 journal.RecordStatus(job.Id, status, _time.GetUtcNow());
+                foreach (var warning in status.Warnings)
+                {
+                    _observer.Warning(job, warning);
+                }
+
                 _observer.Launched(job, status);
                 return (session, status);
             }

@@ -85,5 +85,7 @@ public sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteCon
         public void LaunchRetry(JournalJob job, string reason)
         {
         }
+
+        public void Warning(JournalJob job, string warning) => observer.Warning(job, warning);
     }
 }

@@ -15,4 +15,7 @@ public interface IFleetObserver
     void Launched(JournalJob job, JobStatus status);
 
     void Finished(FleetHostResult result);
+
+    /// <summary>A risk the target reported at launch (e.g. logind killing the user's processes at logout).</summary>
+    void Warning(JournalJob job, string warning);
 }
