@@ -9,6 +9,12 @@ public sealed record AttachOptions
     /// <summary>Silence beyond this means the connection is dead.</summary>
     public TimeSpan DeadAfter { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a new remote helper may take to say its first word: it starts through the login
+    /// shell, whose rc files can be slow. A link that dies in that window is noticed after this.
+    /// </summary>
+    public TimeSpan HelperStartTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);

@@ -134,11 +134,15 @@ public sealed class Attacher
             .Set("SK_CREDIT", session.CanSendToStreams ? "1" : "0");
         using var remote = await session.OpenStreamAsync(request.ToPayload(), cancellationToken);
         var lastActivity = _time.GetTimestamp();
+        var heard = 0;
         var silenced = 0;
         using var watchdog = _time.CreateTimer(
             _ =>
             {
-                if (_time.GetElapsedTime(Interlocked.Read(ref lastActivity)) > _options.DeadAfter && Interlocked.Exchange(ref silenced, 1) == 0)
+                // Until the helper's first word the login shell's rc files are running: a slow one
+                // must not look like a dead link, or the stream never starts.
+                var limit = Volatile.Read(ref heard) == 1 ? _options.DeadAfter : Max(_options.DeadAfter, _options.HelperStartTimeout);
+                if (_time.GetElapsedTime(Interlocked.Read(ref lastActivity)) > limit && Interlocked.Exchange(ref silenced, 1) == 0)
                 {
                     session.Abort();
                     remote.Dispose();
@@ -151,7 +155,11 @@ public sealed class Attacher
 
         // Reads block (SSH.NET streams are not truly asynchronous): a dedicated thread, not the pool.
         var result = await Task.Factory.StartNew(
-            () => ReadLoop(remote, session.CanSendToStreams, () => Interlocked.Exchange(ref lastActivity, _time.GetTimestamp())),
+            () => ReadLoop(remote, session.CanSendToStreams, () =>
+            {
+                Interlocked.Exchange(ref lastActivity, _time.GetTimestamp());
+                Volatile.Write(ref heard, 1);
+            }),
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default);
@@ -222,6 +230,8 @@ public sealed class Attacher
             }
         }
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static bool TrySendCredit(IRemoteOutput remote, long upTo)
     {

@@ -78,6 +78,24 @@ public sealed class AttacherTests : IDisposable
         }
     }
 
+    /// <summary>A login shell slower than the deadline (rc files) is not a dead link: the stream starts.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task A_helper_slower_to_start_than_the_deadline_is_not_a_dead_link()
+    {
+        var id = JobId.New();
+        await new JobClient(Shells.Session("dash", _state.Path)).LaunchAsync(id, JobId.NewCookie(), new JobSpec("echo one; sleep 0.5; echo two", Shell: "/bin/sh"));
+        var slowShell = new[] { "/bin/sh", "-c", "sleep 0.8; exec /bin/dash \"$@\"", "sh" };
+        var connector = new FlakyConnector(() => new LocalShellSession(_state.Path, slowShell) { InterpreterPath = "/bin/dash" }, 5, int.MaxValue);
+        using var stdout = new MemoryStream();
+        var options = Fast with { Heartbeat = TimeSpan.FromMilliseconds(100), DeadAfter = TimeSpan.FromMilliseconds(300) };
+
+        var status = await new Attacher(connector, id, null, stdout, 0, options).RunAsync(null);
+
+        Assert.Equal(0, status.ExitCode);
+        Assert.Equal("one\ntwo\n", System.Text.Encoding.UTF8.GetString(stdout.ToArray()));
+        Assert.Equal(1, connector.Connections);
+    }
+
     [Fact(Timeout = 60000)]
     public async Task Binary_output_with_every_byte_value_arrives_exactly()
     {
