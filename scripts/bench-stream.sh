@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# bench-stream.sh: streaming benchmark of SessionKeeper against a throwaway local sshd (issue 3).
+#
+# Usage: scripts/bench-stream.sh [--size-mib N] [--rounds N] [--keep]
+#
+# What it does, all on 127.0.0.1 and all in a temp dir it deletes at the end (--keep keeps it):
+#   1. builds the CLI in Release (dotnet build -c Release src/SessionKeeper.Cli);
+#   2. starts a throwaway OpenSSH sshd on a free loopback port with fresh host and user keys
+#      (like the integration tests' SshdFixture: no PAM, key auth only, XDG_STATE_HOME set);
+#   3. creates a job whose log holds N MiB (default 500) of /dev/urandom, with `run --detach`;
+#   4. throughput: the best of --rounds runs (default 3) of `sessionkeeper attach` (fresh state
+#      dir each time, so the whole log is streamed and mirrored) against `ssh HOST cat LOG` with the
+#      OpenSSH client, both to /dev/null, in MiB/s, and their ratio (target: >= 0.5);
+#   5. resume and detection, per round: `attach` to a job printing a numbered line every 10 ms,
+#      SIGSTOP its per-connection sshd (a black hole: the socket stays open, nothing answers),
+#      and timestamp the CLI's stdout and stderr lines with perl (Time::HiRes):
+#        detection = SIGSTOP -> stderr "connection ... lost" (target: <= --dead-after + heartbeat);
+#        resume    = that "lost" line -> first byte of the resumed stream on stdout. A SIGSTOPped
+#                    sshd blocks only its own connection, so the path is back the moment the loss
+#                    is detected; the first reconnect attempt has no backoff wait, so this is the
+#                    connect + authenticate + stream start time (target: < 1 s).
+#      The stopped sshd is SIGKILLed afterwards. Heartbeat and deadline are the defaults (1 s, 5 s)
+#      unless SK_BENCH_HEARTBEAT / SK_BENCH_DEAD_AFTER say otherwise.
+#
+# Needs: dotnet, /usr/sbin/sshd, ssh, ssh-keygen, perl. Runs as root or as an ordinary user (then
+# only that user logs in). Prints one line per figure; exit 0 unless something failed to run.
+set -euo pipefail
+
+SIZE_MIB=500
+ROUNDS=3
+KEEP=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --size-mib) SIZE_MIB=$2; shift 2 ;;
+        --rounds) ROUNDS=$2; shift 2 ;;
+        --keep) KEEP=1; shift ;;
+        -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+        *) echo "bench-stream: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+HEARTBEAT=${SK_BENCH_HEARTBEAT:-1s}
+DEAD_AFTER=${SK_BENCH_DEAD_AFTER:-5s}
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/sk-bench-XXXXXX)
+chmod 755 "$WORK"
+SSHD_PID=
+CLI_PIDS=()
+
+descendants() {
+    local c
+    for c in $(pgrep -P "$1" 2>/dev/null); do
+        echo "$c"
+        descendants "$c"
+    done
+}
+
+cleanup() {
+    for p in "${CLI_PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    if [ -n "$SSHD_PID" ]; then
+        # Every sshd of ours: the listener and its per-connection children (stopped ones too).
+        for p in $(descendants "$SSHD_PID"); do
+            kill -CONT "$p" 2>/dev/null || true
+            kill -9 "$p" 2>/dev/null || true
+        done
+        kill -9 "$SSHD_PID" 2>/dev/null || true
+    fi
+    # Jobs started through our sshd carry our marker in their environment.
+    for e in /proc/[0-9]*/environ; do
+        if { tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qx "SK_BENCH=$WORK"; then
+            p=${e#/proc/}; p=${p%/environ}
+            [ "$p" != $$ ] && kill -9 "$p" 2>/dev/null || true
+        fi
+    done
+    if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+now() { perl -MTime::HiRes=time -e 'printf "%.6f\n", time'; }
+# Prefixes each input line with the time it was read; unbuffered.
+stamp() { perl -MTime::HiRes=time -e '$|=1; while (<STDIN>) { printf "%.6f %s", time, $_ }'; }
+mib_per_s() { perl -e 'printf "%.1f", $ARGV[0] / 1048576 / $ARGV[1]' "$1" "$2"; }
+
+echo "== building Release"
+dotnet build -c Release -v q -nologo "$ROOT/src/SessionKeeper.Cli" >"$WORK/build.log" 2>&1 || {
+    cat "$WORK/build.log" >&2
+    exit 1
+}
+CLI_DLL=$ROOT/src/SessionKeeper.Cli/bin/Release/net10.0/sessionkeeper.dll
+
+echo "== starting sshd"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_ed25519"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/user_ed25519"
+cp "$WORK/user_ed25519.pub" "$WORK/authorized_keys"
+chmod 644 "$WORK/authorized_keys"
+mkdir -p "$WORK/remote-state" "$WORK/local-state"
+chmod 1777 "$WORK/remote-state"
+[ "$(id -u)" = 0 ] && mkdir -p /run/sshd && chmod 755 /run/sshd
+PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
+cat >"$WORK/sshd_config" <<EOF
+ListenAddress 127.0.0.1
+Port $PORT
+HostKey $WORK/host_ed25519
+PidFile $WORK/sshd.pid
+AuthorizedKeysFile $WORK/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+MaxStartups 200:30:500
+MaxSessions 20
+SetEnv XDG_STATE_HOME=$WORK/remote-state SK_BENCH=$WORK
+EOF
+/usr/sbin/sshd -D -e -f "$WORK/sshd_config" -E "$WORK/sshd.log" </dev/null &
+SSHD_PID=$!
+disown "$SSHD_PID" # no "Killed" notice from bash when cleanup ends it
+echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$WORK/host_ed25519.pub")" >"$WORK/known_hosts"
+for _ in $(seq 100); do
+    grep -q "Server listening" "$WORK/sshd.log" 2>/dev/null && break
+    sleep 0.1
+done
+USER_NAME=$(id -un)
+SK=(dotnet "$CLI_DLL")
+CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")
+SSH=(ssh -F /dev/null -i "$WORK/user_ed25519" -p "$PORT" -o "UserKnownHostsFile=$WORK/known_hosts"
+    -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes -T)
+HOST="$USER_NAME@127.0.0.1"
+echo "sshd pid $SSHD_PID on port $PORT; $(nproc) CPUs; $("${SSH[@]}" -V 2>&1)"
+
+# --- throughput -------------------------------------------------------------------------------
+BYTES=$((SIZE_MIB * 1048576))
+JOB=bench-big
+echo "== creating a $SIZE_MIB MiB log"
+"${SK[@]}" --state-dir "$WORK/local-state" run --detach --id "$JOB" "${CONN[@]}" "$HOST" -- \
+    "head -c $BYTES /dev/urandom" >/dev/null
+LOG=$WORK/remote-state/sessionkeeper/jobs/$JOB/log
+for _ in $(seq 600); do
+    [ -f "$WORK/remote-state/sessionkeeper/jobs/$JOB/exit" ] && break
+    sleep 0.1
+done
+[ "$(stat -c %s "$LOG")" = "$BYTES" ] || { echo "log is $(stat -c %s "$LOG") bytes, expected $BYTES" >&2; exit 1; }
+
+best_sk=0 best_ssh=0
+for r in $(seq "$ROUNDS"); do
+    rm -rf "$WORK/local-state/mirrors"
+    t0=$(now)
+    "${SK[@]}" --state-dir "$WORK/local-state" attach "${CONN[@]}" "$HOST" "$JOB" >/dev/null
+    t1=$(now)
+    "${SSH[@]}" "$HOST" "cat $LOG" >/dev/null
+    t2=$(now)
+    sk=$(mib_per_s "$BYTES" "$(perl -e "print $t1 - $t0")")
+    os=$(mib_per_s "$BYTES" "$(perl -e "print $t2 - $t1")")
+    echo "round $r: sessionkeeper attach $sk MiB/s, ssh cat $os MiB/s"
+    best_sk=$(perl -e 'print $ARGV[0] > $ARGV[1] ? $ARGV[0] : $ARGV[1]' "$sk" "$best_sk")
+    best_ssh=$(perl -e 'print $ARGV[0] > $ARGV[1] ? $ARGV[0] : $ARGV[1]' "$os" "$best_ssh")
+done
+cmp -s "$LOG" "$WORK/local-state/mirrors/${USER_NAME}@127.0.0.1_$PORT/$JOB.log" ||
+    { echo "the mirror differs from the remote log" >&2; exit 1; }
+echo "throughput over $SIZE_MIB MiB (best of $ROUNDS): sessionkeeper attach $best_sk MiB/s, ssh cat $best_ssh MiB/s," \
+    "ratio $(perl -e 'printf "%.2f", $ARGV[0] / $ARGV[1]' "$best_sk" "$best_ssh") (target >= 0.50)"
+
+# --- detection and resume ---------------------------------------------------------------------
+echo "== black hole (SIGSTOP of the per-connection sshd), heartbeat $HEARTBEAT, dead after $DEAD_AFTER"
+session_pids() {
+    # Per-connection sshd processes titled "sshd: USER@notty" (not the [priv] monitor).
+    for p in $(pgrep -d' ' -f "^sshd: $USER_NAME@notty" || true); do echo "$p"; done
+}
+for r in $(seq "$ROUNDS"); do
+    JOB=bench-tick-$r
+    "${SK[@]}" --state-dir "$WORK/local-state" run --detach --id "$JOB" "${CONN[@]}" "$HOST" -- \
+        'i=0; while [ $i -lt 6000 ]; do echo "tick $i"; i=$((i+1)); sleep 0.01; done' >/dev/null
+    before=$(session_pids | sort)
+    "${SK[@]}" --state-dir "$WORK/local-state" attach "${CONN[@]}" --heartbeat "$HEARTBEAT" --dead-after "$DEAD_AFTER" \
+        "$HOST" "$JOB" > >(stamp >"$WORK/out.$r") 2> >(stamp >"$WORK/err.$r") &
+    CLI_PIDS+=($!)
+    cli=$!
+    victim=
+    for _ in $(seq 200); do
+        victim=$(comm -13 <(echo "$before") <(session_pids | sort) | head -n1)
+        [ -n "$victim" ] && [ -s "$WORK/out.$r" ] && break
+        sleep 0.05
+    done
+    [ -n "$victim" ] || { echo "no sshd session for the attach" >&2; exit 1; }
+    sleep 0.5
+    t_stop=$(now)
+    kill -STOP "$victim"
+    for _ in $(seq 400); do
+        grep -q "lost at byte" "$WORK/err.$r" && [ "$(wc -l <"$WORK/out.$r")" -gt 0 ] &&
+            awk -v t="$(grep -m1 'lost at byte' "$WORK/err.$r" | cut -d' ' -f1)" '$1 > t { found = 1 } END { exit !found }' "$WORK/out.$r" &&
+            break
+        sleep 0.05
+    done
+    kill -9 "$victim" 2>/dev/null || true
+    kill -INT "$cli" 2>/dev/null || true
+    wait "$cli" 2>/dev/null || true
+    t_lost=$(grep -m1 'lost at byte' "$WORK/err.$r" | cut -d' ' -f1)
+    t_first=$(awk -v t="$t_lost" '$1 > t { print $1; exit }' "$WORK/out.$r")
+    perl -e 'printf "round %d: detection %.0f ms, resume %.0f ms\n", $ARGV[0], ($ARGV[2] - $ARGV[1]) * 1000, ($ARGV[3] - $ARGV[2]) * 1000' \
+        "$r" "$t_stop" "$t_lost" "$t_first" | tee -a "$WORK/timings"
+    "${SK[@]}" --state-dir "$WORK/local-state" kill "${CONN[@]}" "$HOST" "$JOB" >/dev/null 2>&1 || true
+done
+DA=$DEAD_AFTER HB=$HEARTBEAT perl -ne '/detection (\d+) ms, resume (\d+) ms/ and do { push @d, $1; push @r, $2 };
+    END { @d = sort { $a <=> $b } @d; @r = sort { $a <=> $b } @r;
+          printf "black-hole detection: median %d ms, max %d ms (deadline %s + heartbeat %s)\n", $d[$#d / 2], $d[-1], $ENV{DA}, $ENV{HB};
+          printf "resume after the link is back (no backoff): median %d ms, max %d ms (target < 1000 ms)\n", $r[$#r / 2], $r[-1] }' \
+    "$WORK/timings"
