@@ -232,6 +232,7 @@ sk_launch() {
         printf '%s' "$SK_CWD" >"$SK_DIR/cwd"
         printf '%s' "$SK_ENVTXT" >"$SK_DIR/env"
         printf '%s' "$SK_SHELL" >"$SK_DIR/shell"
+        printf '%s\n' "$SK_USER_UMASK" >"$SK_DIR/umask"
         printf '%s\n' "$SK_TIMEOUT $SK_GRACE" >"$SK_DIR/limits"
         printf '%s' "$SK_WRAPPER" >"$SK_DIR/wrapper.sh"
         date +%s >"$SK_DIR/created"
@@ -480,7 +481,9 @@ sk_stream() {
 }
 
 sk_main() {
-    # Job directories and their files are private (0700/0600): env may hold secrets.
+    # Job directories and their files are private (0700/0600): env may hold secrets. The job
+    # itself gets the login's own umask back, as it would under plain ssh.
+    SK_USER_UMASK=$(umask)
     umask 077
     # The POSIX sh that runs wrappers and jobs' preludes; tests point it at bash or BusyBox ash.
     SK_INTERP=${SESSIONKEEPER_INTERP:-/bin/sh}

@@ -61,6 +61,7 @@ if [ -n "$cwd" ]; then
 else
     cd "${HOME:-/}" 2>/dev/null || cd /
 fi
+um=$(cat "$d/umask" 2>/dev/null) && [ -n "$um" ] && umask "$um"
 shell=$(cat "$d/shell")
 [ -n "$shell" ] || shell=${SHELL:-/bin/sh}
 cmd=$(cat "$d/cmd"; printf x)

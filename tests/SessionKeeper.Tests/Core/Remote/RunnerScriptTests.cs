@@ -169,6 +169,22 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Contains("it's \"q\" $x `y`\nline1\nline2\n/tmp\n" + id + "\n", log, StringComparison.Ordinal);
     }
 
+    [Theory(Timeout = 30000)]
+    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    public async Task The_job_directory_is_private_but_the_job_keeps_the_login_umask(string shell)
+    {
+        var client = Client(shell);
+        var id = JobId.New();
+        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("umask", Shell: "/bin/sh"));
+        await UntilFinished(client, id);
+        var dir = _state.JobDir(id);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "env")));
+        var loginUmask = File.ReadAllText(Path.Combine(dir, "umask")).Trim();
+        Assert.NotEqual("0077", loginUmask);
+        Assert.Equal(loginUmask, File.ReadAllText(Path.Combine(dir, "log")).Trim());
+    }
+
     [Fact(Timeout = 30000)]
     public async Task A_missing_working_directory_starts_nothing_and_leaves_nothing()
     {
