@@ -54,15 +54,16 @@ public sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteCon
                     result = new FleetHostResult(job, FleetOutcomes.From(ex), null, ex.Message, clock.Elapsed, MirrorLength(job));
                 }
             }
+
+            if (result.Outcome.IsFailure())
+            {
+                // Counted before the slot is given back: the host that takes it next must see this failure.
+                Interlocked.Increment(ref _failures);
+            }
         }
         finally
         {
             slots.Release();
-        }
-
-        if (result.Outcome.IsFailure())
-        {
-            Interlocked.Increment(ref _failures);
         }
 
         observer.Finished(result);
