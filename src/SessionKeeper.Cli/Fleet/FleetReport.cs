@@ -6,14 +6,14 @@ namespace SessionKeeper.Cli.Fleet;
 /// <summary>The end of a fleet run: grouped output (--group), the summary table, or the JSON summary.</summary>
 internal static class FleetReport
 {
-    /// <summary>Hosts with byte-identical output are printed once, under all their names.</summary>
+    /// <summary>Hosts with byte-identical output are printed once, under all their names; groups in the order of their first name.</summary>
     public static void PrintGrouped(IReadOnlyList<FleetHostResult> results)
     {
         var stdout = Console.OpenStandardOutput();
         var groups = results
             .Select(r => (Result: r, Output: r.Job.MirrorPath is { } p && File.Exists(p) ? File.ReadAllBytes(p) : []))
             .GroupBy(x => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(x.Output)))
-            .OrderBy(g => g.First().Result.Host, StringComparer.Ordinal);
+            .OrderBy(g => g.Select(x => x.Result.Host).Order(StringComparer.Ordinal).First(), StringComparer.Ordinal);
         foreach (var group in groups)
         {
             var hosts = string.Join(",", group.Select(x => x.Result.Host).Order(StringComparer.Ordinal));
