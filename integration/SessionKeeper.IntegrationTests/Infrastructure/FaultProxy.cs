@@ -16,6 +16,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly ChangeNotifier _accepted = new();
     private readonly Lock _modeGate = new();
     private readonly Task _acceptLoop;
+    private readonly ConnectionGauge? _gauge;
     private TaskCompletionSource _pass = CompletedGate();
     private FaultMode _mode;
     private long _nextId;
@@ -24,9 +25,10 @@ public sealed class FaultProxy : IAsyncDisposable
     private int _maxConcurrent;
     private int _refused;
 
-    private FaultProxy(IPEndPoint target)
+    private FaultProxy(IPEndPoint target, ConnectionGauge? gauge)
     {
         Target = target;
+        _gauge = gauge;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start(backlog: 512);
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -79,9 +81,10 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    public static FaultProxy Start(int targetPort) => Start(new IPEndPoint(IPAddress.Loopback, targetPort));
+    /// <param name="gauge">Shared by several proxies to count the connections in use across all of them.</param>
+    public static FaultProxy Start(int targetPort, ConnectionGauge? gauge = null) => Start(new IPEndPoint(IPAddress.Loopback, targetPort), gauge);
 
-    public static FaultProxy Start(IPEndPoint target) => new(target);
+    public static FaultProxy Start(IPEndPoint target, ConnectionGauge? gauge = null) => new(target, gauge);
 
     public void BlackHole() => Mode = FaultMode.BlackHole;
 
@@ -164,12 +167,13 @@ public sealed class FaultProxy : IAsyncDisposable
                 continue;
             }
 
-            Track(new ProxyConnection(client, WaitForPassAsync));
+            Track(new ProxyConnection(client, WaitForPassAsync), client);
         }
     }
 
-    private void Track(ProxyConnection connection)
+    private void Track(ProxyConnection connection, Socket client)
     {
+        _gauge?.Opened(client);
         var id = Interlocked.Increment(ref _nextId);
         var active = Interlocked.Increment(ref _active);
         InterlockedMax(ref _maxConcurrent, active);
@@ -185,6 +189,7 @@ public sealed class FaultProxy : IAsyncDisposable
             {
                 _connections.TryRemove(id, out _);
                 Interlocked.Decrement(ref _active);
+                _gauge?.Closed(client);
             }
         });
         _connections[id] = (connection, run);
