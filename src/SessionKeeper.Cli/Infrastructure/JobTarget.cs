@@ -27,9 +27,9 @@ internal sealed record JobTarget(SshTarget Target, string JobId, JournalJob? Kno
             var target = ssh.Resolve(result, words[0]);
             var id = Core.Jobs.JobId.Validate(words[1]);
             var journal = TryJournal(stateRoot);
-            var known = journal?.Get(id) is { } j && j.Endpoint.Host == target.Host && j.Endpoint.Port == target.Port && j.Endpoint.User == target.User
-                ? j
-                : null;
+            // Ids are random and never reused: the same id reached another way (an alias, a proxy
+            // port) is the same job, and this time it is reached the way the command line says.
+            var known = journal?.Get(id) is { } j ? j with { Endpoint = Endpoints.From(target) } : null;
             return new JobTarget(target, id, known, journal);
         }
 

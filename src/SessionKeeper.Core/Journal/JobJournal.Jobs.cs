@@ -11,7 +11,7 @@ public sealed partial class JobJournal
         id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
         timeout_s, grace_s, phase, state, exit_code, signal, lost_reason, pid, pgid, start_time, boot_id,
         created_at, launched_at, finished_at, last_seen_at, mirror_path, committed_length,
-        attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, to_be_checked
+        attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, to_be_checked, ssh_settings
         """;
 
     /// <summary>Records the intent to launch, before any remote call.</summary>
@@ -39,9 +39,9 @@ public sealed partial class JobJournal
         insert.Transaction = transaction;
         insert.CommandText = $"""
             INSERT INTO jobs (id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
-                timeout_s, grace_s, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id)
+                timeout_s, grace_s, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, ssh_settings)
             VALUES ($id, $user, $host, $port, $identities, $knownHosts, $connectTimeout, $cookie, $command, $cwd, $env, $shell,
-                $timeout, $grace, 'intent', $created, $mirror, $attempt, $root, $restartMode, $maxRestarts, $restartDelay, $batch)
+                $timeout, $grace, 'intent', $created, $mirror, $attempt, $root, $restartMode, $maxRestarts, $restartDelay, $batch, $ssh)
             """;
         var e = job.Endpoint;
         var s = job.Spec;
@@ -68,6 +68,7 @@ public sealed partial class JobJournal
         insert.Parameters.AddWithValue("$maxRestarts", job.Restart.MaxRestarts);
         insert.Parameters.AddWithValue("$restartDelay", (long)job.Restart.Delay.TotalMilliseconds);
         insert.Parameters.AddWithValue("$batch", (object?)job.BatchId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$ssh", e.Settings is { } settings ? JsonSerializer.Serialize(settings, EndpointJson.Default.EndpointSettings) : DBNull.Value);
         try
         {
             insert.ExecuteNonQuery();

@@ -27,7 +27,10 @@ internal static class JournalRows
                 r.GetInt32(3),
                 JsonSerializer.Deserialize(r.GetString(4), JournalJson.Default.IReadOnlyListString) ?? [],
                 JsonSerializer.Deserialize(r.GetString(5), JournalJson.Default.IReadOnlyListString) ?? [],
-                TimeSpan.FromMilliseconds(r.GetInt64(6)));
+                TimeSpan.FromMilliseconds(r.GetInt64(6)))
+            {
+                Settings = r.IsDBNull(36) ? null : JsonSerializer.Deserialize(r.GetString(36), EndpointJson.Default.EndpointSettings),
+            };
             var phase = r.GetString(14) switch
             {
                 "intent" => JournalPhase.Intent,

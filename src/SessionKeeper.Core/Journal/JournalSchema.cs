@@ -4,12 +4,13 @@ namespace SessionKeeper.Core.Journal;
 
 /// <summary>
 /// The journal's schema and its forward migrations. Version 1 knew single runs; version 2 added
-/// restarts (attempt, root_id, restart_*), batches and the "to be checked" flag. A journal from a
-/// newer version is refused, never rewritten.
+/// restarts (attempt, root_id, restart_*), batches and the "to be checked" flag; version 3 added
+/// the resolved ssh settings of each endpoint (jump hosts, host-key policy, agent...) as JSON. A
+/// journal from a newer version is refused, never rewritten.
 /// </summary>
 internal static class JournalSchema
 {
-    public const int Current = 2;
+    public const int Current = 3;
 
     public const string Version1 = """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -61,8 +62,14 @@ internal static class JournalSchema
         UPDATE meta SET value = '2' WHERE key = 'schema_version';
         """;
 
+    /// <summary>Rows of older versions keep NULL: they reconnect with what they were launched with.</summary>
+    private const string Version3 = """
+        ALTER TABLE jobs ADD COLUMN ssh_settings TEXT;
+        UPDATE meta SET value = '3' WHERE key = 'schema_version';
+        """;
+
     /// <summary>Migrations from version N-1 to N, at index N.</summary>
-    private static readonly string[] Steps = ["", Version1, Version2];
+    private static readonly string[] Steps = ["", Version1, Version2, Version3];
 
     public static int ReadVersion(SqliteConnection connection)
     {
