@@ -58,6 +58,7 @@ internal static class Program
         root.Subcommands.Add(ResumeCommand.Create(stream, interrupt));
         root.Subcommands.Add(DaemonCommand.Create(stream));
         root.Subcommands.Add(GcCommand.Create(ssh, interrupt));
+        root.Subcommands.Add(ConfigCommand.Create(ssh));
         root.Subcommands.Add(BatchCommand.Create(stream, interrupt));
         return root;
     }

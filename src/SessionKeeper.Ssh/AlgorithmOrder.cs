@@ -36,18 +36,57 @@ internal static class AlgorithmOrder
         }
     }
 
-    /// <summary>Host-key algorithms for the key types known_hosts holds for this host, best first.</summary>
-    public static IEnumerable<string> HostKeyAlgorithmsFor(IEnumerable<string> knownKeyTypes)
-    {
-        foreach (var type in knownKeyTypes)
-        {
-            if (type == "ssh-rsa")
-            {
-                yield return "rsa-sha2-512";
-                yield return "rsa-sha2-256";
-            }
+    /// <summary>OpenSSH 9.2's default HostKeyAlgorithms (KEX_DEFAULT_PK_ALG), in its order.</summary>
+    public static readonly string[] OpenSshHostKeyAlgorithms =
+    [
+        "ssh-ed25519-cert-v01@openssh.com", "ecdsa-sha2-nistp256-cert-v01@openssh.com", "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+        "ecdsa-sha2-nistp521-cert-v01@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com", "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+        "rsa-sha2-512-cert-v01@openssh.com", "rsa-sha2-256-cert-v01@openssh.com",
+        "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+        "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com", "rsa-sha2-512", "rsa-sha2-256",
+    ];
 
-            yield return type;
+    private const string CertificateSuffix = "-cert-v01@openssh.com";
+
+    /// <summary>Drops every algorithm not in <paramref name="allowed"/>, then orders the rest like it.</summary>
+    public static void Restrict<TValue>(IDictionary<string, TValue> algorithms, IReadOnlyList<string> allowed)
+    {
+        foreach (var name in algorithms.Keys.Where(k => !allowed.Contains(k, StringComparer.Ordinal)).ToList())
+        {
+            algorithms.Remove(name);
         }
+
+        Reorder(algorithms, allowed);
+    }
+
+    /// <summary>
+    /// The host-key algorithms to offer, as OpenSSH 9.2's <c>order_hostkeyalgs()</c> orders its
+    /// defaults: those of the key types known_hosts records for the host first (certificate types
+    /// when a <c>@cert-authority</c> line concerns it), the rest after, default order kept. When
+    /// neither a <c>@cert-authority</c> nor a <c>@revoked</c> line concerns the host
+    /// (<paramref name="offerCertificates"/> false), certificate algorithms are left out: ssh would
+    /// only downgrade such a certificate to its plain key, so asking for the plain key decides the
+    /// same. Never SHA-1 <c>ssh-rsa</c> or DSA, which OpenSSH 9.2 does not offer.
+    /// </summary>
+    public static IReadOnlyList<string> HostKeyAlgorithmsFor(IEnumerable<string> knownKeyTypes, bool certificateAuthority, bool offerCertificates)
+    {
+        var known = knownKeyTypes.ToHashSet(StringComparer.Ordinal);
+        var candidates = OpenSshHostKeyAlgorithms.Where(a => certificateAuthority || offerCertificates || !a.EndsWith(CertificateSuffix, StringComparison.Ordinal)).ToList();
+        if (known.Contains(PlainKeyType(candidates[0])))
+        {
+            // ssh: "have matching best-preference key type, using HostkeyAlgorithms verbatim".
+            return candidates;
+        }
+
+        bool Preferred(string algorithm) =>
+            algorithm.EndsWith(CertificateSuffix, StringComparison.Ordinal) ? certificateAuthority : known.Contains(PlainKeyType(algorithm));
+        return [.. candidates.Where(Preferred), .. candidates.Where(a => !Preferred(a))];
+    }
+
+    /// <summary>The key type of the keys an algorithm signs with: rsa-sha2-512 is ssh-rsa, a certificate its plain type.</summary>
+    public static string PlainKeyType(string algorithm)
+    {
+        var plain = algorithm.EndsWith(CertificateSuffix, StringComparison.Ordinal) ? algorithm[..^CertificateSuffix.Length] : algorithm;
+        return plain is "rsa-sha2-256" or "rsa-sha2-512" ? "ssh-rsa" : plain;
     }
 }

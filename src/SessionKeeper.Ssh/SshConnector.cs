@@ -1,121 +1,98 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Renci.SshNet;
-using Renci.SshNet.Common;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Remote;
-using SessionKeeper.Ssh.HostKeys;
+using SessionKeeper.Ssh.Auth;
+using SessionKeeper.Ssh.Prompts;
 
 namespace SessionKeeper.Ssh;
 
-/// <summary>Opens SSH.NET connections to one target, with host-key checking and a hard deadline.</summary>
-public sealed class SshConnector(SshTarget target, ILoggerFactory? loggerFactory = null) : IRemoteConnector
+/// <summary>
+/// Opens SSH.NET connections to one target, through its jump hosts if it has any: the first hop is
+/// connected directly, each next one through a local forward (127.0.0.1:0) over the previous
+/// connection, and every hop's host key is checked under its own name and port. The session
+/// returned owns the whole chain: it is lost when any link is, and disposing it closes them all,
+/// so a reconnection rebuilds the chain from the first hop.
+/// </summary>
+public sealed partial class SshConnector : IRemoteConnector
 {
-    private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SshConnector>();
+    private readonly SshTarget _target;
+    private readonly ILogger _logger;
+    private readonly DeadlineAwareInteraction _interaction;
+    private readonly KeyOffers _keys;
 
-    public string HostLabel => target.Label;
+    /// <param name="interaction">Who answers prompts; null means the terminal (or SSH_ASKPASS), notes on stderr.</param>
+    public SshConnector(SshTarget target, ILoggerFactory? loggerFactory = null, IUserInteraction? interaction = null)
+    {
+        _target = target;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SshConnector>();
+        _interaction = new DeadlineAwareInteraction(interaction ?? new TerminalInteraction());
+        _keys = new KeyOffers(_interaction);
+    }
 
-    public SshTarget Target => target;
+    public string HostLabel => _target.Label;
+
+    public SshTarget Target => _target;
 
     public async Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default)
     {
-        var database = LoadKnownHosts();
-        var keys = LoadKeys();
-        var info = new ConnectionInfo(target.Host, target.Port, target.User, new PrivateKeyAuthenticationMethod(target.User, [.. keys]))
+        var hops = _target.JumpHosts.Append(_target).ToList();
+        var links = new List<SshClient>();
+        try
         {
-            Timeout = target.ConnectTimeout,
-            ChannelCloseTimeout = TimeSpan.FromSeconds(2),
+            string address = hops[0].Host;
+            var port = hops[0].Port;
+            for (var i = 0; i < hops.Count; i++)
+            {
+                if (i > 0)
+                {
+                    (address, port) = Forward(links[^1], hops[i], hops[i - 1]);
+                }
+
+                links.Add(await ConnectHopAsync(hops[i], address, port, i == 0 ? null : hops[i - 1], cancellationToken));
+            }
+
+            return new SshRemoteSession(links, _target.Label);
+        }
+        catch
+        {
+            for (var i = links.Count - 1; i >= 0; i--)
+            {
+                var link = links[i];
+                _ = Task.Run(link.Dispose, CancellationToken.None);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A local forward on 127.0.0.1 to the next hop over <paramref name="via"/>. Only its first
+    /// connection is forwarded (ours, made at once): another local process cannot slip in later.
+    /// </summary>
+    private static (string Address, int Port) Forward(SshClient via, SshTarget next, SshTarget viaTarget)
+    {
+        var forward = new ForwardedPortLocal("127.0.0.1", 0, next.Host, (uint)next.Port);
+        var accepted = 0;
+        forward.RequestReceived += (_, _) =>
+        {
+            if (Interlocked.Increment(ref accepted) > 1)
+            {
+                // Thrown inside SSH.NET's accept handler: it closes that socket and opens no channel.
+                throw new InvalidOperationException("only one connection is forwarded to the next hop");
+            }
         };
-        AlgorithmOrder.Reorder(info.Encryptions, AlgorithmOrder.Ciphers);
-        AlgorithmOrder.Reorder(info.KeyExchangeAlgorithms, AlgorithmOrder.KeyExchange);
-        AlgorithmOrder.Reorder(info.HostKeyAlgorithms, AlgorithmOrder.HostKeyAlgorithmsFor(database.KnownKeyTypesFor(target.Host, target.Port)));
-
-        var check = new HostKeyCheck(target, database);
-        var client = new SshClient(info);
-        client.HostKeyReceived += check.OnHostKeyReceived;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(target.ConnectTimeout);
         try
         {
-            // SSH.NET does not honour the token during key exchange and authentication: the
-            // deadline is ours, and a connect that overruns it is abandoned, then disposed.
-            var connect = Task.Run(() => client.ConnectAsync(deadline.Token), CancellationToken.None);
-            await connect.WaitAsync(deadline.Token);
-            if (_logger.IsEnabled(LogLevel.Debug))
-            {
-                _logger.LogDebug("connected to {Target} ({Cipher}, {Kex})", target.Label, info.CurrentServerEncryption, info.CurrentKeyExchangeAlgorithm);
-            }
-            return new SshRemoteSession(client, target.Label);
+            via.AddForwardedPort(forward);
+            forward.Start();
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is Renci.SshNet.Common.SshException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
-            _ = Task.Run(client.Dispose, CancellationToken.None);
-            if (check.Refusal is { } refusal)
-            {
-                throw refusal;
-            }
-
-            if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                throw new SessionKeeperException(FailureKind.Unreachable, $"cannot connect to {target.Label}: no answer within {target.ConnectTimeout.TotalSeconds:0.#} s (--connect-timeout).", ex);
-            }
-
-            if (ex is OperationCanceledException)
-            {
-                throw;
-            }
-
-            if (ex is SshConnectionException { DisconnectReason: Renci.SshNet.Messages.Transport.DisconnectReason.HostKeyNotVerifiable })
-            {
-                throw new SessionKeeperException(FailureKind.HostKeyRefused, $"the host key of {target.Label} was refused.", ex);
-            }
-
-            throw Classify(ex);
-        }
-    }
-
-    private SessionKeeperException Classify(Exception ex) =>
-        ex is SshConnectionException && !ex.Message.Contains("auth", StringComparison.OrdinalIgnoreCase)
-            ? new(FailureKind.Unreachable, $"cannot connect to {target.Label}: {ex.Message.TrimEnd('.')}.", ex)
-            : SshFailures.Classify(ex, target.Label);
-
-    private KnownHostsDatabase LoadKnownHosts()
-    {
-        try
-        {
-            return KnownHostsDatabase.Load(target.KnownHostsFiles);
-        }
-        catch (KnownHostsException ex)
-        {
-            throw new SessionKeeperException(FailureKind.InvalidInput, $"cannot read known_hosts file {ex.FilePath}: {ex.Message}", ex);
-        }
-    }
-
-    private List<IPrivateKeySource> LoadKeys()
-    {
-        var keys = new List<IPrivateKeySource>();
-        foreach (var path in target.IdentityFiles)
-        {
-            try
-            {
-                keys.Add(new PrivateKeyFile(path));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SshException or ArgumentException)
-            {
-                throw new SessionKeeperException(
-                    FailureKind.InvalidInput,
-                    ex is SshPassPhraseNullOrEmptyException
-                        ? $"identity file {path} is encrypted; passphrases are not supported yet, use an unencrypted key."
-                        : $"cannot use identity file {path}: {ex.Message.TrimEnd('.')}.",
-                    ex);
-            }
+            throw new SessionKeeperException(FailureKind.ConnectionLost, $"cannot forward to {next.Host}:{next.Port} through {viaTarget.Label}: {ex.Message.TrimEnd('.')}.", ex);
         }
 
-        if (keys.Count == 0)
-        {
-            throw new SessionKeeperException(FailureKind.InvalidInput, $"no identity file to authenticate to {target.Label}: pass -i KEYFILE or create ~/.ssh/id_ed25519.");
-        }
-
-        return keys;
+        return ("127.0.0.1", (int)forward.BoundPort);
     }
 }

@@ -5,21 +5,29 @@ using SessionKeeper.Core.Remote;
 namespace SessionKeeper.Ssh;
 
 /// <summary>
-/// One SSH.NET connection. Every command gets the connection's "lost" token, because disposing the
-/// client does not complete pending commands (ENGINEERING.md 8); nothing is disposed inside
-/// SSH.NET's ErrorOccurred handler, which would deadlock.
+/// One SSH.NET connection to the target, and the connections to its jump hosts that carry it.
+/// Every command gets the session's "lost" token, because disposing a client does not complete
+/// pending commands (ENGINEERING.md 8); an error on any link loses the whole session, and disposing
+/// it closes every link, target first. Nothing is disposed inside SSH.NET's ErrorOccurred handler,
+/// which would deadlock.
 /// </summary>
 internal sealed class SshRemoteSession : IRemoteSession
 {
     private readonly SshClient _client;
+    private readonly IReadOnlyList<SshClient> _links;
     private readonly CancellationTokenSource _lost = new();
     private int _disposed;
 
-    public SshRemoteSession(SshClient client, string label)
+    /// <param name="links">The connections, first jump host first, the target last.</param>
+    public SshRemoteSession(IReadOnlyList<SshClient> links, string label)
     {
-        _client = client;
+        _links = links;
+        _client = links[^1];
         HostLabel = label;
-        _client.ErrorOccurred += (_, _) => ThreadPool.QueueUserWorkItem(_ => MarkLost());
+        foreach (var link in links)
+        {
+            link.ErrorOccurred += (_, _) => ThreadPool.QueueUserWorkItem(_ => MarkLost());
+        }
     }
 
     public string HostLabel { get; }
@@ -96,13 +104,16 @@ internal sealed class SshRemoteSession : IRemoteSession
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            try
+            for (var i = _links.Count - 1; i >= 0; i--)
             {
-                _client.Dispose();
-            }
-            catch (Exception)
-            {
-                // A client on a dead socket may throw while saying goodbye; it is gone either way.
+                try
+                {
+                    _links[i].Dispose();
+                }
+                catch (Exception)
+                {
+                    // A client on a dead socket may throw while saying goodbye; it is gone either way.
+                }
             }
         }
     }

@@ -16,7 +16,7 @@ internal static class AttachCommand
         command.SetAction(async (result, _) =>
         {
             var target = JobTarget.Resolve(result, job, ssh);
-            var options = streamOptions.Resolve(result);
+            var options = streamOptions.Resolve(result, target.Target);
             var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
             return await Foreground.AttachAsync(target, stateRoot, options, result.GetValue(killOnInterrupt), interrupt());
         });

@@ -29,7 +29,7 @@ internal static class LogsCommand
                 throw new SessionKeeperException(FailureKind.InvalidInput, "--tail must be 0 or more.");
             }
 
-            var options = result.GetValue(follow) ? streamOptions.Resolve(result) : null;
+            var options = result.GetValue(follow) ? streamOptions.Resolve(result, target) : null;
             var stdout = Console.OpenStandardOutput();
             var cancel = interrupt();
             var session = await Session.OpenAsync(target, cancel);

@@ -46,7 +46,7 @@ internal static class ResumeCommand
                 string line;
                 try
                 {
-                    var (last, status) = await supervisor.SuperviseAsync(job, null, null, options, ct);
+                    var (last, status) = await supervisor.SuperviseAsync(job, null, null, streamOptions.Resolve(result, Endpoints.ToTarget(job.Endpoint)) with { GiveUpAfter = options.GiveUpAfter }, ct);
                     line = $"{last.Id}\t{job.Endpoint.Label}\t{status.Describe()}";
                 }
                 catch (SessionKeeperException ex) when (!ct.IsCancellationRequested)

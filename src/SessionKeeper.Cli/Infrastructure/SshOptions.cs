@@ -4,18 +4,30 @@ using SessionKeeper.Ssh;
 
 namespace SessionKeeper.Cli.Infrastructure;
 
-/// <summary>The ssh-like connection options every verb that reaches a host accepts.</summary>
+/// <summary>
+/// The ssh-like connection options every verb that reaches a host accepts. They are resolved with
+/// ~/.ssh/config and /etc/ssh/ssh_config (or -F) as ssh resolves them: -o, -i, -J and
+/// --known-hosts win over the files, -l and -p over the files but not over -o User=/Port=.
+/// </summary>
 internal sealed class SshOptions
 {
     public Option<string?> LoginName { get; } = new("--login", "-l") { Description = "Remote user (user@host wins)." };
 
-    public Option<int?> Port { get; } = new("--port", "-p") { Description = "Remote port (default 22)." };
+    public Option<int?> Port { get; } = new("--port", "-p") { Description = "Remote port (default: ssh_config, else 22)." };
 
-    public Option<string[]> Identity { get; } = new("--identity", "-i") { Description = "Private key file; repeatable." };
+    public Option<string[]> Identity { get; } = new("--identity", "-i") { Description = "Private key file, tried before ssh_config's IdentityFile; repeatable." };
 
-    public Option<string?> KnownHosts { get; } = new("--known-hosts") { Description = "known_hosts file (default ~/.ssh/known_hosts)." };
+    public Option<string?> KnownHosts { get; } = new("--known-hosts") { Description = "known_hosts file, as -o UserKnownHostsFile=FILE (default ~/.ssh/known_hosts)." };
 
-    public Option<string?> ConnectTimeout { get; } = new("--connect-timeout") { Description = "Hard deadline for connecting (default 15s)." };
+    public Option<string?> ConnectTimeout { get; } = new("--connect-timeout") { Description = "Hard deadline for connecting to each host (default: ssh_config ConnectTimeout, else 15s)." };
+
+    public Option<string?> ConfigFile { get; } = new("-F") { Description = "ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config ('none' for none)." };
+
+    public Option<string[]> SshOption { get; } = new("-o") { Description = "ssh_config option, as in ssh: -o Key=Value; repeatable, wins over the files." };
+
+    public Option<string?> Jump { get; } = new("-J") { Description = "Jump hosts, as ssh -J: [user@]host[:port][,...] ('none' ignores ProxyJump)." };
+
+    public Option<bool> PasswordAuth { get; } = new("--password-auth") { Description = "Also try keyboard-interactive and password authentication, after every key (asks on the terminal)." };
 
     public void AddTo(Command command)
     {
@@ -24,29 +36,30 @@ internal sealed class SshOptions
         command.Options.Add(Identity);
         command.Options.Add(KnownHosts);
         command.Options.Add(ConnectTimeout);
+        command.Options.Add(ConfigFile);
+        command.Options.Add(SshOption);
+        command.Options.Add(Jump);
+        command.Options.Add(PasswordAuth);
     }
 
-    public SshTarget Resolve(ParseResult result, string destination)
+    /// <summary>The command line as ssh-like options, before any config file is read.</summary>
+    public SshCommandLine CommandLine(ParseResult result, int? port = null) => new()
     {
-        var (user, host) = SshTarget.SplitDestination(destination);
-        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        var identities = result.GetValue(Identity) is { Length: > 0 } given
-            ? given
-            : new[] { "id_ed25519", "id_ecdsa", "id_rsa" }.Select(n => Path.Combine(home, ".ssh", n)).Where(File.Exists).ToArray();
-        var port = result.GetValue(Port) ?? 22;
-        if (port is < 1 or > 65535)
-        {
-            throw new Core.Failures.SessionKeeperException(Core.Failures.FailureKind.InvalidInput, $"invalid port {port}.");
-        }
+        ConfigFile = result.GetValue(ConfigFile),
+        Options = result.GetValue(SshOption) ?? [],
+        LoginName = result.GetValue(LoginName),
+        Port = result.GetValue(Port) ?? port,
+        IdentityFiles = result.GetValue(Identity) ?? [],
+        KnownHostsFile = result.GetValue(KnownHosts),
+        ConnectTimeout = result.GetValue(ConnectTimeout) is { } t ? Durations.Parse(t, "--connect-timeout") : null,
+        JumpHosts = result.GetValue(Jump),
+        PasswordAuthentication = result.GetValue(PasswordAuth),
+    };
 
-        return new SshTarget
-        {
-            Host = host,
-            Port = port,
-            User = user ?? result.GetValue(LoginName) ?? Environment.UserName,
-            IdentityFiles = identities,
-            KnownHostsFiles = [result.GetValue(KnownHosts) ?? Path.Combine(home, ".ssh", "known_hosts")],
-            ConnectTimeout = result.GetValue(ConnectTimeout) is { } t ? Durations.Parse(t, "--connect-timeout") : TimeSpan.FromSeconds(15),
-        };
-    }
+    /// <summary>
+    /// Resolves "[user@]host" with the command line and ssh_config into where and how to connect.
+    /// <paramref name="port"/> (a port from an inventory, say) acts as -p when -p is not given.
+    /// </summary>
+    public SshTarget Resolve(ParseResult result, string destination, int? port = null) =>
+        new SshTargetResolver(CommandLine(result, port)).Resolve(destination);
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Streaming;
+using SessionKeeper.Ssh;
 
 namespace SessionKeeper.Cli.Infrastructure;
 
@@ -23,7 +24,13 @@ internal sealed class StreamOptions
         command.Options.Add(GiveUpAfter);
     }
 
-    public AttachOptions Resolve(ParseResult result)
+    /// <summary>
+    /// The options for following a stream from <paramref name="target"/>. Without --dead-after, the
+    /// host's ssh_config ServerAliveInterval x ServerAliveCountMax (when set) is the silence that
+    /// means the connection is dead, as it is for ssh; without --heartbeat, heartbeats then come at
+    /// least twice within it. Explicit flags always win.
+    /// </summary>
+    public AttachOptions Resolve(ParseResult result, SshTarget? target = null)
     {
         var options = new AttachOptions();
         if (result.GetValue(Heartbeat) is { } hb)
@@ -44,6 +51,19 @@ internal sealed class StreamOptions
         if (result.GetValue(GiveUpAfter) is { } giveUp)
         {
             options = options with { GiveUpAfter = Durations.Parse(giveUp, "--give-up-after") };
+        }
+
+        if (target?.DeadConnectionAfter is { } silence)
+        {
+            if (result.GetValue(DeadAfter) is null)
+            {
+                options = options with { DeadAfter = silence };
+            }
+
+            if (result.GetValue(Heartbeat) is null && options.Heartbeat > options.DeadAfter / 2)
+            {
+                options = options with { Heartbeat = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, (options.DeadAfter / 2).Ticks)) };
+            }
         }
 
         if (options.Heartbeat < TimeSpan.FromMilliseconds(100) || options.DeadAfter <= options.Heartbeat)

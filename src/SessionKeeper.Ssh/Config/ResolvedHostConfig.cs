@@ -57,6 +57,12 @@ public sealed partial record ResolvedHostConfig
     /// <summary>Seconds between keep-alive probes; 0 for none (300 by default in BatchMode on Debian).</summary>
     public required int ServerAliveInterval { get; init; }
 
+    /// <summary>
+    /// True when ServerAliveInterval was configured; false when <see cref="ServerAliveInterval"/>
+    /// is a default (0, or Debian's 300 under BatchMode), which says nothing about the user's wishes.
+    /// </summary>
+    public bool ServerAliveIntervalIsSet { get; init; }
+
     public required int ServerAliveCountMax { get; init; }
 
     public required StrictHostKeyCheckingMode StrictHostKeyCheckingMode { get; init; }
@@ -88,6 +94,9 @@ public sealed partial record ResolvedHostConfig
     public required IReadOnlyList<string> KexAlgorithms { get; init; }
 
     public required bool BatchMode { get; init; }
+
+    /// <summary>False for <c>IdentityAgent none</c>: no agent keys are offered.</summary>
+    public bool UsesAgent { get; init; } = true;
 
     /// <summary>The ProxyCommand in effect (verbatim), or null. It is also listed in <see cref="UnsupportedSettings"/>.</summary>
     public string? ProxyCommand { get; init; }

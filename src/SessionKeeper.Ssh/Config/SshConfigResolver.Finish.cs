@@ -53,6 +53,7 @@ public sealed partial class SshConfigResolver
             ProxyCommand = o.JumpHost is null ? o.ProxyCommand?.Value : null,
             ConnectTimeoutSeconds = o.ConnectTimeout ?? -1,
             ServerAliveInterval = o.ServerAliveInterval ?? (o.BatchMode == true ? 300 : 0),
+            ServerAliveIntervalIsSet = o.ServerAliveInterval is not null,
             ServerAliveCountMax = o.ServerAliveCountMax ?? 3,
             StrictHostKeyCheckingMode = o.StrictHostKeyChecking ?? StrictHostKeyCheckingMode.Ask,
             UserKnownHostsFiles = UserKnownHosts(o, tokens),
@@ -61,6 +62,7 @@ public sealed partial class SshConfigResolver
             HashKnownHosts = o.HashKnownHosts ?? false,
             KexAlgorithms = Kex(o),
             BatchMode = o.BatchMode ?? false,
+            UsesAgent = o.IdentityAgent is not { } agent || !IsNone(agent.Value),
             UnsupportedSettings = UnsupportedSettingsOf(o),
         };
     }

@@ -39,7 +39,7 @@ public sealed partial class SshConfigResolver
         Report("CanonicalizeHostname", o.CanonicalizeHostname, v => v is not ("no" or "false"), showValue: true);
         Report("KnownHostsCommand", o.KnownHostsCommand, NotNone);
         Report("RevokedHostKeys", o.RevokedHostKeys, NotNone);
-        Report("IdentityAgent", o.IdentityAgent, v => v is not ("SSH_AUTH_SOCK" or "$SSH_AUTH_SOCK"), showValue: true);
+        Report("IdentityAgent", o.IdentityAgent, v => v is not ("SSH_AUTH_SOCK" or "$SSH_AUTH_SOCK") && !IsNone(v), showValue: true);
         Report("PKCS11Provider", o.Pkcs11Provider, NotNone);
         Report("BindAddress", o.BindAddress, _ => true, showValue: true);
         Report("BindInterface", o.BindInterface, _ => true, showValue: true);
