@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+
+namespace SessionKeeper.IntegrationTests.Fleet;
+
+/// <summary>`--tag` (the default) prefixes each line with its host; `--group` folds identical outputs.</summary>
+[Collection(FleetTests.Name)]
+public sealed partial class OutputModeTests(FleetHost host)
+{
+    private const int Hosts = 6;
+
+    [Fact(Timeout = 60_000)]
+    public async Task Group_folds_identical_outputs_under_all_their_hosts()
+    {
+        await using var lab = host.NewLab("group");
+        var targets = lab.Add(TargetKind.Good, Hosts);
+        var run = await lab.RunAsync(lab.RunArguments(Command(lab), ["--group", .. FleetLab.Fast], FleetLab.HostList(targets)));
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        string Block(IEnumerable<TargetHost> hosts, string parity) =>
+            $"----------------\n{string.Join(',', hosts.Select(t => t.Label).Order(StringComparer.Ordinal))} (3)\n----------------\nhello\n{parity}\n";
+        var even = targets.Where(t => t.Number % 2 == 0).ToList();
+        var odd = targets.Where(t => t.Number % 2 == 1).ToList();
+        var blocks = new[] { Block(even, "even"), Block(odd, "odd") }.OrderBy(b => b.Split('\n')[1], StringComparer.Ordinal);
+        Assert.StartsWith(string.Concat(blocks), run.StdoutText, StringComparison.Ordinal);
+
+        // The summary table follows, one row per host.
+        var table = run.StdoutText[string.Concat(blocks).Length..];
+        Assert.All(targets, t => Assert.Contains(t.Label, table, StringComparison.Ordinal));
+        Assert.Contains($"{Hosts} hosts in", table, StringComparison.Ordinal);
+    }
+
+    [Theory(Timeout = 60_000)]
+    [InlineData("--tag")]
+    [InlineData(null)]
+    public async Task Tag_prefixes_every_line_with_its_host(string? option)
+    {
+        await using var lab = host.NewLab("tag");
+        var targets = lab.Add(TargetKind.Good, Hosts);
+        var run = await lab.RunAsync(lab.RunArguments(Command(lab), [.. option is null ? [] : new[] { option }, .. FleetLab.Fast], FleetLab.HostList(targets)));
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        var lines = run.StdoutText.Split('\n');
+        var labels = targets.ToDictionary(t => t.Label);
+        var tagged = lines.Select(l => TaggedLine().Match(l)).Where(m => m.Success && labels.ContainsKey(m.Groups["host"].Value)).ToList();
+        Assert.Equal(Hosts * 2, tagged.Count);
+        foreach (var target in targets)
+        {
+            var own = tagged.Where(m => m.Groups["host"].Value == target.Label).Select(m => m.Groups["line"].Value);
+            Assert.Equal(["hello", target.Number % 2 == 0 ? "even" : "odd"], own);
+        }
+
+        // Every other line belongs to the summary table: no untagged job output.
+        Assert.DoesNotContain(lines, l => l is "hello" or "even" or "odd");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Tag_and_group_together_are_refused()
+    {
+        await using var lab = host.NewLab("both");
+        var targets = lab.Add(TargetKind.Good, 2);
+        var run = await lab.RunAsync(lab.RunArguments("true", ["--tag", "--group"], FleetLab.HostList(targets)));
+        Assert.Equal(251, run.ExitCode);
+        Assert.Contains("choose one of --tag, --group and --json", run.Stderr, StringComparison.Ordinal);
+        Assert.All(targets, t => Assert.Equal(0, t.Proxy!.TotalConnections));
+    }
+
+    private static string Command(FleetLab lab) =>
+        FleetJob.Prelude(lab.CounterDir) + "echo hello; if [ $((n % 2)) = 0 ]; then echo even; else echo odd; fi";
+
+    [GeneratedRegex("^(?<host>[^ ]+@127\\.0\\.0\\.1:[0-9]+): (?<line>.*)$")]
+    private static partial Regex TaggedLine();
+}
