@@ -82,7 +82,7 @@ public sealed partial class JobJournal
     /// <summary>
     /// Records what the target said. A job is "finished" here only when a supervisor saw its end
     /// with the mirror complete (<paramref name="settled"/>); a status seen by `status` or `wait`
-    /// updates the state but leaves the job for resume to complete.
+    /// updates the state but leaves the job for resume to complete. A finished job stays finished.
     /// </summary>
     public void RecordStatus(string id, JobStatus status, DateTimeOffset seenAt, long? committedLength = null, bool settled = true)
     {
@@ -91,7 +91,7 @@ public sealed partial class JobJournal
             using var update = connection.CreateCommand();
             update.CommandText = """
                 UPDATE jobs SET
-                    phase = $phase, state = $state, exit_code = $code, signal = $signal, lost_reason = $reason,
+                    phase = CASE WHEN phase = 'finished' THEN phase ELSE $phase END, state = $state, exit_code = $code, signal = $signal, lost_reason = $reason,
                     pid = coalesce($pid, pid), pgid = coalesce($pgid, pgid), start_time = coalesce($start, start_time),
                     boot_id = coalesce($boot, boot_id), launched_at = coalesce(launched_at, $seen),
                     finished_at = CASE WHEN $phase = 'finished' THEN coalesce(finished_at, $seen) ELSE finished_at END,

@@ -61,6 +61,20 @@ public sealed class JobJournalTests : IDisposable
     }
 
     [Fact]
+    public void A_status_seen_after_the_end_never_moves_a_finished_job_back()
+    {
+        var journal = JobJournal.Open(_dir.Path);
+        journal.AddIntent(NewJob("abc-3"));
+        var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+        var exited = new JobStatus { Id = "abc-3", State = JobState.Exited, ExitCode = 2 };
+        journal.RecordStatus("abc-3", exited, now, 42);
+        journal.RecordStatus("abc-3", exited, now.AddSeconds(5), settled: false);
+        var job = journal.Get("abc-3")!;
+        Assert.Equal((JournalPhase.Finished, 2, 42L), (job.Phase, job.LastStatus!.ExitCode, job.CommittedLength));
+        Assert.Empty(journal.Unfinished());
+    }
+
+    [Fact]
     public void Ids_resolve_by_unique_prefix_like_git()
     {
         var journal = JobJournal.Open(_dir.Path);
