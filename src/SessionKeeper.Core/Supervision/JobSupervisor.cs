@@ -56,7 +56,9 @@ public sealed class JobSupervisor(
             {
                 var status = await new JobClient(session).LaunchAsync(job.Id, job.Cookie, job.Spec, cancellationToken);
                 FaultPoints.Hit("after-launch-reply");
-                journal.RecordStatus(job.Id, status, _time.GetUtcNow());
+
+                // Even a job that has already ended is settled only once its output is in the mirror.
+                journal.RecordStatus(job.Id, status, _time.GetUtcNow(), settled: false);
                 foreach (var warning in status.Warnings)
                 {
                     _observer.Warning(job, warning);
@@ -83,7 +85,28 @@ public sealed class JobSupervisor(
     /// <summary>Follows one job to its end and records it; the mirror is written only by its lease holder.</summary>
     public async Task<JobStatus> FollowAsync(JournalJob job, IRemoteSession? session, Stream? output, AttachOptions options, CancellationToken cancellationToken = default)
     {
-        using var mirror = LogMirror.Open(job.MirrorPath ?? StateLayout.Mirror(stateRoot, job.Endpoint.Label, job.Id));
+        var path = job.MirrorPath ?? StateLayout.Mirror(stateRoot, job.Endpoint.Label, job.Id);
+        var mirror = LogMirror.Open(path);
+        if (!mirror.IsWriter && output is null)
+        {
+            // Another process writes this mirror and records the end: wait for that, or take the
+            // lease over if that process dies first, so a mirror is never left incomplete.
+            mirror.Dispose();
+            if (session is not null)
+            {
+                await session.DisposeAsync();
+                session = null;
+            }
+
+            if (await TakeOverAsync(job, path, options, cancellationToken) is not { } taken)
+            {
+                return journal.Get(job.Id)!.LastStatus!;
+            }
+
+            mirror = taken;
+        }
+
+        using var lease = mirror;
         long start = 0;
         if (mirror.IsWriter)
         {
@@ -93,22 +116,14 @@ public sealed class JobSupervisor(
                 await CopyPrefixAsync(mirror.Path, output, start, cancellationToken);
             }
         }
-        else if (output is null)
-        {
-            // Another process writes this mirror: only the exit status is ours to learn.
-            if (session is not null)
-            {
-                await session.DisposeAsync();
-            }
-
-            return await PollUntilFinishedAsync(job, options, cancellationToken);
-        }
 
         var attacher = new Attacher(connectors(job.Endpoint), job.Id, mirror.IsWriter ? mirror : null, output, start, options, _observer.ForStream(job), _time);
         try
         {
             var status = await attacher.RunAsync(session, cancellationToken);
-            journal.RecordStatus(job.Id, status, _time.GetUtcNow(), mirror.IsWriter ? mirror.Length : null);
+
+            // Only the lease holder's mirror is complete: anyone else leaves the job for it to settle.
+            journal.RecordStatus(job.Id, status, _time.GetUtcNow(), mirror.IsWriter ? mirror.Length : null, settled: mirror.IsWriter);
             return status;
         }
         finally
@@ -185,33 +200,24 @@ public sealed class JobSupervisor(
         return Plan($"{rootId}-r{job.Attempt + 1}", job.Endpoint, job.Spec, job.Restart, job.BatchId, job.Attempt + 1, rootId);
     }
 
-    private async Task<JobStatus> PollUntilFinishedAsync(JournalJob job, AttachOptions options, CancellationToken cancellationToken)
+    /// <summary>The lease, once its holder is gone; null when the holder settled the job first.</summary>
+    private async Task<LogMirror?> TakeOverAsync(JournalJob job, string path, AttachOptions options, CancellationToken cancellationToken)
     {
-        var connector = connectors(job.Endpoint);
-        var attempt = 0;
         while (true)
         {
-            try
+            if (journal.Get(job.Id) is { Phase: JournalPhase.Finished, LastStatus: not null })
             {
-                await using var session = await connector.ConnectAsync(cancellationToken);
-                var client = new JobClient(session);
-                while (true)
-                {
-                    var status = await client.StatusAsync(job.Id, cancellationToken);
-                    journal.RecordStatus(job.Id, status, _time.GetUtcNow());
-                    if (status.State.IsFinished())
-                    {
-                        return status;
-                    }
+                return null;
+            }
 
-                    attempt = 0;
-                    await Task.Delay(TimeSpan.FromSeconds(2), _time, cancellationToken);
-                }
-            }
-            catch (SessionKeeperException ex) when (ex.IsRetryable && !cancellationToken.IsCancellationRequested)
+            var mirror = LogMirror.Open(path);
+            if (mirror.IsWriter)
             {
-                await Task.Delay(FullJitterBackoff.Delay(attempt++, options.InitialBackoff, options.MaxBackoff, Random.Shared), _time, cancellationToken);
+                return mirror;
             }
+
+            mirror.Dispose();
+            await Task.Delay(options.Heartbeat, _time, cancellationToken);
         }
     }
 

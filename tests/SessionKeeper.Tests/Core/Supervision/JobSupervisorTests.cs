@@ -1,0 +1,103 @@
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Remote;
+using SessionKeeper.Core.Streaming;
+using SessionKeeper.Core.Supervision;
+using SessionKeeper.Tests.Fakes;
+
+namespace SessionKeeper.Tests.Core.Supervision;
+
+/// <summary>
+/// Two supervisors of one job (the CLI and the daemon): the one without the mirror's lease leaves
+/// the job to the lease holder, and takes the lease over when the holder goes away, so the mirror
+/// is completed and the job settled by whoever is left.
+/// </summary>
+public sealed class JobSupervisorTests : IDisposable
+{
+    private static readonly AttachOptions Fast = new()
+    {
+        Heartbeat = TimeSpan.FromMilliseconds(100),
+        DeadAfter = TimeSpan.FromSeconds(3),
+        InitialBackoff = TimeSpan.FromMilliseconds(1),
+        MaxBackoff = TimeSpan.FromMilliseconds(20),
+    };
+
+    private readonly TempDir _target = new();
+    private readonly TempDir _local = new();
+
+    public void Dispose()
+    {
+        _target.Dispose();
+        _local.Dispose();
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_follower_takes_the_mirror_over_when_its_writer_goes_away()
+    {
+        var (supervisor, job) = await LaunchAsync("i=0; while [ $i -lt 500 ]; do echo \"seq $i\"; i=$((i+1)); done; exit 4");
+        var writer = LogMirror.Open(job.MirrorPath!);
+        Assert.True(writer.IsWriter);
+
+        var follow = supervisor.FollowAsync(job, null, null, Fast);
+        await UntilEndedOnTargetAsync(job.Id);
+        Assert.NotSame(follow, await Task.WhenAny(follow, Task.Delay(TimeSpan.FromSeconds(1))));
+        Assert.Equal(JournalPhase.Launched, supervisor.Journal.Get(job.Id)!.Phase);
+
+        writer.Dispose();
+        var status = await follow;
+
+        var remote = await File.ReadAllBytesAsync(Path.Combine(_target.JobDir(job.Id), "log"));
+        Assert.Equal((JobState.Exited, 4), (status.State, status.ExitCode));
+        Assert.Equal(remote, await File.ReadAllBytesAsync(job.MirrorPath!));
+        var settled = supervisor.Journal.Get(job.Id)!;
+        Assert.Equal((JournalPhase.Finished, 4, (long)remote.Length), (settled.Phase, settled.LastStatus!.ExitCode, settled.CommittedLength));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_follower_leaves_the_job_to_a_writer_that_settles_it()
+    {
+        var (supervisor, job) = await LaunchAsync("echo once; exit 6");
+        using var writer = LogMirror.Open(job.MirrorPath!);
+
+        var follow = supervisor.FollowAsync(job, null, null, Fast);
+        var ended = await UntilEndedOnTargetAsync(job.Id);
+        supervisor.Journal.RecordStatus(job.Id, ended, DateTimeOffset.UtcNow, committedLength: 5);
+        var status = await follow;
+
+        Assert.Equal((JobState.Exited, 6), (status.State, status.ExitCode));
+        Assert.Equal(0, new FileInfo(job.MirrorPath!).Length);
+    }
+
+    private async Task<(JobSupervisor Supervisor, JournalJob Job)> LaunchAsync(string command)
+    {
+        var journal = JobJournal.Open(_local.Path);
+        var supervisor = new JobSupervisor(journal, _ => new LocalConnector(() => Shells.Session("dash", _target.Path)), _local.Path);
+        var endpoint = new JobEndpoint("u", "local", 22, [], [], TimeSpan.FromSeconds(5));
+        var planned = supervisor.Plan(JobId.New(), endpoint, new JobSpec(command, Shell: "/bin/sh"), RestartPolicy.None);
+        var (session, _) = await supervisor.LaunchAsync(planned);
+        await session.DisposeAsync();
+        return (supervisor, journal.Get(planned.Id)!);
+    }
+
+    private async Task<JobStatus> UntilEndedOnTargetAsync(string id)
+    {
+        var client = new JobClient(Shells.Session("dash", _target.Path));
+        while (true)
+        {
+            var status = await client.StatusAsync(id);
+            if (status.State.IsFinished())
+            {
+                return status;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private sealed class LocalConnector(Func<LocalShellSession> connect) : IRemoteConnector
+    {
+        public string HostLabel => "local";
+
+        public Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default) => Task.FromResult<IRemoteSession>(connect());
+    }
+}
