@@ -117,7 +117,8 @@ public sealed class JobSupervisor(
             }
         }
 
-        var attacher = new Attacher(connectors(job.Endpoint), job.Id, mirror.IsWriter ? mirror : null, output, start, options, _observer.ForStream(job), _time);
+        var connector = job.ToBeChecked ? new CheckingConnector(connectors(job.Endpoint), journal, job.Id, _time) : connectors(job.Endpoint);
+        var attacher = new Attacher(connector, job.Id, mirror.IsWriter ? mirror : null, output, start, options, _observer.ForStream(job), _time);
         try
         {
             var status = await attacher.RunAsync(session, cancellationToken);

@@ -68,6 +68,28 @@ public sealed class JobSupervisorTests : IDisposable
         Assert.Equal(0, new FileInfo(job.MirrorPath!).Length);
     }
 
+    [Fact(Timeout = 30000)]
+    public async Task A_job_to_be_checked_is_checked_at_the_first_contact_not_at_its_end()
+    {
+        var gate = Path.Combine(_target.Path, "gate");
+        var (supervisor, launched) = await LaunchAsync($"echo started; while [ ! -e '{gate}' ]; do sleep 0.05; done; exit 7");
+        Assert.Equal(1, supervisor.Journal.MarkUnfinishedToBeChecked());
+        var job = supervisor.Journal.Get(launched.Id)!;
+        Assert.Equal("to-be-checked", job.StateText);
+
+        var follow = supervisor.FollowAsync(job, null, null, Fast);
+        while (supervisor.Journal.Get(job.Id)!.StateText == "to-be-checked")
+        {
+            Assert.False(follow.IsCompleted);
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(("running", JournalPhase.Launched), (supervisor.Journal.Get(job.Id)!.StateText, supervisor.Journal.Get(job.Id)!.Phase));
+        await File.WriteAllTextAsync(gate, "");
+        Assert.Equal(7, (await follow).ExitCode);
+        Assert.Equal("exited", supervisor.Journal.Get(job.Id)!.StateText);
+    }
+
     private async Task<(JobSupervisor Supervisor, JournalJob Job)> LaunchAsync(string command)
     {
         var journal = JobJournal.Open(_local.Path);
