@@ -9,39 +9,7 @@ internal static class HostPatterns
     /// <c>match_pattern()</c>: <c>*</c> matches any run, <c>?</c> one character, everything else
     /// itself, case-sensitively. There is no escape character.
     /// </summary>
-    public static bool Match(string text, string pattern)
-    {
-        int t = 0, p = 0, starP = -1, starT = 0;
-        while (t < text.Length)
-        {
-            if (p < pattern.Length && pattern[p] == '*')
-            {
-                starP = p++;
-                starT = t;
-            }
-            else if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == text[t]))
-            {
-                t++;
-                p++;
-            }
-            else if (starP >= 0)
-            {
-                p = starP + 1;
-                t = ++starT;
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        while (p < pattern.Length && pattern[p] == '*')
-        {
-            p++;
-        }
-
-        return p == pattern.Length;
-    }
+    public static bool Match(string text, string pattern) => HostKeys.GlobPattern.IsMatch(text, pattern);
 
     /// <summary>
     /// <c>match_pattern_list()</c>: 1 if a positive subpattern matches, -1 if a negated one
