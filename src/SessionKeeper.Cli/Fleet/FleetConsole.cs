@@ -17,6 +17,8 @@ internal sealed class FleetConsole : IFleetObserver
     private readonly ConcurrentDictionary<string, Stream> _outputs = new();
     private readonly ConcurrentDictionary<string, string> _phase = new();
     private readonly ConcurrentDictionary<FleetOutcome, int> _outcomes = new();
+    private readonly List<string> _deferred = [];
+    private bool _deferring;
 
     public FleetConsole(FleetOutputMode mode, int total)
     {
@@ -93,10 +95,7 @@ internal sealed class FleetConsole : IFleetObserver
         }
         else if (result.Error is { } error && result.Outcome != FleetOutcome.NotLaunched)
         {
-            lock (_gate)
-            {
-                Console.Error.WriteLine($"sessionkeeper: {result.Host}: {result.Outcome.ToWire()}: {error}");
-            }
+            Report($"sessionkeeper: {result.Host}: {result.Outcome.ToWire()}: {error}");
         }
     }
 
@@ -113,9 +112,47 @@ internal sealed class FleetConsole : IFleetObserver
             return;
         }
 
+        Report($"sessionkeeper: {job.Endpoint.Label}: warning: {warning}");
+    }
+
+    /// <summary>
+    /// Holds back stderr lines while a live display redraws the terminal (it would overwrite
+    /// them); <see cref="StopDeferring"/> prints them once the display is gone.
+    /// </summary>
+    public void DeferReports()
+    {
         lock (_gate)
         {
-            Console.Error.WriteLine($"sessionkeeper: {job.Endpoint.Label}: warning: {warning}");
+            _deferring = true;
+        }
+    }
+
+    public void StopDeferring()
+    {
+        lock (_gate)
+        {
+            _deferring = false;
+            foreach (var line in _deferred)
+            {
+                Console.Error.WriteLine(line);
+            }
+
+            _deferred.Clear();
+        }
+    }
+
+    private void Report(string line)
+    {
+        lock (_gate)
+        {
+            if (_deferring)
+            {
+                _deferred.Add(line);
+            }
+            else
+            {
+                Console.Error.WriteLine(line);
+            }
         }
     }
 

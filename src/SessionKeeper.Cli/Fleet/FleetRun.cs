@@ -31,9 +31,19 @@ internal static class FleetRun
         try
         {
             var run = runner.RunAsync(jobs, parallel, limit, options, interrupt);
-            if (mode != FleetOutputMode.Json && !Console.IsErrorRedirected)
+            // The live display redraws its lines in place: tagged lines written to the same
+            // terminal meanwhile would be overwritten, so it is shown only when they go elsewhere.
+            if (mode != FleetOutputMode.Json && !Console.IsErrorRedirected && (mode == FleetOutputMode.Group || Console.IsOutputRedirected))
             {
-                await ShowProgressAsync(console, run, clock);
+                console.DeferReports();
+                try
+                {
+                    await ShowProgressAsync(console, run, clock);
+                }
+                finally
+                {
+                    console.StopDeferring();
+                }
             }
 
             results = await run;
