@@ -115,6 +115,23 @@ public sealed class JobJournalTests : IDisposable
     }
 
     [Fact]
+    public void A_journal_written_by_schema_version_2_loads()
+    {
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "journal-v2.db"), Path.Combine(_dir.Path, JobJournal.FileName));
+        var journal = JobJournal.Open(_dir.Path);
+        var retried = journal.Get("v2b4tch-0001-r2")!;
+        Assert.Equal(JournalPhase.Finished, retried.Phase);
+        Assert.Equal(9, retried.LastStatus!.Signal);
+        Assert.Equal(2, retried.Attempt);
+        Assert.Equal("v2b4tch-0001", retried.RootId);
+        Assert.Equal(new RestartPolicy(RestartMode.OnFailure, 3, TimeSpan.FromSeconds(1)), retried.Restart);
+        Assert.Equal(2, journal.Batch("v2b4tch").Count);
+        var running = Assert.Single(journal.Unfinished());
+        Assert.True(running.ToBeChecked);
+        Assert.Equal(2222, running.Endpoint.Port);
+    }
+
+    [Fact]
     public void A_corrupt_journal_is_refused_and_left_untouched()
     {
         var path = Path.Combine(_dir.Path, JobJournal.FileName);
