@@ -7,11 +7,12 @@ namespace SessionKeeper.Ssh.Auth;
 
 /// <summary>
 /// Signs with a private key file, loading it on first use and asking for its passphrase then (three
-/// tries, an empty answer gives up, as ssh does). The loaded key is kept, so reconnecting does not
-/// ask again; the passphrase itself is not kept. A key that cannot be loaded signs nothing valid:
-/// the server refuses that signature and authentication moves on to the next key.
+/// tries, an empty answer gives up, as ssh does). The loaded key is kept for the life of the
+/// process, so reconnecting does not ask again; the passphrase itself is not kept. A key that
+/// cannot be loaded signs nothing valid: the server refuses that signature and authentication
+/// moves on to the next key.
 /// </summary>
-internal sealed class FileKeySigner(KeyFile file, IUserInteraction interaction, bool batchMode)
+internal sealed class FileKeySigner(KeyFile file)
 {
     private const int PassphraseTries = 3;
     private readonly Lock _gate = new();
@@ -21,10 +22,11 @@ internal sealed class FileKeySigner(KeyFile file, IUserInteraction interaction, 
     public KeyFile File => file;
 
     /// <summary>Whether signing may need a prompt that cannot happen (BatchMode, or nobody to ask).</summary>
-    public bool NeedsUnavailablePassphrase => file.Encrypted && _key is null && (batchMode || !interaction.CanPrompt);
+    public bool NeedsUnavailablePassphrase(IUserInteraction interaction, bool batchMode) =>
+        file.Encrypted && _key is null && (batchMode || !interaction.CanPrompt);
 
     /// <summary>The loaded key, or null (with <see cref="Failure"/> saying why); may prompt.</summary>
-    public PrivateKeyFile? Load()
+    public PrivateKeyFile? Load(IUserInteraction interaction, bool batchMode)
     {
         lock (_gate)
         {
@@ -33,7 +35,7 @@ internal sealed class FileKeySigner(KeyFile file, IUserInteraction interaction, 
                 return _key;
             }
 
-            _key = file.Encrypted ? LoadEncrypted() : LoadPlain();
+            _key = file.Encrypted ? LoadEncrypted(interaction, batchMode) : LoadPlain();
             return _key;
         }
     }
@@ -41,9 +43,9 @@ internal sealed class FileKeySigner(KeyFile file, IUserInteraction interaction, 
     public string? Failure => _failure;
 
     /// <summary>A signature blob made with the algorithm named <paramref name="signatureAlgorithm"/> (ssh-ed25519, rsa-sha2-512...).</summary>
-    public byte[] Sign(string signatureAlgorithm, byte[] data)
+    public byte[] Sign(string signatureAlgorithm, byte[] data, IUserInteraction interaction, bool batchMode)
     {
-        var key = Load();
+        var key = Load(interaction, batchMode);
         var algorithm = key?.HostKeyAlgorithms.FirstOrDefault(a => a.Name == signatureAlgorithm);
         if (algorithm is null)
         {
@@ -71,7 +73,7 @@ internal sealed class FileKeySigner(KeyFile file, IUserInteraction interaction, 
         }
     }
 
-    private PrivateKeyFile? LoadEncrypted()
+    private PrivateKeyFile? LoadEncrypted(IUserInteraction interaction, bool batchMode)
     {
         if (batchMode || !interaction.CanPrompt)
         {

@@ -6,14 +6,16 @@ using SessionKeeper.Ssh.Prompts;
 namespace SessionKeeper.Ssh.Auth;
 
 /// <summary>
-/// Builds the keys offered to one target, in ssh's order (<see cref="AuthenticationPlan"/>), and
-/// keeps the identity files it has loaded, so that a reconnection neither asks for a passphrase
-/// again nor repeats a note. RSA keys are offered with rsa-sha2-512 and rsa-sha2-256 only: SHA-1
+/// Builds the keys offered to one target, in ssh's order (<see cref="AuthenticationPlan"/>). Loaded
+/// identity files are kept for the process, so that a reconnection does not ask for a passphrase
+/// again, and notes are not repeated. RSA keys are offered with rsa-sha2-512 and rsa-sha2-256 only: SHA-1
 /// ssh-rsa is refused by OpenSSH 8.8+ and would waste one of the server's MaxAuthTries.
 /// </summary>
 internal sealed class KeyOffers(IUserInteraction interaction)
 {
-    private readonly Dictionary<string, FileKeySigner> _signers = new(StringComparer.Ordinal);
+    /// <summary>Identity files loaded by this process, by path: a passphrase is asked once per process.</summary>
+    private static readonly Dictionary<string, FileKeySigner> Signers = new(StringComparer.Ordinal);
+
     private readonly HashSet<string> _noted = new(StringComparer.Ordinal);
 
     /// <summary>How many keys the last <see cref="For"/> had to leave out (noted to the user).</summary>
@@ -97,8 +99,8 @@ internal sealed class KeyOffers(IUserInteraction interaction)
 
     private IPrivateKeySource? FromFile(KeyFile file, byte[]? blob, string? keyType, string description, bool batchMode)
     {
-        var signer = Signer(file, batchMode);
-        if (signer.NeedsUnavailablePassphrase)
+        var signer = Signer(file);
+        if (signer.NeedsUnavailablePassphrase(interaction, batchMode))
         {
             Skip($"skipping identity file {file.Path}: it is encrypted and " +
                 (batchMode ? "BatchMode forbids asking for its passphrase; add it to ssh-agent." : "there is no terminal to ask for its passphrase; add it to ssh-agent, or set SSH_ASKPASS with SSH_ASKPASS_REQUIRE=force."));
@@ -108,7 +110,7 @@ internal sealed class KeyOffers(IUserInteraction interaction)
         if (blob is null || keyType is null)
         {
             // Nothing tells the public key without loading the private one (a PEM or PuTTY key without .pub).
-            var loaded = signer.Load();
+            var loaded = signer.Load(interaction, batchMode);
             if (loaded is null)
             {
                 Skip($"skipping {description}: {signer.Failure}.");
@@ -128,7 +130,7 @@ internal sealed class KeyOffers(IUserInteraction interaction)
 
         return new KeyOffer(description, [.. offered.Select(a => (HostAlgorithm)new SigningHostAlgorithm(a.Name, blob, data =>
         {
-            var signature = signer.Sign(a.SignatureAlgorithm, data);
+            var signature = signer.Sign(a.SignatureAlgorithm, data, interaction, batchMode);
             if (signer.Failure is { } failure)
             {
                 Note($"skipping {description}: {failure}.");
@@ -155,15 +157,15 @@ internal sealed class KeyOffers(IUserInteraction interaction)
             }))]);
     }
 
-    private FileKeySigner Signer(KeyFile file, bool batchMode)
+    private static FileKeySigner Signer(KeyFile file)
     {
-        lock (_signers)
+        lock (Signers)
         {
             // A file replaced since it was loaded (another public key) starts afresh.
-            if (!_signers.TryGetValue(file.Path, out var signer) || !SameKey(signer.File, file))
+            if (!Signers.TryGetValue(file.Path, out var signer) || !SameKey(signer.File, file))
             {
-                signer = new FileKeySigner(file, interaction, batchMode);
-                _signers[file.Path] = signer;
+                signer = new FileKeySigner(file);
+                Signers[file.Path] = signer;
             }
 
             return signer;
