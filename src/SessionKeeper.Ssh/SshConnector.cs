@@ -50,7 +50,14 @@ public sealed partial class SshConnector : IRemoteConnector
                     (address, port) = Forward(links[^1], hops[i], hops[i - 1]);
                 }
 
-                links.Add(await ConnectHopAsync(hops[i], address, port, i == 0 ? null : hops[i - 1], cancellationToken));
+                try
+                {
+                    links.Add(await ConnectHopAsync(hops[i], address, port, i == 0 ? null : hops[i - 1], cancellationToken));
+                }
+                catch (SessionKeeperException ex) when (i < hops.Count - 1)
+                {
+                    throw new SessionKeeperException(ex.Kind, $"{ex.Message.TrimEnd('.')} (jump host {i + 1} of {hops.Count - 1} on the way to {_target.Label}).", ex);
+                }
             }
 
             return new SshRemoteSession(links, _target.Label);
