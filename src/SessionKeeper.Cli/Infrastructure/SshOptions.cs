@@ -21,11 +21,11 @@ internal sealed class SshOptions
 
     public Option<string?> ConnectTimeout { get; } = new("--connect-timeout") { Description = "Hard deadline for connecting to each host (default: ssh_config ConnectTimeout, else 15s)." };
 
-    public Option<string?> ConfigFile { get; } = new("-F") { Description = "ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config ('none' for none)." };
+    public Option<string?> ConfigFile { get; } = new("-F") { HelpName = "file", Description = "ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config ('none' for none)." };
 
-    public Option<string[]> SshOption { get; } = new("-o") { Description = "ssh_config option, as in ssh: -o Key=Value; repeatable, wins over the files." };
+    public Option<string[]> SshOption { get; } = new("-o") { HelpName = "key=value", Description = "ssh_config option, as in ssh: -o Key=Value; repeatable, wins over the files." };
 
-    public Option<string?> Jump { get; } = new("-J") { Description = "Jump hosts, as ssh -J: [user@]host[:port][,...] ('none' ignores ProxyJump)." };
+    public Option<string?> Jump { get; } = new("-J") { HelpName = "[user@]host[:port],...", Description = "Jump hosts, as ssh -J: [user@]host[:port][,...] ('none' ignores ProxyJump)." };
 
     public Option<bool> PasswordAuth { get; } = new("--password-auth") { Description = "Also try keyboard-interactive and password authentication, after every key (asks on the terminal)." };
 
