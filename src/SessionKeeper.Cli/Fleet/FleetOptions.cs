@@ -106,7 +106,7 @@ internal sealed class FleetOptions
     private static SshTarget Resolve(ParseResult result, SshOptions ssh, FleetTarget target)
     {
         var destination = target.User is { } user ? $"{user}@{target.Address}" : target.Address;
-        var resolved = ssh.Resolve(result, destination);
-        return target.Port is { } port ? resolved with { Port = port } : resolved;
+        // An inventory's port acts like -p: ssh_config still decides everything else for the host.
+        return ssh.Resolve(result, destination, target.Port);
     }
 }
