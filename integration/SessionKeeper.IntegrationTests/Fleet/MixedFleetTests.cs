@@ -163,7 +163,10 @@ public sealed class MixedFleetTests(FleetHost host, ITestOutputHelper output)
         }
 
         Assert.All(targets.Where(t => t.Kind == TargetKind.Refusing), t => Assert.True(t.Proxy!.RefusedConnections >= 1, $"{t}: never tried"));
-        Assert.True(lab.Gauge.MaxInUse <= Parallel, $"{lab.Gauge.MaxInUse} connections were in use at once with -j {Parallel}");
+        var byPort = targets.Where(t => t.Proxy is not null).ToDictionary(t => t.Port);
+        Assert.True(
+            lab.Gauge.MaxInUse <= Parallel,
+            $"{lab.Gauge.MaxInUse} connections were in use at once with -j {Parallel}: {string.Join(", ", lab.Gauge.PeakPorts.Select(p => byPort[p].ToString()))}");
         Assert.True(lab.Gauge.MaxInUse == Parallel, $"only {lab.Gauge.MaxInUse} connections were ever in use at once with -j {Parallel}: the run was not parallel");
     }
 

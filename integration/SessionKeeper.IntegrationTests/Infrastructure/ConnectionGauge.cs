@@ -12,7 +12,8 @@ namespace SessionKeeper.IntegrationTests.Infrastructure;
 public sealed class ConnectionGauge
 {
     private readonly Lock _gate = new();
-    private readonly HashSet<Socket> _open = [];
+    private readonly Dictionary<Socket, int> _open = [];
+    private IReadOnlyList<int> _peakPorts = [];
     private int _max;
     private int _total;
 
@@ -28,6 +29,18 @@ public sealed class ConnectionGauge
         }
     }
 
+    /// <summary>The proxy ports of the connections in use when <see cref="MaxInUse"/> was first reached.</summary>
+    public IReadOnlyList<int> PeakPorts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _peakPorts;
+            }
+        }
+    }
+
     /// <summary>Connections accepted for forwarding by every proxy of this gauge.</summary>
     public int Total => Volatile.Read(ref _total);
 
@@ -38,20 +51,24 @@ public sealed class ConnectionGauge
         {
             lock (_gate)
             {
-                _open.RemoveWhere(ClosedByClient);
+                Prune();
                 return _open.Count;
             }
         }
     }
 
-    internal void Opened(Socket client)
+    internal void Opened(Socket client, int proxyPort)
     {
         Interlocked.Increment(ref _total);
         lock (_gate)
         {
-            _open.RemoveWhere(ClosedByClient);
-            _open.Add(client);
-            _max = Math.Max(_max, _open.Count);
+            Prune();
+            _open[client] = proxyPort;
+            if (_open.Count > _max)
+            {
+                _max = _open.Count;
+                _peakPorts = [.. _open.Values.Order()];
+            }
         }
     }
 
@@ -63,12 +80,29 @@ public sealed class ConnectionGauge
         }
     }
 
-    /// <summary>Readable with nothing to read: the peer sent FIN or RST (or the proxy disposed it).</summary>
+    private void Prune()
+    {
+        foreach (var closed in _open.Keys.Where(ClosedByClient).ToList())
+        {
+            _open.Remove(closed);
+        }
+    }
+
+    /// <summary>
+    /// The peer sent FIN (CLOSE_WAIT) or RST (CLOSE), read from TCP_INFO: a FIN queued behind
+    /// data the proxy has not read (a black hole reads nothing) still counts as closed.
+    /// </summary>
     private static bool ClosedByClient(Socket socket)
     {
+        const int IpProtoTcp = 6;
+        const int TcpInfo = 11;
+        const byte Established = 1;
+        Span<byte> info = stackalloc byte[8];
         try
         {
-            return socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0;
+            return socket.GetRawSocketOption(IpProtoTcp, TcpInfo, info) < 1
+                ? socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0
+                : info[0] != Established;
         }
         catch (Exception e) when (e is ObjectDisposedException or SocketException)
         {

@@ -173,7 +173,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
     private void Track(ProxyConnection connection, Socket client)
     {
-        _gauge?.Opened(client);
+        _gauge?.Opened(client, Port);
         var id = Interlocked.Increment(ref _nextId);
         var active = Interlocked.Increment(ref _active);
         InterlockedMax(ref _maxConcurrent, active);
