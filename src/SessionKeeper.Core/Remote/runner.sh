@@ -38,7 +38,10 @@ sk_small() {
 sk_proc() {
     sk_isnum "$1" || return 1
     [ "$1" -gt 1 ] || return 1
-    _l=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    # One line from the kernel, read without a fork (pollers call this often); a command name
+    # holding a newline cuts that line short, and then cat reads it whole.
+    IFS= read -r _l 2>/dev/null <"/proc/$1/stat" || _l=
+    case $_l in *') '*) ;; *) _l=$(cat "/proc/$1/stat" 2>/dev/null) || return 1 ;; esac
     case $_l in *') '*) ;; *) return 1 ;; esac
     # shellcheck disable=SC2086
     set -- ${_l##*') '}
@@ -103,6 +106,8 @@ sk_wrapper_alive() {
 
 # sk_exit_record: sets SK_EXIT to the validated exit line, or fails.
 sk_exit_record() {
+    # The stream helper asks on every poll: no fork while there is no record yet.
+    [ -e "$SK_DIR/exit" ] || return 1
     SK_EXIT=$(sk_small "$SK_DIR/exit") || return 1
     # shellcheck disable=SC2086
     set -- $SK_EXIT

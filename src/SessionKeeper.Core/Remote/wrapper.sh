@@ -14,7 +14,10 @@ interp=$2
 cd "$d" || exit 1
 
 proc() {
-    _l=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    # Read without a fork (the wait loop polls this); a command name holding a newline cuts the
+    # line short, and then cat reads it whole.
+    IFS= read -r _l 2>/dev/null <"/proc/$1/stat" || _l=
+    case $_l in *') '*) ;; *) _l=$(cat "/proc/$1/stat" 2>/dev/null) || return 1 ;; esac
     # shellcheck disable=SC2086
     set -- ${_l##*') '}
     P_STATE=$1 P_START=${20} P_RAW=${50}

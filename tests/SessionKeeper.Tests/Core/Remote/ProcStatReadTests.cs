@@ -1,0 +1,42 @@
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Tests.Fakes;
+
+namespace SessionKeeper.Tests.Core.Remote;
+
+/// <summary>
+/// The runner and the wrapper read /proc/PID/stat with the shell's own `read` (no fork per poll),
+/// which stops at a newline; a job may put one in its command name (/proc/PID/comm), and must
+/// still be seen running, then exiting with its exact code.
+/// </summary>
+public sealed class ProcStatReadTests : IDisposable
+{
+    private readonly TempDir _state = new();
+
+    public void Dispose() => _state.Dispose();
+
+    [Theory(Timeout = 30000)]
+    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    public async Task A_command_name_with_a_newline_is_read_whole(string shell)
+    {
+        var client = new JobClient(Shells.Session(shell, _state.Path));
+        var id = JobId.New();
+        var ready = Path.Combine(_state.Path, id + ".renamed");
+        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec($"printf 'sk\\nnl' >/proc/$$/comm; : >'{ready}'; sleep 1; exit 7", Shell: "/bin/sh"));
+        while (!File.Exists(ready))
+        {
+            await Task.Delay(20);
+        }
+
+        var running = await client.StatusAsync(id);
+        Assert.Equal(JobState.Running, running.State);
+        JobStatus status;
+        do
+        {
+            await Task.Delay(50);
+            status = await client.StatusAsync(id);
+        }
+        while (!status.State.IsFinished());
+
+        Assert.Equal((JobState.Exited, 7), (status.State, status.ShellExitCode));
+    }
+}
