@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# bench-fleet.sh: a fleet run of `sleep 1; echo ok` on N local hosts with SessionKeeper, with
+# parallel-ssh (pssh) and with pdsh -R ssh, at the same concurrency; prints one table.
+#
+# Usage: scripts/bench-fleet.sh [N ...]          (as root; default: 100 500)
+#
+# Environment:
+#   PARALLEL=32     concurrency of every tool: sessionkeeper -j, parallel-ssh -p, pdsh -f
+#   SSHDS=4         sshd processes sharing the hosts (host i is served by sshd i mod SSHDS)
+#   KEEP_USERS=1    keep the bench users for the next run (0: delete them at the end)
+#   TOOLS="sessionkeeper parallel-ssh pdsh"   which tools to run
+#   SK_ARGS="..."   more arguments for sessionkeeper run (e.g. --json to study its timeline)
+#   KEEP_WORK=1     keep the temp dir (outputs, journals) for a look afterwards; sshd is stopped anyway
+#   SK_DLL=PATH     a sessionkeeper.dll to use instead of building src/SessionKeeper.Cli -c Release
+#
+# The hosts: N local users skb001..skbN (login shell /bin/sh, homes under /var/tmp/sk-bench-homes,
+# created once and reused) on SSHDS throwaway OpenSSH sshd processes on 127.0.0.1 with raised
+# MaxStartups, one host key and one authorized user key, all in a temp dir removed at the end
+# (with the sshd processes, which are stopped by their pid files). Host i is user skbNNN on the
+# port of its sshd. The OpenSSH-based tools reach host i as the ssh_config alias hNNN (HostName,
+# Port, User, IdentityFile, UserKnownHostsFile set in one -F file); SessionKeeper reaches the same
+# host as skbNNN@127.0.0.1:PORT from a host file, with the same key and known_hosts. Known_hosts
+# checking is strict for all three.
+#
+# The figures, per tool and N:
+#   wall      elapsed time of the controller, start to exit (/usr/bin/time %e)
+#   cpu       user+sys CPU of the controller and every process it started and waited for (the
+#             ssh clients of pssh and pdsh), from /usr/bin/time %U+%S; the sshd side is not counted
+#   peak RSS  the largest sum of RSS over the controller's process tree (sampled every 20 ms),
+#             so the 32 ssh clients of pssh and pdsh count together, like SessionKeeper's one process
+#   RSS/host  peak RSS divided by N
+#   targets   CPU time spent on this machine during the run outside the controller: the sshd
+#             processes, the remote shells and the jobs (busy jiffies of /proc/stat minus cpu)
+#   machine   how busy the whole machine's cores were during the run
+#   ok        hosts whose output line "ok" came back
+# Everything (targets, sshd, controllers) shares this machine's cores, so wall time includes the
+# targets' work, and there SessionKeeper does more per host: two remote calls (launch, then
+# stream) instead of one, and on the target a wrapper that records the exit status and a stream
+# helper, both polling with small POSIX tools (about 100 execs per host for this 1-second job,
+# against 3 for pssh and pdsh). On a real fleet each target pays its own share. The controllers
+# differ the other way: pssh and pdsh start one OpenSSH client per host (which negotiates
+# sntrup761x25519 by default), SessionKeeper holds every connection in one process (curve25519).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PARALLEL=${PARALLEL:-32}
+SSHDS=${SSHDS:-4}
+KEEP_USERS=${KEEP_USERS:-1}
+TOOLS=${TOOLS:-sessionkeeper parallel-ssh pdsh}
+HOMES=/var/tmp/sk-bench-homes
+SIZES=("$@")
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(100 500)
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "bench-fleet.sh: run as root (it creates local users and starts sshd)." >&2
+    exit 1
+fi
+
+need=()
+for pair in sshd:openssh-server ssh:openssh-client parallel-ssh:pssh pdsh:pdsh; do
+    cmd=${pair%%:*} pkg=${pair#*:}
+    command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || need+=("$pkg")
+done
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "==> installing: ${need[*]}" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" </dev/null >&2
+fi
+
+if [ -z "${SK_DLL:-}" ]; then
+    echo "==> building SessionKeeper (Release)" >&2
+    dotnet build "$ROOT/src/SessionKeeper.Cli" -c Release -nologo -v q -clp:ErrorsOnly </dev/null >&2
+    SK_DLL="$ROOT/src/SessionKeeper.Cli/bin/Release/net10.0/sessionkeeper.dll"
+fi
+
+ulimit -n "$(ulimit -Hn)"   # 500 connections, their pipes and the journal need more than 1024
+MAX=0
+for n in "${SIZES[@]}"; do [ "$n" -gt "$MAX" ] && MAX=$n; done
+
+WORK=$(mktemp -d /tmp/sk-bench.XXXXXX)
+chmod 755 "$WORK"
+cleanup() {
+    for pidfile in "$WORK"/sshd-*.pid; do
+        [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+    done
+    if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+    for home in "$HOMES"/skb*; do
+        [ -d "$home/.local/state/sessionkeeper" ] && rm -rf "$home/.local/state/sessionkeeper"
+    done
+    if [ "$KEEP_USERS" = 0 ]; then
+        for i in $(seq 1 "$MAX"); do
+            user=$(printf 'skb%03d' "$i")
+            getent passwd "$user" >/dev/null && userdel -r "$user" 2>/dev/null || true
+        done
+    fi
+    return 0
+}
+trap cleanup EXIT
+
+echo "==> $MAX users, $SSHDS sshd" >&2
+mkdir -p "$HOMES" "$WORK/skel"
+created=0
+for i in $(seq 1 "$MAX"); do
+    user=$(printf 'skb%03d' "$i")
+    if ! getent passwd "$user" >/dev/null; then
+        useradd -m -k "$WORK/skel" -d "$HOMES/$user" -s /bin/sh -p '*' "$user"
+        created=$((created + 1))
+    fi
+done
+[ "$created" -eq 0 ] || echo "    created $created users (kept for the next run unless KEEP_USERS=0)" >&2
+
+ssh-keygen -q -t ed25519 -N '' -C bench-host -f "$WORK/host_ed25519"
+ssh-keygen -q -t ed25519 -N '' -C bench-user -f "$WORK/user_ed25519"
+cp "$WORK/user_ed25519.pub" "$WORK/authorized_keys"
+chmod 644 "$WORK/authorized_keys"
+mkdir -p /run/sshd
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORTS=()
+for s in $(seq 0 $((SSHDS - 1))); do
+    port=$(free_port)
+    cat >"$WORK/sshd-$s.conf" <<EOF
+ListenAddress 127.0.0.1
+Port $port
+HostKey $WORK/host_ed25519
+PidFile $WORK/sshd-$s.pid
+AuthorizedKeysFile $WORK/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PermitRootLogin no
+LogLevel ERROR
+MaxStartups 1000:30:2000
+MaxSessions 20
+EOF
+    /usr/sbin/sshd -f "$WORK/sshd-$s.conf" -E "$WORK/sshd-$s.log"
+    PORTS+=("$port")
+done
+for port in "${PORTS[@]}"; do
+    for _ in $(seq 1 100); do
+        ssh-keyscan -p "$port" 127.0.0.1 >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$WORK/host_ed25519.pub")" >>"$WORK/known_hosts"
+done
+
+# The hosts, as each tool names them.
+cat >"$WORK/ssh_config" <<EOF
+Host *
+    IdentityFile $WORK/user_ed25519
+    IdentitiesOnly yes
+    UserKnownHostsFile $WORK/known_hosts
+    StrictHostKeyChecking yes
+    BatchMode yes
+EOF
+: >"$WORK/hosts-all.txt"
+: >"$WORK/aliases-all.txt"
+for i in $(seq 1 "$MAX"); do
+    port=${PORTS[$((i % SSHDS))]}
+    printf 'Host h%03d\n    HostName 127.0.0.1\n    Port %s\n    User skb%03d\n' "$i" "$port" "$i" >>"$WORK/ssh_config"
+    printf 'skb%03d@127.0.0.1:%s\n' "$i" "$port" >>"$WORK/hosts-all.txt"
+    printf 'h%03d\n' "$i" >>"$WORK/aliases-all.txt"
+done
+
+# Busy and total jiffies of all cores, from /proc/stat.
+cpu_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
+
+# measure NAME N OUTFILE COMMAND...: one row of the table.
+measure() {
+    local name=$1 n=$2 out=$3 busy0 total0 busy1 total1
+    shift 3
+    read -r busy0 total0 < <(cpu_jiffies)
+    /usr/bin/time -f '%e %U %S' -o "$WORK/time" "$@" >"$out" 2>"$out.err" &
+    local pid=$!
+    /usr/bin/python3 - "$pid" >"$WORK/rss" <<'EOF'
+import os, sys, time
+root = int(sys.argv[1])
+def children():
+    kids = {}
+    for p in os.listdir('/proc'):
+        if p.isdigit():
+            try:
+                with open(f'/proc/{p}/stat') as f:
+                    ppid = int(f.read().rsplit(')', 1)[1].split()[1])
+                kids.setdefault(ppid, []).append(int(p))
+            except (OSError, IndexError, ValueError):
+                pass
+    return kids
+def rss(pid):
+    try:
+        with open(f'/proc/{pid}/statm') as f:
+            return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+    except OSError:
+        return 0
+peak = 0
+while os.path.exists(f'/proc/{root}'):
+    kids = children()
+    tree, todo = [], list(kids.get(root, []))
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo.extend(kids.get(p, []))
+    peak = max(peak, sum(rss(p) for p in tree))
+    time.sleep(0.02)
+print(peak)
+EOF
+    wait "$pid" || true
+    read -r busy1 total1 < <(cpu_jiffies)
+    local wall user sys peak ok
+    read -r wall user sys <"$WORK/time" || { wall=? user=0 sys=0; }
+    peak=$(cat "$WORK/rss")
+    ok=$(grep -c -E '(^|: )ok$' "$out" || true)
+    awk -v name="$name" -v n="$n" -v wall="$wall" -v user="$user" -v sys="$sys" -v peak="$peak" -v ok="$ok/$n" \
+        -v machine="$(( (busy1 - busy0) * 100 / (total1 - total0 + 1) ))" -v busy="$(( busy1 - busy0 ))" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%-14s %5d %8.1f %8.1f %10.1f %10.1f %10.1f %8d%% %9s\n", name, n, wall, user + sys, peak / 1048576, peak / 1024 / n, busy / hz - user - sys, machine, ok }'
+}
+
+printf '\n%-14s %5s %8s %8s %10s %10s %10s %9s %9s\n' TOOL N "WALL s" "CPU s" "PEAK MiB" "KiB/HOST" "TARGETS s" MACHINE OK
+for n in "${SIZES[@]}"; do
+    head -n "$n" "$WORK/hosts-all.txt" >"$WORK/hosts-$n.txt"
+    head -n "$n" "$WORK/aliases-all.txt" >"$WORK/aliases-$n.txt"
+    [[ " $TOOLS " != *" sessionkeeper "* ]] || measure sessionkeeper "$n" "$WORK/sk-$n.out" \
+        env SESSIONKEEPER_STATE_DIR="$WORK/state-$n" dotnet "$SK_DLL" run -j "$PARALLEL" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts" \
+        --shell /bin/sh ${SK_ARGS:-} -H "@$WORK/hosts-$n.txt" -- 'sleep 1; echo ok'
+    [[ " $TOOLS " != *" parallel-ssh "* ]] || measure parallel-ssh "$n" "$WORK/pssh-$n.out" \
+        parallel-ssh -h "$WORK/aliases-$n.txt" -p "$PARALLEL" -t 0 -i -x "-F $WORK/ssh_config" 'sleep 1; echo ok'
+    [[ " $TOOLS " != *" pdsh "* ]] || measure "pdsh -R ssh" "$n" "$WORK/pdsh-$n.out" \
+        env PDSH_SSH_ARGS="-F $WORK/ssh_config -x -a %h" pdsh -R ssh -f "$PARALLEL" -w "^$WORK/aliases-$n.txt" 'sleep 1; echo ok'
+done
