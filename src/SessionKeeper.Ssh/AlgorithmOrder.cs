@@ -12,7 +12,7 @@ internal static class AlgorithmOrder
 
     /// <summary>
     /// ML-KEM hybrid first where servers offer it (post-quantum, and cheap); then curve25519, which
-    /// costs about a third of sntrup761x25519 in client CPU (ENGINEERING.md 8), then the rest.
+    /// costs about a third of sntrup761x25519 in client CPU (docs/GROUND.md, "SSH.NET"), then the rest.
     /// </summary>
     public static readonly string[] KeyExchange =
         ["mlkem768x25519-sha256", "curve25519-sha256", "curve25519-sha256@libssh.org", "sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com"];

@@ -7,7 +7,7 @@ namespace SessionKeeper.Ssh;
 /// <summary>
 /// One SSH.NET connection to the target, and the connections to its jump hosts that carry it.
 /// Every command gets the session's "lost" token, because disposing a client does not complete
-/// pending commands (ENGINEERING.md 8); an error on any link loses the whole session, and disposing
+/// pending commands (docs/GROUND.md, "SSH.NET"); an error on any link loses the whole session, and disposing
 /// it closes every link, target first. Nothing is disposed inside SSH.NET's ErrorOccurred handler,
 /// which would deadlock.
 /// </summary>
