@@ -60,6 +60,26 @@ public sealed class TerminalPromptTests(PlainSshdLab lab) : IClassFixture<PlainS
         Assert.DoesNotContain(Passphrase, result.StdoutText, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Type-ahead: the passphrase is on the terminal before the prompt is. Turning echo off with
+    /// TCSAFLUSH discarded it and the CLI waited for a line that never came; echo is now turned
+    /// off without flushing, so the early answer is read like ssh reads it.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_passphrase_typed_before_the_prompt_appears_is_not_lost()
+    {
+        const string Passphrase = "typed ahead 9";
+        var key = await lab.Lab.KeyAsync("tta-" + Guid.NewGuid().ToString("N")[..8], "ed25519", passphrase: Passphrase);
+        File.AppendAllText(lab.Sshd.AuthorizedKeysPath, File.ReadAllText(key + ".pub"));
+        await using var cli = OnTerminal(Ps(lab.Sshd.KnownHostsPath, key));
+
+        await cli.WriteStdinAsync(Encoding.UTF8.GetBytes(Passphrase + "\n"));
+        var result = await cli.WaitForResultAsync(Step);
+
+        Assert.True(result.ExitCode == 0, "the passphrase typed ahead was lost (a flush when echo went off?): " + result);
+        Assert.Contains($"Enter passphrase for key '{key}': ", result.StdoutText, StringComparison.Ordinal);
+    }
+
     private string[] Ps(string knownHosts, string identity) =>
         ["ps", "-F", "none", "-p", lab.Port, "-i", identity, "--known-hosts", knownHosts, "-o", "GlobalKnownHostsFile=/dev/null", lab.Destination];
 

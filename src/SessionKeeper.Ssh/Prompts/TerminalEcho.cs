@@ -1,37 +1,37 @@
-using System.Runtime.InteropServices;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
 
 namespace SessionKeeper.Ssh.Prompts;
 
-/// <summary>Turns a terminal's echo off and back on (termios c_lflag ECHO), for passphrase prompts.</summary>
-internal static partial class TerminalEcho
+/// <summary>
+/// Turns a terminal's echo off and back on (termios <c>c_lflag</c> ECHO), for passphrase prompts.
+/// Neither change flushes the terminal's input queue (TCSANOW, never TCSAFLUSH): an answer typed
+/// or pasted before the prompt appears is kept, the way OpenSSH's <c>readpassphrase()</c> keeps it.
+/// The caller turns echo off before it writes the prompt, so nothing typed after the prompt is shown.
+/// </summary>
+internal static class TerminalEcho
 {
-    private const int TcsaFlush = 2; // TCSAFLUSH on Linux and the BSDs
-    private const uint Echo = 0x8; // ECHO on Linux and the BSDs
-
     /// <summary>Turns echo off; returns the settings to restore, or null when the descriptor is no terminal.</summary>
-    public static byte[]? Disable(int fd)
+    public static unsafe termios? Disable(int fd)
     {
-        var saved = new byte[256]; // larger than any struct termios
-        if (tcgetattr(fd, ref saved[0]) != 0)
+        termios saved;
+        if (tcgetattr(fd, &saved) != 0)
         {
             return null;
         }
 
-        var changed = (byte[])saved.Clone();
-        var offset = LocalFlagsOffset;
-        var flags = BitConverter.ToUInt32(changed, offset) & ~Echo;
-        BitConverter.TryWriteBytes(changed.AsSpan(offset, 4), flags);
-        return tcsetattr(fd, TcsaFlush, ref changed[0]) == 0 ? saved : null;
+        var changed = saved;
+        changed.c_lflag &= ~ECHO;
+        return tcsetattr(fd, (int)TCSANOW, &changed) == 0 ? saved : null;
     }
 
-    public static void Restore(int fd, byte[] saved) => _ = tcsetattr(fd, TcsaFlush, ref saved[0]);
+    /// <summary>Puts the saved settings back without discarding pending input.</summary>
+    public static unsafe void Restore(int fd, termios saved) => _ = tcsetattr(fd, (int)TCSANOW, &saved);
 
-    /// <summary>c_lflag follows c_iflag, c_oflag and c_cflag: 4-byte fields on Linux, 8-byte ones on macOS.</summary>
-    private static int LocalFlagsOffset => OperatingSystem.IsMacOS() ? 24 : 12;
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int tcgetattr(int fd, ref byte termios);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int tcsetattr(int fd, int optionalActions, ref byte termios);
+    /// <summary>Whether echo is on for the terminal, or null when the descriptor is no terminal.</summary>
+    public static unsafe bool? IsEchoOn(int fd)
+    {
+        termios current;
+        return tcgetattr(fd, &current) != 0 ? null : (current.c_lflag & ECHO) != 0;
+    }
 }

@@ -128,8 +128,11 @@ public sealed class TerminalInteraction : IUserInteraction
         using (tty)
         {
             var fd = (int)tty.SafeFileHandle.DangerousGetHandle();
-            tty.Write(Encoding.UTF8.GetBytes("\r" + prompt));
+
+            // Echo off before the prompt is on screen, so whatever is typed once it shows is not
+            // echoed; and without flushing, so an answer typed or pasted early is not lost.
             var saved = echo ? null : TerminalEcho.Disable(fd);
+            tty.Write(Encoding.UTF8.GetBytes("\r" + prompt));
             try
             {
                 var line = new List<byte>();
@@ -146,9 +149,9 @@ public sealed class TerminalInteraction : IUserInteraction
             }
             finally
             {
-                if (saved is not null)
+                if (saved is { } settings)
                 {
-                    TerminalEcho.Restore(fd, saved);
+                    TerminalEcho.Restore(fd, settings);
                     tty.Write("\n"u8);
                 }
             }
