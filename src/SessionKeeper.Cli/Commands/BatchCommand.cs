@@ -159,6 +159,10 @@ internal static class BatchCommand
                         var (status, signalled) = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout + graceTime, c => new JobClient(session).KillAsync(job.Id, graceTime, c), ct);
                         journal.RecordStatus(job.Id, status, DateTimeOffset.UtcNow, settled: false);
                         line = $"{job.Endpoint.Label}\t{job.Id}\t{(signalled == "none" ? "not running" : "SIG" + signalled)}\t{status.Describe()}";
+                        if (status.State is JobState.Running or JobState.Starting)
+                        {
+                            Interlocked.Increment(ref failures);
+                        }
                     }
                     catch (SessionKeeperException ex)
                     {

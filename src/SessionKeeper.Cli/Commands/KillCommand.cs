@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SessionKeeper.Cli.Infrastructure;
+using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
 
 namespace SessionKeeper.Cli.Commands;
@@ -29,6 +30,12 @@ internal static class KillCommand
             Console.WriteLine(signalled == "none"
                 ? $"{id}: not running ({status.Describe()}); no signal sent."
                 : $"{id}: sent SIG{signalled}; {status.Describe()}.");
+            if (status.State is JobState.Running or JobState.Starting)
+            {
+                Console.Error.WriteLine($"sessionkeeper: job {id} on {target.Label} is still running after SIG{signalled}; see `sessionkeeper status {id}`.");
+                return ExitCodes.StillRunning;
+            }
+
             return 0;
         });
         return command;

@@ -17,6 +17,8 @@ public static class ExitCodes
     public const int ConnectionLost = 249;
     public const int StateCorrupt = 248;
     public const int JobLost = 247;
+    public const int SignalRefused = 246;
+    public const int StillRunning = 245;
 
     public static int For(FailureKind kind) => kind switch
     {
@@ -27,6 +29,8 @@ public static class ExitCodes
         FailureKind.ConnectionLost => ConnectionLost,
         FailureKind.JobNotFound => JobNotFound,
         FailureKind.StateCorrupt => StateCorrupt,
+        FailureKind.SignalRefused => SignalRefused,
+        FailureKind.StillRunning => StillRunning,
         _ => RemoteError,
     };
 }

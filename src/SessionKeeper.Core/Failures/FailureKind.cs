@@ -26,4 +26,10 @@ public enum FailureKind
 
     /// <summary>Local state is unreadable; it was left untouched.</summary>
     StateCorrupt,
+
+    /// <summary>The job's recorded identity does not match the live process group: nothing was signalled.</summary>
+    SignalRefused,
+
+    /// <summary>The job was signalled and is still running.</summary>
+    StillRunning,
 }

@@ -65,8 +65,26 @@ public sealed class JobClient(IRemoteSession session)
             .Set("SK_ID", id)
             .Set("SK_GRACE", (long)Math.Ceiling(grace.TotalSeconds));
         var lines = await RunAsync(request, id, cancellationToken);
-        var signalled = lines.FirstOrDefault(l => l.Tag == "kill")?["signalled"] ?? "none";
-        return (SingleStatus(lines), signalled);
+        var reply = lines.FirstOrDefault(l => l.Tag == "kill");
+        var status = SingleStatus(lines);
+        var signalled = reply?["signalled"] ?? "none";
+        ThrowIfRefused(reply, status, id, signalled);
+        return (status, signalled);
+    }
+
+    /// <summary>The runner refused to signal: the job's recorded process group is not the live job's own.</summary>
+    private void ThrowIfRefused(ReplyLine? reply, JobStatus status, string id, string signalled)
+    {
+        if (reply?["refused"] is not { Length: > 0 } reason)
+        {
+            return;
+        }
+
+        var sent = signalled == "none" ? "nothing was sent" : $"only SIG{signalled} was sent before the identity changed";
+        throw new SessionKeeperException(
+            FailureKind.SignalRefused,
+            $"refused to signal job '{id}' on {Host} ({reason}): the process group recorded in its job directory is not the live job's own, so {sent}. " +
+            $"The job is {status.Describe()}. Its state files may have been tampered with; inspect the job directory by hand.");
     }
 
     public async Task RemoveAsync(string id, CancellationToken cancellationToken = default)

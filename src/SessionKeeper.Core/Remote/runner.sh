@@ -291,44 +291,81 @@ sk_group_has_job() {
     return 1
 }
 
+# sk_target_group: the process group this job's signals may go to, decided from live /proc state,
+# never from the pgid file alone. The job leads its own session, so its group is its own pid: the
+# live job (pid and start time verified) must be in group = session = pid, and the pgid file must
+# say the same. Once the leader is gone its group lives on while a member does (the kernel reuses
+# no pid that names a live group), and a member must carry the job's cookie.
+# Sets SK_TG; returns 0 to signal, 1 when nothing of the job is alive, 2 when the recorded and
+# the live identity disagree (then nothing may be signalled).
+sk_target_group() {
+    SK_TG=
+    _tp=$(sk_small "$SK_DIR/pid") _tg=$(sk_small "$SK_DIR/pgid")
+    sk_isnum "$_tp" && [ "$_tp" -gt 1 ] || return 1
+    if sk_job_alive; then
+        [ "$SK_PGRP" = "$_tp" ] && [ "$SK_SID" = "$_tp" ] && [ "$_tg" = "$_tp" ] || return 2
+    else
+        sk_group_has_job "$_tp" || return 1
+        [ "$_tg" = "$_tp" ] || return 2
+    fi
+    SK_TG=$_tp
+}
+
+# sk_signal_group SIG: re-checks the identity, then signals the job's group; same returns.
+# dash needs "--" before a negative pid, BusyBox ash takes "--" for a pid (and fails): ask once.
+sk_signal_group() {
+    sk_target_group || return $?
+    if [ -z "${SK_KILL_DD:-}" ]; then
+        SK_KILL_DD=0
+        kill -s 0 -- $$ 2>/dev/null && SK_KILL_DD=1
+    fi
+    if [ "$SK_KILL_DD" = 1 ]; then
+        kill -s "$1" -- "-$SK_TG" 2>/dev/null || return 1
+    else
+        kill -s "$1" "-$SK_TG" 2>/dev/null || return 1
+    fi
+}
+
 sk_kill() {
     sk_jobdir "$SK_ID"
     sk_isnum "$SK_GRACE" || sk_fail bad-request
-    _g=$(sk_small "$SK_DIR/pgid")
-    if ! sk_isnum "$_g" || [ "$_g" -le 1 ]; then
-        sk_reply "kill signalled=none"
-        sk_report "$SK_ID"
-        return
-    fi
-    if sk_job_alive; then
-        kill -s TERM -- "-$_g" 2>/dev/null
-        _sig=TERM
-    elif sk_group_has_job "$_g"; then
-        kill -s TERM -- "-$_g" 2>/dev/null
-        _sig=TERM
-    else
-        sk_reply "kill signalled=none"
-        sk_report "$SK_ID"
-        return
-    fi
-    _n=0 _limit=$((SK_GRACE * 10))
+    sk_signal_group TERM
+    case $? in
+        0) _sig=TERM ;;
+        2)
+            sk_reply "kill signalled=none refused=identity-mismatch"
+            sk_report "$SK_ID"
+            return
+            ;;
+        *)
+            sk_reply "kill signalled=none"
+            sk_report "$SK_ID"
+            return
+            ;;
+    esac
+    _n=0 _limit=$((SK_GRACE * 10)) _rc=0
     while [ $_n -lt $_limit ]; do
-        sk_job_alive || sk_group_has_job "$_g" || break
+        sk_target_group || break
         sk_nap 0.1
         _n=$((_n + 1))
     done
     # Re-check the identity in this same round trip before escalating.
-    if sk_job_alive || sk_group_has_job "$_g"; then
-        kill -s KILL -- "-$_g" 2>/dev/null
-        _sig=KILL
-    fi
+    sk_signal_group KILL
+    case $? in
+        0) _sig=KILL ;;
+        2) _rc=2 ;;
+    esac
     _n=0
     while [ $_n -lt 100 ] && ! sk_exit_record; do
         sk_wrapper_alive || break
         sk_nap 0.05
         _n=$((_n + 1))
     done
-    sk_reply "kill signalled=$_sig"
+    if [ $_rc = 2 ]; then
+        sk_reply "kill signalled=$_sig refused=identity-mismatch"
+    else
+        sk_reply "kill signalled=$_sig"
+    fi
     sk_report "$SK_ID"
 }
 

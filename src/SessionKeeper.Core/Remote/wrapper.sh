@@ -20,7 +20,7 @@ proc() {
     case $_l in *') '*) ;; *) _l=$(cat "/proc/$1/stat" 2>/dev/null) || return 1 ;; esac
     # shellcheck disable=SC2086
     set -- ${_l##*') '}
-    P_STATE=$1 P_START=${20} P_RAW=${50}
+    P_STATE=$1 P_PGRP=$3 P_START=${20} P_RAW=${50}
 }
 
 put() {
@@ -97,6 +97,7 @@ timedout=0
 termed=0
 n=0
 raw=
+jstart=
 while :; do
     if ! proc "$job"; then
         break
@@ -105,13 +106,18 @@ while :; do
         raw=$P_RAW
         break
     fi
+    [ -n "$jstart" ] || jstart=$P_START
     if [ "$timeout" -gt 0 ]; then
         now=$(date +%s)
-        if [ "$termed" = 0 ] && [ $((now - start)) -ge "$timeout" ]; then
-            timedout=1 termed=$now
-            kill -s TERM -- "-$job" 2>/dev/null
-        elif [ "$termed" != 0 ] && [ $((now - termed)) -ge "$grace" ]; then
-            kill -s KILL -- "-$job" 2>/dev/null
+        # Signal only the job's own group: the process just read is the job (same start time)
+        # and already leads its group (setsid done); otherwise try again at the next poll.
+        if [ "$P_START" = "$jstart" ] && [ "$P_PGRP" = "$job" ]; then
+            if [ "$termed" = 0 ] && [ $((now - start)) -ge "$timeout" ]; then
+                timedout=1 termed=$now
+                kill -s TERM -- "-$job" 2>/dev/null
+            elif [ "$termed" != 0 ] && [ $((now - termed)) -ge "$grace" ]; then
+                kill -s KILL -- "-$job" 2>/dev/null
+            fi
         fi
     fi
     case $n in
