@@ -193,10 +193,10 @@ sk_report() {
 
 sk_start_wrapper() {
     if command -v setsid >/dev/null 2>&1; then
-        setsid "$SK_INTERP" "$SK_DIR/wrapper.sh" "$SK_DIR" "$SK_INTERP" </dev/null >>"$SK_DIR/wrapper.err" 2>&1 &
+        setsid "$SK_INTERP" "$SK_DIR/wrapper.sh" "$SK_DIR" "$SK_INTERP" "$SK_LOGIN_PATH" </dev/null >>"$SK_DIR/wrapper.err" 2>&1 &
     elif command -v perl >/dev/null 2>&1; then
         perl -e 'use POSIX (); POSIX::setsid(); exec @ARGV or die' \
-            "$SK_INTERP" "$SK_DIR/wrapper.sh" "$SK_DIR" "$SK_INTERP" </dev/null >>"$SK_DIR/wrapper.err" 2>&1 &
+            "$SK_INTERP" "$SK_DIR/wrapper.sh" "$SK_DIR" "$SK_INTERP" "$SK_LOGIN_PATH" </dev/null >>"$SK_DIR/wrapper.err" 2>&1 &
     else
         return 1
     fi
@@ -529,6 +529,11 @@ sk_main() {
     umask 077
     # The POSIX sh that runs wrappers and jobs' preludes; tests point it at bash or BusyBox ash.
     SK_INTERP=${SESSIONKEEPER_INTERP:-/bin/sh}
+    # Our own tools come from the system's directories first; the job gets the login's PATH back
+    # (the wrapper's third argument), then its own environment, at its final exec only.
+    SK_LOGIN_PATH=${PATH-}
+    PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin${PATH:+:$PATH}
+    export PATH
     # End any partial noise line the login shell may have printed without a newline.
     printf '\n'
     case $SK_VERB in

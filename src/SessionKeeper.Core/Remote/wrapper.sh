@@ -1,4 +1,5 @@
-# SessionKeeper job wrapper, protocol 1: "$1" is the job directory, "$2" the POSIX sh to use.
+# SessionKeeper job wrapper, protocol 1: "$1" is the job directory, "$2" the POSIX sh to use, "$3"
+# the login's PATH (the job gets it back; the wrapper and the prelude use the system's own first).
 #
 # Runs in a session of its own (started through setsid by the runner). It starts the job in a
 # second session, so a kill of the job's process group never reaches the wrapper, and records the
@@ -11,6 +12,9 @@
 umask 077
 d=$1
 interp=$2
+lpath=${3-}
+PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin${lpath:+:$lpath}
+export PATH
 cd "$d" || exit 1
 
 proc() {
@@ -37,10 +41,13 @@ read -r timeout grace <limits
 case $timeout in '' | *[!0-9]*) timeout=0 ;; esac
 case $grace in '' | *[!0-9]*) grace=10 ;; esac
 
-# The job's own first step, in its new session: record its identity, then become the command.
+# The job's own first step, in its new session: record its identity, read what it needs, then
+# become the command. The job's environment file is sourced last, right before the exec: no tool
+# runs under the job's PATH, IFS, HOME or LD_PRELOAD, and a bad one cannot change its exit code.
 # shellcheck disable=SC2016
 prelude='
 d=$1
+lpath=$2
 # Do not run before the keeper is a non-reaping sleep, or a fast exit could be reaped unseen.
 n=0
 while [ $n -lt 500 ] && read -r c </proc/$PPID/comm 2>/dev/null && [ "$c" != sleep ]; do
@@ -56,7 +63,6 @@ mv -f "$d/starttime.tmp" "$d/starttime"
 SESSIONKEEPER_JOB_ID=${d##*/}
 SESSIONKEEPER_JOB_COOKIE=$(cat "$d/cookie")
 export SESSIONKEEPER_JOB_ID SESSIONKEEPER_JOB_COOKIE
-. "$d/env"
 cwd=$(cat "$d/cwd"; printf x)
 cwd=${cwd%x}
 if [ -n "$cwd" ]; then
@@ -69,14 +75,16 @@ shell=$(cat "$d/shell")
 [ -n "$shell" ] || shell=${SHELL:-/bin/sh}
 cmd=$(cat "$d/cmd"; printf x)
 cmd=${cmd%x}
+PATH=$lpath
+. "$d/env"
 exec "$shell" -c "$cmd"
 '
 
 # shellcheck disable=SC2016
-keeper='setsid "$0" -c "$1" sessionkeeper-job "$2" </dev/null >>"$2/log" 2>&1 &
+keeper='setsid "$0" -c "$1" sessionkeeper-job "$2" "$3" </dev/null >>"$2/log" 2>&1 &
 printf "%s\n" $! >"$2/keeper.job"
 exec sleep 2147483647'
-"$interp" -c "$keeper" "$interp" "$prelude" "$d" </dev/null >/dev/null 2>&1 &
+"$interp" -c "$keeper" "$interp" "$prelude" "$d" "$lpath" </dev/null >/dev/null 2>&1 &
 keeper_pid=$!
 n=0
 job=
