@@ -9,6 +9,7 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        VisibleTextWriter.Install();
         using var interrupts = new Interrupts();
         var root = BuildRoot(() => interrupts.Token);
         var configuration = new ParserConfiguration { ResponseFileTokenReplacer = null };

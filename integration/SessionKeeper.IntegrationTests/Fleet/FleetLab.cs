@@ -118,6 +118,24 @@ public sealed class FleetLab : IAsyncDisposable
 
     public Task<CliResult> RunAsync(string[] args, TimeSpan? timeout = null) => _host.Cli.RunAsync(args, Environment(), timeout);
 
+    /// <summary>Starts the CLI with its stdout going to a file (for outputs too big to hold in the test).</summary>
+    public CliProcess StartToFile(string stdoutPath, string[] args)
+    {
+        var inner = _host.Cli.CreateStartInfo(args, Environment());
+        var psi = new System.Diagnostics.ProcessStartInfo("/bin/sh");
+        foreach (var arg in (string[])["-c", "out=$1; shift; exec \"$@\" >\"$out\"", "sh", stdoutPath, inner.FileName, .. inner.ArgumentList])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in inner.Environment)
+        {
+            psi.Environment[name] = value;
+        }
+
+        return CliProcess.Start(psi);
+    }
+
     /// <summary>The job ids that ran on a host, one per run (its counter file).</summary>
     public IReadOnlyList<string> Runs(TargetHost target)
     {

@@ -37,6 +37,7 @@ internal static class DaemonCommand
                 o.SingleLine = true;
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
                 o.UseUtcTimestamp = true;
+                o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled; // stderr escapes controls
             });
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
             builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);

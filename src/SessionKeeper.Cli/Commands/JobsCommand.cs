@@ -38,13 +38,15 @@ internal static class JobsCommand
                 return 0;
             }
 
-            Console.WriteLine($"{"ID",-18} {"HOST",-28} {"STATE",-14} {"EXIT",4}  {"LAST SEEN",-19}  COMMAND");
+            var table = new TextTable("ID", "HOST", "STATE", "EXIT", "LAST SEEN", "COMMAND").AlignRight(3);
             foreach (var job in jobs)
             {
                 var exit = job.LastStatus?.ShellExitCode?.ToString() ?? "-";
                 var seen = job.LastSeenAt?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss") ?? "never";
-                Console.WriteLine($"{job.Id,-18} {job.Endpoint.Label,-28} {job.StateText,-14} {exit,4}  {seen,-19}  {JobOutput.OneLine(job.Spec.Command)}");
+                table.Add(job.Id, job.Endpoint.Label, job.StateText, exit, seen, JobOutput.OneLine(job.Spec.Command));
             }
+
+            table.WriteTo(Console.Out);
 
             return 0;
         });

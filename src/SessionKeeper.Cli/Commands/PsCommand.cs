@@ -36,11 +36,13 @@ internal static class PsCommand
             }
 
             var now = DateTimeOffset.UtcNow;
-            Console.WriteLine($"{"ID",-16} {"STATE",-28} {"AGE",5}  COMMAND");
+            var table = new TextTable("ID", "STATE", "AGE", "COMMAND").AlignRight(2);
             foreach (var status in ordered)
             {
-                Console.WriteLine($"{status.Id,-16} {status.Describe(),-28} {JobOutput.Age(status, now),5}  {JobOutput.OneLine(status.CommandPreview)}");
+                table.Add(status.Id, status.Describe(), JobOutput.Age(status, now), JobOutput.OneLine(status.CommandPreview));
             }
+
+            table.WriteTo(Console.Out);
 
             return 0;
         });

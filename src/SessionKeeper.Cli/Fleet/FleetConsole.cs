@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Fleet.Runs;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
@@ -20,11 +21,11 @@ internal sealed class FleetConsole : IFleetObserver
     private readonly List<string> _deferred = [];
     private bool _deferring;
 
-    public FleetConsole(FleetOutputMode mode, int total)
+    public FleetConsole(FleetOutput output, int total)
     {
-        _mode = mode;
+        _mode = output.Mode;
         Total = total;
-        _tagged = new TaggedOutput(_stdout, _gate);
+        _tagged = new TaggedOutput(_stdout, _gate, output.Raw);
         _json = new JsonEvents(_stdout, _gate);
     }
 
@@ -95,7 +96,7 @@ internal sealed class FleetConsole : IFleetObserver
         }
         else if (result.Error is { } error && result.Outcome != FleetOutcome.NotLaunched)
         {
-            Report($"sessionkeeper: {result.Host}: {result.Outcome.ToWire()}: {error}");
+            Report($"sessionkeeper: {TerminalText.Visible(result.Host)}: {result.Outcome.ToWire()}: {error}");
         }
     }
 
@@ -112,7 +113,7 @@ internal sealed class FleetConsole : IFleetObserver
             return;
         }
 
-        Report($"sessionkeeper: {job.Endpoint.Label}: warning: {warning}");
+        Report($"sessionkeeper: {TerminalText.Visible(job.Endpoint.Label)}: warning: {warning}");
     }
 
     /// <summary>

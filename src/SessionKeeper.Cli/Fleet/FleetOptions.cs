@@ -28,6 +28,8 @@ internal sealed class FleetOptions
 
     public Option<bool> Json { get; } = new("--json") { Description = "JSON Lines events on stdout instead of text." };
 
+    public Option<bool> Raw { get; } = new("--raw") { Description = "With --tag or --group: print the jobs' lines as they are, control characters included (by default they are shown escaped, like \\e)." };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Hosts);
@@ -37,16 +39,23 @@ internal sealed class FleetOptions
         command.Options.Add(Tag);
         command.Options.Add(Group);
         command.Options.Add(Json);
+        command.Options.Add(Raw);
     }
 
-    public FleetOutputMode Mode(ParseResult result) =>
-        (result.GetValue(Json), result.GetValue(Group), result.GetValue(Tag)) switch
+    public FleetOutput Mode(ParseResult result)
+    {
+        var mode = (result.GetValue(Json), result.GetValue(Group), result.GetValue(Tag)) switch
         {
             (true, true, _) or (true, _, true) or (_, true, true) => throw new SessionKeeperException(FailureKind.InvalidInput, "choose one of --tag, --group and --json."),
             (true, _, _) => FleetOutputMode.Json,
             (_, true, _) => FleetOutputMode.Group,
             _ => FleetOutputMode.Tag,
         };
+        var raw = result.GetValue(Raw);
+        return raw && mode == FleetOutputMode.Json
+            ? throw new SessionKeeperException(FailureKind.InvalidInput, "--raw applies to --tag and --group; --json output is exact already (bytes that are not UTF-8 come as line_base64).")
+            : new FleetOutput(mode, raw);
+    }
 
     public Core.Streaming.AttachOptions Stream(ParseResult result, StreamOptions streamOptions) =>
         streamOptions.Resolve(result) with

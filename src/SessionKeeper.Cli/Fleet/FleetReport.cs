@@ -1,58 +1,63 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Fleet.Runs;
-using Spectre.Console;
 
 namespace SessionKeeper.Cli.Fleet;
 
 /// <summary>The end of a fleet run: grouped output (--group), the summary table, or the JSON summary.</summary>
 internal static class FleetReport
 {
-    /// <summary>Hosts with byte-identical output are printed once, under all their names; groups in the order of their first name.</summary>
-    public static void PrintGrouped(IReadOnlyList<FleetHostResult> results)
+    /// <summary>
+    /// Hosts with byte-identical output are printed once, under all their names; groups in the
+    /// order of their first name. The outputs are read from the mirror files in pieces (hashed,
+    /// then copied), never held whole in memory.
+    /// </summary>
+    public static void PrintGrouped(IReadOnlyList<FleetHostResult> results, bool raw)
     {
         var stdout = Console.OpenStandardOutput();
         var groups = results
-            .Select(r => (Result: r, Output: r.Job.MirrorPath is { } p && File.Exists(p) ? File.ReadAllBytes(p) : []))
-            .GroupBy(x => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(x.Output)))
-            .OrderBy(g => g.Select(x => x.Result.Host).Order(StringComparer.Ordinal).First(), StringComparer.Ordinal);
+            .Select(r => (Result: r, Path: r.Job.MirrorPath is { } p && File.Exists(p) ? p : null))
+            .Select(x => (x.Result, x.Path, Hash: Hash(x.Path)))
+            .GroupBy(x => x.Hash)
+            .OrderBy(g => g.Select(x => x.Result.Host).Order(StringComparer.Ordinal).First(), StringComparer.Ordinal)
+            .ToList();
         foreach (var group in groups)
         {
-            var hosts = string.Join(",", group.Select(x => x.Result.Host).Order(StringComparer.Ordinal));
+            var hosts = string.Join(",", group.Select(x => TerminalText.Visible(x.Result.Host)).Order(StringComparer.Ordinal));
             var header = System.Text.Encoding.UTF8.GetBytes($"----------------\n{hosts} ({group.Count()})\n----------------\n");
             stdout.Write(header);
-            var output = group.First().Output;
-            stdout.Write(output);
-            if (output.Length > 0 && output[^1] != (byte)'\n')
+            if (group.First().Path is { } path)
             {
-                stdout.WriteByte((byte)'\n');
+                Copy(path, stdout, raw);
             }
         }
 
         stdout.Flush();
     }
 
+    /// <summary>
+    /// The table of hosts. On stdout when it is a terminal; otherwise on stderr, so that stdout
+    /// carries the jobs' output only (a pipe or a file gets nothing else).
+    /// </summary>
     public static void PrintTable(IReadOnlyList<FleetHostResult> results, TimeSpan elapsed)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-        if (Console.IsOutputRedirected)
-        {
-            console.Profile.Width = 240;
-        }
-
-        var table = new Table().AddColumns("HOST", "STATE", "EXIT", "DURATION", "BYTES", "JOB");
+        var writer = Console.IsOutputRedirected ? Console.Error : Console.Out;
+        var table = new TextTable("HOST", "STATE", "EXIT", "DURATION", "BYTES", "JOB").AlignRight(2).AlignRight(3).AlignRight(4);
         foreach (var r in results.OrderBy(r => r.Host, StringComparer.Ordinal))
         {
-            table.AddRow(
-                Markup.Escape(r.Host),
-                Markup.Escape(r.Outcome.ToWire()),
+            table.Add(
+                r.Host,
+                r.Outcome.ToWire(),
                 r.Status?.ShellExitCode?.ToString() ?? "-",
                 r.Duration.TotalSeconds.ToString("0.0s"),
                 r.Bytes.ToString(),
-                Markup.Escape(r.Job.Id));
+                r.Job.Id);
         }
 
-        console.Write(table);
+        table.WriteTo(writer);
         var counts = string.Join(", ", results.GroupBy(r => r.Outcome).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToWire()}"));
-        console.WriteLine($"{results.Count} hosts in {elapsed.TotalSeconds:0.0} s: {counts}.");
+        writer.WriteLine($"{results.Count} hosts in {elapsed.TotalSeconds:0.0} s: {counts}.");
     }
 
     public static void WriteSummary(JsonEvents json, IReadOnlyList<FleetHostResult> results, TimeSpan elapsed, string batchId, int exitCode) =>
@@ -70,4 +75,56 @@ internal static class FleetReport
             j.WriteEndObject();
             j.WriteNumber("exit_code", exitCode);
         });
+
+    private static string Hash(string? path)
+    {
+        if (path is null)
+        {
+            return Convert.ToHexString(SHA256.HashData(ReadOnlySpan<byte>.Empty));
+        }
+
+        using var file = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(file));
+    }
+
+    /// <summary>A host's output, ending with a newline; unless raw, each line's controls other than tab made visible.</summary>
+    private static void Copy(string path, Stream stdout, bool raw)
+    {
+        using var file = File.OpenRead(path);
+        var buffer = new byte[LineStream.MaxLine];
+        if (raw)
+        {
+            var last = (byte)'\n';
+            int n;
+            while ((n = file.Read(buffer)) > 0)
+            {
+                stdout.Write(buffer.AsSpan(0, n));
+                last = buffer[n - 1];
+            }
+
+            if (file.Length > 0 && last != (byte)'\n')
+            {
+                stdout.WriteByte((byte)'\n');
+            }
+
+            return;
+        }
+
+        var escaped = new ArrayBufferWriter<byte>();
+        using var lines = new LineStream((line, continued) =>
+        {
+            escaped.ResetWrittenCount();
+            TerminalText.VisibleLine(line, escaped);
+            stdout.Write(escaped.WrittenSpan);
+            if (!continued)
+            {
+                stdout.WriteByte((byte)'\n');
+            }
+        });
+        int read;
+        while ((read = file.Read(buffer)) > 0)
+        {
+            lines.Write(buffer.AsSpan(0, read));
+        }
+    }
 }

@@ -17,13 +17,14 @@ internal static class FleetRun
         string stateRoot,
         string batchId,
         IReadOnlyList<JournalJob> jobs,
-        FleetOutputMode mode,
+        FleetOutput output,
         int parallel,
         string? maxFailures,
         AttachOptions options,
         CancellationToken interrupt)
     {
-        var console = new FleetConsole(mode, jobs.Count);
+        var mode = output.Mode;
+        var console = new FleetConsole(output, jobs.Count);
         var runner = new FleetRunner(journal, Endpoints.Connect, stateRoot, console);
         var clock = Stopwatch.StartNew();
         var limit = MaxFailures(maxFailures, jobs.Count);
@@ -64,7 +65,7 @@ internal static class FleetRun
                 FleetReport.WriteSummary(console.Json, results, clock.Elapsed, batchId, exitCode);
                 break;
             case FleetOutputMode.Group:
-                FleetReport.PrintGrouped(results);
+                FleetReport.PrintGrouped(results, output.Raw);
                 FleetReport.PrintTable(results, clock.Elapsed);
                 break;
             default:
@@ -96,7 +97,15 @@ internal static class FleetRun
 
     private static async Task ShowProgressAsync(FleetConsole fleet, Task run, Stopwatch clock)
     {
-        var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        // Straight to the terminal (only called when stderr is one): the display's own cursor
+        // movements must not be escaped like the text we print through Console.Error.
+        var terminal = new StreamWriter(Console.OpenStandardError()) { AutoFlush = true };
+        var stderr = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(terminal),
+            Ansi = AnsiSupport.Yes,
+            Interactive = InteractionSupport.Yes,
+        });
         await stderr.Status().StartAsync(fleet.Progress(clock.Elapsed), async context =>
         {
             while (!run.IsCompleted)

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace SessionKeeper.Cli.Fleet;
@@ -26,15 +25,31 @@ internal sealed class JsonEvents(Stream stdout, object gate)
         }
     }
 
-    /// <summary>A host's output as "output" events, one per line (text, invalid UTF-8 replaced).</summary>
-    public Stream OutputFor(string host, string job) => new LineStream(line =>
+    /// <summary>
+    /// A host's output as "output" events, one per line: "line" when it is UTF-8, otherwise
+    /// "line_base64" with its exact bytes; a piece of a line longer than 64 KiB has "continued": true.
+    /// </summary>
+    public Stream OutputFor(string host, string job) => new LineStream((line, continued) =>
     {
-        var text = Encoding.UTF8.GetString(line);
+        var text = Infrastructure.TerminalText.DecodeStrict(line);
+        var bytes = text is null ? line.ToArray() : null;
         Write("output", json =>
         {
             json.WriteString("host", host);
             json.WriteString("job", job);
-            json.WriteString("line", text);
+            if (bytes is null)
+            {
+                json.WriteString("line", text);
+            }
+            else
+            {
+                json.WriteBase64String("line_base64", bytes);
+            }
+
+            if (continued)
+            {
+                json.WriteBoolean("continued", true);
+            }
         });
     });
 }

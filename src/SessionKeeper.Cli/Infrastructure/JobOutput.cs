@@ -50,9 +50,10 @@ internal static class JobOutput
             : $"{(int)age.TotalDays}d";
     }
 
+    /// <summary>A command on one line of at most 60 characters, its controls made visible.</summary>
     public static string OneLine(string command)
     {
-        var line = command.ReplaceLineEndings(" ");
+        var line = TerminalText.Visible(command.Replace('\n', ' '));
         return line.Length > 60 ? line[..57] + "..." : line;
     }
 

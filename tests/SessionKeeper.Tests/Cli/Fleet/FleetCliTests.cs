@@ -37,7 +37,7 @@ public class FleetCliTests
     public void Tagged_lines_never_interleave_and_partial_lines_are_finished()
     {
         using var stdout = new MemoryStream();
-        var tagged = new TaggedOutput(stdout, new object());
+        var tagged = new TaggedOutput(stdout, new object(), raw: false);
         var a = tagged.For("a");
         var b = tagged.For("b");
         a.Write("one\ntw"u8);
