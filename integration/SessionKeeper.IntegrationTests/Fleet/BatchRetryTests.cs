@@ -17,7 +17,7 @@ public sealed class BatchRetryTests(FleetHost host, ITestOutputHelper output)
         // First run: host n fails with n % 3; any later run of the same host succeeds.
         var command = FleetJob.Prelude(lab.CounterDir)
             + $"runs=$(wc -l < '{lab.CounterDir}/'\"$n\"); echo \"run $runs\"; [ \"$runs\" -ge 2 ] && exit 0; exit $((n % 3))";
-        var first = await lab.RunAsync(lab.RunArguments(command, ["--json", "-j", "4", .. FleetLab.Fast], FleetLab.HostList(lab.Targets)));
+        var first = await lab.RunAsync(lab.RunArguments(command, ["--json", "-j", "4", .. FleetLab.Fast, .. FleetLab.ShortBudget], FleetLab.HostList(lab.Targets)));
         Assert.True(first.ExitCode == 3, first.ToString());
         var failed = good.Where(t => t.Number % 3 != 0).ToList();
         var succeeded = good.Except(failed).ToList();

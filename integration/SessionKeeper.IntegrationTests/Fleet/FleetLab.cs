@@ -18,6 +18,12 @@ public sealed class FleetLab : IAsyncDisposable
     /// <summary>Fast liveness and reconnection, so that recovery takes a second, not a minute.</summary>
     public static readonly string[] Fast = ["--heartbeat", "200ms", "--dead-after", "1s", "--max-backoff", "300ms"];
 
+    /// <summary>
+    /// A refusing or silent host is retried this long before it is unreachable (the default is
+    /// 5 minutes); long enough for a link cut mid-run and resumed to come back.
+    /// </summary>
+    public static readonly string[] ShortBudget = ["--reconnect-budget", "8s"];
+
     private readonly FleetHost _host;
     private readonly List<TargetHost> _targets = [];
     private readonly StringBuilder _knownHosts = new();

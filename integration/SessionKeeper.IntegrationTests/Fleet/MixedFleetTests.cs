@@ -54,7 +54,7 @@ public sealed class MixedFleetTests(FleetHost host, ITestOutputHelper output)
         // Forty hosts from a host file, the rest from two -H lists.
         string[] args = lab.RunArguments(
             FleetJob.Standard(lab.CounterDir, KilledHost),
-            ["--json", "-j", $"{Parallel}", .. FleetLab.Fast],
+            ["--json", "-j", $"{Parallel}", .. FleetLab.Fast, .. FleetLab.ShortBudget],
             lab.HostFile(targets.Take(40)),
             FleetLab.HostList(targets.Skip(40).Take(10)),
             FleetLab.HostList(targets.Skip(50)));

@@ -38,7 +38,7 @@ public sealed class TerminalTests(FleetHost host)
         await using var lab = host.NewLab("ttygroup");
         var targets = lab.Add(TargetKind.Good, 3);
         var refusing = lab.Add(TargetKind.Refusing);
-        var screen = await RunOnTerminalAsync(lab, lab.RunArguments("sleep 1; echo same", ["--group", "-j", "2", .. FleetLab.Fast], FleetLab.HostList(lab.Targets)));
+        var screen = await RunOnTerminalAsync(lab, lab.RunArguments("sleep 1; echo same", ["--group", "-j", "2", .. FleetLab.Fast, .. FleetLab.ShortBudget], FleetLab.HostList(lab.Targets)));
 
         var progress = screen.LastIndexOf(" done, ", StringComparison.Ordinal);
         var error = screen.IndexOf($"sessionkeeper: {refusing.Label}: unreachable: ", StringComparison.Ordinal);

@@ -96,7 +96,7 @@ internal sealed class FleetOptions
             {
                 try
                 {
-                    var (session, _) = await supervisor.LaunchAsync(job, ct);
+                    var (session, _) = await supervisor.LaunchAsync(job, options, ct);
                     await session.DisposeAsync();
                 }
                 catch (SessionKeeperException ex)

@@ -19,10 +19,15 @@ public sealed class JobSupervisor(
     TimeProvider? timeProvider = null)
 {
     private const int LaunchAttempts = 5;
+    private readonly HandshakeLimiter _handshakes = new();
     private readonly ISupervisionObserver _observer = observer ?? NullSupervisionObserver.Instance;
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     public JobJournal Journal => journal;
+
+    /// <summary>The connector for an endpoint: its handshakes share one adaptive limit per address with every other job of this supervisor.</summary>
+    private IRemoteConnector Connector(JobEndpoint endpoint) =>
+        new ThrottledConnector(connectors(endpoint), _handshakes, HandshakeLimiter.KeyOf(endpoint));
 
     /// <summary>A new job: its intent is journaled before anything reaches the target.</summary>
     public JournalJob Plan(string id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart, string? batchId = null, int attempt = 1, string? rootId = null)
@@ -46,15 +51,64 @@ public sealed class JobSupervisor(
     }
 
     /// <summary>Launches (or finishes launching) a journaled job; returns the open session for streaming.</summary>
-    public async Task<(IRemoteSession Session, JobStatus Status)> LaunchAsync(JournalJob job, CancellationToken cancellationToken = default)
+    public Task<(IRemoteSession Session, JobStatus Status)> LaunchAsync(JournalJob job, CancellationToken cancellationToken = default) =>
+        LaunchAsync(job, null, cancellationToken);
+
+    /// <summary>
+    /// Launches (or finishes launching) a journaled job; returns the open session for streaming.
+    /// With <paramref name="retry"/> (its <see cref="AttachOptions.GiveUpAfter"/> the budget), a
+    /// connection that fails before the launch request is sent (refused, reset or closed during
+    /// the key exchange, timed out) is tried again with full-jitter backoff until the budget is
+    /// spent; a host-key or authentication refusal is final at once. Without it, the first
+    /// connection failure is final, as for ssh.
+    /// </summary>
+    public async Task<(IRemoteSession Session, JobStatus Status)> LaunchAsync(JournalJob job, AttachOptions? retry, CancellationToken cancellationToken = default)
     {
-        var connector = connectors(job.Endpoint);
+        var connector = Connector(job.Endpoint);
+        var started = _time.GetTimestamp();
+        var initial = retry?.InitialBackoff ?? TimeSpan.FromMilliseconds(250);
+        var cap = retry?.MaxBackoff ?? TimeSpan.FromSeconds(5);
+        var replyDeadline = retry?.HelperStartTimeout ?? new AttachOptions().HelperStartTimeout;
+        var connectFailures = 0;
         for (var attempt = 1; ; attempt++)
         {
-            var session = await connector.ConnectAsync(cancellationToken);
+            IRemoteSession session;
             try
             {
-                var status = await new JobClient(session).LaunchAsync(job.Id, job.Cookie, job.Spec, cancellationToken);
+                session = await connector.ConnectAsync(cancellationToken);
+            }
+            catch (SessionKeeperException ex) when (ex.IsRetryable && !cancellationToken.IsCancellationRequested && retry?.GiveUpAfter is { } budget)
+            {
+                // This connection carried nothing: trying again cannot start the job twice.
+                connectFailures++;
+                var left = budget - _time.GetElapsedTime(started);
+                if (left <= TimeSpan.Zero)
+                {
+                    throw new SessionKeeperException(ex.Kind, $"{ex.Message.TrimEnd('.')} (tried {connectFailures} time(s) over {_time.GetElapsedTime(started).TotalSeconds:0.#} s).", ex);
+                }
+
+                _observer.LaunchRetry(job, ex.Message);
+                var delay = FullJitterBackoff.Delay(connectFailures, initial, cap, Random.Shared);
+                await Task.Delay(delay < left ? delay : left, _time, cancellationToken);
+                continue;
+            }
+
+            try
+            {
+                // A launch exchange that hangs (a link black-holed mid-request) is cut after the
+                // time a new remote helper may take, then retried: the same id and cookie make it safe.
+                using var deadline = new CancellationTokenSource(replyDeadline, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+                JobStatus status;
+                try
+                {
+                    status = await new JobClient(session).LaunchAsync(job.Id, job.Cookie, job.Spec, linked.Token);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or SessionKeeperException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new SessionKeeperException(FailureKind.ConnectionLost, $"no reply from {connector.HostLabel} to the launch within {replyDeadline.TotalSeconds:0.#} s", ex);
+                }
+
                 FaultPoints.Hit("after-launch-reply");
 
                 // Even a job that has already ended is settled only once its output is in the mirror.
@@ -67,12 +121,13 @@ public sealed class JobSupervisor(
                 _observer.Launched(job, status);
                 return (session, status);
             }
-            catch (SessionKeeperException ex) when (ex.Kind == FailureKind.ConnectionLost && attempt < LaunchAttempts && !cancellationToken.IsCancellationRequested)
+            catch (SessionKeeperException ex) when (ex.Kind == FailureKind.ConnectionLost && !cancellationToken.IsCancellationRequested
+                && (attempt < LaunchAttempts || (retry?.GiveUpAfter is { } budget && _time.GetElapsedTime(started) < budget)))
             {
                 // The reply was lost, not necessarily the launch: the same id and cookie make the retry safe.
                 await session.DisposeAsync();
                 _observer.LaunchRetry(job, ex.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), _time, cancellationToken);
+                await Task.Delay(FullJitterBackoff.Delay(attempt, initial, cap, Random.Shared), _time, cancellationToken);
             }
             catch
             {
@@ -117,7 +172,7 @@ public sealed class JobSupervisor(
             }
         }
 
-        var connector = job.ToBeChecked ? new CheckingConnector(connectors(job.Endpoint), journal, job.Id, _time) : connectors(job.Endpoint);
+        var connector = job.ToBeChecked ? new CheckingConnector(Connector(job.Endpoint), journal, job.Id, _time) : Connector(job.Endpoint);
         var attacher = new Attacher(connector, job.Id, mirror.IsWriter ? mirror : null, output, start, options, _observer.ForStream(job), _time);
         try
         {
@@ -150,7 +205,7 @@ public sealed class JobSupervisor(
             {
                 if (job.Phase == JournalPhase.Intent)
                 {
-                    (session, _) = await LaunchAsync(job, cancellationToken);
+                    (session, _) = await LaunchAsync(job, options, cancellationToken);
                 }
 
                 status = await FollowAsync(job, session, output, options, cancellationToken);
