@@ -24,6 +24,8 @@ public sealed class FaultProxy : IAsyncDisposable
     private int _total;
     private int _maxConcurrent;
     private int _refused;
+    private ProxyCut? _nextCut;
+    private ProxyConnection? _lastCut;
 
     private FaultProxy(IPEndPoint target, ConnectionGauge? gauge)
     {
@@ -92,6 +94,34 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Back to <see cref="FaultMode.Pass"/>; black-holed connections resume with nothing lost.</summary>
     public void Resume() => Mode = FaultMode.Pass;
+
+    /// <summary>
+    /// The next connection accepted is cut as <paramref name="cut"/> says; the ones after it pass
+    /// (unless the mode says otherwise). See <see cref="CutConnection"/> for what it carried.
+    /// </summary>
+    public void CutNextConnection(ProxyCut cut)
+    {
+        lock (_modeGate)
+        {
+            _nextCut = cut;
+            _lastCut = null;
+        }
+    }
+
+    /// <summary>The connection that took the last <see cref="CutNextConnection"/> (null before one arrived).</summary>
+    public ProxyConnectionView? CutConnection
+    {
+        get
+        {
+            lock (_modeGate)
+            {
+                return _lastCut is { } c ? new ProxyConnectionView(c) : null;
+            }
+        }
+    }
+
+    /// <summary>The most recent connection accepted, for its <see cref="ProxyConnectionView.Trace"/>.</summary>
+    public ProxyConnectionView? LastConnection { get; private set; }
 
     /// <summary>Aborts every live connection with RST on both sides; returns how many. The mode is unchanged.</summary>
     public int ResetAll()
@@ -167,7 +197,23 @@ public sealed class FaultProxy : IAsyncDisposable
                 continue;
             }
 
-            Track(new ProxyConnection(client, WaitForPassAsync), client);
+            ProxyCut? cut;
+            lock (_modeGate)
+            {
+                (cut, _nextCut) = (_nextCut, null);
+            }
+
+            var connection = new ProxyConnection(client, WaitForPassAsync, cut);
+            if (cut is not null)
+            {
+                lock (_modeGate)
+                {
+                    _lastCut = connection;
+                }
+            }
+
+            LastConnection = new ProxyConnectionView(connection);
+            Track(connection, client);
         }
     }
 
@@ -212,4 +258,16 @@ public sealed class FaultProxy : IAsyncDisposable
             current = seen;
         }
     }
+}
+
+/// <summary>What a test may see of one proxied connection.</summary>
+public sealed class ProxyConnectionView
+{
+    private readonly ProxyConnection _connection;
+
+    internal ProxyConnectionView(ProxyConnection connection) => _connection = connection;
+
+    public IReadOnlyList<ProxyChunk> Trace => _connection.Trace;
+
+    public bool WasCut => _connection.WasCut;
 }

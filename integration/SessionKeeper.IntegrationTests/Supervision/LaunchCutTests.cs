@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using SessionKeeper.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace SessionKeeper.IntegrationTests.Supervision;
+
+/// <summary>
+/// Exactly-once launch across a real cut of the link in the middle of the launch exchange. A
+/// calibration launch through the proxy shows where, in each direction's byte stream, the launch
+/// request ends and its reply starts and ends. Then a seeded sweep cuts the first connection of
+/// a `run` (a reset, or a black hole that never answers again) at each class of byte boundary:
+/// in the middle of the request, after all of it and before any reply byte, in the middle of the
+/// reply. Later connections pass, so the CLI's own retry finishes the launch, and a `resume`
+/// after it finds nothing left to do: the job's counter file holds exactly one run every time.
+/// The seed is printed; SESSIONKEEPER_TEST_SEED replays it.
+/// </summary>
+[Collection(SupervisionTests.Name)]
+public sealed class LaunchCutTests(SupervisionHost host, ITestOutputHelper output)
+{
+    private const string SeedVariable = "SESSIONKEEPER_TEST_SEED";
+
+    [Fact(Timeout = 600_000)]
+    public async Task A_launch_cut_at_any_byte_boundary_runs_exactly_once()
+    {
+        var seed = Environment.GetEnvironmentVariable(SeedVariable) is { Length: > 0 } text
+            ? int.Parse(text, CultureInfo.InvariantCulture)
+            : Random.Shared.Next();
+        output.WriteLine($"seed {seed} (replay: {SeedVariable}={seed})");
+        var random = new Random(seed);
+        var workstation = host.NewWorkstation("cut");
+        await using var proxy = FaultProxy.Start(host.Sshd.Port);
+
+        var boundaries = await CalibrateAsync(workstation, proxy);
+        output.WriteLine($"launch exchange: request ends at {boundaries.RequestEnd} B client->server; reply is {boundaries.ReplyStart}..{boundaries.ReplyEnd} B server->client");
+
+        var cuts = new List<(string Class, ProxyCut Cut)>();
+        foreach (var kind in new[] { CutKind.Reset, CutKind.BlackHole })
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                cuts.Add(("mid-request", new ProxyCut(ProxyDirection.ClientToServer, random.NextInt64(boundaries.RequestEnd - 16_000, boundaries.RequestEnd), kind)));
+            }
+
+            cuts.Add(("after-request-before-reply", new ProxyCut(ProxyDirection.ServerToClient, boundaries.ReplyStart, kind)));
+            for (var i = 0; i < 3; i++)
+            {
+                cuts.Add(("mid-reply", new ProxyCut(ProxyDirection.ServerToClient, random.NextInt64(boundaries.ReplyStart + 1, boundaries.ReplyEnd), kind)));
+            }
+        }
+
+        foreach (var (boundary, cut) in cuts)
+        {
+            await CutOneLaunchAsync(workstation, proxy, boundary, cut, seed);
+        }
+    }
+
+    private static string Command(string counter) => $"echo x >> '{counter}'; echo ran; exit 5";
+
+    private async Task CutOneLaunchAsync(Workstation workstation, FaultProxy proxy, string boundary, ProxyCut cut, int seed)
+    {
+        var id = SupervisionHost.NewJobId("cut");
+        var counter = host.TempFile(id + ".count");
+        var what = $"{boundary}: {cut} (seed {seed}, job {id})";
+        proxy.CutNextConnection(cut);
+        var clock = Stopwatch.StartNew();
+        var run = await workstation.RunAsync(host.RunArguments(id, Command(counter), SupervisionHost.Fast, proxy), timeout: TimeSpan.FromMinutes(2));
+        var afterRun = File.Exists(counter) ? await File.ReadAllTextAsync(counter) : "";
+        var resume = await workstation.RunAsync(["resume", .. SupervisionHost.Fast], timeout: TimeSpan.FromMinutes(1));
+        var runs = File.Exists(counter) ? await File.ReadAllTextAsync(counter) : "";
+        var entry = await workstation.JobAsync(id);
+        output.WriteLine($"{what}: run exit {run.ExitCode} in {clock.Elapsed.TotalSeconds:0.0} s, {afterRun.Length / 2} run(s) after it; "
+            + $"resume exit {resume.ExitCode}; {runs.Length / 2} run(s); journal {entry.Phase} {entry.State} {entry.ExitCode}; stderr: {run.Stderr.Trim().ReplaceLineEndings(" | ")}");
+
+        Assert.True(proxy.CutConnection?.WasCut == true, $"{what}: the cut never happened (the calibration is off)");
+        Assert.True(runs == "x\n", $"{what}: the job ran {runs.Length / 2} times\nrun: {run}\nresume: {resume}");
+        Assert.True(run.ExitCode == 5, $"{what}: the CLI did not carry the launch through its retry to the job's exit code\n{run}");
+        Assert.Equal(("finished", "exited", (int?)5), (entry.Phase, entry.State, entry.ExitCode));
+    }
+
+    /// <summary>One uncut `run --detach`: its launch exchange is the tail of its only connection.</summary>
+    private async Task<Boundaries> CalibrateAsync(Workstation workstation, FaultProxy proxy)
+    {
+        var id = SupervisionHost.NewJobId("cut");
+        var launch = await workstation.RunAsync(["run", .. host.ConnectionOptions(proxy), "--id", id, "--shell", "/bin/sh", "--detach", host.Destination, "--", Command(host.TempFile(id + ".count"))], timeout: TimeSpan.FromMinutes(1));
+        Assert.True(launch.ExitCode == 0, $"calibration launch: {launch}");
+        var connection = proxy.LastConnection ?? throw new InvalidOperationException("the calibration launch made no connection");
+        await Poll.UntilAsync(() => connection.Trace.Count > 0 && proxy.ActiveConnections == 0, TimeSpan.FromSeconds(20), "the calibration connection to close");
+        var trace = connection.Trace;
+
+        // From the end: the client's goodbye (channel close, disconnect), before it the reply, before
+        // that the last chunk of the request.
+        var last = trace.Count - 1;
+        while (last >= 0 && trace[last].Direction == ProxyDirection.ClientToServer)
+        {
+            last--;
+        }
+
+        var first = last;
+        while (first > 0 && trace[first - 1].Direction == ProxyDirection.ServerToClient)
+        {
+            first--;
+        }
+
+        var requestEnd = trace.Take(first).Where(c => c.Direction == ProxyDirection.ClientToServer).Select(c => c.End).DefaultIfEmpty(0).Max();
+        var boundaries = new Boundaries(requestEnd, trace[first].Offset, trace[last].End);
+        Assert.True(
+            boundaries.RequestEnd > 20_000 && boundaries.ReplyEnd - boundaries.ReplyStart > 8,
+            $"calibration: {boundaries} does not look like a launch exchange:\n{string.Join('\n', trace)}");
+        return boundaries;
+    }
+
+    /// <summary>Offsets in each direction's byte stream of the launch connection.</summary>
+    private sealed record Boundaries(long RequestEnd, long ReplyStart, long ReplyEnd);
+}
