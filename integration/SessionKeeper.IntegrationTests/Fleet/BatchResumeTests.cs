@@ -23,7 +23,7 @@ public sealed class BatchResumeTests(FleetHost host, ITestOutputHelper output)
         var targets = lab.Add(TargetKind.Good, Hosts);
         var command = FleetJob.Prelude(lab.CounterDir) + "echo start; sleep 1; echo done";
         var seed = Random.Shared.Next();
-        var random = new Random(seed);
+        var random = TestSeed.Random(seed);
 
         await using (var cli = lab.Start(lab.RunArguments(command, ["--json", "-j", $"{Parallel}", .. FleetLab.Fast], FleetLab.HostList(targets))))
         {

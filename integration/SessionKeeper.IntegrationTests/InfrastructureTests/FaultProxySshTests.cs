@@ -4,7 +4,7 @@ namespace SessionKeeper.IntegrationTests.InfrastructureTests;
 
 public sealed class FaultProxySshTests
 {
-    private static readonly TimeSpan Quick = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Quick = TimeSpan.FromSeconds(30); // generous: a bound, not a measurement
 
     [Fact(Timeout = 60000)]
     public async Task Pass_mode_forwards_an_ssh_session()
@@ -40,15 +40,19 @@ public sealed class FaultProxySshTests
         await using var sshd = await SshdFixture.StartAsync();
         await using var proxy = FaultProxy.Start(sshd.Port);
         var options = new OpenSshOptions { Port = proxy.Port };
-        await using var ssh = sshd.StartOpenSsh("echo started; sleep 1; echo after", options);
+        var gate = Path.Combine(sshd.TempDir, "blackhole.gate");
+        var written = Path.Combine(sshd.TempDir, "blackhole.written");
+        await using var ssh = sshd.StartOpenSsh($"echo started; while [ ! -e '{gate}' ]; do sleep 0.05; done; echo after; : >'{written}'", options);
         await ssh.WaitForStdoutAsync("started", Quick);
 
         proxy.BlackHole();
+        await File.WriteAllTextAsync(gate, "");
+        await Poll.UntilAsync(() => File.Exists(written), Quick, "the session to write \"after\" into the black hole");
         var probe = await sshd.RunOpenSshAsync(
             "echo hi", options with { ExtraOptions = ["ConnectTimeout=2"] }, CancellationToken.None);
 
-        // The probe could not even get the banner within its 2 s deadline, by which time the
-        // first session's "after" (due at 1 s) is held in the proxy: no output, no exit.
+        // The probe could not even get the banner within its 2 s deadline, and the first
+        // session's "after", written before the probe started, is held in the proxy.
         Assert.Equal(255, probe.ExitCode);
         Assert.Contains("timed out", probe.Stderr, StringComparison.OrdinalIgnoreCase);
         Assert.False(ssh.HasExited);
@@ -66,11 +70,14 @@ public sealed class FaultProxySshTests
         await using var sshd = await SshdFixture.StartAsync();
         await using var proxy = FaultProxy.Start(sshd.Port);
         var options = new OpenSshOptions { Port = proxy.Port };
-        await using var existing = sshd.StartOpenSsh("echo started; sleep 1; echo done", options);
+        var gate = Path.Combine(sshd.TempDir, "refuse.gate");
+        await using var existing = sshd.StartOpenSsh($"echo started; while [ ! -e '{gate}' ]; do sleep 0.05; done; echo done", options);
         await existing.WaitForStdoutAsync("started", Quick);
 
         proxy.Refuse();
         var refused = await sshd.RunOpenSshAsync("echo hi", options, CancellationToken.None);
+        Assert.False(existing.HasExited, "the existing session ended when new connections were refused");
+        await File.WriteAllTextAsync(gate, "");
 
         Assert.Equal(255, refused.ExitCode);
         Assert.Equal(1, proxy.RefusedConnections);

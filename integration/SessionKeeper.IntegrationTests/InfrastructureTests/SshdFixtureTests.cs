@@ -4,7 +4,7 @@ namespace SessionKeeper.IntegrationTests.InfrastructureTests;
 
 public sealed class SshdFixtureTests
 {
-    private static readonly TimeSpan Quick = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Quick = TimeSpan.FromSeconds(30); // generous: a bound, not a measurement
 
     [Fact(Timeout = 60000)]
     public async Task System_ssh_runs_a_command_with_the_generated_known_hosts()
@@ -39,11 +39,14 @@ public sealed class SshdFixtureTests
     public async Task Restart_keeps_established_sessions_and_the_port()
     {
         await using var sshd = await SshdFixture.StartAsync();
-        await using var running = sshd.StartOpenSsh("echo started; sleep 1; echo done");
+        var gate = Path.Combine(sshd.TempDir, "restart.gate");
+        await using var running = sshd.StartOpenSsh($"echo started; while [ ! -e '{gate}' ]; do sleep 0.05; done; echo done");
         await running.WaitForStdoutAsync("started", Quick);
         var port = sshd.Port;
 
         await sshd.RestartAsync();
+        Assert.False(running.HasExited, "the session ended with the restart");
+        await File.WriteAllTextAsync(gate, "");
 
         Assert.Equal(port, sshd.Port);
         Assert.Equal("hi\n", (await sshd.RunOpenSshAsync("echo hi", tty: false, CancellationToken.None)).StdoutText);

@@ -21,7 +21,7 @@ public sealed class HelperLifetimeTests(StreamHost host, ITestOutputHelper outpu
     [Theory(Timeout = 60_000)]
     [InlineData("0.05")]
     [InlineData("30")]
-    public async Task The_helper_of_a_killed_client_ends_within_a_heartbeat_or_two(string pause)
+    public async Task The_helper_of_a_killed_client_ends_by_itself_while_the_job_runs_on(string pause)
     {
         var stopFile = Path.Combine(host.Sshd.TempDir, $"helper-{pause}.stop");
         // pause 0.05: the helper is busy sending; pause 30: it only sends heartbeats.
@@ -40,10 +40,12 @@ public sealed class HelperLifetimeTests(StreamHost host, ITestOutputHelper outpu
 
         cli.Kill();
         var clock = Stopwatch.StartNew();
-        await Poll.UntilAsync(() => !ProcFs.IsAlive(pid, start), TimeSpan.FromSeconds(10), $"helper {pid} to end");
+        // Generous: the helper notices at its next write, a heartbeat (200 ms) away; the job has
+        // not ended (its stop file is written below), so nothing else can end the helper.
+        await Poll.UntilAsync(() => !ProcFs.IsAlive(pid, start), TimeSpan.FromSeconds(30), $"helper {pid} to end");
         output.WriteLine($"job pause {pause} s: helper {pid} ended {clock.Elapsed.TotalMilliseconds:0} ms after its client was SIGKILLed (heartbeat {Heartbeat.TotalMilliseconds} ms)");
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the helper lived {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.False(File.Exists(Path.Combine(host.JobDir(id), "exit")), "the job ended: that, not the client's death, may have ended the helper");
         await File.WriteAllTextAsync(stopFile, "");
     }
 }

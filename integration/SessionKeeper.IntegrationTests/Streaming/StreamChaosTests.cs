@@ -31,7 +31,7 @@ public sealed class StreamChaosTests(StreamHost host, ITestOutputHelper output) 
             ? int.Parse(given, CultureInfo.InvariantCulture)
             : Random.Shared.Next();
         output.WriteLine($"seed {seed} (SK_CHAOS_SEED={seed} replays this schedule)");
-        var random = new Random(seed);
+        var random = TestSeed.Random(seed);
         var schedule = Enum.GetValues<Cut>().SelectMany(k => Enumerable.Repeat(k, CutsPerKind)).OrderBy(_ => random.Next()).ToList();
 
         await using var proxy = FaultProxy.Start(host.Sshd.Port);

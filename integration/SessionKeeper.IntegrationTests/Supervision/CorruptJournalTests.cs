@@ -1,4 +1,5 @@
 using System.Globalization;
+using SessionKeeper.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace SessionKeeper.IntegrationTests.Supervision;
@@ -21,7 +22,7 @@ public sealed class CorruptJournalTests(SupervisionHost host, ITestOutputHelper 
         output.WriteLine($"seed {seed} (SK_CORRUPT_SEED={seed})");
         var workstation = host.NewWorkstation("corrupt");
         var garbage = new byte[16384];
-        new Random(seed).NextBytes(garbage);
+        TestSeed.Random(seed).NextBytes(garbage);
         if (keepHeader)
         {
             // A real journal's first page (SQLite header and schema), then random pages.

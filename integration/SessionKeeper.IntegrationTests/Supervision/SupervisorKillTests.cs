@@ -25,7 +25,7 @@ public sealed class SupervisorKillTests(SupervisionHost host, ITestOutputHelper 
             ? int.Parse(given, CultureInfo.InvariantCulture)
             : Random.Shared.Next();
         output.WriteLine($"seed {seed} (SK_KILL_SEED={seed} replays this schedule)");
-        var random = new Random(seed);
+        var random = TestSeed.Random(seed);
         var workstation = host.NewWorkstation("kill");
         var jobs = Enumerable.Range(0, Jobs)
             .Select(i => new KilledJob(SupervisionHost.NewJobId($"kill{i}"), host.TempFile($"kill{i}-{seed}.stop"), 3 + (2 * i), random.Next()))

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SessionKeeper.Ssh.Prompts;
 
 /// <summary>
@@ -9,17 +7,22 @@ namespace SessionKeeper.Ssh.Prompts;
 /// </summary>
 internal sealed class ConnectDeadline : IDisposable
 {
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _timer;
     private readonly CancellationTokenSource _source;
     private readonly TimeSpan _limit;
-    private readonly Stopwatch _running = Stopwatch.StartNew();
     private readonly Lock _gate = new();
+    private TimeSpan _used;
+    private long _since;
     private int _paused;
 
-    public ConnectDeadline(TimeSpan limit, CancellationToken cancellationToken)
+    public ConnectDeadline(TimeSpan limit, CancellationToken cancellationToken, TimeProvider? timeProvider = null)
     {
+        _time = timeProvider ?? TimeProvider.System;
         _limit = limit;
-        _source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _source.CancelAfter(limit);
+        _since = _time.GetTimestamp();
+        _timer = new CancellationTokenSource(limit, _time);
+        _source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _timer.Token);
     }
 
     public CancellationToken Token => _source.Token;
@@ -33,7 +36,7 @@ internal sealed class ConnectDeadline : IDisposable
         {
             if (_paused++ == 0 && !_source.IsCancellationRequested)
             {
-                _running.Stop();
+                _used += _time.GetElapsedTime(_since);
                 Arm(Timeout.InfiniteTimeSpan);
             }
         }
@@ -45,8 +48,8 @@ internal sealed class ConnectDeadline : IDisposable
         {
             if (--_paused == 0 && !_source.IsCancellationRequested)
             {
-                _running.Start();
-                var left = _limit - _running.Elapsed;
+                _since = _time.GetTimestamp();
+                var left = _limit - _used;
                 Arm(left > TimeSpan.Zero ? left : TimeSpan.Zero);
             }
         }
@@ -57,14 +60,18 @@ internal sealed class ConnectDeadline : IDisposable
     {
         try
         {
-            _source.CancelAfter(delay);
+            _timer.CancelAfter(delay);
         }
         catch (ObjectDisposedException)
         {
         }
     }
 
-    public void Dispose() => _source.Dispose();
+    public void Dispose()
+    {
+        _source.Dispose();
+        _timer.Dispose();
+    }
 }
 
 /// <summary>Pauses the current connection deadline for as long as a prompt is on screen.</summary>

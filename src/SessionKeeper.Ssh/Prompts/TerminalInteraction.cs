@@ -19,14 +19,17 @@ public sealed class TerminalInteraction : IUserInteraction
     private static readonly Lock Gate = new();
     private readonly Func<string, string?> _environment;
     private readonly TextWriter _notes;
+    private readonly Func<bool> _ttyAvailable;
 
-    public TerminalInteraction(Func<string, string?>? environment = null, TextWriter? notes = null)
+    /// <param name="ttyAvailable">Whether a controlling terminal can be opened (tests answer for the machine).</param>
+    public TerminalInteraction(Func<string, string?>? environment = null, TextWriter? notes = null, Func<bool>? ttyAvailable = null)
     {
         _environment = environment ?? Environment.GetEnvironmentVariable;
         _notes = notes ?? Console.Error;
+        _ttyAvailable = ttyAvailable ?? TtyAvailable;
     }
 
-    public bool CanPrompt => AskPassProgram() is { } program ? !Path.IsPathRooted(program) || File.Exists(program) : TtyAvailable();
+    public bool CanPrompt => AskPassProgram() is { } program ? !Path.IsPathRooted(program) || File.Exists(program) : _ttyAvailable();
 
     public string? ReadSecret(string prompt) => Read(prompt, echo: false);
 
@@ -59,7 +62,7 @@ public sealed class TerminalInteraction : IUserInteraction
                 break;
         }
 
-        use = use || !TtyAvailable();
+        use = use || !_ttyAvailable();
         return use && allow ? _environment("SSH_ASKPASS") is { Length: > 0 } askPass ? askPass : DefaultAskPass : null;
     }
 

@@ -21,21 +21,16 @@ public sealed class ProcStatReadTests : IDisposable
         var client = new JobClient(Shells.Session(shell, _state.Path));
         var id = JobId.New();
         var ready = Path.Combine(_state.Path, id + ".renamed");
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec($"printf 'sk\\nnl' >/proc/$$/comm; : >'{ready}'; sleep 1; exit 7", Shell: "/bin/sh"));
-        while (!File.Exists(ready))
-        {
-            await Task.Delay(20);
-        }
+        var gate = Path.Combine(_state.Path, id + ".gate");
+
+        // The job runs until the test opens the gate, however slow the machine: no sleep to outlast.
+        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec($"printf 'sk\\nnl' >/proc/$$/comm; : >'{ready}'; while [ ! -e '{gate}' ]; do sleep 0.05; done; exit 7", Shell: "/bin/sh"));
+        await Poll.UntilAsync(() => File.Exists(ready), "the job to rename itself");
 
         var running = await client.StatusAsync(id);
         Assert.Equal(JobState.Running, running.State);
-        JobStatus status;
-        do
-        {
-            await Task.Delay(50);
-            status = await client.StatusAsync(id);
-        }
-        while (!status.State.IsFinished());
+        await File.WriteAllTextAsync(gate, "");
+        var status = await Poll.UntilAsync(() => client.StatusAsync(id), s => s.State.IsFinished(), "the job to end");
 
         Assert.Equal((JobState.Exited, 7), (status.State, status.ShellExitCode));
     }

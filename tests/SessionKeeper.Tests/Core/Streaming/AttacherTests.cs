@@ -78,16 +78,21 @@ public sealed class AttacherTests : IDisposable
         }
     }
 
-    /// <summary>A login shell slower than the deadline (rc files) is not a dead link: the stream starts.</summary>
+    /// <summary>
+    /// A login shell slower than the deadline (rc files) is not a dead link: the stream starts. The
+    /// shell sleeps 3 s against a 2 s deadline: slower than the deadline on any machine, and once
+    /// the helper speaks its 100 ms heartbeats have 2 s to arrive. The exact boundaries are in
+    /// AttacherClockTests.
+    /// </summary>
     [Fact(Timeout = 60000)]
     public async Task A_helper_slower_to_start_than_the_deadline_is_not_a_dead_link()
     {
         var id = JobId.New();
         await new JobClient(Shells.Session("dash", _state.Path)).LaunchAsync(id, JobId.NewCookie(), new JobSpec("echo one; sleep 0.5; echo two", Shell: "/bin/sh"));
-        var slowShell = new[] { "/bin/sh", "-c", "sleep 0.8; exec /bin/dash \"$@\"", "sh" };
+        var slowShell = new[] { "/bin/sh", "-c", "sleep 3; exec /bin/dash \"$@\"", "sh" };
         var connector = new FlakyConnector(() => new LocalShellSession(_state.Path, slowShell) { InterpreterPath = "/bin/dash" }, 5, int.MaxValue);
         using var stdout = new MemoryStream();
-        var options = Fast with { Heartbeat = TimeSpan.FromMilliseconds(100), DeadAfter = TimeSpan.FromMilliseconds(300) };
+        var options = Fast with { Heartbeat = TimeSpan.FromMilliseconds(100), DeadAfter = TimeSpan.FromSeconds(2) };
 
         var status = await new Attacher(connector, id, null, stdout, 0, options).RunAsync(null);
 

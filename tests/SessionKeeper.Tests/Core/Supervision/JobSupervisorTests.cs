@@ -34,16 +34,26 @@ public sealed class JobSupervisorTests : IDisposable
     [Fact(Timeout = 30000)]
     public async Task A_follower_takes_the_mirror_over_when_its_writer_goes_away()
     {
-        var (supervisor, job) = await LaunchAsync("i=0; while [ $i -lt 500 ]; do echo \"seq $i\"; i=$((i+1)); done; exit 4");
+        // A fake clock: the follower looks at the lease once per heartbeat, i.e. once per Advance.
+        var time = new CountingFakeTime();
+        var (supervisor, job) = await LaunchAsync("i=0; while [ $i -lt 500 ]; do echo \"seq $i\"; i=$((i+1)); done; exit 4", time);
         var writer = LogMirror.Open(job.MirrorPath!);
         Assert.True(writer.IsWriter);
-
-        var follow = supervisor.FollowAsync(job, null, null, Fast);
         await UntilEndedOnTargetAsync(job.Id);
-        Assert.NotSame(follow, await Task.WhenAny(follow, Task.Delay(TimeSpan.FromSeconds(1))));
-        Assert.Equal(JournalPhase.Launched, supervisor.Journal.Get(job.Id)!.Phase);
+
+        var before = time.Timers;
+        var follow = Task.Run(() => supervisor.FollowAsync(job, null, null, Fast));
+        for (var look = 1; look <= 20; look++)
+        {
+            // Parked on its heartbeat delay: it has looked at the lease `look` times and found it held.
+            await Poll.UntilAsync(() => time.Timers == before + look || follow.IsCompleted, $"the follower's look {look} at the lease");
+            Assert.False(follow.IsCompleted, $"the follower ended while the writer held the lease: {follow.Status}");
+            Assert.Equal(JournalPhase.Launched, supervisor.Journal.Get(job.Id)!.Phase);
+            time.Advance(Fast.Heartbeat);
+        }
 
         writer.Dispose();
+        time.Advance(Fast.Heartbeat);
         var status = await follow;
 
         var remote = await File.ReadAllBytesAsync(Path.Combine(_target.JobDir(job.Id), "log"));
@@ -78,11 +88,8 @@ public sealed class JobSupervisorTests : IDisposable
         Assert.Equal("to-be-checked", job.StateText);
 
         var follow = supervisor.FollowAsync(job, null, null, Fast);
-        while (supervisor.Journal.Get(job.Id)!.StateText == "to-be-checked")
-        {
-            Assert.False(follow.IsCompleted);
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync(() => supervisor.Journal.Get(job.Id)!.StateText != "to-be-checked" || follow.IsCompleted, "the first contact");
+        Assert.False(follow.IsCompleted);
 
         Assert.Equal(("running", JournalPhase.Launched), (supervisor.Journal.Get(job.Id)!.StateText, supervisor.Journal.Get(job.Id)!.Phase));
         await File.WriteAllTextAsync(gate, "");
@@ -90,10 +97,10 @@ public sealed class JobSupervisorTests : IDisposable
         Assert.Equal("exited", supervisor.Journal.Get(job.Id)!.StateText);
     }
 
-    private async Task<(JobSupervisor Supervisor, JournalJob Job)> LaunchAsync(string command)
+    private async Task<(JobSupervisor Supervisor, JournalJob Job)> LaunchAsync(string command, TimeProvider? time = null)
     {
         var journal = JobJournal.Open(_local.Path);
-        var supervisor = new JobSupervisor(journal, _ => new LocalConnector(() => Shells.Session("dash", _target.Path)), _local.Path);
+        var supervisor = new JobSupervisor(journal, _ => new LocalConnector(() => Shells.Session("dash", _target.Path)), _local.Path, timeProvider: time);
         var endpoint = new JobEndpoint("u", "local", 22, [], [], TimeSpan.FromSeconds(5));
         var planned = supervisor.Plan(JobId.New(), endpoint, new JobSpec(command, Shell: "/bin/sh"), RestartPolicy.None);
         var (session, _) = await supervisor.LaunchAsync(planned);
@@ -104,16 +111,7 @@ public sealed class JobSupervisorTests : IDisposable
     private async Task<JobStatus> UntilEndedOnTargetAsync(string id)
     {
         var client = new JobClient(Shells.Session("dash", _target.Path));
-        while (true)
-        {
-            var status = await client.StatusAsync(id);
-            if (status.State.IsFinished())
-            {
-                return status;
-            }
-
-            await Task.Delay(50);
-        }
+        return await Poll.UntilAsync(() => client.StatusAsync(id), s => s.State.IsFinished(), $"job {id} to end on the target");
     }
 
     private sealed class LocalConnector(Func<LocalShellSession> connect) : IRemoteConnector

@@ -1,3 +1,4 @@
+using SessionKeeper.Tests.Fakes;
 namespace SessionKeeper.Tests.Ssh.Config;
 
 /// <summary>
@@ -64,7 +65,7 @@ internal static class RandomConfigGenerator
 
     public static CorpusEntry Generate(int seed)
     {
-        var random = new Random(seed);
+        var random = TestSeed.Random(seed);
         var name = $"random-{seed}";
         return new CorpusEntry(
             name,

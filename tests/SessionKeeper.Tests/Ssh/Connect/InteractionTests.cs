@@ -51,43 +51,49 @@ public class InteractionTests
         Assert.Equal(accepted, HostKeyQuestion.Confirm(Key, "a", new Scripted(answer)));
     }
 
-    [SkippableTheory]
+    [Theory]
     [InlineData("force", null, "/x/askpass")]
     [InlineData("prefer", ":0", "/x/askpass")]
     [InlineData("never", ":0", null)]
-    [InlineData(null, ":0", "/x/askpass")] // no terminal here, and a display: ssh would use askpass
+    [InlineData(null, ":0", "/x/askpass")] // no terminal, and a display: ssh would use askpass
     [InlineData(null, null, null)]
     public void Askpass_is_chosen_as_ssh_chooses_it_without_a_terminal(string? require, string? display, string? expected)
     {
         var env = new Dictionary<string, string?> { ["SSH_ASKPASS_REQUIRE"] = require, ["DISPLAY"] = display, ["SSH_ASKPASS"] = "/x/askpass" };
-        var interaction = new TerminalInteraction(name => env.GetValueOrDefault(name), TextWriter.Null);
+        var interaction = new TerminalInteraction(name => env.GetValueOrDefault(name), TextWriter.Null, ttyAvailable: () => false);
 
-        Skip.If(CanOpenTty(), "a controlling terminal changes the answer");
         Assert.Equal(expected, interaction.AskPassProgram());
     }
 
-    [Fact]
-    public async Task The_connect_deadline_stops_while_a_prompt_is_on_screen()
+    [Theory]
+    [InlineData("force", null, "/x/askpass")]
+    [InlineData("prefer", ":0", "/x/askpass")]
+    [InlineData("prefer", null, null)]
+    [InlineData("never", ":0", null)]
+    [InlineData(null, ":0", null)] // a terminal wins over a display unless askpass is preferred
+    public void Askpass_is_chosen_as_ssh_chooses_it_on_a_terminal(string? require, string? display, string? expected)
     {
-        using var deadline = new ConnectDeadline(TimeSpan.FromMilliseconds(300), CancellationToken.None);
-        deadline.Pause();
-        await Task.Delay(600);
-        Assert.False(deadline.Token.IsCancellationRequested);
-        deadline.Resume();
-        await Task.Delay(1000);
-        Assert.True(deadline.Token.IsCancellationRequested);
+        var env = new Dictionary<string, string?> { ["SSH_ASKPASS_REQUIRE"] = require, ["DISPLAY"] = display, ["SSH_ASKPASS"] = "/x/askpass" };
+        var interaction = new TerminalInteraction(name => env.GetValueOrDefault(name), TextWriter.Null, ttyAvailable: () => true);
+
+        Assert.Equal(expected, interaction.AskPassProgram());
     }
 
-    private static bool CanOpenTty()
+    /// <summary>On a fake clock: the deadline counts only the time no prompt is on screen, to the tick.</summary>
+    [Fact]
+    public void The_connect_deadline_stops_while_a_prompt_is_on_screen()
     {
-        try
-        {
-            using var tty = new FileStream("/dev/tty", FileMode.Open, FileAccess.ReadWrite);
-            return true;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var deadline = new ConnectDeadline(TimeSpan.FromMilliseconds(300), CancellationToken.None, time);
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        deadline.Pause();
+        time.Advance(TimeSpan.FromHours(1)); // someone takes their time to type
+        Assert.False(deadline.Token.IsCancellationRequested, "the deadline ran while the prompt was on screen");
+        deadline.Resume();
+        time.Advance(TimeSpan.FromMilliseconds(200) - TimeSpan.FromTicks(1));
+        Assert.False(deadline.Token.IsCancellationRequested, "expired before 300 ms of connecting time");
+        time.Advance(TimeSpan.FromTicks(1));
+        Assert.True(deadline.Token.IsCancellationRequested, "not expired after 300 ms of connecting time");
+        Assert.True(deadline.Expired(CancellationToken.None));
     }
 }

@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Remote;
+using SessionKeeper.Core.Streaming;
+
+namespace SessionKeeper.Tests.Fakes;
+
+/// <summary>A fake clock that counts the timers created on it: a timer is how code waits on it.</summary>
+public sealed class CountingFakeTime : FakeTimeProvider
+{
+    private int _timers;
+
+    public int Timers => Volatile.Read(ref _timers);
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = base.CreateTimer(callback, state, dueTime, period);
+        Interlocked.Increment(ref _timers);
+        return timer;
+    }
+}
+
+/// <summary>
+/// A remote helper's stdout fed by the test, line by line. <see cref="Drained"/> is true when the
+/// reader has taken everything fed and is blocked for more: the frame before was fully handled.
+/// </summary>
+public sealed class ScriptedStream : Stream
+{
+    private readonly BlockingCollection<byte[]> _chunks = [];
+    private readonly CancellationTokenSource _closed = new();
+    private byte[] _current = [];
+    private int _position;
+    private int _fed;
+    private int _taken;
+    private int _waitingAt = -1;
+
+    /// <summary>The reader has taken every line fed and waits for more: what it took was handled.</summary>
+    public bool Drained => Volatile.Read(ref _waitingAt) == Volatile.Read(ref _fed);
+
+    public bool IsClosed => _closed.IsCancellationRequested;
+
+    public void Feed(string line)
+    {
+        Interlocked.Increment(ref _fed);
+        _chunks.Add(Encoding.ASCII.GetBytes(line + "\n"));
+    }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        if (_position == _current.Length)
+        {
+            Volatile.Write(ref _waitingAt, _taken);
+            try
+            {
+                _current = _chunks.Take(_closed.Token);
+                _position = 0;
+            }
+            catch (OperationCanceledException)
+            {
+                return 0;
+            }
+            finally
+            {
+                Volatile.Write(ref _waitingAt, -1);
+            }
+
+            Interlocked.Increment(ref _taken);
+        }
+
+        var n = Math.Min(count, _current.Length - _position);
+        Array.Copy(_current, _position, buffer, offset, n);
+        _position += n;
+        return n;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        _closed.Cancel();
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>One session whose single stream is a <see cref="ScriptedStream"/>; records Abort.</summary>
+public sealed class ScriptedSession : IRemoteSession, IRemoteOutput
+{
+    private int _aborted;
+
+    public ScriptedStream Stream { get; } = new();
+
+    public bool Aborted => Volatile.Read(ref _aborted) == 1;
+
+    public string HostLabel => "scripted";
+
+    public CancellationToken Lost => CancellationToken.None;
+
+    Stream IRemoteOutput.Output => Stream;
+
+    public Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task<IRemoteOutput> OpenStreamAsync(byte[] stdin, CancellationToken cancellationToken = default) => Task.FromResult<IRemoteOutput>(this);
+
+    public void Abort() => Interlocked.Exchange(ref _aborted, 1);
+
+    public void Dispose() => Stream.Dispose();
+
+    public ValueTask DisposeAsync()
+    {
+        Stream.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Connects per a script: each attempt either fails (retryable, like a refused connection), hangs
+/// until cancelled (a black-holed handshake), or returns the next <see cref="ScriptedSession"/>.
+/// </summary>
+public sealed class ScriptedConnector(Func<int, ScriptedConnector.Outcome> script) : IRemoteConnector
+{
+    public enum Outcome
+    {
+        Fail,
+        Hang,
+        Connect,
+    }
+
+    private int _attempts;
+
+    public int Attempts => Volatile.Read(ref _attempts);
+
+    public ConcurrentQueue<ScriptedSession> Sessions { get; } = new();
+
+    public string HostLabel => "scripted";
+
+    public async Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        var attempt = Interlocked.Increment(ref _attempts);
+        switch (script(attempt))
+        {
+            case Outcome.Fail:
+                throw new SessionKeeperException(FailureKind.Unreachable, $"attempt {attempt} refused");
+            case Outcome.Hang:
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                throw new InvalidOperationException("unreachable");
+            default:
+                var session = new ScriptedSession();
+                Sessions.Enqueue(session);
+                return session;
+        }
+    }
+}
+
+/// <summary>Records what an Attacher reports.</summary>
+public sealed class RecordingAttachObserver : IAttachObserver
+{
+    public ConcurrentQueue<string> Disconnects { get; } = new();
+
+    public ConcurrentQueue<(int Attempt, TimeSpan Delay)> Retries { get; } = new();
+
+    public void Disconnected(long offset, string reason) => Disconnects.Enqueue(reason);
+
+    public void Retrying(int attempt, TimeSpan delay, string reason) => Retries.Enqueue((attempt, delay));
+
+    public void Reconnected(TimeSpan gap, long offset)
+    {
+    }
+}
