@@ -18,21 +18,37 @@ internal sealed class FileKeySigner(KeyFile file)
     private readonly Lock _gate = new();
     private PrivateKeyFile? _key;
     private string? _failure;
+    private string? _permissionFailure;
 
     public KeyFile File => file;
 
     /// <summary>Whether signing may need a prompt that cannot happen (BatchMode, or nobody to ask).</summary>
     public bool NeedsUnavailablePassphrase(IUserInteraction interaction, bool batchMode) =>
-        file.Encrypted && _key is null && (batchMode || !interaction.CanPrompt);
+        file.Encrypted && _key is null && (batchMode || !interaction.CanPrompt) && KeyFilePermissions.Warning(file.Path) is null;
 
     /// <summary>The loaded key, or null (with <see cref="Failure"/> saying why); may prompt.</summary>
     public PrivateKeyFile? Load(IUserInteraction interaction, bool batchMode)
     {
         lock (_gate)
         {
-            if (_key is not null || _failure is not null)
+            if (_key is not null)
             {
                 return _key;
+            }
+
+            // Checked at every load, not remembered: a key made private (chmod 600) is used next time.
+            _permissionFailure = null;
+            if (KeyFilePermissions.Warning(file.Path) is { } warning)
+            {
+                // As ssh: the warning, then "Load key: bad permissions", then the next key.
+                interaction.Note(warning);
+                _permissionFailure = $"Load key \"{file.Path}\": bad permissions";
+                return null;
+            }
+
+            if (_failure is not null)
+            {
+                return null;
             }
 
             _key = file.Encrypted ? LoadEncrypted(interaction, batchMode) : LoadPlain();
@@ -40,7 +56,7 @@ internal sealed class FileKeySigner(KeyFile file)
         }
     }
 
-    public string? Failure => _failure;
+    public string? Failure => _permissionFailure ?? _failure;
 
     /// <summary>A signature blob made with the algorithm named <paramref name="signatureAlgorithm"/> (ssh-ed25519, rsa-sha2-512...).</summary>
     public byte[] Sign(string signatureAlgorithm, byte[] data, IUserInteraction interaction, bool batchMode)
