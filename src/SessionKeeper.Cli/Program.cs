@@ -57,6 +57,7 @@ internal static class Program
         root.Subcommands.Add(RmCommand.Create(ssh, interrupt));
         root.Subcommands.Add(JobsCommand.Create());
         root.Subcommands.Add(ResumeCommand.Create(stream, interrupt));
+        root.Subcommands.Add(RetryCommand.Create(stream, interrupt));
         root.Subcommands.Add(DaemonCommand.Create(stream));
         root.Subcommands.Add(GcCommand.Create(ssh, interrupt));
         root.Subcommands.Add(ConfigCommand.Create(ssh));

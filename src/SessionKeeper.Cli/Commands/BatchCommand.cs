@@ -72,13 +72,16 @@ internal static class BatchCommand
             var (journal, jobs) = Resolve(result, batch);
             var batchId = jobs[0].BatchId!;
             var unfinished = jobs.Where(j => j.IsUnfinished).ToList();
+            var (mode, parallel, stream) = (fleet.Mode(result), fleet.ParallelLimit(result), fleet.Stream(result, streamOptions));
+            var limit = FleetRun.MaxFailures(result.GetValue(fleet.MaxFailures), unfinished.Count);
             if (unfinished.Count == 0)
             {
                 Console.Error.WriteLine($"sessionkeeper: batch {batchId} has nothing left to resume.");
                 return FleetOutcomes.ExitCode(jobs.Select(Outcome));
             }
 
-            return await FleetRun.RunAsync(journal, StateRoot(result), batchId, unfinished, fleet.Mode(result), fleet.ParallelLimit(result), result.GetValue(fleet.MaxFailures), fleet.Stream(result, streamOptions), interrupt());
+            // Asked for by name: hosts never launched (skipped, not launched) are launched now.
+            return await FleetRun.RunAsync(journal, StateRoot(result), batchId, unfinished, mode, parallel, limit, stream, interrupt());
         });
         return command;
     }
@@ -100,6 +103,7 @@ internal static class BatchCommand
             var (journal, jobs) = Resolve(result, batch);
             var batchId = jobs[0].BatchId!;
             var stateRoot = StateRoot(result);
+            var (mode, parallel, stream) = (fleet.Mode(result), fleet.ParallelLimit(result), fleet.Stream(result, streamOptions));
             var retries = jobs
                 .Where(j => j.Phase == JournalPhase.Finished && Outcome(j) is FleetOutcome.Failed or FleetOutcome.Killed or FleetOutcome.TimedOut or FleetOutcome.Lost)
                 .Select(j =>
@@ -110,7 +114,7 @@ internal static class BatchCommand
                     {
                         Id = id,
                         Cookie = JobId.NewCookie(),
-                        Phase = JournalPhase.Intent,
+                        Phase = JournalPhase.Planned,
                         Attempt = j.Attempt + 1,
                         RootId = root,
                         LastStatus = null,
@@ -127,9 +131,10 @@ internal static class BatchCommand
                 return 0;
             }
 
-            journal.AddIntents(retries);
+            var limit = FleetRun.MaxFailures(result.GetValue(fleet.MaxFailures), retries.Count);
+            journal.AddIntents(retries, interrupt());
             Console.Error.WriteLine($"sessionkeeper: batch {batchId}: retrying {retries.Count} failed host(s).");
-            return await FleetRun.RunAsync(journal, stateRoot, batchId, retries, fleet.Mode(result), fleet.ParallelLimit(result), result.GetValue(fleet.MaxFailures), fleet.Stream(result, streamOptions), interrupt());
+            return await FleetRun.RunAsync(journal, stateRoot, batchId, retries, mode, parallel, limit, stream, interrupt());
         });
         return command;
     }
@@ -209,7 +214,8 @@ internal static class BatchCommand
 
     private static string State(JournalJob job) => job.Phase switch
     {
-        JournalPhase.Intent => "not-launched",
+        JournalPhase.Planned or JournalPhase.NotLaunched => "not-launched",
+        JournalPhase.Intent => "launching",
         JournalPhase.Finished => Outcome(job).ToWire(),
         _ => job.StateText,
     };

@@ -11,7 +11,7 @@ internal static class JobsCommand
     public static Command Create()
     {
         var host = new Option<string?>("--host") { Description = "Only jobs on this host (name, user@host or user@host:port)." };
-        var state = new Option<string?>("--state") { Description = "Only jobs in this state (running, exited, killed, timed-out, lost, launching, to-be-checked, unfinished)." };
+        var state = new Option<string?>("--state") { Description = "Only jobs in this state (running, exited, killed, timed-out, lost, launching, not-launched, skipped, to-be-checked, unfinished)." };
         var json = CommonArguments.Json();
         var command = new Command("jobs", "List the jobs in the local journal, across all hosts.") { host, state, json };
         command.SetAction(result =>
@@ -59,7 +59,12 @@ internal static class JobsCommand
         json.WriteString("id", job.Id);
         json.WriteString("host", job.Endpoint.Label);
         json.WriteString("state", job.StateText);
-        json.WriteString("phase", job.Phase.ToString().ToLowerInvariant());
+        json.WriteString("phase", job.Phase.ToWire());
+        if (job.NotLaunchedReason is { } reason)
+        {
+            json.WriteString("reason", reason);
+        }
+
         if (job.LastStatus?.ExitCode is { } code)
         {
             json.WriteNumber("exit_code", code);

@@ -9,6 +9,7 @@ namespace SessionKeeper.Cli.Commands;
 /// <summary>
 /// `resume`: after a crash, a reboot or a closed terminal, brings every unfinished job of the
 /// journal up to date in parallel: finishes interrupted launches, fills the mirrors, records exit codes.
+/// A job whose launch request was never sent (not launched, skipped) is never started here.
 /// </summary>
 internal static class ResumeCommand
 {
@@ -32,6 +33,13 @@ internal static class ResumeCommand
 
             var hostFilter = result.GetValue(host);
             var jobs = journal.Unfinished().Where(j => hostFilter is null || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter).ToList();
+            var notStarted = journal.NotStarted().Count(j => hostFilter is null || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter);
+            if (notStarted > 0)
+            {
+                // Never sent, so never started here: the user was told they failed or were skipped.
+                Console.Error.WriteLine($"sessionkeeper: {notStarted} job(s) were never launched (see `sessionkeeper jobs --state not-launched`, `--state skipped`); resume leaves them: launch one with `sessionkeeper retry JOB`, a batch with `sessionkeeper batch resume B`.");
+            }
+
             if (jobs.Count == 0)
             {
                 Console.WriteLine("nothing to resume.");

@@ -1,19 +1,30 @@
 using System.CommandLine;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
 
 namespace SessionKeeper.Cli.Commands;
 
-/// <summary>`rm HOST JOB`: removes a finished job's directory; a running job is refused.</summary>
+/// <summary>
+/// `rm HOST JOB`: removes a finished job's directory; a running job is refused. `rm --local JOB`
+/// forgets a job locally (journal record and mirror) without connecting: for a host that is gone,
+/// or a job that was never launched.
+/// </summary>
 internal static class RmCommand
 {
     public static Command Create(SshOptions ssh, Func<CancellationToken> interrupt)
     {
         var job = JobTarget.Argument();
-        var command = new Command("rm", "Remove a finished job's directory from the host (and its journal record).") { job };
+        var local = new Option<bool>("--local") { Description = "Only drop the journal record and the local mirror; do not connect to the host." };
+        var command = new Command("rm", "Remove a finished job's directory from the host (and its journal record).") { job, local };
         ssh.AddTo(command);
         command.SetAction(async (result, _) =>
         {
+            if (result.GetValue(local))
+            {
+                return Forget(result, job);
+            }
+
             var resolved = JobTarget.Resolve(result, job, ssh);
             var target = resolved.Target;
             var id = resolved.JobId;
@@ -33,5 +44,21 @@ internal static class RmCommand
             return 0;
         });
         return command;
+    }
+
+    private static int Forget(ParseResult result, Argument<string[]> argument)
+    {
+        var words = result.GetValue(argument) ?? [];
+        var journal = JobJournal.Open(StatePaths.Root(result.GetValue(CommonArguments.StateDir)));
+        var job = journal.Resolve(words[^1]);
+        journal.Delete(job.Id);
+        LocalFiles.DeleteMirror(job.MirrorPath);
+        if (job.Phase is JournalPhase.Intent or JournalPhase.Launched)
+        {
+            Console.Error.WriteLine($"sessionkeeper: warning: job {job.Id} may still be running on {job.Endpoint.Label}; it is no longer followed from here (its directory stays there).");
+        }
+
+        Console.WriteLine($"{job.Id}: removed from the journal.");
+        return 0;
     }
 }

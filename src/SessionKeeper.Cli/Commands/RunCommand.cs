@@ -35,6 +35,7 @@ internal static class RunCommand
             host, words, detach, shell, cwd, env, id, timeout, grace, killOnInterrupt, restart, maxRestarts, restartDelay,
         };
         fleet.AddTo(command);
+        fleet.AddConfirmationTo(command);
         ssh.AddTo(command);
         streamOptions.AddTo(command);
         command.SetAction(async (result, _) =>

@@ -30,6 +30,11 @@ internal sealed class FleetOptions
 
     public Option<bool> Raw { get; } = new("--raw") { Description = "With --tag or --group: print the jobs' lines as they are, control characters included (by default they are shown escaped, like \\e)." };
 
+    public Option<bool> Yes { get; } = new("--yes") { Description = $"Launch on more than {LargeFleet} hosts without asking." };
+
+    /// <summary>More hosts than this need --yes, or a confirmation on the terminal.</summary>
+    public const int LargeFleet = 10_000;
+
     public void AddTo(Command command)
     {
         command.Options.Add(Hosts);
@@ -41,6 +46,9 @@ internal sealed class FleetOptions
         command.Options.Add(Json);
         command.Options.Add(Raw);
     }
+
+    /// <summary>`run` only: the confirmation of a large fleet.</summary>
+    public void AddConfirmationTo(Command command) => command.Options.Add(Yes);
 
     public FleetOutput Mode(ParseResult result)
     {
@@ -78,14 +86,28 @@ internal sealed class FleetOptions
         string stateRoot,
         CancellationToken interrupt)
     {
+        // Everything is checked before anything is journaled: a bad option leaves no job behind.
+        interrupt.ThrowIfCancellationRequested();
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var targets = TargetSelector.Resolve(hostSpecs, Environment.CurrentDirectory, home);
         var mode = Mode(result);
         var options = Stream(result, streamOptions);
         var parallel = ParallelLimit(result);
-        var resolved = targets.Select(t => (Target: t, Ssh: Resolve(result, ssh, t))).ToList();
+        var limit = FleetRun.MaxFailures(result.GetValue(MaxFailures), targets.Count);
+        Confirm(targets.Count, result.GetValue(Yes), interrupt);
+        var resolved = new List<SshTarget>(targets.Count);
+        foreach (var target in targets)
+        {
+            if (resolved.Count % 256 == 0)
+            {
+                interrupt.ThrowIfCancellationRequested();
+            }
+
+            resolved.Add(Resolve(result, ssh, target));
+        }
+
         var journal = JobJournal.Open(stateRoot);
-        var jobs = FleetPlan.Create(journal, stateRoot, batchId, targets, t => resolved.First(r => r.Target == t).Ssh, spec, restart);
+        var jobs = FleetPlan.Create(journal, stateRoot, batchId, resolved, spec, restart, interrupt);
         Console.Error.WriteLine($"sessionkeeper: batch {batchId}: {jobs.Count} host(s).");
         if (detach)
         {
@@ -109,7 +131,30 @@ internal sealed class FleetOptions
             return failures == 0 ? 0 : 3;
         }
 
-        return await FleetRun.RunAsync(journal, stateRoot, batchId, jobs, mode, parallel, result.GetValue(MaxFailures), options, interrupt);
+        return await FleetRun.RunAsync(journal, stateRoot, batchId, jobs, mode, parallel, limit, options, interrupt);
+    }
+
+    /// <summary>A typo in a range must not start 100,000 jobs: beyond <see cref="LargeFleet"/> hosts, ask.</summary>
+    private static void Confirm(int count, bool yes, CancellationToken interrupt)
+    {
+        if (count <= LargeFleet || yes)
+        {
+            return;
+        }
+
+        if (Console.IsInputRedirected || Console.IsErrorRedirected)
+        {
+            throw new SessionKeeperException(
+                FailureKind.NeedsConfirmation,
+                $"this would launch on {count} hosts (more than {LargeFleet}); add --yes if that is what you mean. Nothing was launched.");
+        }
+
+        Console.Error.Write($"sessionkeeper: launch on {count} hosts? [y/N] ");
+        var answer = Task.Run(Console.ReadLine, interrupt).WaitAsync(interrupt).GetAwaiter().GetResult();
+        if (answer?.Trim() is not ("y" or "Y" or "yes"))
+        {
+            throw new SessionKeeperException(FailureKind.NeedsConfirmation, $"not confirmed: nothing was launched on the {count} hosts.");
+        }
     }
 
     private static SshTarget Resolve(ParseResult result, SshOptions ssh, FleetTarget target)

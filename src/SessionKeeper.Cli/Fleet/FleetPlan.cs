@@ -1,5 +1,4 @@
 using SessionKeeper.Cli.Infrastructure;
-using SessionKeeper.Core.Fleet.Targets;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Ssh;
@@ -16,17 +15,17 @@ internal static class FleetPlan
         JobJournal journal,
         string stateRoot,
         string batchId,
-        IReadOnlyList<FleetTarget> targets,
-        Func<FleetTarget, SshTarget> resolve,
+        IReadOnlyList<SshTarget> targets,
         JobSpec spec,
-        RestartPolicy restart)
+        RestartPolicy restart,
+        CancellationToken cancellationToken)
     {
         var width = targets.Count.ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
         var created = DateTimeOffset.UtcNow;
         var jobs = new List<JournalJob>(targets.Count);
         for (var i = 0; i < targets.Count; i++)
         {
-            var target = resolve(targets[i]);
+            var target = targets[i];
             var id = $"{batchId}-{(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width, '0')}";
             var endpoint = Endpoints.From(target);
             jobs.Add(new JournalJob
@@ -42,7 +41,7 @@ internal static class FleetPlan
             });
         }
 
-        journal.AddIntents(jobs);
+        journal.AddIntents(jobs, cancellationToken);
         return jobs;
     }
 }

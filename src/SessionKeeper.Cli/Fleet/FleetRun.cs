@@ -19,7 +19,7 @@ internal static class FleetRun
         IReadOnlyList<JournalJob> jobs,
         FleetOutput output,
         int parallel,
-        string? maxFailures,
+        int? limit,
         AttachOptions options,
         CancellationToken interrupt)
     {
@@ -27,7 +27,6 @@ internal static class FleetRun
         var console = new FleetConsole(output, jobs.Count);
         var runner = new FleetRunner(journal, Endpoints.Connect, stateRoot, console);
         var clock = Stopwatch.StartNew();
-        var limit = MaxFailures(maxFailures, jobs.Count);
         IReadOnlyList<FleetHostResult> results;
         try
         {
@@ -51,6 +50,8 @@ internal static class FleetRun
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
+            // Hosts that were sent nothing yet stay that way: no implicit path launches them later.
+            journal.RecordBatchNotLaunched(batchId, "interrupted before the launch request was sent");
             Console.Error.WriteLine($"sessionkeeper: detached; the jobs of batch {batchId} keep running.");
             Console.Error.WriteLine($"  see them:  sessionkeeper batch status {batchId}");
             Console.Error.WriteLine($"  carry on:  sessionkeeper batch resume {batchId}");

@@ -19,6 +19,7 @@ public static class ExitCodes
     public const int JobLost = 247;
     public const int SignalRefused = 246;
     public const int StillRunning = 245;
+    public const int NeedsConfirmation = 244;
 
     public static int For(FailureKind kind) => kind switch
     {
@@ -31,6 +32,7 @@ public static class ExitCodes
         FailureKind.StateCorrupt => StateCorrupt,
         FailureKind.SignalRefused => SignalRefused,
         FailureKind.StillRunning => StillRunning,
+        FailureKind.NeedsConfirmation => NeedsConfirmation,
         _ => RemoteError,
     };
 }

@@ -32,4 +32,7 @@ public enum FailureKind
 
     /// <summary>The job was signalled and is still running.</summary>
     StillRunning,
+
+    /// <summary>A large launch needs --yes (or a confirmation on a terminal): nothing was attempted.</summary>
+    NeedsConfirmation,
 }

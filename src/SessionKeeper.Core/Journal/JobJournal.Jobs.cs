@@ -11,21 +11,37 @@ public sealed partial class JobJournal
         id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
         timeout_s, grace_s, phase, state, exit_code, signal, lost_reason, pid, pgid, start_time, boot_id,
         created_at, launched_at, finished_at, last_seen_at, mirror_path, committed_length,
-        attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, to_be_checked, ssh_settings
+        attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, to_be_checked, ssh_settings, not_launched_reason
         """;
 
-    /// <summary>Records the intent to launch, before any remote call.</summary>
+    /// <summary>Records a job to launch, before any remote call: <see cref="JournalPhase.Planned"/> unless told otherwise.</summary>
     public void AddIntent(JournalJob job) => AddIntents([job]);
 
-    /// <summary>Records many intents in one transaction: a fleet's hosts are all known before the first launch.</summary>
-    public void AddIntents(IReadOnlyList<JournalJob> jobs)
+    /// <summary>
+    /// Records many jobs in one transaction: a fleet's hosts are all known before the first launch.
+    /// A cancellation rolls the whole batch back: nothing is journaled.
+    /// </summary>
+    public void AddIntents(IReadOnlyList<JournalJob> jobs, CancellationToken cancellationToken = default)
     {
         Run(connection =>
         {
             using var transaction = connection.BeginTransaction();
-            foreach (var job in jobs)
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO jobs (id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
+                    timeout_s, grace_s, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, ssh_settings)
+                VALUES ($id, $user, $host, $port, $identities, $knownHosts, $connectTimeout, $cookie, $command, $cwd, $env, $shell,
+                    $timeout, $grace, $phase, $created, $mirror, $attempt, $root, $restartMode, $maxRestarts, $restartDelay, $batch, $ssh)
+                """;
+            for (var i = 0; i < jobs.Count; i++)
             {
-                Insert(connection, transaction, job);
+                if (i % 256 == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                Insert(insert, jobs[i]);
             }
 
             transaction.Commit();
@@ -33,16 +49,9 @@ public sealed partial class JobJournal
         });
     }
 
-    private static void Insert(SqliteConnection connection, SqliteTransaction transaction, JournalJob job)
+    private static void Insert(SqliteCommand insert, JournalJob job)
     {
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = $"""
-            INSERT INTO jobs (id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
-                timeout_s, grace_s, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, ssh_settings)
-            VALUES ($id, $user, $host, $port, $identities, $knownHosts, $connectTimeout, $cookie, $command, $cwd, $env, $shell,
-                $timeout, $grace, 'intent', $created, $mirror, $attempt, $root, $restartMode, $maxRestarts, $restartDelay, $batch, $ssh)
-            """;
+        insert.Parameters.Clear();
         var e = job.Endpoint;
         var s = job.Spec;
         insert.Parameters.AddWithValue("$id", job.Id);
@@ -68,6 +77,7 @@ public sealed partial class JobJournal
         insert.Parameters.AddWithValue("$maxRestarts", job.Restart.MaxRestarts);
         insert.Parameters.AddWithValue("$restartDelay", (long)job.Restart.Delay.TotalMilliseconds);
         insert.Parameters.AddWithValue("$batch", (object?)job.BatchId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$phase", job.Phase.ToWire());
         insert.Parameters.AddWithValue("$ssh", e.Settings is { } settings ? JsonSerializer.Serialize(settings, EndpointJson.Default.EndpointSettings) : DBNull.Value);
         try
         {
@@ -115,6 +125,38 @@ public sealed partial class JobJournal
         });
     }
 
+    /// <summary>
+    /// The launch request is about to go out: from now on the job may have started, and resume
+    /// completes it. A job that was never sent (planned, not launched, skipped) becomes Intent.
+    /// </summary>
+    public void MarkSending(string id) => SetPhase(id, "intent", null, "'planned', 'not-launched', 'skipped'");
+
+    /// <summary>The launch failed before its request went out: nothing ran, and nothing implicit will run it.</summary>
+    public void RecordNotLaunched(string id, string reason) => SetPhase(id, "not-launched", reason, "'planned', 'not-launched', 'skipped'");
+
+    /// <summary>Never tried (--max-failures reached).</summary>
+    public void RecordSkipped(string id, string reason) => SetPhase(id, "skipped", reason, "'planned', 'not-launched', 'skipped'");
+
+    /// <summary>A batch interrupted before some of its hosts were sent anything: those are not launched.</summary>
+    public int RecordBatchNotLaunched(string batchId, string reason) => Run(connection =>
+    {
+        using var update = connection.CreateCommand();
+        update.CommandText = "UPDATE jobs SET phase = 'not-launched', not_launched_reason = $reason WHERE batch_id = $batch AND phase = 'planned'";
+        update.Parameters.AddWithValue("$batch", batchId);
+        update.Parameters.AddWithValue("$reason", reason);
+        return update.ExecuteNonQuery();
+    });
+
+    private void SetPhase(string id, string phase, string? reason, string fromPhases) => Run(connection =>
+    {
+        using var update = connection.CreateCommand();
+        update.CommandText = $"UPDATE jobs SET phase = $phase, not_launched_reason = $reason WHERE id = $id AND phase IN ({fromPhases})";
+        update.Parameters.AddWithValue("$id", id);
+        update.Parameters.AddWithValue("$phase", phase);
+        update.Parameters.AddWithValue("$reason", (object?)reason ?? DBNull.Value);
+        return update.ExecuteNonQuery();
+    });
+
     public void RecordCommitted(string id, long committedLength) => Run(connection =>
     {
         using var update = connection.CreateCommand();
@@ -144,7 +186,14 @@ public sealed partial class JobJournal
 
     public IReadOnlyList<JournalJob> List() => Query("ORDER BY created_at, id", null);
 
-    public IReadOnlyList<JournalJob> Unfinished() => Query("WHERE phase != 'finished' ORDER BY created_at, id", null);
+    /// <summary>
+    /// The jobs resume and the daemon carry on: those that may have started and have not ended.
+    /// A job known never to have been sent (planned, not launched, skipped) is not among them.
+    /// </summary>
+    public IReadOnlyList<JournalJob> Unfinished() => Query("WHERE phase IN ('intent', 'launched') ORDER BY created_at, id", null);
+
+    /// <summary>Jobs known never to have been sent: what resume leaves to an explicit retry.</summary>
+    public IReadOnlyList<JournalJob> NotStarted() => Query("WHERE phase IN ('planned', 'not-launched', 'skipped') ORDER BY created_at, id", null);
 
     public IReadOnlyList<JournalJob> Attempts(string rootId) => Query("WHERE id = $p OR root_id = $p ORDER BY attempt", rootId);
 

@@ -13,7 +13,7 @@ public sealed record JournalJob
 
     public required JobSpec Spec { get; init; }
 
-    public JournalPhase Phase { get; init; } = JournalPhase.Intent;
+    public JournalPhase Phase { get; init; } = JournalPhase.Planned;
 
     public RestartPolicy Restart { get; init; } = RestartPolicy.None;
 
@@ -38,11 +38,20 @@ public sealed record JournalJob
     /// <summary>Set when a supervisor stopped while the job ran: the state must be checked again.</summary>
     public bool ToBeChecked { get; init; }
 
+    /// <summary>Why a <see cref="JournalPhase.NotLaunched"/> or <see cref="JournalPhase.Skipped"/> job never ran.</summary>
+    public string? NotLaunchedReason { get; init; }
+
     public bool IsUnfinished => Phase != JournalPhase.Finished;
+
+    /// <summary>Known never to have been sent to the target: only an explicit retry (or batch resume) launches it.</summary>
+    public bool IsNotStarted => !Phase.MayHaveStarted();
 
     public string StateText => Phase switch
     {
         JournalPhase.Intent => "launching",
+        JournalPhase.Planned => "planned",
+        JournalPhase.NotLaunched => "not-launched",
+        JournalPhase.Skipped => "skipped",
         JournalPhase.Finished => LastStatus?.State.ToWire() ?? "finished",
         _ when ToBeChecked => "to-be-checked",
         _ => LastStatus?.State.ToWire() ?? "running",

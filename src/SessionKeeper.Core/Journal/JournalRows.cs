@@ -31,13 +31,7 @@ internal static class JournalRows
             {
                 Settings = r.IsDBNull(36) ? null : JsonSerializer.Deserialize(r.GetString(36), EndpointJson.Default.EndpointSettings),
             };
-            var phase = r.GetString(14) switch
-            {
-                "intent" => JournalPhase.Intent,
-                "launched" => JournalPhase.Launched,
-                "finished" => JournalPhase.Finished,
-                var other => throw new FormatException($"unknown phase '{other}'"),
-            };
+            var phase = JournalPhases.Parse(r.GetString(14));
             return new JournalJob
             {
                 Id = JobId.Validate(id),
@@ -55,6 +49,7 @@ internal static class JournalRows
                 Restart = new RestartPolicy(RestartPolicy.ParseMode(r.GetString(31)), r.GetInt32(32), TimeSpan.FromMilliseconds(r.GetInt64(33))),
                 BatchId = r.IsDBNull(34) ? null : r.GetString(34),
                 ToBeChecked = r.GetInt64(35) != 0,
+                NotLaunchedReason = r.IsDBNull(37) ? null : r.GetString(37),
             };
         }
         catch (Exception ex) when (ex is FormatException or InvalidCastException or JsonException or ArgumentException or SessionKeeperException or IndexOutOfRangeException)

@@ -5,12 +5,13 @@ namespace SessionKeeper.Core.Journal;
 /// <summary>
 /// The journal's schema and its forward migrations. Version 1 knew single runs; version 2 added
 /// restarts (attempt, root_id, restart_*), batches and the "to be checked" flag; version 3 added
-/// the resolved ssh settings of each endpoint (jump hosts, host-key policy, agent...) as JSON. A
+/// the resolved ssh settings of each endpoint (jump hosts, host-key policy, agent...) as JSON;
+/// version 4 added the phases planned, not-launched and skipped, and the reason a job never ran. A
 /// journal from a newer version is refused, never rewritten.
 /// </summary>
 internal static class JournalSchema
 {
-    public const int Current = 3;
+    public const int Current = 4;
 
     public const string Version1 = """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -68,8 +69,18 @@ internal static class JournalSchema
         UPDATE meta SET value = '3' WHERE key = 'schema_version';
         """;
 
+    /// <summary>
+    /// New phase values (planned, not-launched, skipped) that an older SessionKeeper cannot read:
+    /// hence a new version. Rows of older versions keep their phase: an "intent" of theirs may have
+    /// been sent, so it stays one that resume completes.
+    /// </summary>
+    private const string Version4 = """
+        ALTER TABLE jobs ADD COLUMN not_launched_reason TEXT;
+        UPDATE meta SET value = '4' WHERE key = 'schema_version';
+        """;
+
     /// <summary>Migrations from version N-1 to N, at index N.</summary>
-    private static readonly string[] Steps = ["", Version1, Version2, Version3];
+    private static readonly string[] Steps = ["", Version1, Version2, Version3, Version4];
 
     public static int ReadVersion(SqliteConnection connection)
     {

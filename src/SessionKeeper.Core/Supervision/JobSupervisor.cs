@@ -29,9 +29,14 @@ public sealed class JobSupervisor(
     private IRemoteConnector Connector(JobEndpoint endpoint) =>
         new ThrottledConnector(connectors(endpoint), _handshakes, HandshakeLimiter.KeyOf(endpoint));
 
-    /// <summary>A new job: its intent is journaled before anything reaches the target.</summary>
+    /// <summary>
+    /// A new job, journaled before anything reaches the target: as <see cref="JournalPhase.Planned"/>,
+    /// which nothing implicit ever launches; a restart by policy is journaled as an intent, which
+    /// resume and the daemon complete, because the policy asked for it.
+    /// </summary>
     public JournalJob Plan(string id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart, string? batchId = null, int attempt = 1, string? rootId = null)
     {
+        var phase = attempt > 1 ? JournalPhase.Intent : JournalPhase.Planned;
         var job = new JournalJob
         {
             Id = JobId.Validate(id),
@@ -42,11 +47,12 @@ public sealed class JobSupervisor(
             Attempt = attempt,
             RootId = rootId,
             BatchId = batchId,
+            Phase = phase,
             CreatedAt = _time.GetUtcNow(),
             MirrorPath = StateLayout.Mirror(stateRoot, endpoint.Label, id),
         };
         journal.AddIntent(job);
-        FaultPoints.Hit("after-intent");
+        FaultPoints.Hit(phase == JournalPhase.Planned ? "after-plan" : "after-intent");
         return job;
     }
 
@@ -60,7 +66,9 @@ public sealed class JobSupervisor(
     /// connection that fails before the launch request is sent (refused, reset or closed during
     /// the key exchange, timed out) is tried again with full-jitter backoff until the budget is
     /// spent; a host-key or authentication refusal is final at once. Without it, the first
-    /// connection failure is final, as for ssh.
+    /// connection failure is final, as for ssh. The job becomes an intent only once connected, just
+    /// before the request goes out: a failure before that (no connection, host key or
+    /// authentication refused, no key, interrupted) proves nothing ran and is journaled as not launched.
     /// </summary>
     public async Task<(IRemoteSession Session, JobStatus Status)> LaunchAsync(JournalJob job, AttachOptions? retry, CancellationToken cancellationToken = default)
     {
@@ -70,27 +78,49 @@ public sealed class JobSupervisor(
         var cap = retry?.MaxBackoff ?? TimeSpan.FromSeconds(5);
         var replyDeadline = retry?.HelperStartTimeout ?? new AttachOptions().HelperStartTimeout;
         var connectFailures = 0;
+        var sent = job.Phase == JournalPhase.Intent;
         for (var attempt = 1; ; attempt++)
         {
             IRemoteSession session;
             try
             {
-                session = await connector.ConnectAsync(cancellationToken);
-            }
-            catch (SessionKeeperException ex) when (ex.IsRetryable && !cancellationToken.IsCancellationRequested && retry?.GiveUpAfter is { } budget)
-            {
-                // This connection carried nothing: trying again cannot start the job twice.
-                connectFailures++;
-                var left = budget - _time.GetElapsedTime(started);
-                if (left <= TimeSpan.Zero)
+                try
                 {
-                    throw new SessionKeeperException(ex.Kind, $"{ex.Message.TrimEnd('.')} (tried {connectFailures} time(s) over {_time.GetElapsedTime(started).TotalSeconds:0.#} s).", ex);
+                    session = await connector.ConnectAsync(cancellationToken);
+                }
+                catch (SessionKeeperException ex) when (ex.IsRetryable && !cancellationToken.IsCancellationRequested && retry?.GiveUpAfter is { } budget)
+                {
+                    // This connection carried nothing: trying again cannot start the job twice.
+                    connectFailures++;
+                    var left = budget - _time.GetElapsedTime(started);
+                    if (left <= TimeSpan.Zero)
+                    {
+                        throw new SessionKeeperException(ex.Kind, $"{ex.Message.TrimEnd('.')} (tried {connectFailures} time(s) over {_time.GetElapsedTime(started).TotalSeconds:0.#} s).", ex);
+                    }
+
+                    _observer.LaunchRetry(job, ex.Message);
+                    var delay = FullJitterBackoff.Delay(connectFailures, initial, cap, Random.Shared);
+                    await Task.Delay(delay < left ? delay : left, _time, cancellationToken);
+                    continue;
                 }
 
-                _observer.LaunchRetry(job, ex.Message);
-                var delay = FullJitterBackoff.Delay(connectFailures, initial, cap, Random.Shared);
-                await Task.Delay(delay < left ? delay : left, _time, cancellationToken);
-                continue;
+                if (!sent)
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        await session.DisposeAsync();
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
+                    journal.MarkSending(job.Id);
+                    sent = true;
+                    FaultPoints.Hit("after-intent");
+                }
+            }
+            catch (Exception ex) when (!sent && ex is SessionKeeperException or OperationCanceledException)
+            {
+                journal.RecordNotLaunched(job.Id, ex is SessionKeeperException known ? known.Message : "interrupted before the launch request was sent");
+                throw;
             }
 
             try
@@ -203,7 +233,7 @@ public sealed class JobSupervisor(
             }
             else
             {
-                if (job.Phase == JournalPhase.Intent)
+                if (job.Phase != JournalPhase.Launched)
                 {
                     (session, _) = await LaunchAsync(job, options, cancellationToken);
                 }

@@ -11,7 +11,8 @@ namespace SessionKeeper.Core.Fleet.Runs;
 /// <summary>
 /// Runs journaled jobs on many hosts with at most <c>parallel</c> connections open at once; every
 /// host goes through the same launch, stream, reconnect and exit path as a single-host run. Once
-/// <c>maxFailures</c> hosts have failed, hosts not yet launched stay unlaunched (and resumable);
+/// <c>maxFailures</c> hosts have failed, hosts not yet launched are journaled as skipped (only
+/// `batch resume` launches them);
 /// jobs already running are followed to their end.
 /// </summary>
 public sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteConnector> connectors, string stateRoot, IFleetObserver observer)
@@ -38,8 +39,9 @@ public sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteCon
         FleetHostResult result;
         try
         {
-            if (job.Phase == JournalPhase.Intent && maxFailures is { } limit && Volatile.Read(ref _failures) >= limit)
+            if (job.IsNotStarted && maxFailures is { } limit && Volatile.Read(ref _failures) >= limit)
             {
+                journal.RecordSkipped(job.Id, "--max-failures reached");
                 result = new FleetHostResult(job, FleetOutcome.NotLaunched, null, "--max-failures reached", TimeSpan.Zero, 0);
             }
             else

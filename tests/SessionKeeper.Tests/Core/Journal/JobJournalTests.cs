@@ -29,7 +29,7 @@ public sealed class JobJournalTests : IDisposable
         var job = NewJob("abc-1");
         journal.AddIntent(job);
         var read = journal.Get("abc-1")!;
-        Assert.Equal(JournalPhase.Intent, read.Phase);
+        Assert.Equal(JournalPhase.Planned, read.Phase);
         Assert.Equal(job.Endpoint with { IdentityFiles = [], KnownHostsFiles = [] }, read.Endpoint with { IdentityFiles = [], KnownHostsFiles = [] });
         Assert.Equal(job.Endpoint.IdentityFiles, read.Endpoint.IdentityFiles);
         Assert.Equal(job.Spec.Command, read.Spec.Command);
@@ -37,7 +37,7 @@ public sealed class JobJournalTests : IDisposable
         Assert.Equal(job.Spec.Timeout, read.Spec.Timeout);
         Assert.Equal(job.Cookie, read.Cookie);
         Assert.Equal(job.Restart, read.Restart);
-        Assert.Equal("launching", read.StateText);
+        Assert.Equal("planned", read.StateText);
     }
 
     [Fact]
@@ -112,6 +112,40 @@ public sealed class JobJournalTests : IDisposable
         Assert.Single(journal.Unfinished());
         journal.AddIntent(NewJob("after-migration"));
         Assert.Equal(3, journal.List().Count);
+    }
+
+    [Fact]
+    public void Only_a_job_that_may_have_been_sent_is_left_to_resume_and_the_daemon()
+    {
+        var journal = JobJournal.Open(_dir.Path);
+        journal.AddIntents([NewJob("planned"), NewJob("refused"), NewJob("skipped"), NewJob("sent")]);
+        journal.RecordNotLaunched("refused", "host key refused");
+        journal.RecordSkipped("skipped", "--max-failures reached");
+        journal.MarkSending("sent");
+
+        Assert.Equal(["sent"], journal.Unfinished().Select(j => j.Id));
+        Assert.Equal(["planned", "refused", "skipped"], journal.NotStarted().Select(j => j.Id).Order(StringComparer.Ordinal));
+        var refused = journal.Get("refused")!;
+        Assert.Equal((JournalPhase.NotLaunched, "not-launched", "host key refused"), (refused.Phase, refused.StateText, refused.NotLaunchedReason));
+        Assert.Equal(("skipped", "--max-failures reached"), (journal.Get("skipped")!.StateText, journal.Get("skipped")!.NotLaunchedReason));
+
+        // A job that may have been sent never goes back to "not launched".
+        journal.RecordNotLaunched("sent", "too late");
+        Assert.Equal(JournalPhase.Intent, journal.Get("sent")!.Phase);
+
+        // An explicit retry sends it: from then on it is an intent like any other.
+        journal.MarkSending("refused");
+        Assert.Equal((JournalPhase.Intent, null), (journal.Get("refused")!.Phase, journal.Get("refused")!.NotLaunchedReason));
+    }
+
+    [Fact]
+    public void A_cancelled_batch_journals_nothing()
+    {
+        var journal = JobJournal.Open(_dir.Path);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => journal.AddIntents([.. Enumerable.Range(0, 1000).Select(i => NewJob($"c-{i}"))], cancelled.Token));
+        Assert.Empty(journal.List());
     }
 
     [Fact]

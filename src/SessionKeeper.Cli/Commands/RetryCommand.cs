@@ -1,0 +1,56 @@
+using System.CommandLine;
+using SessionKeeper.Cli.Infrastructure;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Supervision;
+
+namespace SessionKeeper.Cli.Commands;
+
+/// <summary>
+/// `retry JOB`: launches, on purpose, a job that never ran (not launched, skipped, or planned by a
+/// process that died before sending it), with its own id and cookie; a finished job is run again
+/// as a new attempt. Resume and the daemon never do either.
+/// </summary>
+internal static class RetryCommand
+{
+    public static Command Create(StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    {
+        var id = new Argument<string>("job") { Description = "The job id (a unique prefix is enough)." };
+        var detach = new Option<bool>("--detach", "-d") { Description = "Print the job id and return once it is launched." };
+        var killOnInterrupt = new Option<bool>("--kill-on-interrupt") { Description = "Ctrl-C kills the job instead of detaching." };
+        var command = new Command("retry", "Launch a job that was never launched (or run a finished one again, as a new attempt).") { id, detach, killOnInterrupt };
+        streamOptions.AddTo(command);
+        command.SetAction(async (result, _) =>
+        {
+            var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
+            var journal = JobJournal.Open(stateRoot);
+            var job = journal.Resolve(result.GetValue(id)!);
+            var target = Endpoints.ToTarget(job.Endpoint);
+            var attach = result.GetValue(detach) ? null : streamOptions.Resolve(result, target);
+            var supervisor = new JobSupervisor(journal, Endpoints.Connect, stateRoot, new ConsoleSupervisionObserver(quiet: attach is null));
+            if (job.Phase is JournalPhase.Intent or JournalPhase.Launched)
+            {
+                throw new SessionKeeperException(FailureKind.InvalidInput, $"job {job.Id} was launched (it is {job.StateText}); follow it with `sessionkeeper attach {job.Id}` or `sessionkeeper resume`.");
+            }
+
+            if (job.Phase == JournalPhase.Finished)
+            {
+                var root = job.RootId ?? job.Id;
+                var next = journal.Attempts(root).Max(a => a.Attempt) + 1;
+                job = supervisor.Plan($"{root}-r{next}", job.Endpoint, job.Spec, job.Restart, job.BatchId, next, root);
+            }
+
+            if (attach is null)
+            {
+                var (session, status) = await supervisor.LaunchAsync(job, interrupt());
+                await session.DisposeAsync();
+                Console.WriteLine(job.Id);
+                return status.State == JobState.Lost ? Foreground.Outcome(target, status) : 0;
+            }
+
+            return await Foreground.SuperviseAsync(supervisor, job, attach, result.GetValue(killOnInterrupt), job.Spec.Grace ?? JobSpec.DefaultGrace, interrupt());
+        });
+        return command;
+    }
+}
