@@ -9,8 +9,9 @@ internal static class AttachCommand
     public static Command Create(SshOptions ssh, StreamOptions streamOptions, Func<CancellationToken> interrupt)
     {
         var job = JobTarget.Argument();
-        var killOnInterrupt = new Option<bool>("--kill-on-interrupt") { Description = "Ctrl-C kills the job instead of detaching." };
-        var command = new Command("attach", "Follow a job's output until it ends, resuming after drops.") { job, killOnInterrupt };
+        var interrupts = new InterruptOptions();
+        var command = new Command("attach", "Follow a job's output until it ends, resuming after drops.") { job };
+        interrupts.AddTo(command);
         ssh.AddTo(command);
         streamOptions.AddTo(command);
         command.SetAction(async (result, _) =>
@@ -18,7 +19,7 @@ internal static class AttachCommand
             var target = JobTarget.Resolve(result, job, ssh);
             var options = streamOptions.Resolve(result, target.Target);
             var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
-            return await Foreground.AttachAsync(target, stateRoot, options, result.GetValue(killOnInterrupt), interrupt());
+            return await Foreground.AttachAsync(target, stateRoot, options, interrupts.Resolve(result), interrupt());
         });
         return command;
     }

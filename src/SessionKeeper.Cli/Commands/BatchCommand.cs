@@ -144,11 +144,13 @@ internal static class BatchCommand
         var batch = BatchArgument();
         var grace = new Option<string?>("--grace") { Description = "Time between SIGTERM and SIGKILL (default 10s)." };
         var parallel = new Option<int>("--parallel", "-j") { Description = "Hosts handled at once (default 32).", DefaultValueFactory = _ => 32 };
-        var command = new Command("kill", "Kill every running job of a batch.") { batch, grace, parallel };
+        var signal = KillCommand.SignalOption();
+        var command = new Command("kill", "Kill every running job of a batch (or send each one --signal).") { batch, grace, parallel, signal };
         command.SetAction(async (result, _) =>
         {
             var (journal, jobs) = Resolve(result, batch);
             var graceTime = result.GetValue(grace) is { } g ? Durations.Parse(g, "--grace") : JobSpec.DefaultGrace;
+            var only = result.GetValue(signal) is { } s ? SignalNames.Parse(s, "--signal") : null;
             var failures = 0;
             var gate = new object();
             await Parallel.ForEachAsync(
@@ -161,10 +163,10 @@ internal static class BatchCommand
                     {
                         var target = Endpoints.ToTarget(job.Endpoint);
                         await using var session = await Session.OpenAsync(target, ct);
-                        var (status, signalled) = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout + graceTime, c => new JobClient(session).KillAsync(job.Id, graceTime, c), ct);
+                        var (status, signalled) = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout + graceTime, c => only is null ? new JobClient(session).KillAsync(job.Id, graceTime, c) : new JobClient(session).SignalAsync(job.Id, only, c), ct);
                         journal.RecordStatus(job.Id, status, DateTimeOffset.UtcNow, settled: false);
-                        line = $"{job.Endpoint.Label}\t{job.Id}\t{(signalled == "none" ? "not running" : "SIG" + signalled)}\t{status.Describe()}";
-                        if (status.State is JobState.Running or JobState.Starting)
+                        line = $"{job.Endpoint.Label}\t{job.Id}\t{(signalled == "none" ? "not running" : KillCommand.Shown(signalled))}\t{status.Describe()}";
+                        if (only is null && status.State is JobState.Running or JobState.Starting)
                         {
                             Interlocked.Increment(ref failures);
                         }

@@ -25,15 +25,16 @@ internal static class RunCommand
         var id = new Option<string?>("--id") { Description = "Choose the job id (default: a new random id)." };
         var timeout = new Option<string?>("--timeout") { Description = "Time limit, enforced on the target: TERM, then KILL after --grace." };
         var grace = new Option<string?>("--grace") { Description = "Time between SIGTERM and SIGKILL (default 10s)." };
-        var killOnInterrupt = new Option<bool>("--kill-on-interrupt") { Description = "Ctrl-C kills the job instead of detaching." };
+        var interrupts = new InterruptOptions();
         var restart = new Option<string?>("--restart") { Description = "on-failure or always: run the job again when it ends (default no)." };
         var maxRestarts = new Option<int?>("--max-restarts") { Description = "At most this many restarts (default 3 when --restart is given)." };
         var restartDelay = new Option<string?>("--restart-delay") { Description = "Wait between attempts (default 1s)." };
         var fleet = new FleetOptions();
         var command = new Command("run", "Start a command on one or many hosts so that it survives the connection.")
         {
-            host, words, detach, shell, cwd, env, id, timeout, grace, killOnInterrupt, restart, maxRestarts, restartDelay,
+            host, words, detach, shell, cwd, env, id, timeout, grace, restart, maxRestarts, restartDelay,
         };
+        interrupts.AddTo(command);
         fleet.AddTo(command);
         fleet.AddConfirmationTo(command);
         ssh.AddTo(command);
@@ -90,7 +91,7 @@ internal static class RunCommand
                 return status.State == JobState.Lost ? Foreground.Outcome(target, status) : 0;
             }
 
-            return await Foreground.SuperviseAsync(supervisor, job, attach, result.GetValue(killOnInterrupt), graceTime, interrupt());
+            return await Foreground.SuperviseAsync(supervisor, job, attach, interrupts.Resolve(result), graceTime, interrupt());
         });
         return command;
     }

@@ -13,10 +13,11 @@ namespace SessionKeeper.Cli.Infrastructure;
 /// </summary>
 internal static class Foreground
 {
-    public static async Task<int> SuperviseAsync(JobSupervisor supervisor, JournalJob job, AttachOptions options, bool killOnInterrupt, TimeSpan grace, CancellationToken interrupt)
+    public static async Task<int> SuperviseAsync(JobSupervisor supervisor, JournalJob job, AttachOptions options, InterruptMode onInterrupt, TimeSpan grace, CancellationToken interrupt)
     {
         var target = Endpoints.ToTarget(job.Endpoint);
         var stdout = Console.OpenStandardOutput();
+        using var forwarding = onInterrupt == InterruptMode.Signal ? Interrupts.Current?.Forward(() => ForwardInterruptAsync(target, job.Id)) : null;
         try
         {
             var (last, status) = await supervisor.SuperviseAsync(job, null, stdout, options, interrupt);
@@ -24,17 +25,17 @@ internal static class Foreground
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
-            return await InterruptedAsync(target, job.Id, killOnInterrupt, grace);
+            return await InterruptedAsync(target, job.Id, onInterrupt == InterruptMode.Kill, grace);
         }
     }
 
     /// <summary>attach: the journal's job through the supervisor, or a job this workstation never launched.</summary>
-    public static async Task<int> AttachAsync(JobTarget job, string stateRoot, AttachOptions options, bool killOnInterrupt, CancellationToken interrupt)
+    public static async Task<int> AttachAsync(JobTarget job, string stateRoot, AttachOptions options, InterruptMode onInterrupt, CancellationToken interrupt)
     {
         var journal = job.Journal ?? JobJournal.Open(stateRoot);
         var known = job.Known ?? Adopt(journal, job, stateRoot);
         var supervisor = new JobSupervisor(journal, Endpoints.Connect, stateRoot, new ConsoleSupervisionObserver());
-        return await SuperviseAsync(supervisor, known, options, killOnInterrupt, known.Spec.Grace ?? JobSpec.DefaultGrace, interrupt);
+        return await SuperviseAsync(supervisor, known, options, onInterrupt, known.Spec.Grace ?? JobSpec.DefaultGrace, interrupt);
     }
 
     public static int Outcome(SshTarget target, JobStatus status)
@@ -68,6 +69,24 @@ internal static class Foreground
         journal.AddIntent(adopted);
         journal.RecordStatus(adopted.Id, new JobStatus { Id = adopted.Id, State = JobState.Running }, DateTimeOffset.UtcNow);
         return adopted with { Phase = JournalPhase.Launched };
+    }
+
+    /// <summary>Ctrl-C with --interrupt signal: SIGINT to the job's process group, identity checked; following goes on.</summary>
+    private static async Task ForwardInterruptAsync(SshTarget target, string jobId)
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(Session.ControlTimeout);
+            await using var session = await Session.OpenAsync(target, deadline.Token);
+            var (status, signalled) = await new JobClient(session).SignalAsync(jobId, "INT", deadline.Token);
+            Console.Error.WriteLine(signalled == "none"
+                ? $"sessionkeeper: job {jobId} is {status.Describe()}; no signal sent."
+                : $"sessionkeeper: sent SIGINT to job {jobId} on {target.Label} (Ctrl-C again within 1s detaches).");
+        }
+        catch (Exception ex) when (ex is SessionKeeperException or OperationCanceledException)
+        {
+            Console.Error.WriteLine($"sessionkeeper: could not forward SIGINT to job {jobId}: {ex.Message}");
+        }
     }
 
     private static async Task<int> InterruptedAsync(SshTarget target, string jobId, bool killOnInterrupt, TimeSpan grace)

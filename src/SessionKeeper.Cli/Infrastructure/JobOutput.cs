@@ -32,6 +32,13 @@ internal static class JobOutput
         }
 
         json.WriteNumber("log_size", status.LogSize);
+        WriteNames(json, "signals_ignored_at_start", status.IgnoredAtStart);
+        WriteNames(json, "signals_blocked_at_start", status.BlockedAtStart);
+        if (status.SignalReset is { } reset)
+        {
+            json.WriteString("signal_reset", reset);
+        }
+
         json.WriteString("command", status.CommandPreview);
         json.WriteEndObject();
     }
@@ -55,6 +62,23 @@ internal static class JobOutput
     {
         var line = TerminalText.Visible(command.Replace('\n', ' '));
         return line.Length > 60 ? line[..57] + "..." : line;
+    }
+
+    private static void WriteNames(Utf8JsonWriter json, string name, IReadOnlyList<string>? names)
+    {
+        if (names is null)
+        {
+            json.WriteNull(name);
+            return;
+        }
+
+        json.WriteStartArray(name);
+        foreach (var n in names)
+        {
+            json.WriteStringValue(n);
+        }
+
+        json.WriteEndArray();
     }
 
     private static void WriteNumber(Utf8JsonWriter json, string name, int? value)

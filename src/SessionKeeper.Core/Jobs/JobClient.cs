@@ -87,6 +87,19 @@ public sealed class JobClient(IRemoteSession session)
             $"The job is {status.Describe()}. Its state files may have been tampered with; inspect the job directory by hand.");
     }
 
+    /// <summary>One signal (a name without SIG, or a number) to the job's process group; identity checked, no escalation.</summary>
+    public async Task<(JobStatus Status, string Signalled)> SignalAsync(string id, string signal, CancellationToken cancellationToken = default)
+    {
+        JobId.Validate(id);
+        var request = new RunnerRequest("kill").Set("SK_ID", id).Set("SK_SIGNAL", signal);
+        var lines = await RunAsync(request, id, cancellationToken);
+        var reply = lines.FirstOrDefault(l => l.Tag == "kill");
+        var status = SingleStatus(lines);
+        var signalled = reply?["signalled"] ?? "none";
+        ThrowIfRefused(reply, status, id, signalled);
+        return (status, signalled);
+    }
+
     public async Task RemoveAsync(string id, CancellationToken cancellationToken = default)
     {
         JobId.Validate(id);

@@ -32,6 +32,15 @@ public sealed record JobStatus
     /// <summary>Risks the target reported at launch, for the user to read.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>Signals the job started with ignored (its /proc SigIgn at launch); null when not recorded.</summary>
+    public IReadOnlyList<string>? IgnoredAtStart { get; init; }
+
+    /// <summary>Signals blocked in the job's mask at launch (SigBlk); null when not recorded.</summary>
+    public IReadOnlyList<string>? BlockedAtStart { get; init; }
+
+    /// <summary>What gave SIGINT/SIGQUIT back their default at launch: env, perl, python3, unneeded, or none.</summary>
+    public string? SignalReset { get; init; }
+
     /// <summary>The first bytes of the command text.</summary>
     public string CommandPreview { get; init; } = "";
 

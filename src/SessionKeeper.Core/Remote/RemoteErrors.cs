@@ -20,6 +20,7 @@ public static class RemoteErrors
             "no-home" => new(FailureKind.RemoteError, $"neither HOME nor XDG_STATE_HOME is set on {host}."),
             "cannot-create-base" => new(FailureKind.RemoteError, $"cannot create the job directory on {host} (disk full or permissions?)."),
             "log-truncated" => new(FailureKind.RemoteError, $"the log of job '{job}' on {host} is shorter than what was already received: it was truncated or replaced. The local copy is kept as it is."),
+            "bad-signal" => new(FailureKind.InvalidInput, $"{host} does not know that signal; nothing was sent to '{job}'. Try its number (`kill -l` on {host})."),
             "no-log" => new(FailureKind.RemoteError, $"the log of job '{job}' on {host} is missing."),
             _ => new(FailureKind.RemoteError, $"{host} refused the request ({code})."),
         };

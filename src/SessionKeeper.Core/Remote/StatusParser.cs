@@ -45,8 +45,16 @@ public static class StatusParser
             Ended = finished && line.Number("ended") is { } e ? DateTimeOffset.FromUnixTimeSeconds(e) : null,
             LogSize = line.Number("logsize") ?? 0,
             CommandPreview = DecodeHex(line["cmd"]),
+            IgnoredAtStart = Mask(line, "sigign"),
+            BlockedAtStart = Mask(line, "sigblk"),
+            SignalReset = line["sigreset"] is { Length: > 0 and <= 16 } r && r.All(char.IsAsciiLetterOrDigit) ? r : null,
         };
     }
+
+    private static IReadOnlyList<string>? Mask(ReplyLine line, string key) =>
+        line[key] is { Length: > 0 and <= 16 } hex && ulong.TryParse(hex, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var mask)
+            ? SignalNames.FromMask(mask)
+            : null;
 
     private static int? PositiveInt(ReplyLine line, string key) => line.SmallNumber(key) is > 1 and var v ? v : null;
 

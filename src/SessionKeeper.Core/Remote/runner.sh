@@ -182,6 +182,9 @@ sk_ident_fields() {
     _f="pid=$(sk_small "$SK_DIR/pid") pgid=$(sk_small "$SK_DIR/pgid")"
     _f="$_f start=$(sk_small "$SK_DIR/starttime") boot=$(sk_small "$SK_DIR/boot_id")"
     _f="$_f created=$(sk_small "$SK_DIR/created")"
+    # shellcheck disable=SC2046
+    set -- $(sk_small "$SK_DIR/signals")
+    [ $# -eq 3 ] && _f="$_f sigign=$1 sigblk=$2 sigreset=$3"
     printf '%s' "$_f" | tr -d '\n' | tr -c 'a-zA-Z0-9=-' ' '
 }
 
@@ -192,11 +195,15 @@ sk_report() {
 }
 
 sk_start_wrapper() {
+    # The signals the job gets back at their default: asynchronous lists start with SIGINT and
+    # SIGQUIT ignored, and bash and BusyBox ash reading a script on stdin ignore SIGQUIT
+    # themselves, so the runner's own dispositions say nothing about the login's.
+    SK_RESET=INT,QUIT
     if command -v setsid >/dev/null 2>&1; then
-        setsid "$SK_INTERP" "$SK_DIR/wrapper.sh" "$SK_DIR" "$SK_INTERP" "$SK_LOGIN_PATH" </dev/null >>"$SK_DIR/wrapper.err" 2>&1 &
+        setsid "$SK_INTERP" "$SK_DIR/wrapper.sh" "$SK_DIR" "$SK_INTERP" "$SK_LOGIN_PATH" "$SK_RESET" </dev/null >>"$SK_DIR/wrapper.err" 2>&1 &
     elif command -v perl >/dev/null 2>&1; then
         perl -e 'use POSIX (); POSIX::setsid(); exec @ARGV or die' \
-            "$SK_INTERP" "$SK_DIR/wrapper.sh" "$SK_DIR" "$SK_INTERP" "$SK_LOGIN_PATH" </dev/null >>"$SK_DIR/wrapper.err" 2>&1 &
+            "$SK_INTERP" "$SK_DIR/wrapper.sh" "$SK_DIR" "$SK_INTERP" "$SK_LOGIN_PATH" "$SK_RESET" </dev/null >>"$SK_DIR/wrapper.err" 2>&1 &
     else
         return 1
     fi
@@ -326,8 +333,28 @@ sk_signal_group() {
     fi
 }
 
+# One signal to the job's group (kill --signal), identity checked, no escalation.
+sk_send() {
+    case $SK_SIGNAL in '' | *[!A-Z0-9]*) sk_fail bad-request ;; esac
+    sk_signal_group "$SK_SIGNAL"
+    case $? in
+        0) sk_reply "kill signalled=$SK_SIGNAL" ;;
+        2) sk_reply "kill signalled=none refused=identity-mismatch" ;;
+        *)
+            # Alive a moment ago and still alive: the shell did not know that signal.
+            sk_target_group && sk_fail bad-signal
+            sk_reply "kill signalled=none"
+            ;;
+    esac
+    sk_report "$SK_ID"
+}
+
 sk_kill() {
     sk_jobdir "$SK_ID"
+    if [ -n "${SK_SIGNAL:-}" ]; then
+        sk_send
+        return
+    fi
     sk_isnum "$SK_GRACE" || sk_fail bad-request
     sk_signal_group TERM
     case $? in

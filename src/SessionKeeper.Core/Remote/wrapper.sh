@@ -1,5 +1,6 @@
 # SessionKeeper job wrapper, protocol 1: "$1" is the job directory, "$2" the POSIX sh to use, "$3"
-# the login's PATH (the job gets it back; the wrapper and the prelude use the system's own first).
+# the login's PATH (the job gets it back; the wrapper and the prelude use the system's own first),
+# "$4" the signals the job must get back at their default ("INT,QUIT": see the keeper).
 #
 # Runs in a session of its own (started through setsid by the runner). It starts the job in a
 # second session, so a kill of the job's process group never reaches the wrapper, and records the
@@ -13,6 +14,7 @@ umask 077
 d=$1
 interp=$2
 lpath=${3-}
+reset=${4-INT,QUIT}
 PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin${lpath:+:$lpath}
 export PATH
 cd "$d" || exit 1
@@ -54,6 +56,12 @@ while [ $n -lt 500 ] && read -r c </proc/$PPID/comm 2>/dev/null && [ "$c" != sle
     sleep 0.01 2>/dev/null || sleep 1
     n=$((n + 1))
 done
+# What the command will start with: read by a child, since bash and BusyBox ash ignore SIGQUIT
+# in their own process but give their children (and the final exec) the dispositions they got.
+st=$(cat /proc/self/status 2>/dev/null)
+ign=${st#*SigIgn:?} blk=${st#*SigBlk:?}
+ign=${ign%%[!0-9a-f]*} blk=${blk%%[!0-9a-f]*}
+printf "%s %s %s\n" "${ign:--}" "${blk:--}" "$3" >"$d/signals"
 l=$(cat /proc/$$/stat 2>/dev/null) && set -- ${l##*") "} && printf "%s\n" "${20}" >"$d/starttime.tmp"
 printf "%s\n" $$ >"$d/pid"
 printf "%s\n" $$ >"$d/pgid"
@@ -80,11 +88,38 @@ PATH=$lpath
 exec "$shell" -c "$cmd"
 '
 
+# The job is an asynchronous list of the keeper, and such lists start with SIGINT and SIGQUIT
+# ignored (a shell cannot undo that), so it starts through a step that sets them back to their
+# default before the prelude: GNU env --default-signal (coreutils 8.31+), else perl, else python3.
+# With none of them (BusyBox-only) the job keeps them ignored, and its signals file says so.
+method=none
+set --
+if [ -n "$reset" ]; then
+    if env --default-signal=INT true >/dev/null 2>&1; then
+        set -- env "--default-signal=$reset"
+        method=env
+    elif command -v perl >/dev/null 2>&1; then
+        # shellcheck disable=SC2016
+        set -- perl -e '$SIG{$_} = "DEFAULT" for split /,/, shift; exec { $ARGV[0] } @ARGV or die "sessionkeeper: $ARGV[0]: $!\n"' "$reset"
+        method=perl
+    elif command -v python3 >/dev/null 2>&1; then
+        # Python itself ignores SIGPIPE and SIGXFSZ: those go back to their default too.
+        set -- python3 -c 'import os, signal, sys
+for n in sys.argv[1].split(",") + ["PIPE", "XFSZ"]: signal.signal(getattr(signal, "SIG" + n), signal.SIG_DFL)
+os.execvp(sys.argv[2], sys.argv[2:])' "$reset"
+        method=python3
+    fi
+else
+    method=unneeded
+fi
+
 # shellcheck disable=SC2016
-keeper='setsid "$0" -c "$1" sessionkeeper-job "$2" "$3" </dev/null >>"$2/log" 2>&1 &
-printf "%s\n" $! >"$2/keeper.job"
+keeper='p=$1 d=$2 lp=$3 m=$4
+shift 4
+setsid "$@" "$0" -c "$p" sessionkeeper-job "$d" "$lp" "$m" </dev/null >>"$d/log" 2>&1 &
+printf "%s\n" $! >"$d/keeper.job"
 exec sleep 2147483647'
-"$interp" -c "$keeper" "$interp" "$prelude" "$d" "$lpath" </dev/null >/dev/null 2>&1 &
+"$interp" -c "$keeper" "$interp" "$prelude" "$d" "$lpath" "$method" "$@" </dev/null >/dev/null 2>&1 &
 keeper_pid=$!
 n=0
 job=
