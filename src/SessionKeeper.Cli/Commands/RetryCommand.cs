@@ -49,7 +49,7 @@ internal static class RetryCommand
                 return status.State == JobState.Lost ? Foreground.Outcome(target, status) : 0;
             }
 
-            return await Foreground.SuperviseAsync(supervisor, job, attach, result.GetValue(killOnInterrupt), job.Spec.Grace ?? JobSpec.DefaultGrace, interrupt());
+            return await Foreground.SuperviseAsync(supervisor, job, attach, result.GetValue(killOnInterrupt) ? InterruptMode.Kill : InterruptMode.Detach, job.Spec.Grace ?? JobSpec.DefaultGrace, interrupt());
         });
         return command;
     }
