@@ -22,7 +22,7 @@ public sealed class ConnectionLimitTests(FleetHost host, ITestOutputHelper outpu
     [SkippableFact(Timeout = 300_000)]
     public async Task Forty_names_for_one_dropbear_at_j32_all_run_exactly_once()
     {
-        Skip.If(host.Dropbear is null, "Dropbear is not installed or we are not root");
+        Prerequisite.Require(host.Dropbear is not null, "Dropbear is not installed or we are not root");
         await using var lab = host.NewLab("dropbearlimit");
         var dropbear = host.Dropbear!;
         await RunFortyAsync(lab, FleetUser.Name, dropbear.Port, $"[127.0.0.1]:{dropbear.Port} {dropbear.KnownHostsKey}\n", host.Sshd.UserKeyPath, null);

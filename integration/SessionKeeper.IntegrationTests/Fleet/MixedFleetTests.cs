@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace SessionKeeper.IntegrationTests.Fleet;
 
 /// <summary>
-/// Sixty hosts in one `run --json -j 10`: good ones (one of them Dropbear when installed), three
+/// Sixty hosts in one `run --json -j 10`: good ones (one of them Dropbear), three
 /// refusing our key, one with a changed host key, four unreachable in three ways, one whose job dies
 /// of SIGKILL, and eight whose links are cut mid-run (reset once or twice, or black-holed until the
 /// client notices). Every host ends in the right class with the right exit code, the cut ones with
@@ -36,14 +36,15 @@ public sealed class MixedFleetTests(FleetHost host, ITestOutputHelper output)
         [57] = TargetKind.Dropbear,
     };
 
-    [Fact(Timeout = 150_000)]
+    [SkippableFact(Timeout = 150_000)]
     public async Task Sixty_hosts_end_in_the_right_class_with_exact_output_and_at_most_j_connections()
     {
+        // Dropbear is part of the mix, never quietly replaced by OpenSSH: missing, the test is skipped with the reason (CI: fails).
+        Prerequisite.Require(host.Dropbear is not null, "needs Dropbear (dropbear-bin) and root for host 57 of the mix");
         await using var lab = host.NewLab("mixed");
         for (var n = 1; n <= Hosts; n++)
         {
-            var kind = Special.GetValueOrDefault(n, TargetKind.Good);
-            lab.Add(kind == TargetKind.Dropbear && host.Dropbear is null ? TargetKind.Good : kind);
+            lab.Add(Special.GetValueOrDefault(n, TargetKind.Good));
         }
 
         var targets = lab.Targets;

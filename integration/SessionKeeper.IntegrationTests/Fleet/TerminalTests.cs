@@ -16,7 +16,7 @@ public sealed class TerminalTests(FleetHost host)
     [SkippableFact(Timeout = 60_000)]
     public async Task Tagged_lines_reach_the_terminal_whole()
     {
-        Skip.IfNot(File.Exists(Script), "util-linux script is not installed");
+        Prerequisite.Require(File.Exists(Script), "util-linux script is not installed");
         await using var lab = host.NewLab("tty");
         var targets = lab.Add(TargetKind.Good, 4);
         var screen = await RunOnTerminalAsync(lab, lab.RunArguments("echo hello; sleep 1; echo world", ["-j", "2", .. FleetLab.Fast], FleetLab.HostList(targets)));
@@ -34,7 +34,7 @@ public sealed class TerminalTests(FleetHost host)
     [SkippableFact(Timeout = 60_000)]
     public async Task With_group_the_progress_line_runs_and_errors_come_after_it()
     {
-        Skip.IfNot(File.Exists(Script), "util-linux script is not installed");
+        Prerequisite.Require(File.Exists(Script), "util-linux script is not installed");
         await using var lab = host.NewLab("ttygroup");
         var targets = lab.Add(TargetKind.Good, 3);
         var refusing = lab.Add(TargetKind.Refusing);

@@ -102,7 +102,7 @@ public sealed class BadInputTests(JobsHost host) : IClassFixture<JobsHost>
     [InlineData("rm")]
     public async Task A_job_directory_owned_by_someone_else_is_refused_and_left_alone(string verb)
     {
-        Skip.IfNot(SshdFixture.IsRoot, "needs root to give a job directory to another user");
+        Prerequisite.Require(SshdFixture.IsRoot, "needs root to give a job directory to another user");
         var id = JobsHost.NewJobId("foreign");
         var dir = host.JobDir(id);
         Directory.CreateDirectory(dir);

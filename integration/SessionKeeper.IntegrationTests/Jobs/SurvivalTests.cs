@@ -70,7 +70,7 @@ public sealed class SurvivalTests(JobsHost host) : IClassFixture<JobsHost>
     public async Task The_same_command_over_plain_ssh_with_a_pty_dies_with_its_connection()
     {
         // A non-root sshd cannot hand a PTY to the user (chown of /dev/pts/N fails) and drops the session.
-        Skip.IfNot(SshdFixture.IsRoot, "needs root: an sshd that is not root cannot allocate a PTY");
+        Prerequisite.Require(SshdFixture.IsRoot, "needs root: an sshd that is not root cannot allocate a PTY");
         var (gate, marker) = Files();
         await NoConnectionsAsync();
         await using var ssh = host.Sshd.StartOpenSsh(

@@ -34,7 +34,7 @@ public sealed class PasswordAuthenticationTests : IAsyncLifetime, IDisposable
     [SkippableFact(Timeout = 60_000)]
     public async Task The_password_is_asked_only_with_password_auth_and_then_logs_in()
     {
-        Skip.IfNot(TestUsers.IsRoot, "needs root to give a local user a password");
+        Prerequisite.Require(TestUsers.IsRoot, "needs root to give a local user a password");
         var prompts = _lab.PathOf("prompts");
         var askpass = _lab.Write("askpass", $"#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{prompts}'\nprintf '%s\\n' '{Password}'\n");
         File.SetUnixFileMode(askpass, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

@@ -237,7 +237,7 @@ public sealed class RunnerScriptTests : IDisposable
     [SkippableFact(Timeout = 30000)]
     public async Task A_job_directory_owned_by_someone_else_is_refused_and_untouched()
     {
-        Skip.IfNot(Environment.UserName == "root", "needs root to chown");
+        Prerequisite.Require(Environment.UserName == "root", "needs root to chown");
         var client = Client("dash");
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("true", Shell: "/bin/sh"));

@@ -15,8 +15,24 @@ internal static class OpenSshClient
 
     public static string Executable => File.Exists("/usr/bin/ssh") ? "/usr/bin/ssh" : "ssh";
 
+    /// <summary>The ssh the differential corpus and defaults were written against (Debian 12).</summary>
+    public const string BuiltAgainst = "OpenSSH_9.2";
+
+    private static readonly Lazy<string> Version = new(() =>
+    {
+        var info = new ProcessStartInfo(Executable) { RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-V");
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start ssh");
+        var text = process.StandardError.ReadToEnd().Trim();
+        process.WaitForExit(Timeout);
+        return text;
+    });
+
     public static SshRunResult Run(string home, IEnumerable<string> args)
     {
+        Assert.True(
+            Version.Value.StartsWith(BuiltAgainst, StringComparison.Ordinal),
+            $"the ssh differential tests were built against {BuiltAgainst}p1 (Debian 12), whose defaults and option handling they encode; this machine has {Version.Value}");
         var info = new ProcessStartInfo(Executable)
         {
             RedirectStandardInput = true,
