@@ -21,9 +21,36 @@ public sealed class SshTargetResolver(SshCommandLine commandLine, SshConfigEnvir
     /// <exception cref="SessionKeeperException">InvalidInput: the config or an option is invalid.</exception>
     public ResolvedHostConfig ResolveConfig(string destination)
     {
-        var (user, host) = SshTarget.SplitDestination(destination);
+        var (user, host, port) = Parse(destination);
         return Guard(() => SshConfigResolver.Create(commandLine.ConfigFile, commandLine.ConfigOverrides(), environment)
-            .Resolve(host, user ?? commandLine.LoginName, commandLine.Port));
+            .Resolve(host, user ?? commandLine.LoginName, commandLine.Port ?? port));
+    }
+
+    /// <summary>
+    /// The destination as ssh reads it: an <c>ssh://[user@]host[:port]</c> URI, else <c>[user@]host</c>
+    /// split at the last '@'; and, as in a fleet's host list, <c>[addr]:port</c>. -p wins over the port given here.
+    /// </summary>
+    internal static (string? User, string Host, int? Port) Parse(string destination)
+    {
+        switch (Config.DestinationParser.ParseSshUri(destination, out var uri))
+        {
+            case 0:
+                return (uri.User, uri.Host, uri.Port > 0 ? uri.Port : null);
+            case < 0:
+                throw new SessionKeeperException(FailureKind.InvalidInput, $"invalid ssh:// destination '{destination}': expected ssh://[user@]host[:port].");
+        }
+
+        var (user, host) = SshTarget.SplitDestination(destination);
+        var close = host.IndexOf(']', StringComparison.Ordinal);
+        if (host.StartsWith('[') && close > 0 && close < host.Length - 1 && host[close + 1] == ':' && System.Net.IPAddress.TryParse(host[1..close], out _))
+        {
+            var port = Config.ConfigValues.A2Port(host[(close + 2)..]);
+            return port > 0
+                ? (user, host[1..close], port)
+                : throw new SessionKeeperException(FailureKind.InvalidInput, $"invalid port in '{destination}'.");
+        }
+
+        return (user, host, null);
     }
 
     /// <summary>Resolves the destination and its jump hosts, refusing settings SessionKeeper cannot honour.</summary>

@@ -25,7 +25,7 @@ internal static class DestinationParser
 
         var tmp = s[Scheme.Length..];
         string? user = null;
-        var at = tmp.IndexOf('@', StringComparison.Ordinal);
+        var at = tmp.LastIndexOf('@'); // strrchr(), as ssh
         if (at >= 0)
         {
             var info = tmp[..at];

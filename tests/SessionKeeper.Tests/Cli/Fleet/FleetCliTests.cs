@@ -31,6 +31,11 @@ public class FleetCliTests
     [InlineData("web1,web2", true)]
     [InlineData("web[01-10]", true)]
     [InlineData("@hosts.txt", true)]
+    [InlineData("user@[::1]:2222", false)]
+    [InlineData("[::1]", false)]
+    [InlineData("user@[10.0.0.1]:22", false)]
+    [InlineData("user@h@x", false)]
+    [InlineData("user@web[1-3]:22", true)]
     public void Several_hosts_are_recognised(string spec, bool fleet) => Assert.Equal(fleet, FleetPlan.IsFleetSpec(spec));
 
     [Fact]
