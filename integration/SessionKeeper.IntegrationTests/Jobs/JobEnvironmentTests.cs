@@ -12,6 +12,8 @@ public sealed class JobEnvironmentTests(JobsHost host) : IClassFixture<JobsHost>
     [InlineData("IFS=/ :=x")]
     [InlineData("HOME=/nonexistent")]
     [InlineData("LD_PRELOAD=/nonexistent/sk-preload.so")]
+    [InlineData("cmd=exit 0")]
+    [InlineData("shell=/bin/false")]
     public async Task A_foreground_run_returns_the_job_exit_code_whatever_its_environment(string assignment)
     {
         var run = await host.RunAsync("run", ["--", "exit 5"], ["-e", assignment]);

@@ -83,9 +83,12 @@ shell=$(cat "$d/shell")
 [ -n "$shell" ] || shell=${SHELL:-/bin/sh}
 cmd=$(cat "$d/cmd"; printf x)
 cmd=${cmd%x}
+# The command goes into the positional parameters before the environment is sourced: no
+# assignment in it (-e cmd=..., -e shell=...) can change what runs.
+set -- "$shell" -c "$cmd"
 PATH=$lpath
 . "$d/env"
-exec "$shell" -c "$cmd"
+exec "$@"
 '
 
 # The job is an asynchronous list of the keeper, and such lists start with SIGINT and SIGQUIT

@@ -5,8 +5,8 @@ namespace SessionKeeper.Tests.Core.Remote;
 
 /// <summary>
 /// The job's environment takes effect at its final exec only: no tool of the prelude runs under
-/// the job's PATH, IFS, HOME or LD_PRELOAD, so none of them can change the exit code that comes
-/// back. Run by dash, bash and BusyBox ash.
+/// the job's PATH, IFS, HOME or LD_PRELOAD, and no name it sets (cmd, shell, d) changes what runs,
+/// so none of them can change the exit code that comes back. Run by dash, bash and BusyBox ash.
 /// </summary>
 public sealed class PreludeEnvironmentScriptTests : IDisposable
 {
@@ -22,6 +22,9 @@ public sealed class PreludeEnvironmentScriptTests : IDisposable
             data.Add(shell, "IFS", "/ :=x");
             data.Add(shell, "HOME", "/nonexistent");
             data.Add(shell, "LD_PRELOAD", "/nonexistent/sk-preload.so");
+            data.Add(shell, "cmd", "exit 0");
+            data.Add(shell, "shell", "/bin/false");
+            data.Add(shell, "d", "/nonexistent");
         }
 
         return data;
