@@ -2,6 +2,7 @@ using System.CommandLine;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Remote;
 using SessionKeeper.Core.Streaming;
 using SessionKeeper.Ssh;
@@ -36,7 +37,8 @@ internal static class LogsCommand
             long offset;
             try
             {
-                offset = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, ct => PrintSoFarAsync(session, id, result.GetValue(tail), stdout, ct), cancel);
+                var known = KnownLength(resolved.Known);
+                offset = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, ct => PrintSoFarAsync(session, id, result.GetValue(tail), known, stdout, ct), cancel);
             }
             catch
             {
@@ -64,8 +66,23 @@ internal static class LogsCommand
         return command;
     }
 
+    /// <summary>
+    /// How much of the log this workstation already received (its mirror): a remote log shorter than
+    /// that was truncated or replaced, which the runner refuses as it does for attach.
+    /// </summary>
+    private static long KnownLength(JournalJob? job)
+    {
+        if (job is null)
+        {
+            return 0;
+        }
+
+        var mirror = job.MirrorPath is { } path && File.Exists(path) ? new FileInfo(path).Length : 0;
+        return Math.Max(job.CommittedLength, mirror);
+    }
+
     /// <summary>Prints the log up to its current end (from the last N lines when asked); returns the end offset.</summary>
-    private static async Task<long> PrintSoFarAsync(IRemoteSession session, string id, int? tailLines, Stream stdout, CancellationToken cancellationToken)
+    private static async Task<long> PrintSoFarAsync(IRemoteSession session, string id, int? tailLines, long known, Stream stdout, CancellationToken cancellationToken)
     {
         long offset = 0;
         while (true)
@@ -77,7 +94,8 @@ internal static class LogsCommand
                 .Set("SK_HB_MS", 1000)
                 .Set("SK_TTL", 60)
                 .Set("SK_CLIENT", "logs" + Environment.ProcessId)
-                .Set("SK_ONCE", "1");
+                .Set("SK_ONCE", "1")
+                .Set("SK_KNOWN", known);
             if (tailLines is { } n && offset == 0)
             {
                 request.Set("SK_TAIL", n);

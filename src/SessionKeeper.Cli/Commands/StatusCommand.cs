@@ -33,6 +33,11 @@ internal static class StatusCommand
                 Console.WriteLine($"{TerminalText.Visible(status.Id)}\t{TerminalText.Visible(status.Describe())}\tpid {status.Pid?.ToString() ?? "-"}\t{JobOutput.OneLine(status.CommandPreview)}");
             }
 
+            if (status.Caveat is { } caveat)
+            {
+                Console.Error.WriteLine($"sessionkeeper: job {status.Id} on {target.Label}: {caveat}.");
+            }
+
             return 0;
         });
         return command;

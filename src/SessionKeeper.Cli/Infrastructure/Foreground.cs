@@ -40,6 +40,11 @@ internal static class Foreground
 
     public static int Outcome(SshTarget target, JobStatus status)
     {
+        if (status.Caveat is { } caveat)
+        {
+            Console.Error.WriteLine($"sessionkeeper: job {status.Id} on {target.Label}: {caveat}.");
+        }
+
         switch (status.State)
         {
             case JobState.Exited:

@@ -39,6 +39,11 @@ internal static class JobOutput
             json.WriteString("signal_reset", reset);
         }
 
+        if (status.LogIncomplete)
+        {
+            json.WriteBoolean("log_incomplete", true);
+        }
+
         json.WriteString("command", status.CommandPreview);
         json.WriteEndObject();
     }

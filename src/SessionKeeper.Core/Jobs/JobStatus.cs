@@ -15,6 +15,9 @@ public sealed record JobStatus
     /// <summary>Why the job is lost: rebooted, wrapper-gone, identity-mismatch, never-started...</summary>
     public string? LostReason { get; init; }
 
+    /// <summary>The disk on the target was full when the job ended: its log lacks what could not be written.</summary>
+    public bool LogIncomplete { get; init; }
+
     public int? Pid { get; init; }
 
     public int? ProcessGroup { get; init; }
@@ -57,7 +60,13 @@ public sealed record JobStatus
         JobState.Exited => $"exited {ExitCode}",
         JobState.Killed => $"killed by signal {Signal} ({SignalNames.Name(Signal ?? 0)})",
         JobState.TimedOut => $"timed out (signal {Signal}, {SignalNames.Name(Signal ?? 0)})",
+        JobState.Lost when LostReason == "malformed-exit-record" => "lost (malformed exit record)",
         JobState.Lost => $"lost ({LostReason ?? "unknown"})",
         _ => State.ToWire(),
     };
+
+    /// <summary>What the user must know beside the state, or null.</summary>
+    public string? Caveat => LogIncomplete
+        ? "its log is incomplete: the disk on the target was full (output written while it was full is lost)"
+        : null;
 }

@@ -22,7 +22,13 @@ public static class RemoteErrors
             "log-truncated" => new(FailureKind.RemoteError, $"the log of job '{job}' on {host} is shorter than what was already received: it was truncated or replaced. The local copy is kept as it is."),
             "bad-signal" => new(FailureKind.InvalidInput, $"{host} does not know that signal; nothing was sent to '{job}'. Try its number (`kill -l` on {host})."),
             "no-log" => new(FailureKind.RemoteError, $"the log of job '{job}' on {host} is missing."),
+            _ when code.StartsWith("tampered-", StringComparison.Ordinal) => new(
+                FailureKind.RemoteError,
+                $"'{Truncate(code["tampered-".Length..])}' in the job directory of '{job}' on {host} is not a regular file (a FIFO, device, directory or symlink): " +
+                "the job directory was tampered with, and nothing was read from it. Inspect it by hand."),
             _ => new(FailureKind.RemoteError, $"{host} refused the request ({code})."),
         };
     }
+
+    private static string Truncate(string s) => s.Length <= 20 ? s : s[..20] + "...";
 }

@@ -30,13 +30,21 @@ public static class StatusParser
         }
 
         var finished = state is JobState.Exited or JobState.Killed or JobState.TimedOut;
+        string? lostReason = state == JobState.Lost ? line["reason"] : null;
+        if (finished && !IsPlausibleExit(line))
+        {
+            // A record the wrapper could not have written (forged or damaged): no exit code from it.
+            (state, finished, lostReason) = (JobState.Lost, false, MalformedExitRecord);
+        }
+
         return new JobStatus
         {
             Id = id!,
             State = state,
             ExitCode = finished ? line.SmallNumber("code") : null,
             Signal = finished && line.SmallNumber("signal") is > 0 and var s ? s : null,
-            LostReason = state == JobState.Lost ? line["reason"] : null,
+            LostReason = lostReason,
+            LogIncomplete = line["nospace"] == "1",
             Pid = PositiveInt(line, "pid"),
             ProcessGroup = PositiveInt(line, "pgid"),
             StartTime = line.Number("start"),
@@ -55,6 +63,29 @@ public static class StatusParser
         line[key] is { Length: > 0 and <= 16 } hex && ulong.TryParse(hex, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var mask)
             ? SignalNames.FromMask(mask)
             : null;
+
+    /// <summary>The reason of a job whose exit record is not one the wrapper could have written.</summary>
+    public const string MalformedExitRecord = "malformed-exit-record";
+
+    /// <summary>
+    /// Codes 0-255, signals 1-64, and a kind that agrees with them: exited has no signal, killed
+    /// has code 128+signal; timedout is 0 or 1. The runner checks the same; this holds for any runner.
+    /// </summary>
+    public static bool IsPlausibleExit(ReplyLine line)
+    {
+        if (line.SmallNumber("code") is not { } code || code > 255 || line["timedout"] is not ("0" or "1" or null))
+        {
+            return false;
+        }
+
+        var signal = line["signal"] is null ? 0 : line.SmallNumber("signal") ?? -1;
+        return line["state"] switch
+        {
+            "exited" => signal == 0,
+            "killed" => signal is >= 1 and <= 64 && code == 128 + signal,
+            _ => false,
+        };
+    }
 
     private static int? PositiveInt(ReplyLine line, string key) => line.SmallNumber(key) is > 1 and var v ? v : null;
 

@@ -12,7 +12,9 @@
 #   wrapper                             "pid starttime" of the wrapper
 #   pid pgid starttime boot_id          identity of the job, written by the job itself
 #   log                                 stdout+stderr of the job, append-only
-#   exit                                "v1 kind code signal timedout ended", written atomically
+#   exit                                "v1 kind code signal timedout ended [nospace]", written atomically
+#   exit.slot                           pre-allocated at launch: the wrapper writes the exit record
+#                                       into it in place when the disk is full (then "nospace")
 #   helpers/<client>                    "pid starttime" of the stream helper serving <client>
 
 sk_reply() { printf '@@SK1 %s\n' "$*"; }
@@ -28,9 +30,32 @@ sk_isnum() {
     return 0
 }
 
+# A regular file, not a symlink: nothing in a job directory is followed or read otherwise (a FIFO
+# would block the reader forever, a symlink would show another file as the job's).
+sk_regular() {
+    [ -f "$1" ] && [ ! -L "$1" ]
+}
+
 # First 128 bytes of a small state file, never more: files on the target are not trusted.
 sk_small() {
+    sk_regular "$1" || return 1
     dd if="$1" bs=128 count=1 2>/dev/null
+}
+
+# sk_tampered: true when a file of $SK_DIR exists but is not a regular file (or helpers is not a
+# plain directory); SK_TAMPERED names it.
+sk_tampered() {
+    for SK_TAMPERED in pid pgid starttime boot_id created cookie wrapper cmd log exit exit.slot; do
+        if [ -e "$SK_DIR/$SK_TAMPERED" ] || [ -L "$SK_DIR/$SK_TAMPERED" ]; then
+            sk_regular "$SK_DIR/$SK_TAMPERED" || return 0
+        fi
+    done
+    SK_TAMPERED=helpers
+    if [ -e "$SK_DIR/helpers" ] || [ -L "$SK_DIR/helpers" ]; then
+        [ -d "$SK_DIR/helpers" ] && [ ! -L "$SK_DIR/helpers" ] || return 0
+    fi
+    SK_TAMPERED=
+    return 1
 }
 
 # sk_proc PID: fills SK_STATE SK_PGRP SK_SID SK_START SK_RAW from /proc/PID/stat.
@@ -78,8 +103,14 @@ sk_jobdir() {
     sk_owned "$SK_DIR" || sk_fail foreign-owner
 }
 
+# For the verbs that read the job's files: a tampered job directory is refused, not read.
+sk_untampered() {
+    sk_tampered && sk_fail "tampered-$SK_TAMPERED"
+    return 0
+}
+
 sk_put() {
-    printf '%s\n' "$2" >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
+    rm -f "$1.tmp.$$" && printf '%s\n' "$2" >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
 }
 
 # A tiny sleep where the system has fractional sleep (GNU, BusyBox), one second otherwise.
@@ -104,20 +135,50 @@ sk_wrapper_alive() {
     [ "$SK_START" = "$_ws" ] && [ "$SK_STATE" != Z ]
 }
 
-# sk_exit_record: sets SK_EXIT to the validated exit line, or fails.
+# sk_valid_exit v1 KIND CODE SIGNAL TIMEDOUT ENDED [nospace]: a record the wrapper could have
+# written. Numbers are canonical decimals of bounded length, codes 0-255, signals 1-64, and kind,
+# code and signal agree: "killed 0 999" or "exited 300" are forgeries, not exit statuses.
+sk_valid_exit() {
+    [ "$1" = v1 ] || return 1
+    [ $# -eq 6 ] || { [ $# -eq 7 ] && [ "$7" = nospace ]; } || return 1
+    for _v in "$3" "$4"; do
+        case $_v in 0 | [1-9] | [1-9][0-9] | [1-9][0-9][0-9]) ;; *) return 1 ;; esac
+    done
+    case $5 in 0 | 1) ;; *) return 1 ;; esac
+    case $6 in '' | *[!0-9]* | 0?* | ????????????*) return 1 ;; esac
+    case $2 in
+        exited) [ "$3" -le 255 ] && [ "$4" -eq 0 ] ;;
+        killed) [ "$4" -ge 1 ] && [ "$4" -le 64 ] && [ "$3" -eq $((128 + $4)) ] ;;
+        unknown) [ "$3" -eq 0 ] && [ "$4" -eq 0 ] ;;
+        *) return 1 ;;
+    esac
+}
+
+# sk_exit_record: sets SK_EXIT to the validated exit line, or fails; SK_EXIT_BAD=1 when a record
+# is there but is not one the wrapper could have written.
 sk_exit_record() {
+    SK_EXIT_BAD=0
     # The stream helper asks on every poll: no fork while there is no record yet.
-    [ -e "$SK_DIR/exit" ] || return 1
-    SK_EXIT=$(sk_small "$SK_DIR/exit") || return 1
+    if [ -e "$SK_DIR/exit" ] || [ -L "$SK_DIR/exit" ]; then
+        SK_EXIT=$(sk_small "$SK_DIR/exit") || SK_EXIT=
+    else
+        # The wrapper renames its slot to exit; a slot it filled but could not rename still counts.
+        sk_regular "$SK_DIR/exit.slot" || return 1
+        IFS= read -r SK_EXIT <"$SK_DIR/exit.slot" 2>/dev/null || return 1
+        case $SK_EXIT in 'v1 '*) ;; *) return 1 ;; esac
+    fi
     # shellcheck disable=SC2086
     set -- $SK_EXIT
-    [ "$1" = v1 ] && [ $# -eq 6 ] || return 1
-    case $2 in exited | killed | unknown) ;; *) return 1 ;; esac
-    sk_isnum "$3" && sk_isnum "$4" && sk_isnum "$5" && sk_isnum "$6" || return 1
+    if ! sk_valid_exit "$@"; then
+        SK_EXIT_BAD=1
+        return 1
+    fi
+    _ns=
+    [ "${7:-}" = nospace ] && _ns=" nospace=1"
     if [ "$2" = unknown ]; then
-        SK_EXIT="state=lost reason=exit-status-unknown ended=$6"
+        SK_EXIT="state=lost reason=exit-status-unknown ended=$6$_ns"
     else
-        SK_EXIT="state=$2 code=$3 signal=$4 timedout=$5 ended=$6"
+        SK_EXIT="state=$2 code=$3 signal=$4 timedout=$5 ended=$6$_ns"
     fi
 }
 
@@ -127,13 +188,13 @@ sk_state() {
         SK_LINE=$SK_EXIT
         return
     fi
-    if [ -f "$SK_DIR/exit" ]; then
+    if [ "$SK_EXIT_BAD" = 1 ] || [ -e "$SK_DIR/exit" ] || [ -L "$SK_DIR/exit" ]; then
         # The wrapper may have put it in place (atomically) between that read and this test.
         if sk_exit_record; then
             SK_LINE=$SK_EXIT
             return
         fi
-        SK_LINE="state=lost reason=corrupt-exit-record"
+        SK_LINE="state=lost reason=malformed-exit-record"
         return
     fi
     _b=$(sk_small "$SK_DIR/boot_id")
@@ -175,10 +236,24 @@ sk_state() {
 }
 
 sk_hex() {
+    sk_regular "$1" || return 0
     dd if="$1" bs=160 count=1 2>/dev/null | od -An -tx1 -v | tr -d ' \n'
 }
 
+# sk_field NAME FILE PATTERN: "NAME=value" when the file holds one line matching the case PATTERN
+# class check below, "NAME=" otherwise. A state file is never echoed as it is: its text could hold
+# spaces or "key=value" words that would be read as fields of the reply.
+sk_field() {
+    _v=$(sk_small "$2") || _v=
+    case $3 in
+        num) case $_v in '' | *[!0-9]* | ?????????????????????*) _v= ;; esac ;;
+        *) case $_v in '' | *[!0-9a-f-]* | ?????????????????????????????????????????????????*) _v= ;; esac ;;
+    esac
+    printf '%s=%s' "$1" "$_v"
+}
+
 sk_ident_fields() {
+<<<<<<< HEAD
     _f="pid=$(sk_small "$SK_DIR/pid") pgid=$(sk_small "$SK_DIR/pgid")"
     _f="$_f start=$(sk_small "$SK_DIR/starttime") boot=$(sk_small "$SK_DIR/boot_id")"
     _f="$_f created=$(sk_small "$SK_DIR/created")"
@@ -186,9 +261,19 @@ sk_ident_fields() {
     set -- $(sk_small "$SK_DIR/signals")
     [ $# -eq 3 ] && _f="$_f sigign=$1 sigblk=$2 sigreset=$3"
     printf '%s' "$_f" | tr -d '\n' | tr -c 'a-zA-Z0-9=-' ' '
+=======
+    printf '%s %s %s %s %s' "$(sk_field pid "$SK_DIR/pid" num)" "$(sk_field pgid "$SK_DIR/pgid" num)" \
+        "$(sk_field start "$SK_DIR/starttime" num)" "$(sk_field boot "$SK_DIR/boot_id" hex)" \
+        "$(sk_field created "$SK_DIR/created" num)"
+>>>>>>> 83c45b1 (Runner: no FIFO or symlink read in a job directory, a deadline on the target for every call, exit records validated and kept on a full disk)
 }
 
 sk_report() {
+    if sk_tampered; then
+        # Only ps gets here (the other verbs refuse the job): name the job, read nothing more of it.
+        sk_reply "status id=$1 state=lost reason=tampered-$SK_TAMPERED logsize=0 cmd="
+        return
+    fi
     sk_state
     _sz=$(wc -c <"$SK_DIR/log" 2>/dev/null) || _sz=0
     sk_reply "status id=$1 $SK_LINE $(sk_ident_fields) logsize=$_sz cmd=$(sk_hex "$SK_DIR/cmd")"
@@ -249,6 +334,9 @@ sk_launch() {
         printf '%s' "$SK_WRAPPER" >"$SK_DIR/wrapper.sh"
         date +%s >"$SK_DIR/created"
         : >>"$SK_DIR/log"
+        # The exit record's room, taken now: a disk that fills up while the job runs cannot keep
+        # the wrapper from recording the exit status (it overwrites this file in place).
+        printf '%63s\n' '' >"$SK_DIR/exit.slot"
         mkdir -p "$SK_DIR/helpers"
         sk_put "$SK_DIR/cookie" "$SK_COOKIE"
         sk_start_wrapper || sk_fail no-setsid
@@ -270,6 +358,7 @@ sk_launch() {
 
 sk_status() {
     sk_jobdir "$SK_ID"
+    sk_untampered
     sk_report "$SK_ID"
 }
 
@@ -442,19 +531,29 @@ sk_credit_reader() {
     while IFS= read -r _l; do
         _v=${_l#@@SKC }
         [ "$_v" != "$_l" ] && sk_isnum "$_v" || continue
-        printf '%s\n' "$_v" >"$1.t" && mv -f "$1.t" "$1"
+        rm -f "$1.t" && printf '%s\n' "$_v" >"$1.t" && mv -f "$1.t" "$1"
     done
-    printf 'eof\n' >"$1.t" && mv -f "$1.t" "$1"
+    rm -f "$1.t" && printf 'eof\n' >"$1.t" && mv -f "$1.t" "$1"
 }
 
 # The live stream of a log: frames "@@SKD offset len" + bytes + "@@SKE", heartbeats, then done or more.
 # Bytes below the credit may be sent; it starts at SK_OFFSET + SK_MAX. With SK_CREDIT=1 the client
 # raises it by writing "@@SKC offset" lines on stdin, so one helper streams any amount in bounded
 # memory; otherwise (or once stdin ends) the helper stops at the credit with "more".
+# sk_log_size: sets _size to the log's size, refusing a log that is not a regular file or that is
+# shorter than what a client already has: SK_OFFSET, or SK_KNOWN (what it received earlier).
+sk_log_size() {
+    sk_regular "$_log" || sk_fail tampered-log
+    _size=$(wc -c <"$_log") || sk_fail no-log
+    [ "$_size" -ge "$_off" ] && [ "$_size" -ge "$SK_KNOWN" ] || sk_fail log-truncated
+}
+
 sk_stream() {
     sk_jobdir "$SK_ID"
-    sk_isnum "$SK_OFFSET" && sk_isnum "$SK_MAX" && sk_isnum "$SK_HB_MS" && sk_isnum "$SK_TTL" ||
-        sk_fail bad-request
+    sk_untampered
+    SK_KNOWN=${SK_KNOWN:-0}
+    sk_isnum "$SK_OFFSET" && sk_isnum "$SK_MAX" && sk_isnum "$SK_HB_MS" && sk_isnum "$SK_TTL" &&
+        sk_isnum "$SK_KNOWN" || sk_fail bad-request
     case $SK_CLIENT in '' | *[!a-z0-9-]*) sk_fail bad-request ;; esac
     _log=$SK_DIR/log
     mkdir -p "$SK_DIR/helpers"
@@ -466,8 +565,7 @@ sk_stream() {
     fi
     sk_proc $$ && sk_put "$SK_DIR/helpers/$SK_CLIENT" "$$ $SK_START"
     _off=$SK_OFFSET _quiet=0 _d=1 _beats=0 _cf=
-    _size=$(wc -c <"$_log") || sk_fail no-log
-    [ "$_size" -ge "$_off" ] || sk_fail log-truncated
+    sk_log_size
     if sk_isnum "${SK_TAIL:-}"; then
         # Start at the last SK_TAIL lines of what the log holds now.
         _off=$((_size - $(tail -n "$SK_TAIL" "$_log" | wc -c)))
@@ -482,7 +580,7 @@ sk_stream() {
         sk_credit_reader "$_cf" <&3 >/dev/null 2>&1 &
         _rd=$!
         exec 3<&-
-        trap 'kill "$_rd" 2>/dev/null; rm -f "$_cf" "$_cf.t"' EXIT
+        trap 'kill "$_rd" 2>/dev/null; rm -f "$_cf" "$_cf.t"; sk_bye' EXIT
         trap 'exit 0' TERM HUP PIPE
     fi
     sk_reply "stream id=$SK_ID offset=$_off size=$_size"
@@ -501,8 +599,7 @@ sk_stream() {
             sk_reply "more offset=$_off"
             return
         fi
-        _size=$(wc -c <"$_log") || sk_fail no-log
-        [ "$_size" -ge "$_off" ] || sk_fail log-truncated
+        sk_log_size
         if [ "$_size" -gt "$_off" ] && [ "$_credit" -gt "$_off" ]; then
             _len=$((_size - _off))
             [ $_len -gt 8388608 ] && _len=8388608
@@ -510,7 +607,13 @@ sk_stream() {
             printf '@@SKD %s %s\n' "$_off" "$_len"
             tail -c +$((_off + 1)) "$_log" | head -c "$_len"
             printf '@@SKE\n'
-            _off=$((_off + _len)) _quiet=0 _d=1
+            _off=$((_off + _len)) _quiet=0 _d=1 _beats=$((_beats + 1))
+            # A job that never pauses keeps this loop from its heartbeats: renew here too, well
+            # before the watchdog's deadline.
+            if [ $((_beats % 16)) -eq 0 ] && [ "$(date +%s)" -ge "$_deadline" ]; then
+                sk_reply "more offset=$_off"
+                return
+            fi
             continue
         fi
         # Nothing to send, or waiting for credit: only heartbeats until the client catches up.
@@ -521,7 +624,7 @@ sk_stream() {
             fi
             if sk_exit_record; then
                 # The exit record is written after the job ended: one more look at the size.
-                _size=$(wc -c <"$_log")
+                sk_log_size
                 [ "$_size" -gt "$_off" ] && continue
                 sk_reply "done offset=$_off $SK_EXIT"
                 return
@@ -549,6 +652,30 @@ sk_stream() {
     done
 }
 
+# sk_watchdog SECONDS: every call is bounded on the target itself. Past its deadline the runner's
+# process group is killed, whatever it is blocked on: sshd made that group for this call alone
+# (the runner and what it started; wrappers and jobs run in sessions of their own). Closing the
+# channel from the client ends nothing here, so this is what keeps a stuck call from lingering.
+# Outside a group of its own (a test's local shell) the runner is not bounded.
+sk_watchdog() {
+    SK_WD=
+    sk_isnum "$1" && [ "$1" -gt 0 ] || return 0
+    sk_proc $$ && [ "$SK_PGRP" = $$ ] || return 0
+    (
+        trap 'kill "$_s" 2>/dev/null; exit 0' TERM
+        sleep "$1" &
+        _s=$!
+        wait "$_s" && kill -s KILL -- "-$SK_PGRP"
+    ) </dev/null >/dev/null 2>&1 &
+    SK_WD=$!
+}
+
+# Ends the watchdog (on every exit, sk_fail's included).
+sk_bye() {
+    [ -n "${SK_WD:-}" ] && kill "$SK_WD" 2>/dev/null
+    SK_WD=
+}
+
 sk_main() {
     # Job directories and their files are private (0700/0600): env may hold secrets. The job
     # itself gets the login's own umask back, as it would under plain ssh.
@@ -563,6 +690,16 @@ sk_main() {
     export PATH
     # End any partial noise line the login shell may have printed without a newline.
     printf '\n'
+    trap sk_bye EXIT
+    _dl=120
+    case $SK_VERB:${SK_GRACE:-}:${SK_TTL:-} in
+        kill:[0-9]*) sk_isnum "$SK_GRACE" && [ ${#SK_GRACE} -le 6 ] && _dl=$((120 + SK_GRACE)) ;;
+        stream:*:[0-9]*) sk_isnum "$SK_TTL" && [ ${#SK_TTL} -le 6 ] && _dl=$((120 + SK_TTL)) ;;
+        gc:* | list:*) _dl=600 ;;
+    esac
+    sk_watchdog "${SK_DEADLINE:-$_dl}"
+    # Test hook: a call stuck on the target (as a read of a FIFO once was), for the watchdog to end.
+    [ "${SK_FAULT:-}" = remote-stuck ] && sleep 2147483647
     case $SK_VERB in
         launch) sk_launch ;;
         status) sk_status ;;

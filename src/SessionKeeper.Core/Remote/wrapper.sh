@@ -33,6 +33,17 @@ put() {
     printf '%s\n' "$2" >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
 }
 
+# record LINE: the exit record. Written like any state file when there is room; on a full disk
+# (the job may well have filled it) it goes into exit.slot, the file the runner pre-allocated at
+# launch, overwritten in place (no new block needed), then renamed, and it says "nospace": the
+# log lost what the job wrote while the disk was full.
+record() {
+    put exit "$1" && return 0
+    rm -f "exit.tmp.$$"
+    [ -f exit.slot ] && [ ! -L exit.slot ] || return 1
+    printf '%s nospace\n' "$1" 1<>exit.slot && mv -f exit.slot exit
+}
+
 nap() {
     sleep "$1" 2>/dev/null || sleep 1
 }
@@ -133,7 +144,7 @@ while [ $n -lt 1000 ]; do
 done
 case $job in '' | *[!0-9]*)
     kill "$keeper_pid" 2>/dev/null
-    put exit "v1 unknown 0 0 0 $(date +%s)"
+    record "v1 unknown 0 0 0 $(date +%s)"
     exit 1
     ;;
 esac
@@ -180,14 +191,14 @@ ended=$(date +%s)
 case $raw in
     '' | *[!0-9]*)
         # The job vanished without being seen as a zombie: its status is unknown, not 0.
-        put exit "v1 unknown 0 0 $timedout $ended"
+        record "v1 unknown 0 0 $timedout $ended"
         ;;
     *)
         sig=$((raw & 127))
         if [ "$sig" -eq 0 ]; then
-            put exit "v1 exited $(((raw >> 8) & 255)) 0 $timedout $ended"
+            record "v1 exited $(((raw >> 8) & 255)) 0 $timedout $ended"
         else
-            put exit "v1 killed $((128 + sig)) $sig $timedout $ended"
+            record "v1 killed $((128 + sig)) $sig $timedout $ended"
         fi
         ;;
 esac

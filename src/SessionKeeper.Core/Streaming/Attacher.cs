@@ -23,6 +23,11 @@ public sealed class Attacher
     private readonly ResiliencePipeline _reconnect;
     private long _offset;
 
+    // --give-up-after bounds the time without word from the target, across connections: a link
+    // that connects but whose stream never answers must not restart the clock. Zero: all is well.
+    private long _troubleSince;
+    private long _lastHeard;
+
     /// <param name="startOffset">Where the remote stream starts; bytes before it are not fetched.</param>
     /// <param name="output">Receives every byte from <paramref name="startOffset"/> on, once.</param>
     public Attacher(
@@ -81,6 +86,7 @@ public sealed class Attacher
                 catch (SessionKeeperException ex) when (ex.IsRetryable && !cancellationToken.IsCancellationRequested)
                 {
                     var lostAt = _time.GetTimestamp();
+                    Interlocked.CompareExchange(ref _troubleSince, Interlocked.Read(ref _lastHeard), 0);
                     _observer.Disconnected(Offset, ex.Message);
                     await DisposeQuietlyAsync(session);
                     session = null;
@@ -100,7 +106,7 @@ public sealed class Attacher
     private async Task<IRemoteSession> ReconnectAsync(long? lostAt, CancellationToken cancellationToken)
     {
         using var giveUp = _options.GiveUpAfter is { } limit
-            ? new CancellationTokenSource(limit, _time)
+            ? new CancellationTokenSource(Max(TimeSpan.Zero, limit - TroubleFor()), _time)
             : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, giveUp.Token);
         try
@@ -121,6 +127,10 @@ public sealed class Attacher
         }
     }
 
+    /// <summary>How long the target has not been heard (through every connection since); zero when all is well.</summary>
+    private TimeSpan TroubleFor() =>
+        Interlocked.Read(ref _troubleSince) is var since and not 0 ? _time.GetElapsedTime(since) : TimeSpan.Zero;
+
     /// <summary>One remote helper's worth of stream: null when it asked to be renewed.</summary>
     private async Task<JobStatus?> StreamOnceAsync(IRemoteSession session, CancellationToken cancellationToken)
     {
@@ -134,6 +144,7 @@ public sealed class Attacher
             .Set("SK_CREDIT", session.CanSendToStreams ? "1" : "0");
         using var remote = await session.OpenStreamAsync(request.ToPayload(), cancellationToken);
         var lastActivity = _time.GetTimestamp();
+        Interlocked.Exchange(ref _lastHeard, lastActivity);
         var heard = 0;
         var silenced = 0;
         using var watchdog = _time.CreateTimer(
@@ -142,7 +153,13 @@ public sealed class Attacher
                 // Until the helper's first word the login shell's rc files are running: a slow one
                 // must not look like a dead link, or the stream never starts.
                 var limit = Volatile.Read(ref heard) == 1 ? _options.DeadAfter : Max(_options.DeadAfter, _options.HelperStartTimeout);
-                if (_time.GetElapsedTime(Interlocked.Read(ref lastActivity)) > limit && Interlocked.Exchange(ref silenced, 1) == 0)
+                var silent = _time.GetElapsedTime(Interlocked.Read(ref lastActivity)) > limit;
+
+                // Still nothing from the target on this connection, and --give-up-after is spent.
+                var spent = Volatile.Read(ref heard) == 0 && _options.GiveUpAfter is { } giveUp
+                    && (Interlocked.Read(ref _troubleSince) is var since and not 0 ? since : Interlocked.Read(ref lastActivity)) is var from
+                    && _time.GetElapsedTime(from) > giveUp;
+                if ((silent || spent) && Interlocked.Exchange(ref silenced, 1) == 0)
                 {
                     session.Abort();
                     remote.Dispose();
@@ -157,7 +174,10 @@ public sealed class Attacher
         var result = await Task.Factory.StartNew(
             () => ReadLoop(remote, session.CanSendToStreams, () =>
             {
-                Interlocked.Exchange(ref lastActivity, _time.GetTimestamp());
+                var now = _time.GetTimestamp();
+                Interlocked.Exchange(ref lastActivity, now);
+                Interlocked.Exchange(ref _lastHeard, now);
+                Interlocked.Exchange(ref _troubleSince, 0);
                 Volatile.Write(ref heard, 1);
             }),
             CancellationToken.None,

@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Text;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Remote;
+using SessionKeeper.Tests.Fakes;
+
+namespace SessionKeeper.Tests.Core.Remote;
+
+/// <summary>
+/// A job directory tampered with on the target (FIFOs, symlinks, forged records, state files with
+/// odd text) and calls stuck there: the runner run for real by dash, bash and BusyBox ash.
+/// </summary>
+public sealed class RunnerTamperScriptTests : IDisposable
+{
+    private readonly TempDir _state = new();
+
+    public void Dispose() => _state.Dispose();
+
+    private JobClient Client(string shell) => new(Shells.Session(shell, _state.Path));
+
+    private async Task<string> FinishedJobAsync(JobClient client, string command = "echo out; exit 3")
+    {
+        var id = JobId.New();
+        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec(command, Shell: "/bin/sh"));
+        while (!(await client.StatusAsync(id)).State.IsFinished())
+        {
+            await Task.Delay(20);
+        }
+
+        return id;
+    }
+
+    private string JobFile(string id, string name) => Path.Combine(_state.JobDir(id), name);
+
+    public static TheoryData<string, string> ForgedRecords()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var shell in new[] { "dash", "bash", "ash" })
+        {
+            foreach (var record in new[]
+            {
+                "v1 killed 0 999 0 1700000000", "v1 exited 300 0 0 1700000000", "v1 killed 137 15 0 1700000000",
+                "v1 exited 3 9 0 1700000000", "v1 killed 128 0 0 1700000000", "v1 exited 03 0 0 1700000000",
+                "v1 exited 3 0 2 1700000000", "v1 exited -1 0 0 1700000000", "v1 exited 3 0 0", "v1 exited 3 0 0 1700000000 extra",
+                "v2 exited 3 0 0 1700000000", "garbage", "",
+            })
+            {
+                data.Add(shell, record);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory(Timeout = 30000)]
+    [MemberData(nameof(ForgedRecords))]
+    public async Task A_forged_exit_record_is_reported_as_malformed_never_as_an_exit_status(string shell, string record)
+    {
+        var client = Client(shell);
+        var id = await FinishedJobAsync(client);
+        File.WriteAllText(JobFile(id, "exit"), record + "\n");
+
+        var status = await client.StatusAsync(id);
+
+        Assert.Equal(JobState.Lost, status.State);
+        Assert.Equal(StatusParser.MalformedExitRecord, status.LostReason);
+        Assert.Null(status.ShellExitCode);
+        Assert.Equal("lost (malformed exit record)", status.Describe());
+    }
+
+    [Theory(Timeout = 30000)]
+    [InlineData("dash", "v1 exited 255 0 0 1700000000", JobState.Exited, 255)]
+    [InlineData("dash", "v1 killed 192 64 0 1700000000", JobState.Killed, 192)]
+    [InlineData("ash", "v1 killed 129 1 1 1700000000", JobState.TimedOut, 129)]
+    [InlineData("bash", "v1 exited 0 0 1 1700000000", JobState.TimedOut, 0)]
+    public async Task Records_at_the_edges_of_the_ranges_are_accepted(string shell, string record, JobState state, int code)
+    {
+        var client = Client(shell);
+        var id = await FinishedJobAsync(client);
+        File.WriteAllText(JobFile(id, "exit"), record + "\n");
+        var status = await client.StatusAsync(id);
+        Assert.Equal((state, code), (status.State, status.ShellExitCode));
+    }
+
+    [Theory(Timeout = 30000)]
+    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    public async Task A_fifo_as_the_log_is_refused_at_once_by_status_and_stream(string shell)
+    {
+        var client = Client(shell);
+        var id = await FinishedJobAsync(client);
+        File.Delete(JobFile(id, "log"));
+        MakeFifo(JobFile(id, "log"));
+
+        var status = await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(id));
+        Assert.Equal(FailureKind.RemoteError, status.Kind);
+        Assert.Contains("'log' in the job directory", status.Message, StringComparison.Ordinal);
+        Assert.Contains("not a regular file", status.Message, StringComparison.Ordinal);
+
+        var output = await Stream(shell, id, known: 0);
+        Assert.Contains("@@SK1 error code=tampered-log", output, StringComparison.Ordinal);
+
+        // ps names the job and goes on with the others.
+        var listed = Assert.Single(await client.ListAsync());
+        Assert.Equal((JobState.Lost, "tampered-log"), (listed.State, listed.LostReason));
+    }
+
+    [Theory(Timeout = 30000)]
+    [InlineData("dash", "log")]
+    [InlineData("ash", "log")]
+    [InlineData("dash", "exit")]
+    [InlineData("bash", "exit")]
+    [InlineData("dash", "pid")]
+    [InlineData("ash", "starttime")]
+    public async Task A_symlinked_state_file_is_never_followed(string shell, string name)
+    {
+        var client = Client(shell);
+        var id = await FinishedJobAsync(client);
+        var file = JobFile(id, name);
+        var target = Path.Combine(_state.Path, "elsewhere");
+        File.Copy(file, target);
+        File.Delete(file);
+        File.CreateSymbolicLink(file, target);
+
+        var error = await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(id));
+        Assert.Contains($"'{name}' in the job directory", error.Message, StringComparison.Ordinal);
+        var output = await Stream(shell, id, known: 0);
+        Assert.Contains($"@@SK1 error code=tampered-{name}", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("@@SKD", output, StringComparison.Ordinal);
+    }
+
+    [Theory(Timeout = 30000)]
+    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    public async Task A_log_shorter_than_what_the_client_already_has_is_refused(string shell)
+    {
+        var client = Client(shell);
+        var id = await FinishedJobAsync(client);
+        var size = new FileInfo(JobFile(id, "log")).Length;
+        Assert.Contains("@@SK1 caught", await Stream(shell, id, known: size), StringComparison.Ordinal);
+        Assert.Contains("@@SK1 error code=log-truncated", await Stream(shell, id, known: size + 1), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Issue 9 item 15: a pid file holding text with spaces ("123; touch /tmp/x") made the kill go
+    /// through the cookie fallback, and then the status reply echoed that text as reply fields:
+    /// "malformed reply: field 'touch'" (250) after a kill that had in fact worked.
+    /// </summary>
+    [Theory(Timeout = 30000)]
+    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    public async Task A_kill_through_the_cookie_with_a_garbled_pid_file_reports_what_happened(string shell)
+    {
+        var client = Client(shell);
+        var id = JobId.New();
+        var launched = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
+        var pid = launched.Pid!.Value;
+        File.WriteAllText(JobFile(id, "pid"), $"{pid}; touch {_state.Path}/x state=exited code=0\n");
+        File.WriteAllText(JobFile(id, "boot_id"), "x y=z\n");
+
+        var (status, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(5));
+
+        Assert.Equal("TERM", signalled);
+        Assert.Equal((JobState.Killed, 15), (status.State, status.Signal));
+        Assert.Null(status.Pid);
+        Assert.Null(status.BootId);
+        Assert.False(File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z", StringComparison.Ordinal));
+    }
+
+    [Theory(Timeout = 30000)]
+    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    public async Task A_call_stuck_on_the_target_is_ended_by_its_own_deadline_with_everything_it_started(string shell)
+    {
+        // sshd gives each call a process group of its own; setsid stands for it here.
+        var path = Shells.Path_(shell);
+        var session = new LocalShellSession(_state.Path, "setsid", path) { InterpreterPath = path };
+        var request = new RunnerRequest("list").Set("SK_FAULT", "remote-stuck").Set("SK_DEADLINE", 1);
+
+        var output = await session.ExecAsync(request.ToPayload()).WaitAsync(TimeSpan.FromSeconds(25));
+
+        // The stuck command held the call's stdout: the call could only return once it was killed.
+        Assert.DoesNotContain("@@SK1 end", Encoding.UTF8.GetString(output), StringComparison.Ordinal);
+        await UntilNoSleepAsync("the stuck command outlived its call");
+    }
+
+    [Theory(Timeout = 30000)]
+    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    public async Task A_call_that_ends_in_time_leaves_no_watchdog_behind(string shell)
+    {
+        var path = Shells.Path_(shell);
+        var session = new LocalShellSession(_state.Path, "setsid", path) { InterpreterPath = path };
+        var client = new JobClient(session);
+        Assert.Empty(await client.ListAsync());
+        await UntilNoSleepAsync("the watchdog outlived its call");
+    }
+
+    /// <summary>No live sleep started for this test's state directory (the watchdog's default deadline is minutes).</summary>
+    private async Task UntilNoSleepAsync(string failure)
+    {
+        var marker = "XDG_STATE_HOME=" + _state.Path;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (Process.GetProcessesByName("sleep").Any(p => !IsZombie(p.Id) && Environ(p.Id).Contains(marker, StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(20);
+        }
+    }
+
+    private static bool IsZombie(int pid) => Read($"/proc/{pid}/stat") is var stat && stat.Contains(") Z", StringComparison.Ordinal);
+
+    private async Task<string> Stream(string shell, string id, long known)
+    {
+        var request = new RunnerRequest("stream").Set("SK_ID", id).Set("SK_OFFSET", 0).Set("SK_MAX", 1 << 20).Set("SK_HB_MS", 100)
+            .Set("SK_TTL", 5).Set("SK_CLIENT", "t").Set("SK_ONCE", "1").Set("SK_KNOWN", known);
+        return Encoding.UTF8.GetString(await Shells.Session(shell, _state.Path).ExecAsync(request.ToPayload()));
+    }
+
+    private static void MakeFifo(string path)
+    {
+        using var mkfifo = Process.Start("mkfifo", [path])!;
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+    }
+
+    private static string Environ(int pid) => Read($"/proc/{pid}/environ");
+
+    private static string Read(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Replace('\0', ' ');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+}
