@@ -86,15 +86,16 @@ public sealed class TamperedJobDirectoryTests(JobsHost host) : IClassFixture<Job
     }
 
     /// <summary>
-    /// Item 15: the kill worked through the cookie fallback (the pid file was garbled), and then
-    /// the pid file's text, echoed into the status reply, failed it as "malformed reply: field 'touch'".
+    /// Item 15: the kill worked through the cookie fallback (the starttime file was garbled, so the
+    /// identity check failed), and then that file's text, echoed into the status reply, failed it
+    /// as "malformed reply: field 'touch'" (250).
     /// </summary>
     [Fact(Timeout = 120000)]
     public async Task A_kill_through_the_cookie_fallback_says_what_happened()
     {
         var id = await host.LaunchAsync("exec sleep 300");
         var job = host.RecordedIdentity(id);
-        File.WriteAllText(Path.Combine(host.JobDir(id), "pid"), $"{job.Pid}; touch /tmp/sk-item15\n");
+        File.WriteAllText(Path.Combine(host.JobDir(id), "starttime"), $"{job.StartTime}; touch /tmp/sk-item15\n");
 
         var kill = await host.RunAsync("kill", [id], ["--grace", "5s"], timeout: TimeSpan.FromSeconds(60));
 

@@ -141,9 +141,10 @@ public sealed class RunnerTamperScriptTests : IDisposable
     }
 
     /// <summary>
-    /// Issue 9 item 15: a pid file holding text with spaces ("123; touch /tmp/x") made the kill go
-    /// through the cookie fallback, and then the status reply echoed that text as reply fields:
-    /// "malformed reply: field 'touch'" (250) after a kill that had in fact worked.
+    /// Issue 9 item 15: a state file holding text with spaces ("123; touch /tmp/x") made the job's
+    /// identity check fail, the kill went through the cookie fallback, and then the status reply
+    /// echoed that text as reply fields: "malformed reply: field 'touch'" (250) after a kill that
+    /// had in fact worked.
     /// </summary>
     [Theory(Timeout = 30000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
@@ -153,14 +154,15 @@ public sealed class RunnerTamperScriptTests : IDisposable
         var id = JobId.New();
         var launched = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
         var pid = launched.Pid!.Value;
-        File.WriteAllText(JobFile(id, "pid"), $"{pid}; touch {_state.Path}/x state=exited code=0\n");
+        File.WriteAllText(JobFile(id, "starttime"), $"{launched.StartTime}; touch {_state.Path}/x state=exited code=0\n");
         File.WriteAllText(JobFile(id, "boot_id"), "x y=z\n");
 
         var (status, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(5));
 
         Assert.Equal("TERM", signalled);
         Assert.Equal((JobState.Killed, 15), (status.State, status.Signal));
-        Assert.Null(status.Pid);
+        Assert.Equal(pid, status.Pid);
+        Assert.Null(status.StartTime);
         Assert.Null(status.BootId);
         Assert.False(File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z", StringComparison.Ordinal));
     }
