@@ -253,19 +253,15 @@ sk_field() {
 }
 
 sk_ident_fields() {
-<<<<<<< HEAD
-    _f="pid=$(sk_small "$SK_DIR/pid") pgid=$(sk_small "$SK_DIR/pgid")"
-    _f="$_f start=$(sk_small "$SK_DIR/starttime") boot=$(sk_small "$SK_DIR/boot_id")"
-    _f="$_f created=$(sk_small "$SK_DIR/created")"
-    # shellcheck disable=SC2046
-    set -- $(sk_small "$SK_DIR/signals")
-    [ $# -eq 3 ] && _f="$_f sigign=$1 sigblk=$2 sigreset=$3"
-    printf '%s' "$_f" | tr -d '\n' | tr -c 'a-zA-Z0-9=-' ' '
-=======
     printf '%s %s %s %s %s' "$(sk_field pid "$SK_DIR/pid" num)" "$(sk_field pgid "$SK_DIR/pgid" num)" \
         "$(sk_field start "$SK_DIR/starttime" num)" "$(sk_field boot "$SK_DIR/boot_id" hex)" \
         "$(sk_field created "$SK_DIR/created" num)"
->>>>>>> 83c45b1 (Runner: no FIFO or symlink read in a job directory, a deadline on the target for every call, exit records validated and kept on a full disk)
+    # shellcheck disable=SC2046
+    set -- $(sk_small "$SK_DIR/signals")
+    [ $# -eq 3 ] || return 0
+    case $1$2 in *[!0-9a-f-]* | ???????????????????????????????????*) return 0 ;; esac
+    case $3 in '' | *[!A-Za-z0-9-]* | ?????????????????*) return 0 ;; esac
+    printf ' sigign=%s sigblk=%s sigreset=%s' "$1" "$2" "$3"
 }
 
 sk_report() {
