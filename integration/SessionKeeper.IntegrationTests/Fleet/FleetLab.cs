@@ -35,7 +35,7 @@ public sealed class FleetLab : IAsyncDisposable
         StateDir = Path.Combine(host.Sshd.TempDir, $"ws-{BatchId}");
         CounterDir = Path.Combine(host.Sshd.TempDir, $"counters-{BatchId}");
         KnownHostsPath = Path.Combine(host.Sshd.TempDir, $"known_hosts-{BatchId}");
-        Directory.CreateDirectory(StateDir);
+        Directory.CreateDirectory(StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Directory.CreateDirectory(CounterDir);
         Modes.Set(CounterDir, Modes.Dir1777);
         File.WriteAllText(KnownHostsPath, "");

@@ -30,7 +30,7 @@ public sealed class JobsHost : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _sshd = await SshdFixture.StartAsync();
-        Directory.CreateDirectory(LocalStateDir);
+        Directory.CreateDirectory(LocalStateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Cli.BaseEnvironment["SESSIONKEEPER_STATE_DIR"] = LocalStateDir;
     }
 

@@ -18,7 +18,7 @@ public sealed class OpenSshLab : IDisposable
         Dir = Path.Combine("/tmp", "sk-openssh-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Dir);
         Modes.Set(Dir, Modes.Dir0755);
-        Directory.CreateDirectory(StateDir);
+        Directory.CreateDirectory(StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         foreach (var name in (string[])["SSH_AUTH_SOCK", "SSH_ASKPASS", "SSH_ASKPASS_REQUIRE", "DISPLAY"])
         {
             Cli.BaseEnvironment[name] = null;

@@ -31,7 +31,7 @@ public sealed class StreamHost : IAsyncLifetime
         // with `pyenv init` made each exec take 0.3 s to several seconds here).
         var user = SshdFixture.IsRoot ? await TestUsers.EnsureUserWithShellAsync("/bin/dash") : null;
         _sshd = await SshdFixture.StartAsync(new SshdOptions { UserName = user });
-        Directory.CreateDirectory(LocalStateDir);
+        Directory.CreateDirectory(LocalStateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Cli.BaseEnvironment["SESSIONKEEPER_STATE_DIR"] = LocalStateDir;
     }
 

@@ -15,7 +15,7 @@ public sealed class Workstation
     {
         _host = host;
         StateDir = stateDir;
-        Directory.CreateDirectory(stateDir);
+        Directory.CreateDirectory(stateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     public string StateDir { get; }

@@ -12,15 +12,24 @@ public sealed partial class JobJournal
 {
     public const string FileName = "journal.db";
 
-    private readonly string _connectionString;
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private static int _warnedReadable;
 
-    private JobJournal(string path)
+    private readonly string _connectionString;
+    private readonly bool _readOnly;
+    private bool _prepared;
+    private bool _warnedVanished;
+
+    private JobJournal(string path, bool readOnly, bool immutable = false)
     {
         Path = path;
+        _readOnly = readOnly;
         _connectionString = new SqliteConnectionStringBuilder
         {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
+            // A read-only directory has no room for WAL's -shm file: read the file as it is then.
+            DataSource = immutable ? $"file:{Uri.EscapeDataString(path).Replace("%2F", "/", StringComparison.Ordinal)}?immutable=1" : path,
+            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
             DefaultTimeout = 30,
         }.ToString();
@@ -28,24 +37,129 @@ public sealed partial class JobJournal
 
     public string Path { get; }
 
+    /// <summary>Where warnings about local state go (one line each): stderr unless a host says otherwise.</summary>
+    public static Action<string> Warn { get; set; } = message => Console.Error.WriteLine($"sessionkeeper: warning: {message}");
+
     public static JobJournal Open(string stateRoot)
     {
         try
         {
-            Directory.CreateDirectory(stateRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(stateRoot, PrivateDirectory);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new SessionKeeperException(FailureKind.StateCorrupt, $"cannot create the state directory {stateRoot}: {ex.Message}", ex);
         }
 
-        var journal = new JobJournal(System.IO.Path.Combine(stateRoot, FileName));
+        WarnIfReadable(stateRoot);
+        var journal = new JobJournal(System.IO.Path.Combine(stateRoot, FileName), readOnly: false);
         journal.Prepare();
         return journal;
     }
 
+    /// <summary>
+    /// For verbs that only read (jobs): the journal as it is, even when the state directory or the
+    /// journal is read-only to us. Falls back to a read-only connection only when a writable one
+    /// cannot be had; nothing is created or migrated then.
+    /// </summary>
+    public static JobJournal OpenForReading(string stateRoot)
+    {
+        try
+        {
+            return Open(stateRoot);
+        }
+        catch (SessionKeeperException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 8 or 14 } or UnauthorizedAccessException)
+        {
+            var path = System.IO.Path.Combine(stateRoot, FileName);
+            if (!File.Exists(path))
+            {
+                throw;
+            }
+
+            try
+            {
+                var shared = new JobJournal(path, readOnly: true);
+                shared.Prepare();
+                return shared;
+            }
+            catch (SessionKeeperException again) when (again.InnerException is SqliteException { SqliteErrorCode: 8 or 14 })
+            {
+                var immutable = new JobJournal(path, readOnly: true, immutable: true);
+                immutable.Prepare();
+                return immutable;
+            }
+        }
+    }
+
+    private static void WarnIfReadable(string stateRoot)
+    {
+        try
+        {
+            var mode = File.GetUnixFileMode(stateRoot);
+            if ((mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0 && Interlocked.Exchange(ref _warnedReadable, 1) == 0)
+            {
+                Warn($"the state directory {stateRoot} is readable by others (mode {Convert.ToString((int)mode, 8)}); its files are private, but run `chmod 700 {stateRoot}`.");
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// The journal and its WAL and SHM files are the user's alone (SQLite gives the WAL and SHM the
+    /// journal's mode): created 0600 whatever the umask, and put back to 0600 if found wider.
+    /// </summary>
+    private void MakePrivate()
+    {
+        try
+        {
+            using (new FileStream(Path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite | FileShare.Delete, UnixCreateMode = Private }))
+            {
+            }
+
+            foreach (var file in new[] { Path, Path + "-wal", Path + "-shm" })
+            {
+                if (File.Exists(file) && (File.GetUnixFileMode(file) & ~Private) != 0)
+                {
+                    File.SetUnixFileMode(file, Private);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not ours to change (another user's journal, a read-only file): SQLite reports what matters.
+        }
+    }
+
+    /// <summary>The journal file vanished under us (deleted by hand, a cleanup): start a new one rather than fail the run.</summary>
+    private void Recreate()
+    {
+        if (!_warnedVanished)
+        {
+            _warnedVanished = true;
+            Warn($"the journal {Path} vanished while in use; a new one was created (earlier records are gone; this run goes on from memory).");
+        }
+
+        var directory = System.IO.Path.GetDirectoryName(Path)!;
+        Directory.CreateDirectory(directory, PrivateDirectory);
+        foreach (var stale in new[] { Path + "-wal", Path + "-shm" })
+        {
+            // A WAL left without its database would be replayed into the new one.
+            File.Delete(stale);
+        }
+
+        _prepared = false;
+        Prepare();
+    }
+
     private void Prepare()
     {
+        if (!_readOnly)
+        {
+            MakePrivate();
+        }
+
         Run(connection =>
         {
             var version = JournalSchema.ReadVersion(connection);
@@ -72,6 +186,11 @@ public sealed partial class JobJournal
                 throw Corrupt(null, "it is not a SessionKeeper journal");
             }
 
+            if (_readOnly)
+            {
+                throw new SessionKeeperException(FailureKind.StateCorrupt, $"the journal {Path} is read-only here and needs an upgrade (schema {version} to {JournalSchema.Current}); run sessionkeeper once where it can be written.");
+            }
+
             try
             {
                 JournalSchema.Migrate(connection, version);
@@ -87,9 +206,29 @@ public sealed partial class JobJournal
 
             return 0;
         });
+        _prepared = true;
     }
 
     internal T Run<T>(Func<SqliteConnection, T> action)
+    {
+        if (_prepared && !_readOnly && !File.Exists(Path))
+        {
+            Recreate();
+        }
+
+        try
+        {
+            return RunOnce(action);
+        }
+        catch (SqliteException ex) when (_prepared && !_readOnly && ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            // Deleted between the check and the open: SQLite made an empty file.
+            Recreate();
+            return RunOnce(action);
+        }
+    }
+
+    private T RunOnce<T>(Func<SqliteConnection, T> action)
     {
         try
         {
@@ -97,11 +236,17 @@ public sealed partial class JobJournal
             connection.Open();
             using (var pragmas = connection.CreateCommand())
             {
-                pragmas.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;";
+                pragmas.CommandText = _readOnly
+                    ? "PRAGMA busy_timeout = 30000;"
+                    : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;";
                 pragmas.ExecuteNonQuery();
             }
 
             return action(connection);
+        }
+        catch (SqliteException ex) when (_prepared && !_readOnly && ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            throw;
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is 26 or 11)
         {

@@ -31,7 +31,10 @@ public sealed class LogMirror : IDisposable
         var directory = System.IO.Path.GetDirectoryName(path)!;
         try
         {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            // One level at a time: CreateDirectory gives missing parents the umask's mode, not ours.
+            var privateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(directory)!, privateDirectory);
+            Directory.CreateDirectory(directory, privateDirectory);
             FileStream lockFile;
             try
             {
