@@ -1,7 +1,7 @@
 using System.Globalization;
 using Xunit.Abstractions;
 
-namespace SessionKeeper.IntegrationTests.Infrastructure;
+namespace SessionKeeper.Testing;
 
 /// <summary>
 /// Seeds of randomized tests. Each test has its own fixed seed, so a run is repeatable as it is;

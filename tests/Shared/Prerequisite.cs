@@ -1,4 +1,4 @@
-namespace SessionKeeper.Tests.Fakes;
+namespace SessionKeeper.Testing;
 
 /// <summary>
 /// What a test needs from the machine (root, an installed tool). Missing, the test is skipped
