@@ -54,7 +54,7 @@ public sealed partial class SshdFixture : IAsyncDisposable
 
     public string ConfigPath => Path.Combine(TempDir, "sshd_config");
 
-    /// <summary>sshd's log (LogLevel VERBOSE), appended across restarts.</summary>
+    /// <summary>sshd's log (LogLevel VERBOSE unless the options say otherwise), appended across restarts.</summary>
     public string LogPath => Path.Combine(TempDir, "sshd.log");
 
     /// <summary>sshd's own stdout/stderr (config errors before logging starts).</summary>

@@ -2,8 +2,11 @@ using SessionKeeper.IntegrationTests.Infrastructure;
 
 namespace SessionKeeper.IntegrationTests.Jobs;
 
-/// <summary>A changed or unknown host key is refused, with its fingerprint, before any credential is offered.</summary>
-public sealed class HostKeyTests(JobsHost host) : IClassFixture<JobsHost>
+/// <summary>
+/// A changed or unknown host key is refused, with its fingerprint, before any credential is offered.
+/// sshd logs at DEBUG, where every userauth request is logged (the control connection proves it).
+/// </summary>
+public sealed class HostKeyTests(DebugLogJobsHost host) : IClassFixture<DebugLogJobsHost>
 {
     private static readonly TimeSpan Quick = TimeSpan.FromSeconds(10);
 
@@ -15,6 +18,7 @@ public sealed class HostKeyTests(JobsHost host) : IClassFixture<JobsHost>
         var before = await host.RunAsync("ps", []);
         Assert.True(before.ExitCode == 0, before.ToString());
         await Poll.UntilAsync(() => host.Sshd.ReadLog()[logStart..].Contains("Accepted publickey", StringComparison.Ordinal), Quick, "sshd to log the accepted key");
+        Assert.Contains("userauth-request", host.Sshd.ReadLog()[logStart..], StringComparison.Ordinal);
 
         await host.Sshd.ReplaceHostKeyAsync();
         logStart = host.Sshd.ReadLog().Length;

@@ -7,7 +7,7 @@ namespace SessionKeeper.IntegrationTests.Jobs;
 /// One throwaway sshd per test class plus the real CLI, run as a child process with a local state
 /// directory of its own. Every CLI call gets the fixture's port, user key and known_hosts.
 /// </summary>
-public sealed class JobsHost : IAsyncLifetime
+public class JobsHost : IAsyncLifetime
 {
     private readonly Lazy<Task<string>> _finishedJob;
     private SshdFixture? _sshd;
@@ -19,6 +19,9 @@ public sealed class JobsHost : IAsyncLifetime
 
     public SshdFixture Sshd => _sshd ?? throw new InvalidOperationException("sshd is not started.");
 
+    /// <summary>How this host's sshd is configured; null for the fixture's defaults.</summary>
+    protected virtual SshdOptions? SshdOptions => null;
+
     public CliRunner Cli { get; } = CliRunner.ForSessionKeeper();
 
     /// <summary>The CLI's local state (mirrors), below the fixture's temp dir.</summary>
@@ -29,7 +32,7 @@ public sealed class JobsHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _sshd = await SshdFixture.StartAsync();
+        _sshd = await SshdFixture.StartAsync(SshdOptions);
         Directory.CreateDirectory(LocalStateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Cli.BaseEnvironment["SESSIONKEEPER_STATE_DIR"] = LocalStateDir;
     }
@@ -101,4 +104,14 @@ public sealed class JobsHost : IAsyncLifetime
 
     /// <summary>Unique, valid, and recognisable in `ps` output.</summary>
     public static string NewJobId(string prefix = "t") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 64)];
+}
+
+/// <summary>
+/// A <see cref="JobsHost"/> whose sshd logs at DEBUG: only there does sshd log every userauth
+/// request (at VERBOSE a refused or abandoned attempt can go unlogged), so a test can prove that
+/// none was made.
+/// </summary>
+public sealed class DebugLogJobsHost : JobsHost
+{
+    protected override SshdOptions SshdOptions { get; } = new() { ExtraConfig = "LogLevel DEBUG" };
 }
