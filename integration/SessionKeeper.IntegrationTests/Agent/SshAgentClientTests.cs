@@ -182,18 +182,17 @@ public sealed class SshAgentClientTests(AgentKeyRing ring) : IClassFixture<Agent
     [Fact(Timeout = 60000)]
     public async Task TryConnect_without_a_path_uses_SSH_AUTH_SOCK()
     {
-        // The variable is process-wide: read it, never set it (other tests run in parallel).
-        var fromEnvironment = Environment.GetEnvironmentVariable("SSH_AUTH_SOCK");
-        using var agent = await Task.Run(() => SshAgentClient.TryConnect());
+        // The variable is process-wide and other tests run in parallel: it is given through the
+        // environment reader, never set. A live agent must be found; an unset variable means none.
+        string? Variable(string name, string? value) => name == "SSH_AUTH_SOCK" ? value : null;
 
-        if (string.IsNullOrEmpty(fromEnvironment))
-        {
-            Assert.Null(agent);
-        }
-        else
-        {
-            Assert.Equal(fromEnvironment, agent?.SocketPath ?? fromEnvironment);
-        }
+        using var agent = await Task.Run(() => SshAgentClient.TryConnect(null, name => Variable(name, ring.Agent.SocketPath)));
+        Assert.NotNull(agent);
+        Assert.Equal(ring.Agent.SocketPath, agent.SocketPath);
+        Assert.NotNull(await Task.Run(agent.ListIdentities));
+
+        Assert.Null(await Task.Run(() => SshAgentClient.TryConnect(null, name => Variable(name, null))));
+        Assert.Null(await Task.Run(() => SshAgentClient.TryConnect(null, name => Variable(name, ""))));
     }
 
     private static (string Name, byte[] Signature) SplitSignature(byte[] blob)

@@ -38,9 +38,13 @@ public sealed partial class SshAgentClient : IDisposable
     /// null. Returns null when there is no agent: the variable is unset or empty, the path cannot be
     /// a socket address, or nothing accepts the connection there.
     /// </summary>
-    public static SshAgentClient? TryConnect(string? socketPath = null)
+    public static SshAgentClient? TryConnect(string? socketPath = null) =>
+        TryConnect(socketPath, Environment.GetEnvironmentVariable);
+
+    /// <summary>As <see cref="TryConnect(string?)"/>, reading the environment through <paramref name="environment"/>.</summary>
+    internal static SshAgentClient? TryConnect(string? socketPath, Func<string, string?> environment)
     {
-        socketPath ??= Environment.GetEnvironmentVariable("SSH_AUTH_SOCK");
+        socketPath ??= environment("SSH_AUTH_SOCK");
         if (string.IsNullOrEmpty(socketPath))
         {
             return null;
