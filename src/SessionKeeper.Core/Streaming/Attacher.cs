@@ -144,6 +144,8 @@ public sealed class Attacher
             .Set("SK_CREDIT", session.CanSendToStreams ? "1" : "0");
         using var remote = await session.OpenStreamAsync(request.ToPayload(), cancellationToken);
         var lastActivity = _time.GetTimestamp();
+        var opened = lastActivity;
+        var startOffset = Offset;
         Interlocked.Exchange(ref _lastHeard, lastActivity);
         var heard = 0;
         var silenced = 0;
@@ -177,8 +179,15 @@ public sealed class Attacher
                 var now = _time.GetTimestamp();
                 Interlocked.Exchange(ref lastActivity, now);
                 Interlocked.Exchange(ref _lastHeard, now);
-                Interlocked.Exchange(ref _troubleSince, 0);
                 Volatile.Write(ref heard, 1);
+
+                // The trouble is over once this link has carried output or stayed alive for a whole
+                // dead-after period: a link that says one word and goes silent again is no recovery,
+                // and must not restart --give-up-after's clock.
+                if (Offset > startOffset || _time.GetElapsedTime(opened) >= _options.DeadAfter)
+                {
+                    Interlocked.Exchange(ref _troubleSince, 0);
+                }
             }),
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
