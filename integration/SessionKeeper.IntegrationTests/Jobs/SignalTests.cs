@@ -98,7 +98,9 @@ public sealed class SignalTests(JobsHost host) : IClassFixture<JobsHost>
     {
         Skip.IfNot(File.Exists("/usr/bin/script"), "util-linux script is not installed");
         var args = host.Arguments("run", ["--", Checkpointer], ["--interrupt", "signal"]);
-        var command = string.Join(' ', new[] { host.Cli.FileName }.Concat(host.Cli.LeadingArguments).Concat(args).Select(Quote));
+        // exec: the shell script(1) starts must not stay in the terminal's foreground group, where
+        // Ctrl-C would end it (dash does not exec a lone command) and script would report 130.
+        var command = "exec " + string.Join(' ', new[] { host.Cli.FileName }.Concat(host.Cli.LeadingArguments).Concat(args).Select(Quote));
         var psi = new ProcessStartInfo("/usr/bin/script");
         foreach (var arg in (string[])["-q", "-e", "-c", command, "/dev/null"])
         {
@@ -107,6 +109,7 @@ public sealed class SignalTests(JobsHost host) : IClassFixture<JobsHost>
 
         psi.Environment["SESSIONKEEPER_STATE_DIR"] = host.LocalStateDir;
         psi.Environment["TERM"] = "xterm-256color";
+        psi.Environment["SHELL"] = "/bin/sh";
         await using var terminal = CliProcess.Start(psi, keepStdinOpen: true);
         await terminal.WaitForStdoutAsync("ready", TimeSpan.FromSeconds(60));
 
