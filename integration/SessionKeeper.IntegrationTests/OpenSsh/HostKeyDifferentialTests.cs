@@ -16,13 +16,14 @@ public sealed class HostKeyDifferentialTests(HostKeyLab lab, ITestOutputHelper o
 {
     private static readonly string[] AuthenticationSigns = ["userauth-request", "Accepted ", "Failed ", "Postponed", "authenticating user"];
 
-    [Fact(Timeout = 150_000)]
+    // Hang guards only: each case runs the system ssh and our CLI, one after the other.
+    [Fact(Timeout = 300_000)]
     public Task With_a_valid_host_certificate() => RunAsync(HostCertificateKind.Valid);
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public Task With_an_expired_host_certificate() => RunAsync(HostCertificateKind.Expired);
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public Task With_a_host_certificate_for_another_name() => RunAsync(HostCertificateKind.WrongPrincipal);
 
     private async Task RunAsync(HostCertificateKind kind)
