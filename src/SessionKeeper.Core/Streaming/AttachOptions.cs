@@ -19,7 +19,7 @@ public sealed record AttachOptions
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Stop reconnecting after this long without a connection; null keeps trying.</summary>
+    /// <summary>Stop reconnecting after this long without progress (output, or a link proven alive), across every connection; null keeps trying.</summary>
     public TimeSpan? GiveUpAfter { get; init; }
 
     /// <summary>

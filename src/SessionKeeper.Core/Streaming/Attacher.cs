@@ -23,8 +23,12 @@ public sealed class Attacher
     private readonly ResiliencePipeline _reconnect;
     private long _offset;
 
-    // --give-up-after bounds the time without word from the target, across connections: a link
-    // that connects but whose stream never answers must not restart the clock. Zero: all is well.
+    // --give-up-after bounds the whole attach: the time since the stream last made progress, across
+    // every connection. Progress is output bytes delivered, or a link that has kept talking
+    // (heartbeats) for a whole --dead-after period since its first word: one that has proven it
+    // works for as long as it takes to declare a link dead, as a quiet job's link does. Connecting,
+    // authenticating, opening the stream or a word followed by silence is no progress: a link can
+    // do each and then go silent, and must not restart the clock. Zero: all is well.
     private long _troubleSince;
     private long _lastHeard;
 
@@ -70,6 +74,15 @@ public sealed class Attacher
     /// <summary>Streams to the end; <paramref name="session"/> (if given) is used first and disposed.</summary>
     public async Task<JobStatus> RunAsync(IRemoteSession? session, CancellationToken cancellationToken = default)
     {
+        // Without a session the attach starts with no working link, and the clock runs from now; a
+        // session handed in has just answered (the launch reply).
+        var start = _time.GetTimestamp();
+        Interlocked.Exchange(ref _lastHeard, start);
+        if (session is null)
+        {
+            Interlocked.CompareExchange(ref _troubleSince, start, 0);
+        }
+
         try
         {
             while (true)
@@ -142,73 +155,105 @@ public sealed class Attacher
             .Set("SK_TTL", (long)Math.Max(1, _options.HelperTimeToLive.TotalSeconds))
             .Set("SK_CLIENT", _options.ClientId)
             .Set("SK_CREDIT", session.CanSendToStreams ? "1" : "0");
-        using var remote = await session.OpenStreamAsync(request.ToPayload(), cancellationToken);
         var lastActivity = _time.GetTimestamp();
-        var opened = lastActivity;
-        var startOffset = Offset;
-        Interlocked.Exchange(ref _lastHeard, lastActivity);
-        var heard = 0;
+        long firstWord = 0;
         var silenced = 0;
+        IRemoteOutput? remote = null;
+        var closed = 0;
+        void Close()
+        {
+            if (Volatile.Read(ref remote) is { } open && Interlocked.Exchange(ref closed, 1) == 0)
+            {
+                open.Dispose();
+            }
+        }
+
+        // Armed before the stream is opened: opening it is a round trip that SSH.NET never times
+        // out, so a link that went silent right after the handshake must be cut here too.
         using var watchdog = _time.CreateTimer(
             _ =>
             {
                 // Until the helper's first word the login shell's rc files are running: a slow one
                 // must not look like a dead link, or the stream never starts.
-                var limit = Volatile.Read(ref heard) == 1 ? _options.DeadAfter : Max(_options.DeadAfter, _options.HelperStartTimeout);
+                var spoken = Interlocked.Read(ref firstWord) != 0;
+                var limit = spoken ? _options.DeadAfter : Max(_options.DeadAfter, _options.HelperStartTimeout);
                 var silent = _time.GetElapsedTime(Interlocked.Read(ref lastActivity)) > limit;
 
                 // Still nothing from the target on this connection, and --give-up-after is spent.
-                var spent = Volatile.Read(ref heard) == 0 && _options.GiveUpAfter is { } giveUp
+                var spent = !spoken && _options.GiveUpAfter is { } giveUp
                     && (Interlocked.Read(ref _troubleSince) is var since and not 0 ? since : Interlocked.Read(ref lastActivity)) is var from
                     && _time.GetElapsedTime(from) > giveUp;
                 if ((silent || spent) && Interlocked.Exchange(ref silenced, 1) == 0)
                 {
                     session.Abort();
-                    remote.Dispose();
+                    Close();
                 }
             },
             null,
             TimeSpan.FromMilliseconds(100),
             TimeSpan.FromMilliseconds(100));
-        using var cancel = cancellationToken.Register(remote.Dispose);
-
-        // Reads block (SSH.NET streams are not truly asynchronous): a dedicated thread, not the pool.
-        var result = await Task.Factory.StartNew(
-            () => ReadLoop(remote, session.CanSendToStreams, () =>
+        try
+        {
+            try
             {
-                var now = _time.GetTimestamp();
-                Interlocked.Exchange(ref lastActivity, now);
-                Interlocked.Exchange(ref _lastHeard, now);
-                Volatile.Write(ref heard, 1);
+                Volatile.Write(ref remote, await session.OpenStreamAsync(request.ToPayload(), cancellationToken));
+            }
+            catch (SessionKeeperException ex) when (Volatile.Read(ref silenced) == 1 && !cancellationToken.IsCancellationRequested)
+            {
+                throw new SessionKeeperException(FailureKind.ConnectionLost, $"no answer from {_connector.HostLabel} to the stream request", ex);
+            }
 
-                // The trouble is over once this link has carried output or stayed alive for a whole
-                // dead-after period: a link that says one word and goes silent again is no recovery,
-                // and must not restart --give-up-after's clock.
-                if (Offset > startOffset || _time.GetElapsedTime(opened) >= _options.DeadAfter)
+            if (Volatile.Read(ref silenced) == 1)
+            {
+                Close();
+            }
+
+            using var cancel = cancellationToken.Register(Close);
+
+            // Reads block (SSH.NET streams are not truly asynchronous): a dedicated thread, not the pool.
+            var result = await Task.Factory.StartNew(
+                () => ReadLoop(remote!, session.CanSendToStreams, () =>
                 {
-                    Interlocked.Exchange(ref _troubleSince, 0);
-                }
-            }),
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (result.Status is { } status)
-        {
-            return status;
-        }
+                    var now = _time.GetTimestamp();
+                    Interlocked.Exchange(ref lastActivity, now);
+                    Interlocked.Exchange(ref _lastHeard, now);
+                    Interlocked.CompareExchange(ref firstWord, now, 0);
 
-        if (result.Renew)
-        {
-            return null;
-        }
+                    // Talking for a whole dead-after period since its first word: the link works (a
+                    // word and then silence is cut by the watchdog before it gets here).
+                    if (_time.GetElapsedTime(Interlocked.Read(ref firstWord)) >= _options.DeadAfter)
+                    {
+                        Progressed();
+                    }
+                }),
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (result.Status is { } status)
+            {
+                return status;
+            }
 
-        throw new SessionKeeperException(
-            FailureKind.ConnectionLost,
-            silenced == 1
-                ? $"no heartbeat from {_connector.HostLabel} for {_options.DeadAfter.TotalSeconds:0.#} s"
-                : $"the stream from {_connector.HostLabel} ended unexpectedly");
+            if (result.Renew)
+            {
+                return null;
+            }
+
+            throw new SessionKeeperException(
+                FailureKind.ConnectionLost,
+                silenced == 1
+                    ? $"no heartbeat from {_connector.HostLabel} for {_options.DeadAfter.TotalSeconds:0.#} s"
+                    : $"the stream from {_connector.HostLabel} ended unexpectedly");
+        }
+        finally
+        {
+            Close();
+        }
     }
+
+    /// <summary>Real progress (see _troubleSince): --give-up-after's clock stops until the next trouble.</summary>
+    private void Progressed() => Interlocked.Exchange(ref _troubleSince, 0);
 
     /// <summary>
     /// Reads one helper's stream. With credit, the helper sends at most <see cref="AttachOptions.ChunkBytes"/>
@@ -231,13 +276,23 @@ public sealed class Attacher
                 return (null, false);
             }
 
+            // The end of the stream is no word from the target: a link cut by the watchdog ends
+            // here too, and must not count as heard (nor stop --give-up-after's clock).
+            if (next is null)
+            {
+                return (null, false);
+            }
+
             alive();
             switch (next)
             {
-                case null:
-                    return (null, false);
                 case StreamEvent.Data data:
                     Deliver(data);
+                    if (data.Bytes.Length > 0)
+                    {
+                        Progressed();
+                    }
+
                     if (credit && Offset - granted >= _options.ChunkBytes / 2)
                     {
                         granted = Offset;

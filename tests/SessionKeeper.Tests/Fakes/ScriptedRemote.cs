@@ -102,9 +102,14 @@ public sealed class ScriptedStream : Stream
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
-/// <summary>One session whose single stream is a <see cref="ScriptedStream"/>; records Abort.</summary>
-public sealed class ScriptedSession : IRemoteSession, IRemoteOutput
+/// <summary>
+/// One session whose single stream is a <see cref="ScriptedStream"/>; records Abort. With
+/// <paramref name="openHangs"/> the stream request is never answered (a link silent right after
+/// the handshake): opening it waits until the session is aborted, then fails as a lost connection.
+/// </summary>
+public sealed class ScriptedSession(bool openHangs = false) : IRemoteSession, IRemoteOutput
 {
+    private readonly CancellationTokenSource _lost = new();
     private int _aborted;
 
     public ScriptedStream Stream { get; } = new();
@@ -113,15 +118,29 @@ public sealed class ScriptedSession : IRemoteSession, IRemoteOutput
 
     public string HostLabel => "scripted";
 
-    public CancellationToken Lost => CancellationToken.None;
+    public CancellationToken Lost => _lost.Token;
 
     Stream IRemoteOutput.Output => Stream;
 
     public Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-    public Task<IRemoteOutput> OpenStreamAsync(byte[] stdin, CancellationToken cancellationToken = default) => Task.FromResult<IRemoteOutput>(this);
+    public async Task<IRemoteOutput> OpenStreamAsync(byte[] stdin, CancellationToken cancellationToken = default)
+    {
+        if (openHangs)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lost.Token);
+            await Task.Delay(Timeout.Infinite, linked.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            throw new SessionKeeperException(FailureKind.ConnectionLost, "the connection to scripted was lost.");
+        }
 
-    public void Abort() => Interlocked.Exchange(ref _aborted, 1);
+        return this;
+    }
+
+    public void Abort()
+    {
+        Interlocked.Exchange(ref _aborted, 1);
+        _lost.Cancel();
+    }
 
     public void Dispose() => Stream.Dispose();
 
@@ -143,6 +162,9 @@ public sealed class ScriptedConnector(Func<int, ScriptedConnector.Outcome> scrip
         Fail,
         Hang,
         Connect,
+
+        /// <summary>Connects, then never answers the stream request.</summary>
+        ConnectSilent,
     }
 
     private int _attempts;
@@ -156,7 +178,8 @@ public sealed class ScriptedConnector(Func<int, ScriptedConnector.Outcome> scrip
     public async Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default)
     {
         var attempt = Interlocked.Increment(ref _attempts);
-        switch (script(attempt))
+        var outcome = script(attempt);
+        switch (outcome)
         {
             case Outcome.Fail:
                 throw new SessionKeeperException(FailureKind.Unreachable, $"attempt {attempt} refused");
@@ -164,7 +187,7 @@ public sealed class ScriptedConnector(Func<int, ScriptedConnector.Outcome> scrip
                 await Task.Delay(Timeout.Infinite, cancellationToken);
                 throw new InvalidOperationException("unreachable");
             default:
-                var session = new ScriptedSession();
+                var session = new ScriptedSession(openHangs: outcome == Outcome.ConnectSilent);
                 Sessions.Enqueue(session);
                 return session;
         }
