@@ -7,6 +7,17 @@ namespace SessionKeeper.Ssh;
 /// <summary>Classifies SSH.NET and socket exceptions into <see cref="FailureKind"/>s with useful messages.</summary>
 internal static class SshFailures
 {
+    /// <summary>
+    /// A failure on a session that is already connected. Whatever it is (a reset or broken pipe
+    /// from the socket, an SSH.NET transport error), the link was up and is gone: a lost
+    /// connection, never "cannot connect", so callers treat it as a dropped link (a launch is then
+    /// retried with the same id and cookie, not journaled as not launched).
+    /// </summary>
+    public static SessionKeeperException Established(Exception exception, string label) =>
+        exception as SessionKeeperException
+            ?? new(FailureKind.ConnectionLost, $"the connection to {label} was lost ({exception.Message.TrimEnd('.')}).", exception);
+
+    /// <summary>A failure while connecting: socket errors mean the host could not be reached.</summary>
     public static SessionKeeperException Classify(Exception exception, string label)
     {
         switch (exception)

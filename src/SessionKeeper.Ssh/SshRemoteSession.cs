@@ -145,16 +145,25 @@ internal sealed class SshRemoteSession : IRemoteSession
         return await start.WaitAsync(cancellationToken);
     }
 
-    private SessionKeeperException Translate(Exception ex, CancellationToken callerToken)
+    private SessionKeeperException Translate(Exception ex, CancellationToken callerToken) =>
+        Failure(ex, callerToken.IsCancellationRequested, Lost.IsCancellationRequested, HostLabel);
+
+    /// <summary>
+    /// What a failed command on this connected session means: an interruption by the caller, else
+    /// a lost link, whatever SSH.NET or the socket said. The socket's own error (a reset, a broken
+    /// pipe while the launch request is still being written) may come before SSH.NET has reported
+    /// the session lost: it is a lost link all the same, never "cannot connect".
+    /// </summary>
+    internal static SessionKeeperException Failure(Exception ex, bool interrupted, bool lost, string label)
     {
-        if (ex is OperationCanceledException && callerToken.IsCancellationRequested)
+        if (ex is OperationCanceledException && interrupted)
         {
             return new SessionKeeperException(FailureKind.ConnectionLost, "interrupted.", ex);
         }
 
-        return Lost.IsCancellationRequested || ex is OperationCanceledException
-            ? new SessionKeeperException(FailureKind.ConnectionLost, $"the connection to {HostLabel} was lost.", ex)
-            : SshFailures.Classify(ex, HostLabel);
+        return lost || ex is OperationCanceledException
+            ? new SessionKeeperException(FailureKind.ConnectionLost, $"the connection to {label} was lost.", ex)
+            : SshFailures.Established(ex, label);
     }
 
     private static void DisposeQuietly(SshCommand command, Stream? input = null)

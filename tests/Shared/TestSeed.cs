@@ -19,7 +19,19 @@ public static class TestSeed
             : null;
 
     /// <summary>The seed to use for a test whose own seed is <paramref name="seed"/>.</summary>
-    public static int Of(int seed) => Override is { } mix ? HashCode.Combine(mix, seed) & int.MaxValue : seed;
+    public static int Of(int seed) => Override is { } mix ? Mix(mix, seed) : seed;
+
+    /// <summary>
+    /// The same in every process (HashCode.Combine is not: it is keyed per process, so a seed it
+    /// made could never be replayed): a SplitMix64 finaliser over both values.
+    /// </summary>
+    private static int Mix(int mix, int seed)
+    {
+        var z = unchecked(((ulong)(uint)mix << 32 | (uint)seed) + 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
+    }
 
     public static Random Random(int seed, ITestOutputHelper? output = null)
     {
