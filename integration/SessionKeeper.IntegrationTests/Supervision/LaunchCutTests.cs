@@ -26,7 +26,13 @@ public sealed class LaunchCutTests(SupervisionHost host, ITestOutputHelper outpu
     /// <summary>Cuts in flight at once: every black hole at once, resets as lanes free up, 2 cores not swamped.</summary>
     private const int Lanes = 6;
 
-    [Fact(Timeout = 300_000)]
+    /// <summary>
+    /// Only a hang guard, no time is asserted: at load 100 on 2 cores one CLI start takes a minute,
+    /// and a new runner may miss the 15 s reply deadline more than once.
+    /// </summary>
+    private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(3);
+
+    [Fact(Timeout = 600_000)]
     public async Task A_launch_cut_at_any_byte_boundary_runs_exactly_once()
     {
         // A fixed seed like every randomized test (TestSeed); SESSIONKEEPER_TEST_SEED explores others.
@@ -87,9 +93,9 @@ public sealed class LaunchCutTests(SupervisionHost host, ITestOutputHelper outpu
             await using var proxy = FaultProxy.Start(host.Sshd.Port);
             proxy.CutNextConnection(cut);
             var clock = Stopwatch.StartNew();
-            var run = await workstation.RunAsync(host.RunArguments(id, Command(counter), SupervisionHost.Fast, proxy), timeout: TimeSpan.FromMinutes(2));
+            var run = await workstation.RunAsync(host.RunArguments(id, Command(counter), SupervisionHost.Fast, proxy), timeout: HangGuard);
             var afterRun = File.Exists(counter) ? await File.ReadAllTextAsync(counter) : "";
-            var resume = await workstation.RunAsync(["resume", .. SupervisionHost.Fast], timeout: TimeSpan.FromMinutes(1));
+            var resume = await workstation.RunAsync(["resume", .. SupervisionHost.Fast], timeout: HangGuard);
             var runs = File.Exists(counter) ? await File.ReadAllTextAsync(counter) : "";
             var entry = await workstation.JobAsync(id);
             var summary = $"{what}: run exit {run.ExitCode} in {clock.Elapsed.TotalSeconds:0.0} s, {afterRun.Length / 2} run(s) after it; "
@@ -115,7 +121,7 @@ public sealed class LaunchCutTests(SupervisionHost host, ITestOutputHelper outpu
         var workstation = host.NewWorkstation("cut");
         await using var proxy = FaultProxy.Start(host.Sshd.Port);
         var id = SupervisionHost.NewJobId("cut");
-        var launch = await workstation.RunAsync(["run", .. host.ConnectionOptions(proxy), "--id", id, "--shell", "/bin/sh", "--detach", host.Destination, "--", Command(host.TempFile(id + ".count"))], timeout: TimeSpan.FromMinutes(1));
+        var launch = await workstation.RunAsync(["run", .. host.ConnectionOptions(proxy), "--id", id, "--shell", "/bin/sh", "--detach", host.Destination, "--", Command(host.TempFile(id + ".count"))], timeout: HangGuard);
         Assert.True(launch.ExitCode == 0, $"calibration launch: {launch}");
         var connection = proxy.LastConnection ?? throw new InvalidOperationException("the calibration launch made no connection");
         await Poll.UntilAsync(() => connection.Trace.Count > 0 && proxy.ActiveConnections == 0, TimeSpan.FromSeconds(20), "the calibration connection to close");
