@@ -10,6 +10,7 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         VisibleTextWriter.Install();
+        RawArguments.Capture(args);
         using var interrupts = new Interrupts();
         var root = BuildRoot(() => interrupts.Token);
         var configuration = new ParserConfiguration { ResponseFileTokenReplacer = null };

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using SessionKeeper.IntegrationTests.Infrastructure;
 
 namespace SessionKeeper.IntegrationTests.Jobs;
@@ -74,6 +76,64 @@ public sealed class QuotingTests(JobsHost host) : IClassFixture<JobsHost>
         Assert.Equal(ssh.StdoutText, ours.StdoutText);
         Assert.StartsWith("[a][b  c][/", ours.StdoutText, StringComparison.Ordinal);
         Assert.EndsWith("][42][$x]", ours.StdoutText, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Words that are not UTF-8 run as their bytes, as with ssh (not as U+FFFD), whatever .NET made
+    /// of them; `jobs --json` and `status --json` give those bytes in command_base64.
+    /// </summary>
+    [Fact(Timeout = 90000)]
+    public async Task Words_that_are_not_utf8_run_as_their_bytes_as_ssh_does()
+    {
+        const string octal = @"A\377\376 \200B\303";
+        byte[] word = [(byte)'A', 0xff, 0xfe, (byte)' ', 0x80, (byte)'B', 0xc3];
+        var id = JobsHost.NewJobId("bytes");
+        var ours = host.Cli.CreateStartInfo(host.Arguments("run", ["--", "printf", "'[%s]'"], ["--id", id]));
+        var ssh = host.Sshd.CreateOpenSshStartInfo("printf '[%s]'");
+
+        var oursResult = await CliProcess.RunAsync(WithLastArgument(ours, octal), CliRunner.DefaultTimeout);
+        var sshResult = await CliProcess.RunAsync(WithLastArgument(ssh, octal), SshdFixture.OpenSshTimeout);
+
+        Assert.True(oursResult.ExitCode == 0, oursResult.ToString());
+        Assert.True(sshResult.ExitCode == 0, sshResult.ToString());
+        byte[] expected = [.. "[A"u8, 0xff, 0xfe, .. "]["u8, 0x80, (byte)'B', 0xc3, (byte)']'];
+        Assert.Equal(expected, sshResult.Stdout);
+        Assert.Equal(sshResult.Stdout, oursResult.Stdout);
+        Assert.Equal((byte[])[.. "printf '[%s]' "u8, .. word], File.ReadAllBytes(Path.Combine(host.JobDir(id), "cmd")));
+
+        var jobs = await host.Cli.RunAsync(["jobs", "--json"]);
+        Assert.True(jobs.ExitCode == 0, jobs.ToString());
+        using (var list = JsonDocument.Parse(jobs.Stdout))
+        {
+            var job = list.RootElement.EnumerateArray().Single(j => j.GetProperty("id").GetString() == id);
+            Assert.Equal((byte[])[.. "printf '[%s]' "u8, .. word], job.GetProperty("command_base64").GetBytesFromBase64());
+            Assert.Contains('\uFFFD', job.GetProperty("command").GetString()!);
+        }
+
+        var status = await host.RunAsync("status", [id], ["--json"]);
+        Assert.True(status.ExitCode == 0, status.ToString());
+        using var one = JsonDocument.Parse(status.Stdout);
+        Assert.Equal((byte[])[.. "printf '[%s]' "u8, .. word], one.RootElement.GetProperty("command_base64").GetBytesFromBase64());
+    }
+
+    /// <summary>The same program started by sh with one more argument: the bytes of a printf octal text (.NET passes only UTF-8).</summary>
+    private static ProcessStartInfo WithLastArgument(ProcessStartInfo info, string printfOctal)
+    {
+        var wrapped = new ProcessStartInfo("/bin/sh") { WorkingDirectory = info.WorkingDirectory };
+        wrapped.ArgumentList.Add("-c");
+        wrapped.ArgumentList.Add($"b=$(printf '{printfOctal}'); exec \"$0\" \"$@\" \"$b\"");
+        wrapped.ArgumentList.Add(info.FileName);
+        foreach (var arg in info.ArgumentList)
+        {
+            wrapped.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in info.Environment)
+        {
+            wrapped.Environment[name] = value;
+        }
+
+        return wrapped;
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ internal static class JobsCommand
             {
                 var exit = job.LastStatus?.ShellExitCode?.ToString() ?? "-";
                 var seen = job.LastSeenAt?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss") ?? "never";
-                table.Add(job.Id, job.Endpoint.Label, job.StateText, exit, seen, JobOutput.OneLine(job.Spec.Command));
+                table.Add(job.Id, job.Endpoint.Label, job.StateText, exit, seen, JobOutput.OneLine(job.Spec.Command, job.Spec.RawCommand));
             }
 
             table.WriteTo(Console.Out);
@@ -99,7 +99,7 @@ internal static class JobsCommand
             json.WriteNull("last_seen");
         }
 
-        json.WriteString("command", job.Spec.Command);
+        JobOutput.WriteCommand(json, job.Spec.Command, job.Spec.RawCommand);
         json.WriteString("mirror", job.MirrorPath);
         json.WriteNumber("committed_length", job.CommittedLength);
         json.WriteEndObject();

@@ -68,6 +68,11 @@ internal static class RunCommand
                 result.GetValue(shell),
                 result.GetValue(timeout) is { } t ? Durations.Parse(t, "--timeout") : null,
                 graceTime);
+            if (RawArguments.JoinedCommand(commandWords) is { } bytes)
+            {
+                spec = spec.WithCommand(bytes); // not UTF-8: the bytes as given run, as with ssh
+            }
+
             var policy = Policy(result.GetValue(restart), result.GetValue(maxRestarts), result.GetValue(restartDelay));
             var jobId = result.GetValue(id) is { } chosen ? JobId.Validate(chosen) : JobId.New();
             var attach = result.GetValue(detach) ? null : streamOptions.Resolve(result);

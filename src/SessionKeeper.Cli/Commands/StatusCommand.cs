@@ -30,7 +30,7 @@ internal static class StatusCommand
             }
             else
             {
-                Console.WriteLine($"{TerminalText.Visible(status.Id)}\t{TerminalText.Visible(status.Describe())}\tpid {status.Pid?.ToString() ?? "-"}\t{JobOutput.OneLine(status.CommandPreview)}");
+                Console.WriteLine($"{TerminalText.Visible(status.Id)}\t{TerminalText.Visible(status.Describe())}\tpid {status.Pid?.ToString() ?? "-"}\t{JobOutput.OneLine(status.CommandPreview, status.RawCommandPreview)}");
             }
 
             if (status.Caveat is { } caveat)

@@ -44,8 +44,18 @@ internal static class JobOutput
             json.WriteBoolean("log_incomplete", true);
         }
 
-        json.WriteString("command", status.CommandPreview);
+        WriteCommand(json, status.CommandPreview, status.RawCommandPreview);
         json.WriteEndObject();
+    }
+
+    /// <summary>"command" as text; when its bytes are not UTF-8, also "command_base64" with the bytes themselves.</summary>
+    public static void WriteCommand(Utf8JsonWriter json, string text, byte[]? raw)
+    {
+        json.WriteString("command", text);
+        if (raw is not null)
+        {
+            json.WriteBase64String("command_base64", raw);
+        }
     }
 
     public static string Age(JobStatus status, DateTimeOffset now)
@@ -66,6 +76,20 @@ internal static class JobOutput
     public static string OneLine(string command)
     {
         var line = TerminalText.Visible(command.Replace('\n', ' '));
+        return line.Length > 60 ? line[..57] + "..." : line;
+    }
+
+    /// <summary>The same for a command whose bytes are not UTF-8 (<paramref name="raw"/>): they show as \xNN.</summary>
+    public static string OneLine(string command, byte[]? raw)
+    {
+        if (raw is null)
+        {
+            return OneLine(command);
+        }
+
+        var visible = new System.Buffers.ArrayBufferWriter<byte>();
+        TerminalText.VisibleLine([.. raw.Select(b => b == (byte)'\n' ? (byte)' ' : b)], visible);
+        var line = System.Text.Encoding.UTF8.GetString(visible.WrittenSpan);
         return line.Length > 60 ? line[..57] + "..." : line;
     }
 

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace SessionKeeper.Core.Jobs;
 
 /// <summary>What to run: the command text as `ssh HOST CMD` would run it, and where.</summary>
@@ -12,4 +14,21 @@ public sealed record JobSpec(
     TimeSpan? Grace = null)
 {
     public static readonly TimeSpan DefaultGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The command's exact bytes when they are not valid UTF-8 (ssh passes such bytes through);
+    /// <see cref="Command"/> then shows them with U+FFFD and is never what runs. Null otherwise.
+    /// </summary>
+    public byte[]? RawCommand { get; init; }
+
+    /// <summary>The bytes that run on the target.</summary>
+    public byte[] CommandBytes => RawCommand is { } raw ? raw.ToArray() : Encoding.UTF8.GetBytes(Command);
+
+    /// <summary>A spec whose command is these bytes: text when they are UTF-8, raw bytes otherwise.</summary>
+    public JobSpec WithCommand(byte[] bytes) => TryDecode(bytes) is { } text
+        ? this with { Command = text, RawCommand = null }
+        : this with { Command = Encoding.UTF8.GetString(bytes), RawCommand = bytes.ToArray() };
+
+    /// <summary>The text of these bytes when they are valid UTF-8, null otherwise.</summary>
+    public static string? TryDecode(byte[] bytes) => System.Text.Unicode.Utf8.IsValid(bytes) ? Encoding.UTF8.GetString(bytes) : null;
 }

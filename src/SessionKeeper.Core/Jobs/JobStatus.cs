@@ -47,6 +47,9 @@ public sealed record JobStatus
     /// <summary>The first bytes of the command text.</summary>
     public string CommandPreview { get; init; } = "";
 
+    /// <summary>Those bytes as they are, when they are not UTF-8 (<see cref="CommandPreview"/> then has U+FFFD); null otherwise.</summary>
+    public byte[]? RawCommandPreview { get; init; }
+
     /// <summary>The exit code a CLI waiting for this job reports, as a shell would.</summary>
     public int? ShellExitCode => State switch
     {

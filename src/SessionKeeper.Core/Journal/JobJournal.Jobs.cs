@@ -62,7 +62,7 @@ public sealed partial class JobJournal
         insert.Parameters.AddWithValue("$knownHosts", JsonSerializer.Serialize(e.KnownHostsFiles, JournalJson.Default.IReadOnlyListString));
         insert.Parameters.AddWithValue("$connectTimeout", (long)e.ConnectTimeout.TotalMilliseconds);
         insert.Parameters.AddWithValue("$cookie", job.Cookie);
-        insert.Parameters.AddWithValue("$command", s.Command);
+        insert.Parameters.AddWithValue("$command", s.RawCommand is { } raw ? raw : s.Command); // bytes stay a BLOB
         insert.Parameters.AddWithValue("$cwd", (object?)s.WorkingDirectory ?? DBNull.Value);
         insert.Parameters.AddWithValue("$env", JsonSerializer.Serialize(
             (s.Environment ?? []).Select(kv => new[] { kv.Key, kv.Value }).ToList(), JournalJson.Default.ListStringArray));

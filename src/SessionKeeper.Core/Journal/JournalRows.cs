@@ -15,12 +15,17 @@ internal static class JournalRows
             var id = r.GetString(0);
             var env = JsonSerializer.Deserialize(r.GetString(10), JournalJson.Default.ListStringArray) ?? [];
             var spec = new JobSpec(
-                r.GetString(8),
+                r.GetValue(8) is byte[] ? "" : r.GetString(8),
                 r.IsDBNull(9) ? null : r.GetString(9),
                 [.. env.Select(pair => new KeyValuePair<string, string>(pair[0], pair[1]))],
                 r.IsDBNull(11) ? null : r.GetString(11),
                 r.IsDBNull(12) ? null : TimeSpan.FromSeconds(r.GetInt64(12)),
                 TimeSpan.FromSeconds(r.GetInt64(13)));
+            if (r.GetValue(8) is byte[] raw)
+            {
+                spec = spec.WithCommand(raw); // a command that is not UTF-8 is kept as a BLOB
+            }
+
             var endpoint = new JobEndpoint(
                 r.GetString(1),
                 r.GetString(2),

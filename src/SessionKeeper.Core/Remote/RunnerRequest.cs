@@ -18,7 +18,7 @@ public sealed class RunnerRequest
     private static readonly Lazy<string> Runner = new(() => LoadResource("SessionKeeper.runner.sh"));
     private static readonly Lazy<string> Wrapper = new(() => LoadResource("SessionKeeper.wrapper.sh"));
 
-    private readonly List<KeyValuePair<string, string>> _variables = [];
+    private readonly List<KeyValuePair<string, byte[]>> _variables = [];
 
     public RunnerRequest(string verb)
     {
@@ -30,10 +30,13 @@ public sealed class RunnerRequest
 
     public static string WrapperScript => Wrapper.Value;
 
-    public RunnerRequest Set(string name, string value)
+    public RunnerRequest Set(string name, string value) => Set(name, Encoding.UTF8.GetBytes(value));
+
+    /// <summary>A value of any bytes but NUL: single quotes keep them as they are, valid UTF-8 or not.</summary>
+    public RunnerRequest Set(string name, byte[] value)
     {
         _variables.RemoveAll(v => v.Key == name);
-        _variables.Add(new(name, value));
+        _variables.Add(new(name, ShellQuote.Quote(value)));
         return this;
     }
 
@@ -41,16 +44,18 @@ public sealed class RunnerRequest
 
     public byte[] ToPayload()
     {
-        var sb = new StringBuilder(Runner.Value.Length + 4096);
-        sb.Append("{\n").Append(Runner.Value).Append('\n');
-        foreach (var (name, value) in _variables)
+        using var payload = new MemoryStream(Runner.Value.Length + 4096);
+        payload.Write(Encoding.UTF8.GetBytes("{\n" + Runner.Value + "\n"));
+        foreach (var (name, quoted) in _variables)
         {
-            sb.Append(name).Append('=').Append(ShellQuote.Quote(value)).Append('\n');
+            payload.Write(Encoding.UTF8.GetBytes(name + "="));
+            payload.Write(quoted);
+            payload.WriteByte((byte)'\n');
         }
 
         // exit: a stream's stdin stays open for credit lines, which must never be read as commands.
-        sb.Append("sk_main\nexit\n}\n");
-        return Encoding.UTF8.GetBytes(sb.ToString());
+        payload.Write("sk_main\nexit\n}\n"u8);
+        return payload.ToArray();
     }
 
     private static string LoadResource(string name)

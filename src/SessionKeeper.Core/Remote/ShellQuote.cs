@@ -32,4 +32,29 @@ public static class ShellQuote
         sb.Append('\'');
         return sb.ToString();
     }
+
+    /// <summary>The same quoting of bytes that need not be UTF-8: 0x27 is never part of a multibyte sequence.</summary>
+    public static byte[] Quote(ReadOnlySpan<byte> value)
+    {
+        if (value.Contains((byte)0))
+        {
+            throw new ArgumentException("a NUL byte cannot be passed to a shell", nameof(value));
+        }
+
+        var quoted = new List<byte>(value.Length + 2) { (byte)'\'' };
+        foreach (var b in value)
+        {
+            if (b == (byte)'\'')
+            {
+                quoted.AddRange("'\\''"u8);
+            }
+            else
+            {
+                quoted.Add(b);
+            }
+        }
+
+        quoted.Add((byte)'\'');
+        return [.. quoted];
+    }
 }

@@ -37,6 +37,7 @@ public static class StatusParser
             (state, finished, lostReason) = (JobState.Lost, false, MalformedExitRecord);
         }
 
+        var preview = DecodeHex(line["cmd"]);
         return new JobStatus
         {
             Id = id!,
@@ -52,7 +53,8 @@ public static class StatusParser
             Created = line.Number("created") is { } c ? DateTimeOffset.FromUnixTimeSeconds(c) : null,
             Ended = finished && line.Number("ended") is { } e ? DateTimeOffset.FromUnixTimeSeconds(e) : null,
             LogSize = line.Number("logsize") ?? 0,
-            CommandPreview = DecodeHex(line["cmd"]),
+            CommandPreview = Encoding.UTF8.GetString(preview),
+            RawCommandPreview = IsUtf8Preview(preview) ? null : preview,
             IgnoredAtStart = Mask(line, "sigign"),
             BlockedAtStart = Mask(line, "sigblk"),
             SignalReset = line["sigreset"] is { Length: > 0 and <= 16 } r && r.All(char.IsAsciiLetterOrDigit) ? r : null,
@@ -89,20 +91,31 @@ public static class StatusParser
 
     private static int? PositiveInt(ReplyLine line, string key) => line.SmallNumber(key) is > 1 and var v ? v : null;
 
-    private static string DecodeHex(string? hex)
+    /// <summary>How many bytes of the command the runner sends (sk_hex).</summary>
+    public const int CommandPreviewLength = 160;
+
+    private static byte[] DecodeHex(string? hex)
     {
         if (string.IsNullOrEmpty(hex) || hex.Length % 2 != 0)
         {
-            return "";
+            return [];
         }
 
         try
         {
-            return Encoding.UTF8.GetString(Convert.FromHexString(hex));
+            return Convert.FromHexString(hex);
         }
         catch (FormatException)
         {
-            return "";
+            return [];
         }
+    }
+
+    /// <summary>UTF-8, where a preview cut at its length may end inside a character.</summary>
+    private static bool IsUtf8Preview(byte[] preview)
+    {
+        var chars = new char[preview.Length];
+        var status = System.Text.Unicode.Utf8.ToUtf16(preview, chars, out _, out _, replaceInvalidSequences: false, isFinalBlock: preview.Length < CommandPreviewLength);
+        return status is System.Buffers.OperationStatus.Done or System.Buffers.OperationStatus.NeedMoreData;
     }
 }

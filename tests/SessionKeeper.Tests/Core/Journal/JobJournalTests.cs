@@ -41,6 +41,23 @@ public sealed class JobJournalTests : IDisposable
     }
 
     [Fact]
+    public void A_command_that_is_not_utf8_round_trips_as_bytes()
+    {
+        var journal = JobJournal.Open(_dir.Path);
+        byte[] bytes = [(byte)'e', (byte)'c', (byte)'h', (byte)'o', (byte)' ', 0xff, 0xfe, (byte)'\'', 0x80];
+        var job = NewJob("abc-bytes");
+        journal.AddIntent(job with { Spec = job.Spec.WithCommand(bytes) });
+        journal.AddIntent(NewJob("abc-text"));
+
+        var read = journal.Get("abc-bytes")!;
+        Assert.Equal(bytes, read.Spec.RawCommand);
+        Assert.Equal(bytes, read.Spec.CommandBytes);
+        Assert.Equal("echo \uFFFD\uFFFD'\uFFFD", read.Spec.Command);
+        Assert.Null(journal.Get("abc-text")!.Spec.RawCommand);
+        Assert.Equal(job.Spec.Command, journal.Get("abc-text")!.Spec.Command);
+    }
+
+    [Fact]
     public void Statuses_move_a_job_through_its_phases()
     {
         var journal = JobJournal.Open(_dir.Path);

@@ -21,6 +21,23 @@ public class StatusParserTests
     }
 
     [Fact]
+    public void A_command_that_is_not_utf8_keeps_its_bytes()
+    {
+        var status = Parse("status id=a state=running cmd=6869fffe");
+        Assert.Equal("hi\uFFFD\uFFFD", status.CommandPreview);
+        Assert.Equal([0x68, 0x69, 0xff, 0xfe], status.RawCommandPreview);
+        Assert.Null(Parse("status id=a state=running cmd=c3bc").RawCommandPreview);
+    }
+
+    [Fact]
+    public void A_preview_cut_inside_a_character_is_still_utf8()
+    {
+        var cut = string.Concat(Enumerable.Repeat("e282ac", 60))[..(StatusParser.CommandPreviewLength * 2)]; // 53 euro signs and 1 byte of one more
+        Assert.Null(Parse($"status id=a state=running cmd={cut}").RawCommandPreview);
+        Assert.NotNull(Parse($"status id=a state=running cmd={cut[..^2]}ff").RawCommandPreview);
+    }
+
+    [Fact]
     public void Killed_carries_its_signal_and_the_shell_code()
     {
         var status = Parse("status id=a state=killed code=143 signal=15 timedout=0 ended=1");
