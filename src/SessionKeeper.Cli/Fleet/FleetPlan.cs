@@ -35,6 +35,11 @@ internal static class FleetPlan
         var jobs = new List<JournalJob>(targets.Count);
         for (var i = 0; i < targets.Count; i++)
         {
+            if (i % 256 == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var target = targets[i];
             var id = $"{batchId}-{(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width, '0')}";
             var endpoint = Endpoints.From(target);

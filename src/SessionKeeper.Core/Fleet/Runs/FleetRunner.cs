@@ -27,45 +27,57 @@ public sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteCon
         CancellationToken cancellationToken = default)
     {
         var supervisor = new JobSupervisor(journal, connectors, stateRoot, new Adapter(observer));
-        using var slots = new SemaphoreSlim(parallel);
-        var tasks = jobs.Select(job => RunOneAsync(supervisor, job, slots, maxFailures, options, cancellationToken)).ToList();
-        return await Task.WhenAll(tasks);
-    }
+        var results = new FleetHostResult[jobs.Count];
+        var next = -1;
 
-    private async Task<FleetHostResult> RunOneAsync(JobSupervisor supervisor, JournalJob job, SemaphoreSlim slots, int? maxFailures, AttachOptions options, CancellationToken cancellationToken)
-    {
-        await slots.WaitAsync(cancellationToken);
-        var clock = Stopwatch.StartNew();
-        FleetHostResult result;
-        try
+        // `parallel` workers take the hosts in order: a cancellation ends a handful of them, not a
+        // task (and an exception) per host of a 100,000-host batch.
+        async Task WorkAsync()
         {
-            if (job.IsNotStarted && maxFailures is { } limit && Volatile.Read(ref _failures) >= limit)
+            await Task.Yield();
+            while (true)
             {
-                journal.RecordSkipped(job.Id, "--max-failures reached");
-                result = new FleetHostResult(job, FleetOutcome.NotLaunched, null, "--max-failures reached", TimeSpan.Zero, 0);
-            }
-            else
-            {
-                try
+                cancellationToken.ThrowIfCancellationRequested();
+                var i = Interlocked.Increment(ref next);
+                if (i >= jobs.Count)
                 {
-                    var (last, status) = await supervisor.SuperviseAsync(job, null, observer.OutputFor(job), options, cancellationToken);
-                    result = new FleetHostResult(last, FleetOutcomes.From(status), status, null, clock.Elapsed, MirrorLength(last));
+                    return;
                 }
-                catch (SessionKeeperException ex) when (!cancellationToken.IsCancellationRequested)
-                {
-                    result = new FleetHostResult(job, FleetOutcomes.From(ex), null, ex.Message, clock.Elapsed, MirrorLength(job));
-                }
-            }
 
-            if (result.Outcome.IsFailure())
-            {
-                // Counted before the slot is given back: the host that takes it next must see this failure.
-                Interlocked.Increment(ref _failures);
+                results[i] = await RunOneAsync(supervisor, jobs[i], maxFailures, options, cancellationToken);
             }
         }
-        finally
+
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(parallel, Math.Max(jobs.Count, 1))).Select(_ => WorkAsync()));
+        return results;
+    }
+
+    private async Task<FleetHostResult> RunOneAsync(JobSupervisor supervisor, JournalJob job, int? maxFailures, AttachOptions options, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        FleetHostResult result;
+        if (job.IsNotStarted && maxFailures is { } limit && Volatile.Read(ref _failures) >= limit)
         {
-            slots.Release();
+            journal.RecordSkipped(job.Id, "--max-failures reached");
+            result = new FleetHostResult(job, FleetOutcome.NotLaunched, null, "--max-failures reached", TimeSpan.Zero, 0);
+        }
+        else
+        {
+            try
+            {
+                var (last, status) = await supervisor.SuperviseAsync(job, null, observer.OutputFor(job), options, cancellationToken);
+                result = new FleetHostResult(last, FleetOutcomes.From(status), status, null, clock.Elapsed, MirrorLength(last));
+            }
+            catch (SessionKeeperException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                result = new FleetHostResult(job, FleetOutcomes.From(ex), null, ex.Message, clock.Elapsed, MirrorLength(job));
+            }
+        }
+
+        if (result.Outcome.IsFailure())
+        {
+            // Counted before this worker takes its next host: that host must see this failure.
+            Interlocked.Increment(ref _failures);
         }
 
         observer.Finished(result);
