@@ -44,7 +44,6 @@ elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv
 
 echo "N = $N hosts; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-14s %-26s %-10s %-6s %s\n' "SIGTERM at" "stage reached" "to exit" "exit" "journal afterwards"
-journal_time=
 for moment in $MOMENTS; do
     state=$WORK/state-$RANDOM
     mkdir -m 700 "$state"
@@ -62,6 +61,7 @@ for moment in $MOMENTS; do
             done
             journaled=$(now)
             journal_time=$(elapsed "$start" "$journaled")
+            echo "start of the CLI to $N hosts journaled: $journal_time s"
             [ "$moment" = journaled ] || sleep "${moment%+journaled}"
             ;;
         *) sleep "$moment" ;;
@@ -75,4 +75,3 @@ for moment in $MOMENTS; do
     phases=$(sqlite3 "$state/journal.db" "SELECT phase || ' ' || count(*) FROM jobs GROUP BY phase" 2>/dev/null | paste -sd, - || true)
     printf '%-14s %-26s %-10s %-6s %s\n' "$moment" "$stage" "${took} s" "$code" "${phases:-no jobs}"
 done
-[ -z "$journal_time" ] || echo "start of the CLI to $N hosts journaled: $journal_time s"
