@@ -10,7 +10,7 @@ namespace SessionKeeper.Tests.Core.Remote;
 /// </summary>
 public sealed class PreludeEnvironmentScriptTests : IDisposable
 {
-    private readonly TempDir _state = new();
+    private readonly ShellTarget _state = new();
 
     public static TheoryData<string, string, string> Cases()
     {
@@ -36,13 +36,13 @@ public sealed class PreludeEnvironmentScriptTests : IDisposable
     [MemberData(nameof(Cases))]
     public async Task The_exit_code_comes_back_exact_whatever_the_job_environment_says(string shell, string name, string value)
     {
-        var client = new JobClient(Shells.Session(shell, _state.Path));
+        var client = _state.Client(shell);
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("exit 5", Environment: [new(name, value)], Shell: "/bin/sh"));
 
-        var status = await UntilFinished(client, id);
+        var status = await client.UntilFinishedAsync(id);
 
-        var log = File.ReadAllText(Path.Combine(_state.JobDir(id), "log"));
+        var log = File.ReadAllText(_state.JobFile(id, "log"));
         Assert.True((JobState.Exited, 5) == (status.State, status.ExitCode), $"{status.Describe()}; log: {log}");
         Assert.DoesNotContain("not found", log, StringComparison.Ordinal);
     }
@@ -51,29 +51,15 @@ public sealed class PreludeEnvironmentScriptTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task The_job_sees_its_own_environment_and_the_login_path_otherwise(string shell)
     {
-        var client = new JobClient(Shells.Session(shell, _state.Path));
+        var client = _state.Client(shell);
         var id = JobId.New();
         var spec = new JobSpec("printf '%s|%s|%s\\n' \"$PATH\" \"$HOME\" \"$PWD\"", Environment: [new("HOME", "/nonexistent")], Shell: "/bin/sh");
         await client.LaunchAsync(id, JobId.NewCookie(), spec);
-        await UntilFinished(client, id);
+        await client.UntilFinishedAsync(id);
 
-        var fields = File.ReadAllText(Path.Combine(_state.JobDir(id), "log")).TrimEnd('\n').Split('|');
+        var fields = File.ReadAllText(_state.JobFile(id, "log")).TrimEnd('\n').Split('|');
         Assert.Equal(Environment.GetEnvironmentVariable("PATH"), fields[0]);
         Assert.Equal("/nonexistent", fields[1]);
         Assert.Equal(Environment.GetEnvironmentVariable("HOME") ?? "/", fields[2]); // the login's home, as under ssh
-    }
-
-    private static async Task<JobStatus> UntilFinished(JobClient client, string id)
-    {
-        while (true)
-        {
-            var status = await client.StatusAsync(id);
-            if (status.State.IsFinished())
-            {
-                return status;
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

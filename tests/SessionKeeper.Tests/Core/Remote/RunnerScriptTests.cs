@@ -10,25 +10,9 @@ namespace SessionKeeper.Tests.Core.Remote;
 /// <summary>The runner and wrapper scripts, run for real by dash, bash and BusyBox ash.</summary>
 public sealed class RunnerScriptTests : IDisposable
 {
-    private readonly TempDir _state = new();
+    private readonly ShellTarget _state = new();
 
     public void Dispose() => _state.Dispose();
-
-    private JobClient Client(string shell) => new(Shells.Session(shell, _state.Path));
-
-    private static async Task<JobStatus> UntilFinished(JobClient client, string id)
-    {
-        while (true)
-        {
-            var status = await client.StatusAsync(id);
-            if (status.State.IsFinished())
-            {
-                return status;
-            }
-
-            await Task.Delay(50);
-        }
-    }
 
     [Theory(Timeout = 30000)]
     [InlineData("dash", "exit 0", JobState.Exited, 0, null)]
@@ -44,10 +28,10 @@ public sealed class RunnerScriptTests : IDisposable
     [InlineData("ash", "kill -KILL $$", JobState.Killed, 137, 9)]
     public async Task Exit_codes_and_signals_are_reported_exactly(string shell, string command, JobState state, int code, int? signal)
     {
-        var client = Client(shell);
+        var client = _state.Client(shell);
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec(command, Shell: "/bin/sh"));
-        var status = await UntilFinished(client, id);
+        var status = await client.UntilFinishedAsync(id);
         Assert.Equal(state, status.State);
         Assert.Equal(code, status.ShellExitCode);
         Assert.Equal(signal, status.Signal);
@@ -57,7 +41,7 @@ public sealed class RunnerScriptTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task Launch_confirms_a_running_job_with_its_identity(string shell)
     {
-        var client = Client(shell);
+        var client = _state.Client(shell);
         var id = JobId.New();
         var status = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 30", Shell: "/bin/sh"));
         Assert.Equal(JobState.Running, status.State);
@@ -75,7 +59,7 @@ public sealed class RunnerScriptTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_retried_launch_with_the_same_cookie_never_starts_a_second_copy(string shell)
     {
-        var client = Client(shell);
+        var client = _state.Client(shell);
         var id = JobId.New();
         var cookie = JobId.NewCookie();
         var counter = Path.Combine(_state.Path, "counter");
@@ -93,7 +77,7 @@ public sealed class RunnerScriptTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task Kill_ends_the_whole_group_and_the_exit_is_still_recorded(string shell)
     {
-        var client = Client(shell);
+        var client = _state.Client(shell);
         var id = JobId.New();
         var status = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("trap '' TERM; sleep 300 & sleep 300 & wait", Shell: "/bin/bash"));
         var pgid = status.ProcessGroup!.Value;
@@ -108,7 +92,7 @@ public sealed class RunnerScriptTests : IDisposable
     [Fact(Timeout = 30000)]
     public async Task Kill_with_a_cooperative_job_needs_only_term()
     {
-        var client = Client("dash");
+        var client = _state.Client("dash");
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
         var (killed, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(10));
@@ -119,12 +103,12 @@ public sealed class RunnerScriptTests : IDisposable
     [Fact(Timeout = 30000)]
     public async Task A_tampered_pid_file_makes_the_job_lost_and_the_named_process_is_never_signalled()
     {
-        var client = Client("dash");
+        var client = _state.Client("dash");
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
         using var bystander = Process.Start("sleep", "300");
-        File.WriteAllText(Path.Combine(_state.JobDir(id), "pid"), bystander.Id + "\n");
-        File.WriteAllText(Path.Combine(_state.JobDir(id), "pgid"), bystander.Id + "\n");
+        File.WriteAllText(_state.JobFile(id, "pid"), bystander.Id + "\n");
+        File.WriteAllText(_state.JobFile(id, "pgid"), bystander.Id + "\n");
         var status = await client.StatusAsync(id);
         Assert.Equal(JobState.Lost, status.State);
         var (_, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(1));
@@ -141,12 +125,12 @@ public sealed class RunnerScriptTests : IDisposable
     [InlineData("")]
     public async Task Dangerous_pid_files_are_never_used(string content)
     {
-        var client = Client("dash");
+        var client = _state.Client("dash");
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
-        var real = int.Parse(File.ReadAllText(Path.Combine(_state.JobDir(id), "pid")).Trim());
-        File.WriteAllText(Path.Combine(_state.JobDir(id), "pid"), content);
-        File.WriteAllText(Path.Combine(_state.JobDir(id), "pgid"), content);
+        var real = int.Parse(File.ReadAllText(_state.JobFile(id, "pid")).Trim());
+        File.WriteAllText(_state.JobFile(id, "pid"), content);
+        File.WriteAllText(_state.JobFile(id, "pgid"), content);
         var (status, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(1));
         Assert.Equal("none", signalled);
         Assert.Equal(JobState.Lost, status.State);
@@ -157,15 +141,15 @@ public sealed class RunnerScriptTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task Command_text_working_directory_and_environment_are_stored_verbatim(string shell)
     {
-        var client = Client(shell);
+        var client = _state.Client(shell);
         var id = JobId.New();
         var text = "echo 'it''s' \"$HOME\" `id -u` $(echo sub) ; true | cat & wait\nprintf '%s\\n' \"$SK_A\" \"$SK_B\" \"$PWD\" \"$SESSIONKEEPER_JOB_ID\" ! é ✓ *.none \\";
         var env = new List<KeyValuePair<string, string>> { new("SK_A", "it's \"q\" $x `y`"), new("SK_B", "line1\nline2") };
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec(text, "/tmp", env, "/bin/bash"));
-        var status = await UntilFinished(client, id);
+        var status = await client.UntilFinishedAsync(id);
         Assert.Equal(JobState.Exited, status.State);
-        Assert.Equal(text, File.ReadAllText(Path.Combine(_state.JobDir(id), "cmd"), Encoding.UTF8));
-        var log = File.ReadAllText(Path.Combine(_state.JobDir(id), "log"));
+        Assert.Equal(text, File.ReadAllText(_state.JobFile(id, "cmd"), Encoding.UTF8));
+        var log = File.ReadAllText(_state.JobFile(id, "log"));
         Assert.Contains("it's \"q\" $x `y`\nline1\nline2\n/tmp\n" + id + "\n", log, StringComparison.Ordinal);
     }
 
@@ -173,10 +157,10 @@ public sealed class RunnerScriptTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task The_job_directory_is_private_but_the_job_keeps_the_login_umask(string shell)
     {
-        var client = Client(shell);
+        var client = _state.Client(shell);
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("umask", Shell: "/bin/sh"));
-        await UntilFinished(client, id);
+        await client.UntilFinishedAsync(id);
         var dir = _state.JobDir(id);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "env")));
@@ -188,7 +172,7 @@ public sealed class RunnerScriptTests : IDisposable
     [Fact(Timeout = 30000)]
     public async Task A_missing_working_directory_starts_nothing_and_leaves_nothing()
     {
-        var client = Client("dash");
+        var client = _state.Client("dash");
         var id = JobId.New();
         var error = await Assert.ThrowsAsync<SessionKeeperException>(() => client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("true", "/no/such/dir")));
         Assert.Equal(FailureKind.InvalidInput, error.Kind);
@@ -215,7 +199,7 @@ public sealed class RunnerScriptTests : IDisposable
     [Fact(Timeout = 30000)]
     public async Task Unknown_jobs_and_bad_ids_are_told_apart()
     {
-        var client = Client("dash");
+        var client = _state.Client("dash");
         Assert.Equal(FailureKind.JobNotFound, (await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync("nope"))).Kind);
         Assert.Equal(FailureKind.InvalidInput, (await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync("../etc"))).Kind);
     }
@@ -223,7 +207,7 @@ public sealed class RunnerScriptTests : IDisposable
     [Fact(Timeout = 30000)]
     public async Task Rm_refuses_a_running_job_and_removes_a_finished_one()
     {
-        var client = Client("dash");
+        var client = _state.Client("dash");
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
         var refused = await Assert.ThrowsAsync<SessionKeeperException>(() => client.RemoveAsync(id));
@@ -238,10 +222,10 @@ public sealed class RunnerScriptTests : IDisposable
     public async Task A_job_directory_owned_by_someone_else_is_refused_and_untouched()
     {
         Prerequisite.Require(Environment.UserName == "root", "needs root to chown");
-        var client = Client("dash");
+        var client = _state.Client("dash");
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("true", Shell: "/bin/sh"));
-        await UntilFinished(client, id);
+        await client.UntilFinishedAsync(id);
         var dir = _state.JobDir(id);
         Process.Start("chown", ["nobody", dir])!.WaitForExit();
         var error = await Assert.ThrowsAsync<SessionKeeperException>(() => client.RemoveAsync(id));
@@ -252,7 +236,7 @@ public sealed class RunnerScriptTests : IDisposable
     [Fact(Timeout = 30000)]
     public async Task List_reports_every_job()
     {
-        var client = Client("dash");
+        var client = _state.Client("dash");
         var ids = new[] { JobId.New(), JobId.New(), JobId.New() };
         foreach (var id in ids)
         {
@@ -261,7 +245,7 @@ public sealed class RunnerScriptTests : IDisposable
 
         foreach (var id in ids)
         {
-            await UntilFinished(client, id);
+            await client.UntilFinishedAsync(id);
         }
 
         var listed = await client.ListAsync();
@@ -272,10 +256,10 @@ public sealed class RunnerScriptTests : IDisposable
     [Fact(Timeout = 30000)]
     public async Task A_wrapper_that_died_without_an_exit_record_makes_the_job_lost()
     {
-        var client = Client("dash");
+        var client = _state.Client("dash");
         var id = JobId.New();
         var status = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
-        var wrapper = int.Parse(File.ReadAllText(Path.Combine(_state.JobDir(id), "wrapper")).Split(' ')[0]);
+        var wrapper = int.Parse(File.ReadAllText(_state.JobFile(id, "wrapper")).Split(' ')[0]);
         Process.GetProcessById(wrapper).Kill();
         Process.GetProcessById(status.Pid!.Value).Kill();
         await WaitUntil(() => !File.Exists($"/proc/{wrapper}/stat") || File.ReadAllText($"/proc/{wrapper}/stat").Contains(") Z", StringComparison.Ordinal));
@@ -286,10 +270,10 @@ public sealed class RunnerScriptTests : IDisposable
     [Fact(Timeout = 30000)]
     public async Task A_time_limit_is_enforced_on_the_target()
     {
-        var client = Client("dash");
+        var client = _state.Client("dash");
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh", Timeout: TimeSpan.FromSeconds(1), Grace: TimeSpan.FromSeconds(1)));
-        var status = await UntilFinished(client, id);
+        var status = await client.UntilFinishedAsync(id);
         Assert.Equal(JobState.TimedOut, status.State);
         Assert.Equal(15, status.Signal);
     }

@@ -13,25 +13,17 @@ namespace SessionKeeper.Tests.Core.Remote;
 /// </summary>
 public sealed class RunnerTamperScriptTests : IDisposable
 {
-    private readonly TempDir _state = new();
+    private readonly ShellTarget _state = new();
 
     public void Dispose() => _state.Dispose();
-
-    private JobClient Client(string shell) => new(Shells.Session(shell, _state.Path));
 
     private async Task<string> FinishedJobAsync(JobClient client, string command = "echo out; exit 3")
     {
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec(command, Shell: "/bin/sh"));
-        while (!(await client.StatusAsync(id)).State.IsFinished())
-        {
-            await Task.Delay(20);
-        }
-
+        await client.UntilFinishedAsync(id);
         return id;
     }
-
-    private string JobFile(string id, string name) => Path.Combine(_state.JobDir(id), name);
 
     public static TheoryData<string, string> ForgedRecords()
     {
@@ -57,9 +49,9 @@ public sealed class RunnerTamperScriptTests : IDisposable
     [MemberData(nameof(ForgedRecords))]
     public async Task A_forged_exit_record_is_reported_as_malformed_never_as_an_exit_status(string shell, string record)
     {
-        var client = Client(shell);
+        var client = _state.Client(shell);
         var id = await FinishedJobAsync(client);
-        File.WriteAllText(JobFile(id, "exit"), record + "\n");
+        File.WriteAllText(_state.JobFile(id, "exit"), record + "\n");
 
         var status = await client.StatusAsync(id);
 
@@ -76,9 +68,9 @@ public sealed class RunnerTamperScriptTests : IDisposable
     [InlineData("bash", "v1 exited 0 0 1 1700000000", JobState.TimedOut, 0)]
     public async Task Records_at_the_edges_of_the_ranges_are_accepted(string shell, string record, JobState state, int code)
     {
-        var client = Client(shell);
+        var client = _state.Client(shell);
         var id = await FinishedJobAsync(client);
-        File.WriteAllText(JobFile(id, "exit"), record + "\n");
+        File.WriteAllText(_state.JobFile(id, "exit"), record + "\n");
         var status = await client.StatusAsync(id);
         Assert.Equal((state, code), (status.State, status.ShellExitCode));
     }
@@ -87,10 +79,10 @@ public sealed class RunnerTamperScriptTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_fifo_as_the_log_is_refused_at_once_by_status_and_stream(string shell)
     {
-        var client = Client(shell);
+        var client = _state.Client(shell);
         var id = await FinishedJobAsync(client);
-        File.Delete(JobFile(id, "log"));
-        MakeFifo(JobFile(id, "log"));
+        File.Delete(_state.JobFile(id, "log"));
+        MakeFifo(_state.JobFile(id, "log"));
 
         var status = await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(id));
         Assert.Equal(FailureKind.RemoteError, status.Kind);
@@ -114,9 +106,9 @@ public sealed class RunnerTamperScriptTests : IDisposable
     [InlineData("ash", "starttime")]
     public async Task A_symlinked_state_file_is_never_followed(string shell, string name)
     {
-        var client = Client(shell);
+        var client = _state.Client(shell);
         var id = await FinishedJobAsync(client);
-        var file = JobFile(id, name);
+        var file = _state.JobFile(id, name);
         var target = Path.Combine(_state.Path, "elsewhere");
         File.Copy(file, target);
         File.Delete(file);
@@ -133,9 +125,9 @@ public sealed class RunnerTamperScriptTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_log_shorter_than_what_the_client_already_has_is_refused(string shell)
     {
-        var client = Client(shell);
+        var client = _state.Client(shell);
         var id = await FinishedJobAsync(client);
-        var size = new FileInfo(JobFile(id, "log")).Length;
+        var size = new FileInfo(_state.JobFile(id, "log")).Length;
         Assert.Contains("@@SK1 caught", await Stream(shell, id, known: size), StringComparison.Ordinal);
         Assert.Contains("@@SK1 error code=log-truncated", await Stream(shell, id, known: size + 1), StringComparison.Ordinal);
     }
@@ -150,12 +142,12 @@ public sealed class RunnerTamperScriptTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_kill_through_the_cookie_with_a_garbled_pid_file_reports_what_happened(string shell)
     {
-        var client = Client(shell);
+        var client = _state.Client(shell);
         var id = JobId.New();
         var launched = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
         var pid = launched.Pid!.Value;
-        File.WriteAllText(JobFile(id, "starttime"), $"{launched.StartTime}; touch {_state.Path}/x state=exited code=0\n");
-        File.WriteAllText(JobFile(id, "boot_id"), "x y=z\n");
+        File.WriteAllText(_state.JobFile(id, "starttime"), $"{launched.StartTime}; touch {_state.Path}/x state=exited code=0\n");
+        File.WriteAllText(_state.JobFile(id, "boot_id"), "x y=z\n");
 
         var (status, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(5));
 

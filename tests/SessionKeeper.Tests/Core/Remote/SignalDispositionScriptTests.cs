@@ -13,7 +13,7 @@ public sealed class SignalDispositionScriptTests : IDisposable
 {
     private const string Probe = "grep -E '^Sig(Ign|Blk):' /proc/self/status";
 
-    private readonly TempDir _state = new();
+    private readonly ShellTarget _state = new();
 
     public void Dispose() => _state.Dispose();
 
@@ -21,13 +21,13 @@ public sealed class SignalDispositionScriptTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task The_job_gets_the_dispositions_and_mask_of_a_command_started_directly(string shell)
     {
-        var client = new JobClient(Shells.Session(shell, _state.Path));
+        var client = _state.Client(shell);
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec(Probe, Shell: "/bin/sh"));
-        var status = await UntilFinished(client, id);
+        var status = await client.UntilFinishedAsync(id);
 
         Assert.Equal(JobState.Exited, status.State);
-        Assert.Equal(await DirectAsync(Shells.Path_(shell)), File.ReadAllText(Path.Combine(_state.JobDir(id), "log")));
+        Assert.Equal(await DirectAsync(Shells.Path_(shell)), File.ReadAllText(_state.JobFile(id, "log")));
         Assert.NotNull(status.IgnoredAtStart);
         Assert.DoesNotContain("SIGINT", status.IgnoredAtStart);
         Assert.Equal("env", status.SignalReset);
@@ -37,17 +37,17 @@ public sealed class SignalDispositionScriptTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_signal_on_request_reaches_the_job_and_its_own_exit_code_comes_back(string shell)
     {
-        var client = new JobClient(Shells.Session(shell, _state.Path));
+        var client = _state.Client(shell);
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("trap 'echo checkpoint; kill $! 2>/dev/null; exit 3' INT; sleep 300 & echo ready; wait", Shell: "/bin/sh"));
-        var log = Path.Combine(_state.JobDir(id), "log");
+        var log = _state.JobFile(id, "log");
         while (!File.ReadAllText(log).Contains("ready", StringComparison.Ordinal))
         {
             await Task.Delay(20);
         }
 
         var (_, signalled) = await client.SignalAsync(id, "INT");
-        var status = await UntilFinished(client, id);
+        var status = await client.UntilFinishedAsync(id);
 
         Assert.Equal("INT", signalled);
         Assert.Equal((JobState.Exited, 3), (status.State, status.ExitCode));
@@ -58,12 +58,12 @@ public sealed class SignalDispositionScriptTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task Sigint_ends_a_job_without_a_trap_as_killed_by_it(string shell)
     {
-        var client = new JobClient(Shells.Session(shell, _state.Path));
+        var client = _state.Client(shell);
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("exec sleep 300", Shell: "/bin/sh"));
 
         var (_, signalled) = await client.SignalAsync(id, "2");
-        var status = await UntilFinished(client, id);
+        var status = await client.UntilFinishedAsync(id);
 
         Assert.Equal("2", signalled);
         Assert.Equal((JobState.Killed, 2, 130), (status.State, status.Signal, status.ShellExitCode));
@@ -81,19 +81,5 @@ public sealed class SignalDispositionScriptTests : IDisposable
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return output;
-    }
-
-    private static async Task<JobStatus> UntilFinished(JobClient client, string id)
-    {
-        while (true)
-        {
-            var status = await client.StatusAsync(id);
-            if (status.State.IsFinished())
-            {
-                return status;
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

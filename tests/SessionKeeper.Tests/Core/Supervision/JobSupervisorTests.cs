@@ -14,22 +14,15 @@ namespace SessionKeeper.Tests.Core.Supervision;
 /// </summary>
 public sealed class JobSupervisorTests : IDisposable
 {
-    private static readonly AttachOptions Fast = new()
+    private static readonly AttachOptions Fast = SupervisorBench.QuickRetries with
     {
         Heartbeat = TimeSpan.FromMilliseconds(100),
         DeadAfter = TimeSpan.FromSeconds(3),
-        InitialBackoff = TimeSpan.FromMilliseconds(1),
-        MaxBackoff = TimeSpan.FromMilliseconds(20),
     };
 
-    private readonly TempDir _target = new();
-    private readonly TempDir _local = new();
+    private readonly SupervisorBench _bench = new();
 
-    public void Dispose()
-    {
-        _target.Dispose();
-        _local.Dispose();
-    }
+    public void Dispose() => _bench.Dispose();
 
     [Fact(Timeout = 30000)]
     public async Task A_follower_takes_the_mirror_over_when_its_writer_goes_away()
@@ -56,7 +49,7 @@ public sealed class JobSupervisorTests : IDisposable
         time.Advance(Fast.Heartbeat);
         var status = await follow;
 
-        var remote = await File.ReadAllBytesAsync(Path.Combine(_target.JobDir(job.Id), "log"));
+        var remote = await File.ReadAllBytesAsync(Path.Combine(_bench.Target.JobDir(job.Id), "log"));
         Assert.Equal((JobState.Exited, 4), (status.State, status.ExitCode));
         Assert.Equal(remote, await File.ReadAllBytesAsync(job.MirrorPath!));
         var settled = supervisor.Journal.Get(job.Id)!;
@@ -81,7 +74,7 @@ public sealed class JobSupervisorTests : IDisposable
     [Fact(Timeout = 30000)]
     public async Task A_job_to_be_checked_is_checked_at_the_first_contact_not_at_its_end()
     {
-        var gate = Path.Combine(_target.Path, "gate");
+        var gate = Path.Combine(_bench.Target.Path, "gate");
         var (supervisor, launched) = await LaunchAsync($"echo started; while [ ! -e '{gate}' ]; do sleep 0.05; done; exit 7");
         Assert.Equal(1, supervisor.Journal.MarkUnfinishedToBeChecked());
         var job = supervisor.Journal.Get(launched.Id)!;
@@ -99,20 +92,13 @@ public sealed class JobSupervisorTests : IDisposable
 
     private async Task<(JobSupervisor Supervisor, JournalJob Job)> LaunchAsync(string command, TimeProvider? time = null)
     {
-        var journal = JobJournal.Open(_local.Path);
-        var supervisor = new JobSupervisor(journal, _ => new LocalConnector(() => Shells.Session("dash", _target.Path)), _local.Path, timeProvider: time);
-        var endpoint = new JobEndpoint("u", "local", 22, [], [], TimeSpan.FromSeconds(5));
-        var planned = supervisor.Plan(JobId.New(), endpoint, new JobSpec(command, Shell: "/bin/sh"), RestartPolicy.None);
+        var (supervisor, planned) = _bench.Plan(new LocalConnector(_bench.Connect), command, time);
         var (session, _) = await supervisor.LaunchAsync(planned);
         await session.DisposeAsync();
-        return (supervisor, journal.Get(planned.Id)!);
+        return (supervisor, supervisor.Journal.Get(planned.Id)!);
     }
 
-    private async Task<JobStatus> UntilEndedOnTargetAsync(string id)
-    {
-        var client = new JobClient(Shells.Session("dash", _target.Path));
-        return await Poll.UntilAsync(() => client.StatusAsync(id), s => s.State.IsFinished(), $"job {id} to end on the target");
-    }
+    private Task<JobStatus> UntilEndedOnTargetAsync(string id) => _bench.UntilEndedOnTargetAsync(id);
 
     private sealed class LocalConnector(Func<LocalShellSession> connect) : IRemoteConnector
     {

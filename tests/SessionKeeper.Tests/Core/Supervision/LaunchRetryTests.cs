@@ -15,34 +15,24 @@ namespace SessionKeeper.Tests.Core.Supervision;
 /// </summary>
 public sealed class LaunchRetryTests : IDisposable
 {
-    private static readonly AttachOptions Budget = new()
-    {
-        InitialBackoff = TimeSpan.FromMilliseconds(1),
-        MaxBackoff = TimeSpan.FromMilliseconds(20),
-        GiveUpAfter = TimeSpan.FromMinutes(2),
-    };
+    private static readonly AttachOptions Budget = SupervisorBench.QuickRetries with { GiveUpAfter = TimeSpan.FromMinutes(2) };
 
-    private readonly TempDir _target = new();
-    private readonly TempDir _local = new();
+    private readonly SupervisorBench _bench = new();
 
-    public void Dispose()
-    {
-        _target.Dispose();
-        _local.Dispose();
-    }
+    public void Dispose() => _bench.Dispose();
 
     [Fact(Timeout = 60_000)]
     public async Task Refused_and_reset_connections_before_the_launch_are_retried_and_the_job_runs_once()
     {
-        var counter = Path.Combine(_target.Path, "count");
-        var connector = new RefusingConnector(6, FailureKind.Unreachable, () => Shells.Session("dash", _target.Path));
+        var counter = Path.Combine(_bench.Target.Path, "count");
+        var connector = new RefusingConnector(6, FailureKind.Unreachable, _bench.Connect);
         var (supervisor, job) = Plan(connector, $"echo x >> '{counter}'");
 
         var (session, status) = await supervisor.LaunchAsync(job, Budget);
         await session.DisposeAsync();
 
         Assert.Equal(7, connector.Attempts);
-        await UntilAsync(() => File.Exists(counter));
+        await Poll.UntilAsync(() => File.Exists(counter), "the job to run");
         Assert.Equal(JournalPhase.Launched, supervisor.Journal.Get(job.Id)!.Phase);
         Assert.NotNull(status);
     }
@@ -53,7 +43,7 @@ public sealed class LaunchRetryTests : IDisposable
     [InlineData(FailureKind.InvalidInput)]
     public async Task A_host_key_or_authentication_refusal_is_final_at_once(FailureKind kind)
     {
-        var connector = new RefusingConnector(int.MaxValue, kind, () => Shells.Session("dash", _target.Path));
+        var connector = new RefusingConnector(int.MaxValue, kind, _bench.Connect);
         var (supervisor, job) = Plan(connector, "echo never");
 
         var failure = await Assert.ThrowsAsync<SessionKeeperException>(() => supervisor.LaunchAsync(job, Budget));
@@ -64,7 +54,7 @@ public sealed class LaunchRetryTests : IDisposable
     [Fact(Timeout = 30_000)]
     public async Task Without_a_budget_the_first_refusal_is_final()
     {
-        var connector = new RefusingConnector(1, FailureKind.Unreachable, () => Shells.Session("dash", _target.Path));
+        var connector = new RefusingConnector(1, FailureKind.Unreachable, _bench.Connect);
         var (supervisor, job) = Plan(connector, "echo never");
 
         var failure = await Assert.ThrowsAsync<SessionKeeperException>(() => supervisor.LaunchAsync(job));
@@ -75,7 +65,7 @@ public sealed class LaunchRetryTests : IDisposable
     [Fact(Timeout = 30_000)]
     public async Task A_host_that_keeps_refusing_is_unreachable_once_the_budget_is_spent()
     {
-        var connector = new RefusingConnector(int.MaxValue, FailureKind.Unreachable, () => Shells.Session("dash", _target.Path));
+        var connector = new RefusingConnector(int.MaxValue, FailureKind.Unreachable, _bench.Connect);
         var (supervisor, job) = Plan(connector, "echo never");
 
         var failure = await Assert.ThrowsAsync<SessionKeeperException>(() => supervisor.LaunchAsync(job, Budget with { GiveUpAfter = TimeSpan.FromMilliseconds(300) }));
@@ -85,21 +75,7 @@ public sealed class LaunchRetryTests : IDisposable
         Assert.Contains("tried", failure.Message, StringComparison.Ordinal);
     }
 
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        while (!condition())
-        {
-            await Task.Delay(20);
-        }
-    }
-
-    private (JobSupervisor Supervisor, JournalJob Job) Plan(IRemoteConnector connector, string command)
-    {
-        var journal = JobJournal.Open(_local.Path);
-        var supervisor = new JobSupervisor(journal, _ => connector, _local.Path);
-        var endpoint = new JobEndpoint("u", "local", 22, [], [], TimeSpan.FromSeconds(5));
-        return (supervisor, supervisor.Plan(JobId.New(), endpoint, new JobSpec(command, Shell: "/bin/sh"), RestartPolicy.None));
-    }
+    private (JobSupervisor Supervisor, JournalJob Job) Plan(IRemoteConnector connector, string command) => _bench.Plan(connector, command);
 
     /// <summary>Fails its first <paramref name="failures"/> connections with <paramref name="kind"/>, then connects.</summary>
     private sealed class RefusingConnector(int failures, FailureKind kind, Func<IRemoteSession> connect) : IRemoteConnector
