@@ -61,8 +61,9 @@ internal static class AlgorithmOrder
 
     /// <summary>
     /// The host-key algorithms to offer, as OpenSSH 9.2's <c>order_hostkeyalgs()</c> orders its
-    /// defaults: those of the key types known_hosts records for the host first (certificate types
-    /// when a <c>@cert-authority</c> line concerns it), the rest after, default order kept. When
+    /// defaults: those of the key types known_hosts records for the host first, their certificate
+    /// types included (every certificate type when a <c>@cert-authority</c> line concerns it), the
+    /// rest after, default order kept. When
     /// neither a <c>@cert-authority</c> nor a <c>@revoked</c> line concerns the host
     /// (<paramref name="offerCertificates"/> false), certificate algorithms are left out: ssh would
     /// only downgrade such a certificate to its plain key, so asking for the plain key decides the
@@ -78,8 +79,10 @@ internal static class AlgorithmOrder
             return candidates;
         }
 
+        // ssh: certificate types first when a CA concerns the host, and every type whose plain key
+        // known_hosts has, certificate or not (a certificate is downgraded to its plain key).
         bool Preferred(string algorithm) =>
-            algorithm.EndsWith(CertificateSuffix, StringComparison.Ordinal) ? certificateAuthority : known.Contains(PlainKeyType(algorithm));
+            (certificateAuthority && algorithm.EndsWith(CertificateSuffix, StringComparison.Ordinal)) || known.Contains(PlainKeyType(algorithm));
         return [.. candidates.Where(Preferred), .. candidates.Where(a => !Preferred(a))];
     }
 
