@@ -5,6 +5,8 @@ public sealed partial class KnownHostsDatabase
     /// <summary>
     /// Looks the server's host key up as ssh does: a matching <c>@revoked</c> line wins, then an exact
     /// plain match, then a same-type plain key with a different blob (changed); otherwise unknown.
+    /// ECDSA keys of every curve are one type here, as for ssh (one sshkey type, KEY_ECDSA): a host
+    /// known by a P-256 key that presents a P-384 key has changed its key, it is not merely unknown.
     /// </summary>
     /// <remarks>
     /// <see cref="HostKeyVerdict.Detail"/> is the <c>file:line</c> of the revoking line (Revoked), the
@@ -40,7 +42,7 @@ public sealed partial class KnownHostsDatabase
             return new HostKeyVerdict(HostKeyMatch.Trusted, knownTypes, trusted.Location);
         }
 
-        var sameType = plain.Where(e => e.KeyType == type).ToList();
+        var sameType = plain.Where(e => Family(e.KeyType) == Family(type)).ToList();
         if (sameType.Count > 0)
         {
             return new HostKeyVerdict(HostKeyMatch.Changed, knownTypes, string.Join(", ", sameType.Select(e => e.Location)));
@@ -54,6 +56,8 @@ public sealed partial class KnownHostsDatabase
 
         return new HostKeyVerdict(HostKeyMatch.Unknown, knownTypes, null);
     }
+
+    private static string Family(string keyType) => keyType.StartsWith("ecdsa-sha2-", StringComparison.Ordinal) ? "ecdsa-sha2" : keyType;
 
     private static string ResolveKeyType(string keyType, byte[] keyBlob)
     {
