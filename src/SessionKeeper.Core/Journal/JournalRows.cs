@@ -15,7 +15,7 @@ internal static class JournalRows
             var id = r.GetString(0);
             var env = JsonSerializer.Deserialize(r.GetString(10), JournalJson.Default.ListStringArray) ?? [];
             var spec = new JobSpec(
-                r.GetValue(8) is byte[] ? "" : r.GetString(8),
+                r.GetValue(8) as string ?? "", // a BLOB: set from its bytes below
                 r.IsDBNull(9) ? null : r.GetString(9),
                 [.. env.Select(pair => new KeyValuePair<string, string>(pair[0], pair[1]))],
                 r.IsDBNull(11) ? null : r.GetString(11),
