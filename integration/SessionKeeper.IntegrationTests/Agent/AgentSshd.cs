@@ -153,6 +153,7 @@ public sealed class AgentSshd : IAsyncDisposable
             "KbdInteractiveAuthentication no",
             "PermitRootLogin prohibit-password",
             "LogLevel DEBUG2",
+            "SetEnv PYENV_REHASH_TIMEOUT=0", // as in SshdConfigBuilder: no login waits on pyenv's lock
             authenticationConfig.Trim(),
             "",
         ]);

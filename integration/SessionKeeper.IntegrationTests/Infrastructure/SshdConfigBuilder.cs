@@ -35,7 +35,10 @@ internal static class SshdConfigBuilder
             ("LogLevel", "VERBOSE"),
             ("MaxStartups", "200:30:500"),
             ("MaxSessions", "20"),
-            ("SetEnv", $"XDG_STATE_HOME={remoteStateDir} {markerVariable}={tempDir}"),
+            // PYENV_REHASH_TIMEOUT=0: where root's rc files run `pyenv init` (as on our CI image),
+            // every login waits up to 60 s for pyenv's rehash lock, and a login that a fault test
+            // SIGKILLs can leave that lock behind: every later login in the suite would stall.
+            ("SetEnv", $"XDG_STATE_HOME={remoteStateDir} {markerVariable}={tempDir} PYENV_REHASH_TIMEOUT=0"),
         ]);
 
         var extraKeywords = GlobalKeywords(extraConfig);
