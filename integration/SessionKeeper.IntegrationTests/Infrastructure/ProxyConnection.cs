@@ -76,6 +76,10 @@ internal sealed class ProxyConnection : IDisposable
             return;
         }
 
+        // The sockets first: cancelling first let RunAsync's finally close the client socket
+        // gracefully (a FIN, not a RST) before the linger-0 reset was set.
+        SocketReset.Abort(_client);
+        SocketReset.Abort(_upstream);
         try
         {
             _cts.Cancel();
@@ -84,9 +88,6 @@ internal sealed class ProxyConnection : IDisposable
         {
             // RunAsync already finished.
         }
-
-        SocketReset.Abort(_client);
-        SocketReset.Abort(_upstream);
     }
 
     private static bool IsConnectionError(Exception e) =>
