@@ -11,7 +11,8 @@ public sealed partial class JobJournal
         id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
         timeout_s, grace_s, phase, state, exit_code, signal, lost_reason, pid, pgid, start_time, boot_id,
         created_at, launched_at, finished_at, last_seen_at, mirror_path, committed_length,
-        attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, to_be_checked, ssh_settings, not_launched_reason
+        attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, to_be_checked, ssh_settings, not_launched_reason,
+        timeout_ms, grace_ms
         """;
 
     /// <summary>Records a job to launch, before any remote call: <see cref="JournalPhase.Planned"/> unless told otherwise.</summary>
@@ -30,9 +31,9 @@ public sealed partial class JobJournal
             insert.Transaction = transaction;
             insert.CommandText = """
                 INSERT INTO jobs (id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
-                    timeout_s, grace_s, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, ssh_settings)
+                    timeout_s, grace_s, timeout_ms, grace_ms, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, ssh_settings)
                 VALUES ($id, $user, $host, $port, $identities, $knownHosts, $connectTimeout, $cookie, $command, $cwd, $env, $shell,
-                    $timeout, $grace, $phase, $created, $mirror, $attempt, $root, $restartMode, $maxRestarts, $restartDelay, $batch, $ssh)
+                    $timeoutS, $graceS, $timeoutMs, $graceMs, $phase, $created, $mirror, $attempt, $root, $restartMode, $maxRestarts, $restartDelay, $batch, $ssh)
                 """;
             for (var i = 0; i < jobs.Count; i++)
             {
@@ -67,8 +68,11 @@ public sealed partial class JobJournal
         insert.Parameters.AddWithValue("$env", JsonSerializer.Serialize(
             (s.Environment ?? []).Select(kv => new[] { kv.Key, kv.Value }).ToList(), JournalJson.Default.ListStringArray));
         insert.Parameters.AddWithValue("$shell", (object?)s.Shell ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$timeout", s.Timeout is { } t ? (long)t.TotalSeconds : DBNull.Value);
-        insert.Parameters.AddWithValue("$grace", (long)(s.Grace ?? JobSpec.DefaultGrace).TotalSeconds);
+        var grace = s.Grace ?? JobSpec.DefaultGrace;
+        insert.Parameters.AddWithValue("$timeoutS", s.Timeout is { } t ? (long)Math.Ceiling(t.TotalSeconds) : DBNull.Value);
+        insert.Parameters.AddWithValue("$graceS", (long)Math.Ceiling(grace.TotalSeconds));
+        insert.Parameters.AddWithValue("$timeoutMs", s.Timeout is { } tm ? (long)Math.Ceiling(tm.TotalMilliseconds) : DBNull.Value);
+        insert.Parameters.AddWithValue("$graceMs", (long)Math.Ceiling(grace.TotalMilliseconds));
         insert.Parameters.AddWithValue("$created", job.CreatedAt.ToUnixTimeMilliseconds());
         insert.Parameters.AddWithValue("$mirror", (object?)job.MirrorPath ?? DBNull.Value);
         insert.Parameters.AddWithValue("$attempt", job.Attempt);

@@ -19,8 +19,8 @@ internal static class JournalRows
                 r.IsDBNull(9) ? null : r.GetString(9),
                 [.. env.Select(pair => new KeyValuePair<string, string>(pair[0], pair[1]))],
                 r.IsDBNull(11) ? null : r.GetString(11),
-                r.IsDBNull(12) ? null : TimeSpan.FromSeconds(r.GetInt64(12)),
-                TimeSpan.FromSeconds(r.GetInt64(13)));
+                r.IsDBNull(38) ? null : TimeSpan.FromMilliseconds(r.GetInt64(38)),
+                TimeSpan.FromMilliseconds(r.GetInt64(39)));
             if (r.GetValue(8) is byte[] raw)
             {
                 spec = spec.WithCommand(raw); // a command that is not UTF-8 is kept as a BLOB

@@ -6,12 +6,13 @@ namespace SessionKeeper.Core.Journal;
 /// The journal's schema and its forward migrations. Version 1 knew single runs; version 2 added
 /// restarts (attempt, root_id, restart_*), batches and the "to be checked" flag; version 3 added
 /// the resolved ssh settings of each endpoint (jump hosts, host-key policy, agent...) as JSON;
-/// version 4 added the phases planned, not-launched and skipped, and the reason a job never ran. A
-/// journal from a newer version is refused, never rewritten.
+/// version 4 added the phases planned, not-launched and skipped, and the reason a job never ran;
+/// version 5 keeps --timeout and --grace in milliseconds. A journal from a newer version is refused,
+/// never rewritten.
 /// </summary>
 internal static class JournalSchema
 {
-    public const int Current = 4;
+    public const int Current = 5;
 
     public const string Version1 = """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -79,8 +80,20 @@ internal static class JournalSchema
         UPDATE meta SET value = '4' WHERE key = 'schema_version';
         """;
 
+    /// <summary>
+    /// timeout_s and grace_s held whole seconds, so a --timeout of 500ms came back as 0 (no limit at
+    /// all on a retry or restart). They are still written, rounded up as the target enforces them;
+    /// rows of older versions had only whole seconds, which carry over exactly.
+    /// </summary>
+    private const string Version5 = """
+        ALTER TABLE jobs ADD COLUMN timeout_ms INTEGER;
+        ALTER TABLE jobs ADD COLUMN grace_ms INTEGER NOT NULL DEFAULT 10000;
+        UPDATE jobs SET timeout_ms = timeout_s * 1000, grace_ms = grace_s * 1000;
+        UPDATE meta SET value = '5' WHERE key = 'schema_version';
+        """;
+
     /// <summary>Migrations from version N-1 to N, at index N.</summary>
-    private static readonly string[] Steps = ["", Version1, Version2, Version3, Version4];
+    private static readonly string[] Steps = ["", Version1, Version2, Version3, Version4, Version5];
 
     public static int ReadVersion(SqliteConnection connection)
     {
