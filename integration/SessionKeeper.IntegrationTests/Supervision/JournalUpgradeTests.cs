@@ -1,6 +1,12 @@
+using Microsoft.Data.Sqlite;
+
 namespace SessionKeeper.IntegrationTests.Supervision;
 
-/// <summary>A journal written by schema version 1 (the kept fixture) works through the CLI.</summary>
+/// <summary>
+/// Journals of older schema versions work through the CLI: the kept v1 database, and each
+/// hand-written SQL fixture (tests/SessionKeeper.Tests/Fixtures/journal-vN.sql), whose listing is
+/// checked against what the test expects and whose upgrade is checked with SQL of its own.
+/// </summary>
 [Collection(SupervisionTests.Name)]
 public sealed class JournalUpgradeTests(SupervisionHost host)
 {
@@ -25,18 +31,73 @@ public sealed class JournalUpgradeTests(SupervisionHost host)
         Assert.Equal(original, await File.ReadAllBytesAsync(fixture));
     }
 
-    /// <summary>tests/SessionKeeper.Tests/Fixtures/journal-v1.db, found from the test assembly upwards.</summary>
-    private static string FixturePath()
+    [Theory(Timeout = 120_000)]
+    [InlineData(1, "v1-done exited finished|v1-running running launched|v1-sent launching intent")]
+    [InlineData(2, "v2old-done exited finished|v2old-running running launched|v2old-sent launching intent|v2-batch-1-r2 killed finished|v2-batch-2 to-be-checked launched")]
+    [InlineData(3, "v3-jump running launched|v3-sent launching intent")]
+    [InlineData(4, "v4-bytes timed-out finished|v4-planned planned planned|v4-refused not-launched not-launched|v4-skipped skipped skipped")]
+    public async Task Jobs_lists_a_hand_written_journal_of_each_older_version_and_upgrades_it(int version, string expected)
+    {
+        var workstation = host.NewWorkstation($"sql-v{version}");
+        Directory.CreateDirectory(Path.GetDirectoryName(workstation.JournalPath)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using (var connection = Connect(workstation.JournalPath))
+        using (var create = connection.CreateCommand())
+        {
+            create.CommandText = await File.ReadAllTextAsync(FixturePath($"journal-v{version}.sql"));
+            create.ExecuteNonQuery();
+        }
+
+        var before = Rows(workstation.JournalPath, "SELECT id, phase, state, command, timeout_s, grace_s FROM jobs ORDER BY id");
+        var entries = await workstation.JobsAsync();
+
+        Assert.Equal(expected.Split('|'), entries.Select(e => $"{e.Id} {e.State} {e.Phase}"));
+        Assert.Equal(["5"], Rows(workstation.JournalPath, "SELECT value FROM meta WHERE key = 'schema_version'"));
+        Assert.Equal(before, Rows(workstation.JournalPath, "SELECT id, phase, state, command, timeout_s, grace_s FROM jobs ORDER BY id"));
+        Assert.Equal(
+            Rows(workstation.JournalPath, "SELECT id, timeout_s * 1000, grace_s * 1000 FROM jobs ORDER BY id"),
+            Rows(workstation.JournalPath, "SELECT id, timeout_ms, grace_ms FROM jobs ORDER BY id"));
+    }
+
+    private static SqliteConnection Connect(string path)
+    {
+        var connection = new SqliteConnection($"Data Source={path};Pooling=false");
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>Each row as its values joined by '|' (NULL for null, BLOBs in hex), read with SQL rather than the product's reader.</summary>
+    private static List<string> Rows(string path, string sql)
+    {
+        using var connection = Connect(path);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add(string.Join('|', Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetValue(i) switch
+            {
+                DBNull => "NULL",
+                byte[] bytes => Convert.ToHexString(bytes),
+                var value => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture),
+            })));
+        }
+
+        return rows;
+    }
+
+    /// <summary>A file of tests/SessionKeeper.Tests/Fixtures, found from the test assembly upwards.</summary>
+    private static string FixturePath(string name = "journal-v1.db")
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var path = Path.Combine(dir.FullName, "tests", "SessionKeeper.Tests", "Fixtures", "journal-v1.db");
+            var path = Path.Combine(dir.FullName, "tests", "SessionKeeper.Tests", "Fixtures", name);
             if (File.Exists(path))
             {
                 return path;
             }
         }
 
-        throw new FileNotFoundException($"journal-v1.db not found above {AppContext.BaseDirectory}");
+        throw new FileNotFoundException($"{name} not found above {AppContext.BaseDirectory}");
     }
 }
