@@ -114,19 +114,29 @@ internal sealed class FleetOptions
             // Launch everywhere, follow nothing: a zero-length follow would still connect, so launch only.
             var supervisor = new Core.Supervision.JobSupervisor(journal, Endpoints.Connect, stateRoot);
             var failures = 0;
-            await System.Threading.Tasks.Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = interrupt }, async (job, ct) =>
+            try
             {
-                try
+                await System.Threading.Tasks.Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = interrupt }, async (job, ct) =>
                 {
-                    var (session, _) = await supervisor.LaunchAsync(job, options, ct);
-                    await session.DisposeAsync();
-                }
-                catch (SessionKeeperException ex)
-                {
-                    Interlocked.Increment(ref failures);
-                    Console.Error.WriteLine($"sessionkeeper: {job.Endpoint.Label}: {ex.Message}");
-                }
-            });
+                    try
+                    {
+                        var (session, _) = await supervisor.LaunchAsync(job, options, ct);
+                        await session.DisposeAsync();
+                    }
+                    catch (SessionKeeperException ex)
+                    {
+                        Interlocked.Increment(ref failures);
+                        Console.Error.WriteLine($"sessionkeeper: {job.Endpoint.Label}: {ex.Message}");
+                    }
+                });
+            }
+            catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+            {
+                // As for a followed batch: the hosts not reached yet read as not launched.
+                journal.RecordBatchNotLaunched(batchId, "interrupted before the launch request was sent", DateTimeOffset.UtcNow);
+                throw;
+            }
+
             Console.WriteLine(batchId);
             return failures == 0 ? 0 : 3;
         }

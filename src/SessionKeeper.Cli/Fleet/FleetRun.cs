@@ -51,7 +51,7 @@ internal static class FleetRun
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
             // Hosts that were sent nothing yet stay that way: no implicit path launches them later.
-            journal.RecordBatchNotLaunched(batchId, "interrupted before the launch request was sent");
+            journal.RecordBatchNotLaunched(batchId, "interrupted before the launch request was sent", DateTimeOffset.UtcNow);
             Console.Error.WriteLine($"sessionkeeper: detached; the jobs of batch {batchId} keep running.");
             Console.Error.WriteLine($"  see them:  sessionkeeper batch status {batchId}");
             Console.Error.WriteLine($"  carry on:  sessionkeeper batch resume {batchId}");

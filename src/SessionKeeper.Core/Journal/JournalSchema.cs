@@ -7,12 +7,13 @@ namespace SessionKeeper.Core.Journal;
 /// restarts (attempt, root_id, restart_*), batches and the "to be checked" flag; version 3 added
 /// the resolved ssh settings of each endpoint (jump hosts, host-key policy, agent...) as JSON;
 /// version 4 added the phases planned, not-launched and skipped, and the reason a job never ran;
-/// version 5 keeps --timeout and --grace in milliseconds. A journal from a newer version is refused,
-/// never rewritten.
+/// version 5 keeps --timeout and --grace in milliseconds; version 6 added the batches stopped
+/// before all their hosts were sent anything. A journal from a newer version is refused, never
+/// rewritten.
 /// </summary>
 internal static class JournalSchema
 {
-    public const int Current = 5;
+    public const int Current = 6;
 
     public const string Version1 = """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -92,8 +93,19 @@ internal static class JournalSchema
         UPDATE meta SET value = '5' WHERE key = 'schema_version';
         """;
 
+    /// <summary>
+    /// One row per interrupted batch instead of one update per host: a job of the batch still
+    /// planned and journaled before the stop reads as not launched, with the batch's reason. An
+    /// older SessionKeeper would read those jobs as planned, which it never launches implicitly
+    /// either, but the version keeps it from writing to a journal it half understands.
+    /// </summary>
+    private const string Version6 = """
+        CREATE TABLE batch_stops (batch TEXT PRIMARY KEY, stop_reason TEXT NOT NULL, stopped_at INTEGER NOT NULL);
+        UPDATE meta SET value = '6' WHERE key = 'schema_version';
+        """;
+
     /// <summary>Migrations from version N-1 to N, at index N.</summary>
-    private static readonly string[] Steps = ["", Version1, Version2, Version3, Version4, Version5];
+    private static readonly string[] Steps = ["", Version1, Version2, Version3, Version4, Version5, Version6];
 
     public static int ReadVersion(SqliteConnection connection)
     {

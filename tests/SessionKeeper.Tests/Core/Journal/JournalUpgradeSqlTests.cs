@@ -71,6 +71,14 @@ public sealed class JournalUpgradeSqlTests : IDisposable
                 "'v4-skipped'|1|NULL|'no'|0|0|'v4-batch'|0|NULL|'--max-failures reached'|NULL|10000",
             ]
         },
+        {
+            5,
+            [
+                "'v5-done'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|500|2500",
+                "'v5-planned'|1|NULL|'no'|0|0|'v5-batch'|0|NULL|NULL|NULL|10000",
+                "'v5-stopped'|1|NULL|'no'|0|0|'v5-batch'|0|NULL|'interrupted before the launch request was sent'|NULL|10000",
+            ]
+        },
     };
 
     [Fact]
@@ -93,7 +101,7 @@ public sealed class JournalUpgradeSqlTests : IDisposable
 
         var journal = JobJournal.Open(_dir.Path);
 
-        Assert.Equal(["'5'"], Query(path, "SELECT value FROM meta WHERE key = 'schema_version'"));
+        Assert.Equal(["'6'"], Query(path, "SELECT value FROM meta WHERE key = 'schema_version'"));
         Assert.Equal(["'ok'"], Query(path, "PRAGMA integrity_check"));
         Assert.Equal(CurrentColumns.Select(c => $"'{c}'"), Query(path, "SELECT name FROM pragma_table_info('jobs') ORDER BY cid"));
         Assert.Equal(
@@ -106,6 +114,9 @@ public sealed class JournalUpgradeSqlTests : IDisposable
 
         // The columns it did not have hold what the migrations promise: defaults, seconds as milliseconds.
         Assert.Equal(laterColumns, Query(path, LaterColumns));
+
+        // No batch was stopped in the old version's terms (schema 6): each job keeps its own phase.
+        Assert.Equal(["0"], Query(path, "SELECT count(*) FROM batch_stops"));
 
         // And the current reader takes every row (what it makes of them is checked above, in SQL).
         Assert.Equal(laterColumns.Length, journal.List().Count);

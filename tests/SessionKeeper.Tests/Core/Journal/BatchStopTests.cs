@@ -1,0 +1,110 @@
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Tests.Fakes;
+
+namespace SessionKeeper.Tests.Core.Journal;
+
+/// <summary>
+/// A batch stopped (SIGTERM, Ctrl-C) before all its hosts were sent anything: one row records the
+/// stop, and every host still planned reads as not launched through it, for every reader (resume,
+/// the daemon, batch status, jobs), while the hosts that were sent something keep their phase.
+/// </summary>
+public sealed class BatchStopTests : IDisposable
+{
+    private static readonly DateTimeOffset Planned = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000);
+    private static readonly DateTimeOffset Stopped = Planned.AddMinutes(1);
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static JournalJob NewJob(string id, string batch, DateTimeOffset created) => new()
+    {
+        Id = id,
+        Endpoint = new JobEndpoint("deploy", id, 22, ["/k"], ["/kh"], TimeSpan.FromSeconds(5)),
+        Cookie = JobId.NewCookie(),
+        Spec = new JobSpec("true", null, [], null, null, TimeSpan.FromSeconds(3)),
+        CreatedAt = created,
+        BatchId = batch,
+    };
+
+    [Fact]
+    public void Stopping_a_batch_writes_one_row_and_its_unsent_hosts_read_as_not_launched()
+    {
+        var journal = JobJournal.Open(_dir.Path);
+        journal.AddIntents([.. Enumerable.Range(1, 1000).Select(i => NewJob($"big-{i:0000}", "big", Planned))]);
+        journal.AddIntent(NewJob("other-1", "other", Planned));
+        journal.MarkSending("big-0001");
+        journal.RecordStatus("big-0002", new JobStatus { Id = "big-0002", State = JobState.Running, Pid = 7, ProcessGroup = 7, StartTime = 1, BootId = "b" }, Planned);
+        journal.RecordNotLaunched("big-0003", "host key refused");
+        journal.RecordSkipped("big-0004", "--max-failures reached");
+
+        // One row, not one per host: a 100,000-host batch stops as fast as a small one.
+        Assert.Equal(1, journal.RecordBatchNotLaunched("big", "interrupted before the launch request was sent", Stopped));
+
+        var batch = journal.Batch("big").ToDictionary(j => j.Id);
+        Assert.Equal(JournalPhase.Intent, batch["big-0001"].Phase);
+        Assert.Equal(JournalPhase.Launched, batch["big-0002"].Phase);
+        Assert.Equal((JournalPhase.NotLaunched, "host key refused"), (batch["big-0003"].Phase, batch["big-0003"].NotLaunchedReason));
+        Assert.Equal((JournalPhase.Skipped, "--max-failures reached"), (batch["big-0004"].Phase, batch["big-0004"].NotLaunchedReason));
+        Assert.All(batch.Values.Where(j => string.CompareOrdinal(j.Id, "big-0005") >= 0), j =>
+            Assert.Equal((JournalPhase.NotLaunched, "not-launched", "interrupted before the launch request was sent"), (j.Phase, j.StateText, j.NotLaunchedReason)));
+
+        // Resume and the daemon carry on only what may have been sent; the other batch is untouched.
+        Assert.Equal(["big-0001", "big-0002"], journal.Unfinished().Select(j => j.Id));
+        Assert.Equal(998, journal.NotStarted().Count(j => j.BatchId == "big"));
+        Assert.Equal(JournalPhase.Planned, journal.Get("other-1")!.Phase);
+        Assert.Equal(JournalPhase.NotLaunched, journal.List().Single(j => j.Id == "big-0999").Phase);
+    }
+
+    [Fact]
+    public void A_stopped_host_sent_later_by_batch_resume_is_an_intent_and_a_retry_journaled_after_the_stop_is_planned()
+    {
+        var journal = JobJournal.Open(_dir.Path);
+        journal.AddIntents([NewJob("b-1", "b", Planned), NewJob("b-2", "b", Planned)]);
+        journal.RecordBatchNotLaunched("b", "interrupted before the launch request was sent", Stopped);
+
+        // batch resume sends it: from then on it may have started, and resume completes it.
+        journal.MarkSending("b-1");
+        Assert.Equal((JournalPhase.Intent, null), (journal.Get("b-1")!.Phase, journal.Get("b-1")!.NotLaunchedReason));
+        Assert.Equal(["b-1"], journal.Unfinished().Select(j => j.Id));
+
+        // A job added to the batch after the stop (batch retry) is planned, not stopped.
+        journal.AddIntent(NewJob("b-2-r2", "b", Stopped.AddSeconds(1)));
+        Assert.Equal(JournalPhase.Planned, journal.Get("b-2-r2")!.Phase);
+        Assert.Equal(JournalPhase.NotLaunched, journal.Get("b-2")!.Phase);
+
+        // Stopped again: the stop covers it too.
+        journal.RecordBatchNotLaunched("b", "interrupted before the launch request was sent", Stopped.AddSeconds(2));
+        Assert.Equal(JournalPhase.NotLaunched, journal.Get("b-2-r2")!.Phase);
+    }
+
+    [Fact]
+    public void A_journal_of_schema_version_5_migrates_and_keeps_its_phases()
+    {
+        var journal = JobJournal.Open(_dir.Path);
+        journal.AddIntents([NewJob("v5-1", "v5", Planned), NewJob("v5-2", "v5", Planned), NewJob("v5-3", "v5", Planned)]);
+        journal.RecordNotLaunched("v5-2", "interrupted before the launch request was sent");
+        journal.MarkSending("v5-3");
+        // What version 5 wrote: the same rows, no batch_stops table.
+        journal.Run(c =>
+        {
+            using var downgrade = c.CreateCommand();
+            downgrade.CommandText = "DROP TABLE batch_stops; UPDATE meta SET value = '5' WHERE key = 'schema_version'";
+            return downgrade.ExecuteNonQuery();
+        });
+
+        var migrated = JobJournal.Open(_dir.Path);
+
+        Assert.Equal(JournalSchema.Current, migrated.Run(c =>
+        {
+            using var version = c.CreateCommand();
+            version.CommandText = "SELECT value FROM meta WHERE key = 'schema_version'";
+            return int.Parse((string)version.ExecuteScalar()!, System.Globalization.CultureInfo.InvariantCulture);
+        }));
+        Assert.Equal(JournalPhase.Planned, migrated.Get("v5-1")!.Phase);
+        Assert.Equal((JournalPhase.NotLaunched, "interrupted before the launch request was sent"), (migrated.Get("v5-2")!.Phase, migrated.Get("v5-2")!.NotLaunchedReason));
+        Assert.Equal(["v5-3"], migrated.Unfinished().Select(j => j.Id));
+        Assert.Equal(1, migrated.RecordBatchNotLaunched("v5", "interrupted", Stopped));
+        Assert.Equal(JournalPhase.NotLaunched, migrated.Get("v5-1")!.Phase);
+    }
+}
