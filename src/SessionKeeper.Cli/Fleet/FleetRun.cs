@@ -48,8 +48,11 @@ internal static class FleetRun
 
             results = await run;
         }
-        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or SessionKeeperException && interrupt.IsCancellationRequested)
         {
+            // A host in flight may end in a SessionKeeperException (its remote call "interrupted.",
+            // its connection attempt cut), the others in a cancellation: either way it is the
+            // interruption, exit 130.
             // Hosts that were sent nothing yet stay that way: no implicit path launches them later.
             journal.RecordBatchNotLaunched(batchId, "interrupted before the launch request was sent", DateTimeOffset.UtcNow);
             Console.Error.WriteLine($"sessionkeeper: detached; the jobs of batch {batchId} keep running.");
