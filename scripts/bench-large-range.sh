@@ -8,9 +8,13 @@
 # Usage: scripts/bench-large-range.sh [N]
 #
 # Environment:
-#   MOMENTS="0.3 1 2 3 journaled 2+journaled"   when SIGTERM is sent, one run each: seconds after
-#                 the start; "journaled": as soon as stderr says "N host(s)." (polled every 10 ms);
-#                 "S+journaled": S seconds after that
+#   MOMENTS="0.3 1 opened 1+opened journaled 2+journaled"   when SIGTERM is sent, one run each:
+#                 seconds after the start; "opened": as soon as the journal file exists (the range
+#                 is expanded and resolved, the batch is being journaled); "journaled": as soon as
+#                 stderr says "N host(s)." (the hosts are being connected to: every one resolves to
+#                 a closed port, so each worker retries its connection within the reconnect
+#                 budget); "S+opened", "S+journaled": S seconds after that. Files are polled every
+#                 10 ms.
 #   SK_DLL=PATH   a sessionkeeper.dll to use instead of building src/SessionKeeper.Cli -c Release
 #
 # Per run it prints: the moment, the stage the CLI had reached by then (from its stderr), the
@@ -20,7 +24,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-100000}
-MOMENTS=${MOMENTS:-0.3 1 2 3 journaled 2+journaled}
+MOMENTS=${MOMENTS:-0.3 1 opened 1+opened journaled 2+journaled}
 
 for tool in dotnet ssh-keygen sqlite3 python3; do
     command -v "$tool" >/dev/null || { echo "bench-large-range.sh: $tool is needed." >&2; exit 1; }
@@ -43,7 +47,7 @@ now() { echo "$EPOCHREALTIME"; }
 elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
 
 echo "N = $N hosts; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-14s %-26s %-10s %-6s %s\n' "SIGTERM at" "stage reached" "to exit" "exit" "journal afterwards"
+printf '%-14s %-29s %-10s %-6s %s\n' "SIGTERM at" "stage reached" "to exit" "exit" "journal afterwards"
 for moment in $MOMENTS; do
     state=$WORK/state-$RANDOM
     mkdir -m 700 "$state"
@@ -54,24 +58,35 @@ for moment in $MOMENTS; do
         -H "h[1-$N]" -- true >/dev/null 2>"$err" &
     pid=$!
     case $moment in
+        *opened)
+            until [ -e "$state/journal.db" ]; do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.01
+            done
+            echo "start of the CLI to the journal opened: $(elapsed "$start" "$(now)") s"
+            [ "$moment" = opened ] || sleep "${moment%+opened}"
+            ;;
         *journaled)
             until grep -q "$N host(s)\." "$err" 2>/dev/null; do
                 kill -0 "$pid" 2>/dev/null || break
                 sleep 0.01
             done
-            journaled=$(now)
-            journal_time=$(elapsed "$start" "$journaled")
-            echo "start of the CLI to $N hosts journaled: $journal_time s"
+            echo "start of the CLI to $N hosts journaled: $(elapsed "$start" "$(now)") s"
             [ "$moment" = journaled ] || sleep "${moment%+journaled}"
             ;;
         *) sleep "$moment" ;;
     esac
-    if grep -q "host(s)\." "$err" 2>/dev/null; then stage="journaled, launching"; else stage="starting/planning/journaling"; fi
+    if grep -q "host(s)\." "$err" 2>/dev/null; then stage="connecting"
+    elif [ -e "$state/journal.db" ]; then stage="journaling"
+    else stage="starting/expanding/resolving"; fi
     sent=$(now)
     kill -TERM "$pid" 2>/dev/null || stage="already exited"
     code=0
     wait "$pid" || code=$?
     took=$(elapsed "$sent" "$(now)")
-    phases=$(sqlite3 "$state/journal.db" "SELECT phase || ' ' || count(*) FROM jobs GROUP BY phase" 2>/dev/null | paste -sd, - || true)
-    printf '%-14s %-26s %-10s %-6s %s\n' "$moment" "$stage" "${took} s" "$code" "${phases:-no jobs}"
+    # As the CLI reads them: a job still planned in a stopped batch is not launched (schema 5).
+    phases=$( { sqlite3 "$state/journal.db" "SELECT p || ' ' || count(*) FROM (SELECT CASE WHEN phase = 'planned' AND created_at <= stopped_at
+            THEN 'not-launched' ELSE phase END AS p FROM jobs LEFT JOIN batch_stops ON batch = batch_id) GROUP BY p" 2>/dev/null \
+        || sqlite3 "$state/journal.db" "SELECT phase || ' ' || count(*) FROM jobs GROUP BY phase" 2>/dev/null; } | paste -sd, - || true)
+    printf '%-14s %-29s %-10s %-6s %s\n' "$moment" "$stage" "${took} s" "$code" "${phases:-no jobs}"
 done
