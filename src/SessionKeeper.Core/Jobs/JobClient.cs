@@ -72,7 +72,10 @@ public sealed class JobClient(IRemoteSession session)
         return (status, signalled);
     }
 
-    /// <summary>The runner refused to signal: the job's recorded process group is not the live job's own.</summary>
+    /// <summary>
+    /// The runner refused to signal: the pid or process group recorded in the job directory does not
+    /// name the live job, as proven from /proc (lineage from the wrapper, or the cookie once it is gone).
+    /// </summary>
     private void ThrowIfRefused(ReplyLine? reply, JobStatus status, string id, string signalled)
     {
         if (reply?["refused"] is not { Length: > 0 } reason)
@@ -83,7 +86,8 @@ public sealed class JobClient(IRemoteSession session)
         var sent = signalled == "none" ? "nothing was sent" : $"only SIG{signalled} was sent before the identity changed";
         throw new SessionKeeperException(
             FailureKind.SignalRefused,
-            $"refused to signal job '{id}' on {Host} ({reason}): the process group recorded in its job directory is not the live job's own, so {sent}. " +
+            $"refused to signal job '{id}' on {Host} ({reason}): the pid or process group recorded in its job directory does not name the live job " +
+            $"(a child of the keeper its wrapper started, or once the wrapper is gone a process carrying the job's cookie), so {sent}. " +
             $"The job is {status.Describe()}. Its state files may have been tampered with; inspect the job directory by hand.");
     }
 

@@ -10,7 +10,8 @@
 #   wrapper.sh                          the supervising wrapper (see wrapper.sh)
 #   start.lock/                         created once by whoever starts the wrapper
 #   wrapper                             "pid starttime" of the wrapper
-#   pid pgid starttime boot_id          identity of the job, written by the job itself
+#   pid pgid starttime boot_id          identity of the job, written by the job itself; no signal
+#                                       trusts them alone (see sk_ours)
 #   log                                 stdout+stderr of the job, append-only
 #   exit                                "v1 kind code signal timedout ended [nospace]", written atomically
 #   exit.slot                           pre-allocated at launch: the wrapper writes the exit record
@@ -58,7 +59,7 @@ sk_tampered() {
     return 1
 }
 
-# sk_proc PID: fills SK_STATE SK_PGRP SK_SID SK_START SK_RAW from /proc/PID/stat.
+# sk_proc PID: fills SK_STATE SK_PPID SK_PGRP SK_SID SK_START SK_RAW from /proc/PID/stat.
 # The command name may hold spaces and parentheses, so fields are split after the last ") ".
 sk_proc() {
     sk_isnum "$1" || return 1
@@ -70,7 +71,7 @@ sk_proc() {
     case $_l in *') '*) ;; *) return 1 ;; esac
     # shellcheck disable=SC2086
     set -- ${_l##*') '}
-    SK_STATE=$1 SK_PGRP=$3 SK_SID=$4 SK_START=${20} SK_RAW=${50}
+    SK_STATE=$1 SK_PPID=$2 SK_PGRP=$3 SK_SID=$4 SK_START=${20} SK_RAW=${50}
     return 0
 }
 
@@ -118,21 +119,62 @@ sk_nap() {
     sleep "$1" 2>/dev/null || sleep 1
 }
 
-# sk_alive_as FILE PIDFILE: true when the process named in the identity files is alive, not a
-# zombie, and started at the recorded time on this boot.
-sk_job_alive() {
-    _p=$(sk_small "$SK_DIR/pid") _s=$(sk_small "$SK_DIR/starttime")
-    sk_proc "$_p" || return 1
-    [ "$SK_START" = "$_s" ] && [ "$SK_STATE" != Z ]
-}
-
+# sk_wrapper_alive: true when the process the wrapper file names is alive with its recorded start
+# time and is this directory's wrapper (its command line runs $SK_DIR/wrapper.sh on $SK_DIR), so a
+# wrapper file forged to name another process proves nothing. Sets SK_WPID. The command line costs
+# a fork: it is read once per wrapper and call, pollers then only compare the start time.
 sk_wrapper_alive() {
     # shellcheck disable=SC2046
     set -- $(sk_small "$SK_DIR/wrapper")
     [ $# -eq 2 ] || return 1
     _ws=$2
     sk_proc "$1" || return 1
-    [ "$SK_START" = "$_ws" ] && [ "$SK_STATE" != Z ]
+    [ "$SK_START" = "$_ws" ] && [ "$SK_STATE" != Z ] || return 1
+    SK_WPID=$1
+    [ "${SK_WOK:-}" = "$SK_DIR $1 $_ws" ] && return 0
+    _cl=$(tr '\000' '\n' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+    _cl=${_cl#*"
+"}
+    case $_cl in "$SK_DIR/wrapper.sh
+$SK_DIR
+"*) ;; *) return 1 ;; esac
+    # Still the process whose start time was checked: its pid was not reused meanwhile.
+    sk_proc "$1" && [ "$SK_START" = "$_ws" ] || return 1
+    SK_WOK="$SK_DIR $1 $_ws"
+}
+
+# sk_has_cookie PID: PID's environment carries the cookie of the cookie file. That file may be
+# forged too: then only a process that really carries the forged value matches, and such a process
+# cannot be told from the job by anything left once the wrapper is gone; it is accepted as the job.
+sk_has_cookie() {
+    _c=$(sk_small "$SK_DIR/cookie")
+    [ -n "$_c" ] || return 1
+    tr '\000' '\n' <"/proc/$1/environ" 2>/dev/null | grep -qxF "SESSIONKEEPER_JOB_COOKIE=$_c"
+}
+
+# sk_ours PID: PID (alive, not a zombie) is this job, proven from live /proc state and never from
+# the identity files: pid, pgid, starttime, boot_id and cookie can all be rewritten to name another
+# process of the user. While the wrapper lives only lineage counts: the job is the wrapper's
+# grandchild, started by the keeper (a never-reaping sleep) that the wrapper started. Once the
+# wrapper is gone the job's own environment must carry the cookie.
+sk_ours() {
+    sk_proc "$1" || return 1
+    _pp=$SK_PPID _js=$SK_START
+    if sk_wrapper_alive; then
+        _wp=$SK_WPID
+        sk_proc "$_pp" && [ "$SK_PPID" = "$_wp" ] || return 1
+    else
+        sk_has_cookie "$1" || return 1
+    fi
+    # Leave SK_* describing PID, as callers expect; the same process, not a reused pid.
+    sk_proc "$1" && [ "$SK_STATE" != Z ] && [ "$SK_START" = "$_js" ] && [ "$SK_PPID" = "$_pp" ]
+}
+
+# sk_job_alive: the process the pid file names is alive and is this job (sk_ours). The starttime
+# file is not consulted: a reused pid fails the proof, and a forged start time changes nothing.
+sk_job_alive() {
+    _p=$(sk_small "$SK_DIR/pid")
+    sk_proc "$_p" && [ "$SK_STATE" != Z ] && sk_ours "$_p"
 }
 
 # sk_valid_exit v1 KIND CODE SIGNAL TIMEDOUT ENDED [nospace]: a record the wrapper could have
@@ -197,8 +239,15 @@ sk_state() {
         SK_LINE="state=lost reason=malformed-exit-record"
         return
     fi
+    # A job proven alive (sk_ours) is running whatever its boot_id file says: that file may be
+    # forged, and a process from before a reboot cannot pass the proof.
+    if [ -f "$SK_DIR/starttime" ] && sk_job_alive; then
+        SK_LINE="state=running"
+        return
+    fi
+    # A live wrapper of this directory (its command line checked) dates from this boot.
     _b=$(sk_small "$SK_DIR/boot_id")
-    if [ -n "$_b" ] && [ "$_b" != "$(sk_boot_id)" ]; then
+    if [ -n "$_b" ] && [ "$_b" != "$(sk_boot_id)" ] && ! sk_wrapper_alive; then
         SK_LINE="state=lost reason=rebooted"
         return
     fi
@@ -212,12 +261,8 @@ sk_state() {
         fi
         return
     fi
-    if sk_job_alive; then
-        SK_LINE="state=running"
-        return
-    fi
-    # The job is gone. Its wrapper records the exit status within a poll interval: give it a
-    # moment, but only while the wrapper itself is still alive.
+    # The job is gone, or the pid file names a process that is not the job. Its wrapper records
+    # the exit status within a poll interval: give it a moment, but only while it is still alive.
     _n=0
     while [ $_n -lt 40 ] && sk_wrapper_alive; do
         sk_exit_record && {
@@ -372,29 +417,34 @@ sk_list() {
 
 # A process of the job's group still carries the job's cookie: the group is ours to signal.
 sk_group_has_job() {
-    _c=$(sk_small "$SK_DIR/cookie")
-    [ -n "$_c" ] || return 1
     for _st in /proc/[0-9]*/stat; do
         _pp=${_st%/stat}
         sk_proc "${_pp#/proc/}" || continue
         [ "$SK_PGRP" = "$1" ] && [ "$SK_STATE" != Z ] || continue
-        tr '\000' '\n' <"$_pp/environ" 2>/dev/null | grep -qx "SESSIONKEEPER_JOB_COOKIE=$_c" && return 0
+        sk_has_cookie "${_pp#/proc/}" && return 0
     done
     return 1
 }
 
 # sk_target_group: the process group this job's signals may go to, decided from live /proc state,
-# never from the pgid file alone. The job leads its own session, so its group is its own pid: the
-# live job (pid and start time verified) must be in group = session = pid, and the pgid file must
-# say the same. Once the leader is gone its group lives on while a member does (the kernel reuses
-# no pid that names a live group), and a member must carry the job's cookie.
+# never from the identity files alone (see sk_ours). The job leads its own session, so its group
+# is its own pid: the process the pid file names must be the job, in group = session = pid, and
+# the pgid file must say the same. Once the leader is gone its group lives on while a member does
+# (the kernel reuses no pid that names a live group), and a member must carry the job's cookie;
+# for the same reason a live process at that pid that is not the job means no group of the job
+# has that number.
 # Sets SK_TG; returns 0 to signal, 1 when nothing of the job is alive, 2 when the recorded and
 # the live identity disagree (then nothing may be signalled).
 sk_target_group() {
     SK_TG=
     _tp=$(sk_small "$SK_DIR/pid") _tg=$(sk_small "$SK_DIR/pgid")
     sk_isnum "$_tp" && [ "$_tp" -gt 1 ] || return 1
-    if sk_job_alive; then
+    if sk_proc "$_tp" && [ "$SK_STATE" != Z ]; then
+        if ! sk_ours "$_tp"; then
+            # The pid file names someone else: while the wrapper lives, so does the job, elsewhere.
+            sk_wrapper_alive && return 2
+            return 1
+        fi
         [ "$SK_PGRP" = "$_tp" ] && [ "$SK_SID" = "$_tp" ] && [ "$_tg" = "$_tp" ] || return 2
     else
         sk_group_has_job "$_tp" || return 1

@@ -100,8 +100,9 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Equal(15, killed.Signal);
     }
 
+    /// <summary>The pid file names a live process that is not the job while its wrapper lives: refused.</summary>
     [Fact(Timeout = 30000)]
-    public async Task A_tampered_pid_file_makes_the_job_lost_and_the_named_process_is_never_signalled()
+    public async Task A_tampered_pid_file_makes_the_job_lost_and_its_kill_refused_without_signalling_the_named_process()
     {
         var client = _state.Client("dash");
         var id = JobId.New();
@@ -111,8 +112,9 @@ public sealed class RunnerScriptTests : IDisposable
         File.WriteAllText(_state.JobFile(id, "pgid"), bystander.Id + "\n");
         var status = await client.StatusAsync(id);
         Assert.Equal(JobState.Lost, status.State);
-        var (_, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(1));
-        Assert.Equal("none", signalled);
+        var refused = await Assert.ThrowsAsync<SessionKeeperException>(() => client.KillAsync(id, TimeSpan.FromSeconds(1)));
+        Assert.Equal(FailureKind.SignalRefused, refused.Kind);
+        Assert.Contains("nothing was sent", refused.Message, StringComparison.Ordinal);
         Assert.False(bystander.HasExited);
         bystander.Kill();
     }
