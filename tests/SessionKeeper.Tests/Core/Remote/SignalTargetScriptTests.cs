@@ -74,6 +74,7 @@ public sealed class SignalTargetScriptTests : IDisposable
         Assert.False(bystander.HasExited);
         Assert.Equal(('S', bystanderStart), (State(bystander.Id), Fields(bystander.Id)[19]));
         Assert.Equal('S', State(started.Pid!.Value));
+        Process.GetProcessById(started.Pid!.Value).Kill();
         bystander.Kill();
     }
 
