@@ -173,8 +173,7 @@ sk_ours() {
 # sk_job_alive: the process the pid file names is alive and is this job (sk_ours). The starttime
 # file is not consulted: a reused pid fails the proof, and a forged start time changes nothing.
 sk_job_alive() {
-    _p=$(sk_small "$SK_DIR/pid")
-    sk_proc "$_p" && [ "$SK_STATE" != Z ] && sk_ours "$_p"
+    sk_ours "$(sk_small "$SK_DIR/pid")"
 }
 
 # sk_valid_exit v1 KIND CODE SIGNAL TIMEDOUT ENDED [nospace]: a record the wrapper could have
