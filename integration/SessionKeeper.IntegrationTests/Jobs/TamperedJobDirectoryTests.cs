@@ -31,7 +31,11 @@ public sealed class TamperedJobDirectoryTests(JobsHost host) : IClassFixture<Job
         }
 
         // Nothing of those calls is left on the target (a reader of the FIFO would block forever).
-        await Poll.UntilAsync(() => host.Sshd.SessionProcesses().Count == 0, TimeSpan.FromSeconds(30), "the sessions of the refused calls to end");
+        // A runner shell is reaped a moment after its sshd session process exits, so both are polled.
+        await Poll.UntilAsync(
+            () => host.Sshd.SessionProcesses().Count == 0 && RunnerProcesses().Count == 0,
+            TimeSpan.FromSeconds(30),
+            "the sessions and runner shells of the refused calls to end");
         Assert.Empty(RunnerProcesses());
     }
 
