@@ -7,20 +7,6 @@ namespace SessionKeeper.Core.Journal;
 
 public sealed partial class JobJournal
 {
-    /// <summary>
-    /// A jobs row as read. A job still planned when its batch was stopped, and journaled before the
-    /// stop (not a later retry's), was never sent: it reads as not launched, with the batch's reason.
-    /// </summary>
-    private const string Columns = """
-        id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
-        timeout_s, grace_s, CASE WHEN phase = 'planned' AND created_at <= stopped_at THEN 'not-launched' ELSE phase END,
-        state, exit_code, signal, lost_reason, pid, pgid, start_time, boot_id,
-        created_at, launched_at, finished_at, last_seen_at, mirror_path, committed_length,
-        attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, to_be_checked, ssh_settings,
-        CASE WHEN phase = 'planned' AND created_at <= stopped_at THEN stop_reason ELSE not_launched_reason END,
-        timeout_ms, grace_ms
-        """;
-
     /// <summary>Records a job to launch, before any remote call: <see cref="JournalPhase.Planned"/> unless told otherwise.</summary>
     public void AddIntent(JournalJob job) => AddIntents([job]);
 
@@ -242,7 +228,7 @@ public sealed partial class JobJournal
     private IReadOnlyList<JournalJob> Query(string where, string? parameter) => Run(connection =>
     {
         using var select = connection.CreateCommand();
-        select.CommandText = $"SELECT {Columns} FROM jobs LEFT JOIN batch_stops ON batch = batch_id {where}";
+        select.CommandText = $"SELECT {JournalColumns.Select} FROM jobs LEFT JOIN batch_stops ON batch = batch_id {where}";
         if (parameter is not null)
         {
             select.Parameters.AddWithValue("$p", parameter);
@@ -250,9 +236,11 @@ public sealed partial class JobJournal
 
         using var reader = select.ExecuteReader();
         var jobs = new List<JournalJob>();
+        JournalColumns? columns = null;
         while (reader.Read())
         {
-            jobs.Add(JournalRows.Read(reader, Path));
+            columns ??= new JournalColumns(reader); // by name, once per query
+            jobs.Add(JournalRows.Read(reader, columns, Path));
         }
 
         return (IReadOnlyList<JournalJob>)jobs;

@@ -8,53 +8,53 @@ namespace SessionKeeper.Core.Journal;
 /// <summary>Reads a jobs row strictly: a row that does not make sense is corruption, not a default.</summary>
 internal static class JournalRows
 {
-    public static JournalJob Read(SqliteDataReader r, string path)
+    public static JournalJob Read(SqliteDataReader r, JournalColumns c, string path)
     {
         try
         {
-            var id = r.GetString(0);
-            var env = JsonSerializer.Deserialize(r.GetString(10), JournalJson.Default.ListStringArray) ?? [];
+            var id = r.GetString(c.Id);
+            var env = JsonSerializer.Deserialize(r.GetString(c.Env), JournalJson.Default.ListStringArray) ?? [];
             var spec = new JobSpec(
-                r.GetValue(8) as string ?? "", // a BLOB: set from its bytes below
-                r.IsDBNull(9) ? null : r.GetString(9),
+                r.GetValue(c.Command) as string ?? "", // a BLOB: set from its bytes below
+                r.IsDBNull(c.Cwd) ? null : r.GetString(c.Cwd),
                 [.. env.Select(pair => new KeyValuePair<string, string>(pair[0], pair[1]))],
-                r.IsDBNull(11) ? null : r.GetString(11),
-                r.IsDBNull(38) ? null : TimeSpan.FromMilliseconds(r.GetInt64(38)),
-                TimeSpan.FromMilliseconds(r.GetInt64(39)));
-            if (r.GetValue(8) is byte[] raw)
+                r.IsDBNull(c.Shell) ? null : r.GetString(c.Shell),
+                r.IsDBNull(c.TimeoutMs) ? null : TimeSpan.FromMilliseconds(r.GetInt64(c.TimeoutMs)),
+                TimeSpan.FromMilliseconds(r.GetInt64(c.GraceMs)));
+            if (r.GetValue(c.Command) is byte[] raw)
             {
                 spec = spec.WithCommand(raw); // a command that is not UTF-8 is kept as a BLOB
             }
 
             var endpoint = new JobEndpoint(
-                r.GetString(1),
-                r.GetString(2),
-                r.GetInt32(3),
-                JsonSerializer.Deserialize(r.GetString(4), JournalJson.Default.IReadOnlyListString) ?? [],
-                JsonSerializer.Deserialize(r.GetString(5), JournalJson.Default.IReadOnlyListString) ?? [],
-                TimeSpan.FromMilliseconds(r.GetInt64(6)))
+                r.GetString(c.User),
+                r.GetString(c.Host),
+                r.GetInt32(c.Port),
+                JsonSerializer.Deserialize(r.GetString(c.IdentityFiles), JournalJson.Default.IReadOnlyListString) ?? [],
+                JsonSerializer.Deserialize(r.GetString(c.KnownHostsFiles), JournalJson.Default.IReadOnlyListString) ?? [],
+                TimeSpan.FromMilliseconds(r.GetInt64(c.ConnectTimeoutMs)))
             {
-                Settings = r.IsDBNull(36) ? null : JsonSerializer.Deserialize(r.GetString(36), EndpointJson.Default.EndpointSettings),
+                Settings = r.IsDBNull(c.SshSettings) ? null : JsonSerializer.Deserialize(r.GetString(c.SshSettings), EndpointJson.Default.EndpointSettings),
             };
-            var phase = JournalPhases.Parse(r.GetString(14));
+            var phase = JournalPhases.Parse(r.GetString(c.Phase));
             return new JournalJob
             {
                 Id = JobId.Validate(id),
                 Endpoint = endpoint,
-                Cookie = r.GetString(7),
+                Cookie = r.GetString(c.Cookie),
                 Spec = spec,
                 Phase = phase,
-                LastStatus = r.IsDBNull(15) ? null : Status(r, id),
-                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(23)),
-                LastSeenAt = r.IsDBNull(26) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(26)),
-                MirrorPath = r.IsDBNull(27) ? null : r.GetString(27),
-                CommittedLength = r.GetInt64(28),
-                Attempt = r.GetInt32(29),
-                RootId = r.IsDBNull(30) ? null : r.GetString(30),
-                Restart = new RestartPolicy(RestartPolicy.ParseMode(r.GetString(31)), r.GetInt32(32), TimeSpan.FromMilliseconds(r.GetInt64(33))),
-                BatchId = r.IsDBNull(34) ? null : r.GetString(34),
-                ToBeChecked = r.GetInt64(35) != 0,
-                NotLaunchedReason = r.IsDBNull(37) ? null : r.GetString(37),
+                LastStatus = r.IsDBNull(c.State) ? null : Status(r, c, id),
+                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(c.CreatedAt)),
+                LastSeenAt = r.IsDBNull(c.LastSeenAt) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(c.LastSeenAt)),
+                MirrorPath = r.IsDBNull(c.MirrorPath) ? null : r.GetString(c.MirrorPath),
+                CommittedLength = r.GetInt64(c.CommittedLength),
+                Attempt = r.GetInt32(c.Attempt),
+                RootId = r.IsDBNull(c.RootId) ? null : r.GetString(c.RootId),
+                Restart = new RestartPolicy(RestartPolicy.ParseMode(r.GetString(c.RestartMode)), r.GetInt32(c.MaxRestarts), TimeSpan.FromMilliseconds(r.GetInt64(c.RestartDelayMs))),
+                BatchId = r.IsDBNull(c.BatchId) ? null : r.GetString(c.BatchId),
+                ToBeChecked = r.GetInt64(c.ToBeChecked) != 0,
+                NotLaunchedReason = r.IsDBNull(c.NotLaunchedReason) ? null : r.GetString(c.NotLaunchedReason),
             };
         }
         catch (Exception ex) when (ex is FormatException or InvalidCastException or JsonException or ArgumentException or SessionKeeperException or IndexOutOfRangeException)
@@ -63,10 +63,10 @@ internal static class JournalRows
         }
     }
 
-    private static JobStatus Status(SqliteDataReader r, string id) => new()
+    private static JobStatus Status(SqliteDataReader r, JournalColumns c, string id) => new()
     {
         Id = id,
-        State = r.GetString(15) switch
+        State = r.GetString(c.State) switch
         {
             "starting" => JobState.Starting,
             "running" => JobState.Running,
@@ -76,13 +76,13 @@ internal static class JournalRows
             "lost" => JobState.Lost,
             var other => throw new FormatException($"unknown state '{other}'"),
         },
-        ExitCode = r.IsDBNull(16) ? null : r.GetInt32(16),
-        Signal = r.IsDBNull(17) ? null : r.GetInt32(17),
-        LostReason = r.IsDBNull(18) ? null : r.GetString(18),
-        Pid = r.IsDBNull(19) ? null : r.GetInt32(19),
-        ProcessGroup = r.IsDBNull(20) ? null : r.GetInt32(20),
-        StartTime = r.IsDBNull(21) ? null : r.GetInt64(21),
-        BootId = r.IsDBNull(22) ? null : r.GetString(22),
-        Ended = r.IsDBNull(25) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(25)),
+        ExitCode = r.IsDBNull(c.ExitCode) ? null : r.GetInt32(c.ExitCode),
+        Signal = r.IsDBNull(c.Signal) ? null : r.GetInt32(c.Signal),
+        LostReason = r.IsDBNull(c.LostReason) ? null : r.GetString(c.LostReason),
+        Pid = r.IsDBNull(c.Pid) ? null : r.GetInt32(c.Pid),
+        ProcessGroup = r.IsDBNull(c.Pgid) ? null : r.GetInt32(c.Pgid),
+        StartTime = r.IsDBNull(c.StartTime) ? null : r.GetInt64(c.StartTime),
+        BootId = r.IsDBNull(c.BootId) ? null : r.GetString(c.BootId),
+        Ended = r.IsDBNull(c.FinishedAt) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(c.FinishedAt)),
     };
 }
