@@ -66,14 +66,17 @@ public sealed class LocalShellSession : IRemoteSession
 
     private Process Start()
     {
-        var info = new ProcessStartInfo(_interpreter[0])
+        // As sshd starts a session's command: every signal at its default. A test host started from
+        // a background job or under nohup would otherwise hand its ignored SIGINT, SIGQUIT or SIGHUP on.
+        var info = new ProcessStartInfo("env")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = false,
             UseShellExecute = false,
         };
-        foreach (var arg in _interpreter.Skip(1))
+        info.ArgumentList.Add("--default-signal");
+        foreach (var arg in _interpreter)
         {
             info.ArgumentList.Add(arg);
         }

@@ -69,10 +69,13 @@ public sealed class SignalDispositionScriptTests : IDisposable
         Assert.Equal((JobState.Killed, 2, 130), (status.State, status.Signal, status.ShellExitCode));
     }
 
-    /// <summary>The probe run as the runner itself is started: a command straight from this process.</summary>
+    /// <summary>The probe run as the runner itself is started: a command straight from a fresh session's dispositions.</summary>
     private static async Task<string> DirectAsync(string shell)
     {
-        var info = new ProcessStartInfo(shell) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        // From every signal at its default, as sshd starts the command (and LocalShellSession the runner).
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        info.ArgumentList.Add("--default-signal");
+        info.ArgumentList.Add(shell);
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add("exec /bin/sh -c \"$0\"");
         info.ArgumentList.Add(Probe);
