@@ -87,21 +87,13 @@ internal static class LogsCommand
         long offset = 0;
         while (true)
         {
-            var request = new RunnerRequest("stream")
-                .Set("SK_ID", id)
-                .Set("SK_OFFSET", offset)
-                .Set("SK_MAX", 4L << 20)
-                .Set("SK_HB_MS", 1000)
-                .Set("SK_TTL", 60)
-                .Set("SK_CLIENT", "logs" + Environment.ProcessId)
-                .Set("SK_ONCE", "1")
-                .Set("SK_KNOWN", known);
-            if (tailLines is { } n && offset == 0)
+            var request = new StreamRequest(id, offset, 4L << 20, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), "logs" + Environment.ProcessId)
             {
-                request.Set("SK_TAIL", n);
-            }
-
-            using var remote = await session.OpenStreamAsync(request.ToPayload(), cancellationToken);
+                Once = true,
+                Known = known,
+                TailLines = offset == 0 ? tailLines : null,
+            };
+            using var remote = await session.OpenStreamAsync(request.ToRunnerRequest().ToPayload(), cancellationToken);
             using var abort = cancellationToken.Register(remote.Dispose);
             var (next, finished) = await Task.Factory.StartNew(
                 () => Drain(remote.Output, session.HostLabel, id, stdout),
@@ -131,15 +123,15 @@ internal static class LogsCommand
                     stdout.Write(data.Bytes.Span);
                     offset = data.Offset + data.Bytes.Length;
                     break;
-                case StreamEvent.Reply { Line.Tag: "stream" } start:
+                case StreamEvent.Reply { Line.Tag: ReplyTags.Stream } start:
                     offset = start.Line.Number("offset") ?? 0;
                     break;
-                case StreamEvent.Reply { Line.Tag: "error" } error:
+                case StreamEvent.Reply { Line.Tag: ReplyTags.Error } error:
                     throw RemoteErrors.ToException(error.Line["code"] ?? "unknown", host, id);
-                case StreamEvent.Reply { Line.Tag: "more" }:
+                case StreamEvent.Reply { Line.Tag: ReplyTags.More }:
                     stdout.Flush();
                     return (offset, false);
-                case StreamEvent.Reply { Line.Tag: "caught" or "done" }:
+                case StreamEvent.Reply { Line.Tag: ReplyTags.Caught or ReplyTags.Done }:
                     stdout.Flush();
                     return (offset, true);
                 default:

@@ -13,26 +13,11 @@ public sealed class JobClient(IRemoteSession session)
     public async Task<JobStatus> LaunchAsync(string id, string cookie, JobSpec spec, CancellationToken cancellationToken = default)
     {
         JobId.Validate(id);
-        var request = new RunnerRequest("launch")
-            .Set("SK_ID", id)
-            .Set("SK_COOKIE", cookie)
-            .Set("SK_CMD", spec.CommandBytes)
-            .Set("SK_CWD", spec.WorkingDirectory ?? "")
-            .Set("SK_ENVTXT", EnvironmentText(spec.Environment))
-            .Set("SK_SHELL", spec.Shell ?? "")
-            .Set("SK_TIMEOUT", (long)Math.Ceiling((spec.Timeout ?? TimeSpan.Zero).TotalSeconds))
-            .Set("SK_GRACE", (long)Math.Ceiling((spec.Grace ?? JobSpec.DefaultGrace).TotalSeconds))
-            .Set("SK_WRAPPER", RunnerRequest.WrapperScript);
-        if (Supervision.FaultPoints.Remote is { } fault)
-        {
-            request.Set("SK_FAULT", fault);
-        }
-
-        var lines = await RunAsync(request, id, cancellationToken);
-        var launched = lines.FirstOrDefault(l => l.Tag == "launched")
+        var lines = await RunAsync(new LaunchRequest(id, cookie, spec, Supervision.FaultPoints.Remote), id, cancellationToken);
+        var launched = LaunchedReply.Find(lines)
             ?? throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} did not confirm the launch of '{id}'.");
         var status = SingleStatus(lines);
-        return launched["warn"] == "logind-kill-user-processes"
+        return launched.Warning == LaunchedReply.LogindKillsUserProcesses
             ? status with
             {
                 Warnings =
@@ -47,42 +32,35 @@ public sealed class JobClient(IRemoteSession session)
     public async Task<JobStatus> StatusAsync(string id, CancellationToken cancellationToken = default)
     {
         JobId.Validate(id);
-        var lines = await RunAsync(new RunnerRequest("status").Set("SK_ID", id), id, cancellationToken);
+        var lines = await RunAsync(new StatusRequest(id), id, cancellationToken);
         return SingleStatus(lines);
     }
 
     public async Task<IReadOnlyList<JobStatus>> ListAsync(CancellationToken cancellationToken = default)
     {
-        var lines = await RunAsync(new RunnerRequest("list"), null, cancellationToken);
-        return [.. lines.Where(l => l.Tag == "status").Select(l => StatusParser.Parse(l, Host))];
+        var lines = await RunAsync(new ListRequest(), null, cancellationToken);
+        return [.. lines.Where(l => l.Tag == ReplyTags.Status).Select(l => StatusParser.Parse(l, Host))];
     }
 
     /// <summary>TERM to the job's process group, KILL after the grace period; identity checked first.</summary>
     public async Task<(JobStatus Status, string Signalled)> KillAsync(string id, TimeSpan grace, CancellationToken cancellationToken = default)
     {
         JobId.Validate(id);
-        var request = new RunnerRequest("kill")
-            .Set("SK_ID", id)
-            .Set("SK_GRACE", (long)Math.Ceiling(grace.TotalSeconds));
-        var lines = await RunAsync(request, id, cancellationToken);
-        var reply = lines.FirstOrDefault(l => l.Tag == "kill");
-        var status = SingleStatus(lines);
-        var signalled = reply?["signalled"] ?? "none";
-        ThrowIfRefused(reply, status, id, signalled);
-        return (status, signalled);
+        return await SignalOrKillAsync(new KillRequest(id, grace), id, cancellationToken);
     }
 
     /// <summary>
     /// The runner refused to signal: the pid or process group recorded in the job directory does not
     /// name the live job, as proven from /proc (lineage from the wrapper, or the cookie once it is gone).
     /// </summary>
-    private void ThrowIfRefused(ReplyLine? reply, JobStatus status, string id, string signalled)
+    private void ThrowIfRefused(KillReply reply, JobStatus status, string id)
     {
-        if (reply?["refused"] is not { Length: > 0 } reason)
+        if (reply.Refused is not { } reason)
         {
             return;
         }
 
+        var signalled = reply.Signalled;
         var sent = signalled == "none" ? "nothing was sent" : $"only SIG{signalled} was sent before the identity changed";
         throw new SessionKeeperException(
             FailureKind.SignalRefused,
@@ -95,20 +73,23 @@ public sealed class JobClient(IRemoteSession session)
     public async Task<(JobStatus Status, string Signalled)> SignalAsync(string id, string signal, CancellationToken cancellationToken = default)
     {
         JobId.Validate(id);
-        var request = new RunnerRequest("kill").Set("SK_ID", id).Set("SK_SIGNAL", signal);
+        return await SignalOrKillAsync(new SignalRequest(id, signal), id, cancellationToken);
+    }
+
+    private async Task<(JobStatus Status, string Signalled)> SignalOrKillAsync(IRunnerRequest request, string id, CancellationToken cancellationToken)
+    {
         var lines = await RunAsync(request, id, cancellationToken);
-        var reply = lines.FirstOrDefault(l => l.Tag == "kill");
+        var reply = KillReply.Find(lines);
         var status = SingleStatus(lines);
-        var signalled = reply?["signalled"] ?? "none";
-        ThrowIfRefused(reply, status, id, signalled);
-        return (status, signalled);
+        ThrowIfRefused(reply, status, id);
+        return (status, reply.Signalled);
     }
 
     public async Task RemoveAsync(string id, CancellationToken cancellationToken = default)
     {
         JobId.Validate(id);
-        var lines = await RunAsync(new RunnerRequest("rm").Set("SK_ID", id), id, cancellationToken);
-        if (!lines.Any(l => l.Tag == "removed"))
+        var lines = await RunAsync(new RemoveRequest(id), id, cancellationToken);
+        if (!lines.Any(l => l.Tag == ReplyTags.Removed))
         {
             throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} did not confirm the removal of '{id}'.");
         }
@@ -117,8 +98,8 @@ public sealed class JobClient(IRemoteSession session)
     /// <summary>Removes finished job directories older than <paramref name="olderThan"/>; returns their ids.</summary>
     public async Task<IReadOnlyList<string>> CollectGarbageAsync(TimeSpan olderThan, CancellationToken cancellationToken = default)
     {
-        var lines = await RunAsync(new RunnerRequest("gc").Set("SK_AGE", (long)olderThan.TotalSeconds), null, cancellationToken);
-        return [.. lines.Where(l => l.Tag == "removed").Select(l => l["id"]!).Where(JobId.IsValid)];
+        var lines = await RunAsync(new CollectGarbageRequest(olderThan), null, cancellationToken);
+        return [.. lines.Where(l => l.Tag == ReplyTags.Removed).Select(l => l["id"]!).Where(JobId.IsValid)];
     }
 
     /// <summary>export lines sourced by the job's POSIX prelude; names are checked, values quoted.</summary>
@@ -141,9 +122,9 @@ public sealed class JobClient(IRemoteSession session)
     public static bool IsEnvironmentName(string name) =>
         name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
-    private async Task<IReadOnlyList<ReplyLine>> RunAsync(RunnerRequest request, string? id, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ReplyLine>> RunAsync(IRunnerRequest request, string? id, CancellationToken cancellationToken)
     {
-        var output = await session.ExecAsync(request.ToPayload(), cancellationToken);
+        var output = await session.ExecAsync(request.ToRunnerRequest().ToPayload(), cancellationToken);
         var lines = ReplyParser.Parse(output, Host);
         ReplyParser.ThrowIfError(lines, Host, id);
         return lines;
@@ -151,7 +132,7 @@ public sealed class JobClient(IRemoteSession session)
 
     private JobStatus SingleStatus(IReadOnlyList<ReplyLine> lines)
     {
-        var line = lines.LastOrDefault(l => l.Tag == "status")
+        var line = lines.LastOrDefault(l => l.Tag == ReplyTags.Status)
             ?? throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} sent no job status.");
         return StatusParser.Parse(line, Host);
     }

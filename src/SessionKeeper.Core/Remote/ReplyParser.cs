@@ -18,10 +18,9 @@ public static class ReplyParser
         foreach (var raw in text.Split('\n'))
         {
             var line = raw.TrimEnd('\r');
-            if (!line.StartsWith(RunnerRequest.ProtocolPrefix, StringComparison.Ordinal))
+            if (!line.StartsWith(Protocol.ReplyPrefix, StringComparison.Ordinal))
             {
-                if (line.StartsWith("@@SK", StringComparison.Ordinal) && !line.StartsWith("@@SKD", StringComparison.Ordinal)
-                    && !line.StartsWith("@@SKE", StringComparison.Ordinal) && !line.StartsWith("@@SKH", StringComparison.Ordinal))
+                if (line.StartsWith(Protocol.MarkerPrefix, StringComparison.Ordinal) && !Protocol.IsStreamMarker(line))
                 {
                     throw new SessionKeeperException(
                         FailureKind.RemoteError,
@@ -36,8 +35,8 @@ public static class ReplyParser
                 throw Malformed(host, "data after the end of the reply");
             }
 
-            var parsed = ParseLine(line.AsSpan(RunnerRequest.ProtocolPrefix.Length), host);
-            if (parsed.Tag == "end")
+            var parsed = ParseLine(line.AsSpan(Protocol.ReplyPrefix.Length), host);
+            if (parsed.Tag == ReplyTags.End)
             {
                 ended = true;
                 continue;
@@ -82,7 +81,7 @@ public static class ReplyParser
     {
         foreach (var line in lines)
         {
-            if (line.Tag == "error")
+            if (line.Tag == ReplyTags.Error)
             {
                 throw RemoteErrors.ToException(line["code"] ?? "unknown", host, jobId);
             }

@@ -13,8 +13,6 @@ public sealed class RunnerRequest
     /// <summary>The only command the login shell ever sees.</summary>
     public const string RemoteCommand = "exec /bin/sh -s";
 
-    public const string ProtocolPrefix = "@@SK1 ";
-
     private static readonly Lazy<string> Runner = new(() => LoadResource("SessionKeeper.runner.sh"));
     private static readonly Lazy<string> Wrapper = new(() => LoadResource("SessionKeeper.wrapper.sh"));
 
@@ -23,7 +21,7 @@ public sealed class RunnerRequest
     public RunnerRequest(string verb)
     {
         Verb = verb;
-        Set("SK_VERB", verb);
+        Set(RequestVariables.Verb, verb);
     }
 
     public string Verb { get; }

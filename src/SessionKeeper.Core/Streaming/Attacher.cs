@@ -147,14 +147,10 @@ public sealed class Attacher
     /// <summary>One remote helper's worth of stream: null when it asked to be renewed.</summary>
     private async Task<JobStatus?> StreamOnceAsync(IRemoteSession session, CancellationToken cancellationToken)
     {
-        var request = new RunnerRequest("stream")
-            .Set("SK_ID", _jobId)
-            .Set("SK_OFFSET", Offset)
-            .Set("SK_MAX", _options.ChunkBytes)
-            .Set("SK_HB_MS", (long)_options.Heartbeat.TotalMilliseconds)
-            .Set("SK_TTL", (long)Math.Max(1, _options.HelperTimeToLive.TotalSeconds))
-            .Set("SK_CLIENT", _options.ClientId)
-            .Set("SK_CREDIT", session.CanSendToStreams ? "1" : "0");
+        var request = new StreamRequest(_jobId, Offset, _options.ChunkBytes, _options.Heartbeat, _options.HelperTimeToLive, _options.ClientId)
+        {
+            Credit = session.CanSendToStreams,
+        };
         var lastActivity = _time.GetTimestamp();
         long firstWord = 0;
         var silenced = 0;
@@ -196,7 +192,7 @@ public sealed class Attacher
         {
             try
             {
-                Volatile.Write(ref remote, await session.OpenStreamAsync(request.ToPayload(), cancellationToken));
+                Volatile.Write(ref remote, await session.OpenStreamAsync(request.ToRunnerRequest().ToPayload(), cancellationToken));
             }
             catch (SessionKeeperException ex) when (Volatile.Read(ref silenced) == 1 && !cancellationToken.IsCancellationRequested)
             {
@@ -303,11 +299,11 @@ public sealed class Attacher
                     }
 
                     break;
-                case StreamEvent.Reply { Line.Tag: "error" } error:
+                case StreamEvent.Reply { Line.Tag: ReplyTags.Error } error:
                     throw RemoteErrors.ToException(error.Line["code"] ?? "unknown", _connector.HostLabel, _jobId);
-                case StreamEvent.Reply { Line.Tag: "more" }:
+                case StreamEvent.Reply { Line.Tag: ReplyTags.More }:
                     return (null, true);
-                case StreamEvent.Reply { Line.Tag: "done" } done:
+                case StreamEvent.Reply { Line.Tag: ReplyTags.Done } done:
                     return (Finished(done.Line), false);
                 default:
                     break;
@@ -321,7 +317,7 @@ public sealed class Attacher
     {
         try
         {
-            remote.Send(System.Text.Encoding.ASCII.GetBytes($"@@SKC {upTo}\n"));
+            remote.Send(System.Text.Encoding.ASCII.GetBytes(Protocol.CreditLine(upTo)));
             return true;
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)

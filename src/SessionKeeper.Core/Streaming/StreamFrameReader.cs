@@ -59,7 +59,7 @@ public sealed class StreamFrameReader(Stream input, string host)
                 return null;
             }
 
-            if (trailer != "@@SKE")
+            if (trailer != Protocol.FrameEnd)
             {
                 throw new SessionKeeperException(FailureKind.StateCorrupt, $"the log on {host} changed while it was being read (frame trailer missing): it was truncated or replaced.");
             }
@@ -75,7 +75,7 @@ public sealed class StreamFrameReader(Stream input, string host)
                 return null;
             }
 
-            if (line.StartsWith("@@SKD ", StringComparison.Ordinal))
+            if (line.StartsWith(Protocol.FrameStart + " ", StringComparison.Ordinal))
             {
                 var parts = line.Split(' ');
                 if (parts.Length != 3 || !long.TryParse(parts[1], out var offset) || !long.TryParse(parts[2], out var length)
@@ -90,14 +90,14 @@ public sealed class StreamFrameReader(Stream input, string host)
                 return Next();
             }
 
-            if (line.StartsWith("@@SKH ", StringComparison.Ordinal))
+            if (line.StartsWith(Protocol.Heartbeat + " ", StringComparison.Ordinal))
             {
-                return long.TryParse(line.AsSpan(6), out var offset) ? new StreamEvent.Heartbeat(offset) : throw Malformed("bad heartbeat");
+                return long.TryParse(line.AsSpan(Protocol.Heartbeat.Length + 1), out var offset) ? new StreamEvent.Heartbeat(offset) : throw Malformed("bad heartbeat");
             }
 
-            if (line.StartsWith(RunnerRequest.ProtocolPrefix, StringComparison.Ordinal))
+            if (line.StartsWith(Protocol.ReplyPrefix, StringComparison.Ordinal))
             {
-                return new StreamEvent.Reply(ReplyParser.ParseLine(line.AsSpan(RunnerRequest.ProtocolPrefix.Length), host));
+                return new StreamEvent.Reply(ReplyParser.ParseLine(line.AsSpan(Protocol.ReplyPrefix.Length), host));
             }
         }
     }

@@ -1,0 +1,122 @@
+using System.Globalization;
+
+namespace SessionKeeper.Core.Remote;
+
+/// <summary>
+/// The protocol between the client and <c>runner.sh</c>, in one place: the verbs, the request
+/// variables, the reply tags and the stream's frame markers. <c>runner.sh</c> keeps its own
+/// spelling; <c>ProtocolNamesTests</c> reads it and fails when the two drift apart.
+/// </summary>
+public static class Protocol
+{
+    /// <summary>Every reply line the client acts on starts with this; anything else is login noise.</summary>
+    public const string ReplyPrefix = "@@SK1 ";
+
+    /// <summary>Any line starting with this and not known here is another protocol version's, never noise.</summary>
+    public const string MarkerPrefix = "@@SK";
+
+    /// <summary>"@@SKD offset len": a frame of output follows, then <see cref="FrameEnd"/>.</summary>
+    public const string FrameStart = "@@SKD";
+
+    public const string FrameEnd = "@@SKE";
+
+    /// <summary>"@@SKH offset": the stream helper is alive and has sent everything up to offset.</summary>
+    public const string Heartbeat = "@@SKH";
+
+    /// <summary>"@@SKC offset", client to helper: it may send up to offset.</summary>
+    public const string Credit = "@@SKC";
+
+    /// <summary>The credit line that lets the helper send up to <paramref name="upTo"/>.</summary>
+    public static string CreditLine(long upTo) => string.Create(CultureInfo.InvariantCulture, $"{Credit} {upTo}\n");
+
+    /// <summary>True for a line of this protocol's stream that is not a reply (frames, heartbeats, credit).</summary>
+    public static bool IsStreamMarker(string line) =>
+        line.StartsWith(FrameStart, StringComparison.Ordinal) || line.StartsWith(FrameEnd, StringComparison.Ordinal)
+        || line.StartsWith(Heartbeat, StringComparison.Ordinal);
+}
+
+/// <summary>The runner's verbs (<c>SK_VERB</c>).</summary>
+public static class Verbs
+{
+    public const string Launch = "launch";
+    public const string Status = "status";
+    public const string List = "list";
+    public const string Kill = "kill";
+    public const string Remove = "rm";
+    public const string CollectGarbage = "gc";
+    public const string Stream = "stream";
+}
+
+/// <summary>The shell variables a request sets before <c>sk_main</c> runs.</summary>
+public static class RequestVariables
+{
+    public const string Verb = "SK_VERB";
+    public const string Id = "SK_ID";
+    public const string Cookie = "SK_COOKIE";
+    public const string Command = "SK_CMD";
+    public const string WorkingDirectory = "SK_CWD";
+    public const string Environment = "SK_ENVTXT";
+    public const string Shell = "SK_SHELL";
+    public const string Timeout = "SK_TIMEOUT";
+    public const string Grace = "SK_GRACE";
+    public const string Wrapper = "SK_WRAPPER";
+    public const string Fault = "SK_FAULT";
+    public const string Signal = "SK_SIGNAL";
+    public const string Age = "SK_AGE";
+    public const string Offset = "SK_OFFSET";
+    public const string MaxBytes = "SK_MAX";
+    public const string HeartbeatMilliseconds = "SK_HB_MS";
+    public const string TimeToLive = "SK_TTL";
+    public const string Client = "SK_CLIENT";
+    public const string CreditEnabled = "SK_CREDIT";
+    public const string Once = "SK_ONCE";
+    public const string Known = "SK_KNOWN";
+    public const string Tail = "SK_TAIL";
+
+    /// <summary>Tests only: the runner's own watchdog deadline, in seconds.</summary>
+    public const string Deadline = "SK_DEADLINE";
+
+    /// <summary>Every name above, for the test that compares them with runner.sh.</summary>
+    public static IReadOnlyList<string> All { get; } =
+    [
+        Verb, Id, Cookie, Command, WorkingDirectory, Environment, Shell, Timeout, Grace, Wrapper, Fault, Signal, Age,
+        Offset, MaxBytes, HeartbeatMilliseconds, TimeToLive, Client, CreditEnabled, Once, Known, Tail, Deadline,
+    ];
+}
+
+/// <summary>The first word of a reply line (after <see cref="Protocol.ReplyPrefix"/>).</summary>
+public static class ReplyTags
+{
+    /// <summary>The last line of every complete reply.</summary>
+    public const string End = "end";
+
+    /// <summary>"error code=...": the verb failed; see <see cref="RemoteErrors"/>.</summary>
+    public const string Error = "error";
+
+    /// <summary>"status id=... state=...": one job's status.</summary>
+    public const string Status = "status";
+
+    /// <summary>"launched id=... fresh=0|1 [warn=...]".</summary>
+    public const string Launched = "launched";
+
+    /// <summary>"kill signalled=NAME|none [refused=REASON]".</summary>
+    public const string Kill = "kill";
+
+    /// <summary>"removed id=...".</summary>
+    public const string Removed = "removed";
+
+    /// <summary>"stream id=... offset=... size=...": the stream helper started.</summary>
+    public const string Stream = "stream";
+
+    /// <summary>"more offset=...": the helper's time is up; start another from offset.</summary>
+    public const string More = "more";
+
+    /// <summary>"caught offset=...": everything written so far was sent (one-shot reads).</summary>
+    public const string Caught = "caught";
+
+    /// <summary>"done offset=... state=...": the job finished and its output is complete.</summary>
+    public const string Done = "done";
+
+    /// <summary>Every tag above, for the test that compares them with runner.sh.</summary>
+    public static IReadOnlyList<string> All { get; } = [End, Error, Status, Launched, Kill, Removed, Stream, More, Caught, Done];
+}

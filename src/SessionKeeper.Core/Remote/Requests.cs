@@ -1,0 +1,122 @@
+using SessionKeeper.Core.Jobs;
+
+namespace SessionKeeper.Core.Remote;
+
+/// <summary>A typed request to the runner; <see cref="ToRunnerRequest"/> gives the variables it sends.</summary>
+public interface IRunnerRequest
+{
+    RunnerRequest ToRunnerRequest();
+}
+
+/// <summary>Start (or, with the same id and cookie, confirm) a job: the launch verb.</summary>
+/// <param name="Fault">Tests only: a remote fault point for the runner to stop at.</param>
+public sealed record LaunchRequest(string Id, string Cookie, JobSpec Spec, string? Fault = null) : IRunnerRequest
+{
+    public RunnerRequest ToRunnerRequest()
+    {
+        var request = new RunnerRequest(Verbs.Launch)
+            .Set(RequestVariables.Id, Id)
+            .Set(RequestVariables.Cookie, Cookie)
+            .Set(RequestVariables.Command, Spec.CommandBytes)
+            .Set(RequestVariables.WorkingDirectory, Spec.WorkingDirectory ?? "")
+            .Set(RequestVariables.Environment, JobClient.EnvironmentText(Spec.Environment))
+            .Set(RequestVariables.Shell, Spec.Shell ?? "")
+            .Set(RequestVariables.Timeout, WholeSeconds(Spec.Timeout ?? TimeSpan.Zero))
+            .Set(RequestVariables.Grace, WholeSeconds(Spec.Grace ?? JobSpec.DefaultGrace))
+            .Set(RequestVariables.Wrapper, RunnerRequest.WrapperScript);
+        return Fault is { } fault ? request.Set(RequestVariables.Fault, fault) : request;
+    }
+
+    /// <summary>The wrapper counts in whole seconds; a part of one is rounded up, never to "no limit".</summary>
+    internal static long WholeSeconds(TimeSpan span) => (long)Math.Ceiling(span.TotalSeconds);
+}
+
+/// <summary>One job's status.</summary>
+public sealed record StatusRequest(string Id) : IRunnerRequest
+{
+    public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.Status).Set(RequestVariables.Id, Id);
+}
+
+/// <summary>The status of every job directory of the user.</summary>
+public sealed record ListRequest : IRunnerRequest
+{
+    public RunnerRequest ToRunnerRequest() => new(Verbs.List);
+}
+
+/// <summary>TERM to the job's process group, KILL after <paramref name="Grace"/>.</summary>
+public sealed record KillRequest(string Id, TimeSpan Grace) : IRunnerRequest
+{
+    public RunnerRequest ToRunnerRequest() =>
+        new RunnerRequest(Verbs.Kill).Set(RequestVariables.Id, Id).Set(RequestVariables.Grace, LaunchRequest.WholeSeconds(Grace));
+}
+
+/// <summary>One signal (a name without SIG, or a number) to the job's process group, no escalation.</summary>
+public sealed record SignalRequest(string Id, string Signal) : IRunnerRequest
+{
+    public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.Kill).Set(RequestVariables.Id, Id).Set(RequestVariables.Signal, Signal);
+}
+
+/// <summary>Remove a finished job's directory.</summary>
+public sealed record RemoveRequest(string Id) : IRunnerRequest
+{
+    public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.Remove).Set(RequestVariables.Id, Id);
+}
+
+/// <summary>Remove finished job directories older than <paramref name="OlderThan"/>.</summary>
+public sealed record CollectGarbageRequest(TimeSpan OlderThan) : IRunnerRequest
+{
+    public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.CollectGarbage).Set(RequestVariables.Age, (long)OlderThan.TotalSeconds);
+}
+
+/// <summary>
+/// A job's output from <paramref name="Offset"/>, in frames of at most <paramref name="MaxBytes"/>
+/// unacknowledged bytes, with a heartbeat every <paramref name="Heartbeat"/>; the helper asks to be
+/// renewed after <paramref name="TimeToLive"/>. <paramref name="Client"/> names this reader, so a
+/// reader that reconnects replaces its own earlier helper on the target.
+/// </summary>
+public sealed record StreamRequest(string Id, long Offset, long MaxBytes, TimeSpan Heartbeat, TimeSpan TimeToLive, string Client) : IRunnerRequest
+{
+    /// <summary>Whether the client sends credit lines; null leaves the runner's default.</summary>
+    public bool? Credit { get; init; }
+
+    /// <summary>Stop once everything written so far was sent ("caught"), instead of following.</summary>
+    public bool Once { get; init; }
+
+    /// <summary>How much of the output the client already holds: a shorter file on the target is refused as replaced.</summary>
+    public long? Known { get; init; }
+
+    /// <summary>Start at the last N lines instead of <see cref="Offset"/>.</summary>
+    public int? TailLines { get; init; }
+
+    public RunnerRequest ToRunnerRequest()
+    {
+        var request = new RunnerRequest(Verbs.Stream)
+            .Set(RequestVariables.Id, Id)
+            .Set(RequestVariables.Offset, Offset)
+            .Set(RequestVariables.MaxBytes, MaxBytes)
+            .Set(RequestVariables.HeartbeatMilliseconds, (long)Heartbeat.TotalMilliseconds)
+            .Set(RequestVariables.TimeToLive, (long)Math.Max(1, TimeToLive.TotalSeconds))
+            .Set(RequestVariables.Client, Client);
+        if (Credit is { } credit)
+        {
+            request.Set(RequestVariables.CreditEnabled, credit ? "1" : "0");
+        }
+
+        if (Once)
+        {
+            request.Set(RequestVariables.Once, "1");
+        }
+
+        if (Known is { } known)
+        {
+            request.Set(RequestVariables.Known, known);
+        }
+
+        if (TailLines is { } tail)
+        {
+            request.Set(RequestVariables.Tail, tail);
+        }
+
+        return request;
+    }
+}
