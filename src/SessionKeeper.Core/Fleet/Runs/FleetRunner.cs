@@ -17,8 +17,6 @@ namespace SessionKeeper.Core.Fleet.Runs;
 /// </summary>
 public sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteConnector> connectors, string stateRoot, IFleetObserver observer)
 {
-    private int _failures;
-
     public async Task<IReadOnlyList<FleetHostResult>> RunAsync(
         IReadOnlyList<JournalJob> jobs,
         int parallel,
@@ -28,35 +26,24 @@ public sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteCon
     {
         var supervisor = new JobSupervisor(journal, connectors, stateRoot, new Adapter(observer));
         var results = new FleetHostResult[jobs.Count];
-        var next = -1;
 
-        // `parallel` workers take the hosts in order: a cancellation ends a handful of them, not a
-        // task (and an exception) per host of a 100,000-host batch.
-        async Task WorkAsync()
-        {
-            await Task.Yield();
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var i = Interlocked.Increment(ref next);
-                if (i >= jobs.Count)
-                {
-                    return;
-                }
-
-                results[i] = await RunOneAsync(supervisor, jobs[i], maxFailures, options, cancellationToken);
-            }
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, Math.Min(parallel, Math.Max(jobs.Count, 1))).Select(_ => WorkAsync()));
+        // A host in flight is followed with the caller's token: another host's exception stops
+        // the taking of hosts, and leaves the running ones to end as they would have.
+        await BoundedParallel.RunAsync(
+            jobs,
+            parallel,
+            maxFailures,
+            async (job, i, _) => (results[i] = await RunOneAsync(supervisor, job, skip: false, options, cancellationToken)).Outcome.IsFailure(),
+            cancellationToken,
+            overLimit: async (job, i, _) => (results[i] = await RunOneAsync(supervisor, job, skip: job.IsNotStarted, options, cancellationToken)).Outcome.IsFailure());
         return results;
     }
 
-    private async Task<FleetHostResult> RunOneAsync(JobSupervisor supervisor, JournalJob job, int? maxFailures, AttachOptions options, CancellationToken cancellationToken)
+    private async Task<FleetHostResult> RunOneAsync(JobSupervisor supervisor, JournalJob job, bool skip, AttachOptions options, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         FleetHostResult result;
-        if (job.IsNotStarted && maxFailures is { } limit && Volatile.Read(ref _failures) >= limit)
+        if (skip)
         {
             journal.RecordSkipped(job.Id, "--max-failures reached");
             result = new FleetHostResult(job, FleetOutcome.NotLaunched, null, "--max-failures reached", TimeSpan.Zero, 0);
@@ -72,12 +59,6 @@ public sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteCon
             {
                 result = new FleetHostResult(job, FleetOutcomes.From(ex), null, ex.Message, clock.Elapsed, MirrorLength(job));
             }
-        }
-
-        if (result.Outcome.IsFailure())
-        {
-            // Counted before this worker takes its next host: that host must see this failure.
-            Interlocked.Increment(ref _failures);
         }
 
         observer.Finished(result);
