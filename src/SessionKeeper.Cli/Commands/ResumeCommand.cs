@@ -47,11 +47,11 @@ internal static class ResumeCommand
             }
 
             var supervisor = new JobSupervisor(journal, Endpoints.Connect, stateRoot, new ConsoleSupervisionObserver(quiet: true));
-            var failures = 0;
             var gate = new object();
-            await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = limit, CancellationToken = interrupt() }, async (job, ct) =>
+            var failures = await BoundedParallel.RunAsync(jobs, limit, null, async (job, _, ct) =>
             {
                 string line;
+                var failed = false;
                 try
                 {
                     var (last, status) = await supervisor.SuperviseAsync(job, null, null, streamOptions.Resolve(result, Endpoints.ToTarget(job.Endpoint)) with { GiveUpAfter = options.GiveUpAfter }, ct);
@@ -59,7 +59,7 @@ internal static class ResumeCommand
                 }
                 catch (SessionKeeperException ex) when (!ct.IsCancellationRequested)
                 {
-                    Interlocked.Increment(ref failures);
+                    failed = true;
                     line = $"{job.Id}\t{job.Endpoint.Label}\tnot resumed: {ex.Message}";
                 }
 
@@ -67,7 +67,9 @@ internal static class ResumeCommand
                 {
                     Console.WriteLine(line);
                 }
-            });
+
+                return failed;
+            }, interrupt());
             return failures == 0 ? 0 : ExitCodes.ConnectionLost;
         });
         return command;
