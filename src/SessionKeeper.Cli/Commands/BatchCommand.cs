@@ -5,6 +5,7 @@ using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Fleet.Runs;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Supervision;
 
 namespace SessionKeeper.Cli.Commands;
 
@@ -151,14 +152,15 @@ internal static class BatchCommand
             var (journal, jobs) = Resolve(result, batch);
             var graceTime = result.GetValue(grace) is { } g ? Durations.Parse(g, "--grace") : JobSpec.DefaultGrace;
             var only = result.GetValue(signal) is { } s ? SignalNames.Parse(s, "--signal") : null;
-            var failures = 0;
             var gate = new object();
-            await Parallel.ForEachAsync(
-                jobs.Where(j => j.Phase == JournalPhase.Launched),
-                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, result.GetValue(parallel)), CancellationToken = interrupt() },
-                async (job, ct) =>
+            var failures = await BoundedParallel.RunAsync(
+                jobs.Where(j => j.Phase == JournalPhase.Launched).ToList(),
+                Math.Max(1, result.GetValue(parallel)),
+                null,
+                async (job, _, ct) =>
                 {
                     string line;
+                    var failed = false;
                     try
                     {
                         var target = Endpoints.ToTarget(job.Endpoint);
@@ -166,14 +168,11 @@ internal static class BatchCommand
                         var (status, signalled) = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout + graceTime, c => only is null ? new JobClient(session).KillAsync(job.Id, graceTime, c) : new JobClient(session).SignalAsync(job.Id, only, c), ct);
                         journal.RecordStatus(job.Id, status, DateTimeOffset.UtcNow, settled: false);
                         line = $"{job.Endpoint.Label}\t{job.Id}\t{(signalled == "none" ? "not running" : KillCommand.Shown(signalled))}\t{status.Describe()}";
-                        if (only is null && status.State is JobState.Running or JobState.Starting)
-                        {
-                            Interlocked.Increment(ref failures);
-                        }
+                        failed = only is null && status.State is JobState.Running or JobState.Starting;
                     }
                     catch (SessionKeeperException ex)
                     {
-                        Interlocked.Increment(ref failures);
+                        failed = true;
                         line = $"{job.Endpoint.Label}\t{job.Id}\tnot killed: {ex.Message}";
                     }
 
@@ -181,7 +180,10 @@ internal static class BatchCommand
                     {
                         Console.WriteLine(line);
                     }
-                });
+
+                    return failed;
+                },
+                interrupt());
             return failures == 0 ? 0 : ExitCodes.Unreachable;
         });
         return command;
