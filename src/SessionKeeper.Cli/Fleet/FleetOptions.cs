@@ -113,22 +113,24 @@ internal sealed class FleetOptions
         {
             // Launch everywhere, follow nothing: a zero-length follow would still connect, so launch only.
             var supervisor = new Core.Supervision.JobSupervisor(journal, Endpoints.Connect, stateRoot);
-            var failures = 0;
+            int failures;
             try
             {
-                await System.Threading.Tasks.Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = interrupt }, async (job, ct) =>
+                // As before, --max-failures is not applied to a detached launch: every host is launched.
+                failures = await Core.Supervision.BoundedParallel.RunAsync(jobs, parallel, null, async (job, _, ct) =>
                 {
                     try
                     {
                         var (session, _) = await supervisor.LaunchAsync(job, options, ct);
                         await session.DisposeAsync();
+                        return false;
                     }
                     catch (SessionKeeperException ex)
                     {
-                        Interlocked.Increment(ref failures);
                         Console.Error.WriteLine($"sessionkeeper: {job.Endpoint.Label}: {ex.Message}");
+                        return true;
                     }
-                });
+                }, interrupt);
             }
             catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
             {
