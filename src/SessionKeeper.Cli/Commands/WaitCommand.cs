@@ -3,7 +3,7 @@ using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Remote;
-using SessionKeeper.Core.Streaming;
+using SessionKeeper.Core.Supervision;
 
 namespace SessionKeeper.Cli.Commands;
 
@@ -22,36 +22,42 @@ internal static class WaitCommand
             var id = resolved.JobId;
             var cancel = interrupt();
             IRemoteSession? session = null;
-            var attempt = 0;
+
+            // A lost connection is retried for as long as the user waits; each status that comes back
+            // starts the backoff again.
+            var reconnect = Reconnect.Pipeline(
+                RetryPolicy.Default,
+                TimeProvider.System,
+                Reconnect.SharedRandom,
+                (_, delay, failure) => Console.Error.WriteLine(
+                    $"sessionkeeper: {failure?.Message.TrimEnd('.')}; job {id} keeps running. Retrying in {delay.TotalSeconds:0.0} s."));
             try
             {
                 while (true)
                 {
-                    try
-                    {
-                        session ??= await Session.OpenAsync(target, cancel);
-                        var status = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, ct => new JobClient(session).StatusAsync(id, ct), cancel);
-                        attempt = 0;
-                        if (status.State.IsFinished())
+                    var status = await reconnect.ExecuteAsync(
+                        async ct =>
                         {
-                            resolved.Record(status);
-                            return Foreground.Outcome(target, status);
-                        }
-
-                        await Task.Delay(TimeSpan.FromSeconds(1), cancel);
-                    }
-                    catch (SessionKeeperException ex) when (ex.IsRetryable && !cancel.IsCancellationRequested)
+                            try
+                            {
+                                var open = session ??= await Session.OpenAsync(target, ct);
+                                return await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, c => new JobClient(open).StatusAsync(id, c), ct);
+                            }
+                            catch (SessionKeeperException ex) when (ex.IsRetryable && session is not null)
+                            {
+                                await session.DisposeAsync();
+                                session = null;
+                                throw;
+                            }
+                        },
+                        cancel);
+                    if (status.State.IsFinished())
                     {
-                        if (session is not null)
-                        {
-                            await session.DisposeAsync();
-                            session = null;
-                        }
-
-                        var delay = FullJitterBackoff.Delay(attempt++, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5), Random.Shared);
-                        Console.Error.WriteLine($"sessionkeeper: {ex.Message.TrimEnd('.')}; job {id} keeps running. Retrying in {delay.TotalSeconds:0.0} s.");
-                        await Task.Delay(delay, cancel);
+                        resolved.Record(status);
+                        return Foreground.Outcome(target, status);
                     }
+
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancel);
                 }
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)

@@ -1,8 +1,8 @@
 using Polly;
-using Polly.Retry;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Remote;
+using SessionKeeper.Core.Supervision;
 
 namespace SessionKeeper.Core.Streaming;
 
@@ -42,7 +42,8 @@ public sealed class Attacher
         long startOffset,
         AttachOptions options,
         IAttachObserver? observer = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        Func<double>? random = null)
     {
         _connector = connector;
         _jobId = JobId.Validate(jobId);
@@ -52,20 +53,12 @@ public sealed class Attacher
         _options = options;
         _observer = observer ?? NullAttachObserver.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        _reconnect = new ResiliencePipelineBuilder { TimeProvider = _time }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<SessionKeeperException>(e => e.IsRetryable),
-                MaxRetryAttempts = int.MaxValue,
-                DelayGenerator = args => new ValueTask<TimeSpan?>(
-                    FullJitterBackoff.Delay(args.AttemptNumber, _options.InitialBackoff, _options.MaxBackoff, Random.Shared)),
-                OnRetry = args =>
-                {
-                    _observer.Retrying(args.AttemptNumber + 2, args.RetryDelay, args.Outcome.Exception?.Message ?? "failed");
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+        // Bounded by --give-up-after through the token ReconnectAsync passes.
+        _reconnect = Reconnect.Pipeline(
+            RetryPolicy.From(options),
+            _time,
+            random ?? Reconnect.SharedRandom,
+            (attempt, delay, failure) => _observer.Retrying(attempt + 2, delay, failure?.Message ?? "failed"));
     }
 
     /// <summary>The position reached: every byte before it has been delivered.</summary>

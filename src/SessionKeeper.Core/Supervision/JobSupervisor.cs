@@ -16,9 +16,11 @@ public sealed class JobSupervisor(
     Func<JobEndpoint, IRemoteConnector> connectors,
     string stateRoot,
     ISupervisionObserver? observer = null,
-    TimeProvider? timeProvider = null)
+    TimeProvider? timeProvider = null,
+    Func<double>? random = null)
 {
     private const int LaunchAttempts = 5;
+    private readonly Func<double> _random = random ?? Reconnect.SharedRandom;
     private readonly HandshakeLimiter _handshakes = new();
     private readonly ISupervisionObserver _observer = observer ?? NullSupervisionObserver.Instance;
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
@@ -74,36 +76,15 @@ public sealed class JobSupervisor(
     {
         var connector = Connector(job.Endpoint);
         var started = _time.GetTimestamp();
-        var initial = retry?.InitialBackoff ?? TimeSpan.FromMilliseconds(250);
-        var cap = retry?.MaxBackoff ?? TimeSpan.FromSeconds(5);
+        var policy = retry is null ? RetryPolicy.Default : RetryPolicy.From(retry);
         var replyDeadline = retry?.HelperStartTimeout ?? new AttachOptions().HelperStartTimeout;
-        var connectFailures = 0;
         var sent = job.Phase == JournalPhase.Intent;
         for (var attempt = 1; ; attempt++)
         {
             IRemoteSession session;
             try
             {
-                try
-                {
-                    session = await connector.ConnectAsync(cancellationToken);
-                }
-                catch (SessionKeeperException ex) when (ex.IsRetryable && !cancellationToken.IsCancellationRequested && retry?.GiveUpAfter is { } budget)
-                {
-                    // This connection carried nothing: trying again cannot start the job twice.
-                    connectFailures++;
-                    var left = budget - _time.GetElapsedTime(started);
-                    if (left <= TimeSpan.Zero)
-                    {
-                        throw new SessionKeeperException(ex.Kind, $"{ex.Message.TrimEnd('.')} (tried {connectFailures} time(s) over {_time.GetElapsedTime(started).TotalSeconds:0.#} s).", ex);
-                    }
-
-                    _observer.LaunchRetry(job, ex.Message);
-                    var delay = FullJitterBackoff.Delay(connectFailures, initial, cap, Random.Shared);
-                    await Task.Delay(delay < left ? delay : left, _time, cancellationToken);
-                    continue;
-                }
-
+                session = await ConnectForLaunchAsync(connector, job, retry?.GiveUpAfter, started, policy, cancellationToken);
                 if (!sent)
                 {
                     if (cancellationToken.IsCancellationRequested)
@@ -157,13 +138,60 @@ public sealed class JobSupervisor(
                 // The reply was lost, not necessarily the launch: the same id and cookie make the retry safe.
                 await session.DisposeAsync();
                 _observer.LaunchRetry(job, ex.Message);
-                await Task.Delay(FullJitterBackoff.Delay(attempt, initial, cap, Random.Shared), _time, cancellationToken);
+                await Task.Delay(policy.Delay(attempt, _random), _time, cancellationToken);
             }
             catch
             {
                 await session.DisposeAsync();
                 throw;
             }
+        }
+    }
+
+    /// <summary>
+    /// A connection for a launch. With a <paramref name="budget"/>, a connection that fails
+    /// retryably is tried again on the <see cref="Reconnect"/> pipeline until the budget (counted from
+    /// <paramref name="started"/>) is spent, an attempt in progress always allowed to finish: such a
+    /// connection carried nothing, so trying again cannot start the job twice. Without one, the first
+    /// failure is final, as for ssh.
+    /// </summary>
+    private async Task<IRemoteSession> ConnectForLaunchAsync(
+        IRemoteConnector connector, JournalJob job, TimeSpan? budget, long started, RetryPolicy policy, CancellationToken cancellationToken)
+    {
+        if (budget is not { } limit)
+        {
+            return await connector.ConnectAsync(cancellationToken);
+        }
+
+        var failures = 0;
+        TimeSpan Left() => limit - _time.GetElapsedTime(started);
+        var pipeline = Reconnect.Pipeline(
+            policy,
+            _time,
+            _random,
+            (_, _, failure) => _observer.LaunchRetry(job, failure?.Message ?? "failed"),
+            keepTrying: () => Left() > TimeSpan.Zero,
+            cap: Left);
+        try
+        {
+            return await pipeline.ExecuteAsync(
+                async ct =>
+                {
+                    try
+                    {
+                        return await connector.ConnectAsync(ct);
+                    }
+                    catch (SessionKeeperException ex) when (ex.IsRetryable)
+                    {
+                        failures++;
+                        throw;
+                    }
+                },
+                cancellationToken);
+        }
+        catch (SessionKeeperException ex) when (ex.IsRetryable && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SessionKeeperException(ex.Kind, $"{ex.Message.TrimEnd('.')} (tried {failures} time(s) over {_time.GetElapsedTime(started).TotalSeconds:0.#} s).", ex);
         }
     }
 
