@@ -32,7 +32,7 @@ internal static class Program
         }
         catch (SessionKeeperException ex)
         {
-            Console.Error.WriteLine($"sessionkeeper: {ex.Message}");
+            Console.Error.WriteLine($"sessionkeeper: {FailureText.Describe(ex)}");
             return ExitCodes.For(ex.Kind);
         }
         catch (OperationCanceledException) when (interrupts.Token.IsCancellationRequested)

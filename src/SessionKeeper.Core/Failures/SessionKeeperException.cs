@@ -1,6 +1,10 @@
 namespace SessionKeeper.Core.Failures;
 
-/// <summary>A failure with a message meant for the user: what went wrong and what to do next.</summary>
+/// <summary>
+/// A failure with a message meant for the user: what went wrong and what to do next. The message
+/// names no command or option of a program built on this library; the fields say what a caller
+/// needs to add its own words (a CLI's hint, the option that holds a bad value).
+/// </summary>
 public class SessionKeeperException : Exception
 {
     public SessionKeeperException(FailureKind kind, string message, Exception? inner = null)
@@ -12,4 +16,13 @@ public class SessionKeeperException : Exception
     public FailureKind Kind { get; }
 
     public bool IsRetryable => Kind is FailureKind.Unreachable or FailureKind.ConnectionLost;
+
+    /// <summary>The host the failure happened on, as labelled to the user, when there is one.</summary>
+    public string? Host { get; init; }
+
+    /// <summary>The job the failure concerns, when there is one.</summary>
+    public string? JobId { get; init; }
+
+    /// <summary>The runner's own error code ("no-such-job", "job-running"...) when the target refused.</summary>
+    public string? RemoteCode { get; init; }
 }

@@ -218,7 +218,7 @@ public sealed partial class JobJournal
         return matches.Count switch
         {
             1 => matches[0],
-            0 => throw new SessionKeeperException(FailureKind.JobNotFound, $"no job '{idOrPrefix}' in the journal {Path}; give the host too (sessionkeeper CMD HOST JOB), or see `sessionkeeper jobs`."),
+            0 => throw new SessionKeeperException(FailureKind.JobNotFound, $"no job '{idOrPrefix}' in the journal {Path}.") { JobId = idOrPrefix },
             _ => throw new SessionKeeperException(
                 FailureKind.InvalidInput,
                 $"'{idOrPrefix}' is ambiguous: it starts {string.Join(", ", matches.Take(5).Select(m => m.Id))}{(matches.Count > 5 ? ", ..." : "")}; type more of the id."),

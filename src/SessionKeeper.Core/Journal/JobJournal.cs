@@ -188,7 +188,7 @@ public sealed partial class JobJournal
 
             if (_readOnly)
             {
-                throw new SessionKeeperException(FailureKind.StateCorrupt, $"the journal {Path} is read-only here and needs an upgrade (schema {version} to {JournalSchema.Current}); run sessionkeeper once where it can be written.");
+                throw new SessionKeeperException(FailureKind.StateCorrupt, $"the journal {Path} is read-only here and needs an upgrade (schema {version} to {JournalSchema.Current}); open it once where it can be written.");
             }
 
             try

@@ -5,17 +5,20 @@ namespace SessionKeeper.Core.Remote;
 /// <summary>The runner's error codes, as messages that say what to do next.</summary>
 public static class RemoteErrors
 {
+    public const string NoSuchJob = "no-such-job";
+    public const string JobRunning = "job-running";
+
     public static SessionKeeperException ToException(string code, string host, string? jobId)
     {
         var job = jobId ?? "?";
-        return code switch
+        SessionKeeperException error = code switch
         {
-            "no-such-job" => new(FailureKind.JobNotFound, $"no job '{job}' on {host}; `sessionkeeper ps {host}` lists the jobs there."),
+            NoSuchJob => new(FailureKind.JobNotFound, $"no job '{job}' on {host}."),
             "bad-id" => new(FailureKind.InvalidInput, $"invalid job id '{job}'."),
             "foreign-owner" => new(FailureKind.RemoteError, $"the job directory of '{job}' on {host} is not a directory owned by you; it was left untouched. Inspect it by hand."),
             "id-exists" => new(FailureKind.InvalidInput, $"a different job with id '{job}' already exists on {host}; choose another id."),
             "bad-cwd" => new(FailureKind.InvalidInput, $"the working directory does not exist on {host}; nothing was started."),
-            "job-running" => new(FailureKind.InvalidInput, $"job '{job}' on {host} is still running; `sessionkeeper kill {host} {job}` first."),
+            JobRunning => new(FailureKind.InvalidInput, $"job '{job}' on {host} is still running."),
             "no-setsid" => new(FailureKind.RemoteError, $"{host} has neither setsid nor perl; SessionKeeper cannot detach a job there."),
             "no-home" => new(FailureKind.RemoteError, $"neither HOME nor XDG_STATE_HOME is set on {host}."),
             "cannot-create-base" => new(FailureKind.RemoteError, $"cannot create the job directory on {host} (disk full or permissions?)."),
@@ -28,6 +31,7 @@ public static class RemoteErrors
                 "the job directory was tampered with, and nothing was read from it. Inspect it by hand."),
             _ => new(FailureKind.RemoteError, $"{host} refused the request ({code})."),
         };
+        return new SessionKeeperException(error.Kind, error.Message) { Host = host, JobId = jobId, RemoteCode = code };
     }
 
     private static string Truncate(string s) => s.Length <= 20 ? s : s[..20] + "...";

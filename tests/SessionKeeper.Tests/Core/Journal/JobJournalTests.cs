@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;

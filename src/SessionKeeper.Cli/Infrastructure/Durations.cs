@@ -1,10 +1,10 @@
 using System.Globalization;
 using SessionKeeper.Core.Failures;
 
-namespace SessionKeeper.Core.Jobs;
+namespace SessionKeeper.Cli.Infrastructure;
 
 /// <summary>Parses durations as users type them: "10", "10s", "500ms", "2m", "1h", "1.5s".</summary>
-public static class Durations
+internal static class Durations
 {
     public static TimeSpan Parse(string text, string optionName)
     {

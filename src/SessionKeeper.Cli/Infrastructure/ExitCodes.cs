@@ -1,11 +1,13 @@
-namespace SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Failures;
+
+namespace SessionKeeper.Cli.Infrastructure;
 
 /// <summary>
 /// Process exit codes of the CLI. Verbs that wait for a job exit with the job's own code (0-255,
 /// 128+N for death by signal N, as shells do); SessionKeeper's own failures use the top of the
 /// range, as ssh uses 255.
 /// </summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     public const int Success = 0;
     public const int Unreachable = 255;

@@ -1,7 +1,7 @@
+using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
-using SessionKeeper.Core.Jobs;
 
-namespace SessionKeeper.Tests.Core.Jobs;
+namespace SessionKeeper.Tests.Cli.Infrastructure;
 
 public class DurationsTests
 {
