@@ -5,7 +5,8 @@ namespace SessionKeeper.IntegrationTests.Supervision;
 
 /// <summary>
 /// A launch the user was told failed must never run later by itself. Connection refused, host key
-/// refused and authentication refused prove that nothing was sent: the job is journaled
+/// refused, authentication refused and no usable key (the identity file missing, or readable by
+/// others so that it is skipped as ssh skips it) prove that nothing was sent: the job is journaled
 /// `not-launched`, and once the cause is gone neither `resume` nor the daemon runs it (a counter
 /// file on the target proves it); only `retry JOB` does, exactly once. `rm --local` forgets it.
 /// </summary>
@@ -14,10 +15,15 @@ public sealed class NotLaunchedTests(SupervisionHost host, ITestOutputHelper out
 {
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(30);
 
+    /// <summary>No ssh-agent: the key on the command line is the only one there is.</summary>
+    private static readonly Dictionary<string, string?> NoAgent = new() { ["SSH_AUTH_SOCK"] = null };
+
     [Theory(Timeout = 120_000)]
     [InlineData("connection-refused", new[] { 255, 249 })]
     [InlineData("host-key-refused", new[] { 254 })]
     [InlineData("auth-refused", new[] { 253 })]
+    [InlineData("no-key", new[] { 253 })]
+    [InlineData("unprotected-key", new[] { 253 })]
     public async Task A_launch_refused_before_sending_is_never_run_by_resume_or_the_daemon(string cause, int[] exitCodes)
     {
         var workstation = host.NewWorkstation(cause);
@@ -36,6 +42,12 @@ public sealed class NotLaunchedTests(SupervisionHost host, ITestOutputHelper out
             case "host-key-refused":
                 await File.WriteAllTextAsync(knownHosts, "");
                 break;
+            case "no-key":
+                File.Delete(key);
+                break;
+            case "unprotected-key":
+                File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+                break;
             default:
                 File.Delete(key);
                 await SshKeyGen.GenerateAsync(key, "ed25519", CancellationToken.None);
@@ -43,9 +55,18 @@ public sealed class NotLaunchedTests(SupervisionHost host, ITestOutputHelper out
         }
 
         string[] connection = ["-p", proxy.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", key, "--known-hosts", knownHosts, "--connect-timeout", "10s"];
-        var run = await workstation.RunAsync(["run", .. connection, "--id", id, "--shell", "/bin/sh", .. SupervisionHost.Fast, host.Destination, "--", $"echo x >> '{counter}'; exit 3"], timeout: Step);
+        var run = await workstation.RunAsync(["run", .. connection, "--id", id, "--shell", "/bin/sh", .. SupervisionHost.Fast, host.Destination, "--", $"echo x >> '{counter}'; exit 3"], NoAgent, Step);
         output.WriteLine($"run: {run}");
         Assert.True(exitCodes.Contains(run.ExitCode), run.ToString());
+        if (cause == "no-key")
+        {
+            Assert.Contains("no usable key", run.Stderr, StringComparison.Ordinal);
+        }
+        else if (cause == "unprotected-key")
+        {
+            Assert.Contains("UNPROTECTED PRIVATE KEY FILE", run.Stderr, StringComparison.Ordinal);
+        }
+
         var entry = await workstation.JobAsync(id);
         Assert.Equal(("not-launched", "not-launched"), (entry.Phase, entry.State));
 
@@ -53,6 +74,7 @@ public sealed class NotLaunchedTests(SupervisionHost host, ITestOutputHelper out
         proxy.Resume();
         File.Copy(host.ConnectionOptions(proxy)[5], knownHosts, overwrite: true);
         File.Copy(host.Sshd.UserKeyPath, key, overwrite: true);
+        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.Delete(key + ".pub");
 
         var resume = await workstation.RunAsync(["resume", .. SupervisionHost.Fast], timeout: Step);
