@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SessionKeeper.Cli.Infrastructure;
@@ -14,7 +17,11 @@ namespace SessionKeeper.Cli.Daemon;
 /// </summary>
 internal sealed class SupervisorService(DaemonSettings settings, ILogger<SupervisorService> logger) : BackgroundService
 {
-    private readonly Dictionary<string, Task> _supervised = [];
+    /// <summary>The roots (chains of attempts) handed to a worker and not finished yet.</summary>
+    private readonly ConcurrentDictionary<string, byte> _supervised = new(StringComparer.Ordinal);
+
+    /// <summary>Per root, what its last supervision threw unexpectedly: thrown when the daemon stops.</summary>
+    private readonly ConcurrentDictionary<string, ExceptionDispatchInfo> _faults = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,61 +29,74 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
         var marked = journal.MarkUnfinishedToBeChecked();
         DaemonLog.Started(logger, journal.Unfinished().Count, journal.Path, marked);
         var supervisor = new JobSupervisor(journal, Endpoints.Connect, settings.StateRoot, new LoggingSupervisionObserver(logger));
-        using var slots = new SemaphoreSlim(settings.Parallel);
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
+            await BoundedParallel.RunAsync(Due(journal, stoppingToken), settings.Parallel, null, async (job, _, ct) =>
             {
-                foreach (var job in journal.Unfinished())
-                {
-                    var root = job.RootId ?? job.Id;
-                    if (_supervised.TryGetValue(root, out var running) && !running.IsCompleted)
-                    {
-                        continue;
-                    }
-
-                    _supervised[root] = SuperviseAsync(supervisor, job, slots, stoppingToken);
-                }
-
-                await Task.Delay(settings.PollInterval, stoppingToken);
-            }
+                await SuperviseAsync(supervisor, job, ct);
+                return false;
+            }, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
 
-        await Task.WhenAll(_supervised.Values);
+        _faults.Values.FirstOrDefault()?.Throw();
         DaemonLog.Stopping(logger, journal.Unfinished().Count);
     }
 
-    private async Task SuperviseAsync(JobSupervisor supervisor, JournalJob job, SemaphoreSlim slots, CancellationToken stoppingToken)
+    /// <summary>
+    /// Every poll, the unfinished jobs whose root is not supervised already, in journal order;
+    /// each is asked for when a worker is free. Roots still supervised when the journal is read
+    /// are left to the next poll, even if they end meanwhile: their rows may be stale by then.
+    /// </summary>
+    private async IAsyncEnumerable<JournalJob> Due(JobJournal journal, [EnumeratorCancellation] CancellationToken stoppingToken)
     {
-        try
+        while (true)
         {
-            await slots.WaitAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
+            var busy = _supervised.Keys.ToHashSet(StringComparer.Ordinal);
+            foreach (var job in journal.Unfinished())
+            {
+                var root = job.RootId ?? job.Id;
+                if (!busy.Contains(root) && _supervised.TryAdd(root, 0))
+                {
+                    yield return job;
+                }
+            }
 
+            await Task.Delay(settings.PollInterval, stoppingToken);
+        }
+    }
+
+    private async Task SuperviseAsync(JobSupervisor supervisor, JournalJob job, CancellationToken stoppingToken)
+    {
+        var root = job.RootId ?? job.Id;
         try
         {
             DaemonLog.Supervising(logger, job.Id, job.Endpoint.Label);
             var (last, status) = await supervisor.SuperviseAsync(job, null, null, settings.Stream, stoppingToken);
             DaemonLog.Finished(logger, last.Id, job.Endpoint.Label, status.Describe());
+            _faults.TryRemove(root, out _);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            _faults.TryRemove(root, out _);
         }
         catch (SessionKeeperException ex)
         {
             // Unreachable for longer than the give-up time, or refused: the next poll tries again.
+            _faults.TryRemove(root, out _);
             DaemonLog.Failed(logger, job.Id, job.Endpoint.Label, ex.Message.TrimEnd('.'));
+        }
+        catch (Exception ex)
+        {
+            // Not the others' business: the next poll tries this root again, and the daemon's
+            // stop throws it if it is still this root's last word.
+            _faults[root] = ExceptionDispatchInfo.Capture(ex);
         }
         finally
         {
-            slots.Release();
+            _supervised.TryRemove(root, out _);
         }
     }
 }
