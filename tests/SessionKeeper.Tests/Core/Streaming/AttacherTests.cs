@@ -63,7 +63,9 @@ public sealed class AttacherTests : IDisposable
         var connector = new FlakyConnector(() => Shells.Session(shell, _state.Path, keepStreamInput: true), 11, breakAfter);
         using var mirror = LogMirror.Open(Path.Combine(_state.Path, "credit.log"));
         using var stdout = new MemoryStream();
-        var attacher = new Attacher(connector, id, mirror, stdout, 0, Fast with { ChunkBytes = 32 * 1024 });
+        // The link's liveness is not what this tests: beside a CPU hog a helper under ash once went
+        // 3 s without a word, the watchdog cut the link, and a second helper was counted.
+        var attacher = new Attacher(connector, id, mirror, stdout, 0, Fast with { ChunkBytes = 32 * 1024, DeadAfter = TimeSpan.FromSeconds(60) });
 
         var status = await attacher.RunAsync(null);
 
