@@ -105,35 +105,17 @@ internal static class BatchCommand
             var batchId = jobs[0].BatchId!;
             var stateRoot = StateRoot(result);
             var (mode, parallel, stream) = (fleet.Mode(result), fleet.ParallelLimit(result), fleet.Stream(result, streamOptions));
-            var retries = jobs
+            var failedJobs = jobs
                 .Where(j => j.Phase == JournalPhase.Finished && Outcome(j) is FleetOutcome.Failed or FleetOutcome.Killed or FleetOutcome.TimedOut or FleetOutcome.Lost)
-                .Select(j =>
-                {
-                    var root = j.RootId ?? j.Id;
-                    var id = $"{root}-r{j.Attempt + 1}";
-                    return j with
-                    {
-                        Id = id,
-                        Cookie = JobId.NewCookie(),
-                        Phase = JournalPhase.Planned,
-                        Attempt = j.Attempt + 1,
-                        RootId = root,
-                        LastStatus = null,
-                        LastSeenAt = null,
-                        CommittedLength = 0,
-                        CreatedAt = DateTimeOffset.UtcNow,
-                        MirrorPath = StateLayout.Mirror(stateRoot, j.Endpoint.Label, id),
-                    };
-                })
                 .ToList();
-            if (retries.Count == 0)
+            if (failedJobs.Count == 0)
             {
                 Console.Error.WriteLine($"sessionkeeper: batch {batchId} has no failed host.");
                 return 0;
             }
 
-            var limit = FleetRun.MaxFailures(result.GetValue(fleet.MaxFailures), retries.Count);
-            journal.AddIntents(retries, interrupt());
+            var limit = FleetRun.MaxFailures(result.GetValue(fleet.MaxFailures), failedJobs.Count);
+            var retries = new Core.Supervision.JobPlanner(journal, stateRoot).PlanBatchRetry(failedJobs, interrupt());
             Console.Error.WriteLine($"sessionkeeper: batch {batchId}: retrying {retries.Count} failed host(s).");
             return await FleetRun.RunAsync(journal, stateRoot, batchId, retries, mode, parallel, limit, stream, interrupt());
         });

@@ -38,7 +38,7 @@ internal static class RetryCommand
             {
                 var root = job.RootId ?? job.Id;
                 var next = journal.Attempts(root).Max(a => a.Attempt) + 1;
-                job = supervisor.Plan($"{root}-r{next}", job.Endpoint, job.Spec, job.Restart, job.BatchId, next, root);
+                job = supervisor.Planner.PlanRetry(job, next);
             }
 
             if (attach is null)

@@ -86,7 +86,7 @@ internal static class RunCommand
             attach = attach is null ? null : streamOptions.Resolve(result, target); // ssh_config ServerAlive* of this host
             var journal = JobJournal.Open(stateRoot);
             var supervisor = new JobSupervisor(journal, Endpoints.Connect, stateRoot, new ConsoleSupervisionObserver(quiet: attach is null));
-            var job = supervisor.Plan(jobId, Endpoints.From(target), spec, policy);
+            var job = supervisor.Planner.Plan(jobId, Endpoints.From(target), spec, policy);
 
             if (attach is null)
             {

@@ -1,6 +1,7 @@
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Supervision;
 using SessionKeeper.Ssh;
 
 namespace SessionKeeper.Cli.Fleet;
@@ -21,6 +22,7 @@ internal static class FleetPlan
             && (close == host.Length - 1 || (host[close + 1] == ':' && host[(close + 2)..].Length > 0 && host[(close + 2)..].All(char.IsAsciiDigit)));
     }
 
+    /// <summary>The batch's jobs, journaled by <see cref="JobPlanner.PlanBatch"/>: the hosts as the journal records them.</summary>
     public static IReadOnlyList<JournalJob> Create(
         JobJournal journal,
         string stateRoot,
@@ -28,35 +30,6 @@ internal static class FleetPlan
         IReadOnlyList<SshTarget> targets,
         JobSpec spec,
         RestartPolicy restart,
-        CancellationToken cancellationToken)
-    {
-        var width = targets.Count.ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
-        var created = DateTimeOffset.UtcNow;
-        var jobs = new List<JournalJob>(targets.Count);
-        for (var i = 0; i < targets.Count; i++)
-        {
-            if (i % 256 == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            var target = targets[i];
-            var id = $"{batchId}-{(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width, '0')}";
-            var endpoint = Endpoints.From(target);
-            jobs.Add(new JournalJob
-            {
-                Id = id,
-                Endpoint = endpoint,
-                Cookie = JobId.NewCookie(),
-                Spec = spec,
-                Restart = restart,
-                BatchId = batchId,
-                CreatedAt = created,
-                MirrorPath = StateLayout.Mirror(stateRoot, endpoint.Label, id),
-            });
-        }
-
-        journal.AddIntents(jobs, cancellationToken);
-        return jobs;
-    }
+        CancellationToken cancellationToken) =>
+        new JobPlanner(journal, stateRoot).PlanBatch(batchId, [.. targets.Select(Endpoints.From)], spec, restart, cancellationToken);
 }

@@ -33,7 +33,7 @@ internal static class Foreground
     public static async Task<int> AttachAsync(JobTarget job, string stateRoot, AttachOptions options, InterruptMode onInterrupt, CancellationToken interrupt)
     {
         var journal = job.Journal ?? JobJournal.Open(stateRoot);
-        var known = job.Known ?? Adopt(journal, job, stateRoot);
+        var known = job.Known ?? new JobPlanner(journal, stateRoot).JoinJournal(job.JobId, Endpoints.From(job.Target)); // launched elsewhere (another workstation, a lost journal)
         var supervisor = new JobSupervisor(journal, Endpoints.Connect, stateRoot, new ConsoleSupervisionObserver());
         return await SuperviseAsync(supervisor, known, options, onInterrupt, known.Spec.Grace ?? JobSpec.DefaultGrace, interrupt);
     }
@@ -56,24 +56,6 @@ internal static class Foreground
                 Console.Error.WriteLine($"sessionkeeper: job {status.Id} on {target.Label} is {status.Describe()}; its exit status is unknown.");
                 return ExitCodes.JobLost;
         }
-    }
-
-    /// <summary>A job launched elsewhere (another workstation, a lost journal) joins this journal on attach.</summary>
-    private static JournalJob Adopt(JobJournal journal, JobTarget job, string stateRoot)
-    {
-        var adopted = new JournalJob
-        {
-            Id = job.JobId,
-            Endpoint = Endpoints.From(job.Target),
-            Cookie = "adopted",
-            Spec = new JobSpec("(adopted)"),
-            Phase = JournalPhase.Launched,
-            CreatedAt = DateTimeOffset.UtcNow,
-            MirrorPath = StateLayout.Mirror(stateRoot, job.Target.Label, job.JobId),
-        };
-        journal.AddIntent(adopted);
-        journal.RecordStatus(adopted.Id, new JobStatus { Id = adopted.Id, State = JobState.Running }, DateTimeOffset.UtcNow);
-        return adopted with { Phase = JournalPhase.Launched };
     }
 
     /// <summary>Ctrl-C with --interrupt signal: SIGINT to the job's process group, identity checked; following goes on.</summary>

@@ -31,32 +31,8 @@ public sealed class JobSupervisor(
     private IRemoteConnector Connector(JobEndpoint endpoint) =>
         new ThrottledConnector(connectors(endpoint), _handshakes, HandshakeLimiter.KeyOf(endpoint));
 
-    /// <summary>
-    /// A new job, journaled before anything reaches the target: as <see cref="JournalPhase.Planned"/>,
-    /// which nothing implicit ever launches; a restart by policy is journaled as an intent, which
-    /// resume and the daemon complete, because the policy asked for it.
-    /// </summary>
-    public JournalJob Plan(string id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart, string? batchId = null, int attempt = 1, string? rootId = null)
-    {
-        var phase = attempt > 1 ? JournalPhase.Intent : JournalPhase.Planned;
-        var job = new JournalJob
-        {
-            Id = JobId.Validate(id),
-            Endpoint = endpoint,
-            Cookie = JobId.NewCookie(),
-            Spec = spec,
-            Restart = restart,
-            Attempt = attempt,
-            RootId = rootId,
-            BatchId = batchId,
-            Phase = phase,
-            CreatedAt = _time.GetUtcNow(),
-            MirrorPath = StateLayout.Mirror(stateRoot, endpoint.Label, id),
-        };
-        journal.AddIntent(job);
-        FaultPoints.Hit(phase == JournalPhase.Planned ? "after-plan" : "after-intent");
-        return job;
-    }
+    /// <summary>Journals this supervisor's new jobs and next attempts, on its clock.</summary>
+    public JobPlanner Planner { get; } = new(journal, stateRoot, timeProvider);
 
     /// <summary>Launches (or finishes launching) a journaled job; returns the open session for streaming.</summary>
     public Task<(IRemoteSession Session, JobStatus Status)> LaunchAsync(JournalJob job, CancellationToken cancellationToken = default) =>
@@ -311,7 +287,7 @@ public sealed class JobSupervisor(
             return null;
         }
 
-        return Plan($"{rootId}-r{job.Attempt + 1}", job.Endpoint, job.Spec, job.Restart, job.BatchId, job.Attempt + 1, rootId);
+        return Planner.PlanRetry(job, job.Attempt + 1);
     }
 
     /// <summary>The lease, once its holder is gone; null when the holder settled the job first.</summary>

@@ -32,7 +32,7 @@ public sealed class SupervisorBench : IDisposable
         var journal = JobJournal.Open(Local.Path);
         var supervisor = new JobSupervisor(journal, _ => connector, Local.Path, timeProvider: time);
         var endpoint = new JobEndpoint("u", "local", 22, [], [], TimeSpan.FromSeconds(5));
-        return (supervisor, supervisor.Plan(JobId.New(), endpoint, new JobSpec(command, Shell: "/bin/sh"), RestartPolicy.None));
+        return (supervisor, supervisor.Planner.Plan(JobId.New(), endpoint, new JobSpec(command, Shell: "/bin/sh"), RestartPolicy.None));
     }
 
     /// <summary>The status of a job once it has ended on the target, read over a connection of its own.</summary>

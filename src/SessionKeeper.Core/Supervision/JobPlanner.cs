@@ -1,0 +1,115 @@
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
+
+namespace SessionKeeper.Core.Supervision;
+
+/// <summary>
+/// Journals jobs before anything reaches their targets, and is the only code that builds a
+/// <see cref="JournalJob"/> (the journal's reader aside): a run, a batch, the next attempt of a
+/// job, a batch's failed hosts again, and a job launched elsewhere that joins this journal on
+/// attach. Each gets a fresh cookie (a joined job aside) and its mirror under the state root.
+/// </summary>
+public sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvider? timeProvider = null)
+{
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    /// <summary>
+    /// A new job, journaled as <see cref="JournalPhase.Planned"/>, which nothing implicit ever
+    /// launches: until its launch request goes out, resume and the daemon leave it alone.
+    /// </summary>
+    public JournalJob Plan(string id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart) =>
+        Record(New(JobId.Validate(id), endpoint, spec, restart, null, 1, null, JournalPhase.Planned, _time.GetUtcNow()));
+
+    /// <summary>
+    /// Attempt <paramref name="attempt"/> of <paramref name="previous"/>'s job (a restart by policy,
+    /// or `retry` of a finished job): a new job <c>ROOT-rN</c> with the same host, command, policy and
+    /// batch, journaled as an <see cref="JournalPhase.Intent"/>, which resume and the daemon
+    /// complete, because it was asked for.
+    /// </summary>
+    public JournalJob PlanRetry(JournalJob previous, int attempt)
+    {
+        var rootId = previous.RootId ?? previous.Id;
+        return Record(New(
+            JobId.Validate($"{rootId}-r{attempt}"), previous.Endpoint, previous.Spec, previous.Restart, previous.BatchId, attempt, rootId, JournalPhase.Intent, _time.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// A batch: one job per host, ids <c>BATCH-N</c> numbered from 1 in the hosts' order and padded
+    /// to one width, all <see cref="JournalPhase.Planned"/> with one creation time, journaled in one
+    /// transaction before the first launch. A cancellation journals none of them.
+    /// </summary>
+    public IReadOnlyList<JournalJob> PlanBatch(string batchId, IReadOnlyList<JobEndpoint> endpoints, JobSpec spec, RestartPolicy restart, CancellationToken cancellationToken)
+    {
+        var width = endpoints.Count.ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
+        var created = _time.GetUtcNow();
+        var jobs = new List<JournalJob>(endpoints.Count);
+        for (var i = 0; i < endpoints.Count; i++)
+        {
+            if (i % 256 == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            var id = $"{batchId}-{(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width, '0')}";
+            jobs.Add(New(id, endpoints[i], spec, restart, batchId, 1, null, JournalPhase.Planned, created));
+        }
+
+        journal.AddIntents(jobs, cancellationToken);
+        return jobs;
+    }
+
+    /// <summary>
+    /// A batch's failed hosts again (`batch retry --failed`): for each job, its next attempt
+    /// <c>ROOT-rN</c> with the same host, command, policy and batch, <see cref="JournalPhase.Planned"/>
+    /// (launched by the batch run that asked for them, never implicitly), journaled in one transaction.
+    /// </summary>
+    public IReadOnlyList<JournalJob> PlanBatchRetry(IReadOnlyList<JournalJob> failed, CancellationToken cancellationToken)
+    {
+        var jobs = new List<JournalJob>(failed.Count);
+        foreach (var previous in failed)
+        {
+            var rootId = previous.RootId ?? previous.Id;
+            var attempt = previous.Attempt + 1;
+            jobs.Add(New(
+                $"{rootId}-r{attempt}", previous.Endpoint, previous.Spec, previous.Restart, previous.BatchId, attempt, rootId, JournalPhase.Planned, _time.GetUtcNow()));
+        }
+
+        journal.AddIntents(jobs, cancellationToken);
+        return jobs;
+    }
+
+    /// <summary>
+    /// A job launched elsewhere (another workstation, a lost journal) joins this journal on attach:
+    /// launched and running as far as this journal knows, its cookie and command unknown.
+    /// </summary>
+    public JournalJob JoinJournal(string id, JobEndpoint endpoint)
+    {
+        var joined = New(id, endpoint, new JobSpec("(adopted)"), RestartPolicy.None, null, 1, null, JournalPhase.Launched, _time.GetUtcNow()) with { Cookie = "adopted" };
+        journal.AddIntent(joined);
+        journal.RecordStatus(joined.Id, new JobStatus { Id = joined.Id, State = JobState.Running }, _time.GetUtcNow());
+        return joined;
+    }
+
+    private JournalJob Record(JournalJob job)
+    {
+        journal.AddIntent(job);
+        FaultPoints.Hit(job.Phase == JournalPhase.Planned ? "after-plan" : "after-intent");
+        return job;
+    }
+
+    private JournalJob New(
+        string id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart, string? batchId, int attempt, string? rootId, JournalPhase phase, DateTimeOffset created) => new()
+        {
+            Id = id,
+            Endpoint = endpoint,
+            Cookie = JobId.NewCookie(),
+            Spec = spec,
+            Restart = restart,
+            Attempt = attempt,
+            RootId = rootId,
+            BatchId = batchId,
+            Phase = phase,
+            CreatedAt = created,
+            MirrorPath = StateLayout.Mirror(stateRoot, endpoint.Label, id),
+        };
+}
