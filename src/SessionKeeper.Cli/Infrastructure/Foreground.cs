@@ -17,7 +17,7 @@ internal static class Foreground
     {
         var target = Endpoints.ToTarget(job.Endpoint);
         var stdout = Console.OpenStandardOutput();
-        using var forwarding = onInterrupt == InterruptMode.Signal ? Interrupts.Current?.Forward(() => ForwardInterruptAsync(target, job.Id)) : null;
+        await using var forwarding = onInterrupt == InterruptMode.Signal ? Interrupts.Current?.Forward(() => ForwardInterruptAsync(target, job.Id)) : null;
         try
         {
             var (last, status) = await supervisor.SuperviseAsync(job, null, stdout, options, interrupt);

@@ -5,7 +5,9 @@ namespace SessionKeeper.Cli.Infrastructure;
 /// <summary>
 /// Ctrl-C and SIGTERM become a cancellation the verbs act on (detach, or kill). While a forward is
 /// registered (--interrupt signal), Ctrl-C runs it instead, and a second one within a second
-/// cancels as usual.
+/// cancels as usual. A forward still running when its registration ends is awaited, so what it
+/// reports is written before the verb returns (the job may end, from the very signal it sent,
+/// before the forward's own reply arrives).
 /// </summary>
 internal sealed class Interrupts : IDisposable
 {
@@ -15,10 +17,25 @@ internal sealed class Interrupts : IDisposable
     private readonly PosixSignalRegistration[] _registrations;
     private readonly Lock _gate = new();
     private Func<Task>? _forward;
+    private readonly TimeProvider _clock;
     private long? _lastForward;
+    private Task _forwarding = Task.CompletedTask;
 
     public Interrupts()
+        : this(register: true, TimeProvider.System)
     {
+    }
+
+    /// <summary>Without registration, for tests that raise the signals by hand through <see cref="Handle"/>.</summary>
+    internal Interrupts(bool register, TimeProvider clock)
+    {
+        _clock = clock;
+        if (!register)
+        {
+            _registrations = [];
+            return;
+        }
+
         _registrations =
         [
             PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle),
@@ -32,8 +49,11 @@ internal sealed class Interrupts : IDisposable
 
     public CancellationToken Token => _source.Token;
 
-    /// <summary>Until disposed, Ctrl-C runs <paramref name="forward"/> instead of cancelling.</summary>
-    public IDisposable Forward(Func<Task> forward)
+    /// <summary>
+    /// Until disposed, Ctrl-C runs <paramref name="forward"/> instead of cancelling; disposing
+    /// awaits the forwards already started (each bounds its own time).
+    /// </summary>
+    public IAsyncDisposable Forward(Func<Task> forward)
     {
         lock (_gate)
         {
@@ -53,7 +73,7 @@ internal sealed class Interrupts : IDisposable
         _source.Dispose();
     }
 
-    private void Handle(PosixSignalContext context)
+    internal void Handle(PosixSignalContext context)
     {
         if (_source.IsCancellationRequested)
         {
@@ -66,8 +86,8 @@ internal sealed class Interrupts : IDisposable
             Func<Task>? forward;
             lock (_gate)
             {
-                var now = Environment.TickCount64;
-                forward = _forward is not null && (_lastForward is not { } last || now - last > (long)DoublePress.TotalMilliseconds) ? _forward : null;
+                var now = _clock.GetTimestamp();
+                forward = _forward is not null && (_lastForward is not { } last || _clock.GetElapsedTime(last, now) > DoublePress) ? _forward : null;
                 if (forward is not null)
                 {
                     _lastForward = now;
@@ -76,7 +96,12 @@ internal sealed class Interrupts : IDisposable
 
             if (forward is not null)
             {
-                _ = Task.Run(forward);
+                var started = Task.Run(forward);
+                lock (_gate)
+                {
+                    _forwarding = Task.WhenAll(_forwarding, started);
+                }
+
                 return;
             }
         }
@@ -84,14 +109,18 @@ internal sealed class Interrupts : IDisposable
         _source.Cancel();
     }
 
-    private sealed class Unregister(Interrupts owner) : IDisposable
+    private sealed class Unregister(Interrupts owner) : IAsyncDisposable
     {
-        public void Dispose()
+        public async ValueTask DisposeAsync()
         {
+            Task forwarding;
             lock (owner._gate)
             {
                 owner._forward = null;
+                forwarding = owner._forwarding;
             }
+
+            await forwarding.ConfigureAwait(false);
         }
     }
 }
