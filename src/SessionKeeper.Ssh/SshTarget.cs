@@ -9,7 +9,7 @@ namespace SessionKeeper.Ssh;
 /// offered. Built by <see cref="SshTargetResolver"/>; a target built by hand gets the defaults
 /// below, which are those of a target without any ssh_config.
 /// </summary>
-public sealed record SshTarget
+public sealed record SshTarget : IJobHost
 {
     public required string Host { get; init; }
 

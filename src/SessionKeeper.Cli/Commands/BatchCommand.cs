@@ -6,6 +6,7 @@ using SessionKeeper.Core.Fleet.Runs;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Supervision;
+using SessionKeeper.Ssh;
 
 namespace SessionKeeper.Cli.Commands;
 
@@ -145,7 +146,7 @@ internal static class BatchCommand
                     var failed = false;
                     try
                     {
-                        var target = Endpoints.ToTarget(job.Endpoint);
+                        var target = SshTransport.ToTarget(job.Endpoint);
                         await using var session = await Session.OpenAsync(target, ct);
                         var (status, signalled) = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout + graceTime, c => only is null ? new JobClient(session).KillAsync(job.Id, graceTime, c) : new JobClient(session).SignalAsync(job.Id, only, c), ct);
                         journal.RecordStatus(job.Id, status, DateTimeOffset.UtcNow, settled: false);

@@ -3,6 +3,7 @@ using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Supervision;
+using SessionKeeper.Ssh;
 
 namespace SessionKeeper.Cli.Commands;
 
@@ -46,7 +47,7 @@ internal static class ResumeCommand
                 return 0;
             }
 
-            var supervisor = new JobSupervisor(journal, Endpoints.Connect, stateRoot, new ConsoleSupervisionObserver(quiet: true));
+            var supervisor = new JobSupervisor(journal, SshTransport.Default.Connector, stateRoot, new ConsoleSupervisionObserver(quiet: true));
             var gate = new object();
             var failures = await BoundedParallel.RunAsync(jobs, limit, null, async (job, _, ct) =>
             {
@@ -54,7 +55,7 @@ internal static class ResumeCommand
                 var failed = false;
                 try
                 {
-                    var (last, status) = await supervisor.SuperviseAsync(job, null, null, streamOptions.Resolve(result, Endpoints.ToTarget(job.Endpoint)) with { GiveUpAfter = options.GiveUpAfter }, ct);
+                    var (last, status) = await supervisor.SuperviseAsync(job, null, null, streamOptions.Resolve(result, SshTransport.ToTarget(job.Endpoint)) with { GiveUpAfter = options.GiveUpAfter }, ct);
                     line = $"{last.Id}\t{job.Endpoint.Label}\t{status.Describe()}";
                 }
                 catch (SessionKeeperException ex) when (!ct.IsCancellationRequested)

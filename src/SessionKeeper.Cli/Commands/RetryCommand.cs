@@ -4,6 +4,7 @@ using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Supervision;
+using SessionKeeper.Ssh;
 
 namespace SessionKeeper.Cli.Commands;
 
@@ -26,9 +27,9 @@ internal static class RetryCommand
             var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
             var journal = JobJournal.Open(stateRoot);
             var job = journal.Resolve(result.GetValue(id)!);
-            var target = Endpoints.ToTarget(job.Endpoint);
+            var target = SshTransport.ToTarget(job.Endpoint);
             var attach = result.GetValue(detach) ? null : streamOptions.Resolve(result, target);
-            var supervisor = new JobSupervisor(journal, Endpoints.Connect, stateRoot, new ConsoleSupervisionObserver(quiet: attach is null));
+            var supervisor = new JobSupervisor(journal, SshTransport.Default.Connector, stateRoot, new ConsoleSupervisionObserver(quiet: attach is null));
             if (job.Phase is JournalPhase.Intent or JournalPhase.Launched)
             {
                 throw new SessionKeeperException(FailureKind.InvalidInput, $"job {job.Id} was launched (it is {job.StateText}); follow it with `sessionkeeper attach {job.Id}` or `sessionkeeper resume`.");

@@ -5,6 +5,7 @@ using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Supervision;
+using SessionKeeper.Ssh;
 
 namespace SessionKeeper.Cli.Commands;
 
@@ -85,8 +86,8 @@ internal static class RunCommand
             var target = ssh.Resolve(result, first);
             attach = attach is null ? null : streamOptions.Resolve(result, target); // ssh_config ServerAlive* of this host
             var journal = JobJournal.Open(stateRoot);
-            var supervisor = new JobSupervisor(journal, Endpoints.Connect, stateRoot, new ConsoleSupervisionObserver(quiet: attach is null));
-            var job = supervisor.Planner.Plan(jobId, Endpoints.From(target), spec, policy);
+            var supervisor = new JobSupervisor(journal, SshTransport.Default.Connector, stateRoot, new ConsoleSupervisionObserver(quiet: attach is null));
+            var job = supervisor.Planner.Plan(jobId, SshTransport.Describe(target), spec, policy);
 
             if (attach is null)
             {

@@ -8,6 +8,7 @@ using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Streaming;
 using SessionKeeper.Core.Supervision;
+using SessionKeeper.Ssh;
 
 namespace SessionKeeper.Cli.Daemon;
 
@@ -28,7 +29,7 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
         var journal = JobJournal.Open(settings.StateRoot);
         var marked = journal.MarkUnfinishedToBeChecked();
         DaemonLog.Started(logger, journal.Unfinished().Count, journal.Path, marked);
-        var supervisor = new JobSupervisor(journal, Endpoints.Connect, settings.StateRoot, new LoggingSupervisionObserver(logger));
+        var supervisor = new JobSupervisor(journal, SshTransport.Default.Connector, settings.StateRoot, new LoggingSupervisionObserver(logger));
         try
         {
             await BoundedParallel.RunAsync(Due(journal, stoppingToken), settings.Parallel, null, async (job, _, ct) =>

@@ -112,7 +112,7 @@ internal sealed class FleetOptions
         if (detach)
         {
             // Launch everywhere, follow nothing: a zero-length follow would still connect, so launch only.
-            var supervisor = new Core.Supervision.JobSupervisor(journal, Endpoints.Connect, stateRoot);
+            var supervisor = new Core.Supervision.JobSupervisor(journal, SshTransport.Default.Connector, stateRoot);
             int failures;
             try
             {

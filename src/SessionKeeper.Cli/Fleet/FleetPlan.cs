@@ -31,5 +31,5 @@ internal static class FleetPlan
         JobSpec spec,
         RestartPolicy restart,
         CancellationToken cancellationToken) =>
-        new JobPlanner(journal, stateRoot).PlanBatch(batchId, [.. targets.Select(Endpoints.From)], spec, restart, cancellationToken);
+        new JobPlanner(journal, stateRoot).PlanBatch(batchId, [.. targets.Select(SshTransport.Describe)], spec, restart, cancellationToken);
 }

@@ -5,6 +5,7 @@ using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Fleet.Runs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Streaming;
+using SessionKeeper.Ssh;
 using Spectre.Console;
 
 namespace SessionKeeper.Cli.Fleet;
@@ -25,7 +26,7 @@ internal static class FleetRun
     {
         var mode = output.Mode;
         var console = new FleetConsole(output, jobs.Count);
-        var runner = new FleetRunner(journal, Endpoints.Connect, stateRoot, console);
+        var runner = new FleetRunner(journal, SshTransport.Default.Connector, stateRoot, console);
         var clock = Stopwatch.StartNew();
         IReadOnlyList<FleetHostResult> results;
         try

@@ -15,7 +15,7 @@ internal static class Foreground
 {
     public static async Task<int> SuperviseAsync(JobSupervisor supervisor, JournalJob job, AttachOptions options, InterruptMode onInterrupt, TimeSpan grace, CancellationToken interrupt)
     {
-        var target = Endpoints.ToTarget(job.Endpoint);
+        var target = SshTransport.ToTarget(job.Endpoint);
         var stdout = Console.OpenStandardOutput();
         await using var forwarding = onInterrupt == InterruptMode.Signal ? Interrupts.Current?.Forward(() => ForwardInterruptAsync(target, job.Id)) : null;
         try
@@ -33,8 +33,8 @@ internal static class Foreground
     public static async Task<int> AttachAsync(JobTarget job, string stateRoot, AttachOptions options, InterruptMode onInterrupt, CancellationToken interrupt)
     {
         var journal = job.Journal ?? JobJournal.Open(stateRoot);
-        var known = job.Known ?? new JobPlanner(journal, stateRoot).JoinJournal(job.JobId, Endpoints.From(job.Target)); // launched elsewhere (another workstation, a lost journal)
-        var supervisor = new JobSupervisor(journal, Endpoints.Connect, stateRoot, new ConsoleSupervisionObserver());
+        var known = job.Known ?? new JobPlanner(journal, stateRoot).JoinJournal(job.JobId, SshTransport.Describe(job.Target)); // launched elsewhere (another workstation, a lost journal)
+        var supervisor = new JobSupervisor(journal, SshTransport.Default.Connector, stateRoot, new ConsoleSupervisionObserver());
         return await SuperviseAsync(supervisor, known, options, onInterrupt, known.Spec.Grace ?? JobSpec.DefaultGrace, interrupt);
     }
 

@@ -29,13 +29,13 @@ internal sealed record JobTarget(SshTarget Target, string JobId, JournalJob? Kno
             var journal = TryJournal(stateRoot);
             // Ids are random and never reused: the same id reached another way (an alias, a proxy
             // port) is the same job, and this time it is reached the way the command line says.
-            var known = journal?.Get(id) is { } j ? j with { Endpoint = Endpoints.From(target) } : null;
+            var known = journal?.Get(id) is { } j ? j with { Endpoint = SshTransport.Describe(target) } : null;
             return new JobTarget(target, id, known, journal);
         }
 
         var opened = JobJournal.Open(stateRoot);
         var job = opened.Resolve(words[0]);
-        return new JobTarget(Endpoints.ToTarget(job.Endpoint), job.Id, job, opened);
+        return new JobTarget(SshTransport.ToTarget(job.Endpoint), job.Id, job, opened);
     }
 
     /// <summary>A broken journal must not stop a verb that names its host: it is simply not used.</summary>

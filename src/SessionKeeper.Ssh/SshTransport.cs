@@ -1,14 +1,35 @@
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Remote;
-using SessionKeeper.Ssh;
 using SessionKeeper.Ssh.Config;
 
-namespace SessionKeeper.Cli.Infrastructure;
+namespace SessionKeeper.Ssh;
 
-/// <summary>Maps between the command line's SSH targets and the journal's endpoints, jump hosts included.</summary>
-internal static class Endpoints
+/// <summary>
+/// SSH as the keeper's transport: connects to <see cref="SshTarget"/>s, and records each in the
+/// journal with everything resolved at launch (jump hosts, host-key policy, agent, certificates),
+/// so a reconnection from another process goes the same way even if ssh_config changed meanwhile.
+/// </summary>
+public sealed class SshTransport : ITransport
 {
-    public static JobEndpoint From(SshTarget target) =>
+    /// <summary>The transport with no prompts: questions (host keys, passphrases) fail as in BatchMode.</summary>
+    public static readonly SshTransport Default = new();
+
+    /// <inheritdoc/>
+    public IRemoteConnector Connector(IJobHost host) => new SshConnector(Target(host));
+
+    /// <inheritdoc/>
+    public JobEndpoint Describe(IJobHost host) => From(Target(host));
+
+    /// <inheritdoc/>
+    public IJobHost Restore(JobEndpoint endpoint) => ToTarget(endpoint);
+
+    /// <summary>Connects to a journaled endpoint.</summary>
+    public IRemoteConnector Connector(JobEndpoint endpoint) => new SshConnector(ToTarget(endpoint));
+
+    /// <summary>The journal's record of a target.</summary>
+    public static JobEndpoint Describe(SshTarget target) => From(target);
+
+    private static JobEndpoint From(SshTarget target) =>
         new(target.User, target.Host, target.Port, target.IdentityFiles, target.KnownHostsFiles, target.ConnectTimeout)
         {
             Settings = new EndpointSettings
@@ -76,5 +97,6 @@ internal static class Endpoints
         };
     }
 
-    public static IRemoteConnector Connect(JobEndpoint endpoint) => new SshConnector(ToTarget(endpoint));
+    private static SshTarget Target(IJobHost host) => host as SshTarget
+        ?? throw new ArgumentException($"the SSH transport reaches SshTarget hosts, not {host.GetType().Name}.", nameof(host));
 }
