@@ -66,6 +66,13 @@ public sealed record SshTarget : IJobHost
     public int ServerAliveCountMax { get; init; } = 3;
 
     /// <summary>How the host is named in messages: user@host or user@host:port.</summary>
+    /// <summary>
+    /// <paramref name="destination"/> (<c>[user@]host[:port]</c> or an alias) resolved as <c>ssh</c>
+    /// resolves it: ~/.ssh/config then /etc/ssh/ssh_config, or only <paramref name="configFile"/>.
+    /// </summary>
+    public static SshTarget Resolve(string destination, string? configFile = null) =>
+        new SshTargetResolver(new SshCommandLine { ConfigFile = configFile }).Resolve(destination);
+
     public string Label => Port == 22 ? $"{User}@{Host}" : $"{User}@{Host}:{Port}";
 
     /// <summary>

@@ -16,10 +16,17 @@ internal static class AttachCommand
         streamOptions.AddTo(command);
         command.SetAction(async (result, _) =>
         {
-            var target = JobTarget.Resolve(result, job, ssh);
-            var options = streamOptions.Resolve(result, target.Target);
-            var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
-            return await Foreground.AttachAsync(target, stateRoot, options, interrupts.Resolve(result), interrupt());
+            var resolved = JobTarget.Resolve(result, job, ssh, new ConsoleSupervisionObserver());
+            var target = resolved.Target;
+            var options = streamOptions.Resolve(result, target);
+            var stdout = Console.OpenStandardOutput();
+            return await Foreground.FollowAsync(
+                resolved.Keeper,
+                target,
+                resolved.JobId,
+                interrupts.Resolve(result),
+                (detach, kill) => resolved.Keeper.AttachAsync(resolved.JobId, target, stdout, options, detach, kill),
+                interrupt());
         });
         return command;
     }

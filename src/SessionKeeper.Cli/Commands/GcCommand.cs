@@ -18,17 +18,9 @@ internal static class GcCommand
         {
             var target = ssh.Resolve(result, result.GetValue(host)!);
             var age = result.GetValue(olderThan) is { } text ? Durations.Parse(text, "--older-than") : TimeSpan.Zero;
-            await using var session = await Session.OpenAsync(target, interrupt());
-            var removed = await Session.WithTimeoutAsync(target.Label, TimeSpan.FromMinutes(2), ct => new JobClient(session).CollectGarbageAsync(age, ct), interrupt());
-            var journal = JobJournal.Open(StatePaths.Root(result.GetValue(CommonArguments.StateDir)));
+            var removed = await Keepers.Open(result).CollectGarbageAsync(target, age, interrupt());
             foreach (var id in removed)
             {
-                if (journal.Get(id) is { } known && known.Endpoint.Host == target.Host && known.Endpoint.Port == target.Port && known.Endpoint.User == target.User)
-                {
-                    journal.Delete(id);
-                    LocalFiles.DeleteMirror(known.MirrorPath);
-                }
-
                 Console.WriteLine($"{id}: removed.");
             }
 

@@ -30,13 +30,9 @@ internal static class KillCommand
                 throw new SessionKeeperException(FailureKind.InvalidInput, "--grace applies to the TERM-then-KILL stop only; drop it with --signal.");
             }
 
-            await using var session = await Session.OpenAsync(target, interrupt());
-            var (status, signalled) = await Session.WithTimeoutAsync(
-                target.Label,
-                Session.ControlTimeout + (only is null ? graceTime : TimeSpan.Zero),
-                ct => only is null ? new JobClient(session).KillAsync(id, graceTime, ct) : new JobClient(session).SignalAsync(id, only, ct),
-                interrupt());
-            resolved.Record(status);
+            var (status, signalled) = only is null
+                ? await resolved.Keeper.KillAsync(id, graceTime, target, interrupt())
+                : await resolved.Keeper.SignalAsync(id, only, target, interrupt());
             Console.WriteLine(signalled == "none"
                 ? $"{id}: not running ({status.Describe()}); no signal sent."
                 : $"{id}: sent {Shown(signalled)}; {status.Describe()}.");

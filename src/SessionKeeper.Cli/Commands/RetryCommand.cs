@@ -24,12 +24,13 @@ internal static class RetryCommand
         streamOptions.AddTo(command);
         command.SetAction(async (result, _) =>
         {
-            var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
-            var journal = JobJournal.Open(stateRoot);
-            var job = journal.Resolve(result.GetValue(id)!);
+            var detached = result.GetValue(detach);
+            var keeper = Keepers.Open(result, new ConsoleSupervisionObserver(quiet: detached));
+            var journal = keeper.Journal;
+            var job = keeper.Resolve(result.GetValue(id)!);
             var target = SshTransport.ToTarget(job.Endpoint);
-            var attach = result.GetValue(detach) ? null : streamOptions.Resolve(result, target);
-            var supervisor = new JobSupervisor(journal, SshTransport.Default.Connector, stateRoot, new ConsoleSupervisionObserver(quiet: attach is null));
+            var attach = detached ? null : streamOptions.Resolve(result, target);
+            var supervisor = keeper.Supervisor();
             if (job.Phase is JournalPhase.Intent or JournalPhase.Launched)
             {
                 throw new SessionKeeperException(FailureKind.InvalidInput, $"job {job.Id} was launched (it is {job.StateText}); follow it with `sessionkeeper attach {job.Id}` or `sessionkeeper resume`.");
@@ -50,7 +51,9 @@ internal static class RetryCommand
                 return status.State == JobState.Lost ? Foreground.Outcome(target, status) : 0;
             }
 
-            return await Foreground.SuperviseAsync(supervisor, job, attach, result.GetValue(killOnInterrupt) ? InterruptMode.Kill : InterruptMode.Detach, job.Spec.Grace ?? JobSpec.DefaultGrace, interrupt());
+            var stdout = Console.OpenStandardOutput();
+            var onInterrupt = result.GetValue(killOnInterrupt) ? InterruptMode.Kill : InterruptMode.Detach;
+            return await Foreground.FollowAsync(keeper, target, job.Id, onInterrupt, (detach, kill) => keeper.AttachAsync(job.Id, null, stdout, attach, detach, kill), interrupt());
         });
         return command;
     }

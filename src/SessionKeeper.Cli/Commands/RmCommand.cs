@@ -28,18 +28,7 @@ internal static class RmCommand
             var resolved = JobTarget.Resolve(result, job, ssh);
             var target = resolved.Target;
             var id = resolved.JobId;
-            await using var session = await Session.OpenAsync(target, interrupt());
-            await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, async ct =>
-            {
-                await new JobClient(session).RemoveAsync(id, ct);
-                return 0;
-            }, interrupt());
-            if (resolved.Known is { } known)
-            {
-                resolved.Journal?.Delete(id);
-                LocalFiles.DeleteMirror(known.MirrorPath);
-            }
-
+            await resolved.Keeper.RemoveAsync(id, target, interrupt());
             Console.WriteLine($"{id}: removed.");
             return 0;
         });
@@ -49,10 +38,7 @@ internal static class RmCommand
     private static int Forget(ParseResult result, Argument<string[]> argument)
     {
         var words = result.GetValue(argument) ?? [];
-        var journal = JobJournal.Open(StatePaths.Root(result.GetValue(CommonArguments.StateDir)));
-        var job = journal.Resolve(words[^1]);
-        journal.Delete(job.Id);
-        LocalFiles.DeleteMirror(job.MirrorPath);
+        var job = Keepers.Open(result).Forget(words[^1]);
         if (job.Phase is JournalPhase.Intent or JournalPhase.Launched)
         {
             Console.Error.WriteLine($"sessionkeeper: warning: job {job.Id} may still be running on {job.Endpoint.Label}; it is no longer followed from here (its directory stays there).");

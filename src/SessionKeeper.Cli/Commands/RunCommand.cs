@@ -85,19 +85,17 @@ internal static class RunCommand
 
             var target = ssh.Resolve(result, first);
             attach = attach is null ? null : streamOptions.Resolve(result, target); // ssh_config ServerAlive* of this host
-            var journal = JobJournal.Open(stateRoot);
-            var supervisor = new JobSupervisor(journal, SshTransport.Default.Connector, stateRoot, new ConsoleSupervisionObserver(quiet: attach is null));
-            var job = supervisor.Planner.Plan(jobId, SshTransport.Describe(target), spec, policy);
-
+            var keeper = Keepers.Open(stateRoot, new ConsoleSupervisionObserver(quiet: attach is null));
+            var request = new JobRequest(spec) { Id = jobId, Restart = policy };
             if (attach is null)
             {
-                var (session, status) = await supervisor.LaunchAsync(job, interrupt());
-                await session.DisposeAsync();
-                Console.WriteLine(jobId);
-                return status.State == JobState.Lost ? Foreground.Outcome(target, status) : 0;
+                var started = await keeper.StartAsync(target, request, interrupt());
+                Console.WriteLine(started.Id);
+                return started.Launched.State == JobState.Lost ? Foreground.Outcome(target, started.Launched) : 0;
             }
 
-            return await Foreground.SuperviseAsync(supervisor, job, attach, interrupts.Resolve(result), graceTime, interrupt());
+            var stdout = Console.OpenStandardOutput();
+            return await Foreground.FollowAsync(keeper, target, jobId, interrupts.Resolve(result), (detach, kill) => keeper.RunAsync(target, request, stdout, attach, detach, kill), interrupt());
         });
         return command;
     }

@@ -18,9 +18,7 @@ internal static class StatusCommand
         {
             var resolved = JobTarget.Resolve(result, job, ssh);
             var target = resolved.Target;
-            await using var session = await Session.OpenAsync(target, interrupt());
-            var status = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, ct => new JobClient(session).StatusAsync(resolved.JobId, ct), interrupt());
-            resolved.Record(status);
+            var status = await resolved.Keeper.StatusAsync(resolved.JobId, target, interrupt());
             if (result.GetValue(json))
             {
                 using var writer = new Utf8JsonWriter(Console.OpenStandardOutput());

@@ -1,9 +1,6 @@
 using System.CommandLine;
 using SessionKeeper.Cli.Infrastructure;
-using SessionKeeper.Core.Failures;
-using SessionKeeper.Core.Jobs;
-using SessionKeeper.Core.Remote;
-using SessionKeeper.Core.Supervision;
+using SessionKeeper.Core.Streaming;
 
 namespace SessionKeeper.Cli.Commands;
 
@@ -21,58 +18,32 @@ internal static class WaitCommand
             var target = resolved.Target;
             var id = resolved.JobId;
             var cancel = interrupt();
-            IRemoteSession? session = null;
-
-            // A lost connection is retried for as long as the user waits; each status that comes back
-            // starts the backoff again.
-            var reconnect = Reconnect.Pipeline(
-                RetryPolicy.Default,
-                TimeProvider.System,
-                Reconnect.SharedRandom,
-                (_, delay, failure) => Console.Error.WriteLine(
-                    $"sessionkeeper: {failure?.Message.TrimEnd('.')}; job {id} keeps running. Retrying in {delay.TotalSeconds:0.0} s."));
             try
             {
-                while (true)
-                {
-                    var status = await reconnect.ExecuteAsync(
-                        async ct =>
-                        {
-                            try
-                            {
-                                var open = session ??= await Session.OpenAsync(target, ct);
-                                return await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, c => new JobClient(open).StatusAsync(id, c), ct);
-                            }
-                            catch (SessionKeeperException ex) when (ex.IsRetryable && session is not null)
-                            {
-                                await session.DisposeAsync();
-                                session = null;
-                                throw;
-                            }
-                        },
-                        cancel);
-                    if (status.State.IsFinished())
-                    {
-                        resolved.Record(status);
-                        return Foreground.Outcome(target, status);
-                    }
-
-                    await Task.Delay(TimeSpan.FromSeconds(1), cancel);
-                }
+                var status = await resolved.Keeper.WaitAsync(id, target, new RetryReport(id), cancel);
+                return Foreground.Outcome(target, status);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
                 Console.Error.WriteLine($"sessionkeeper: stopped waiting; job {id} keeps running on {target.Label}.");
                 return 130;
             }
-            finally
-            {
-                if (session is not null)
-                {
-                    await session.DisposeAsync();
-                }
-            }
         });
         return command;
+    }
+
+    /// <summary>A lost connection is retried for as long as the user waits; each retry is said on stderr.</summary>
+    private sealed class RetryReport(string id) : IAttachObserver
+    {
+        public void Retrying(int attempt, TimeSpan delay, string reason) =>
+            Console.Error.WriteLine($"sessionkeeper: {reason.TrimEnd('.')}; job {id} keeps running. Retrying in {delay.TotalSeconds:0.0} s.");
+
+        public void Disconnected(long offset, string reason)
+        {
+        }
+
+        public void Reconnected(TimeSpan gap, long offset)
+        {
+        }
     }
 }

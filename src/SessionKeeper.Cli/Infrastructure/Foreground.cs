@@ -1,41 +1,41 @@
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
-using SessionKeeper.Core.Journal;
-using SessionKeeper.Core.Streaming;
-using SessionKeeper.Core.Supervision;
 using SessionKeeper.Ssh;
 
 namespace SessionKeeper.Cli.Infrastructure;
 
 /// <summary>
-/// Shows a job's output on stdout until it ends, keeps the local mirror and the journal, and turns
-/// the outcome into the exit code: the job's own, or 130 after Ctrl-C detached (the job keeps running).
+/// A followed job at the terminal: Ctrl-C as --interrupt says (detach, forward SIGINT, or kill),
+/// and the outcome as the exit code: the job's own, or 130 after Ctrl-C (the job keeps running
+/// unless it was killed).
 /// </summary>
 internal static class Foreground
 {
-    public static async Task<int> SuperviseAsync(JobSupervisor supervisor, JournalJob job, AttachOptions options, InterruptMode onInterrupt, TimeSpan grace, CancellationToken interrupt)
+    /// <summary>Runs <paramref name="follow"/> (a keeper call taking the detach and kill tokens) and renders how it ended.</summary>
+    public static async Task<int> FollowAsync(JobKeeper keeper, SshTarget target, string jobId, InterruptMode onInterrupt, Func<CancellationToken, CancellationToken, Task<JobResult>> follow, CancellationToken interrupt)
     {
-        var target = SshTransport.ToTarget(job.Endpoint);
-        var stdout = Console.OpenStandardOutput();
-        await using var forwarding = onInterrupt == InterruptMode.Signal ? Interrupts.Current?.Forward(() => ForwardInterruptAsync(target, job.Id)) : null;
+        await using var forwarding = onInterrupt == InterruptMode.Signal ? Interrupts.Current?.Forward(() => ForwardInterruptAsync(keeper, target, jobId)) : null;
+        var kill = onInterrupt == InterruptMode.Kill ? interrupt : CancellationToken.None;
+        var detach = onInterrupt == InterruptMode.Kill ? CancellationToken.None : interrupt;
+        using var killing = kill.Register(() => Console.Error.WriteLine($"sessionkeeper: interrupted; killing job {jobId} on {target.Label}..."));
         try
         {
-            var (last, status) = await supervisor.SuperviseAsync(job, null, stdout, options, interrupt);
-            return Outcome(target, status);
-        }
-        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
-        {
-            return await InterruptedAsync(target, job.Id, onInterrupt == InterruptMode.Kill, grace);
-        }
-    }
+            var result = await follow(detach, kill);
+            if (result.KilledOnRequest)
+            {
+                Console.Error.WriteLine($"sessionkeeper: job {result.Job.Id} {result.Status.Describe()}.");
+                return 130;
+            }
 
-    /// <summary>attach: the journal's job through the supervisor, or a job this workstation never launched.</summary>
-    public static async Task<int> AttachAsync(JobTarget job, string stateRoot, AttachOptions options, InterruptMode onInterrupt, CancellationToken interrupt)
-    {
-        var journal = job.Journal ?? JobJournal.Open(stateRoot);
-        var known = job.Known ?? new JobPlanner(journal, stateRoot).JoinJournal(job.JobId, SshTransport.Describe(job.Target)); // launched elsewhere (another workstation, a lost journal)
-        var supervisor = new JobSupervisor(journal, SshTransport.Default.Connector, stateRoot, new ConsoleSupervisionObserver());
-        return await SuperviseAsync(supervisor, known, options, onInterrupt, known.Spec.Grace ?? JobSpec.DefaultGrace, interrupt);
+            return Outcome(target, result.Status);
+        }
+        catch (JobDetachedException detached)
+        {
+            Console.Error.WriteLine($"sessionkeeper: detached; job {detached.JobId} keeps running on {target.Label}.");
+            Console.Error.WriteLine($"  reattach: sessionkeeper attach {detached.JobId}");
+            Console.Error.WriteLine($"  stop it:  sessionkeeper kill {detached.JobId}");
+            return 130;
+        }
     }
 
     public static int Outcome(SshTarget target, JobStatus status)
@@ -59,13 +59,12 @@ internal static class Foreground
     }
 
     /// <summary>Ctrl-C with --interrupt signal: SIGINT to the job's process group, identity checked; following goes on.</summary>
-    private static async Task ForwardInterruptAsync(SshTarget target, string jobId)
+    private static async Task ForwardInterruptAsync(JobKeeper keeper, SshTarget target, string jobId)
     {
         try
         {
-            using var deadline = new CancellationTokenSource(Session.ControlTimeout);
-            await using var session = await Session.OpenAsync(target, deadline.Token);
-            var (status, signalled) = await new JobClient(session).SignalAsync(jobId, "INT", deadline.Token);
+            using var deadline = new CancellationTokenSource(JobKeeper.DefaultControlTimeout);
+            var (status, signalled) = await keeper.SignalAsync(jobId, "INT", target, deadline.Token);
             Console.Error.WriteLine(signalled == "none"
                 ? $"sessionkeeper: job {jobId} is {status.Describe()}; no signal sent."
                 : $"sessionkeeper: sent SIGINT to job {jobId} on {target.Label} (Ctrl-C again within 1s detaches).");
@@ -74,23 +73,5 @@ internal static class Foreground
         {
             Console.Error.WriteLine($"sessionkeeper: could not forward SIGINT to job {jobId}: {ex.Message}");
         }
-    }
-
-    private static async Task<int> InterruptedAsync(SshTarget target, string jobId, bool killOnInterrupt, TimeSpan grace)
-    {
-        if (!killOnInterrupt)
-        {
-            Console.Error.WriteLine($"sessionkeeper: detached; job {jobId} keeps running on {target.Label}.");
-            Console.Error.WriteLine($"  reattach: sessionkeeper attach {jobId}");
-            Console.Error.WriteLine($"  stop it:  sessionkeeper kill {jobId}");
-            return 130;
-        }
-
-        Console.Error.WriteLine($"sessionkeeper: interrupted; killing job {jobId} on {target.Label}...");
-        using var deadline = new CancellationTokenSource(Session.ControlTimeout + grace);
-        await using var session = await Session.OpenAsync(target, deadline.Token);
-        var (status, _) = await new JobClient(session).KillAsync(jobId, grace, deadline.Token);
-        Console.Error.WriteLine($"sessionkeeper: job {jobId} {status.Describe()}.");
-        return 130;
     }
 }

@@ -26,6 +26,27 @@ public sealed class LogMirror : IDisposable
 
     public long Length => _file?.Length ?? (File.Exists(Path) ? new FileInfo(Path).Length : 0);
 
+    /// <summary>Removes a job's local copy and its lock file, once the job is gone for good; a failure is a warning.</summary>
+    public static void Delete(string? path)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        foreach (var file in new[] { path, path + ".lock" })
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Journal.JobJournal.Warn($"could not remove {file}: {ex.Message}");
+            }
+        }
+    }
+
     public static LogMirror Open(string path)
     {
         var directory = System.IO.Path.GetDirectoryName(path)!;

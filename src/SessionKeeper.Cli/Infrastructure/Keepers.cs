@@ -1,0 +1,15 @@
+using System.CommandLine;
+using SessionKeeper.Cli.Commands;
+using SessionKeeper.Core.Supervision;
+using SessionKeeper.Ssh;
+
+namespace SessionKeeper.Cli.Infrastructure;
+
+/// <summary>The CLI's <see cref="JobKeeper"/>: SSH as the transport, the state directory --state-dir names.</summary>
+internal static class Keepers
+{
+    public static JobKeeper Open(ParseResult result, ISupervisionObserver? observer = null) => Open(StatePaths.Root(result.GetValue(CommonArguments.StateDir)), observer);
+
+    public static JobKeeper Open(string stateRoot, ISupervisionObserver? observer = null) =>
+        JobKeeper.Open(new JobKeeperOptions { Transport = SshTransport.Default, StateDirectory = stateRoot, Observer = observer });
+}

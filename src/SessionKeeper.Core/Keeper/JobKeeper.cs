@@ -1,0 +1,357 @@
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Remote;
+using SessionKeeper.Core.Streaming;
+using SessionKeeper.Core.Supervision;
+
+namespace SessionKeeper;
+
+/// <summary>
+/// The application layer: starts jobs on hosts so that they survive the connection, follows their
+/// output across drops (exactly once, resumed at the byte where it stopped), and brings their exit
+/// code back, through a local journal that a brand-new process can pick up. The CLI's verbs and C#
+/// programs call the same methods.
+/// </summary>
+/// <remarks>
+/// Long calls take a pair of tokens, as CliWrap's graceful and forceful cancellation: cancelling
+/// <c>detach</c> stops following (the job runs on; the call throws <see cref="JobDetachedException"/>),
+/// cancelling <c>kill</c> stops the job (TERM, then KILL after its grace) and the call returns its
+/// final status. A job is named by its id (a unique prefix is enough once it is in the journal), and
+/// optionally by the host to reach it on, which wins over the journal's record.
+/// </remarks>
+public sealed class JobKeeper
+{
+    /// <summary>The default of <see cref="JobKeeperOptions.ControlTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultControlTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly JobKeeperOptions _options;
+    private readonly TimeProvider _time;
+    private JobJournal? _journal;
+
+    private JobKeeper(JobKeeperOptions options, string stateDirectory)
+    {
+        _options = options;
+        _time = options.TimeProvider ?? TimeProvider.System;
+        StateDirectory = stateDirectory;
+    }
+
+    /// <summary>Where the journal and the output mirrors are kept.</summary>
+    public string StateDirectory { get; }
+
+    /// <summary>The local journal (opened, created or upgraded on first use).</summary>
+    /// <exception cref="SessionKeeperException">With <see cref="FailureKind.StateCorrupt"/> when the journal cannot be read.</exception>
+    public JobJournal Journal => _journal ??= JobJournal.Open(StateDirectory);
+
+    /// <summary>A keeper over the journal in <see cref="JobKeeperOptions.StateDirectory"/>; nothing is opened until it is needed.</summary>
+    public static JobKeeper Open(JobKeeperOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return new JobKeeper(options, options.StateDirectory ?? DefaultStateDirectory());
+    }
+
+    /// <summary>$SESSIONKEEPER_STATE_DIR, else ${XDG_STATE_HOME:-~/.local/state}/sessionkeeper.</summary>
+    public static string DefaultStateDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("SESSIONKEEPER_STATE_DIR") is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        var xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".local", "state") : xdg, "sessionkeeper");
+    }
+
+    /// <summary>A supervisor over this keeper's journal, transport and clock, reporting to <paramref name="observer"/>.</summary>
+    public JobSupervisor Supervisor(ISupervisionObserver? observer = null) =>
+        new(Journal, endpoint => _options.Transport.Connector(_options.Transport.Restore(endpoint)), StateDirectory, observer ?? _options.Observer, _time);
+
+    /// <summary>Journals a new job for <paramref name="host"/> (validated first; nothing is sent).</summary>
+    public JournalJob Plan(IJobHost host, JobRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        return Supervisor().Planner.Plan(request.Id ?? JobId.New(), _options.Transport.Describe(host), request.Spec, request.Restart);
+    }
+
+    /// <summary>Starts a job and returns once the target has it (as <c>run --detach</c>); it is launched exactly once even if the link drops meanwhile.</summary>
+    public async Task<JobHandle> StartAsync(IJobHost host, JobRequest request, CancellationToken cancellationToken = default)
+    {
+        var job = Plan(host, request);
+        var (session, status) = await Supervisor().LaunchAsync(job, cancellationToken).ConfigureAwait(false);
+        await session.DisposeAsync().ConfigureAwait(false);
+        return new JobHandle(job, status);
+    }
+
+    /// <summary>Starts a job and follows it to its end, writing its output to <paramref name="output"/> (as <c>run</c>).</summary>
+    public Task<JobResult> RunAsync(IJobHost host, JobRequest request, Stream? output, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default) =>
+        SuperviseAsync(Plan(host, request), output, options, _options.Observer, detach, kill);
+
+    /// <summary>
+    /// Follows a journaled job (or, with <paramref name="host"/>, any job on that host) to its end,
+    /// writing its whole output to <paramref name="output"/> (as <c>attach</c>).
+    /// </summary>
+    public Task<JobResult> AttachAsync(string id, IJobHost? host, Stream? output, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default) =>
+        SuperviseAsync(Follow(id, host), output, options, _options.Observer, detach, kill);
+
+    /// <summary>Starts a job and yields what happens to it, its output included, until <see cref="JobEvent.Finished"/>.</summary>
+    public IAsyncEnumerable<JobEvent> StartAndFollowAsync(IJobHost host, JobRequest request, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default)
+    {
+        var job = Plan(host, request);
+        return JobEventPump.RunAsync((pump, following) => SuperviseAsync(job, pump.Output, options, pump, following, kill), detach);
+    }
+
+    /// <summary>Yields what happens to a job that was started before, its whole output included, until <see cref="JobEvent.Finished"/>.</summary>
+    public IAsyncEnumerable<JobEvent> FollowAsync(string id, IJobHost? host = null, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default)
+    {
+        var job = Follow(id, host);
+        return JobEventPump.RunAsync((pump, following) => SuperviseAsync(job, pump.Output, options, pump, following, kill), detach);
+    }
+
+    /// <summary>The job's state, derived on its host right now (and recorded in the journal when it knows the job).</summary>
+    public Task<JobStatus> StatusAsync(string id, IJobHost? host = null, CancellationToken cancellationToken = default) =>
+        ControlAsync(id, host, _options.ControlTimeout, (client, jobId, ct) => client.StatusAsync(jobId, ct), s => s, cancellationToken);
+
+    /// <summary>TERM to the job's process group, KILL after <paramref name="grace"/>; the group is checked against the live job first.</summary>
+    public Task<SignalResult> KillAsync(string id, TimeSpan grace, IJobHost? host = null, CancellationToken cancellationToken = default) =>
+        ControlAsync(id, host, _options.ControlTimeout + grace, (client, jobId, ct) => Signalled(client.KillAsync(jobId, grace, ct)), r => r.Status, cancellationToken);
+
+    /// <summary>One signal (a name such as INT or a number) to the job's process group, without escalation; identity checked first.</summary>
+    public Task<SignalResult> SignalAsync(string id, string signal, IJobHost? host = null, CancellationToken cancellationToken = default)
+    {
+        var name = SignalNames.Parse(signal, "signal");
+        return ControlAsync(id, host, _options.ControlTimeout, (client, jobId, ct) => Signalled(client.SignalAsync(jobId, name, ct)), r => r.Status, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits for the job to end, reconnecting with backoff for as long as the caller waits (each
+    /// status that comes back starts the backoff again); cancelling stops waiting, not the job.
+    /// </summary>
+    public async Task<JobStatus> WaitAsync(string id, IJobHost? host = null, IAttachObserver? observer = null, CancellationToken cancellationToken = default)
+    {
+        var (target, jobId, known) = Locate(id, host);
+        var reconnect = Reconnect.Pipeline(
+            RetryPolicy.Default,
+            _time,
+            Reconnect.SharedRandom,
+            (attempt, delay, failure) => observer?.Retrying(attempt, delay, failure?.Message ?? "no answer"));
+        IRemoteSession? session = null;
+        try
+        {
+            while (true)
+            {
+                var status = await reconnect.ExecuteAsync(
+                    async ct =>
+                    {
+                        try
+                        {
+                            var open = session ??= await _options.Transport.Connector(target).ConnectAsync(ct).ConfigureAwait(false);
+                            return await WithTimeoutAsync(target.Label, _options.ControlTimeout, c => new JobClient(open).StatusAsync(jobId, c), ct).ConfigureAwait(false);
+                        }
+                        catch (SessionKeeperException ex) when (ex.IsRetryable && session is not null)
+                        {
+                            await session.DisposeAsync().ConfigureAwait(false);
+                            session = null;
+                            throw;
+                        }
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                if (status.State.IsFinished())
+                {
+                    Record(known, status);
+                    return status;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (session is not null)
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Removes a finished job's directory from its host, then its journal record and local mirror.</summary>
+    public async Task RemoveAsync(string id, IJobHost? host = null, CancellationToken cancellationToken = default)
+    {
+        var (target, jobId, known) = Locate(id, host);
+        await using (var session = await ConnectAsync(target, cancellationToken).ConfigureAwait(false))
+        {
+            await WithTimeoutAsync(
+                target.Label,
+                _options.ControlTimeout,
+                async ct =>
+                {
+                    await new JobClient(session).RemoveAsync(jobId, ct).ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        if (known is not null)
+        {
+            ForgetLocally(known);
+        }
+    }
+
+    /// <summary>
+    /// Drops a job from the journal and its local mirror, without a connection; the job itself, if
+    /// it still runs, runs on and is no longer followed from here.
+    /// </summary>
+    public JournalJob Forget(string idOrPrefix)
+    {
+        var job = Resolve(idOrPrefix);
+        ForgetLocally(job);
+        return job;
+    }
+
+    /// <summary>Removes the host's finished jobs (ended at least <paramref name="olderThan"/> ago) there and here; running jobs are never touched.</summary>
+    public async Task<IReadOnlyList<string>> CollectGarbageAsync(IJobHost host, TimeSpan olderThan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        IReadOnlyList<string> removed;
+        await using (var session = await ConnectAsync(host, cancellationToken).ConfigureAwait(false))
+        {
+            removed = await WithTimeoutAsync(host.Label, TimeSpan.FromMinutes(2), ct => new JobClient(session).CollectGarbageAsync(olderThan, ct), cancellationToken).ConfigureAwait(false);
+        }
+
+        var endpoint = _options.Transport.Describe(host);
+        foreach (var id in removed)
+        {
+            if (Journal.Get(id) is { } known && known.Endpoint.Host == endpoint.Host && known.Endpoint.Port == endpoint.Port && known.Endpoint.User == endpoint.User)
+            {
+                ForgetLocally(known);
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>The journal's job for an id or a unique prefix of one.</summary>
+    public JournalJob Resolve(string idOrPrefix) => Journal.Resolve(idOrPrefix);
+
+    /// <summary>The host a job is reached on, its full id, and the journal's record when it has one.</summary>
+    public (IJobHost Host, string Id, JournalJob? Known) Locate(string id, IJobHost? host)
+    {
+        if (host is null)
+        {
+            var job = Resolve(id);
+            return (_options.Transport.Restore(job.Endpoint), job.Id, job);
+        }
+
+        var jobId = JobId.Validate(id);
+
+        // Ids are random and never reused: the same id reached another way (an alias, a proxy
+        // port) is the same job, and this time it is reached the way the caller says.
+        var known = TryJournal()?.Get(jobId) is { } j ? j with { Endpoint = _options.Transport.Describe(host) } : null;
+        return (host, jobId, known);
+    }
+
+    /// <summary>Opens a connection to <paramref name="host"/>, as the keeper's transport does.</summary>
+    public Task<IRemoteSession> ConnectAsync(IJobHost host, CancellationToken cancellationToken = default) =>
+        _options.Transport.Connector(host).ConnectAsync(cancellationToken);
+
+    /// <summary>Runs one control round trip; a host that does not answer within <paramref name="timeout"/> is a lost connection.</summary>
+    public static async Task<T> WithTimeoutAsync<T>(string host, TimeSpan timeout, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await call(deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+            && ex is OperationCanceledException or SessionKeeperException)
+        {
+            throw new SessionKeeperException(FailureKind.ConnectionLost, $"{host} did not answer within {timeout.TotalSeconds:0} s; the connection looks dead.", ex) { Host = host };
+        }
+    }
+
+    private JournalJob Follow(string id, IJobHost? host)
+    {
+        var (target, jobId, known) = Locate(id, host);
+
+        // A job this journal never launched (another workstation's, a lost journal) joins it, so its output is mirrored and its end recorded.
+        return known ?? Supervisor().Planner.JoinJournal(jobId, _options.Transport.Describe(target));
+    }
+
+    private async Task<JobResult> SuperviseAsync(JournalJob job, Stream? output, AttachOptions? options, ISupervisionObserver? observer, CancellationToken detach, CancellationToken kill)
+    {
+        using var following = CancellationTokenSource.CreateLinkedTokenSource(detach, kill);
+        try
+        {
+            var (last, status) = await Supervisor(observer).SuperviseAsync(job, null, output, options ?? new AttachOptions(), following.Token).ConfigureAwait(false);
+            return new JobResult(last, status);
+        }
+        catch (OperationCanceledException) when (kill.IsCancellationRequested)
+        {
+            var attempts = Journal.Attempts(job.RootId ?? job.Id);
+            var current = attempts.Count > 0 ? attempts[^1] : job;
+            var host = _options.Transport.Restore(current.Endpoint);
+            var grace = current.Spec.Grace ?? JobSpec.DefaultGrace;
+            using var deadline = new CancellationTokenSource(_options.ControlTimeout + grace, _time); // the connection too, not only the round trip
+            var killed = await KillAsync(current.Id, grace, host, deadline.Token).ConfigureAwait(false);
+            return new JobResult(current, killed.Status, KilledOnRequest: true);
+        }
+        catch (OperationCanceledException) when (detach.IsCancellationRequested)
+        {
+            throw new JobDetachedException(job.Id, job.Endpoint.Label, detach);
+        }
+    }
+
+    private async Task<T> ControlAsync<T>(string id, IJobHost? host, TimeSpan timeout, Func<JobClient, string, CancellationToken, Task<T>> call, Func<T, JobStatus> status, CancellationToken cancellationToken)
+    {
+        var (target, jobId, known) = Locate(id, host);
+        await using var session = await ConnectAsync(target, cancellationToken).ConfigureAwait(false);
+        var result = await WithTimeoutAsync(target.Label, timeout, ct => call(new JobClient(session), jobId, ct), cancellationToken).ConfigureAwait(false);
+        Record(known, status(result));
+        return result;
+    }
+
+    private static async Task<SignalResult> Signalled(Task<(JobStatus Status, string Signalled)> call)
+    {
+        var (status, signalled) = await call.ConfigureAwait(false);
+        return new SignalResult(status, signalled);
+    }
+
+    private void ForgetLocally(JournalJob job)
+    {
+        Journal.Delete(job.Id);
+        LogMirror.Delete(job.MirrorPath);
+    }
+
+    /// <summary>Records a status seen on the target, when the journal knows the job.</summary>
+    private void Record(JournalJob? known, JobStatus status)
+    {
+        if (known is not null)
+        {
+            _journal?.RecordStatus(known.Id, status, _time.GetUtcNow(), settled: false);
+        }
+    }
+
+    /// <summary>A broken journal must not stop a call that names its host: it is simply not used.</summary>
+    private JobJournal? TryJournal()
+    {
+        if (_journal is null && !File.Exists(Path.Combine(StateDirectory, JobJournal.FileName)))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Journal;
+        }
+        catch (SessionKeeperException ex) when (ex.Kind == FailureKind.StateCorrupt)
+        {
+            JobJournal.Warn(ex.Message);
+            return null;
+        }
+    }
+}
