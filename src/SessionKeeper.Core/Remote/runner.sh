@@ -708,13 +708,15 @@ sk_watchdog() {
     sk_proc $$ && [ "$SK_PGRP" = $$ ] || return 0
     # sk_bye's TERM may come at any point: before the trap is set it ends the subshell before its
     # sleep exists; between the sleep's start and "_s=$!" it is only noted, and the sleep is ended
-    # as soon as its pid is known, so no sleep outlives a call.
+    # as soon as its pid is known, so no sleep outlives a call. The sleep gets KILL, not TERM: a
+    # forked child still runs the shell's handler until it execs, and a TERM caught there is lost
+    # (seen once under BusyBox ash on a loaded machine: a sleep left for the whole deadline).
     (
         _s= _t=
-        trap '_t=1; [ -n "$_s" ] && { kill "$_s" 2>/dev/null; exit 0; }' TERM
+        trap '_t=1; [ -n "$_s" ] && { kill -s KILL "$_s" 2>/dev/null; exit 0; }' TERM
         sleep "$1" &
         _s=$!
-        [ -n "$_t" ] && { kill "$_s" 2>/dev/null; exit 0; }
+        [ -n "$_t" ] && { kill -s KILL "$_s" 2>/dev/null; exit 0; }
         wait "$_s" && kill -s KILL -- "-$SK_PGRP"
     ) </dev/null >/dev/null 2>&1 &
     SK_WD=$!

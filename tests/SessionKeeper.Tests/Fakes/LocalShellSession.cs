@@ -101,7 +101,9 @@ public sealed class LocalShellSession : IRemoteSession
         {
             try
             {
-                process.Kill();
+                // As a closed channel ends what the session started: a helper's children (a sleep,
+                // a reader) hold the pipe too, and a read blocked on it must end.
+                process.Kill(entireProcessTree: true);
             }
             catch (InvalidOperationException)
             {

@@ -1,0 +1,216 @@
+using System.Text;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Remote;
+using SessionKeeper.Core.Streaming;
+using SessionKeeper.Tests.Fakes;
+
+namespace SessionKeeper.Tests.Core.Keeper;
+
+/// <summary>
+/// The facade over a local shell served as a target (dash), with streams that break every few
+/// thousand bytes: what a C# program sees of a job, events and both cancellations.
+/// </summary>
+public sealed class JobKeeperTests : IDisposable
+{
+    /// <summary>Fast reconnections; the watchdog is not what is tested here, so it is generous.</summary>
+    private static readonly AttachOptions Follow = new()
+    {
+        Heartbeat = TimeSpan.FromMilliseconds(200),
+        DeadAfter = TimeSpan.FromSeconds(60),
+        InitialBackoff = TimeSpan.FromMilliseconds(1),
+        MaxBackoff = TimeSpan.FromMilliseconds(20),
+        ChunkBytes = 64 * 1024,
+    };
+
+    private readonly TempDir _target = new();
+    private readonly TempDir _local = new();
+    private readonly LocalTransport _transport;
+    private readonly JobKeeper _keeper;
+
+    public JobKeeperTests()
+    {
+        _transport = new LocalTransport(_target.Path);
+        _keeper = JobKeeper.Open(new JobKeeperOptions { Transport = _transport, StateDirectory = _local.Path });
+    }
+
+    private static LocalHost Host { get; } = new();
+
+    public void Dispose()
+    {
+        _target.Dispose();
+        _local.Dispose();
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Events_carry_the_output_exactly_once_through_broken_streams_and_end_with_the_exit_code()
+    {
+        _transport.BreakEvery = 3000;
+        var request = new JobRequest(new JobSpec("i=0; while [ $i -lt 2000 ]; do echo \"line $i\"; i=$((i+1)); [ $((i % 400)) -eq 0 ] && sleep 0.1; done; exit 7", Shell: "/bin/sh"));
+        var output = new MemoryStream();
+        var events = new List<JobEvent>();
+
+        await foreach (var e in _keeper.StartAndFollowAsync(Host, request, Follow))
+        {
+            events.Add(e);
+            if (e is JobEvent.Output o)
+            {
+                Assert.Equal(output.Length, o.Offset);
+                output.Write(o.Bytes.Span);
+            }
+        }
+
+        var expected = string.Concat(Enumerable.Range(0, 2000).Select(i => $"line {i}\n"));
+        Assert.Equal(expected, Encoding.ASCII.GetString(output.ToArray()));
+        var finished = Assert.IsType<JobEvent.Finished>(events[^1]);
+        Assert.Equal(7, finished.Result.ExitCode);
+        Assert.IsType<JobEvent.Launched>(events[0]);
+        Assert.True(_transport.Breaks > 0, "no stream broke");
+        Assert.Contains(events, e => e is JobEvent.Disconnected);
+        Assert.Equal(JournalPhase.Finished, _keeper.Journal.Get(finished.Result.Job.Id)!.Phase);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Detaching_throws_JobDetachedException_and_the_job_runs_on()
+    {
+        using var detach = new CancellationTokenSource();
+        var request = new JobRequest(new JobSpec("echo ready; exec sleep 300", Shell: "/bin/sh"));
+        string? id = null;
+
+        var error = await Assert.ThrowsAsync<JobDetachedException>(async () =>
+        {
+            await foreach (var e in _keeper.StartAndFollowAsync(Host, request, Follow, detach.Token))
+            {
+                id ??= (e as JobEvent.Launched)?.JobId;
+                if (e is JobEvent.Output)
+                {
+                    await detach.CancelAsync();
+                }
+            }
+        });
+
+        Assert.Equal(id, error.JobId);
+        Assert.Equal(JobState.Running, (await _keeper.StatusAsync(id!)).State);
+        var killed = await _keeper.KillAsync(id!, TimeSpan.FromSeconds(5));
+        Assert.Equal(JobState.Killed, killed.Status.State);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Leaving_the_loop_early_detaches_too()
+    {
+        var request = new JobRequest(new JobSpec("echo ready; exec sleep 300", Shell: "/bin/sh"));
+        string? id = null;
+
+        await foreach (var e in _keeper.StartAndFollowAsync(Host, request, Follow))
+        {
+            id ??= (e as JobEvent.Launched)?.JobId;
+            if (e is JobEvent.Output)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(JobState.Running, (await _keeper.StatusAsync(id!)).State);
+        await _keeper.KillAsync(id!, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Killing_stops_the_job_and_returns_its_final_status()
+    {
+        using var kill = new CancellationTokenSource();
+        var request = new JobRequest(new JobSpec("echo ready; exec sleep 300", Shell: "/bin/sh", Grace: TimeSpan.FromSeconds(5)));
+        JobResult? result = null;
+
+        await foreach (var e in _keeper.StartAndFollowAsync(Host, request, Follow, kill: kill.Token))
+        {
+            if (e is JobEvent.Output)
+            {
+                await kill.CancelAsync();
+            }
+
+            result = (e as JobEvent.Finished)?.Result ?? result;
+        }
+
+        Assert.NotNull(result);
+        Assert.True(result.KilledOnRequest);
+        Assert.Equal((JobState.Killed, 15, 143), (result.Status.State, result.Status.Signal, result.ExitCode));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Run_writes_the_output_to_a_stream_and_wait_status_and_prefixes_find_the_job()
+    {
+        var started = await _keeper.StartAsync(Host, new JobRequest(new JobSpec("printf 'a\\nb\\n'; exit 4", Shell: "/bin/sh")) { Id = "keeper-prefix-test" });
+
+        var waited = await _keeper.WaitAsync("keeper-pre");
+        using var output = new MemoryStream();
+        var attached = await _keeper.AttachAsync("keeper-prefix", null, output, Follow);
+
+        Assert.Equal("keeper-prefix-test", started.Id);
+        Assert.Equal((JobState.Exited, 4), (waited.State, waited.ExitCode));
+        Assert.Equal("a\nb\n", Encoding.ASCII.GetString(output.ToArray()));
+        Assert.Equal(4, attached.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("echo a\0b", null, "NUL")]
+    [InlineData("", null, "empty")]
+    [InlineData("true", "1BAD", "'1BAD' is not an environment variable name")]
+    public void A_request_that_fails_validation_journals_nothing(string command, string? variable, string message)
+    {
+        var spec = new JobSpec(command, Environment: variable is null ? null : [new(variable, "x")], Shell: "/bin/sh");
+
+        var error = Assert.Throws<SessionKeeperException>(() => _keeper.Plan(Host, new JobRequest(spec)));
+
+        Assert.Equal(FailureKind.InvalidInput, error.Kind);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Empty(_keeper.Journal.List());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_target.Path));
+    }
+
+    [Fact]
+    public void A_bad_id_is_refused_before_anything_is_journaled()
+    {
+        var error = Assert.Throws<SessionKeeperException>(() => _keeper.Plan(Host, new JobRequest("true") { Id = "../etc" }));
+
+        Assert.Equal(FailureKind.InvalidInput, error.Kind);
+        Assert.Empty(_keeper.Journal.List());
+    }
+
+    private sealed class LocalHost : IJobHost
+    {
+        public string Label => "u@local";
+    }
+
+    /// <summary>The one local host, served by dash; streams break every <see cref="BreakEvery"/> bytes when set.</summary>
+    private sealed class LocalTransport(string target) : ITransport
+    {
+        private FlakyConnector? _flaky;
+
+        public int BreakEvery { get; set; }
+
+        public int Breaks => _flaky?.Breaks ?? 0;
+
+        public IRemoteConnector Connector(IJobHost host)
+        {
+            if (BreakEvery == 0)
+            {
+                return new Steady(target);
+            }
+
+            return _flaky ??= new FlakyConnector(() => Shells.Session("dash", target, keepStreamInput: true), TestSeed.Of(17), BreakEvery);
+        }
+
+        public JobEndpoint Describe(IJobHost host) => new("u", "local", 22, [], [], TimeSpan.FromSeconds(5));
+
+        public IJobHost Restore(JobEndpoint endpoint) => Host;
+
+        private sealed class Steady(string target) : IRemoteConnector
+        {
+            public string HostLabel => "local";
+
+            public Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default) =>
+                Task.FromResult<IRemoteSession>(Shells.Session("dash", target, keepStreamInput: true));
+        }
+    }
+}
