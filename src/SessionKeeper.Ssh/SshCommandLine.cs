@@ -5,7 +5,7 @@ namespace SessionKeeper.Ssh;
 /// same ssh options mean: -o, -i, -J and --known-hosts act as command-line ssh_config options
 /// (first obtained value wins, so they beat the files), -l and -p as ssh's -l and -p.
 /// </summary>
-public sealed record SshCommandLine
+internal sealed record SshCommandLine
 {
     /// <summary>-F: the only config file to read ("none" for none); null reads ~/.ssh/config then /etc/ssh/ssh_config.</summary>
     public string? ConfigFile { get; init; }

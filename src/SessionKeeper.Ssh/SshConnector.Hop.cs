@@ -9,7 +9,7 @@ using SessionKeeper.Ssh.Prompts;
 
 namespace SessionKeeper.Ssh;
 
-public sealed partial class SshConnector
+internal sealed partial class SshConnector
 {
     /// <summary>
     /// One authenticated connection to <paramref name="hop"/>, reached at <paramref name="address"/>

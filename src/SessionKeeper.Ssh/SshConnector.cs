@@ -15,13 +15,15 @@ namespace SessionKeeper.Ssh;
 /// returned owns the whole chain: it is lost when any link is, and disposing it closes them all,
 /// so a reconnection rebuilds the chain from the first hop.
 /// </summary>
-public sealed partial class SshConnector : IRemoteConnector
+internal sealed partial class SshConnector : IRemoteConnector
 {
     private readonly SshTarget _target;
     private readonly ILogger _logger;
     private readonly DeadlineAwareInteraction _interaction;
     private readonly KeyOffers _keys;
 
+    /// <param name="target">Where and how to connect.</param>
+    /// <param name="loggerFactory">Logs of the connection's steps; null for none.</param>
     /// <param name="interaction">Who answers prompts; null means the terminal (or SSH_ASKPASS), notes on stderr.</param>
     public SshConnector(SshTarget target, ILoggerFactory? loggerFactory = null, IUserInteraction? interaction = null)
     {

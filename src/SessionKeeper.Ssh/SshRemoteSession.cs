@@ -19,6 +19,7 @@ internal sealed class SshRemoteSession : IRemoteSession
     private int _disposed;
 
     /// <param name="links">The connections, first jump host first, the target last.</param>
+    /// <param name="label">The target, as messages name it.</param>
     public SshRemoteSession(IReadOnlyList<SshClient> links, string label)
     {
         _links = links;

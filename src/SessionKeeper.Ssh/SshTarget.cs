@@ -11,10 +11,13 @@ namespace SessionKeeper.Ssh;
 /// </summary>
 public sealed record SshTarget : IJobHost
 {
+    /// <summary>The host name or address to connect to (HostName).</summary>
     public required string Host { get; init; }
 
+    /// <summary>The TCP port (Port; 22 by default).</summary>
     public int Port { get; init; } = 22;
 
+    /// <summary>The login name (User; the local user by default).</summary>
     public required string User { get; init; }
 
     /// <summary>Private key files, in the order they are offered (after agent keys).</summary>
@@ -26,11 +29,13 @@ public sealed record SshTarget : IJobHost
     /// <summary>System-wide known_hosts files: read, never written.</summary>
     public IReadOnlyList<string> GlobalKnownHostsFiles { get; init; } = [];
 
+    /// <summary>How long a TCP connection and key exchange may take (ConnectTimeout).</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>ProxyJump hops, the first one connected to first; each is resolved by its own config.</summary>
     public IReadOnlyList<SshTarget> JumpHosts { get; init; } = [];
 
+    /// <summary>What an unknown or changed host key does (StrictHostKeyChecking).</summary>
     public StrictHostKeyCheckingMode StrictHostKeyChecking { get; init; } = StrictHostKeyCheckingMode.Yes;
 
     /// <summary>Record accepted keys with hashed host names (ssh_config HashKnownHosts).</summary>
@@ -63,6 +68,7 @@ public sealed record SshTarget : IJobHost
     /// <summary>ssh_config ServerAliveInterval in seconds when it was set; 0 when not.</summary>
     public int ServerAliveInterval { get; init; }
 
+    /// <summary>ServerAliveCountMax: missed keepalives before the link counts as dead.</summary>
     public int ServerAliveCountMax { get; init; } = 3;
 
     /// <summary>How the host is named in messages: user@host or user@host:port.</summary>
@@ -73,6 +79,7 @@ public sealed record SshTarget : IJobHost
     public static SshTarget Resolve(string destination, string? configFile = null) =>
         new SshTargetResolver(new SshCommandLine { ConfigFile = configFile }).Resolve(destination);
 
+    /// <summary>user@host, with :port when it is not 22.</summary>
     public string Label => Port == 22 ? $"{User}@{Host}" : $"{User}@{Host}:{Port}";
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace SessionKeeper.Ssh;
 /// names and the hops before it as its own ProxyJump, exactly as ssh runs
 /// <c>ssh -l USER -p PORT -J EARLIER -F FILE -W host:port HOP</c> for ProxyJump.
 /// </summary>
-public sealed class SshTargetResolver(SshCommandLine commandLine, SshConfigEnvironment? environment = null)
+internal sealed class SshTargetResolver(SshCommandLine commandLine, SshConfigEnvironment? environment = null)
 {
     /// <summary>More hops than this is a ProxyJump loop through the config files.</summary>
     public const int MaxJumpHosts = 8;

@@ -34,7 +34,7 @@ public sealed class AgentKeyRing : IAsyncLifetime
     /// <summary>The host key's fingerprint from ssh-keygen -l: <c>SHA256:...</c>.</summary>
     public string HostKeyFingerprint { get; private set; } = "";
 
-    public SshAgentProcess Agent { get; private set; } = null!;
+    internal SshAgentProcess Agent { get; private set; } = null!;
 
     public AgentTestKey Key(string keyType) => Keys.Single(key => key.KeyType == keyType);
 

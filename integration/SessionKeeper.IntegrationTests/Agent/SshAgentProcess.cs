@@ -7,7 +7,7 @@ namespace SessionKeeper.IntegrationTests.Agent;
 /// A real OpenSSH ssh-agent in the foreground (<c>ssh-agent -D -a SOCKET</c>), owned by the test:
 /// disposing kills it by its process id.
 /// </summary>
-public sealed class SshAgentProcess : IAsyncDisposable
+internal sealed class SshAgentProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(10);
     private readonly Process _process;

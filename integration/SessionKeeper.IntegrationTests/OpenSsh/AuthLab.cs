@@ -21,7 +21,7 @@ public sealed partial class AuthLab : IAsyncLifetime
 
     public SshdFixture Sshd => _sshd ?? throw new InvalidOperationException("sshd is not started.");
 
-    public SshAgentProcess Agent => _agent ?? throw new InvalidOperationException("ssh-agent is not started.");
+    internal SshAgentProcess Agent => _agent ?? throw new InvalidOperationException("ssh-agent is not started.");
 
     public string Ed25519 { get; private set; } = "";
 

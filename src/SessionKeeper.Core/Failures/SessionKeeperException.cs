@@ -7,14 +7,17 @@ namespace SessionKeeper.Core.Failures;
 /// </summary>
 public class SessionKeeperException : Exception
 {
+    /// <summary>A failure of <paramref name="kind"/> with a message for the user.</summary>
     public SessionKeeperException(FailureKind kind, string message, Exception? inner = null)
         : base(message, inner)
     {
         Kind = kind;
     }
 
+    /// <summary>What kind of failure this is; a CLI maps it to its exit code.</summary>
     public FailureKind Kind { get; }
 
+    /// <summary>True for failures of the link (unreachable, connection lost), which a later attempt may not meet.</summary>
     public bool IsRetryable => Kind is FailureKind.Unreachable or FailureKind.ConnectionLost;
 
     /// <summary>The host the failure happened on, as labelled to the user, when there is one.</summary>

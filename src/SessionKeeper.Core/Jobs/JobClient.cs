@@ -6,7 +6,7 @@ using SessionKeeper.Core.Remote;
 namespace SessionKeeper.Core.Jobs;
 
 /// <summary>The job verbs, each one round trip of the runner over an open session.</summary>
-public sealed class JobClient(IRemoteSession session)
+internal sealed class JobClient(IRemoteSession session)
 {
     private string Host => session.HostLabel;
 

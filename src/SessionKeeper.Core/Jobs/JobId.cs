@@ -9,6 +9,7 @@ namespace SessionKeeper.Core.Jobs;
 public static class JobId
 {
     private const string Alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+    /// <summary>The longest id accepted.</summary>
     public const int MaxLength = 64;
 
     /// <summary>A new id such as "k7q2-m9xa-4fz8": 60 random bits, no look-alike characters.</summary>
@@ -42,6 +43,7 @@ public static class JobId
         return true;
     }
 
+    /// <summary>The id itself when <see cref="IsValid"/>; otherwise a <see cref="Failures.SessionKeeperException"/> of kind InvalidInput naming it.</summary>
     public static string Validate(string? id)
     {
         if (!IsValid(id))

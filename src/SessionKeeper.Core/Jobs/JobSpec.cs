@@ -4,7 +4,11 @@ namespace SessionKeeper.Core.Jobs;
 
 /// <summary>What to run: the command text as `ssh HOST CMD` would run it, and where.</summary>
 /// <param name="Command">Run by <paramref name="Shell"/> (the login shell when null) with -c.</param>
+/// <param name="WorkingDirectory">Where it runs on the target (null: the login's home).</param>
+/// <param name="Environment">Variables added to the job's environment, in order.</param>
+/// <param name="Shell">The shell that runs the command with -c (null: the login shell).</param>
 /// <param name="Timeout">Enforced on the target by the wrapper: TERM, then KILL after <paramref name="Grace"/>.</param>
+/// <param name="Grace">The time between SIGTERM and SIGKILL when the job is stopped (null: <see cref="DefaultGrace"/>).</param>
 public sealed record JobSpec(
     string Command,
     string? WorkingDirectory = null,
@@ -13,6 +17,7 @@ public sealed record JobSpec(
     TimeSpan? Timeout = null,
     TimeSpan? Grace = null)
 {
+    /// <summary>The time between SIGTERM and SIGKILL when a spec sets none: 10 s.</summary>
     public static readonly TimeSpan DefaultGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>

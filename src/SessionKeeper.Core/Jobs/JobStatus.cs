@@ -3,13 +3,16 @@ namespace SessionKeeper.Core.Jobs;
 /// <summary>A job as reported by the target in one round trip.</summary>
 public sealed record JobStatus
 {
+    /// <summary>The job's id.</summary>
     public required string Id { get; init; }
 
+    /// <summary>The state, derived on the target from the job's files and live identity.</summary>
     public required JobState State { get; init; }
 
     /// <summary>The exit code (0-255) when exited; 128+N when killed by signal N.</summary>
     public int? ExitCode { get; init; }
 
+    /// <summary>The signal that ended the job, when killed or timed out.</summary>
     public int? Signal { get; init; }
 
     /// <summary>Why the job is lost: rebooted, wrapper-gone, identity-mismatch, never-started...</summary>
@@ -18,18 +21,25 @@ public sealed record JobStatus
     /// <summary>The disk on the target was full when the job ended: its log lacks what could not be written.</summary>
     public bool LogIncomplete { get; init; }
 
+    /// <summary>The job's process id (its process group and session leader).</summary>
     public int? Pid { get; init; }
 
+    /// <summary>The job's process group, which kill signals.</summary>
     public int? ProcessGroup { get; init; }
 
+    /// <summary>The job process's start time in clock ticks since boot (/proc/PID/stat field 22): with the boot id, its identity.</summary>
     public long? StartTime { get; init; }
 
+    /// <summary>The target's boot id when the job started.</summary>
     public string? BootId { get; init; }
 
+    /// <summary>When the job directory was created on the target.</summary>
     public DateTimeOffset? Created { get; init; }
 
+    /// <summary>When the job ended, as the target recorded it.</summary>
     public DateTimeOffset? Ended { get; init; }
 
+    /// <summary>The length of the job's output on the target, in bytes.</summary>
     public long LogSize { get; init; }
 
     /// <summary>Risks the target reported at launch, for the user to read.</summary>
@@ -58,6 +68,7 @@ public sealed record JobStatus
         _ => null,
     };
 
+    /// <summary>The state in words for a person: "exited 3", "killed by SIGTERM", "lost (rebooted)"...</summary>
     public string Describe() => State switch
     {
         JobState.Exited => $"exited {ExitCode}",

@@ -1,7 +1,7 @@
 namespace SessionKeeper.Core.Jobs;
 
 /// <summary>Linux signal numbers to names, for messages.</summary>
-public static class SignalNames
+internal static class SignalNames
 {
     private static readonly string[] Names =
     [

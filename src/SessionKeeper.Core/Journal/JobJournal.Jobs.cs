@@ -5,7 +5,7 @@ using SessionKeeper.Core.Jobs;
 
 namespace SessionKeeper.Core.Journal;
 
-public sealed partial class JobJournal
+internal sealed partial class JobJournal
 {
     /// <summary>Records a job to launch, before any remote call: <see cref="JournalPhase.Planned"/> unless told otherwise.</summary>
     public void AddIntent(JournalJob job) => AddIntents([job]);

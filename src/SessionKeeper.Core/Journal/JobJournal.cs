@@ -8,7 +8,7 @@ namespace SessionKeeper.Core.Journal;
 /// reattach after a crash or a reboot. A corrupt journal, or one from a newer version, is reported
 /// and left exactly as it is.
 /// </summary>
-public sealed partial class JobJournal
+internal sealed partial class JobJournal
 {
     public const string FileName = "journal.db";
 

@@ -28,7 +28,7 @@ public enum JournalPhase
     Skipped,
 }
 
-public static class JournalPhases
+internal static class JournalPhases
 {
     public static string ToWire(this JournalPhase phase) => phase switch
     {

@@ -6,8 +6,10 @@ namespace SessionKeeper.Core.Journal;
 /// <summary>run --restart: whichever supervisor owns the job starts a new attempt after it ends.</summary>
 public sealed record RestartPolicy(RestartMode Mode, int MaxRestarts, TimeSpan Delay)
 {
+    /// <summary>Never restart.</summary>
     public static readonly RestartPolicy None = new(RestartMode.No, 0, TimeSpan.Zero);
 
+    /// <summary>no, on-failure or always.</summary>
     public static RestartMode ParseMode(string text) => text switch
     {
         "no" => RestartMode.No,
@@ -16,6 +18,7 @@ public sealed record RestartPolicy(RestartMode Mode, int MaxRestarts, TimeSpan D
         _ => throw new SessionKeeperException(FailureKind.InvalidInput, $"invalid --restart '{text}': use on-failure, always or no."),
     };
 
+    /// <summary>The mode's word: no, on-failure or always.</summary>
     public static string ToWire(RestartMode mode) => mode switch
     {
         RestartMode.OnFailure => "on-failure",
@@ -33,9 +36,13 @@ public sealed record RestartPolicy(RestartMode Mode, int MaxRestarts, TimeSpan D
         };
 }
 
+/// <summary>When a job is started again.</summary>
 public enum RestartMode
 {
+    /// <summary>Never.</summary>
     No,
+    /// <summary>When it ends other than with exit code 0.</summary>
     OnFailure,
+    /// <summary>Whenever it ends.</summary>
     Always,
 }

@@ -3,7 +3,7 @@ using System.Text;
 namespace SessionKeeper.Core.Journal;
 
 /// <summary>Where things live in the local state directory.</summary>
-public static class StateLayout
+internal static class StateLayout
 {
     /// <summary>The local copy of a job's log: mirrors/user@host_port/JOB.log.</summary>
     public static string Mirror(string stateRoot, string hostLabel, string jobId)

@@ -41,7 +41,7 @@ public sealed class JobKeeper
 
     /// <summary>The local journal (opened, created or upgraded on first use).</summary>
     /// <exception cref="SessionKeeperException">With <see cref="FailureKind.StateCorrupt"/> when the journal cannot be read.</exception>
-    public JobJournal Journal => _journal ??= JobJournal.Open(StateDirectory);
+    internal JobJournal Journal => _journal ??= JobJournal.Open(StateDirectory);
 
     /// <summary>A keeper over the journal in <see cref="JobKeeperOptions.StateDirectory"/>; nothing is opened until it is needed.</summary>
     public static JobKeeper Open(JobKeeperOptions options)
@@ -65,7 +65,7 @@ public sealed class JobKeeper
     }
 
     /// <summary>A supervisor over this keeper's journal, transport and clock, reporting to <paramref name="observer"/>.</summary>
-    public JobSupervisor Supervisor(ISupervisionObserver? observer = null) =>
+    internal JobSupervisor Supervisor(ISupervisionObserver? observer = null) =>
         new(Journal, endpoint => _options.Transport.Connector(_options.Transport.Restore(endpoint)), StateDirectory, observer ?? _options.Observer, _time);
 
     /// <summary>Journals a new job for <paramref name="host"/> (validated first; nothing is sent).</summary>
@@ -232,6 +232,9 @@ public sealed class JobKeeper
 
         return removed;
     }
+
+    /// <summary>Every job in the journal, oldest first.</summary>
+    public IReadOnlyList<JournalJob> Jobs() => Journal.List();
 
     /// <summary>The journal's job for an id or a unique prefix of one.</summary>
     public JournalJob Resolve(string idOrPrefix) => Journal.Resolve(idOrPrefix);

@@ -6,6 +6,7 @@ namespace SessionKeeper.Core.Remote;
 /// </summary>
 public interface IRemoteSession : IAsyncDisposable
 {
+    /// <summary>The host, as messages name it.</summary>
     string HostLabel { get; }
 
     /// <summary>Cancelled when the connection is known to be dead.</summary>
@@ -27,6 +28,7 @@ public interface IRemoteSession : IAsyncDisposable
 /// <summary>The stdout of a running remote command. Reads block; dispose to abandon it.</summary>
 public interface IRemoteOutput : IDisposable
 {
+    /// <summary>What the command writes, read until it ends.</summary>
     Stream Output { get; }
 
     /// <summary>Writes to the remote command's stdin (see <see cref="IRemoteSession.CanSendToStreams"/>).</summary>
@@ -36,7 +38,9 @@ public interface IRemoteOutput : IDisposable
 /// <summary>Opens sessions to one target.</summary>
 public interface IRemoteConnector
 {
+    /// <summary>The host, as messages name it.</summary>
     string HostLabel { get; }
 
+    /// <summary>Opens a connection: host key checked, authenticated.</summary>
     Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default);
 }

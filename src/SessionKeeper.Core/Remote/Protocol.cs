@@ -7,7 +7,7 @@ namespace SessionKeeper.Core.Remote;
 /// variables, the reply tags and the stream's frame markers. <c>runner.sh</c> keeps its own
 /// spelling; <c>ProtocolNamesTests</c> reads it and fails when the two drift apart.
 /// </summary>
-public static class Protocol
+internal static class Protocol
 {
     /// <summary>Every reply line the client acts on starts with this; anything else is login noise.</summary>
     public const string ReplyPrefix = "@@SK1 ";
@@ -36,7 +36,7 @@ public static class Protocol
 }
 
 /// <summary>The runner's verbs (<c>SK_VERB</c>).</summary>
-public static class Verbs
+internal static class Verbs
 {
     public const string Launch = "launch";
     public const string Status = "status";
@@ -48,7 +48,7 @@ public static class Verbs
 }
 
 /// <summary>The shell variables a request sets before <c>sk_main</c> runs.</summary>
-public static class RequestVariables
+internal static class RequestVariables
 {
     public const string Verb = "SK_VERB";
     public const string Id = "SK_ID";
@@ -85,7 +85,7 @@ public static class RequestVariables
 }
 
 /// <summary>The first word of a reply line (after <see cref="Protocol.ReplyPrefix"/>).</summary>
-public static class ReplyTags
+internal static class ReplyTags
 {
     /// <summary>The last line of every complete reply.</summary>
     public const string End = "end";

@@ -3,7 +3,7 @@ using SessionKeeper.Core.Failures;
 namespace SessionKeeper.Core.Remote;
 
 /// <summary>The runner's error codes, as messages that say what to do next.</summary>
-public static class RemoteErrors
+internal static class RemoteErrors
 {
     public const string NoSuchJob = "no-such-job";
     public const string JobRunning = "job-running";

@@ -1,9 +1,10 @@
 namespace SessionKeeper.Core.Remote;
 
 /// <summary>"launched id=... fresh=0|1 [warn=...]": the launch verb's confirmation.</summary>
+/// <param name="Id">The job's id as the target echoed it.</param>
 /// <param name="Fresh">True when this call started the job; false when a retry found it already started.</param>
 /// <param name="Warning">A condition on the target that may end the job early (logind-kill-user-processes).</param>
-public sealed record LaunchedReply(string? Id, bool Fresh, string? Warning)
+internal sealed record LaunchedReply(string? Id, bool Fresh, string? Warning)
 {
     public const string LogindKillsUserProcesses = "logind-kill-user-processes";
 
@@ -16,7 +17,7 @@ public sealed record LaunchedReply(string? Id, bool Fresh, string? Warning)
 /// <summary>"kill signalled=NAME|none [refused=REASON]": what the kill verb sent, and why it stopped.</summary>
 /// <param name="Signalled">The last signal sent, without SIG ("TERM", "KILL"), or "none".</param>
 /// <param name="Refused">Set when the job's identity could not be proven before a signal.</param>
-public sealed record KillReply(string Signalled, string? Refused)
+internal sealed record KillReply(string Signalled, string? Refused)
 {
     public static KillReply Find(IReadOnlyList<ReplyLine> lines) =>
         lines.FirstOrDefault(l => l.Tag == ReplyTags.Kill) is { } line

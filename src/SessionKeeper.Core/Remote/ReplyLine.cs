@@ -1,7 +1,7 @@
 namespace SessionKeeper.Core.Remote;
 
 /// <summary>One "@@SK1 tag key=value ..." line of a runner reply.</summary>
-public sealed record ReplyLine(string Tag, IReadOnlyDictionary<string, string> Fields)
+internal sealed record ReplyLine(string Tag, IReadOnlyDictionary<string, string> Fields)
 {
     public string? this[string key] => Fields.TryGetValue(key, out var v) ? v : null;
 

@@ -8,7 +8,7 @@ namespace SessionKeeper.Core.Remote;
 /// versioned sentinel (motd, a noisy .profile) are ignored; a reply without its closing "end" line
 /// was cut short and is rejected, never half-used.
 /// </summary>
-public static class ReplyParser
+internal static class ReplyParser
 {
     public static IReadOnlyList<ReplyLine> Parse(ReadOnlySpan<byte> output, string host)
     {

@@ -3,14 +3,17 @@ using SessionKeeper.Core.Jobs;
 namespace SessionKeeper.Core.Remote;
 
 /// <summary>A typed request to the runner; <see cref="ToRunnerRequest"/> gives the variables it sends.</summary>
-public interface IRunnerRequest
+internal interface IRunnerRequest
 {
     RunnerRequest ToRunnerRequest();
 }
 
 /// <summary>Start (or, with the same id and cookie, confirm) a job: the launch verb.</summary>
+/// <param name="Id">The job's id, also the name of its directory on the target.</param>
+/// <param name="Cookie">The launch's secret, which makes a retried launch recognisable.</param>
+/// <param name="Spec">What to run.</param>
 /// <param name="Fault">Tests only: a remote fault point for the runner to stop at.</param>
-public sealed record LaunchRequest(string Id, string Cookie, JobSpec Spec, string? Fault = null) : IRunnerRequest
+internal sealed record LaunchRequest(string Id, string Cookie, JobSpec Spec, string? Fault = null) : IRunnerRequest
 {
     public RunnerRequest ToRunnerRequest()
     {
@@ -32,38 +35,38 @@ public sealed record LaunchRequest(string Id, string Cookie, JobSpec Spec, strin
 }
 
 /// <summary>One job's status.</summary>
-public sealed record StatusRequest(string Id) : IRunnerRequest
+internal sealed record StatusRequest(string Id) : IRunnerRequest
 {
     public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.Status).Set(RequestVariables.Id, Id);
 }
 
 /// <summary>The status of every job directory of the user.</summary>
-public sealed record ListRequest : IRunnerRequest
+internal sealed record ListRequest : IRunnerRequest
 {
     public RunnerRequest ToRunnerRequest() => new(Verbs.List);
 }
 
 /// <summary>TERM to the job's process group, KILL after <paramref name="Grace"/>.</summary>
-public sealed record KillRequest(string Id, TimeSpan Grace) : IRunnerRequest
+internal sealed record KillRequest(string Id, TimeSpan Grace) : IRunnerRequest
 {
     public RunnerRequest ToRunnerRequest() =>
         new RunnerRequest(Verbs.Kill).Set(RequestVariables.Id, Id).Set(RequestVariables.Grace, LaunchRequest.WholeSeconds(Grace));
 }
 
 /// <summary>One signal (a name without SIG, or a number) to the job's process group, no escalation.</summary>
-public sealed record SignalRequest(string Id, string Signal) : IRunnerRequest
+internal sealed record SignalRequest(string Id, string Signal) : IRunnerRequest
 {
     public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.Kill).Set(RequestVariables.Id, Id).Set(RequestVariables.Signal, Signal);
 }
 
 /// <summary>Remove a finished job's directory.</summary>
-public sealed record RemoveRequest(string Id) : IRunnerRequest
+internal sealed record RemoveRequest(string Id) : IRunnerRequest
 {
     public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.Remove).Set(RequestVariables.Id, Id);
 }
 
 /// <summary>Remove finished job directories older than <paramref name="OlderThan"/>.</summary>
-public sealed record CollectGarbageRequest(TimeSpan OlderThan) : IRunnerRequest
+internal sealed record CollectGarbageRequest(TimeSpan OlderThan) : IRunnerRequest
 {
     public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.CollectGarbage).Set(RequestVariables.Age, (long)OlderThan.TotalSeconds);
 }
@@ -74,7 +77,7 @@ public sealed record CollectGarbageRequest(TimeSpan OlderThan) : IRunnerRequest
 /// renewed after <paramref name="TimeToLive"/>. <paramref name="Client"/> names this reader, so a
 /// reader that reconnects replaces its own earlier helper on the target.
 /// </summary>
-public sealed record StreamRequest(string Id, long Offset, long MaxBytes, TimeSpan Heartbeat, TimeSpan TimeToLive, string Client) : IRunnerRequest
+internal sealed record StreamRequest(string Id, long Offset, long MaxBytes, TimeSpan Heartbeat, TimeSpan TimeToLive, string Client) : IRunnerRequest
 {
     /// <summary>Whether the client sends credit lines; null leaves the runner's default.</summary>
     public bool? Credit { get; init; }

@@ -8,7 +8,7 @@ namespace SessionKeeper.Core.Remote;
 /// request as POSIX-quoted variables, and a call to sk_main, all inside one brace group so a
 /// payload cut short is never executed in part.
 /// </summary>
-public sealed class RunnerRequest
+internal sealed class RunnerRequest
 {
     /// <summary>The only command the login shell ever sees.</summary>
     public const string RemoteCommand = "exec /bin/sh -s";

@@ -6,7 +6,7 @@ namespace SessionKeeper.Core.Remote;
 /// POSIX single-quote quoting. Only ever used inside the runner script read by /bin/sh, never for
 /// the login shell (fish and tcsh read these quotes differently).
 /// </summary>
-public static class ShellQuote
+internal static class ShellQuote
 {
     public static string Quote(string value)
     {

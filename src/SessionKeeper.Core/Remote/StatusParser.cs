@@ -5,7 +5,7 @@ using SessionKeeper.Core.Jobs;
 namespace SessionKeeper.Core.Remote;
 
 /// <summary>Turns a "status" reply line into a <see cref="JobStatus"/>, strictly.</summary>
-public static class StatusParser
+internal static class StatusParser
 {
     public static JobStatus Parse(ReplyLine line, string host)
     {

@@ -15,8 +15,10 @@ public sealed record AttachOptions
     /// </summary>
     public TimeSpan HelperStartTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>The first reconnection delay's upper bound (full jitter).</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The largest reconnection delay's upper bound.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Stop reconnecting after this long without progress (output, or a link proven alive), across every connection; null keeps trying.</summary>

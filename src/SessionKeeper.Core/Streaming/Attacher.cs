@@ -11,7 +11,7 @@ namespace SessionKeeper.Core.Streaming;
 /// dropped connections: silence beyond the deadline or a reset ends the current connection, a new
 /// one is made with backoff, and the stream resumes at the exact byte where it stopped.
 /// </summary>
-public sealed class Attacher
+internal sealed class Attacher
 {
     private readonly IRemoteConnector _connector;
     private readonly string _jobId;
@@ -32,8 +32,15 @@ public sealed class Attacher
     private long _troubleSince;
     private long _lastHeard;
 
+    /// <param name="connector">Opens a new connection after a drop.</param>
+    /// <param name="jobId">The job to follow.</param>
+    /// <param name="mirror">The local copy to append to, when this process holds its lease.</param>
     /// <param name="startOffset">Where the remote stream starts; bytes before it are not fetched.</param>
     /// <param name="output">Receives every byte from <paramref name="startOffset"/> on, once.</param>
+    /// <param name="options">Heartbeat, deadlines, backoff and chunk sizes.</param>
+    /// <param name="observer">Told of drops, retries and reconnections.</param>
+    /// <param name="timeProvider">The clock of the watchdog and the backoff.</param>
+    /// <param name="random">The backoff's jitter source, in [0, 1).</param>
     public Attacher(
         IRemoteConnector connector,
         string jobId,

@@ -1,7 +1,7 @@
 namespace SessionKeeper.Core.Streaming;
 
 /// <summary>Exponential backoff with full jitter: a uniform delay in [0, min(cap, base * 2^attempt)).</summary>
-public static class FullJitterBackoff
+internal static class FullJitterBackoff
 {
     public static TimeSpan Delay(int attempt, TimeSpan initial, TimeSpan cap, Random random) => Delay(attempt, initial, cap, random.NextDouble);
 

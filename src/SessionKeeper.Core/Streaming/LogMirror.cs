@@ -7,7 +7,7 @@ namespace SessionKeeper.Core.Streaming;
 /// order, so whatever survives a crash is an exact prefix and a reattach resumes from the length.
 /// One process at a time writes a mirror (an exclusive lock file); others only follow it.
 /// </summary>
-public sealed class LogMirror : IDisposable
+internal sealed class LogMirror : IDisposable
 {
     private readonly FileStream? _lock;
     private readonly FileStream? _file;

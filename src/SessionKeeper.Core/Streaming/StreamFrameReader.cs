@@ -5,7 +5,7 @@ using SessionKeeper.Core.Remote;
 namespace SessionKeeper.Core.Streaming;
 
 /// <summary>What the remote stream helper sent: a chunk of the log, a heartbeat, or the end.</summary>
-public abstract record StreamEvent
+internal abstract record StreamEvent
 {
     /// <summary>Log bytes starting at <see cref="Offset"/>; the memory is only valid until the next read.</summary>
     public sealed record Data(long Offset, ReadOnlyMemory<byte> Bytes) : StreamEvent;
@@ -22,7 +22,7 @@ public abstract record StreamEvent
 /// A frame's bytes are handed out as they arrive, so a link that breaks mid-frame still makes
 /// progress and memory stays at one read buffer. Reads block, so this runs on a dedicated thread.
 /// </summary>
-public sealed class StreamFrameReader(Stream input, string host)
+internal sealed class StreamFrameReader(Stream input, string host)
 {
     private const int MaxLine = 8192;
 

@@ -16,7 +16,7 @@ namespace SessionKeeper.Core.Supervision;
 /// <see cref="OperationCanceledException"/> when the caller's token was cancelled (whatever the
 /// work threw meanwhile is taken to be the cancellation's doing).
 /// </remarks>
-public static class BoundedParallel
+internal static class BoundedParallel
 {
     /// <summary>Runs <paramref name="work"/> over <paramref name="items"/>, at most <paramref name="limit"/> at once.</summary>
     /// <param name="items">Taken in order (index 0 first).</param>

@@ -7,7 +7,7 @@ namespace SessionKeeper.Core.Supervision;
 /// $SESSIONKEEPER_FAULT names a point, the process kills itself there with SIGKILL, exactly as a
 /// power cut would. Points starting with "remote-" are passed to the runner instead.
 /// </summary>
-public static class FaultPoints
+internal static class FaultPoints
 {
     public const string Variable = "SESSIONKEEPER_FAULT";
 

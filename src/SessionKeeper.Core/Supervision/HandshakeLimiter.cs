@@ -9,7 +9,7 @@ namespace SessionKeeper.Core.Supervision;
 /// drop excess unauthenticated connections (Dropbear beyond 5 per source, OpenSSH beyond
 /// MaxStartups), so a fleet behind one address backs off to what that address accepts.
 /// </summary>
-public sealed class HandshakeLimiter(int initial = 10, int ceiling = 1024)
+internal sealed class HandshakeLimiter(int initial = 10, int ceiling = 1024)
 {
     private readonly Dictionary<string, Window> _windows = new(StringComparer.Ordinal);
 

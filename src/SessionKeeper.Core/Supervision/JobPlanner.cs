@@ -9,7 +9,7 @@ namespace SessionKeeper.Core.Supervision;
 /// job, a batch's failed hosts again, and a job launched elsewhere that joins this journal on
 /// attach. Each gets a fresh cookie (a joined job aside) and its mirror under the state root.
 /// </summary>
-public sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvider? timeProvider = null)
+internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvider? timeProvider = null)
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 

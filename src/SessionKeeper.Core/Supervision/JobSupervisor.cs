@@ -11,7 +11,7 @@ namespace SessionKeeper.Core.Supervision;
 /// target never starts it twice), follows its output into the mirror, records the exit status,
 /// and applies the restart policy. Used by a foreground run, by resume and by the daemon alike.
 /// </summary>
-public sealed class JobSupervisor(
+internal sealed class JobSupervisor(
     JobJournal journal,
     Func<JobEndpoint, IRemoteConnector> connectors,
     string stateRoot,

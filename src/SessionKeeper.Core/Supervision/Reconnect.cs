@@ -9,7 +9,7 @@ namespace SessionKeeper.Core.Supervision;
 /// How long to wait before trying a target again: exponential backoff with full jitter, a uniform
 /// delay in [0, min(<paramref name="Max"/>, <paramref name="Initial"/> * 2^attempt)).
 /// </summary>
-public sealed record RetryPolicy(TimeSpan Initial, TimeSpan Max)
+internal sealed record RetryPolicy(TimeSpan Initial, TimeSpan Max)
 {
     public static RetryPolicy Default { get; } = new(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
 
@@ -25,7 +25,7 @@ public sealed record RetryPolicy(TimeSpan Initial, TimeSpan Max)
 /// What is retried is what failed retryably (a connection refused, reset, timed out or lost);
 /// a host-key or authentication refusal never is. The budget is the caller's.
 /// </summary>
-public static class Reconnect
+internal static class Reconnect
 {
     /// <summary>The random source of the delays outside tests (thread-safe).</summary>
     public static Func<double> SharedRandom { get; } = Random.Shared.NextDouble;

@@ -1,7 +1,7 @@
 namespace SessionKeeper.Ssh.Agent;
 
 /// <summary>What still works after an <see cref="SshAgentException"/>.</summary>
-public enum AgentFailureKind
+internal enum AgentFailureKind
 {
     /// <summary>
     /// The agent answered SSH_AGENT_FAILURE: the key is gone, the user declined a confirmation, or

@@ -7,7 +7,7 @@ namespace SessionKeeper.Ssh.Agent;
 /// wire format (for a certificate, the whole certificate), the comment, and the blob's key type
 /// (<c>ssh-ed25519</c>, <c>ssh-rsa</c>, <c>ssh-ed25519-cert-v01@openssh.com</c>...).
 /// </summary>
-public sealed record AgentIdentity(byte[] PublicKeyBlob, string Comment, string KeyType)
+internal sealed record AgentIdentity(byte[] PublicKeyBlob, string Comment, string KeyType)
 {
     /// <summary>
     /// The fingerprint as <c>ssh-add -l</c> and <c>ssh-keygen -l</c> print it: <c>SHA256:</c> and

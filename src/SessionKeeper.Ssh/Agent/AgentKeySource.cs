@@ -9,7 +9,7 @@ namespace SessionKeeper.Ssh.Agent;
 /// signature is made by the agent, over the <see cref="SshAgentClient"/> it was created with,
 /// which must stay open while SSH.NET authenticates.
 /// </summary>
-public sealed class AgentKeySource : IPrivateKeySource
+internal sealed class AgentKeySource : IPrivateKeySource
 {
     internal AgentKeySource(SshAgentClient agent, AgentIdentity identity, IReadOnlyList<AgentKeyAlgorithm> algorithms)
     {

@@ -3,7 +3,7 @@ using Renci.SshNet;
 namespace SessionKeeper.Ssh.Agent;
 
 /// <summary>Turns the keys an ssh-agent holds into SSH.NET key sources.</summary>
-public static class AgentKeySources
+internal static class AgentKeySources
 {
     /// <summary>
     /// One <see cref="AgentKeySource"/> per key the agent holds, in the agent's order: Ed25519,

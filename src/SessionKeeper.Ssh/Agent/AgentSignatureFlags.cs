@@ -5,7 +5,7 @@ namespace SessionKeeper.Ssh.Agent;
 /// <summary>The flags of SSH_AGENTC_SIGN_REQUEST (draft-miller-ssh-agent, section 4.5.1).</summary>
 [Flags]
 [SuppressMessage("Naming", "CA1711", Justification = "A bit set of the protocol's sign-request flags; the name says so.")]
-public enum AgentSignatureFlags : uint
+internal enum AgentSignatureFlags : uint
 {
     /// <summary>The key's only signature algorithm; for an RSA key that is SHA-1 <c>ssh-rsa</c>.</summary>
     None = 0,

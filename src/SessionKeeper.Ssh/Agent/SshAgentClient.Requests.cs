@@ -1,6 +1,6 @@
 namespace SessionKeeper.Ssh.Agent;
 
-public sealed partial class SshAgentClient
+internal sealed partial class SshAgentClient
 {
     /// <summary>SSH_AGENTC_REQUEST_IDENTITIES: every key the agent holds, in the agent's order.</summary>
     public IReadOnlyList<AgentIdentity> ListIdentities()

@@ -9,7 +9,7 @@ namespace SessionKeeper.Ssh.Agent;
 /// than 30 seconds, or any socket error, makes the client unusable
 /// (<see cref="AgentFailureKind.ConnectionLost"/>), since a late answer would be out of step.
 /// </summary>
-public sealed partial class SshAgentClient : IDisposable
+internal sealed partial class SshAgentClient : IDisposable
 {
     /// <summary>OpenSSH's own limit on agent messages (AGENT_MAX_LEN).</summary>
     private const int MaxMessageLength = 256 * 1024;

@@ -37,6 +37,8 @@ internal sealed partial class ConfigReader
     private readonly string _originalHost;
     private readonly bool _trackFinalPass;
 
+    /// <param name="options">The -F and -o the command line gave.</param>
+    /// <param name="environment">Home, user and config paths for tokens and Include.</param>
     /// <param name="host">What Host lines match: the name as given, or the final hostname in the final pass.</param>
     /// <param name="originalHost">The name as given on the command line.</param>
     /// <param name="trackFinalPass">Record whether a <c>Match final</c> asks for a second pass.</param>

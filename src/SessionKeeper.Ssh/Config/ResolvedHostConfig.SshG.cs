@@ -2,7 +2,7 @@ using System.Text;
 
 namespace SessionKeeper.Ssh.Config;
 
-public sealed partial record ResolvedHostConfig
+internal sealed partial record ResolvedHostConfig
 {
     /// <summary>
     /// The supported settings as <c>ssh -G</c> prints them: one "key value" line each, lower-case

@@ -4,7 +4,7 @@ namespace SessionKeeper.Ssh.Config;
 /// The settings OpenSSH 9.2 would use to connect to one host, for the keywords SessionKeeper
 /// honours. Paths are ready to use (tokens and ~ expanded) unless the property says otherwise.
 /// </summary>
-public sealed partial record ResolvedHostConfig
+internal sealed partial record ResolvedHostConfig
 {
     /// <summary>The host as given (<c>%n</c>); Host blocks matched against it.</summary>
     public required string OriginalHost { get; init; }

@@ -14,7 +14,7 @@ namespace SessionKeeper.Ssh.Config;
 /// <param name="LocalHostName">The full local host name, as gethostname(2) returns it (<c>%l</c>; <c>%L</c> is its first label).</param>
 /// <param name="UserConfigPath">Read first when no config file is given (<c>~/.ssh/config</c>).</param>
 /// <param name="SystemConfigPath">Read after it (<c>/etc/ssh/ssh_config</c>).</param>
-public sealed record SshConfigEnvironment(
+internal sealed record SshConfigEnvironment(
     string HomeDirectory,
     string LocalUser,
     string LocalHostName,

@@ -5,7 +5,7 @@ namespace SessionKeeper.Ssh.Config;
 /// SessionKeeper cannot evaluate (such as <c>Match exec</c>). The message names the place and says
 /// what to do about it.
 /// </summary>
-public sealed class SshConfigException : Exception
+internal sealed class SshConfigException : Exception
 {
     /// <summary>Creates the exception for <paramref name="file"/> line <paramref name="line"/>.</summary>
     public SshConfigException(string file, int line, string message, Exception? innerException = null)

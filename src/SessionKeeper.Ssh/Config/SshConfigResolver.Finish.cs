@@ -1,6 +1,6 @@
 namespace SessionKeeper.Ssh.Config;
 
-public sealed partial class SshConfigResolver
+internal sealed partial class SshConfigResolver
 {
     private const int DefaultPort = 22;
 

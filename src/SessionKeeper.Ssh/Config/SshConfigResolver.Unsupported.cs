@@ -1,6 +1,6 @@
 namespace SessionKeeper.Ssh.Config;
 
-public sealed partial class SshConfigResolver
+internal sealed partial class SshConfigResolver
 {
     /// <summary>
     /// Settings in effect that SessionKeeper does not implement and that would change where or how

@@ -13,7 +13,7 @@ namespace SessionKeeper.Ssh.Config;
 /// <c>Match final</c>/<c>Match canonical</c> hold; values from the first pass still win. No DNS
 /// canonicalisation is done: CanonicalizeHostname is reported as unsupported instead.
 /// </remarks>
-public sealed partial class SshConfigResolver
+internal sealed partial class SshConfigResolver
 {
     private readonly string? _configFile;
     private readonly IReadOnlyList<string> _overrides;

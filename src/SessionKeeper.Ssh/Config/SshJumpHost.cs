@@ -7,7 +7,7 @@ namespace SessionKeeper.Ssh.Config;
 /// <param name="User">The user named in the hop, or null (the hop's own config decides).</param>
 /// <param name="Host">The host as written in the hop (an alias is resolved by its own config).</param>
 /// <param name="Port">The port named in the hop, or null.</param>
-public sealed record SshJumpHost(string? User, string Host, int? Port)
+internal sealed record SshJumpHost(string? User, string Host, int? Port)
 {
     /// <summary>The hop as <c>ssh -G</c> prints it: <c>[user@]host[:port]</c>, with [brackets] around a numeric host.</summary>
     public override string ToString()

@@ -11,7 +11,7 @@ namespace SessionKeeper.Ssh.HostKeys;
 /// <param name="ValidAfter">Unix seconds.</param>
 /// <param name="ValidBefore">Unix seconds (exclusive, as OpenSSH checks it).</param>
 /// <param name="CriticalOptions">Critical option names; a host certificate with any is refused.</param>
-public sealed record HostCertificate(
+internal sealed record HostCertificate(
     byte[] CertificateAuthorityKey,
     bool IsHostCertificate,
     IReadOnlyList<string> Principals,

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace SessionKeeper.Ssh.HostKeys;
 
 /// <summary>Key fingerprints in the form OpenSSH prints them.</summary>
-public static class HostKeyFingerprint
+internal static class HostKeyFingerprint
 {
     /// <summary>
     /// <c>SHA256:</c> followed by the unpadded base64 of the SHA-256 of the wire-format key blob,

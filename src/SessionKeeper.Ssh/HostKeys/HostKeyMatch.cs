@@ -1,7 +1,7 @@
 namespace SessionKeeper.Ssh.HostKeys;
 
 /// <summary>Outcome of looking a server's host key up in the known_hosts files.</summary>
-public enum HostKeyMatch
+internal enum HostKeyMatch
 {
     /// <summary>A plain entry for this host records exactly this key.</summary>
     Trusted,

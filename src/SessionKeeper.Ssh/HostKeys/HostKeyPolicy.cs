@@ -4,7 +4,7 @@ namespace SessionKeeper.Ssh.HostKeys;
 /// <param name="Host">The host name (ssh_config HostName), lower case.</param>
 /// <param name="Port">The TCP port of the host (not of any local forward in front of it).</param>
 /// <param name="Alias">ssh_config HostKeyAlias: looked up verbatim, without a port; also the name a host certificate must list.</param>
-public sealed record HostKeyLookup(string Host, int Port, string? Alias = null)
+internal sealed record HostKeyLookup(string Host, int Port, string? Alias = null)
 {
     /// <summary>The name as known_hosts has it: the alias, <c>host</c>, or <c>[host]:port</c>.</summary>
     public string Name => Alias ?? KnownHostsDatabase.FormatHostPattern(Host, Port);
@@ -17,7 +17,7 @@ public sealed record HostKeyLookup(string Host, int Port, string? Alias = null)
 /// <param name="Match">Trusted, Unknown, Changed or Revoked.</param>
 /// <param name="Detail">The file:line that decided, or which other keys are known, for messages.</param>
 /// <param name="CertificateProblem">Why a presented host certificate was not accepted (null if none was, or it was fine).</param>
-public sealed record HostKeyDecision(HostKeyMatch Match, string? Detail, string? CertificateProblem = null);
+internal sealed record HostKeyDecision(HostKeyMatch Match, string? Detail, string? CertificateProblem = null);
 
 /// <summary>
 /// The read-only part of OpenSSH 9.2's <c>check_host_key()</c>, for one presented key:
@@ -32,7 +32,7 @@ public sealed record HostKeyDecision(HostKeyMatch Match, string? Detail, string?
 /// <c>[host]:port</c> is also looked up under plain <c>host</c> (where only a trusted key counts).</item>
 /// </list>
 /// </summary>
-public static class HostKeyPolicy
+internal static class HostKeyPolicy
 {
     public static HostKeyDecision Check(
         KnownHostsDatabase database,

@@ -8,4 +8,4 @@ namespace SessionKeeper.Ssh.HostKeys;
 /// <param name="Detail">
 /// Human-readable explanation naming the file:line of the relevant entry (for example the offending key).
 /// </param>
-public sealed record HostKeyVerdict(HostKeyMatch Match, IReadOnlyList<string> KnownKeyTypes, string? Detail);
+internal sealed record HostKeyVerdict(HostKeyMatch Match, IReadOnlyList<string> KnownKeyTypes, string? Detail);

@@ -1,6 +1,6 @@
 namespace SessionKeeper.Ssh.HostKeys;
 
-public sealed partial class KnownHostsDatabase
+internal sealed partial class KnownHostsDatabase
 {
     /// <summary>
     /// Looks the server's host key up as ssh does: a matching <c>@revoked</c> line wins, then an exact

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace SessionKeeper.Ssh.HostKeys;
 
-public sealed partial class KnownHostsDatabase
+internal sealed partial class KnownHostsDatabase
 {
     private const UnixFileMode FileMode0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode DirectoryMode0700 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;

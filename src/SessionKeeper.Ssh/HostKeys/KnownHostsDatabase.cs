@@ -11,7 +11,7 @@ namespace SessionKeeper.Ssh.HostKeys;
 /// unlike ssh, a well-formed line with a key type this code does not know is kept, since it can only
 /// ever match a key of exactly that type.
 /// </remarks>
-public sealed partial class KnownHostsDatabase
+internal sealed partial class KnownHostsDatabase
 {
     private readonly KnownHostsEntry[] _entries;
     private readonly KnownHostsWarning[] _warnings;

@@ -1,7 +1,7 @@
 namespace SessionKeeper.Ssh.HostKeys;
 
 /// <summary>One valid line of a known_hosts file.</summary>
-public sealed class KnownHostsEntry
+internal sealed class KnownHostsEntry
 {
     private readonly HostPatternList _hosts;
     private readonly byte[] _keyBlob;

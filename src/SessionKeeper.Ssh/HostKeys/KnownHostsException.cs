@@ -1,7 +1,7 @@
 namespace SessionKeeper.Ssh.HostKeys;
 
 /// <summary>A known_hosts file could not be read or written.</summary>
-public sealed class KnownHostsException : IOException
+internal sealed class KnownHostsException : IOException
 {
     /// <summary>Creates the exception for <paramref name="filePath"/>.</summary>
     public KnownHostsException(string filePath, string message, Exception? innerException = null)

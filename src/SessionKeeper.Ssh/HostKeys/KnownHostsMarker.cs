@@ -1,7 +1,7 @@
 namespace SessionKeeper.Ssh.HostKeys;
 
 /// <summary>The optional marker that starts a known_hosts line.</summary>
-public enum KnownHostsMarker
+internal enum KnownHostsMarker
 {
     /// <summary>A plain host key.</summary>
     None,

@@ -4,7 +4,7 @@ namespace SessionKeeper.Ssh.HostKeys;
 /// <param name="Source">The file path (or source name) the line came from.</param>
 /// <param name="Line">The 1-based line number.</param>
 /// <param name="Message">Why the line was skipped.</param>
-public sealed record KnownHostsWarning(string Source, int Line, string Message)
+internal sealed record KnownHostsWarning(string Source, int Line, string Message)
 {
     /// <summary>The position as <c>file:line</c>.</summary>
     public string Location => $"{Source}:{Line}";

@@ -4,7 +4,7 @@ namespace SessionKeeper.Ssh.Prompts;
 /// The person at the keyboard, if any: asked for passphrases, passwords and host-key
 /// confirmations, and told about keys that were skipped. Answers are secrets: never log them.
 /// </summary>
-public interface IUserInteraction
+internal interface IUserInteraction
 {
     /// <summary>Whether a prompt can reach anyone (a terminal, or SSH_ASKPASS as ssh would use it).</summary>
     bool CanPrompt { get; }
@@ -20,7 +20,7 @@ public interface IUserInteraction
 }
 
 /// <summary>Nobody to ask: every prompt is declined, notes are dropped.</summary>
-public sealed class NoUserInteraction : IUserInteraction
+internal sealed class NoUserInteraction : IUserInteraction
 {
     public static readonly NoUserInteraction Instance = new();
 

@@ -10,7 +10,7 @@ namespace SessionKeeper.Ssh.Prompts;
 /// there is no terminal and <c>DISPLAY</c> is set (<c>never</c> rules askpass out). Notes go to
 /// stderr. Prompts are serialised: only one question is on screen at a time.
 /// </summary>
-public sealed class TerminalInteraction : IUserInteraction
+internal sealed class TerminalInteraction : IUserInteraction
 {
     /// <summary>Where OpenSSH looks when SSH_ASKPASS is unset (Debian's _PATH_SSH_ASKPASS_DEFAULT).</summary>
     public const string DefaultAskPass = "/usr/bin/ssh-askpass";
@@ -21,6 +21,8 @@ public sealed class TerminalInteraction : IUserInteraction
     private readonly TextWriter _notes;
     private readonly Func<bool> _ttyAvailable;
 
+    /// <param name="environment">Reads environment variables (SSH_ASKPASS, DISPLAY...); null for the process's.</param>
+    /// <param name="notes">Where notes for the user go; null for stderr.</param>
     /// <param name="ttyAvailable">Whether a controlling terminal can be opened (tests answer for the machine).</param>
     public TerminalInteraction(Func<string, string?>? environment = null, TextWriter? notes = null, Func<bool>? ttyAvailable = null)
     {

@@ -2,7 +2,7 @@ using SessionKeeper.Core.Jobs;
 
 namespace SessionKeeper.Tests.Fakes;
 
-public static class JobClientPolling
+internal static class JobClientPolling
 {
     /// <summary>The job's status once the target says it has finished, polled with <see cref="Poll.Generous"/> as the overall timeout.</summary>
     public static Task<JobStatus> UntilFinishedAsync(this JobClient client, string id) =>

@@ -3,7 +3,7 @@ using SessionKeeper.Core.Jobs;
 namespace SessionKeeper.Tests.Fakes;
 
 /// <summary>A throwaway state home on this machine, served by a real shell as a target would serve it.</summary>
-public sealed class ShellTarget : IDisposable
+internal sealed class ShellTarget : IDisposable
 {
     private readonly TempDir _state = new();
 

@@ -10,7 +10,7 @@ namespace SessionKeeper.Tests.Fakes;
 /// A job supervisor with its journal in a throwaway directory, and a throwaway target directory
 /// served by dash: what the supervision tests set up.
 /// </summary>
-public sealed class SupervisorBench : IDisposable
+internal sealed class SupervisorBench : IDisposable
 {
     /// <summary>Reconnects almost at once: 1 ms first backoff, 20 ms at the most.</summary>
     public static readonly AttachOptions QuickRetries = new()

@@ -4,7 +4,7 @@ using SessionKeeper.Core.Journal;
 namespace SessionKeeper.Core.Fleet.Runs;
 
 /// <summary>One host's line in a fleet run's summary.</summary>
-public sealed record FleetHostResult(JournalJob Job, FleetOutcome Outcome, JobStatus? Status, string? Error, TimeSpan Duration, long Bytes)
+internal sealed record FleetHostResult(JournalJob Job, FleetOutcome Outcome, JobStatus? Status, string? Error, TimeSpan Duration, long Bytes)
 {
     public string Host => Job.Endpoint.Label;
 }

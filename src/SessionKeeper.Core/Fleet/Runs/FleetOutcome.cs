@@ -15,6 +15,7 @@ public enum FleetOutcome
     /// <summary>The job died of a signal (kill, OOM...).</summary>
     Killed,
 
+    /// <summary>The job was stopped at its time limit.</summary>
     TimedOut,
 
     /// <summary>The job's wrapper vanished or the host rebooted: its exit status is unknown.</summary>
@@ -23,15 +24,17 @@ public enum FleetOutcome
     /// <summary>No connection within the host's budget: the job's state is unknown; resumable later.</summary>
     Unreachable,
 
+    /// <summary>The host refused every key offered: nothing was sent to it.</summary>
     AuthenticationRefused,
 
+    /// <summary>The host key did not match known_hosts (or was unknown under strict checking): nothing was sent to it.</summary>
     HostKeyRefused,
 
     /// <summary>Never launched: --max-failures was reached first.</summary>
     NotLaunched,
 }
 
-public static class FleetOutcomes
+internal static class FleetOutcomes
 {
     public static FleetOutcome From(JobStatus status) => status.State switch
     {

@@ -15,7 +15,7 @@ namespace SessionKeeper.Core.Fleet.Runs;
 /// `batch resume` launches them);
 /// jobs already running are followed to their end.
 /// </summary>
-public sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteConnector> connectors, string stateRoot, IFleetObserver observer)
+internal sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteConnector> connectors, string stateRoot, IFleetObserver observer)
 {
     public async Task<IReadOnlyList<FleetHostResult>> RunAsync(
         IReadOnlyList<JournalJob> jobs,

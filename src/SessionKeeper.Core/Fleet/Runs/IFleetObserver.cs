@@ -5,7 +5,7 @@ using SessionKeeper.Core.Streaming;
 namespace SessionKeeper.Core.Fleet.Runs;
 
 /// <summary>Where a fleet run's events go: a terminal view, tagged lines, or JSON Lines.</summary>
-public interface IFleetObserver
+internal interface IFleetObserver
 {
     /// <summary>The stream that receives this host's output (null: the mirror alone keeps it).</summary>
     Stream? OutputFor(JournalJob job);

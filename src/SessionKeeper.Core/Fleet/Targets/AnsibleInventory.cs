@@ -5,7 +5,7 @@ namespace SessionKeeper.Core.Fleet.Targets;
 /// connection settings Ansible would use (<c>ansible_host</c>, <c>ansible_port</c>,
 /// <c>ansible_user</c> and their <c>ansible_ssh_*</c> aliases).
 /// </summary>
-public static class AnsibleInventory
+internal static class AnsibleInventory
 {
     /// <param name="text">The file's content.</param>
     /// <param name="path">The path to name in sources and errors; its extension picks the format (.yml, .yaml, .json: YAML; .ini: INI), else the content does.</param>

@@ -6,7 +6,7 @@ namespace SessionKeeper.Core.Fleet.Targets;
 /// <param name="Port">The SSH port, or null for the default (ssh config, then 22).</param>
 /// <param name="User">The login name, or null for the default.</param>
 /// <param name="Source">Where the target was defined: <c>file:line</c>, or <c>command line</c>.</param>
-public sealed record FleetTarget(string Name, string? HostName, int? Port, string? User, string Source)
+internal sealed record FleetTarget(string Name, string? HostName, int? Port, string? User, string Source)
 {
     /// <summary>The host to open the connection to.</summary>
     public string Address => HostName ?? Name;

@@ -4,7 +4,7 @@ namespace SessionKeeper.Core.Fleet.Targets;
 /// A plain host list: one <c>[user@]host[:port]</c> per line, ranges allowed
 /// (<c>web[01-20]</c>), <c>#</c> starts a comment, blank lines are skipped.
 /// </summary>
-public static class HostFile
+internal static class HostFile
 {
     /// <param name="text">The file's content.</param>
     /// <param name="path">The path to name in <see cref="FleetTarget.Source"/> and in errors.</param>

@@ -7,7 +7,7 @@ namespace SessionKeeper.Core.Fleet.Targets;
 /// Expands bracketed ranges in host names: <c>web[01-03]</c> gives web01, web02, web03. Several
 /// bracket groups give every combination, the first group varying slowest, as Ansible does.
 /// </summary>
-public static class HostRange
+internal static class HostRange
 {
     /// <summary>The most hosts one pattern may expand to; more is almost surely a typo.</summary>
     public const int MaxHosts = 100_000;

@@ -1,7 +1,7 @@
 namespace SessionKeeper.Core.Fleet.Targets;
 
 /// <summary>Which bracket syntax a host pattern uses.</summary>
-public enum HostRangeSyntax
+internal enum HostRangeSyntax
 {
     /// <summary>
     /// Command line and host files: <c>[1-5]</c>, <c>[01-20]</c>, <c>[a-c]</c>, lists

@@ -10,6 +10,9 @@ namespace SessionKeeper.Core.Fleet.Targets;
 /// </summary>
 internal static partial class InventoryPattern
 {
+    /// <summary>The hosts of <paramref name="inventory"/> that <paramref name="pattern"/> selects.</summary>
+    /// <param name="inventory">The parsed inventory.</param>
+    /// <param name="pattern">Ansible's host pattern syntax.</param>
     /// <param name="location">Where the pattern came from, for errors.</param>
     public static IReadOnlyList<InventoryHost> Select(Inventory inventory, string pattern, string location)
     {

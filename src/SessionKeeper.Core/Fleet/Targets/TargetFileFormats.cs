@@ -5,6 +5,8 @@ namespace SessionKeeper.Core.Fleet.Targets;
 /// <summary>Tells a host list from an INI or YAML inventory, by extension first and content second.</summary>
 internal static partial class TargetFileFormats
 {
+    /// <param name="path">The file's name, whose extension decides first.</param>
+    /// <param name="text">The file's content, which decides otherwise.</param>
     /// <param name="wantsGroups">A group was asked for, so a file that could be either is read as an INI inventory.</param>
     public static TargetFileFormat Detect(string path, string text, bool wantsGroups)
     {

@@ -6,7 +6,7 @@ namespace SessionKeeper.Core.Fleet.Targets;
 /// a host list (<c>@hosts.txt</c>) or an Ansible inventory with an optional group or pattern
 /// (<c>@inventory.ini</c>, <c>@inventory.yml:web</c>, <c>@inventory.ini:web:!web3</c>).
 /// </summary>
-public static class TargetSelector
+internal static class TargetSelector
 {
     /// <summary>The <see cref="FleetTarget.Source"/> of hosts named on the command line.</summary>
     public const string CommandLine = "command line";

@@ -6,7 +6,7 @@ namespace SessionKeeper.Core.Fleet.Targets;
 /// A target list, host file or inventory that cannot be understood. Nothing was attempted; the
 /// message names the place (<c>file:line</c> or <c>argument '...'</c>) and what is wrong there.
 /// </summary>
-public sealed class TargetSyntaxException : SessionKeeperException
+internal sealed class TargetSyntaxException : SessionKeeperException
 {
     public TargetSyntaxException(string location, string problem)
         : base(FailureKind.InvalidInput, $"{location}: {problem}")
