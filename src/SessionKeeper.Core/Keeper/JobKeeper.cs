@@ -177,6 +177,43 @@ public sealed class JobKeeper
         }
     }
 
+    /// <summary>
+    /// Writes the job's output so far to <paramref name="output"/> (from its last
+    /// <paramref name="tailLines"/> lines when given); with <paramref name="follow"/>, then its new
+    /// output until it ends, reconnecting after drops, and returns its final status (null without
+    /// <paramref name="follow"/>). The local mirror is neither read nor written.
+    /// </summary>
+    public async Task<JobStatus?> ReadLogAsync(string id, IJobHost? host, Stream output, int? tailLines = null, AttachOptions? follow = null, IAttachObserver? observer = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (tailLines is < 0)
+        {
+            throw new SessionKeeperException(FailureKind.InvalidInput, $"the number of lines to start from must be 0 or more, not {tailLines}.");
+        }
+
+        var (target, jobId, known) = Locate(id, host);
+        var connector = _options.Transport.Connector(target);
+        var session = await connector.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        long offset;
+        try
+        {
+            offset = await WithTimeoutAsync(target.Label, _options.ControlTimeout, ct => LogReader.ReadSoFarAsync(session, jobId, tailLines, LogReader.KnownLength(known), output, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        if (follow is null)
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+
+        return await new Attacher(connector, jobId, null, output, offset, follow, observer, _time).RunAsync(session, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Removes a finished job's directory from its host, then its journal record and local mirror.</summary>
     public async Task RemoveAsync(string id, IJobHost? host = null, CancellationToken cancellationToken = default)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Time.Testing;
 using SessionKeeper.Cli.Infrastructure;
@@ -6,6 +7,12 @@ namespace SessionKeeper.Tests.Cli.Infrastructure;
 
 public class InterruptsTests
 {
+    private static Func<Task> Counting(StrongBox<int> forwards) => () =>
+    {
+        Interlocked.Increment(ref forwards.Value);
+        return Task.CompletedTask;
+    };
+
     private static void CtrlC(Interrupts interrupts) => interrupts.Handle(new PosixSignalContext(PosixSignal.SIGINT));
 
     [Fact(Timeout = 10_000)]
@@ -39,18 +46,14 @@ public class InterruptsTests
     {
         var clock = new FakeTimeProvider();
         using var interrupts = new Interrupts(register: false, clock);
-        var forwards = 0;
-        await using (interrupts.Forward(() =>
-        {
-            Interlocked.Increment(ref forwards);
-            return Task.CompletedTask;
-        }))
+        var forwards = new StrongBox<int>();
+        await using (interrupts.Forward(Counting(forwards)))
         {
             CtrlC(interrupts);
             CtrlC(interrupts);
         }
 
-        Assert.Equal(1, forwards);
+        Assert.Equal(1, forwards.Value);
         Assert.True(interrupts.Token.IsCancellationRequested);
     }
 
@@ -61,19 +64,15 @@ public class InterruptsTests
     {
         var clock = new FakeTimeProvider();
         using var interrupts = new Interrupts(register: false, clock);
-        var forwards = 0;
-        await using (interrupts.Forward(() =>
-        {
-            Interlocked.Increment(ref forwards);
-            return Task.CompletedTask;
-        }))
+        var forwards = new StrongBox<int>();
+        await using (interrupts.Forward(Counting(forwards)))
         {
             CtrlC(interrupts);
             clock.Advance(TimeSpan.FromMilliseconds(afterMs));
             CtrlC(interrupts);
         }
 
-        Assert.Equal(expectedForwards, forwards);
+        Assert.Equal(expectedForwards, forwards.Value);
         Assert.Equal(cancelled, interrupts.Token.IsCancellationRequested);
     }
 
