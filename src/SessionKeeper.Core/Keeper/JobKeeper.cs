@@ -97,7 +97,11 @@ public sealed class JobKeeper
     public Task<JobResult> AttachAsync(string id, IJobHost? host, Stream? output, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default) =>
         SuperviseAsync(Follow(id, host), output, options, _options.Observer, detach, kill);
 
-    /// <summary>Starts a job and yields what happens to it, its output included, until <see cref="JobEvent.Finished"/>.</summary>
+    /// <summary>
+    /// Starts a job and yields what happens to it, its output included, until <see cref="JobEvent.Finished"/>.
+    /// The request is validated and the job journaled by this call; it is launched when the
+    /// enumeration starts. Leaving the loop early detaches (the job runs on).
+    /// </summary>
     public IAsyncEnumerable<JobEvent> StartAndFollowAsync(IJobHost host, JobRequest request, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default)
     {
         var job = Plan(host, request);
