@@ -222,18 +222,15 @@ public sealed class JobKeeper
     public async Task RemoveAsync(string id, IJobHost? host = null, CancellationToken cancellationToken = default)
     {
         var (target, jobId, known) = Locate(id, host);
-        await using (var session = await ConnectAsync(target, cancellationToken).ConfigureAwait(false))
-        {
-            await WithTimeoutAsync(
-                target.Label,
-                _options.ControlTimeout,
-                async ct =>
-                {
-                    await new JobClient(session).RemoveAsync(jobId, ct).ConfigureAwait(false);
-                    return true;
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
+        await RoundTripAsync(
+            target,
+            _options.ControlTimeout,
+            async (client, ct) =>
+            {
+                await client.RemoveAsync(jobId, ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
 
         if (known is not null)
         {
@@ -256,11 +253,7 @@ public sealed class JobKeeper
     public async Task<IReadOnlyList<string>> CollectGarbageAsync(IJobHost host, TimeSpan olderThan, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(host);
-        IReadOnlyList<string> removed;
-        await using (var session = await ConnectAsync(host, cancellationToken).ConfigureAwait(false))
-        {
-            removed = await WithTimeoutAsync(host.Label, TimeSpan.FromMinutes(2), ct => new JobClient(session).CollectGarbageAsync(olderThan, ct), cancellationToken).ConfigureAwait(false);
-        }
+        var removed = await RoundTripAsync(host, TimeSpan.FromMinutes(2), (client, ct) => client.CollectGarbageAsync(olderThan, ct), cancellationToken).ConfigureAwait(false);
 
         var endpoint = _options.Transport.Describe(host);
         foreach (var id in removed)
@@ -353,10 +346,16 @@ public sealed class JobKeeper
     private async Task<T> ControlAsync<T>(string id, IJobHost? host, TimeSpan timeout, Func<JobClient, string, CancellationToken, Task<T>> call, Func<T, JobStatus> status, CancellationToken cancellationToken)
     {
         var (target, jobId, known) = Locate(id, host);
-        await using var session = await ConnectAsync(target, cancellationToken).ConfigureAwait(false);
-        var result = await WithTimeoutAsync(target.Label, timeout, ct => call(new JobClient(session), jobId, ct), cancellationToken).ConfigureAwait(false);
+        var result = await RoundTripAsync(target, timeout, (client, ct) => call(client, jobId, ct), cancellationToken).ConfigureAwait(false);
         Record(known, status(result));
         return result;
+    }
+
+    /// <summary>One call over a connection of its own, bounded by <paramref name="timeout"/>.</summary>
+    private async Task<T> RoundTripAsync<T>(IJobHost host, TimeSpan timeout, Func<JobClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        await using var session = await ConnectAsync(host, cancellationToken).ConfigureAwait(false);
+        return await WithTimeoutAsync(host.Label, timeout, ct => call(new JobClient(session), ct), cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<SignalResult> Signalled(Task<(JobStatus Status, string Signalled)> call)
