@@ -8,13 +8,15 @@
 # Usage: scripts/bench-large-range.sh [N]
 #
 # Environment:
-#   MOMENTS="0.3 1 opened 1+opened journaled 2+journaled"   when SIGTERM is sent, one run each:
+#   MOMENTS="0.3 1 opened 1+opened hold-resolving hold-journaling journaled 2+journaled"   when SIGTERM is sent, one run each:
 #                 seconds after the start; "opened": as soon as the journal file exists (the range
 #                 is expanded and resolved, the batch is being journaled); "journaled": as soon as
 #                 stderr says "N host(s)." (the hosts are being connected to: every one resolves to
 #                 a closed port, so each worker retries its connection within the reconnect
-#                 budget); "S+opened", "S+journaled": S seconds after that. Files are polled every
-#                 10 ms.
+#                 budget); "S+opened", "S+journaled": S seconds after that; "hold-resolving",
+#                 "hold-journaling": the CLI waits at that stage (inside the journal's transaction
+#                 for the second) through its $SESSIONKEEPER_FAULT hold point and says so, and
+#                 SIGTERM follows that line. Files are polled every 10 ms.
 #   SK_DLL=PATH   a sessionkeeper.dll to use instead of building src/SessionKeeper.Cli -c Release
 #
 # Per run it prints: the moment, the stage the CLI had reached by then (from its stderr), the
@@ -24,7 +26,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-100000}
-MOMENTS=${MOMENTS:-0.3 1 opened 1+opened journaled 2+journaled}
+MOMENTS=${MOMENTS:-0.3 1 opened 1+opened hold-resolving hold-journaling journaled 2+journaled}
 
 for tool in dotnet ssh-keygen sqlite3 python3; do
     command -v "$tool" >/dev/null || { echo "bench-large-range.sh: $tool is needed." >&2; exit 1; }
@@ -53,11 +55,20 @@ for moment in $MOMENTS; do
     mkdir -m 700 "$state"
     err=$WORK/stderr
     start=$(now)
-    SESSIONKEEPER_STATE_DIR=$state dotnet "$SK_DLL" run -F "$WORK/config" -i "$WORK/key" \
+    fault=
+    case $moment in hold-*) fault=$moment ;; esac
+    SESSIONKEEPER_FAULT=$fault SESSIONKEEPER_STATE_DIR=$state dotnet "$SK_DLL" run -F "$WORK/config" -i "$WORK/key" \
         --known-hosts "$WORK/known_hosts" --connect-timeout 5s --shell /bin/sh --yes \
         -H "h[1-$N]" -- true >/dev/null 2>"$err" &
     pid=$!
     case $moment in
+        hold-*)
+            until grep -q "fault point $moment reached" "$err" 2>/dev/null; do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.01
+            done
+            echo "start of the CLI to $moment: $(elapsed "$start" "$(now)") s"
+            ;;
         *opened)
             until [ -e "$state/journal.db" ]; do
                 kill -0 "$pid" 2>/dev/null || break
@@ -76,7 +87,8 @@ for moment in $MOMENTS; do
             ;;
         *) sleep "$moment" ;;
     esac
-    if grep -q "host(s)\." "$err" 2>/dev/null; then stage="connecting"
+    if grep -q "fault point hold-" "$err" 2>/dev/null; then stage="${moment#hold-} (held)"
+    elif grep -q "host(s)\." "$err" 2>/dev/null; then stage="connecting"
     elif [ -e "$state/journal.db" ]; then stage="journaling"
     else stage="starting/expanding/resolving"; fi
     sent=$(now)

@@ -61,6 +61,39 @@ public sealed class LargeFleetTests(SupervisionHost host, ITestOutputHelper outp
         Assert.All(jobs, j => Assert.Equal("not-launched", j.Phase));
     }
 
+    /// <summary>
+    /// SIGTERM while the range is being resolved, and while the batch is being journaled (inside
+    /// the transaction): the CLI ends as interrupted (130) and the journal holds no job at all, so
+    /// nothing is left for `resume` or the daemon. The hold point makes the CLI wait at that stage
+    /// and say so; the signal is sent once it has (no race, no sleep).
+    /// </summary>
+    [Theory(Timeout = 300_000)]
+    [InlineData("hold-resolving")]
+    [InlineData("hold-journaling")]
+    public async Task Sigterm_while_resolving_or_journaling_ends_the_run_with_nothing_journaled(string stage)
+    {
+        const int hosts = 1_000;
+        var workstation = host.NewWorkstation(stage);
+        var config = host.TempFile($"stage-{Guid.NewGuid():N}.config");
+        await File.WriteAllTextAsync(config, $"Host h*\n  HostName 127.0.0.1\n  Port {ClosedPort()}\n  User nobody\n");
+        string[] args =
+        [
+            "run", "-F", config, "-i", host.Sshd.UserKeyPath, "--known-hosts", host.Sshd.KnownHostsPath, "--connect-timeout", "5s",
+            "--shell", "/bin/sh", "-H", $"h[1-{hosts}]", "--", "true",
+        ];
+
+        await using var run = workstation.Start(args, new Dictionary<string, string?> { ["SESSIONKEEPER_FAULT"] = stage });
+        await Poll.UntilAsync(() => run.StderrText.Contains($"fault point {stage} reached", StringComparison.Ordinal) || run.HasExited, Step, $"the CLI to reach {stage}\n{run.StderrText}");
+        Assert.False(run.HasExited, run.StderrText);
+
+        run.Signal(PosixSignals.SIGTERM);
+        var exit = await run.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        output.WriteLine($"{stage}: exit {exit}\n{run.StderrText}");
+        Assert.Equal(130, exit);
+        Assert.DoesNotContain("host(s).", run.StderrText, StringComparison.Ordinal);
+        Assert.Empty(await workstation.JobsAsync());
+    }
+
     private static int ClosedPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

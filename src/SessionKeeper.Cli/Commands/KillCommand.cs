@@ -33,18 +33,32 @@ internal static class KillCommand
             var (status, signalled) = only is null
                 ? await resolved.Keeper.KillAsync(id, graceTime, target, interrupt())
                 : await resolved.Keeper.SignalAsync(id, only, target, interrupt());
-            Console.WriteLine(signalled == "none"
-                ? $"{id}: not running ({status.Describe()}); no signal sent."
-                : $"{id}: sent {Shown(signalled)}; {status.Describe()}.");
-            if (only is null && status.State is JobState.Running or JobState.Starting)
+            var outcome = Outcome(id, target.Label, status, signalled, escalating: only is null);
+            Console.WriteLine(outcome.Line);
+            if (outcome.Error is { } error)
             {
-                Console.Error.WriteLine($"sessionkeeper: job {id} on {target.Label} is still running after {Shown(signalled)}; see `sessionkeeper status {id}`.");
-                return ExitCodes.StillRunning;
+                Console.Error.WriteLine(error);
             }
 
-            return 0;
+            return outcome.ExitCode;
         });
         return command;
+    }
+
+    /// <summary>
+    /// What `kill` prints and returns once the target answered. A TERM-then-KILL stop that leaves
+    /// the job running or starting (a leader in uninterruptible sleep survives SIGKILL) exits
+    /// <see cref="ExitCodes.StillRunning"/>; an ending job (dead, its status not recorded yet) is
+    /// stopped. One --signal asks for no stop: whatever the job does next, it was sent.
+    /// </summary>
+    public static (string Line, string? Error, int ExitCode) Outcome(string id, string host, JobStatus status, string signalled, bool escalating)
+    {
+        var line = signalled == "none"
+            ? $"{id}: not running ({status.Describe()}); no signal sent."
+            : $"{id}: sent {Shown(signalled)}; {status.Describe()}.";
+        return escalating && status.State is JobState.Running or JobState.Starting
+            ? (line, $"sessionkeeper: job {id} on {host} is still running after {Shown(signalled)}; see `sessionkeeper status {id}`.", ExitCodes.StillRunning)
+            : (line, null, 0);
     }
 
     public static Option<string?> SignalOption() =>

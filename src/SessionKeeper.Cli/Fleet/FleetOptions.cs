@@ -100,6 +100,11 @@ internal sealed class FleetOptions
         {
             if (resolved.Count % 256 == 0)
             {
+                if (resolved.Count > 0)
+                {
+                    Core.Supervision.FaultPoints.Hold("hold-resolving", interrupt);
+                }
+
                 interrupt.ThrowIfCancellationRequested();
             }
 

@@ -15,6 +15,11 @@ public enum JobState
     TimedOut,
     /// <summary>Gone without a record of how it ended (the host rebooted, the wrapper vanished): its exit status is unknown.</summary>
     Lost,
+    /// <summary>
+    /// Ended (the kernel holds its exit status), but its wrapper has not recorded that status yet:
+    /// the wrapper is stopped or starved of CPU. Not final: the record follows once the wrapper runs.
+    /// </summary>
+    Ending,
 }
 
 /// <summary>Helpers on <see cref="JobState"/>.</summary>

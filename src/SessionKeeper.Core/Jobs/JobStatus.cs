@@ -76,6 +76,7 @@ public sealed record JobStatus
         JobState.TimedOut => $"timed out (signal {Signal}, {SignalNames.Name(Signal ?? 0)})",
         JobState.Lost when LostReason == "malformed-exit-record" => "lost (malformed exit record)",
         JobState.Lost => $"lost ({LostReason ?? "unknown"})",
+        JobState.Ending => "ended, exit status not recorded yet (its wrapper on the target is stopped or starved)",
         _ => State.ToWire(),
     };
 

@@ -31,6 +31,11 @@ internal sealed partial class JobJournal
             {
                 if (i % 256 == 0)
                 {
+                    if (i > 0)
+                    {
+                        Supervision.FaultPoints.Hold("hold-journaling", cancellationToken);
+                    }
+
                     cancellationToken.ThrowIfCancellationRequested();
                 }
 

@@ -74,6 +74,7 @@ internal static class JournalRows
             "killed" => JobState.Killed,
             "timed-out" => JobState.TimedOut,
             "lost" => JobState.Lost,
+            "ending" => JobState.Ending,
             var other => throw new FormatException($"unknown state '{other}'"),
         },
         ExitCode = r.IsDBNull(c.ExitCode) ? null : r.GetInt32(c.ExitCode),

@@ -22,6 +22,7 @@ internal static class StatusParser
             "exited" => JobState.Exited,
             "killed" => line["timedout"] == "1" ? JobState.TimedOut : JobState.Killed,
             "lost" => JobState.Lost,
+            "ending" => JobState.Ending,
             var other => throw new SessionKeeperException(FailureKind.RemoteError, $"unknown job state '{other}' from {host}."),
         };
         if (state == JobState.Exited && line["timedout"] == "1")

@@ -273,10 +273,29 @@ sk_state() {
     done
     if sk_exit_record; then
         SK_LINE=$SK_EXIT
+    elif ! sk_wrapper_alive; then
+        SK_LINE="state=lost reason=wrapper-gone"
+    elif sk_job_ended; then
+        # Its end is known to the kernel, not yet to the record: the wrapper (stopped, or starved
+        # of CPU) will still write it. Not final, so nobody records the job as lost meanwhile.
+        SK_LINE="state=ending"
     else
         SK_LINE="state=lost reason=identity-mismatch"
-        sk_wrapper_alive || SK_LINE="state=lost reason=wrapper-gone"
     fi
+}
+
+# sk_job_ended: the pid file names this job's zombie: it has ended and nobody has read its wait
+# status yet. Proven by lineage as sk_ours does while the wrapper lives (a zombie's environment
+# cannot be read): the zombie's parent is the keeper, a child of the live wrapper, and its start
+# time is the one the job recorded. A zombie's pid is not reused while it is unreaped.
+sk_job_ended() {
+    _ep=$(sk_small "$SK_DIR/pid") _es=$(sk_small "$SK_DIR/starttime")
+    sk_isnum "$_es" || return 1
+    sk_proc "$_ep" && [ "$SK_STATE" = Z ] && [ "$SK_START" = "$_es" ] || return 1
+    _ek=$SK_PPID
+    sk_wrapper_alive || return 1
+    _ew=$SK_WPID
+    sk_proc "$_ek" && [ "$SK_PPID" = "$_ew" ]
 }
 
 sk_hex() {
