@@ -12,7 +12,7 @@ internal static class Program
         VisibleTextWriter.Install();
         RawArguments.Capture(args);
         using var interrupts = new Interrupts();
-        var root = BuildRoot(() => interrupts.Token);
+        var root = BuildRoot();
         var configuration = new ParserConfiguration { ResponseFileTokenReplacer = null };
         var parsed = root.Parse(args, configuration);
         if (parsed.Errors.Count > 0)
@@ -28,7 +28,9 @@ internal static class Program
 
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+            // Ctrl-C and SIGTERM are ours (Interrupts: a forward on the first press, cancel on the
+            // second), so System.CommandLine's own handler is off and every action gets our token.
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, interrupts.Token);
         }
         catch (SessionKeeperException ex)
         {
@@ -42,27 +44,27 @@ internal static class Program
         }
     }
 
-    public static RootCommand BuildRoot(Func<CancellationToken> interrupt)
+    public static RootCommand BuildRoot()
     {
         var ssh = new SshOptions();
         var stream = new StreamOptions();
         var root = new RootCommand("SessionKeeper: remote jobs that outlive their SSH connection.");
         root.Options.Add(CommonArguments.StateDir);
-        root.Subcommands.Add(RunCommand.Create(ssh, stream, interrupt));
-        root.Subcommands.Add(AttachCommand.Create(ssh, stream, interrupt));
-        root.Subcommands.Add(LogsCommand.Create(ssh, stream, interrupt));
-        root.Subcommands.Add(StatusCommand.Create(ssh, interrupt));
-        root.Subcommands.Add(PsCommand.Create(ssh, interrupt));
-        root.Subcommands.Add(WaitCommand.Create(ssh, interrupt));
-        root.Subcommands.Add(KillCommand.Create(ssh, interrupt));
-        root.Subcommands.Add(RmCommand.Create(ssh, interrupt));
+        root.Subcommands.Add(RunCommand.Create(ssh, stream));
+        root.Subcommands.Add(AttachCommand.Create(ssh, stream));
+        root.Subcommands.Add(LogsCommand.Create(ssh, stream));
+        root.Subcommands.Add(StatusCommand.Create(ssh));
+        root.Subcommands.Add(PsCommand.Create(ssh));
+        root.Subcommands.Add(WaitCommand.Create(ssh));
+        root.Subcommands.Add(KillCommand.Create(ssh));
+        root.Subcommands.Add(RmCommand.Create(ssh));
         root.Subcommands.Add(JobsCommand.Create());
-        root.Subcommands.Add(ResumeCommand.Create(stream, interrupt));
-        root.Subcommands.Add(RetryCommand.Create(stream, interrupt));
+        root.Subcommands.Add(ResumeCommand.Create(stream));
+        root.Subcommands.Add(RetryCommand.Create(stream));
         root.Subcommands.Add(DaemonCommand.Create(stream));
-        root.Subcommands.Add(GcCommand.Create(ssh, interrupt));
+        root.Subcommands.Add(GcCommand.Create(ssh));
         root.Subcommands.Add(ConfigCommand.Create(ssh));
-        root.Subcommands.Add(BatchCommand.Create(stream, interrupt));
+        root.Subcommands.Add(BatchCommand.Create(stream));
         return root;
     }
 }

@@ -6,7 +6,7 @@ namespace SessionKeeper.Cli.Commands;
 /// <summary>`attach [HOST] JOB`: the job's whole output, live, through drops; exits with its exit code.</summary>
 internal static class AttachCommand
 {
-    public static Command Create(SshOptions ssh, StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    public static Command Create(SshOptions ssh, StreamOptions streamOptions)
     {
         var job = JobTarget.Argument();
         var interrupts = new InterruptOptions();
@@ -14,7 +14,7 @@ internal static class AttachCommand
         interrupts.AddTo(command);
         ssh.AddTo(command);
         streamOptions.AddTo(command);
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             var resolved = JobTarget.Resolve(result, job, ssh, new ConsoleSupervisionObserver());
             var target = resolved.Target;
@@ -26,7 +26,7 @@ internal static class AttachCommand
                 resolved.JobId,
                 interrupts.Resolve(result),
                 (detach, kill) => resolved.Keeper.AttachAsync(resolved.JobId, target, stdout, options, detach, kill),
-                interrupt());
+                cancellationToken);
         });
         return command;
     }

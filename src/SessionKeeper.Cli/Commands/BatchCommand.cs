@@ -13,14 +13,14 @@ namespace SessionKeeper.Cli.Commands;
 /// <summary>`batch list|status|resume|kill|retry`: fleet runs, as journaled.</summary>
 internal static class BatchCommand
 {
-    public static Command Create(StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    public static Command Create(StreamOptions streamOptions)
     {
         var command = new Command("batch", "Fleet runs (batches) in the journal.");
         command.Subcommands.Add(List());
         command.Subcommands.Add(Status());
-        command.Subcommands.Add(Resume(streamOptions, interrupt));
-        command.Subcommands.Add(Kill(interrupt));
-        command.Subcommands.Add(Retry(streamOptions, interrupt));
+        command.Subcommands.Add(Resume(streamOptions));
+        command.Subcommands.Add(Kill());
+        command.Subcommands.Add(Retry(streamOptions));
         return command;
     }
 
@@ -63,13 +63,13 @@ internal static class BatchCommand
         return command;
     }
 
-    private static Command Resume(StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    private static Command Resume(StreamOptions streamOptions)
     {
         var batch = BatchArgument();
         var fleet = new FleetOptions();
         var command = new Command("resume", "Carry on a batch: launch hosts never launched, reattach running ones; none is launched twice.") { batch };
         AddRunOptions(command, fleet, streamOptions);
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             var (journal, jobs) = Resolve(result, batch);
             var batchId = jobs[0].BatchId!;
@@ -83,19 +83,19 @@ internal static class BatchCommand
             }
 
             // Asked for by name: hosts never launched (skipped, not launched) are launched now.
-            return await FleetRun.RunAsync(journal, StateRoot(result), batchId, unfinished, mode, parallel, limit, stream, interrupt());
+            return await FleetRun.RunAsync(journal, StateRoot(result), batchId, unfinished, mode, parallel, limit, stream, cancellationToken);
         });
         return command;
     }
 
-    private static Command Retry(StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    private static Command Retry(StreamOptions streamOptions)
     {
         var batch = BatchArgument();
         var failed = new Option<bool>("--failed") { Description = "Rerun the hosts whose job failed, was killed, timed out or was lost (required)." };
         var fleet = new FleetOptions();
         var command = new Command("retry", "Rerun a batch's failed hosts only, as new attempts.") { batch, failed };
         AddRunOptions(command, fleet, streamOptions);
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             if (!result.GetValue(failed))
             {
@@ -116,21 +116,21 @@ internal static class BatchCommand
             }
 
             var limit = FleetRun.MaxFailures(result.GetValue(fleet.MaxFailures), failedJobs.Count);
-            var retries = new Core.Supervision.JobPlanner(journal, stateRoot).PlanBatchRetry(failedJobs, interrupt());
+            var retries = new Core.Supervision.JobPlanner(journal, stateRoot).PlanBatchRetry(failedJobs, cancellationToken);
             Console.Error.WriteLine($"sessionkeeper: batch {batchId}: retrying {retries.Count} failed host(s).");
-            return await FleetRun.RunAsync(journal, stateRoot, batchId, retries, mode, parallel, limit, stream, interrupt());
+            return await FleetRun.RunAsync(journal, stateRoot, batchId, retries, mode, parallel, limit, stream, cancellationToken);
         });
         return command;
     }
 
-    private static Command Kill(Func<CancellationToken> interrupt)
+    private static Command Kill()
     {
         var batch = BatchArgument();
         var grace = new Option<string?>("--grace") { Description = "Time between SIGTERM and SIGKILL (default 10s)." };
         var parallel = new Option<int>("--parallel", "-j") { Description = "Hosts handled at once (default 32).", DefaultValueFactory = _ => 32 };
         var signal = KillCommand.SignalOption();
         var command = new Command("kill", "Kill every running job of a batch (or send each one --signal).") { batch, grace, parallel, signal };
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             var (journal, jobs) = Resolve(result, batch);
             var graceTime = result.GetValue(grace) is { } g ? Durations.Parse(g, "--grace") : JobSpec.DefaultGrace;
@@ -166,7 +166,7 @@ internal static class BatchCommand
 
                     return failed;
                 },
-                interrupt());
+                cancellationToken);
             return failures == 0 ? 0 : ExitCodes.Unreachable;
         });
         return command;

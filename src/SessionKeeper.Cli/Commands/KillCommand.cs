@@ -11,14 +11,14 @@ namespace SessionKeeper.Cli.Commands;
 /// </summary>
 internal static class KillCommand
 {
-    public static Command Create(SshOptions ssh, Func<CancellationToken> interrupt)
+    public static Command Create(SshOptions ssh)
     {
         var job = JobTarget.Argument();
         var grace = new Option<string?>("--grace") { Description = "Time between SIGTERM and SIGKILL (default 10s)." };
         var signal = SignalOption();
         var command = new Command("kill", "Stop a job: SIGTERM to its process group, SIGKILL after the grace period; or send one --signal.") { job, grace, signal };
         ssh.AddTo(command);
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             var resolved = JobTarget.Resolve(result, job, ssh);
             var target = resolved.Target;
@@ -31,8 +31,8 @@ internal static class KillCommand
             }
 
             var (status, signalled) = only is null
-                ? await resolved.Keeper.KillAsync(id, graceTime, target, interrupt())
-                : await resolved.Keeper.SignalAsync(id, only, target, interrupt());
+                ? await resolved.Keeper.KillAsync(id, graceTime, target, cancellationToken)
+                : await resolved.Keeper.SignalAsync(id, only, target, cancellationToken);
             var outcome = Outcome(id, target.Label, status, signalled, escalating: only is null);
             Console.WriteLine(outcome.Line);
             if (outcome.Error is { } error)

@@ -12,7 +12,7 @@ namespace SessionKeeper.Cli.Commands;
 /// <summary>`logs HOST JOB [--tail N] [--follow]`: what the job's log holds, then optionally its future.</summary>
 internal static class LogsCommand
 {
-    public static Command Create(SshOptions ssh, StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    public static Command Create(SshOptions ssh, StreamOptions streamOptions)
     {
         var job = JobTarget.Argument();
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until the job ends." };
@@ -20,7 +20,7 @@ internal static class LogsCommand
         var command = new Command("logs", "Print a job's output so far.") { job, follow, tail };
         ssh.AddTo(command);
         streamOptions.AddTo(command);
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             var resolved = JobTarget.Resolve(result, job, ssh);
             var target = resolved.Target;
@@ -31,7 +31,7 @@ internal static class LogsCommand
             }
 
             var options = result.GetValue(follow) ? streamOptions.Resolve(result, target) : null;
-            var cancel = interrupt();
+            var cancel = cancellationToken;
             try
             {
                 var status = await resolved.Keeper.ReadLogAsync(id, target, Console.OpenStandardOutput(), result.GetValue(tail), options, new ConsoleAttachObserver(target.Label, id), cancel);

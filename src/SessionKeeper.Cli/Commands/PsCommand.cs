@@ -8,17 +8,17 @@ namespace SessionKeeper.Cli.Commands;
 /// <summary>`ps HOST`: every job on the host with its state, age and command.</summary>
 internal static class PsCommand
 {
-    public static Command Create(SshOptions ssh, Func<CancellationToken> interrupt)
+    public static Command Create(SshOptions ssh)
     {
         var host = CommonArguments.Host();
         var json = CommonArguments.Json();
         var command = new Command("ps", "List the jobs on a host.") { host, json };
         ssh.AddTo(command);
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             var target = ssh.Resolve(result, result.GetValue(host)!);
-            await using var session = await Session.OpenAsync(target, interrupt());
-            var jobs = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, ct => new JobClient(session).ListAsync(ct), interrupt());
+            await using var session = await Session.OpenAsync(target, cancellationToken);
+            var jobs = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, ct => new JobClient(session).ListAsync(ct), cancellationToken);
             var ordered = jobs.OrderBy(j => j.Created ?? DateTimeOffset.MinValue).ToList();
             if (result.GetValue(json))
             {

@@ -14,13 +14,13 @@ namespace SessionKeeper.Cli.Commands;
 /// </summary>
 internal static class ResumeCommand
 {
-    public static Command Create(StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    public static Command Create(StreamOptions streamOptions)
     {
         var parallel = new Option<int>("--parallel", "-j") { Description = "Jobs handled at once (default 16).", DefaultValueFactory = _ => 16 };
         var host = new Option<string?>("--host") { Description = "Only jobs on this host." };
         var command = new Command("resume", "Reattach every unfinished job in the journal and bring it up to date.") { parallel, host };
         streamOptions.AddTo(command);
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
             var journal = JobJournal.Open(stateRoot);
@@ -70,7 +70,7 @@ internal static class ResumeCommand
                 }
 
                 return failed;
-            }, interrupt());
+            }, cancellationToken);
             return failures == 0 ? 0 : ExitCodes.ConnectionLost;
         });
         return command;

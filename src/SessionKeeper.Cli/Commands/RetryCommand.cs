@@ -15,14 +15,14 @@ namespace SessionKeeper.Cli.Commands;
 /// </summary>
 internal static class RetryCommand
 {
-    public static Command Create(StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    public static Command Create(StreamOptions streamOptions)
     {
         var id = new Argument<string>("job") { Description = "The job id (a unique prefix is enough)." };
         var detach = new Option<bool>("--detach", "-d") { Description = "Print the job id and return once it is launched." };
         var killOnInterrupt = new Option<bool>("--kill-on-interrupt") { Description = "Ctrl-C kills the job instead of detaching." };
         var command = new Command("retry", "Launch a job that was never launched (or run a finished one again, as a new attempt).") { id, detach, killOnInterrupt };
         streamOptions.AddTo(command);
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             var detached = result.GetValue(detach);
             var keeper = Keepers.Open(result, new ConsoleSupervisionObserver(quiet: detached));
@@ -45,7 +45,7 @@ internal static class RetryCommand
 
             if (attach is null)
             {
-                var (session, status) = await supervisor.LaunchAsync(job, interrupt());
+                var (session, status) = await supervisor.LaunchAsync(job, cancellationToken);
                 await session.DisposeAsync();
                 Console.WriteLine(job.Id);
                 return status.State == JobState.Lost ? Foreground.Outcome(target, status) : 0;
@@ -53,7 +53,7 @@ internal static class RetryCommand
 
             var stdout = Console.OpenStandardOutput();
             var onInterrupt = result.GetValue(killOnInterrupt) ? InterruptMode.Kill : InterruptMode.Detach;
-            return await Foreground.FollowAsync(keeper, target, job.Id, onInterrupt, (detach, kill) => keeper.AttachAsync(job.Id, null, stdout, attach, detach, kill), interrupt());
+            return await Foreground.FollowAsync(keeper, target, job.Id, onInterrupt, (detach, kill) => keeper.AttachAsync(job.Id, null, stdout, attach, detach, kill), cancellationToken);
         });
         return command;
     }

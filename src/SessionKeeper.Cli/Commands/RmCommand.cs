@@ -12,13 +12,13 @@ namespace SessionKeeper.Cli.Commands;
 /// </summary>
 internal static class RmCommand
 {
-    public static Command Create(SshOptions ssh, Func<CancellationToken> interrupt)
+    public static Command Create(SshOptions ssh)
     {
         var job = JobTarget.Argument();
         var local = new Option<bool>("--local") { Description = "Only drop the journal record and the local mirror; do not connect to the host." };
         var command = new Command("rm", "Remove a finished job's directory from the host (and its journal record).") { job, local };
         ssh.AddTo(command);
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             if (result.GetValue(local))
             {
@@ -28,7 +28,7 @@ internal static class RmCommand
             var resolved = JobTarget.Resolve(result, job, ssh);
             var target = resolved.Target;
             var id = resolved.JobId;
-            await resolved.Keeper.RemoveAsync(id, target, interrupt());
+            await resolved.Keeper.RemoveAsync(id, target, cancellationToken);
             Console.WriteLine($"{id}: removed.");
             return 0;
         });

@@ -15,7 +15,7 @@ namespace SessionKeeper.Cli.Commands;
 /// </summary>
 internal static class RunCommand
 {
-    public static Command Create(SshOptions ssh, StreamOptions streamOptions, Func<CancellationToken> interrupt)
+    public static Command Create(SshOptions ssh, StreamOptions streamOptions)
     {
         var host = CommonArguments.Host();
         var words = new Argument<string[]>("command") { Description = "The command, joined with spaces and run by the login shell, as ssh does.", Arity = ArgumentArity.ZeroOrMore };
@@ -40,7 +40,7 @@ internal static class RunCommand
         fleet.AddConfirmationTo(command);
         ssh.AddTo(command);
         streamOptions.AddTo(command);
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             var first = result.GetValue(host)!;
             var hostSpecs = result.GetValue(fleet.Hosts) ?? [];
@@ -80,7 +80,7 @@ internal static class RunCommand
             var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
             if (hostSpecs.Length > 0)
             {
-                return await fleet.RunAsync(result, hostSpecs, ssh, streamOptions, spec, policy, jobId, result.GetValue(detach), stateRoot, interrupt());
+                return await fleet.RunAsync(result, hostSpecs, ssh, streamOptions, spec, policy, jobId, result.GetValue(detach), stateRoot, cancellationToken);
             }
 
             var target = ssh.Resolve(result, first);
@@ -89,13 +89,13 @@ internal static class RunCommand
             var request = new JobRequest(spec) { Id = jobId, Restart = policy };
             if (attach is null)
             {
-                var started = await keeper.StartAsync(target, request, interrupt());
+                var started = await keeper.StartAsync(target, request, cancellationToken);
                 Console.WriteLine(started.Id);
                 return started.Launched.State == JobState.Lost ? Foreground.Outcome(target, started.Launched) : 0;
             }
 
             var stdout = Console.OpenStandardOutput();
-            return await Foreground.FollowAsync(keeper, target, jobId, interrupts.Resolve(result), (detach, kill) => keeper.RunAsync(target, request, stdout, attach, detach, kill), interrupt());
+            return await Foreground.FollowAsync(keeper, target, jobId, interrupts.Resolve(result), (detach, kill) => keeper.RunAsync(target, request, stdout, attach, detach, kill), cancellationToken);
         });
         return command;
     }

@@ -8,17 +8,17 @@ namespace SessionKeeper.Cli.Commands;
 /// <summary>`status HOST JOB`: the job's state, derived on the target right now.</summary>
 internal static class StatusCommand
 {
-    public static Command Create(SshOptions ssh, Func<CancellationToken> interrupt)
+    public static Command Create(SshOptions ssh)
     {
         var job = JobTarget.Argument();
         var json = CommonArguments.Json();
         var command = new Command("status", "Show a job's state, exit code and identity.") { job, json };
         ssh.AddTo(command);
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             var resolved = JobTarget.Resolve(result, job, ssh);
             var target = resolved.Target;
-            var status = await resolved.Keeper.StatusAsync(resolved.JobId, target, interrupt());
+            var status = await resolved.Keeper.StatusAsync(resolved.JobId, target, cancellationToken);
             if (result.GetValue(json))
             {
                 using var writer = new Utf8JsonWriter(Console.OpenStandardOutput());

@@ -7,17 +7,17 @@ namespace SessionKeeper.Cli.Commands;
 /// <summary>`wait HOST JOB`: waits for the job to end (reconnecting as needed) and exits with its code.</summary>
 internal static class WaitCommand
 {
-    public static Command Create(SshOptions ssh, Func<CancellationToken> interrupt)
+    public static Command Create(SshOptions ssh)
     {
         var job = JobTarget.Argument();
         var command = new Command("wait", "Wait for a job to finish; exit with its exit code.") { job };
         ssh.AddTo(command);
-        command.SetAction(async (result, _) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             var resolved = JobTarget.Resolve(result, job, ssh);
             var target = resolved.Target;
             var id = resolved.JobId;
-            var cancel = interrupt();
+            var cancel = cancellationToken;
             try
             {
                 var status = await resolved.Keeper.WaitAsync(id, target, new RetryReport(id), cancel);
