@@ -7,6 +7,9 @@ namespace SessionKeeper.Core.Supervision;
 /// $SESSIONKEEPER_FAULT names a point, the process kills itself there with SIGKILL, exactly as a
 /// power cut would. Points starting with "remote-" are passed to the runner instead, and points
 /// starting with "hold-" make the process wait at that stage (<see cref="Hold"/>).
+/// Compiled in only where FAULT_INJECTION is defined (Directory.Build.props: every build but
+/// `dotnet pack` and `dotnet publish`): in what ships, the calls are removed by the compiler and
+/// the variable means nothing.
 /// </summary>
 internal static class FaultPoints
 {
@@ -17,9 +20,14 @@ internal static class FaultPoints
 
     private static int _held;
 
+#if FAULT_INJECTION
     public static string? Remote =>
         Environment.GetEnvironmentVariable(Variable) is { } point && point.StartsWith("remote-", StringComparison.Ordinal) ? point : null;
+#else
+    public static string? Remote => null;
+#endif
 
+    [Conditional("FAULT_INJECTION")]
     public static void Hit(string point)
     {
         if (Environment.GetEnvironmentVariable(Variable) == point)
@@ -36,6 +44,7 @@ internal static class FaultPoints
     /// goes on, so the code after it meets the cancellation exactly as it would at that stage.
     /// A test waits for that line and then sends its signal: a stage is hit without a race.
     /// </summary>
+    [Conditional("FAULT_INJECTION")]
     public static void Hold(string point, CancellationToken cancellationToken)
     {
         if (Environment.GetEnvironmentVariable(Variable) != point || Interlocked.Exchange(ref _held, 1) == 1)
