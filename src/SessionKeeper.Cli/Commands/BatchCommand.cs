@@ -132,7 +132,8 @@ internal static class BatchCommand
         var command = new Command("kill", "Kill every running job of a batch (or send each one --signal).") { batch, grace, parallel, signal };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var (journal, jobs) = Resolve(result, batch);
+            var (_, jobs) = Resolve(result, batch);
+            var keeper = Keepers.Open(result);
             var graceTime = result.GetValue(grace) is { } g ? Durations.Parse(g, "--grace") : JobSpec.DefaultGrace;
             var only = result.GetValue(signal) is { } s ? SignalNames.Parse(s, "--signal") : null;
             var gate = new object();
@@ -146,10 +147,9 @@ internal static class BatchCommand
                     var failed = false;
                     try
                     {
-                        var target = SshTransport.ToTarget(job.Endpoint);
-                        await using var session = await Session.OpenAsync(target, ct);
-                        var (status, signalled) = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout + graceTime, c => only is null ? new JobClient(session).KillAsync(job.Id, graceTime, c) : new JobClient(session).SignalAsync(job.Id, only, c), ct);
-                        journal.RecordStatus(job.Id, status, DateTimeOffset.UtcNow, settled: false);
+                        var (status, signalled) = only is null
+                            ? await keeper.KillAsync(job.Id, graceTime, null, ct)
+                            : await keeper.SignalAsync(job.Id, only, null, ct);
                         line = $"{job.Endpoint.Label}\t{job.Id}\t{(signalled == "none" ? "not running" : KillCommand.Shown(signalled))}\t{status.Describe()}";
                         failed = only is null && status.State is JobState.Running or JobState.Starting;
                     }

@@ -17,9 +17,7 @@ internal static class PsCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var target = ssh.Resolve(result, result.GetValue(host)!);
-            await using var session = await Session.OpenAsync(target, cancellationToken);
-            var jobs = await Session.WithTimeoutAsync(target.Label, Session.ControlTimeout, ct => new JobClient(session).ListAsync(ct), cancellationToken);
-            var ordered = jobs.OrderBy(j => j.Created ?? DateTimeOffset.MinValue).ToList();
+            var ordered = await Keepers.Open(result).ListAsync(target, cancellationToken);
             if (result.GetValue(json))
             {
                 using var writer = new Utf8JsonWriter(Console.OpenStandardOutput());

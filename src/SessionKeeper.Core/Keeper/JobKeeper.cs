@@ -267,6 +267,14 @@ public sealed class JobKeeper
         return removed;
     }
 
+    /// <summary>Every job on <paramref name="host"/> (this user's), with its state derived there now, oldest first.</summary>
+    public async Task<IReadOnlyList<JobStatus>> ListAsync(IJobHost host, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var jobs = await RoundTripAsync(host, _options.ControlTimeout, (client, ct) => client.ListAsync(ct), cancellationToken).ConfigureAwait(false);
+        return [.. jobs.OrderBy(j => j.Created ?? DateTimeOffset.MinValue)];
+    }
+
     /// <summary>Every job in the journal, oldest first.</summary>
     public IReadOnlyList<JournalJob> Jobs() => Journal.List();
 
