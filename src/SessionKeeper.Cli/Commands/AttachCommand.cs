@@ -20,7 +20,7 @@ internal static class AttachCommand
             var target = resolved.Target;
             var options = streamOptions.Resolve(result, target);
             var stdout = Console.OpenStandardOutput();
-            return await Foreground.FollowAsync(
+            return await FollowedJob.FollowAsync(
                 resolved.Keeper,
                 target,
                 resolved.JobId,

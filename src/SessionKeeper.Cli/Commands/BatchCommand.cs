@@ -66,7 +66,7 @@ internal static class BatchCommand
     private static Command Resume(StreamOptions streamOptions)
     {
         var batch = BatchArgument();
-        var fleet = new FleetOptions();
+        var fleet = new FleetArguments();
         var command = new Command("resume", "Carry on a batch: launch hosts never launched, reattach running ones; none is launched twice.") { batch };
         AddRunOptions(command, fleet, streamOptions);
         command.SetAction(async (result, cancellationToken) =>
@@ -75,7 +75,7 @@ internal static class BatchCommand
             var batchId = jobs[0].BatchId!;
             var unfinished = jobs.Where(j => j.IsUnfinished).ToList();
             var (mode, parallel, stream) = (fleet.Mode(result), fleet.ParallelLimit(result), fleet.Stream(result, streamOptions));
-            var limit = FleetRun.MaxFailures(result.GetValue(fleet.MaxFailures), unfinished.Count);
+            var limit = FleetFollow.MaxFailures(result.GetValue(fleet.MaxFailures), unfinished.Count);
             if (unfinished.Count == 0)
             {
                 Console.Error.WriteLine($"sessionkeeper: batch {batchId} has nothing left to resume.");
@@ -83,7 +83,7 @@ internal static class BatchCommand
             }
 
             // Asked for by name: hosts never launched (skipped, not launched) are launched now.
-            return await FleetRun.RunAsync(journal, StateRoot(result), batchId, unfinished, mode, parallel, limit, stream, cancellationToken);
+            return await FleetFollow.RunAsync(journal, StateRoot(result), batchId, unfinished, mode, parallel, limit, stream, cancellationToken);
         });
         return command;
     }
@@ -92,7 +92,7 @@ internal static class BatchCommand
     {
         var batch = BatchArgument();
         var failed = new Option<bool>("--failed") { Description = "Rerun the hosts whose job failed, was killed, timed out or was lost (required)." };
-        var fleet = new FleetOptions();
+        var fleet = new FleetArguments();
         var command = new Command("retry", "Rerun a batch's failed hosts only, as new attempts.") { batch, failed };
         AddRunOptions(command, fleet, streamOptions);
         command.SetAction(async (result, cancellationToken) =>
@@ -115,10 +115,10 @@ internal static class BatchCommand
                 return 0;
             }
 
-            var limit = FleetRun.MaxFailures(result.GetValue(fleet.MaxFailures), failedJobs.Count);
+            var limit = FleetFollow.MaxFailures(result.GetValue(fleet.MaxFailures), failedJobs.Count);
             var retries = new Core.Supervision.JobPlanner(journal, stateRoot).PlanBatchRetry(failedJobs, cancellationToken);
             Console.Error.WriteLine($"sessionkeeper: batch {batchId}: retrying {retries.Count} failed host(s).");
-            return await FleetRun.RunAsync(journal, stateRoot, batchId, retries, mode, parallel, limit, stream, cancellationToken);
+            return await FleetFollow.RunAsync(journal, stateRoot, batchId, retries, mode, parallel, limit, stream, cancellationToken);
         });
         return command;
     }
@@ -172,7 +172,7 @@ internal static class BatchCommand
         return command;
     }
 
-    private static void AddRunOptions(Command command, FleetOptions fleet, StreamOptions streamOptions)
+    private static void AddRunOptions(Command command, FleetArguments fleet, StreamOptions streamOptions)
     {
         fleet.AddTo(command);
         streamOptions.AddTo(command);

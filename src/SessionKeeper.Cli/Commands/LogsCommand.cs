@@ -35,7 +35,7 @@ internal static class LogsCommand
             try
             {
                 var status = await resolved.Keeper.ReadLogAsync(id, target, Console.OpenStandardOutput(), result.GetValue(tail), options, new ConsoleAttachObserver(target.Label, id), cancel);
-                return status is null ? 0 : Foreground.Outcome(target, status);
+                return status is null ? 0 : FollowedJob.ExitCode(target, status);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {

@@ -48,12 +48,12 @@ internal static class RetryCommand
                 var (session, status) = await supervisor.LaunchAsync(job, cancellationToken);
                 await session.DisposeAsync();
                 Console.WriteLine(job.Id);
-                return status.State == JobState.Lost ? Foreground.Outcome(target, status) : 0;
+                return status.State == JobState.Lost ? FollowedJob.ExitCode(target, status) : 0;
             }
 
             var stdout = Console.OpenStandardOutput();
             var onInterrupt = result.GetValue(killOnInterrupt) ? InterruptMode.Kill : InterruptMode.Detach;
-            return await Foreground.FollowAsync(keeper, target, job.Id, onInterrupt, (detach, kill) => keeper.AttachAsync(job.Id, null, stdout, attach, detach, kill), cancellationToken);
+            return await FollowedJob.FollowAsync(keeper, target, job.Id, onInterrupt, (detach, kill) => keeper.AttachAsync(job.Id, null, stdout, attach, detach, kill), cancellationToken);
         });
         return command;
     }

@@ -30,7 +30,7 @@ internal static class RunCommand
         var restart = new Option<string?>("--restart") { Description = "on-failure or always: run the job again when it ends (default no)." };
         var maxRestarts = new Option<int?>("--max-restarts") { Description = "At most this many restarts (default 3 when --restart is given)." };
         var restartDelay = new Option<string?>("--restart-delay") { Description = "Wait between attempts (default 1s)." };
-        var fleet = new FleetOptions();
+        var fleet = new FleetArguments();
         var command = new Command("run", "Start a command on one or many hosts so that it survives the connection.")
         {
             host, words, detach, shell, cwd, env, id, timeout, grace, restart, maxRestarts, restartDelay,
@@ -91,11 +91,11 @@ internal static class RunCommand
             {
                 var started = await keeper.StartAsync(target, request, cancellationToken);
                 Console.WriteLine(started.Id);
-                return started.Launched.State == JobState.Lost ? Foreground.Outcome(target, started.Launched) : 0;
+                return started.Launched.State == JobState.Lost ? FollowedJob.ExitCode(target, started.Launched) : 0;
             }
 
             var stdout = Console.OpenStandardOutput();
-            return await Foreground.FollowAsync(keeper, target, jobId, interrupts.Resolve(result), (detach, kill) => keeper.RunAsync(target, request, stdout, attach, detach, kill), cancellationToken);
+            return await FollowedJob.FollowAsync(keeper, target, jobId, interrupts.Resolve(result), (detach, kill) => keeper.RunAsync(target, request, stdout, attach, detach, kill), cancellationToken);
         });
         return command;
     }

@@ -21,7 +21,7 @@ internal static class WaitCommand
             try
             {
                 var status = await resolved.Keeper.WaitAsync(id, target, new RetryReport(id), cancel);
-                return Foreground.Outcome(target, status);
+                return FollowedJob.ExitCode(target, status);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {

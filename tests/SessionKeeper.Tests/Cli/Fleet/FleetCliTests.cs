@@ -14,7 +14,7 @@ public class FleetCliTests
     [InlineData("100%", 7, 7)]
     [InlineData("2.5%", 100, 3)]
     public void Max_failures_take_counts_and_percentages(string text, int total, int expected) =>
-        Assert.Equal(expected, FleetRun.MaxFailures(text, total));
+        Assert.Equal(expected, FleetFollow.MaxFailures(text, total));
 
     [Theory]
     [InlineData("0")]
@@ -23,7 +23,7 @@ public class FleetCliTests
     [InlineData("150%")]
     [InlineData("%")]
     public void Bad_max_failures_are_refused(string text) =>
-        Assert.Equal(FailureKind.InvalidInput, Assert.Throws<SessionKeeperException>(() => FleetRun.MaxFailures(text, 10)).Kind);
+        Assert.Equal(FailureKind.InvalidInput, Assert.Throws<SessionKeeperException>(() => FleetFollow.MaxFailures(text, 10)).Kind);
 
     [Theory]
     [InlineData("web1", false)]

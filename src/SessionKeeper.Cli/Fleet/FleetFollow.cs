@@ -10,8 +10,8 @@ using Spectre.Console;
 
 namespace SessionKeeper.Cli.Fleet;
 
-/// <summary>Runs a batch's journaled jobs and reports them: live progress, output, summary, exit code.</summary>
-internal static class FleetRun
+/// <summary>Runs a batch's journaled jobs through Core's <see cref="FleetRunner"/> and follows them in the terminal: live progress, output, summary, exit code.</summary>
+internal static class FleetFollow
 {
     public static async Task<int> RunAsync(
         JobJournal journal,

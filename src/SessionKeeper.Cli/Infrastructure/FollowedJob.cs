@@ -9,7 +9,7 @@ namespace SessionKeeper.Cli.Infrastructure;
 /// and the outcome as the exit code: the job's own, or 130 after Ctrl-C (the job keeps running
 /// unless it was killed).
 /// </summary>
-internal static class Foreground
+internal static class FollowedJob
 {
     /// <summary>Runs <paramref name="follow"/> (a keeper call taking the detach and kill tokens) and renders how it ended.</summary>
     public static async Task<int> FollowAsync(JobKeeper keeper, SshTarget target, string jobId, InterruptMode onInterrupt, Func<CancellationToken, CancellationToken, Task<JobResult>> follow, CancellationToken interrupt)
@@ -27,7 +27,7 @@ internal static class Foreground
                 return 130;
             }
 
-            return Outcome(target, result.Status);
+            return ExitCode(target, result.Status);
         }
         catch (JobDetachedException detached)
         {
@@ -38,7 +38,8 @@ internal static class Foreground
         }
     }
 
-    public static int Outcome(SshTarget target, JobStatus status)
+    /// <summary>The exit code `run`, `attach`, `retry` and `wait` give for a job's status: its own code, its shell's 128+N for a signal, 247 when lost; what the code cannot say is written to stderr.</summary>
+    public static int ExitCode(SshTarget target, JobStatus status)
     {
         if (status.Caveat is { } caveat)
         {

@@ -8,8 +8,8 @@ using SessionKeeper.Ssh;
 
 namespace SessionKeeper.Cli.Fleet;
 
-/// <summary>The options of `run` on several hosts, and the glue from them to a journaled batch.</summary>
-internal sealed class FleetOptions
+/// <summary>The arguments of `run` on several hosts, and what they launch: the batch journaled, then launched detached or followed (<see cref="FleetFollow"/>).</summary>
+internal sealed class FleetArguments
 {
     public Option<string[]> Hosts { get; } = new("--hosts", "-H")
     {
@@ -93,7 +93,7 @@ internal sealed class FleetOptions
         var mode = Mode(result);
         var options = Stream(result, streamOptions);
         var parallel = ParallelLimit(result);
-        var limit = FleetRun.MaxFailures(result.GetValue(MaxFailures), targets.Count);
+        var limit = FleetFollow.MaxFailures(result.GetValue(MaxFailures), targets.Count);
         Confirm(targets.Count, result.GetValue(Yes), interrupt);
         var resolved = new List<SshTarget>(targets.Count);
         foreach (var target in targets)
@@ -148,7 +148,7 @@ internal sealed class FleetOptions
             return failures == 0 ? 0 : 3;
         }
 
-        return await FleetRun.RunAsync(journal, stateRoot, batchId, jobs, mode, parallel, limit, options, interrupt);
+        return await FleetFollow.RunAsync(journal, stateRoot, batchId, jobs, mode, parallel, limit, options, interrupt);
     }
 
     /// <summary>A typo in a range must not start 100,000 jobs: beyond <see cref="LargeFleet"/> hosts, ask.</summary>
