@@ -22,8 +22,7 @@ internal static class ResumeCommand
         streamOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
-            var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
-            var journal = JobJournal.Open(stateRoot);
+            var keeper = Keepers.Open(result, new ConsoleSupervisionObserver(quiet: true));
             var options = streamOptions.Resolve(result);
             options = options with { GiveUpAfter = options.GiveUpAfter ?? TimeSpan.FromMinutes(2) };
             var limit = result.GetValue(parallel);
@@ -33,8 +32,8 @@ internal static class ResumeCommand
             }
 
             var hostFilter = result.GetValue(host);
-            var jobs = journal.Unfinished().Where(j => hostFilter is null || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter).ToList();
-            var notStarted = journal.NotStarted().Count(j => hostFilter is null || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter);
+            var jobs = keeper.Unfinished().Where(j => hostFilter is null || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter).ToList();
+            var notStarted = keeper.NotStarted().Count(j => hostFilter is null || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter);
             if (notStarted > 0)
             {
                 // Never sent, so never started here: the user was told they failed or were skipped.
@@ -47,7 +46,6 @@ internal static class ResumeCommand
                 return 0;
             }
 
-            var supervisor = new JobSupervisor(journal, SshTransport.Default.Connector, stateRoot, new ConsoleSupervisionObserver(quiet: true));
             var gate = new object();
             var failures = await BoundedParallel.RunAsync(jobs, limit, null, async (job, _, ct) =>
             {
@@ -55,8 +53,8 @@ internal static class ResumeCommand
                 var failed = false;
                 try
                 {
-                    var (last, status) = await supervisor.SuperviseAsync(job, null, null, streamOptions.Resolve(result, SshTransport.ToTarget(job.Endpoint)) with { GiveUpAfter = options.GiveUpAfter }, ct);
-                    line = $"{last.Id}\t{job.Endpoint.Label}\t{status.Describe()}";
+                    var resumed = await keeper.AttachAsync(job.Id, null, null, streamOptions.Resolve(result, SshTransport.ToTarget(job.Endpoint)) with { GiveUpAfter = options.GiveUpAfter }, ct);
+                    line = $"{resumed.Job.Id}\t{job.Endpoint.Label}\t{resumed.Status.Describe()}";
                 }
                 catch (SessionKeeperException ex) when (!ct.IsCancellationRequested)
                 {

@@ -26,15 +26,15 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var journal = JobJournal.Open(settings.StateRoot);
+        var keeper = Keepers.Open(settings.StateRoot, new LoggingSupervisionObserver(logger));
+        var journal = keeper.Journal;
         var marked = journal.MarkUnfinishedToBeChecked();
         DaemonLog.Started(logger, journal.Unfinished().Count, journal.Path, marked);
-        var supervisor = new JobSupervisor(journal, SshTransport.Default.Connector, settings.StateRoot, new LoggingSupervisionObserver(logger));
         try
         {
             await BoundedParallel.RunAsync(Due(journal, stoppingToken), settings.Parallel, null, async (job, _, ct) =>
             {
-                await SuperviseAsync(supervisor, job, ct);
+                await SuperviseAsync(keeper, job, ct);
                 return false;
             }, stoppingToken);
         }
@@ -69,14 +69,14 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
         }
     }
 
-    private async Task SuperviseAsync(JobSupervisor supervisor, JournalJob job, CancellationToken stoppingToken)
+    private async Task SuperviseAsync(JobKeeper keeper, JournalJob job, CancellationToken stoppingToken)
     {
         var root = job.RootId ?? job.Id;
         try
         {
             DaemonLog.Supervising(logger, job.Id, job.Endpoint.Label);
-            var (last, status) = await supervisor.SuperviseAsync(job, null, null, settings.Stream, stoppingToken);
-            DaemonLog.Finished(logger, last.Id, job.Endpoint.Label, status.Describe());
+            var supervised = await keeper.AttachAsync(job.Id, null, null, settings.Stream, stoppingToken);
+            DaemonLog.Finished(logger, supervised.Job.Id, job.Endpoint.Label, supervised.Status.Describe());
             _faults.TryRemove(root, out _);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -275,6 +275,16 @@ public sealed class JobKeeper
         return [.. jobs.OrderBy(j => j.Created ?? DateTimeOffset.MinValue)];
     }
 
+    /// <summary>
+    /// The journaled jobs that may have started and have not ended, oldest first: what `resume`
+    /// and the daemon carry on with <see cref="AttachAsync"/>. A job known never to have been sent
+    /// is not among them (<see cref="NotStarted"/>).
+    /// </summary>
+    public IReadOnlyList<JournalJob> Unfinished() => Journal.Unfinished();
+
+    /// <summary>The journaled jobs known never to have been sent (planned, not launched, skipped): only an explicit retry starts them.</summary>
+    public IReadOnlyList<JournalJob> NotStarted() => Journal.NotStarted();
+
     /// <summary>Every job in the journal, oldest first.</summary>
     public IReadOnlyList<JournalJob> Jobs() => Journal.List();
 

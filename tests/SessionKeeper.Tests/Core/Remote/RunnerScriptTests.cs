@@ -262,7 +262,9 @@ public sealed class RunnerScriptTests : IDisposable
         var id = JobId.New();
         var status = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
         var wrapper = int.Parse(File.ReadAllText(_state.JobFile(id, "wrapper")).Split(' ')[0]);
-        Process.GetProcessById(wrapper).Kill();
+        // The wrapper's whole group (it leads its session): the wrapper and its keeper, which
+        // would otherwise sleep on forever once its wrapper is gone.
+        Assert.Equal(0, Tmds.Linux.LibC.kill(-wrapper, Tmds.Linux.LibC.SIGKILL));
         Process.GetProcessById(status.Pid!.Value).Kill();
         await WaitUntil(() => !File.Exists($"/proc/{wrapper}/stat") || File.ReadAllText($"/proc/{wrapper}/stat").Contains(") Z", StringComparison.Ordinal));
         var lost = await client.StatusAsync(id);
