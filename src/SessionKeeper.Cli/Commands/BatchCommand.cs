@@ -83,7 +83,7 @@ internal static class BatchCommand
             }
 
             // Asked for by name: hosts never launched (skipped, not launched) are launched now.
-            return await FleetFollow.RunAsync(journal, StateRoot(result), batchId, unfinished, mode, parallel, limit, stream, cancellationToken);
+            return await FleetFollow.RunAsync(Keepers.Open(result), batchId, unfinished, mode, parallel, limit, stream, cancellationToken);
         });
         return command;
     }
@@ -118,7 +118,7 @@ internal static class BatchCommand
             var limit = FleetFollow.MaxFailures(result.GetValue(fleet.MaxFailures), failedJobs.Count);
             var retries = new Core.Supervision.JobPlanner(journal, stateRoot).PlanBatchRetry(failedJobs, cancellationToken);
             Console.Error.WriteLine($"sessionkeeper: batch {batchId}: retrying {retries.Count} failed host(s).");
-            return await FleetFollow.RunAsync(journal, stateRoot, batchId, retries, mode, parallel, limit, stream, cancellationToken);
+            return await FleetFollow.RunAsync(Keepers.Open(result), batchId, retries, mode, parallel, limit, stream, cancellationToken);
         });
         return command;
     }

@@ -111,44 +111,29 @@ internal sealed class FleetArguments
             resolved.Add(Resolve(result, ssh, target));
         }
 
-        var journal = JobJournal.Open(stateRoot);
-        var jobs = FleetPlan.Create(journal, stateRoot, batchId, resolved, spec, restart, interrupt);
+        var keeper = Keepers.Open(stateRoot);
+        var jobs = keeper.PlanBatch(batchId, resolved, new JobRequest(spec) { Restart = restart }, interrupt);
         Console.Error.WriteLine($"sessionkeeper: batch {batchId}: {jobs.Count} host(s).");
         if (detach)
         {
-            // Launch everywhere, follow nothing: a zero-length follow would still connect, so launch only.
-            var supervisor = new Core.Supervision.JobSupervisor(journal, SshTransport.Default.Connector, stateRoot);
-            int failures;
-            try
+            // Launch everywhere, follow nothing. As before, --max-failures is not applied to a
+            // detached launch: every host is launched.
+            var gate = new Lock();
+            var started = await keeper.StartBatchAsync(batchId, jobs, parallel, options, start =>
             {
-                // As before, --max-failures is not applied to a detached launch: every host is launched.
-                failures = await Core.Supervision.BoundedParallel.RunAsync(jobs, parallel, null, async (job, _, ct) =>
+                if (start.Failure is { } failure)
                 {
-                    try
+                    lock (gate)
                     {
-                        var (session, _) = await supervisor.LaunchAsync(job, options, ct);
-                        await session.DisposeAsync();
-                        return false;
+                        Console.Error.WriteLine($"sessionkeeper: {start.Job.Endpoint.Label}: {failure.Message}");
                     }
-                    catch (SessionKeeperException ex)
-                    {
-                        Console.Error.WriteLine($"sessionkeeper: {job.Endpoint.Label}: {ex.Message}");
-                        return true;
-                    }
-                }, interrupt);
-            }
-            catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
-            {
-                // As for a followed batch: the hosts not reached yet read as not launched.
-                journal.RecordBatchNotLaunched(batchId, "interrupted before the launch request was sent", DateTimeOffset.UtcNow);
-                throw;
-            }
-
+                }
+            }, interrupt);
             Console.WriteLine(batchId);
-            return failures == 0 ? 0 : 3;
+            return started.All(s => s.Failure is null) ? 0 : 3;
         }
 
-        return await FleetFollow.RunAsync(journal, stateRoot, batchId, jobs, mode, parallel, limit, options, interrupt);
+        return await FleetFollow.RunAsync(keeper, batchId, jobs, mode, parallel, limit, options, interrupt);
     }
 
     /// <summary>A typo in a range must not start 100,000 jobs: beyond <see cref="LargeFleet"/> hosts, ask.</summary>

@@ -14,8 +14,7 @@ namespace SessionKeeper.Cli.Fleet;
 internal static class FleetFollow
 {
     public static async Task<int> RunAsync(
-        JobJournal journal,
-        string stateRoot,
+        JobKeeper keeper,
         string batchId,
         IReadOnlyList<JournalJob> jobs,
         FleetOutput output,
@@ -26,12 +25,11 @@ internal static class FleetFollow
     {
         var mode = output.Mode;
         var console = new FleetConsole(output, jobs.Count);
-        var runner = new FleetRunner(journal, SshTransport.Default.Connector, stateRoot, console);
         var clock = Stopwatch.StartNew();
         IReadOnlyList<FleetHostResult> results;
         try
         {
-            var run = runner.RunAsync(jobs, parallel, limit, options, interrupt);
+            var run = keeper.RunBatchAsync(batchId, jobs, console, parallel, limit, options, interrupt);
             // The live display redraws its lines in place: tagged lines written to the same
             // terminal meanwhile would be overwritten, so it is shown only when they go elsewhere.
             if (mode != FleetOutputMode.Json && !Console.IsErrorRedirected && (mode == FleetOutputMode.Group || Console.IsOutputRedirected))
@@ -49,13 +47,10 @@ internal static class FleetFollow
 
             results = await run;
         }
-        catch (Exception ex) when (ex is OperationCanceledException or SessionKeeperException && interrupt.IsCancellationRequested)
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
-            // A host in flight may end in a SessionKeeperException (its remote call "interrupted.",
-            // its connection attempt cut), the others in a cancellation: either way it is the
-            // interruption, exit 130.
-            // Hosts that were sent nothing yet stay that way: no implicit path launches them later.
-            journal.RecordBatchNotLaunched(batchId, "interrupted before the launch request was sent", DateTimeOffset.UtcNow);
+            // The keeper journaled the hosts that were sent nothing as not launched: no implicit
+            // path launches them later.
             Console.Error.WriteLine($"sessionkeeper: detached; the jobs of batch {batchId} keep running.");
             Console.Error.WriteLine($"  see them:  sessionkeeper batch status {batchId}");
             Console.Error.WriteLine($"  carry on:  sessionkeeper batch resume {batchId}");

@@ -6,7 +6,7 @@ using SessionKeeper.Ssh;
 
 namespace SessionKeeper.Cli.Fleet;
 
-/// <summary>Turns fleet targets into journaled intents: every host is known before the first launch.</summary>
+/// <summary>Whether a host argument names a fleet (the batch itself is journaled by <see cref="JobKeeper.PlanBatch"/>).</summary>
 internal static class FleetPlan
 {
     /// <summary>Whether a host argument names several hosts (a list, a range, or a file).</summary>
@@ -21,15 +21,4 @@ internal static class FleetPlan
         return host.StartsWith('[') && close > 0 && System.Net.IPAddress.TryParse(host[1..close], out _)
             && (close == host.Length - 1 || (host[close + 1] == ':' && host[(close + 2)..].Length > 0 && host[(close + 2)..].All(char.IsAsciiDigit)));
     }
-
-    /// <summary>The batch's jobs, journaled by <see cref="JobPlanner.PlanBatch"/>: the hosts as the journal records them.</summary>
-    public static IReadOnlyList<JournalJob> Create(
-        JobJournal journal,
-        string stateRoot,
-        string batchId,
-        IReadOnlyList<SshTarget> targets,
-        JobSpec spec,
-        RestartPolicy restart,
-        CancellationToken cancellationToken) =>
-        new JobPlanner(journal, stateRoot).PlanBatch(batchId, [.. targets.Select(SshTransport.Describe)], spec, restart, cancellationToken);
 }

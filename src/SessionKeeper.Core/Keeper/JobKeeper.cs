@@ -1,4 +1,5 @@
 using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Fleet.Runs;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Remote;
@@ -75,6 +76,107 @@ public sealed class JobKeeper
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
         return Supervisor().Planner.Plan(request.Id ?? JobId.New(), _options.Transport.Describe(host), request.Spec, request.Restart);
+    }
+
+    /// <summary>
+    /// Journals a batch: one job per host, ids <c>BATCH-N</c> numbered from 1 in the hosts' order,
+    /// in one transaction and before anything is sent. Cancelling journals none of them.
+    /// </summary>
+    public IReadOnlyList<JournalJob> PlanBatch(string batchId, IReadOnlyList<IJobHost> hosts, JobRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        JobId.Validate(batchId);
+        var endpoints = new JobEndpoint[hosts.Count];
+        for (var i = 0; i < hosts.Count; i++)
+        {
+            endpoints[i] = _options.Transport.Describe(hosts[i]);
+        }
+
+        return Supervisor().Planner.PlanBatch(batchId, endpoints, request.Spec, request.Restart, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a batch's journaled jobs, at most <paramref name="parallel"/> hosts at once, each
+    /// through the same launch, stream, reconnect and exit path as one job; once
+    /// <paramref name="maxFailures"/> hosts have failed, the hosts not started yet are journaled
+    /// skipped (jobs already running are followed to their end). Cancelling stops following (the
+    /// jobs run on) and journals the hosts that were sent nothing as not launched, so no implicit
+    /// path starts them later; then the cancellation is thrown.
+    /// </summary>
+    public async Task<IReadOnlyList<FleetHostResult>> RunBatchAsync(
+        string batchId,
+        IReadOnlyList<JournalJob> jobs,
+        IFleetObserver observer,
+        int parallel = 32,
+        int? maxFailures = null,
+        AttachOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(observer);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
+        var runner = new FleetRunner(Journal, endpoint => _options.Transport.Connector(_options.Transport.Restore(endpoint)), StateDirectory, observer);
+        try
+        {
+            return await runner.RunAsync(jobs, parallel, maxFailures, options ?? new AttachOptions(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SessionKeeperException && cancellationToken.IsCancellationRequested)
+        {
+            // A host in flight may end in a SessionKeeperException (its remote call interrupted,
+            // its connection attempt cut), the others in a cancellation: either way it is this.
+            Journal.RecordBatchNotLaunched(batchId, "interrupted before the launch request was sent", _time.GetUtcNow());
+            throw new OperationCanceledException($"batch {batchId} interrupted", ex, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Starts a batch's journaled jobs without following them (as <c>run -d -H ...</c>), at most
+    /// <paramref name="parallel"/> hosts at once; every host is tried, whatever the others do.
+    /// <paramref name="started"/> hears of each host as it is done with. Cancelling journals the
+    /// hosts that were sent nothing as not launched, then throws.
+    /// </summary>
+    public async Task<IReadOnlyList<BatchStart>> StartBatchAsync(
+        string batchId,
+        IReadOnlyList<JournalJob> jobs,
+        int parallel = 32,
+        AttachOptions? options = null,
+        Action<BatchStart>? started = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
+        var supervisor = Supervisor();
+        var results = new BatchStart[jobs.Count];
+        try
+        {
+            await BoundedParallel.RunAsync(jobs, parallel, null, async (job, i, ct) =>
+            {
+                BatchStart result;
+                try
+                {
+                    var (session, status) = await supervisor.LaunchAsync(job, options ?? new AttachOptions(), ct).ConfigureAwait(false);
+                    await session.DisposeAsync().ConfigureAwait(false);
+                    result = new BatchStart(job, status, null);
+                }
+                catch (SessionKeeperException ex) when (!ct.IsCancellationRequested)
+                {
+                    result = new BatchStart(job, null, ex);
+                }
+
+                results[i] = result;
+                started?.Invoke(result);
+                return result.Failure is not null;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SessionKeeperException && cancellationToken.IsCancellationRequested)
+        {
+            Journal.RecordBatchNotLaunched(batchId, "interrupted before the launch request was sent", _time.GetUtcNow());
+            throw new OperationCanceledException($"batch {batchId} interrupted", ex, cancellationToken);
+        }
+
+        return results;
     }
 
     /// <summary>Starts a job and returns once the target has it (as <c>run --detach</c>); it is launched exactly once even if the link drops meanwhile.</summary>

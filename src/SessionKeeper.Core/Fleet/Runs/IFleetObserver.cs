@@ -5,15 +5,18 @@ using SessionKeeper.Core.Streaming;
 namespace SessionKeeper.Core.Fleet.Runs;
 
 /// <summary>Where a fleet run's events go: a terminal view, tagged lines, or JSON Lines.</summary>
-internal interface IFleetObserver
+public interface IFleetObserver
 {
     /// <summary>The stream that receives this host's output (null: the mirror alone keeps it).</summary>
     Stream? OutputFor(JournalJob job);
 
+    /// <summary>What this host's stream reports (disconnections, reconnections, gaps).</summary>
     IAttachObserver StreamObserverFor(JournalJob job);
 
+    /// <summary>The host's job was launched (or found launched) with this status.</summary>
     void Launched(JournalJob job, JobStatus status);
 
+    /// <summary>The host is done with: its job ended, or it failed, or it was skipped.</summary>
     void Finished(FleetHostResult result);
 
     /// <summary>A risk the target reported at launch (e.g. logind killing the user's processes at logout).</summary>
