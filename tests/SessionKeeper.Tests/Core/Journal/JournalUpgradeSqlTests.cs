@@ -79,15 +79,36 @@ public sealed class JournalUpgradeSqlTests : IDisposable
                 "'v5-stopped'|1|NULL|'no'|0|0|'v5-batch'|0|NULL|'interrupted before the launch request was sent'|NULL|10000",
             ]
         },
+        {
+            6,
+            [
+                "'v6-b1'|1|NULL|'no'|0|0|'v6-batch'|0|NULL|NULL|NULL|10000",
+                "'v6-b2'|1|NULL|'no'|0|0|'v6-batch'|0|NULL|'host key refused'|NULL|10000",
+                "'v6-b3'|1|NULL|'no'|0|0|'v6-batch'|0|NULL|NULL|NULL|10000",
+                "'v6-bytes'|1|NULL|'no'|0|0|NULL|0|'json'|NULL|NULL|10000",
+                "'v6-done'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|500|2500",
+                "'v6-jump'|1|NULL|'no'|0|0|NULL|1|'json'|NULL|7200000|30000",
+                "'v6-root'|1|NULL|'on-failure'|2|1500|NULL|0|'json'|NULL|600000|10000",
+                "'v6-root-r2'|2|'v6-root'|'on-failure'|2|1500|NULL|0|'json'|NULL|600000|10000",
+            ]
+        },
     };
 
+    /// <summary>
+    /// Every older version has its fixture; the current version may have one too, written before
+    /// the migration that leaves it behind (Fixtures/README.md), but none is newer.
+    /// </summary>
     [Fact]
-    public void There_is_a_fixture_for_every_older_schema_version() =>
-        Assert.Equal(
-            Enumerable.Range(1, JournalSchema.Current - 1),
-            Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures"), "journal-v*.sql")
-                .Select(f => int.Parse(Path.GetFileNameWithoutExtension(f)["journal-v".Length..], CultureInfo.InvariantCulture))
-                .Order());
+    public void There_is_a_fixture_for_every_older_schema_version()
+    {
+        var versions = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures"), "journal-v*.sql")
+            .Select(f => int.Parse(Path.GetFileNameWithoutExtension(f)["journal-v".Length..], CultureInfo.InvariantCulture))
+            .Order()
+            .ToList();
+        Assert.Equal(Enumerable.Range(1, JournalSchema.Current - 1), versions.Where(v => v < JournalSchema.Current));
+        Assert.All(versions, v => Assert.InRange(v, 1, JournalSchema.Current));
+        Assert.Equal(Fixtures().Select(row => (int)row[0]), versions);
+    }
 
     [Theory]
     [MemberData(nameof(Fixtures))]
@@ -98,10 +119,11 @@ public sealed class JournalUpgradeSqlTests : IDisposable
         Assert.Equal([$"'{version}'"], Query(path, "SELECT value FROM meta WHERE key = 'schema_version'"));
         var columnsBefore = Query(path, "SELECT name FROM pragma_table_info('jobs') ORDER BY cid").Count;
         var before = Query(path, "SELECT * FROM jobs ORDER BY id");
+        var stopsBefore = version >= 6 ? Query(path, "SELECT * FROM batch_stops ORDER BY batch") : [];
 
         var journal = JobJournal.Open(_dir.Path);
 
-        Assert.Equal(["'6'"], Query(path, "SELECT value FROM meta WHERE key = 'schema_version'"));
+        Assert.Equal([$"'{JournalSchema.Current}'"], Query(path, "SELECT value FROM meta WHERE key = 'schema_version'"));
         Assert.Equal(["'ok'"], Query(path, "PRAGMA integrity_check"));
         Assert.Equal(CurrentColumns.Select(c => $"'{c}'"), Query(path, "SELECT name FROM pragma_table_info('jobs') ORDER BY cid"));
         Assert.Equal(
@@ -115,8 +137,9 @@ public sealed class JournalUpgradeSqlTests : IDisposable
         // The columns it did not have hold what the migrations promise: defaults, seconds as milliseconds.
         Assert.Equal(laterColumns, Query(path, LaterColumns));
 
-        // No batch was stopped in the old version's terms (schema 6): each job keeps its own phase.
-        Assert.Equal(["0"], Query(path, "SELECT count(*) FROM batch_stops"));
+        // No batch was stopped in the terms of a version before 6 (each job keeps its own phase);
+        // the stops of a later one are kept as they were.
+        Assert.Equal(stopsBefore, Query(path, "SELECT * FROM batch_stops ORDER BY batch"));
 
         // And the current reader takes every row (what it makes of them is checked above, in SQL).
         Assert.Equal(laterColumns.Length, journal.List().Count);
