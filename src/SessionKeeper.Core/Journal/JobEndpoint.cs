@@ -1,6 +1,11 @@
+using System.Text.Json.Serialization;
+
 namespace SessionKeeper.Core.Journal;
 
-/// <summary>How to reach a job's host again, from a brand-new process: recorded at launch.</summary>
+/// <summary>
+/// How to reach a job's host again, from a brand-new process: recorded at launch, as the transport
+/// described it, and stored in the journal whole (jobs.target_json).
+/// </summary>
 public sealed record JobEndpoint(
     string User,
     string Host,
@@ -17,6 +22,7 @@ public sealed record JobEndpoint(
     public EndpointSettings? Settings { get; init; }
 
     /// <summary>user@host, with :port when it is not 22.</summary>
+    [JsonIgnore]
     public string Label => Port == 22 ? $"{User}@{Host}" : $"{User}@{Host}:{Port}";
 }
 

@@ -22,10 +22,10 @@ internal sealed partial class JobJournal
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText = """
-                INSERT INTO jobs (id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
-                    timeout_s, grace_s, timeout_ms, grace_ms, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, ssh_settings)
-                VALUES ($id, $user, $host, $port, $identities, $knownHosts, $connectTimeout, $cookie, $command, $cwd, $env, $shell,
-                    $timeoutS, $graceS, $timeoutMs, $graceMs, $phase, $created, $mirror, $attempt, $root, $restartMode, $maxRestarts, $restartDelay, $batch, $ssh)
+                INSERT INTO jobs (id, transport, target_json, user, host, port, cookie, command, cwd, env, shell,
+                    timeout_s, grace_s, timeout_ms, grace_ms, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id)
+                VALUES ($id, $transport, $target, $user, $host, $port, $cookie, $command, $cwd, $env, $shell,
+                    $timeoutS, $graceS, $timeoutMs, $graceMs, $phase, $created, $mirror, $attempt, $root, $restartMode, $maxRestarts, $restartDelay, $batch)
                 """;
             for (var i = 0; i < jobs.Count; i++)
             {
@@ -53,12 +53,11 @@ internal sealed partial class JobJournal
         var e = job.Endpoint;
         var s = job.Spec;
         insert.Parameters.AddWithValue("$id", job.Id);
-        insert.Parameters.AddWithValue("$user", e.User);
+        insert.Parameters.AddWithValue("$transport", JournalSchema.SshTransport);
+        insert.Parameters.AddWithValue("$target", JsonSerializer.Serialize(e, EndpointJson.Default.JobEndpoint)); // the endpoint, whole
+        insert.Parameters.AddWithValue("$user", e.User); // copies for the index, listings and ad-hoc SQL
         insert.Parameters.AddWithValue("$host", e.Host);
         insert.Parameters.AddWithValue("$port", e.Port);
-        insert.Parameters.AddWithValue("$identities", JsonSerializer.Serialize(e.IdentityFiles, JournalJson.Default.IReadOnlyListString));
-        insert.Parameters.AddWithValue("$knownHosts", JsonSerializer.Serialize(e.KnownHostsFiles, JournalJson.Default.IReadOnlyListString));
-        insert.Parameters.AddWithValue("$connectTimeout", (long)e.ConnectTimeout.TotalMilliseconds);
         insert.Parameters.AddWithValue("$cookie", job.Cookie);
         insert.Parameters.AddWithValue("$command", s.RawCommand is { } raw ? raw : s.Command); // bytes stay a BLOB
         insert.Parameters.AddWithValue("$cwd", (object?)s.WorkingDirectory ?? DBNull.Value);
@@ -79,7 +78,6 @@ internal sealed partial class JobJournal
         insert.Parameters.AddWithValue("$restartDelay", (long)job.Restart.Delay.TotalMilliseconds);
         insert.Parameters.AddWithValue("$batch", (object?)job.BatchId ?? DBNull.Value);
         insert.Parameters.AddWithValue("$phase", job.Phase.ToWire());
-        insert.Parameters.AddWithValue("$ssh", e.Settings is { } settings ? JsonSerializer.Serialize(settings, EndpointJson.Default.EndpointSettings) : DBNull.Value);
         try
         {
             insert.ExecuteNonQuery();

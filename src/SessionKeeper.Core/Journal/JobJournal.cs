@@ -193,7 +193,7 @@ internal sealed partial class JobJournal
 
             try
             {
-                JournalSchema.Migrate(connection, version);
+                JournalSchema.Migrate(connection, version, Path);
             }
             catch (SqliteException)
             {

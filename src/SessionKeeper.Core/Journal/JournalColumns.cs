@@ -17,28 +17,20 @@ internal sealed class JournalColumns(SqliteDataReader r)
     /// resolves a table's column before a result alias).
     /// </summary>
     public const string Select = """
-        id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, cookie, command, cwd, env, shell,
+        id, transport, target_json, cookie, command, cwd, env, shell,
         CASE WHEN phase = 'planned' AND created_at <= stopped_at THEN 'not-launched' ELSE phase END AS phase,
         state, exit_code, signal, lost_reason, pid, pgid, start_time, boot_id,
         created_at, finished_at, last_seen_at, mirror_path, committed_length,
-        attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, to_be_checked, ssh_settings,
+        attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, to_be_checked,
         CASE WHEN phase = 'planned' AND created_at <= stopped_at THEN stop_reason ELSE not_launched_reason END AS not_launched_reason,
         timeout_ms, grace_ms
         """;
 
     public int Id { get; } = r.GetOrdinal("id");
 
-    public int User { get; } = r.GetOrdinal("user");
+    public int Transport { get; } = r.GetOrdinal("transport");
 
-    public int Host { get; } = r.GetOrdinal("host");
-
-    public int Port { get; } = r.GetOrdinal("port");
-
-    public int IdentityFiles { get; } = r.GetOrdinal("identity_files");
-
-    public int KnownHostsFiles { get; } = r.GetOrdinal("known_hosts_files");
-
-    public int ConnectTimeoutMs { get; } = r.GetOrdinal("connect_timeout_ms");
+    public int TargetJson { get; } = r.GetOrdinal("target_json");
 
     public int Cookie { get; } = r.GetOrdinal("cookie");
 
@@ -91,8 +83,6 @@ internal sealed class JournalColumns(SqliteDataReader r)
     public int BatchId { get; } = r.GetOrdinal("batch_id");
 
     public int ToBeChecked { get; } = r.GetOrdinal("to_be_checked");
-
-    public int SshSettings { get; } = r.GetOrdinal("ssh_settings");
 
     public int NotLaunchedReason { get; } = r.GetOrdinal("not_launched_reason");
 

@@ -26,16 +26,7 @@ internal static class JournalRows
                 spec = spec.WithCommand(raw); // a command that is not UTF-8 is kept as a BLOB
             }
 
-            var endpoint = new JobEndpoint(
-                r.GetString(c.User),
-                r.GetString(c.Host),
-                r.GetInt32(c.Port),
-                JsonSerializer.Deserialize(r.GetString(c.IdentityFiles), JournalJson.Default.IReadOnlyListString) ?? [],
-                JsonSerializer.Deserialize(r.GetString(c.KnownHostsFiles), JournalJson.Default.IReadOnlyListString) ?? [],
-                TimeSpan.FromMilliseconds(r.GetInt64(c.ConnectTimeoutMs)))
-            {
-                Settings = r.IsDBNull(c.SshSettings) ? null : JsonSerializer.Deserialize(r.GetString(c.SshSettings), EndpointJson.Default.EndpointSettings),
-            };
+            var endpoint = Target(r, c, id);
             var phase = JournalPhases.Parse(r.GetString(c.Phase));
             return new JournalJob
             {
@@ -60,6 +51,34 @@ internal static class JournalRows
         catch (Exception ex) when (ex is FormatException or InvalidCastException or JsonException or ArgumentException or SessionKeeperException or IndexOutOfRangeException)
         {
             throw new SessionKeeperException(FailureKind.StateCorrupt, $"the journal {path} holds a malformed job record ({ex.Message.TrimEnd('.')}); it was left untouched.", ex);
+        }
+    }
+
+    /// <summary>
+    /// The job's endpoint: target_json alone, as the transport described it. The user, host and port
+    /// columns are copies for listings, never read back here.
+    /// </summary>
+    private static JobEndpoint Target(SqliteDataReader r, JournalColumns c, string id)
+    {
+        var transport = r.GetString(c.Transport);
+        if (transport != JournalSchema.SshTransport)
+        {
+            throw new FormatException($"job '{id}' was launched through the transport '{transport}', which this SessionKeeper does not know");
+        }
+
+        if (r.IsDBNull(c.TargetJson))
+        {
+            throw new FormatException($"job '{id}' has no target_json");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(r.GetString(c.TargetJson), EndpointJson.Default.JobEndpoint)
+                ?? throw new FormatException($"job '{id}' has a null target_json");
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"job '{id}' has a target_json that is not an endpoint: {ex.Message.TrimEnd('.')}", ex);
         }
     }
 

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using SessionKeeper.Core.Failures;
 
 namespace SessionKeeper.Core.Journal;
 
@@ -8,12 +10,17 @@ namespace SessionKeeper.Core.Journal;
 /// the resolved ssh settings of each endpoint (jump hosts, host-key policy, agent...) as JSON;
 /// version 4 added the phases planned, not-launched and skipped, and the reason a job never ran;
 /// version 5 keeps --timeout and --grace in milliseconds; version 6 added the batches stopped
-/// before all their hosts were sent anything. A journal from a newer version is refused, never
+/// before all their hosts were sent anything; version 7 keeps a job's target whole, as its
+/// transport describes it (<see cref="JobEndpoint"/> as JSON in target_json, with the transport's
+/// name in transport), instead of field by field. A journal from a newer version is refused, never
 /// rewritten.
 /// </summary>
 internal static class JournalSchema
 {
-    public const int Current = 6;
+    public const int Current = 7;
+
+    /// <summary>The jobs.transport of a <see cref="JobEndpoint"/>, the only target model there is so far.</summary>
+    public const string SshTransport = "ssh";
 
     public const string Version1 = """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -104,8 +111,47 @@ internal static class JournalSchema
         UPDATE meta SET value = '6' WHERE key = 'schema_version';
         """;
 
-    /// <summary>Migrations from version N-1 to N, at index N.</summary>
-    private static readonly string[] Steps = ["", Version1, Version2, Version3, Version4, Version5, Version6];
+    /// <summary>
+    /// The target whole (schema 7). target_json, the <see cref="JobEndpoint"/> as
+    /// <see cref="EndpointJson"/> writes it, settings and jump hosts included, is the only place a
+    /// job's endpoint is read from. user, host and port stay, written from the same endpoint, for
+    /// the jobs_host index, listings and ad-hoc SQL; nothing reads them back into an endpoint. The
+    /// columns that held the rest (identity_files, known_hosts_files, connect_timeout_ms,
+    /// ssh_settings) are dropped, so no second copy can disagree with target_json. Each existing
+    /// row's target_json is filled (<see cref="FillTargets"/>) from those columns, read as version
+    /// 6 read them, before they go, all in the migration's transaction: a row they do not make
+    /// sense of stops the upgrade and the journal stays as it was.
+    /// </summary>
+    private const string Version7Add = """
+        ALTER TABLE jobs ADD COLUMN transport TEXT NOT NULL DEFAULT 'ssh';
+        ALTER TABLE jobs ADD COLUMN target_json TEXT;
+        """;
+
+    private const string Version7Drop = """
+        ALTER TABLE jobs DROP COLUMN identity_files;
+        ALTER TABLE jobs DROP COLUMN known_hosts_files;
+        ALTER TABLE jobs DROP COLUMN connect_timeout_ms;
+        ALTER TABLE jobs DROP COLUMN ssh_settings;
+        UPDATE meta SET value = '7' WHERE key = 'schema_version';
+        """;
+
+    /// <summary>Migrations from version N-1 to N, at index N: the journal's path (for messages), its connection and the migration's transaction.</summary>
+    private static readonly Action<string, SqliteConnection, SqliteTransaction>[] Steps =
+    [
+        (_, _, _) => { },
+        Sql(Version1),
+        Sql(Version2),
+        Sql(Version3),
+        Sql(Version4),
+        Sql(Version5),
+        Sql(Version6),
+        (path, connection, transaction) =>
+        {
+            Sql(Version7Add)(path, connection, transaction);
+            FillTargets(path, connection, transaction);
+            Sql(Version7Drop)(path, connection, transaction);
+        },
+    ];
 
     public static int ReadVersion(SqliteConnection connection)
     {
@@ -123,18 +169,80 @@ internal static class JournalSchema
         return int.TryParse(read.ExecuteScalar() as string, out var version) ? version : -1;
     }
 
-    /// <summary>Brings a journal from <paramref name="from"/> to <see cref="Current"/> in one transaction.</summary>
-    public static void Migrate(SqliteConnection connection, int from)
+    /// <summary>
+    /// Brings a journal from <paramref name="from"/> to <see cref="Current"/> in one transaction:
+    /// any failure rolls every step back.
+    /// </summary>
+    public static void Migrate(SqliteConnection connection, int from, string path)
     {
         using var transaction = connection.BeginTransaction();
         for (var version = from + 1; version <= Current; version++)
         {
-            using var step = connection.CreateCommand();
-            step.Transaction = transaction;
-            step.CommandText = Steps[version];
-            step.ExecuteNonQuery();
+            Steps[version](path, connection, transaction);
         }
 
         transaction.Commit();
+    }
+
+    private static Action<string, SqliteConnection, SqliteTransaction> Sql(string sql) => (_, connection, transaction) =>
+    {
+        using var step = connection.CreateCommand();
+        step.Transaction = transaction;
+        step.CommandText = sql;
+        step.ExecuteNonQuery();
+    };
+
+    /// <summary>
+    /// Schema 6 to 7: every row's target_json, from the endpoint columns read exactly as version 6
+    /// read them (a "null" list as empty, a NULL ssh_settings as no settings), so an endpoint read
+    /// back after the upgrade equals the one read before it. This is the only code that knows the
+    /// old shape.
+    /// </summary>
+    private static void FillTargets(string path, SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var targets = new List<(long Row, string Json)>();
+        using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = "SELECT rowid, id, user, host, port, identity_files, known_hosts_files, connect_timeout_ms, ssh_settings FROM jobs";
+            using var r = select.ExecuteReader();
+            while (r.Read())
+            {
+                var id = r.GetValue(1);
+                try
+                {
+                    var endpoint = new JobEndpoint(
+                        r.GetString(2),
+                        r.GetString(3),
+                        r.GetInt32(4),
+                        JsonSerializer.Deserialize(r.GetString(5), JournalJson.Default.IReadOnlyListString) ?? [],
+                        JsonSerializer.Deserialize(r.GetString(6), JournalJson.Default.IReadOnlyListString) ?? [],
+                        TimeSpan.FromMilliseconds(r.GetInt64(7)))
+                    {
+                        Settings = r.IsDBNull(8) ? null : JsonSerializer.Deserialize(r.GetString(8), EndpointJson.Default.EndpointSettings),
+                    };
+                    targets.Add((r.GetInt64(0), JsonSerializer.Serialize(endpoint, EndpointJson.Default.JobEndpoint)));
+                }
+                catch (Exception ex) when (ex is FormatException or InvalidCastException or JsonException or ArgumentException or OverflowException)
+                {
+                    throw new SessionKeeperException(
+                        FailureKind.StateCorrupt,
+                        $"the journal {path} holds a malformed job record (job '{id}', upgrading it to schema {Current}: {ex.Message.TrimEnd('.')}); it was left untouched.",
+                        ex);
+                }
+            }
+        }
+
+        using var update = connection.CreateCommand();
+        update.Transaction = transaction;
+        update.CommandText = "UPDATE jobs SET target_json = $target WHERE rowid = $row";
+        var rowParameter = update.Parameters.Add("$row", SqliteType.Integer);
+        var targetParameter = update.Parameters.Add("$target", SqliteType.Text);
+        foreach (var (row, json) in targets)
+        {
+            rowParameter.Value = row;
+            targetParameter.Value = json;
+            update.ExecuteNonQuery();
+        }
     }
 }

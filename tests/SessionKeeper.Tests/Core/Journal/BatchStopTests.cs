@@ -85,11 +85,23 @@ public sealed class BatchStopTests : IDisposable
         journal.AddIntents([NewJob("v5-1", "v5", Planned), NewJob("v5-2", "v5", Planned), NewJob("v5-3", "v5", Planned)]);
         journal.RecordNotLaunched("v5-2", "interrupted before the launch request was sent");
         journal.MarkSending("v5-3");
-        // What version 5 wrote: the same rows, no batch_stops table.
+        // What version 5 wrote: the same rows, no batch_stops table, the endpoint in columns of its
+        // own (schema 7 moved it into target_json).
         journal.Run(c =>
         {
             using var downgrade = c.CreateCommand();
-            downgrade.CommandText = "DROP TABLE batch_stops; UPDATE meta SET value = '5' WHERE key = 'schema_version'";
+            downgrade.CommandText = """
+                DROP TABLE batch_stops;
+                ALTER TABLE jobs ADD COLUMN identity_files TEXT NOT NULL DEFAULT '[]';
+                ALTER TABLE jobs ADD COLUMN known_hosts_files TEXT NOT NULL DEFAULT '[]';
+                ALTER TABLE jobs ADD COLUMN connect_timeout_ms INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE jobs ADD COLUMN ssh_settings TEXT;
+                UPDATE jobs SET identity_files = json_extract(target_json, '$.identityFiles'), known_hosts_files = json_extract(target_json, '$.knownHostsFiles'),
+                    connect_timeout_ms = 5000, ssh_settings = json_extract(target_json, '$.settings');
+                ALTER TABLE jobs DROP COLUMN transport;
+                ALTER TABLE jobs DROP COLUMN target_json;
+                UPDATE meta SET value = '5' WHERE key = 'schema_version';
+                """;
             return downgrade.ExecuteNonQuery();
         });
 

@@ -215,6 +215,80 @@ public sealed class JobJournalTests : IDisposable
         Assert.Equal(refused.NotLaunchedReason, JobJournal.Open(_dir.Path).Get(refused.Id)!.NotLaunchedReason);
     }
 
+    [Fact]
+    public void An_endpoint_round_trips_whole_with_every_field_set_and_with_none()
+    {
+        var full = EveryField("target-full").Endpoint;
+        var bare = new JobEndpoint("u", "h", 22, [], [], TimeSpan.Zero);
+        var journal = JobJournal.Open(_dir.Path);
+        journal.AddIntents([NewJob("target-full") with { Endpoint = full }, NewJob("target-bare") with { Endpoint = bare }]);
+
+        var reader = JobJournal.Open(_dir.Path);
+        RecordWalk.AssertSame(full, reader.Get("target-full")!.Endpoint, "full");
+        var back = reader.Get("target-bare")!.Endpoint;
+        RecordWalk.AssertSame(bare, back, "bare");
+        Assert.Null(back.Settings);
+
+        // One document, the transport's model as it is; user, host and port are copies for listings.
+        Assert.Equal(
+            "ssh|deploy|web1.example|2222|hop2.example|00:00:07.2500000|0",
+            journal.Run(c =>
+            {
+                using var select = c.CreateCommand();
+                select.CommandText = """
+                    SELECT transport, user, host, port, json_extract(target_json, '$.settings.jumpHosts[0].settings.jumpHosts[0].host'),
+                        json_extract(target_json, '$.connectTimeout'), instr(target_json, '"label"')
+                    FROM jobs WHERE id = 'target-full'
+                    """;
+                using var r = select.ExecuteReader();
+                Assert.True(r.Read());
+                return string.Join('|', Enumerable.Range(0, r.FieldCount).Select(i => Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)));
+            }));
+    }
+
+    [Theory]
+    [InlineData("target_json = 'not json'", "has a target_json that is not an endpoint")]
+    [InlineData("target_json = '{\"user\":\"u\",\"host\":\"h\"}'", "has a target_json that is not an endpoint")]
+    [InlineData("target_json = json_set(target_json, '$.port', 'x')", "has a target_json that is not an endpoint")]
+    [InlineData("target_json = json_set(target_json, '$.identityFiles', json('null'))", "has a target_json that is not an endpoint")]
+    [InlineData("target_json = json_set(target_json, '$.settings', json('{\"jumpHosts\":[{\"user\":\"j\"}]}'))", "has a target_json that is not an endpoint")]
+    [InlineData("target_json = '[]'", "has a target_json that is not an endpoint")]
+    [InlineData("target_json = 'null'", "has a null target_json")]
+    [InlineData("target_json = NULL", "has no target_json")]
+    [InlineData("transport = 'carrier-pigeon'", "launched through the transport 'carrier-pigeon'")]
+    public void A_malformed_target_is_reported_as_corrupt_and_left_untouched(string corruption, string why)
+    {
+        var journal = JobJournal.Open(_dir.Path);
+        journal.AddIntents([NewJob("good"), NewJob("bad")]);
+        var path = Path.Combine(_dir.Path, JobJournal.FileName);
+        string Row() => journal.Run(c =>
+        {
+            using var select = c.CreateCommand();
+            select.CommandText = "SELECT quote(transport) || '|' || quote(target_json) FROM jobs WHERE id = 'bad'";
+            return (string)select.ExecuteScalar()!;
+        });
+        journal.Run(c =>
+        {
+            using var update = c.CreateCommand();
+            update.CommandText = $"UPDATE jobs SET {corruption} WHERE id = 'bad'";
+            return update.ExecuteNonQuery();
+        });
+        var row = Row();
+        var file = SHA256.HashData(File.ReadAllBytes(path));
+
+        var reader = JobJournal.Open(_dir.Path);
+        var error = Assert.Throws<SessionKeeperException>(() => reader.Get("bad"));
+        Assert.Throws<SessionKeeperException>(() => reader.List());
+
+        Assert.Equal(FailureKind.StateCorrupt, error.Kind);
+        Assert.StartsWith($"the journal {path} holds a malformed job record (job 'bad' ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(why, error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("; it was left untouched.", error.Message, StringComparison.Ordinal);
+        Assert.Equal("good", reader.Get("good")!.Id);
+        Assert.Equal(row, Row());
+        Assert.Equal(file, SHA256.HashData(File.ReadAllBytes(path)));
+    }
+
     [Theory]
     [InlineData("500ms", "250ms")]
     [InlineData("1.5s", "0.001s")]
