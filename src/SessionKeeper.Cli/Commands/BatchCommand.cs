@@ -102,9 +102,8 @@ internal static class BatchCommand
                 throw new SessionKeeperException(FailureKind.InvalidInput, "say which hosts to retry: batch retry BATCH --failed.");
             }
 
-            var (journal, jobs) = Resolve(result, batch);
+            var (_, jobs) = Resolve(result, batch);
             var batchId = jobs[0].BatchId!;
-            var stateRoot = StateRoot(result);
             var (mode, parallel, stream) = (fleet.Mode(result), fleet.ParallelLimit(result), fleet.Stream(result, streamOptions));
             var failedJobs = jobs
                 .Where(j => j.Phase == JournalPhase.Finished && Outcome(j) is FleetOutcome.Failed or FleetOutcome.Killed or FleetOutcome.TimedOut or FleetOutcome.Lost)
@@ -116,9 +115,10 @@ internal static class BatchCommand
             }
 
             var limit = FleetFollow.MaxFailures(result.GetValue(fleet.MaxFailures), failedJobs.Count);
-            var retries = new Core.Supervision.JobPlanner(journal, stateRoot).PlanBatchRetry(failedJobs, cancellationToken);
+            var keeper = Keepers.Open(result);
+            var retries = keeper.PlanBatchRetry(failedJobs, cancellationToken);
             Console.Error.WriteLine($"sessionkeeper: batch {batchId}: retrying {retries.Count} failed host(s).");
-            return await FleetFollow.RunAsync(Keepers.Open(result), batchId, retries, mode, parallel, limit, stream, cancellationToken);
+            return await FleetFollow.RunAsync(keeper, batchId, retries, mode, parallel, limit, stream, cancellationToken);
         });
         return command;
     }

@@ -98,6 +98,16 @@ public sealed class JobKeeper
     }
 
     /// <summary>
+    /// A batch's hosts again, as new attempts (<c>ROOT-rN</c>) with the same host, command, policy
+    /// and batch, journaled in one transaction and launched only by the run that asked for them.
+    /// </summary>
+    public IReadOnlyList<JournalJob> PlanBatchRetry(IReadOnlyList<JournalJob> failed, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(failed);
+        return Supervisor().Planner.PlanBatchRetry(failed, cancellationToken);
+    }
+
+    /// <summary>
     /// Runs a batch's journaled jobs, at most <paramref name="parallel"/> hosts at once, each
     /// through the same launch, stream, reconnect and exit path as one job; once
     /// <paramref name="maxFailures"/> hosts have failed, the hosts not started yet are journaled

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Text;
 using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Fleet.Runs;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Remote;
@@ -175,6 +177,61 @@ public sealed class JobKeeperTests : IDisposable
 
         Assert.Equal(FailureKind.InvalidInput, error.Kind);
         Assert.Empty(_keeper.Journal.List());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_batch_runs_on_every_host_and_each_host_is_reported_once()
+    {
+        var jobs = _keeper.PlanBatch("bat1", [Host, Host, Host], new JobRequest(new JobSpec("echo hi; exit 4", Shell: "/bin/sh")));
+        Assert.Equal(["bat1-1", "bat1-2", "bat1-3"], jobs.Select(j => j.Id));
+        var observer = new RecordingFleetObserver();
+
+        var results = await _keeper.RunBatchAsync("bat1", jobs, observer, parallel: 2, options: Follow);
+
+        Assert.All(results, r => Assert.Equal((FleetOutcome.Failed, 4), (r.Outcome, r.Status!.ExitCode)));
+        Assert.Equal(jobs.Select(j => j.Id).Order(), observer.Finished.Order());
+        Assert.Equal(jobs.Select(j => j.Id).Order(), observer.Launched.Order());
+        Assert.All(jobs, j => Assert.Equal(JournalPhase.Finished, _keeper.Journal.Get(j.Id)!.Phase));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_batch_start_cancelled_after_one_host_leaves_the_others_not_launched()
+    {
+        var jobs = _keeper.PlanBatch("bat2", [Host, Host, Host], new JobRequest(new JobSpec("exec sleep 300", Shell: "/bin/sh")));
+        using var cancel = new CancellationTokenSource();
+        var started = new List<BatchStart>();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _keeper.StartBatchAsync("bat2", jobs, parallel: 1, started: s =>
+        {
+            started.Add(s);
+            cancel.Cancel();
+        }, cancellationToken: cancel.Token));
+
+        var first = Assert.Single(started);
+        Assert.Null(first.Failure);
+        Assert.Equal(JobState.Running, first.Status!.State);
+        Assert.Equal([first.Job.Id], _keeper.Unfinished().Select(j => j.Id));
+        Assert.Equal(jobs.Select(j => j.Id).Where(id => id != first.Job.Id).Order(), _keeper.NotStarted().Select(j => j.Id).Order());
+        Assert.Equal(JobState.Killed, (await _keeper.KillAsync(first.Job.Id, TimeSpan.FromSeconds(5))).Status.State);
+    }
+
+    private sealed class RecordingFleetObserver : IFleetObserver
+    {
+        public ConcurrentQueue<string> Launched { get; } = new();
+
+        public ConcurrentQueue<string> Finished { get; } = new();
+
+        public Stream? OutputFor(JournalJob job) => null;
+
+        public IAttachObserver StreamObserverFor(JournalJob job) => NullAttachObserver.Instance;
+
+        void IFleetObserver.Launched(JournalJob job, JobStatus status) => Launched.Enqueue(job.Id);
+
+        void IFleetObserver.Finished(FleetHostResult result) => Finished.Enqueue(result.Job.Id);
+
+        public void Warning(JournalJob job, string warning)
+        {
+        }
     }
 
     private sealed class LocalHost : IJobHost
