@@ -82,6 +82,11 @@ public sealed class NotLaunchedTests(SupervisionHost host, ITestOutputHelper out
         Assert.Equal("nothing to resume.\n", resume.StdoutText);
         Assert.Contains("never launched", resume.Stderr, StringComparison.Ordinal);
 
+        // Following it is no way to start it either.
+        var attach = await workstation.RunAsync(["attach", id, .. SupervisionHost.Fast], timeout: Step);
+        Assert.True(attach.ExitCode == 251, attach.ToString());
+        Assert.Contains("never launched", attach.Stderr, StringComparison.Ordinal);
+
         await RunDaemonOverAsync(workstation);
         Assert.False(File.Exists(counter), "a job the user was told failed ran later");
         Assert.Equal("not-launched", (await workstation.JobAsync(id)).Phase);

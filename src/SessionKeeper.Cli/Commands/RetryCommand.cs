@@ -26,34 +26,25 @@ internal static class RetryCommand
         {
             var detached = result.GetValue(detach);
             var keeper = Keepers.Open(result, new ConsoleSupervisionObserver(quiet: detached));
-            var journal = keeper.Journal;
             var job = keeper.Resolve(result.GetValue(id)!);
-            var target = SshTransport.ToTarget(job.Endpoint);
-            var attach = detached ? null : streamOptions.Resolve(result, target);
-            var supervisor = keeper.Supervisor();
             if (job.Phase is JournalPhase.Intent or JournalPhase.Launched)
             {
                 throw new SessionKeeperException(FailureKind.InvalidInput, $"job {job.Id} was launched (it is {job.StateText}); follow it with `sessionkeeper attach {job.Id}` or `sessionkeeper resume`.");
             }
 
-            if (job.Phase == JournalPhase.Finished)
+            job = keeper.PlanRetry(job.Id);
+            var target = SshTransport.ToTarget(job.Endpoint);
+            if (detached)
             {
-                var root = job.RootId ?? job.Id;
-                var next = journal.Attempts(root).Max(a => a.Attempt) + 1;
-                job = supervisor.Planner.PlanRetry(job, next);
-            }
-
-            if (attach is null)
-            {
-                var (session, status) = await supervisor.LaunchAsync(job, cancellationToken);
-                await session.DisposeAsync();
+                var handle = await keeper.StartRetryAsync(job, cancellationToken);
                 Console.WriteLine(job.Id);
-                return status.State == JobState.Lost ? FollowedJob.ExitCode(target, status) : 0;
+                return handle.Launched.State == JobState.Lost ? FollowedJob.ExitCode(target, handle.Launched) : 0;
             }
 
+            var attach = streamOptions.Resolve(result, target);
             var stdout = Console.OpenStandardOutput();
             var onInterrupt = result.GetValue(killOnInterrupt) ? InterruptMode.Kill : InterruptMode.Detach;
-            return await FollowedJob.FollowAsync(keeper, target, job.Id, onInterrupt, (detach, kill) => keeper.AttachAsync(job.Id, null, stdout, attach, detach, kill), cancellationToken);
+            return await FollowedJob.FollowAsync(keeper, target, job.Id, onInterrupt, (detach, kill) => keeper.RetryAsync(job, stdout, attach, detach, kill), cancellationToken);
         });
         return command;
     }

@@ -189,6 +189,42 @@ public sealed class JobKeeper
         return results;
     }
 
+    /// <summary>
+    /// A job to launch again, by name: a job that was never launched (planned, not launched,
+    /// skipped) as it is; a finished one as its next attempt (<c>ROOT-rN</c>), same host, command
+    /// and policy. A job that was launched and has not ended is refused: follow it instead.
+    /// Nothing is sent: <see cref="RetryAsync"/> or <see cref="StartRetryAsync"/> launches it.
+    /// </summary>
+    public JournalJob PlanRetry(string idOrPrefix)
+    {
+        var job = Resolve(idOrPrefix);
+        if (job.Phase is JournalPhase.Intent or JournalPhase.Launched)
+        {
+            throw new SessionKeeperException(FailureKind.InvalidInput, $"job {job.Id} was launched (it is {job.StateText}): follow it instead of retrying it.") { JobId = job.Id };
+        }
+
+        if (job.Phase != JournalPhase.Finished)
+        {
+            return job;
+        }
+
+        var next = Journal.Attempts(job.RootId ?? job.Id).Max(a => a.Attempt) + 1;
+        return Supervisor().Planner.PlanRetry(job, next);
+    }
+
+    /// <summary>Launches a job from <see cref="PlanRetry"/> (exactly once) and follows it to its end, writing its output to <paramref name="output"/>.</summary>
+    public Task<JobResult> RetryAsync(JournalJob planned, Stream? output, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default) =>
+        SuperviseAsync(Unsent(planned), output, options, _options.Observer, detach, kill);
+
+    /// <summary>Launches a job from <see cref="PlanRetry"/> (exactly once) and returns once the target has it.</summary>
+    public async Task<JobHandle> StartRetryAsync(JournalJob planned, CancellationToken cancellationToken = default)
+    {
+        var job = Unsent(planned);
+        var (session, status) = await Supervisor().LaunchAsync(job, cancellationToken).ConfigureAwait(false);
+        await session.DisposeAsync().ConfigureAwait(false);
+        return new JobHandle(job, status);
+    }
+
     /// <summary>Starts a job and returns once the target has it (as <c>run --detach</c>); it is launched exactly once even if the link drops meanwhile.</summary>
     public async Task<JobHandle> StartAsync(IJobHost host, JobRequest request, CancellationToken cancellationToken = default)
     {
@@ -445,8 +481,25 @@ public sealed class JobKeeper
     {
         var (target, jobId, known) = Locate(id, host);
 
+        // Following never launches: a job that was never sent (the user was told it failed or
+        // was skipped) starts only when asked for by name (PlanRetry, then RetryAsync).
+        if (known is { IsNotStarted: true })
+        {
+            throw new SessionKeeperException(FailureKind.InvalidInput, $"job {known.Id} was never launched ({known.NotLaunchedReason ?? known.StateText}): there is nothing to follow; only a retry launches it.") { JobId = known.Id };
+        }
+
         // A job this journal never launched (another workstation's, a lost journal) joins it, so its output is mirrored and its end recorded.
         return known ?? Supervisor().Planner.JoinJournal(jobId, _options.Transport.Describe(target));
+    }
+
+    /// <summary>The journal's current record of a job given to a retry, which must not have been sent yet.</summary>
+    private JournalJob Unsent(JournalJob planned)
+    {
+        ArgumentNullException.ThrowIfNull(planned);
+        var job = Journal.Get(planned.Id) ?? throw new SessionKeeperException(FailureKind.JobNotFound, $"no job {planned.Id} in the journal.") { JobId = planned.Id };
+        return job.IsNotStarted
+            ? job
+            : throw new SessionKeeperException(FailureKind.InvalidInput, $"job {job.Id} was launched already (it is {job.StateText}): follow it instead.") { JobId = job.Id };
     }
 
     private async Task<JobResult> SuperviseAsync(JournalJob job, Stream? output, AttachOptions? options, ISupervisionObserver? observer, CancellationToken detach, CancellationToken kill)

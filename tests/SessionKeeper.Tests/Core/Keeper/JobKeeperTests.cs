@@ -213,6 +213,18 @@ public sealed class JobKeeperTests : IDisposable
         Assert.Equal([first.Job.Id], _keeper.Unfinished().Select(j => j.Id));
         Assert.Equal(jobs.Select(j => j.Id).Where(id => id != first.Job.Id).Order(), _keeper.NotStarted().Select(j => j.Id).Order());
         Assert.Equal(JobState.Killed, (await _keeper.KillAsync(first.Job.Id, TimeSpan.FromSeconds(5))).Status.State);
+
+        // A host that was sent nothing is not started by following it, only by a retry by name.
+        var unsent = _keeper.NotStarted()[0];
+        var refused = await Assert.ThrowsAsync<SessionKeeperException>(() => _keeper.AttachAsync(unsent.Id, null, null, Follow));
+        Assert.Equal(FailureKind.InvalidInput, refused.Kind);
+        Assert.Contains("never launched", refused.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_target.JobDir(unsent.Id)), "following a job that was never sent launched it");
+
+        var retried = await _keeper.StartRetryAsync(_keeper.PlanRetry(unsent.Id));
+        Assert.Equal((unsent.Id, JobState.Running), (retried.Id, retried.Launched.State));
+        await Assert.ThrowsAsync<SessionKeeperException>(() => _keeper.StartRetryAsync(unsent));
+        Assert.Equal(JobState.Killed, (await _keeper.KillAsync(unsent.Id, TimeSpan.FromSeconds(5))).Status.State);
     }
 
     private sealed class RecordingFleetObserver : IFleetObserver
