@@ -46,13 +46,16 @@ internal static class FollowedJob
             Console.Error.WriteLine($"sessionkeeper: job {status.Id} on {target.Label}: {caveat}.");
         }
 
-        switch (status.State)
+        switch (status.Outcome)
         {
-            case JobState.Exited:
-                return status.ExitCode ?? ExitCodes.RemoteError;
-            case JobState.Killed or JobState.TimedOut:
+            case JobOutcome.Exited exited:
+                return exited.Code;
+            case JobOutcome.Killed killed:
                 Console.Error.WriteLine($"sessionkeeper: job {status.Id} on {target.Label} {status.Describe()}.");
-                return status.ShellExitCode ?? ExitCodes.RemoteError;
+                return killed.ShellExitCode;
+            case JobOutcome.TimedOut timedOut:
+                Console.Error.WriteLine($"sessionkeeper: job {status.Id} on {target.Label} {status.Describe()}.");
+                return timedOut.ShellExitCode;
             default:
                 Console.Error.WriteLine($"sessionkeeper: job {status.Id} on {target.Label} is {status.Describe()}; its exit status is unknown.");
                 return ExitCodes.JobLost;

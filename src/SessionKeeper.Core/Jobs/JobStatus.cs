@@ -60,6 +60,19 @@ public sealed record JobStatus
     /// <summary>Those bytes as they are, when they are not UTF-8 (<see cref="CommandPreview"/> then has U+FFFD); null otherwise.</summary>
     public byte[]? RawCommandPreview { get; init; }
 
+    /// <summary>The state with exactly its own data (an exit code, a signal, a reason): what to switch on.</summary>
+    public JobOutcome Outcome => State switch
+    {
+        JobState.Starting => new JobOutcome.Starting(),
+        JobState.Running => new JobOutcome.Running(),
+        JobState.Ending => new JobOutcome.Ending(),
+        JobState.Exited when ExitCode is { } code => new JobOutcome.Exited(code),
+        JobState.Killed when Signal is { } signal => new JobOutcome.Killed(signal),
+        JobState.TimedOut when ShellExitCode is { } code => new JobOutcome.TimedOut(code, Signal),
+        JobState.Lost => new JobOutcome.Lost(LostReason ?? "unknown"),
+        _ => new JobOutcome.Lost("incomplete-status"), // a finished state without its number: nothing to report as an exit
+    };
+
     /// <summary>The exit code a CLI waiting for this job reports, as a shell would.</summary>
     public int? ShellExitCode => State switch
     {
