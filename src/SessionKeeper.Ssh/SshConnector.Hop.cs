@@ -103,7 +103,7 @@ internal sealed partial class SshConnector
 
             if (ex is OperationCanceledException && deadline.Expired(cancellationToken))
             {
-                throw new SessionKeeperException(FailureKind.Unreachable, $"cannot connect to {hop.Label}: no answer within {hop.ConnectTimeout.TotalSeconds:0.#} s (--connect-timeout, ConnectTimeout).", ex);
+                throw new SessionKeeperException(FailureKind.Unreachable, $"cannot connect to {hop.Label}: no answer within {hop.ConnectTimeout.TotalSeconds:0.#} s (ConnectTimeout).", ex);
             }
 
             if (ex is OperationCanceledException)

@@ -114,7 +114,7 @@ internal static class RunCommand
             throw new SessionKeeperException(FailureKind.InvalidInput, "--max-restarts must be 0 or more.");
         }
 
-        return new RestartPolicy(RestartPolicy.ParseMode(mode), max ?? 3, delay is null ? TimeSpan.FromSeconds(1) : Durations.Parse(delay, "--restart-delay"));
+        return new RestartPolicy(RestartPolicy.ParseMode(mode, "--restart"), max ?? 3, delay is null ? TimeSpan.FromSeconds(1) : Durations.Parse(delay, "--restart-delay"));
     }
 
     private static List<KeyValuePair<string, string>> ParseEnvironment(string[] pairs)

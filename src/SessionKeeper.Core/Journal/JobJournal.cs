@@ -259,5 +259,5 @@ internal sealed partial class JobJournal
     }
 
     private SessionKeeperException Corrupt(Exception? inner, string why) =>
-        new(FailureKind.StateCorrupt, $"the journal {Path} is unreadable ({why.TrimEnd('.')}); it was left untouched. Move it aside to start a new one, or use --state-dir.", inner!);
+        new(FailureKind.StateCorrupt, $"the journal {Path} is unreadable ({why.TrimEnd('.')}); it was left untouched. Move it aside to start a new one.", inner!);
 }

@@ -9,13 +9,13 @@ public sealed record RestartPolicy(RestartMode Mode, int MaxRestarts, TimeSpan D
     /// <summary>Never restart.</summary>
     public static readonly RestartPolicy None = new(RestartMode.No, 0, TimeSpan.Zero);
 
-    /// <summary>no, on-failure or always.</summary>
-    public static RestartMode ParseMode(string text) => text switch
+    /// <summary>no, on-failure or always; a wrong word is named as <paramref name="what"/> says (an option's name, for a CLI).</summary>
+    public static RestartMode ParseMode(string text, string what = "restart mode") => text switch
     {
         "no" => RestartMode.No,
         "on-failure" => RestartMode.OnFailure,
         "always" => RestartMode.Always,
-        _ => throw new SessionKeeperException(FailureKind.InvalidInput, $"invalid --restart '{text}': use on-failure, always or no."),
+        _ => throw new SessionKeeperException(FailureKind.InvalidInput, $"invalid {what} '{text}': use on-failure, always or no."),
     };
 
     /// <summary>The mode's word: no, on-failure or always.</summary>

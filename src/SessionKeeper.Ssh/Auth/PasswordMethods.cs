@@ -19,7 +19,7 @@ internal static class PasswordMethods
 
         if (target.BatchMode || !interaction.CanPrompt)
         {
-            interaction.Note($"--password-auth: no terminal to ask for the password of {target.Label}" + (target.BatchMode ? " (BatchMode)" : "") + "; only keys are tried.");
+            interaction.Note($"password authentication: no terminal to ask for the password of {target.Label}" + (target.BatchMode ? " (BatchMode)" : "") + "; only keys are tried.");
             yield break;
         }
 

@@ -33,20 +33,20 @@ internal sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteC
             jobs,
             parallel,
             maxFailures,
-            async (job, i, _) => (results[i] = await RunOneAsync(supervisor, job, skip: false, options, cancellationToken)).Outcome.IsFailure(),
+            async (job, i, _) => (results[i] = await RunOneAsync(supervisor, job, skipped: null, options, cancellationToken)).Outcome.IsFailure(),
             cancellationToken,
-            overLimit: async (job, i, _) => (results[i] = await RunOneAsync(supervisor, job, skip: job.IsNotStarted, options, cancellationToken)).Outcome.IsFailure());
+            overLimit: async (job, i, _) => (results[i] = await RunOneAsync(supervisor, job, skipped: job.IsNotStarted ? $"the failure limit ({maxFailures}) was reached" : null, options, cancellationToken)).Outcome.IsFailure());
         return results;
     }
 
-    private async Task<FleetHostResult> RunOneAsync(JobSupervisor supervisor, JournalJob job, bool skip, AttachOptions options, CancellationToken cancellationToken)
+    private async Task<FleetHostResult> RunOneAsync(JobSupervisor supervisor, JournalJob job, string? skipped, AttachOptions options, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         FleetHostResult result;
-        if (skip)
+        if (skipped is { } reason)
         {
-            journal.RecordSkipped(job.Id, "--max-failures reached");
-            result = new FleetHostResult(job, FleetOutcome.NotLaunched, null, "--max-failures reached", TimeSpan.Zero, 0);
+            journal.RecordSkipped(job.Id, reason);
+            result = new FleetHostResult(job, FleetOutcome.NotLaunched, null, reason, TimeSpan.Zero, 0);
         }
         else
         {

@@ -31,6 +31,13 @@ public class FailureTextTests
     }
 
     [Fact]
+    public void A_corrupt_journal_points_at_another_state_directory()
+    {
+        var failure = new SessionKeeperException(FailureKind.StateCorrupt, "the journal /j.db is unreadable (file is not a database); it was left untouched. Move it aside to start a new one.");
+        Assert.Equal("the journal /j.db is unreadable (file is not a database); it was left untouched. Move it aside to start a new one; `--state-dir DIR` works with another state directory meanwhile.", FailureText.Describe(failure));
+    }
+
+    [Fact]
     public void Other_failures_are_printed_as_the_library_words_them()
     {
         var failure = RemoteErrors.ToException("bad-cwd", "web1", "k7q2");
