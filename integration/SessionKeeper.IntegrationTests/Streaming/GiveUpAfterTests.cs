@@ -100,7 +100,7 @@ public sealed class GiveUpAfterTests(StreamHost host) : IClassFixture<StreamHost
     {
         Assert.True(attach.ExitCode == 249, attach.ToString());
         Assert.Contains("gave up reconnecting", attach.Stderr, StringComparison.Ordinal);
-        Assert.Contains("(--give-up-after); the job keeps running there", attach.Stderr, StringComparison.Ordinal);
+        Assert.Contains("; the job keeps running there; `--give-up-after` sets how long to keep trying.", attach.Stderr, StringComparison.Ordinal);
     }
 
     private void AssertStillRuns(string id)

@@ -17,6 +17,7 @@ internal static class FailureText
     {
         { RemoteCode: RemoteErrors.NoSuchJob, Host: { } host } => $"`sessionkeeper ps {host}` lists the jobs there.",
         { RemoteCode: RemoteErrors.JobRunning, Host: { } host, JobId: { } job } => $"`sessionkeeper kill {host} {job}` first.",
+        { GaveUpAfter: not null } => "`--give-up-after` sets how long to keep trying.",
         { Kind: FailureKind.StateCorrupt } => "`--state-dir DIR` works with another state directory meanwhile.",
         { Kind: FailureKind.JobNotFound, RemoteCode: null, Host: null } => "give the host too (sessionkeeper CMD HOST JOB), or see `sessionkeeper jobs`.",
         _ => null,

@@ -28,4 +28,7 @@ public class SessionKeeperException : Exception
 
     /// <summary>The runner's own error code ("no-such-job", "job-running"...) when the target refused.</summary>
     public string? RemoteCode { get; init; }
+
+    /// <summary>When following stopped because reconnecting took longer than allowed (<c>AttachOptions.GiveUpAfter</c>): that time.</summary>
+    public TimeSpan? GaveUpAfter { get; init; }
 }

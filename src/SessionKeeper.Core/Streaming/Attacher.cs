@@ -136,7 +136,10 @@ internal sealed class Attacher
         {
             throw new SessionKeeperException(
                 FailureKind.ConnectionLost,
-                $"gave up reconnecting to {_connector.HostLabel} after {_options.GiveUpAfter!.Value.TotalSeconds:0.#} s (--give-up-after); the job keeps running there.");
+                $"gave up reconnecting to {_connector.HostLabel} after {_options.GiveUpAfter!.Value.TotalSeconds:0.#} s; the job keeps running there.")
+            {
+                GaveUpAfter = _options.GiveUpAfter,
+            };
         }
     }
 

@@ -140,7 +140,8 @@ public sealed class AttacherGiveUpTests
         Assert.True(run.IsCompleted, $"still reconnecting after {spent} of fake time with a budget of {Budget}");
         var gaveUp = await Assert.ThrowsAsync<SessionKeeperException>(() => run);
         Assert.Equal(FailureKind.ConnectionLost, gaveUp.Kind);
-        Assert.StartsWith("gave up reconnecting to scripted after 10 s (--give-up-after)", gaveUp.Message, StringComparison.Ordinal);
+        Assert.Equal("gave up reconnecting to scripted after 10 s; the job keeps running there.", gaveUp.Message);
+        Assert.Equal(TimeSpan.FromSeconds(10), gaveUp.GaveUpAfter);
         Assert.True(spent >= notBefore, $"gave up after {spent}, before {notBefore}");
     }
 
