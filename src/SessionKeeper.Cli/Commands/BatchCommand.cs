@@ -150,7 +150,7 @@ internal static class BatchCommand
                         var (status, signalled) = only is null
                             ? await keeper.KillAsync(job.Id, graceTime, null, ct)
                             : await keeper.SignalAsync(job.Id, only, null, ct);
-                        line = $"{job.Endpoint.Label}\t{job.Id}\t{(signalled == "none" ? "not running" : KillCommand.Shown(signalled))}\t{status.Describe()}";
+                        line = $"{job.Endpoint.Label}\t{job.Id}\t{(signalled == "none" ? "nothing sent" : KillCommand.Shown(signalled))}\t{status.Describe()}";
                         failed = only is null && status.State is JobState.Running or JobState.Starting;
                     }
                     catch (SessionKeeperException ex)

@@ -53,6 +53,14 @@ internal static class KillCommand
     /// </summary>
     public static (string Line, string? Error, int ExitCode) Outcome(string id, string host, JobStatus status, string signalled, bool escalating)
     {
+        if (signalled == "none" && status.State is JobState.Starting)
+        {
+            // Launched, its identity not recorded yet: nothing can be signalled safely, and it may run.
+            return ($"{id}: starting (its identity is not recorded yet); no signal sent.",
+                $"sessionkeeper: job {id} on {host} is still starting; nothing was signalled; run `sessionkeeper kill {id}` again in a moment.",
+                escalating ? ExitCodes.StillRunning : 0);
+        }
+
         var line = signalled == "none"
             ? $"{id}: not running ({status.Describe()}); no signal sent."
             : $"{id}: sent {Shown(signalled)}; {status.Describe()}.";

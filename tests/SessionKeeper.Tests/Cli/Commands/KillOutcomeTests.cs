@@ -51,6 +51,16 @@ public class KillOutcomeTests
     }
 
     [Fact]
+    public void A_job_still_starting_is_not_called_stopped_and_nothing_is_claimed_sent()
+    {
+        var (line, error, code) = KillCommand.Outcome("j1", "h", new JobStatus { Id = "j1", State = JobState.Starting }, "none", escalating: true);
+
+        Assert.Equal(ExitCodes.StillRunning, code);
+        Assert.Equal("j1: starting (its identity is not recorded yet); no signal sent.", line);
+        Assert.Equal("sessionkeeper: job j1 on h is still starting; nothing was signalled; run `sessionkeeper kill j1` again in a moment.", error);
+    }
+
+    [Fact]
     public void Nothing_to_signal_says_so()
     {
         var status = new JobStatus { Id = "j1", State = JobState.Exited, ExitCode = 0 };
