@@ -114,7 +114,9 @@ public sealed class SignalTargetScriptTests : IDisposable
         var started = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("exec sleep 300", Shell: "/bin/sh"));
         var dir = _state.JobDir(id);
         var wrapper = int.Parse(File.ReadAllText(Path.Combine(dir, "wrapper")).Split(' ')[0]);
-        Process.GetProcessById(wrapper).Kill();
+        // The wrapper's whole group (it leads its session): the wrapper and its keeper, which
+        // would otherwise sleep on forever once its wrapper is gone. The job has a session of its own.
+        Assert.Equal(0, Tmds.Linux.LibC.kill(-wrapper, Tmds.Linux.LibC.SIGKILL));
         while (File.Exists($"/proc/{wrapper}/stat") && State(wrapper) != 'Z')
         {
             await Task.Delay(10);
