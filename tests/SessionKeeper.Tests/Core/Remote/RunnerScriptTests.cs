@@ -106,7 +106,7 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client("dash");
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
+        var started = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
         using var bystander = Process.Start("sleep", "300");
         File.WriteAllText(_state.JobFile(id, "pid"), bystander.Id + "\n");
         File.WriteAllText(_state.JobFile(id, "pgid"), bystander.Id + "\n");
@@ -117,6 +117,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Contains("nothing was sent", refused.Message, StringComparison.Ordinal);
         Assert.False(bystander.HasExited);
         bystander.Kill();
+        Process.GetProcessById(started.Pid!.Value).Kill(); // the real job: its wrapper then records it and ends its keeper
     }
 
     [Theory(Timeout = 30000)]
