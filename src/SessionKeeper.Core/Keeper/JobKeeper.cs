@@ -166,9 +166,7 @@ public sealed class JobKeeper
                 BatchStart result;
                 try
                 {
-                    var (session, status) = await supervisor.LaunchAsync(job, options ?? new AttachOptions(), ct).ConfigureAwait(false);
-                    await session.DisposeAsync().ConfigureAwait(false);
-                    result = new BatchStart(job, status, null);
+                    result = new BatchStart(job, await LaunchOnlyAsync(supervisor, job, options ?? new AttachOptions(), ct).ConfigureAwait(false), null);
                 }
                 catch (SessionKeeperException ex) when (!ct.IsCancellationRequested)
                 {
@@ -220,18 +218,14 @@ public sealed class JobKeeper
     public async Task<JobHandle> StartRetryAsync(JournalJob planned, CancellationToken cancellationToken = default)
     {
         var job = Unsent(planned);
-        var (session, status) = await Supervisor().LaunchAsync(job, cancellationToken).ConfigureAwait(false);
-        await session.DisposeAsync().ConfigureAwait(false);
-        return new JobHandle(job, status);
+        return new JobHandle(job, await LaunchOnlyAsync(Supervisor(), job, null, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Starts a job and returns once the target has it (as <c>run --detach</c>); it is launched exactly once even if the link drops meanwhile.</summary>
     public async Task<JobHandle> StartAsync(IJobHost host, JobRequest request, CancellationToken cancellationToken = default)
     {
         var job = Plan(host, request);
-        var (session, status) = await Supervisor().LaunchAsync(job, cancellationToken).ConfigureAwait(false);
-        await session.DisposeAsync().ConfigureAwait(false);
-        return new JobHandle(job, status);
+        return new JobHandle(job, await LaunchOnlyAsync(Supervisor(), job, null, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Starts a job and follows it to its end, writing its output to <paramref name="output"/> (as <c>run</c>).</summary>
@@ -532,6 +526,14 @@ public sealed class JobKeeper
         var result = await RoundTripAsync(target, timeout, (client, ct) => call(client, jobId, ct), cancellationToken).ConfigureAwait(false);
         Record(known, status(result));
         return result;
+    }
+
+    /// <summary>Launches a journaled job exactly once and closes the connection: nothing follows it.</summary>
+    private static async Task<JobStatus> LaunchOnlyAsync(JobSupervisor supervisor, JournalJob job, AttachOptions? retry, CancellationToken cancellationToken)
+    {
+        var (session, status) = await supervisor.LaunchAsync(job, retry, cancellationToken).ConfigureAwait(false);
+        await session.DisposeAsync().ConfigureAwait(false);
+        return status;
     }
 
     /// <summary>One call over a connection of its own, bounded by <paramref name="timeout"/>.</summary>
