@@ -50,6 +50,8 @@ internal static class Program
         var stream = new StreamOptions();
         var root = new RootCommand("SessionKeeper: remote jobs that outlive their SSH connection.");
         root.Options.Add(CommonArguments.StateDir);
+        root.Options.Add(CommonArguments.Quiet);
+        root.Options.Add(CommonArguments.Verbose);
         root.Subcommands.Add(RunCommand.Create(ssh, stream));
         root.Subcommands.Add(AttachCommand.Create(ssh, stream));
         root.Subcommands.Add(LogsCommand.Create(ssh, stream));

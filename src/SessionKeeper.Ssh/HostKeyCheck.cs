@@ -26,6 +26,9 @@ internal sealed class HostKeyCheck(SshTarget target, KnownHostsDatabase database
     /// <summary>An unknown key waiting for the user's yes (StrictHostKeyChecking ask, on a terminal).</summary>
     public PendingHostKey? Pending { get; private set; }
 
+    /// <summary>The host key accepted, for -v: its type, fingerprint and why it is trusted; null until one is.</summary>
+    public string? Accepted { get; private set; }
+
     /// <summary>A certificate outside its validity period, seen by <see cref="CertificateAlgorithm"/>: (certified key, certificate).</summary>
     private (byte[] Key, HostCertificate Certificate)? _outdated;
 
@@ -73,6 +76,7 @@ internal sealed class HostKeyCheck(SshTarget target, KnownHostsDatabase database
         {
             case HostKeyMatch.Trusted:
                 e.CanTrust = true;
+                Accepted = $"{keyType} {fingerprint} ({decision.Detail})";
                 return;
             case HostKeyMatch.Revoked:
                 Refusal = new(FailureKind.HostKeyRefused,
@@ -90,6 +94,7 @@ internal sealed class HostKeyCheck(SshTarget target, KnownHostsDatabase database
         {
             case StrictHostKeyCheckingMode.AcceptNew or StrictHostKeyCheckingMode.No when target.KnownHostsFiles.Count > 0:
                 e.CanTrust = true;
+                Accepted = $"{keyType} {fingerprint} (new, recorded: StrictHostKeyChecking {target.StrictHostKeyChecking})";
                 Record(target, Lookup, keyType, blob, interaction);
                 return;
             case StrictHostKeyCheckingMode.AcceptNew or StrictHostKeyCheckingMode.No:

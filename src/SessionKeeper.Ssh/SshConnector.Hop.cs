@@ -71,6 +71,11 @@ internal sealed partial class SshConnector
             Timeout = interactive ? TimeSpan.FromMinutes(2) : hop.ConnectTimeout,
             ChannelCloseTimeout = TimeSpan.FromSeconds(2),
         };
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            _logger.LogDebug("connecting to {Target} at {Address}:{Port} as {User}; keys to offer: {Keys}", hop.Label, address, port, hop.User, keys.Count == 0 ? "none" : string.Join(", ", keys));
+        }
+
         var check = new HostKeyCheck(hop, database, canAsk: !hop.BatchMode && _interaction.CanPrompt, _interaction);
         observe(check);
         ConfigureAlgorithms(info, hop, database, check);
@@ -88,7 +93,7 @@ internal sealed partial class SshConnector
             await connect.WaitAsync(deadline.Token);
             if (_logger.IsEnabled(LogLevel.Debug))
             {
-                _logger.LogDebug("connected to {Target} ({Cipher}, {Kex})", hop.Label, info.CurrentServerEncryption, info.CurrentKeyExchangeAlgorithm);
+                _logger.LogDebug("connected to {Target}: host key {HostKey}; {Cipher}, {Kex}; authenticated as {User}", hop.Label, check.Accepted, info.CurrentServerEncryption, info.CurrentKeyExchangeAlgorithm, hop.User);
             }
 
             return client;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Remote;
 using SessionKeeper.Ssh.Config;
@@ -14,8 +15,11 @@ public sealed class SshTransport : ITransport
     /// <summary>The transport with no prompts: questions (host keys, passphrases) fail as in BatchMode.</summary>
     public static readonly SshTransport Default = new();
 
+    /// <summary>Where each connection logs its steps at Debug level (host key accepted, keys offered, algorithms); null for nowhere.</summary>
+    public ILoggerFactory? Logs { get; init; }
+
     /// <inheritdoc/>
-    public IRemoteConnector Connector(IJobHost host) => new SshConnector(Target(host));
+    public IRemoteConnector Connector(IJobHost host) => new SshConnector(Target(host), Logs);
 
     /// <inheritdoc/>
     public JobEndpoint Describe(IJobHost host) => From(Target(host));
@@ -24,7 +28,7 @@ public sealed class SshTransport : ITransport
     public IJobHost Restore(JobEndpoint endpoint) => ToTarget(endpoint);
 
     /// <summary>Connects to a journaled endpoint.</summary>
-    public IRemoteConnector Connector(JobEndpoint endpoint) => new SshConnector(ToTarget(endpoint));
+    public IRemoteConnector Connector(JobEndpoint endpoint) => new SshConnector(ToTarget(endpoint), Logs);
 
     /// <summary>The journal's record of a target.</summary>
     public static JobEndpoint Describe(SshTarget target) => From(target);

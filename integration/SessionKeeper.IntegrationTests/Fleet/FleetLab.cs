@@ -149,11 +149,11 @@ public sealed class FleetLab : IAsyncDisposable
         return File.Exists(path) ? File.ReadAllLines(path) : [];
     }
 
-    public byte[] RemoteLog(TargetHost target, string jobId) => File.ReadAllBytes(Path.Combine(target.JobDir(jobId), "log"));
+    public byte[] RemoteLog(TargetHost target, string jobId) => File.ReadAllBytes(Path.Combine(target.JobDir(jobId), "out"));
 
     /// <summary>The local mirror of a job (there must be exactly one).</summary>
     public byte[] Mirror(string jobId) =>
-        File.ReadAllBytes(Assert.Single(Directory.EnumerateFiles(Path.Combine(StateDir, "mirrors"), jobId + ".log", SearchOption.AllDirectories)));
+        File.ReadAllBytes(Assert.Single(Directory.EnumerateFiles(Path.Combine(StateDir, "mirrors"), jobId + ".out", SearchOption.AllDirectories)));
 
     /// <summary>`jobs --json`, this batch only.</summary>
     public async Task<IReadOnlyList<JournalRow>> JournalAsync()

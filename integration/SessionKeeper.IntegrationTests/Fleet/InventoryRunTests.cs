@@ -30,12 +30,15 @@ public sealed class InventoryRunTests(FleetHost host)
 
             """);
 
-        var run = await lab.RunAsync(lab.RunArguments("echo \"$SESSIONKEEPER_JOB_ID\"", ["--json", .. FleetLab.Fast], $"@{inventory}:web"));
+        var run = await lab.RunAsync(lab.RunArguments("echo \"$SESSIONKEEPER_JOB_ID\"; echo to-stderr >&2", ["--json", .. FleetLab.Fast], $"@{inventory}:web"));
         Assert.True(run.ExitCode == 0, run.ToString());
         var events = FleetEvent.ParseAll(run);
         Assert.Equal(new[] { web1.Label, web2.Label }.Order(), events.Where(e => e.Event == "launched").Select(e => e.Host!).Order());
-        Assert.Equal($"{lab.BatchId}-1", Assert.Single(events, e => e.Event == "output" && e.Host == web1.Label).Line);
-        Assert.Equal($"{lab.BatchId}-2", Assert.Single(events, e => e.Event == "output" && e.Host == web2.Label).Line);
+        string? Stream(FleetEvent e) => e.Raw.TryGetProperty("stream", out var stream) ? stream.GetString() : null;
+        Assert.Equal($"{lab.BatchId}-1", Assert.Single(events, e => e.Event == "output" && e.Host == web1.Label && Stream(e) == "stdout").Line);
+        Assert.Equal($"{lab.BatchId}-2", Assert.Single(events, e => e.Event == "output" && e.Host == web2.Label && Stream(e) == "stdout").Line);
+        Assert.All([web1, web2], w => Assert.Equal("to-stderr", Assert.Single(events, e => e.Event == "output" && e.Host == w.Label && Stream(e) == "stderr").Line));
+        Assert.Equal(4, events.Count(e => e.Event == "output"));
         Assert.Equal(0, db1.Proxy!.TotalConnections);
     }
 

@@ -2,7 +2,10 @@ using System.Text.RegularExpressions;
 
 namespace SessionKeeper.IntegrationTests.Fleet;
 
-/// <summary>`--tag` (the default) prefixes each line with its host; `--group` folds identical outputs.</summary>
+/// <summary>
+/// `--tag` (the default) prefixes each line with its host, stdout lines on stdout and stderr lines
+/// on stderr; `--group` folds identical outputs (stdout, then stderr).
+/// </summary>
 [Collection(FleetTests.Name)]
 public sealed partial class OutputModeTests(FleetHost host)
 {
@@ -17,7 +20,7 @@ public sealed partial class OutputModeTests(FleetHost host)
         Assert.True(run.ExitCode == 0, run.ToString());
 
         string Block(IEnumerable<TargetHost> hosts, string parity) =>
-            $"----------------\n{string.Join(',', hosts.Select(t => t.Label).Order(StringComparer.Ordinal))} (3)\n----------------\nhello\n{parity}\n";
+            $"----------------\n{string.Join(',', hosts.Select(t => t.Label).Order(StringComparer.Ordinal))} (3)\n----------------\nhello\n{parity}\nwarn\n";
         var even = targets.Where(t => t.Number % 2 == 0).ToList();
         var odd = targets.Where(t => t.Number % 2 == 1).ToList();
         var blocks = new[] { Block(even, "even"), Block(odd, "odd") }.OrderBy(b => b.Split('\n')[1], StringComparer.Ordinal);
@@ -52,6 +55,11 @@ public sealed partial class OutputModeTests(FleetHost host)
         // stdout is not a terminal: it carries the tagged lines only, the summary table is on stderr.
         Assert.Equal(Hosts * 2, lines.Count(l => l.Length > 0));
         Assert.Contains($"{Hosts} hosts in", run.Stderr, StringComparison.Ordinal);
+
+        // Each host's stderr line, tagged, on stderr.
+        var errors = run.Stderr.Split('\n').Select(l => TaggedLine().Match(l)).Where(m => m.Success && labels.ContainsKey(m.Groups["host"].Value)).ToList();
+        Assert.Equal(targets.Select(t => t.Label).Order(StringComparer.Ordinal), errors.Select(m => m.Groups["host"].Value).Order(StringComparer.Ordinal));
+        Assert.All(errors, m => Assert.Equal("warn", m.Groups["line"].Value));
     }
 
     [Fact(Timeout = 30_000)]
@@ -66,7 +74,7 @@ public sealed partial class OutputModeTests(FleetHost host)
     }
 
     private static string Command(FleetLab lab) =>
-        FleetJob.Prelude(lab.CounterDir) + "echo hello; if [ $((n % 2)) = 0 ]; then echo even; else echo odd; fi";
+        FleetJob.Prelude(lab.CounterDir) + "echo hello; echo warn >&2; if [ $((n % 2)) = 0 ]; then echo even; else echo odd; fi";
 
     [GeneratedRegex("^(?<host>[^ ]+@127\\.0\\.0\\.1:[0-9]+): (?<line>.*)$")]
     private static partial Regex TaggedLine();

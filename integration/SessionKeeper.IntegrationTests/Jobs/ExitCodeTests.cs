@@ -37,7 +37,7 @@ public sealed class ExitCodeTests(JobsHost host) : IClassFixture<JobsHost>
             Assert.Equal(c.Command, status.Command);
             if (c.Signal is not null)
             {
-                Assert.Equal("before\n", File.ReadAllText(Path.Combine(host.JobDir(id), "log")));
+                Assert.Equal("before\n", File.ReadAllText(Path.Combine(host.JobDir(id), "out")));
                 Assert.Contains($"killed by signal {c.Signal}", wait.Stderr, StringComparison.Ordinal);
             }
         }

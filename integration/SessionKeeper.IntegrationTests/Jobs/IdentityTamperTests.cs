@@ -159,7 +159,7 @@ public sealed class IdentityTamperTests(JobsHost host) : IClassFixture<JobsHost>
         await UntilExitRecordAsync(id);
 
         // The job saw the gate before it was ended: the timeout came after the forgery.
-        Assert.Equal("forged\n", File.ReadAllText(Path.Combine(host.JobDir(id), "log")));
+        Assert.Equal("forged\n", File.ReadAllText(Path.Combine(host.JobDir(id), "out")));
         var status = await host.StatusAsync(id);
         Assert.Equal(("timed-out", 15), (status.State, status.Signal));
         victim.AssertUntouched();

@@ -24,7 +24,7 @@ public sealed class JobDirectoryTests(JobsHost host) : IClassFixture<JobsHost>
         Assert.Equal($"s3cret value|{cwd}\n", result.StdoutText);
         var dir = host.JobDir(id);
         Assert.Equal(PrivateDir, File.GetUnixFileMode(dir));
-        foreach (var name in new[] { "cmd", "env", "cwd", "cookie", "log", "exit", "pid" })
+        foreach (var name in new[] { "proto", "cmd", "env", "cwd", "cookie", "out", "err", "exit", "pid" })
         {
             Assert.True(File.GetUnixFileMode(Path.Combine(dir, name)) == Private, $"{name} is {File.GetUnixFileMode(Path.Combine(dir, name))}");
         }
@@ -49,6 +49,6 @@ public sealed class JobDirectoryTests(JobsHost host) : IClassFixture<JobsHost>
         Assert.Equal(first, host.RecordedIdentity(id));
         Assert.True(ProcFs.IsAlive(first.Pid, first.StartTime));
         Assert.Equal("exec sleep 300", File.ReadAllText(Path.Combine(host.JobDir(id), "cmd")));
-        Assert.Equal("", File.ReadAllText(Path.Combine(host.JobDir(id), "log")));
+        Assert.Equal("", File.ReadAllText(Path.Combine(host.JobDir(id), "out")));
     }
 }

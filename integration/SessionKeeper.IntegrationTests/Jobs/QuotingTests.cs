@@ -32,7 +32,7 @@ public sealed class QuotingTests(JobsHost host) : IClassFixture<JobsHost>
         var expected = ExpectedOutput(canary, globs);
         Assert.Equal(expected, result.StdoutText);
         Assert.Equal(Encoding.UTF8.GetBytes(text), File.ReadAllBytes(Path.Combine(host.JobDir(id), "cmd")));
-        Assert.Equal(Encoding.UTF8.GetBytes(expected), File.ReadAllBytes(Path.Combine(host.JobDir(id), "log")));
+        Assert.Equal(Encoding.UTF8.GetBytes(expected), File.ReadAllBytes(Path.Combine(host.JobDir(id), "out")));
         Assert.False(File.Exists(canary), $"a canary fired: {canary} exists");
     }
 

@@ -55,7 +55,7 @@ public sealed class SignalTests(JobsHost host) : IClassFixture<JobsHost>
     public async Task Kill_signal_int_lets_a_job_checkpoint_and_its_own_exit_code_comes_back()
     {
         var id = await host.LaunchAsync(Checkpointer);
-        await Poll.UntilAsync(() => File.ReadAllText(Path.Combine(host.JobDir(id), "log")).Contains("ready", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "the job to set its trap");
+        await Poll.UntilAsync(() => File.ReadAllText(Path.Combine(host.JobDir(id), "out")).Contains("ready", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "the job to set its trap");
 
         var kill = await host.RunAsync("kill", [id], ["--signal", "INT"]);
 
@@ -65,7 +65,7 @@ public sealed class SignalTests(JobsHost host) : IClassFixture<JobsHost>
         Assert.True(wait.ExitCode == 3, wait.ToString());
         var status = await host.StatusAsync(id);
         Assert.Equal(("exited", 3), (status.State, status.ExitCode));
-        Assert.Equal("ready\ncheckpoint\n", File.ReadAllText(Path.Combine(host.JobDir(id), "log")));
+        Assert.Equal("ready\ncheckpoint\n", File.ReadAllText(Path.Combine(host.JobDir(id), "out")));
     }
 
     [Fact(Timeout = 120000)]

@@ -24,7 +24,7 @@ public sealed class SurvivalTests(JobsHost host) : IClassFixture<JobsHost>
         await using var run = host.Start(
             "run",
             ["--", $"echo before; {WaitFor(gate)}; echo done >> '{marker}'; echo after; exit 7"],
-            ["--id", id, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "2s"]);
+            ["-v", "--id", id, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "2s"]);
         await run.WaitForStdoutAsync("before\n", Quick);
         var connection = Assert.Single(host.Sshd.SessionProcesses());
         var job = host.RecordedIdentity(id);
@@ -53,7 +53,7 @@ public sealed class SurvivalTests(JobsHost host) : IClassFixture<JobsHost>
         var id = await host.LaunchAsync($"{WaitFor(gate)}; echo done >> '{marker}'; exit 7");
         var job = host.RecordedIdentity(id);
         await NoConnectionsAsync();
-        await using var attach = host.Start("attach", [id], ["--heartbeat", "200ms", "--dead-after", "2s"]);
+        await using var attach = host.Start("attach", [id], ["-v", "--heartbeat", "200ms", "--dead-after", "2s"]);
         var connection = await host.Sshd.WaitForSessionProcessAsync(timeout: Quick);
 
         await KillAsync(connection);

@@ -15,10 +15,10 @@ public sealed class TamperedJobDirectoryTests(JobsHost host) : IClassFixture<Job
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
 
     [Fact(Timeout = 180000)]
-    public async Task A_fifo_as_the_log_is_refused_at_once_and_leaves_nothing_blocked_on_the_target()
+    public async Task A_fifo_as_the_stdout_file_is_refused_at_once_and_leaves_nothing_blocked_on_the_target()
     {
         var id = await FinishedJobAsync();
-        var log = Path.Combine(host.JobDir(id), "log");
+        var log = Path.Combine(host.JobDir(id), "out");
         File.Delete(log);
         MakeFifo(log);
 
@@ -26,7 +26,7 @@ public sealed class TamperedJobDirectoryTests(JobsHost host) : IClassFixture<Job
         {
             var result = await host.RunAsync(verb, [id], timeout: Bound);
             Assert.True(result.ExitCode == 250, $"{verb}: {result}");
-            Assert.Contains("'log' in the job directory", result.Stderr, StringComparison.Ordinal);
+            Assert.Contains("'out' in the job directory", result.Stderr, StringComparison.Ordinal);
             Assert.Contains("not a regular file", result.Stderr, StringComparison.Ordinal);
         }
 
@@ -40,10 +40,10 @@ public sealed class TamperedJobDirectoryTests(JobsHost host) : IClassFixture<Job
     }
 
     [Fact(Timeout = 120000)]
-    public async Task A_log_symlinked_elsewhere_is_never_shown_as_output()
+    public async Task A_stderr_file_symlinked_elsewhere_is_never_shown_as_output()
     {
         var id = await FinishedJobAsync();
-        var log = Path.Combine(host.JobDir(id), "log");
+        var log = Path.Combine(host.JobDir(id), "err");
         File.Delete(log);
         File.CreateSymbolicLink(log, "/etc/passwd");
 
@@ -51,7 +51,7 @@ public sealed class TamperedJobDirectoryTests(JobsHost host) : IClassFixture<Job
 
         Assert.True(logs.ExitCode == 250, logs.ToString());
         Assert.DoesNotContain("root:", logs.StdoutText, StringComparison.Ordinal);
-        Assert.Contains("'log' in the job directory", logs.Stderr, StringComparison.Ordinal);
+        Assert.Contains("'err' in the job directory", logs.Stderr, StringComparison.Ordinal);
     }
 
     [Theory(Timeout = 120000)]
@@ -123,7 +123,7 @@ public sealed class TamperedJobDirectoryTests(JobsHost host) : IClassFixture<Job
             Assert.Equal(130, await attach.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60)));
         }
 
-        File.WriteAllText(Path.Combine(host.JobDir(id), "log"), "");
+        File.WriteAllText(Path.Combine(host.JobDir(id), "out"), "");
         try
         {
             foreach (var verb in new[] { "logs", "attach" })

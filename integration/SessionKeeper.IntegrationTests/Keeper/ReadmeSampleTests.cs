@@ -58,18 +58,23 @@ public sealed partial class ReadmeSampleTests(StreamHost host) : IClassFixture<S
                 ["SESSIONKEEPER_STATE_DIR"] = null,
                 ["SSH_AUTH_SOCK"] = null,
             };
-            var command = $"echo first; while [ ! -e {gate} ]; do sleep 0.1; done; echo second; exit 3";
+            var command = $"echo first; echo oops >&2; while [ ! -e {gate} ]; do sleep 0.1; done; echo second; echo late >&2; exit 3";
 
             await using var run = sample.Start(["web1", command, config], environment);
             await run.WaitForStdoutAsync("first\n", TimeSpan.FromSeconds(60));
             var cut = proxy.ResetAll();
-            await Poll.UntilAsync(() => run.StderrText.Contains("link lost at byte 6", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the sample reports the drop");
+            await Poll.UntilAsync(() => run.StderrText.Contains("link lost at byte ", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the sample reports the drop");
             File.WriteAllText(gate, "");
 
             var result = await run.WaitForResultAsync(TimeSpan.FromSeconds(120));
             Assert.True(result.ExitCode == 3, result.ToString());
             Assert.True(cut > 0, "the proxy had no connection to cut");
             Assert.Equal("first\nsecond\n", result.StdoutText);
+
+            // The job's stderr on the sample's stderr, each line once, beside the sample's own lines.
+            var stderrLines = result.Stderr.Split('\n');
+            Assert.Equal(1, stderrLines.Count(l => l == "oops"));
+            Assert.Equal(1, stderrLines.Count(l => l == "late"));
             Assert.Contains("reconnected after", result.Stderr, StringComparison.Ordinal);
 
             var journal = JobJournal.OpenForReading(Path.Combine(home, ".local", "state", "sessionkeeper"));

@@ -69,7 +69,7 @@ public sealed class JumpHostLab : IAsyncLifetime
             """);
     }
 
-    public string RemoteLog(string id) => Path.Combine(Target.RemoteStateDir, "sessionkeeper", "jobs", id, "log");
+    public string RemoteLog(string id) => Path.Combine(Target.RemoteStateDir, "sessionkeeper", "jobs", id, "out");
 
     public async Task DisposeAsync()
     {
@@ -111,7 +111,7 @@ public sealed class JumpHostTests(JumpHostLab lab, ITestOutputHelper output) : I
         var secondLog = lab.Second.ReadLog().Length;
         await using var cli = lab.Lab.Cli.Start(
         [
-            "run", "-F", lab.Config, "--id", id, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "1500ms", "--max-backoff", "300ms",
+            "run", "-v", "-F", lab.Config, "--id", id, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "1500ms", "--max-backoff", "300ms",
             "target", "--", SequenceLines.JobUntil(stop, 10, "0.05", 0),
         ]);
         await cli.WaitForStdoutAsync("seq 30 ", Step);
@@ -147,7 +147,7 @@ public sealed class JumpHostTests(JumpHostLab lab, ITestOutputHelper output) : I
         Assert.Equal((0, 0, 0), (lines.Lost, lines.Duplicated, lines.OutOfOrder));
         var remote = StreamHost.Sha256File(lab.RemoteLog(id));
         Assert.Equal(remote, StreamHost.Sha256(result.Stdout));
-        var mirror = Directory.EnumerateFiles(lab.Lab.StateDir, id + ".log", SearchOption.AllDirectories).Single();
+        var mirror = Directory.EnumerateFiles(lab.Lab.StateDir, id + ".out", SearchOption.AllDirectories).Single();
         Assert.Equal(remote, StreamHost.Sha256File(mirror));
         Assert.True(CliText.Reconnects(result.Stderr) >= 3, result.Stderr);
 

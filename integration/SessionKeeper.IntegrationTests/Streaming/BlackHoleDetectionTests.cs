@@ -26,7 +26,7 @@ public sealed class BlackHoleDetectionTests(StreamHost host, ITestOutputHelper o
         var stopFile = Path.Combine(host.Sshd.TempDir, "detect.stop");
         // One line every 0.3 s: black holes fall both just after output and in quiet stretches.
         var id = await host.LaunchAsync(SequenceLines.JobUntil(stopFile, 1, "0.3", 0), proxy);
-        await using var cli = host.Start("attach", [id], ["--heartbeat", "200ms", "--dead-after", "1s", "--max-backoff", "300ms"], proxy);
+        await using var cli = host.Start("attach", [id], ["-v", "--heartbeat", "200ms", "--dead-after", "1s", "--max-backoff", "300ms"], proxy);
         await cli.WaitForStdoutAsync("seq 1 ", TimeSpan.FromSeconds(20));
 
         var measured = new List<double>();

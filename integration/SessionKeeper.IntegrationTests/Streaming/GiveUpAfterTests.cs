@@ -14,7 +14,7 @@ namespace SessionKeeper.IntegrationTests.Streaming;
 [Collection(StreamingTests.Name)]
 public sealed class GiveUpAfterTests(StreamHost host) : IClassFixture<StreamHost>
 {
-    private static readonly string[] Options = ["--give-up-after", "10s", "--dead-after", "2s", "--heartbeat", "200ms", "--max-backoff", "1s"];
+    private static readonly string[] Options = ["-v", "--give-up-after", "10s", "--dead-after", "2s", "--heartbeat", "200ms", "--max-backoff", "1s"];
 
     /// <summary>Generous: attach used to reconnect forever in both cases.</summary>
     private static readonly TimeSpan Overall = TimeSpan.FromSeconds(150);

@@ -32,7 +32,7 @@ public sealed class LargeOutputTests(StreamHost host, ITestOutputHelper output) 
         var id = await host.LaunchAsync($"head -c {Size} /dev/urandom", proxy);
         var stdoutPath = Path.Combine(host.Sshd.TempDir, id + ".stdout");
         var clock = Stopwatch.StartNew();
-        await using var cli = host.StartToFile(stdoutPath, "attach", [id], ["--heartbeat", "200ms", "--dead-after", "1s", "--max-backoff", "300ms"], proxy);
+        await using var cli = host.StartToFile(stdoutPath, "attach", [id], ["-v", "--heartbeat", "200ms", "--dead-after", "1s", "--max-backoff", "300ms"], proxy);
         await using var memory = new PeakMemory(cli.Pid);
 
         var victims = new HashSet<int>();

@@ -40,7 +40,7 @@ public sealed class StreamChaosTests(StreamHost host, ITestOutputHelper output) 
         await using var cli = host.Start(
             "run",
             ["--", SequenceLines.JobUntil(stopFile, 20, "0.02", 7)],
-            ["--id", id, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "1s", "--max-backoff", "300ms"],
+            ["-v", "--id", id, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "1s", "--max-backoff", "300ms"],
             proxy);
         await cli.WaitForStdoutAsync("seq 1 ", Step);
 

@@ -118,11 +118,11 @@ public sealed class StreamHost : IAsyncLifetime
 
     public string JobDir(string id) => Path.Combine(Sshd.RemoteStateDir, "sessionkeeper", "jobs", id);
 
-    public string RemoteLog(string id) => Path.Combine(JobDir(id), "log");
+    public string RemoteLog(string id) => Path.Combine(JobDir(id), "out");
 
     /// <summary>The local copy of a job's log, wherever the CLI keeps it below the state directory.</summary>
     public string? FindMirror(string id) =>
-        Directory.EnumerateFiles(LocalStateDir, id + ".log", SearchOption.AllDirectories).FirstOrDefault();
+        Directory.EnumerateFiles(LocalStateDir, id + ".out", SearchOption.AllDirectories).FirstOrDefault();
 
     public string Mirror(string id) => FindMirror(id) ?? throw new FileNotFoundException($"no local mirror of {id} below {LocalStateDir}");
 

@@ -58,7 +58,7 @@ public sealed class SupervisionHost : IAsyncLifetime
 
     public string JobDir(string id) => Path.Combine(Sshd.RemoteStateDir, "sessionkeeper", "jobs", id);
 
-    public string RemoteLog(string id) => Path.Combine(JobDir(id), "log");
+    public string RemoteLog(string id) => Path.Combine(JobDir(id), "out");
 
     /// <summary>A file under the fixture's temp dir for a job to write to or wait for.</summary>
     public string TempFile(string name) => Path.Combine(Sshd.TempDir, name);

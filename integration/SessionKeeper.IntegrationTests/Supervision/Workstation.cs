@@ -66,7 +66,7 @@ public sealed class Workstation
     /// <summary>Every local copy of a job's log below the state directory (there must be exactly one).</summary>
     public IReadOnlyList<string> Mirrors(string id) =>
         Directory.Exists(Path.Combine(StateDir, "mirrors"))
-            ? [.. Directory.EnumerateFiles(Path.Combine(StateDir, "mirrors"), id + ".log", SearchOption.AllDirectories)]
+            ? [.. Directory.EnumerateFiles(Path.Combine(StateDir, "mirrors"), id + ".out", SearchOption.AllDirectories)]
             : [];
 
     public long MirrorLength(string id) => Mirrors(id) is [var path] ? new FileInfo(path).Length : 0;

@@ -16,16 +16,16 @@ internal static class AttachCommand
         streamOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
-            var resolved = JobTarget.Resolve(result, job, ssh, new ConsoleSupervisionObserver());
+            var resolved = JobTarget.Resolve(result, job, ssh, new ConsoleSupervisionObserver(Verbosities.Of(result)));
             var target = resolved.Target;
             var options = streamOptions.Resolve(result, target);
-            var stdout = Console.OpenStandardOutput();
+            var outputs = FollowedJob.ConsoleStreams();
             return await FollowedJob.FollowAsync(
                 resolved.Keeper,
                 target,
                 resolved.JobId,
                 interrupts.Resolve(result),
-                (detach, kill) => resolved.Keeper.AttachAsync(resolved.JobId, target, stdout, options, detach, kill),
+                (detach, kill) => resolved.Keeper.AttachAsync(resolved.JobId, target, outputs, options, detach, kill),
                 cancellationToken);
         });
         return command;

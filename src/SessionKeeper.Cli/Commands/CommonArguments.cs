@@ -10,6 +10,18 @@ internal static class CommonArguments
 
     public static Option<bool> Json() => new("--json") { Description = "Machine-readable output." };
 
+    public static Option<bool> Quiet { get; } = new("--quiet", "-q")
+    {
+        Description = "Say nothing of our own but errors (the job's output is never affected).",
+        Recursive = true,
+    };
+
+    public static Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Status lines even when stderr is not a terminal, and connection details (host key, keys offered, ciphers).",
+        Recursive = true,
+    };
+
     public static Option<string?> StateDir { get; } = new("--state-dir")
     {
         Description = "Local state directory (default $SESSIONKEEPER_STATE_DIR or ${XDG_STATE_HOME:-~/.local/state}/sessionkeeper).",

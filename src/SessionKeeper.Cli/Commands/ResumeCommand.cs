@@ -22,7 +22,7 @@ internal static class ResumeCommand
         streamOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
-            var keeper = Keepers.Open(result, new ConsoleSupervisionObserver(quiet: true));
+            var keeper = Keepers.Open(result, new ConsoleSupervisionObserver(Verbosities.Of(result).AtMost(Verbosity.Outcome)));
             var options = streamOptions.Resolve(result);
             options = options with { GiveUpAfter = options.GiveUpAfter ?? TimeSpan.FromMinutes(2) };
             var limit = result.GetValue(parallel);

@@ -25,7 +25,8 @@ internal static class RetryCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var detached = result.GetValue(detach);
-            var keeper = Keepers.Open(result, new ConsoleSupervisionObserver(quiet: detached));
+            var verbosity = Verbosities.Of(result);
+            var keeper = Keepers.Open(result, new ConsoleSupervisionObserver(detached ? verbosity.AtMost(Verbosity.Outcome) : verbosity));
             var job = keeper.Resolve(result.GetValue(id)!);
             if (job.Phase is JournalPhase.Intent or JournalPhase.Launched)
             {
@@ -42,9 +43,9 @@ internal static class RetryCommand
             }
 
             var attach = streamOptions.Resolve(result, target);
-            var stdout = Console.OpenStandardOutput();
+            var outputs = FollowedJob.ConsoleStreams();
             var onInterrupt = result.GetValue(killOnInterrupt) ? InterruptMode.Kill : InterruptMode.Detach;
-            return await FollowedJob.FollowAsync(keeper, target, job.Id, onInterrupt, (detach, kill) => keeper.RetryAsync(job, stdout, attach, detach, kill), cancellationToken);
+            return await FollowedJob.FollowAsync(keeper, target, job.Id, onInterrupt, (detach, kill) => keeper.RetryAsync(job, outputs, attach, detach, kill), cancellationToken);
         });
         return command;
     }

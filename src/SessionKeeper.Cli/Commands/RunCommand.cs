@@ -85,7 +85,8 @@ internal static class RunCommand
 
             var target = ssh.Resolve(result, first);
             attach = attach is null ? null : streamOptions.Resolve(result, target); // ssh_config ServerAlive* of this host
-            var keeper = Keepers.Open(stateRoot, new ConsoleSupervisionObserver(quiet: attach is null));
+            var verbosity = Verbosities.Of(result);
+            var keeper = Keepers.Open(stateRoot, new ConsoleSupervisionObserver(attach is null ? verbosity.AtMost(Verbosity.Outcome) : verbosity), verbosity);
             var request = new JobRequest(spec) { Id = jobId, Restart = policy };
             if (attach is null)
             {
@@ -94,8 +95,8 @@ internal static class RunCommand
                 return started.Launched.State == JobState.Lost ? FollowedJob.ExitCode(target, started.Launched) : 0;
             }
 
-            var stdout = Console.OpenStandardOutput();
-            return await FollowedJob.FollowAsync(keeper, target, jobId, interrupts.Resolve(result), (detach, kill) => keeper.RunAsync(target, request, stdout, attach, detach, kill), cancellationToken);
+            var outputs = FollowedJob.ConsoleStreams();
+            return await FollowedJob.FollowAsync(keeper, target, jobId, interrupts.Resolve(result), (detach, kill) => keeper.RunAsync(target, request, outputs, attach, detach, kill), cancellationToken);
         });
         return command;
     }

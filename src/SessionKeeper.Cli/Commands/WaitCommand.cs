@@ -20,7 +20,7 @@ internal static class WaitCommand
             var cancel = cancellationToken;
             try
             {
-                var status = await resolved.Keeper.WaitAsync(id, target, new RetryReport(id), cancel);
+                var status = await resolved.Keeper.WaitAsync(id, target, Verbosities.Of(result) >= Verbosity.Status ? new RetryReport(id) : null, cancel);
                 return FollowedJob.ExitCode(target, status);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)

@@ -111,7 +111,7 @@ internal sealed class FleetArguments
             resolved.Add(Resolve(result, ssh, target));
         }
 
-        var keeper = Keepers.Open(stateRoot);
+        var keeper = Keepers.Open(stateRoot, null, Verbosities.Of(result));
         var jobs = keeper.PlanBatch(batchId, resolved, new JobRequest(spec) { Restart = restart }, interrupt);
         Console.Error.WriteLine($"sessionkeeper: batch {batchId}: {jobs.Count} host(s).");
         if (detach)

@@ -13,9 +13,10 @@ internal sealed class FleetConsole : IFleetObserver
     private readonly FleetOutputMode _mode;
     private readonly object _gate = new();
     private readonly Stream _stdout = Console.OpenStandardOutput();
+    private readonly Stream _stderr = Console.OpenStandardError();
     private readonly TaggedOutput _tagged;
     private readonly JsonEvents _json;
-    private readonly ConcurrentDictionary<string, Stream> _outputs = new();
+    private readonly ConcurrentDictionary<string, JobStreams> _outputs = new();
     private readonly ConcurrentDictionary<string, string> _phase = new();
     private readonly ConcurrentDictionary<FleetOutcome, int> _outcomes = new();
     private readonly List<string> _deferred = [];
@@ -25,7 +26,7 @@ internal sealed class FleetConsole : IFleetObserver
     {
         _mode = output.Mode;
         Total = total;
-        _tagged = new TaggedOutput(_stdout, _gate, output.Raw);
+        _tagged = new TaggedOutput(_gate, output.Raw);
         _json = new JsonEvents(_stdout, _gate);
     }
 
@@ -33,10 +34,11 @@ internal sealed class FleetConsole : IFleetObserver
 
     public JsonEvents Json => _json;
 
-    public Stream? OutputFor(JournalJob job) => _mode switch
+    /// <summary>Tagged: each host's stdout lines on our stdout, its stderr lines on our stderr. JSON: "output" events that name the stream.</summary>
+    public JobStreams? OutputFor(JournalJob job) => _mode switch
     {
-        FleetOutputMode.Tag => _outputs.GetOrAdd(job.Id, _ => _tagged.For(job.Endpoint.Label)),
-        FleetOutputMode.Json => _outputs.GetOrAdd(job.Id, _ => _json.OutputFor(job.Endpoint.Label, job.Id)),
+        FleetOutputMode.Tag => _outputs.GetOrAdd(job.Id, _ => new(_tagged.For(job.Endpoint.Label, _stdout), _tagged.For(job.Endpoint.Label, _stderr))),
+        FleetOutputMode.Json => _outputs.GetOrAdd(job.Id, _ => new(_json.OutputFor(job.Endpoint.Label, job.Id, "stdout"), _json.OutputFor(job.Endpoint.Label, job.Id, "stderr"))),
         _ => null,
     };
 
@@ -63,7 +65,8 @@ internal sealed class FleetConsole : IFleetObserver
     {
         if (_outputs.TryRemove(result.Job.Id, out var output))
         {
-            output.Dispose();
+            output.Stdout?.Dispose();
+            output.Stderr?.Dispose();
         }
 
         _phase[result.Job.RootId ?? result.Job.Id] = "done";

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Fleet.Runs;
+using SessionKeeper.Core.Streaming;
 
 namespace SessionKeeper.Cli.Fleet;
 
@@ -9,16 +10,16 @@ namespace SessionKeeper.Cli.Fleet;
 internal static class FleetReport
 {
     /// <summary>
-    /// Hosts with byte-identical output are printed once, under all their names; groups in the
-    /// order of their first name. The outputs are read from the mirror files in pieces (hashed,
-    /// then copied), never held whole in memory.
+    /// Hosts with byte-identical output (stdout and stderr each) are printed once, under all their
+    /// names, stdout then stderr; groups in the order of their first name. The outputs are read from
+    /// the mirror files in pieces (hashed, then copied), never held whole in memory.
     /// </summary>
     public static void PrintGrouped(IReadOnlyList<FleetHostResult> results, bool raw)
     {
         var stdout = Console.OpenStandardOutput();
         var groups = results
-            .Select(r => (Result: r, Path: r.Job.MirrorPath is { } p && File.Exists(p) ? p : null))
-            .Select(x => (x.Result, x.Path, Hash: Hash(x.Path)))
+            .Select(r => (Result: r, Paths: MirrorFiles(r.Job.MirrorPath)))
+            .Select(x => (x.Result, x.Paths, Hash: string.Join('/', x.Paths.Select(Hash))))
             .GroupBy(x => x.Hash)
             .OrderBy(g => g.Select(x => x.Result.Host).Order(StringComparer.Ordinal).First(), StringComparer.Ordinal)
             .ToList();
@@ -27,7 +28,7 @@ internal static class FleetReport
             var hosts = string.Join(",", group.Select(x => TerminalText.Visible(x.Result.Host)).Order(StringComparer.Ordinal));
             var header = System.Text.Encoding.UTF8.GetBytes($"----------------\n{hosts} ({group.Count()})\n----------------\n");
             stdout.Write(header);
-            if (group.First().Path is { } path)
+            foreach (var path in group.First().Paths)
             {
                 Copy(path, stdout, raw);
             }
@@ -76,13 +77,13 @@ internal static class FleetReport
             j.WriteNumber("exit_code", exitCode);
         });
 
-    private static string Hash(string? path)
-    {
-        if (path is null)
-        {
-            return Convert.ToHexString(SHA256.HashData(ReadOnlySpan<byte>.Empty));
-        }
+    /// <summary>A job's mirror files that exist, in the order they are printed: the one log (layout 1), stdout, stderr.</summary>
+    private static List<string> MirrorFiles(string? mirror) => mirror is null
+        ? []
+        : [.. new[] { OutputKind.Combined, OutputKind.Stdout, OutputKind.Stderr }.Select(k => LogMirror.FileOf(mirror, k)).Where(File.Exists)];
 
+    private static string Hash(string path)
+    {
         using var file = File.OpenRead(path);
         return Convert.ToHexString(SHA256.HashData(file));
     }

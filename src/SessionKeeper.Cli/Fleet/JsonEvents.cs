@@ -26,10 +26,11 @@ internal sealed class JsonEvents(Stream stdout, object gate)
     }
 
     /// <summary>
-    /// A host's output as "output" events, one per line: "line" when it is UTF-8, otherwise
-    /// "line_base64" with its exact bytes; a piece of a line longer than 64 KiB has "continued": true.
+    /// A host's output as "output" events, one per line, "stream" saying which ("stdout" or
+    /// "stderr"): "line" when it is UTF-8, otherwise "line_base64" with its exact bytes; a piece of
+    /// a line longer than 64 KiB has "continued": true.
     /// </summary>
-    public Stream OutputFor(string host, string job) => new LineStream((line, continued) =>
+    public Stream OutputFor(string host, string job, string stream) => new LineStream((line, continued) =>
     {
         var text = Infrastructure.TerminalText.DecodeStrict(line);
         var bytes = text is null ? line.ToArray() : null;
@@ -37,6 +38,7 @@ internal sealed class JsonEvents(Stream stdout, object gate)
         {
             json.WriteString("host", host);
             json.WriteString("job", job);
+            json.WriteString("stream", stream);
             if (bytes is null)
             {
                 json.WriteString("line", text);

@@ -4,16 +4,18 @@ using SessionKeeper.Cli.Infrastructure;
 namespace SessionKeeper.Cli.Fleet;
 
 /// <summary>
-/// Several hosts' output on one stdout, line by line, each line prefixed with its host; a line
-/// is written whole under a shared lock, so lines of different hosts never interleave. Unless
+/// Several hosts' output, line by line, each line prefixed with its host, their stdout on our
+/// stdout and their stderr on our stderr; a line is written whole under a shared lock, so lines
+/// of different hosts never interleave. Unless
 /// raw, a line's controls other than tab (and bytes that are not UTF-8) are made visible, so no
 /// host can move the cursor or rewrite another host's line. A line longer than
 /// <see cref="LineStream.MaxLine"/> comes in pieces: "HOST: " before the first, "HOST+ " before
 /// each that continues it.
 /// </summary>
-internal sealed class TaggedOutput(Stream stdout, object gate, bool raw)
+internal sealed class TaggedOutput(object gate, bool raw)
 {
-    public Stream For(string host)
+    /// <summary>A stream that writes <paramref name="host"/>'s lines, tagged, to <paramref name="to"/>.</summary>
+    public Stream For(string host, Stream to)
     {
         var visibleHost = TerminalText.Visible(host);
         var prefix = System.Text.Encoding.UTF8.GetBytes(visibleHost + ": ");
@@ -31,10 +33,10 @@ internal sealed class TaggedOutput(Stream stdout, object gate, bool raw)
 
             lock (gate)
             {
-                stdout.Write(continuing ? continuation : prefix);
-                stdout.Write(line);
-                stdout.WriteByte((byte)'\n');
-                stdout.Flush();
+                to.Write(continuing ? continuation : prefix);
+                to.Write(line);
+                to.WriteByte((byte)'\n');
+                to.Flush();
             }
 
             continuing = continued;

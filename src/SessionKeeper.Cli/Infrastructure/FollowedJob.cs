@@ -1,5 +1,6 @@
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Streaming;
 using SessionKeeper.Ssh;
 
 namespace SessionKeeper.Cli.Infrastructure;
@@ -12,6 +13,9 @@ namespace SessionKeeper.Cli.Infrastructure;
 internal static class FollowedJob
 {
     /// <summary>Runs <paramref name="follow"/> (a keeper call taking the detach and kill tokens) and renders how it ended.</summary>
+    /// <summary>Where a followed job's output goes, as under ssh: its stdout to ours, its stderr to ours.</summary>
+    public static JobStreams ConsoleStreams() => new(Console.OpenStandardOutput(), Console.OpenStandardError());
+
     public static async Task<int> FollowAsync(JobKeeper keeper, SshTarget target, string jobId, InterruptMode onInterrupt, Func<CancellationToken, CancellationToken, Task<JobResult>> follow, CancellationToken interrupt)
     {
         await using var forwarding = onInterrupt == InterruptMode.Signal ? Interrupts.Current?.Forward(() => ForwardInterruptAsync(keeper, target, jobId)) : null;

@@ -8,8 +8,15 @@ namespace SessionKeeper.Cli.Infrastructure;
 /// <summary>The CLI's <see cref="JobKeeper"/>: SSH as the transport, the state directory --state-dir names.</summary>
 internal static class Keepers
 {
-    public static JobKeeper Open(ParseResult result, ISupervisionObserver? observer = null) => Open(StatePaths.Root(result.GetValue(CommonArguments.StateDir)), observer);
+    public static JobKeeper Open(ParseResult result, ISupervisionObserver? observer = null) =>
+        Open(StatePaths.Root(result.GetValue(CommonArguments.StateDir)), observer, Verbosities.Of(result));
 
-    public static JobKeeper Open(string stateRoot, ISupervisionObserver? observer = null) =>
-        JobKeeper.Open(new JobKeeperOptions { Transport = SshTransport.Default, StateDirectory = stateRoot, Observer = observer });
+    /// <summary>With <see cref="Verbosity.Verbose"/>, the transport says on stderr how it connects (host key, keys offered, ciphers).</summary>
+    public static JobKeeper Open(string stateRoot, ISupervisionObserver? observer = null, Verbosity verbosity = Verbosity.Outcome) =>
+        JobKeeper.Open(new JobKeeperOptions
+        {
+            Transport = verbosity == Verbosity.Verbose ? new SshTransport { Logs = StderrLogs.Factory } : SshTransport.Default,
+            StateDirectory = stateRoot,
+            Observer = observer,
+        });
 }

@@ -39,8 +39,20 @@ public sealed record JobStatus
     /// <summary>When the job ended, as the target recorded it.</summary>
     public DateTimeOffset? Ended { get; init; }
 
-    /// <summary>The length of the job's output on the target, in bytes.</summary>
-    public long LogSize { get; init; }
+    /// <summary>The length of the job's output on the target, in bytes: stdout and stderr together.</summary>
+    public long LogSize => StdoutSize + StderrSize;
+
+    /// <summary>The length of the job's stdout on the target (layout 1: of its one log, both streams), in bytes.</summary>
+    public long StdoutSize { get; init; }
+
+    /// <summary>The length of the job's stderr on the target, in bytes (0 in layout 1, where it is part of the log).</summary>
+    public long StderrSize { get; init; }
+
+    /// <summary>
+    /// The job directory's layout: 2 keeps stdout and stderr apart; 1 (directories of wave-1
+    /// clients) has one log for both, which reaches a reader as stdout. 0 when not reported.
+    /// </summary>
+    public int Layout { get; init; }
 
     /// <summary>Risks the target reported at launch, for the user to read.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

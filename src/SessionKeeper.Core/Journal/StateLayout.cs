@@ -5,7 +5,7 @@ namespace SessionKeeper.Core.Journal;
 /// <summary>Where things live in the local state directory.</summary>
 internal static class StateLayout
 {
-    /// <summary>The local copy of a job's log: mirrors/user@host_port/JOB.log.</summary>
+    /// <summary>The local copy of a job's output: mirrors/user@host_port/JOB (files JOB.out, JOB.err; see LogMirror).</summary>
     public static string Mirror(string stateRoot, string hostLabel, string jobId)
     {
         var safe = new StringBuilder();
@@ -14,6 +14,6 @@ internal static class StateLayout
             safe.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@' ? c : '_');
         }
 
-        return Path.Combine(stateRoot, "mirrors", safe.ToString(), jobId + ".log");
+        return Path.Combine(stateRoot, "mirrors", safe.ToString(), jobId);
     }
 }

@@ -1,4 +1,5 @@
 using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Streaming;
 
 namespace SessionKeeper;
 
@@ -12,10 +13,14 @@ public abstract record JobEvent
     /// <summary>The target started the job (or confirmed it had started it).</summary>
     public sealed record Launched(string JobId, JobStatus Status) : JobEvent;
 
-    /// <summary>Output bytes, in order, exactly once; <paramref name="Offset"/> counts from the attempt's first byte. The event owns its bytes.</summary>
-    public sealed record Output(long Offset, ReadOnlyMemory<byte> Bytes) : JobEvent;
+    /// <summary>
+    /// Output bytes of one stream (<see cref="OutputKind.Stdout"/> or <see cref="OutputKind.Stderr"/>),
+    /// in order, exactly once; <paramref name="Offset"/> counts from that stream's first byte in
+    /// this attempt. The event owns its bytes.
+    /// </summary>
+    public sealed record Output(OutputKind Stream, long Offset, ReadOnlyMemory<byte> Bytes) : JobEvent;
 
-    /// <summary>The link was lost at this offset; the job keeps running and the keeper reconnects.</summary>
+    /// <summary>The link was lost with <paramref name="Offset"/> bytes of output delivered (both streams); the job keeps running and the keeper reconnects.</summary>
     public sealed record Disconnected(string Reason, long Offset) : JobEvent;
 
     /// <summary>A connection attempt failed; the next one comes after <paramref name="Delay"/>.</summary>

@@ -17,9 +17,11 @@ internal sealed class JobEventPump : ISupervisionObserver, IAttachObserver, IDis
     private const int OutputInFlight = 16;
     private readonly Channel<JobEvent> _events = Channel.CreateUnbounded<JobEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _outputSlots = new(OutputInFlight, OutputInFlight);
-    private long _offset; // of the current attempt's output; written only by the supervising task
+    // Of the current attempt's output, per stream; written only by the supervising task.
+    private readonly long[] _offsets = new long[3];
 
-    public Stream Output => new OutputStream(this);
+    /// <summary>Where the supervision writes: each stream to its own events.</summary>
+    public JobStreams Output => new(new EventStream(this, OutputKind.Stdout), new EventStream(this, OutputKind.Stderr));
 
     /// <summary>
     /// Runs <paramref name="supervise"/> with this pump as its observer and output, yielding what it
@@ -83,7 +85,7 @@ internal sealed class JobEventPump : ISupervisionObserver, IAttachObserver, IDis
 
     public void Restarting(JournalJob finished, JobStatus status, int nextAttempt, TimeSpan delay)
     {
-        _offset = 0;
+        Array.Clear(_offsets);
         Post(new JobEvent.Restarting(finished.Id, status, nextAttempt, delay));
     }
 
@@ -99,7 +101,7 @@ internal sealed class JobEventPump : ISupervisionObserver, IAttachObserver, IDis
 
     private void Post(JobEvent e) => _events.Writer.TryWrite(e);
 
-    private sealed class OutputStream(JobEventPump pump) : Stream
+    private sealed class EventStream(JobEventPump pump, OutputKind stream) : Stream
     {
         public override bool CanRead => false;
 
@@ -119,8 +121,8 @@ internal sealed class JobEventPump : ISupervisionObserver, IAttachObserver, IDis
             }
 
             await pump._outputSlots.WaitAsync(cancellationToken);
-            pump.Post(new JobEvent.Output(pump._offset, buffer.ToArray()));
-            pump._offset += buffer.Length;
+            pump.Post(new JobEvent.Output(stream, pump._offsets[(int)stream], buffer.ToArray()));
+            pump._offsets[(int)stream] += buffer.Length;
         }
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

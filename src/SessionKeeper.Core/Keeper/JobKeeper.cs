@@ -210,8 +210,8 @@ public sealed class JobKeeper
         return Supervisor().Planner.PlanRetry(job, next);
     }
 
-    /// <summary>Launches a job from <see cref="PlanRetry"/> (exactly once) and follows it to its end, writing its output to <paramref name="output"/>.</summary>
-    public Task<JobResult> RetryAsync(JournalJob planned, Stream? output, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default) =>
+    /// <summary>Launches a job from <see cref="PlanRetry"/> (exactly once) and follows it to its end, writing its stdout and stderr to <paramref name="output"/>'s.</summary>
+    public Task<JobResult> RetryAsync(JournalJob planned, JobStreams? output, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default) =>
         SuperviseAsync(Unsent(planned), output, options, _options.Observer, detach, kill);
 
     /// <summary>Launches a job from <see cref="PlanRetry"/> (exactly once) and returns once the target has it.</summary>
@@ -228,15 +228,15 @@ public sealed class JobKeeper
         return new JobHandle(job, await LaunchOnlyAsync(Supervisor(), job, null, cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>Starts a job and follows it to its end, writing its output to <paramref name="output"/> (as <c>run</c>).</summary>
-    public Task<JobResult> RunAsync(IJobHost host, JobRequest request, Stream? output, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default) =>
+    /// <summary>Starts a job and follows it to its end, writing its stdout and stderr to <paramref name="output"/>'s (as <c>run</c>).</summary>
+    public Task<JobResult> RunAsync(IJobHost host, JobRequest request, JobStreams? output, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default) =>
         SuperviseAsync(Plan(host, request), output, options, _options.Observer, detach, kill);
 
     /// <summary>
     /// Follows a journaled job (or, with <paramref name="host"/>, any job on that host) to its end,
-    /// writing its whole output to <paramref name="output"/> (as <c>attach</c>).
+    /// writing its whole stdout and stderr to <paramref name="output"/>'s (as <c>attach</c>).
     /// </summary>
-    public Task<JobResult> AttachAsync(string id, IJobHost? host, Stream? output, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default) =>
+    public Task<JobResult> AttachAsync(string id, IJobHost? host, JobStreams? output, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default) =>
         SuperviseAsync(Follow(id, host), output, options, _options.Observer, detach, kill);
 
     /// <summary>
@@ -324,12 +324,12 @@ public sealed class JobKeeper
     }
 
     /// <summary>
-    /// Writes the job's output so far to <paramref name="output"/> (from its last
-    /// <paramref name="tailLines"/> lines when given); with <paramref name="follow"/>, then its new
+    /// Writes the job's output so far to <paramref name="output"/>, each stream to its own (from
+    /// the last <paramref name="tailLines"/> lines of each when given); with <paramref name="follow"/>, then its new
     /// output until it ends, reconnecting after drops, and returns its final status (null without
     /// <paramref name="follow"/>). The local mirror is neither read nor written.
     /// </summary>
-    public async Task<JobStatus?> ReadLogAsync(string id, IJobHost? host, Stream output, int? tailLines = null, AttachOptions? follow = null, IAttachObserver? observer = null, CancellationToken cancellationToken = default)
+    public async Task<JobStatus?> ReadLogAsync(string id, IJobHost? host, JobStreams output, int? tailLines = null, AttachOptions? follow = null, IAttachObserver? observer = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (tailLines is < 0)
@@ -340,7 +340,7 @@ public sealed class JobKeeper
         var (target, jobId, known) = Locate(id, host);
         var connector = _options.Transport.Connector(target);
         var session = await connector.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        long offset;
+        StreamOffsets offset;
         try
         {
             offset = await WithTimeoutAsync(target.Label, _options.ControlTimeout, ct => LogReader.ReadSoFarAsync(session, jobId, tailLines, LogReader.KnownLength(known), output, ct), cancellationToken).ConfigureAwait(false);
@@ -496,7 +496,7 @@ public sealed class JobKeeper
             : throw new SessionKeeperException(FailureKind.InvalidInput, $"job {job.Id} was launched already (it is {job.StateText}): follow it instead.") { JobId = job.Id };
     }
 
-    private async Task<JobResult> SuperviseAsync(JournalJob job, Stream? output, AttachOptions? options, ISupervisionObserver? observer, CancellationToken detach, CancellationToken kill)
+    private async Task<JobResult> SuperviseAsync(JournalJob job, JobStreams? output, AttachOptions? options, ISupervisionObserver? observer, CancellationToken detach, CancellationToken kill)
     {
         using var following = CancellationTokenSource.CreateLinkedTokenSource(detach, kill);
         try

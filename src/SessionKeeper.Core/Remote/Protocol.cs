@@ -10,20 +10,20 @@ namespace SessionKeeper.Core.Remote;
 internal static class Protocol
 {
     /// <summary>Every reply line the client acts on starts with this; anything else is login noise.</summary>
-    public const string ReplyPrefix = "@@SK1 ";
+    public const string ReplyPrefix = "@@SK2 ";
 
     /// <summary>Any line starting with this and not known here is another protocol version's, never noise.</summary>
     public const string MarkerPrefix = "@@SK";
 
-    /// <summary>"@@SKD offset len": a frame of output follows, then <see cref="FrameEnd"/>.</summary>
+    /// <summary>"@@SKD S offset len": a frame of stream S (<see cref="StreamTokens"/>) follows, then <see cref="FrameEnd"/>.</summary>
     public const string FrameStart = "@@SKD";
 
     public const string FrameEnd = "@@SKE";
 
-    /// <summary>"@@SKH offset": the stream helper is alive and has sent everything up to offset.</summary>
+    /// <summary>"@@SKH O E": the stream helper is alive and has sent stdout (or the log) up to O, stderr up to E.</summary>
     public const string Heartbeat = "@@SKH";
 
-    /// <summary>"@@SKC offset", client to helper: it may send up to offset.</summary>
+    /// <summary>"@@SKC sum", client to helper: it may send while the streams' offsets add up to less than sum.</summary>
     public const string Credit = "@@SKC";
 
     /// <summary>The credit line that lets the helper send up to <paramref name="upTo"/>.</summary>
@@ -33,6 +33,19 @@ internal static class Protocol
     public static bool IsStreamMarker(string line) =>
         line.StartsWith(FrameStart, StringComparison.Ordinal) || line.StartsWith(FrameEnd, StringComparison.Ordinal)
         || line.StartsWith(Heartbeat, StringComparison.Ordinal);
+}
+
+/// <summary>The stream tokens of a frame ("@@SKD S offset len"): which of the job's outputs it carries.</summary>
+internal static class StreamTokens
+{
+    /// <summary>The job's stdout (layout 2).</summary>
+    public const string Stdout = "o";
+
+    /// <summary>The job's stderr (layout 2).</summary>
+    public const string Stderr = "e";
+
+    /// <summary>The one log of a layout-1 directory: stdout and stderr together.</summary>
+    public const string Log = "l";
 }
 
 /// <summary>The runner's verbs (<c>SK_VERB</c>).</summary>
@@ -72,6 +85,10 @@ internal static class RequestVariables
     public const string Once = "SK_ONCE";
     public const string Known = "SK_KNOWN";
     public const string Tail = "SK_TAIL";
+    public const string ErrOffset = "SK_OFFSET_E";
+    public const string LogOffset = "SK_OFFSET_L";
+    public const string ErrKnown = "SK_KNOWN_E";
+    public const string LogKnown = "SK_KNOWN_L";
 
     /// <summary>Tests only: the runner's own watchdog deadline, in seconds.</summary>
     public const string Deadline = "SK_DEADLINE";
@@ -80,7 +97,8 @@ internal static class RequestVariables
     public static IReadOnlyList<string> All { get; } =
     [
         Verb, Id, Cookie, Command, WorkingDirectory, Environment, Shell, Timeout, Grace, Wrapper, Fault, Signal, Age,
-        Offset, MaxBytes, HeartbeatMilliseconds, TimeToLive, Client, CreditEnabled, Once, Known, Tail, Deadline,
+        Offset, MaxBytes, HeartbeatMilliseconds, TimeToLive, Client, CreditEnabled, Once, Known, Tail, ErrOffset, LogOffset,
+        ErrKnown, LogKnown, Deadline,
     ];
 }
 
@@ -105,16 +123,16 @@ internal static class ReplyTags
     /// <summary>"removed id=...".</summary>
     public const string Removed = "removed";
 
-    /// <summary>"stream id=... offset=... size=...": the stream helper started.</summary>
+    /// <summary>"stream id=... layout=1|2 o=... e=...": the stream helper started, at these offsets.</summary>
     public const string Stream = "stream";
 
-    /// <summary>"more offset=...": the helper's time is up; start another from offset.</summary>
+    /// <summary>"more o=... e=...": the helper's time is up; start another from these offsets.</summary>
     public const string More = "more";
 
-    /// <summary>"caught offset=...": everything written so far was sent (one-shot reads).</summary>
+    /// <summary>"caught o=... e=...": everything written so far was sent (one-shot reads).</summary>
     public const string Caught = "caught";
 
-    /// <summary>"done offset=... state=...": the job finished and its output is complete.</summary>
+    /// <summary>"done o=... e=... state=...": the job finished and its output is complete.</summary>
     public const string Done = "done";
 
     /// <summary>Every tag above, for the test that compares them with runner.sh.</summary>

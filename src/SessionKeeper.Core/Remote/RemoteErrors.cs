@@ -22,9 +22,10 @@ internal static class RemoteErrors
             "no-setsid" => new(FailureKind.RemoteError, $"{host} has neither setsid nor perl; SessionKeeper cannot detach a job there."),
             "no-home" => new(FailureKind.RemoteError, $"neither HOME nor XDG_STATE_HOME is set on {host}."),
             "cannot-create-base" => new(FailureKind.RemoteError, $"cannot create the job directory on {host} (disk full or permissions?)."),
-            "log-truncated" => new(FailureKind.RemoteError, $"the log of job '{job}' on {host} is shorter than what was already received: it was truncated or replaced. The local copy is kept as it is."),
+            "log-truncated" => new(FailureKind.RemoteError, $"the output of job '{job}' on {host} is shorter than what was already received: it was truncated or replaced. The local copy is kept as it is."),
             "bad-signal" => new(FailureKind.InvalidInput, $"{host} does not know that signal; nothing was sent to '{job}'. Try its number (`kill -l` on {host})."),
             "no-log" => new(FailureKind.RemoteError, $"the log of job '{job}' on {host} is missing."),
+            "newer-layout" => new(FailureKind.RemoteError, $"job '{job}' on {host} was started by a newer sessionkeeper, whose job directory this one cannot read; upgrade sessionkeeper."),
             _ when code.StartsWith("tampered-", StringComparison.Ordinal) => new(
                 FailureKind.RemoteError,
                 $"'{Truncate(code["tampered-".Length..])}' in the job directory of '{job}' on {host} is not a regular file (a FIFO, device, directory or symlink): " +

@@ -1,6 +1,6 @@
 namespace SessionKeeper.Core.Remote;
 
-/// <summary>One "@@SK1 tag key=value ..." line of a runner reply.</summary>
+/// <summary>One "@@SK2 tag key=value ..." line of a runner reply.</summary>
 internal sealed record ReplyLine(string Tag, IReadOnlyDictionary<string, string> Fields)
 {
     public string? this[string key] => Fields.TryGetValue(key, out var v) ? v : null;

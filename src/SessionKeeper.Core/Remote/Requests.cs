@@ -1,4 +1,5 @@
 using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Streaming;
 
 namespace SessionKeeper.Core.Remote;
 
@@ -72,12 +73,12 @@ internal sealed record CollectGarbageRequest(TimeSpan OlderThan) : IRunnerReques
 }
 
 /// <summary>
-/// A job's output from <paramref name="Offset"/>, in frames of at most <paramref name="MaxBytes"/>
-/// unacknowledged bytes, with a heartbeat every <paramref name="Heartbeat"/>; the helper asks to be
-/// renewed after <paramref name="TimeToLive"/>. <paramref name="Client"/> names this reader, so a
-/// reader that reconnects replaces its own earlier helper on the target.
+/// A job's output from <paramref name="Offsets"/> (each stream's own), in frames of at most
+/// <paramref name="MaxBytes"/> unacknowledged bytes, with a heartbeat every <paramref name="Heartbeat"/>;
+/// the helper asks to be renewed after <paramref name="TimeToLive"/>. <paramref name="Client"/> names
+/// this reader, so a reader that reconnects replaces its own earlier helper on the target.
 /// </summary>
-internal sealed record StreamRequest(string Id, long Offset, long MaxBytes, TimeSpan Heartbeat, TimeSpan TimeToLive, string Client) : IRunnerRequest
+internal sealed record StreamRequest(string Id, StreamOffsets Offsets, long MaxBytes, TimeSpan Heartbeat, TimeSpan TimeToLive, string Client) : IRunnerRequest
 {
     /// <summary>Whether the client sends credit lines; null leaves the runner's default.</summary>
     public bool? Credit { get; init; }
@@ -85,17 +86,19 @@ internal sealed record StreamRequest(string Id, long Offset, long MaxBytes, Time
     /// <summary>Stop once everything written so far was sent ("caught"), instead of following.</summary>
     public bool Once { get; init; }
 
-    /// <summary>How much of the output the client already holds: a shorter file on the target is refused as replaced.</summary>
-    public long? Known { get; init; }
+    /// <summary>How much of each stream the client already holds: a shorter file on the target is refused as replaced.</summary>
+    public StreamOffsets? Known { get; init; }
 
-    /// <summary>Start at the last N lines instead of <see cref="Offset"/>.</summary>
+    /// <summary>Start each stream at its last N lines instead of at <see cref="Offsets"/>.</summary>
     public int? TailLines { get; init; }
 
     public RunnerRequest ToRunnerRequest()
     {
         var request = new RunnerRequest(Verbs.Stream)
             .Set(RequestVariables.Id, Id)
-            .Set(RequestVariables.Offset, Offset)
+            .Set(RequestVariables.Offset, Offsets.Stdout)
+            .Set(RequestVariables.ErrOffset, Offsets.Stderr)
+            .Set(RequestVariables.LogOffset, Offsets.Combined)
             .Set(RequestVariables.MaxBytes, MaxBytes)
             .Set(RequestVariables.HeartbeatMilliseconds, (long)Heartbeat.TotalMilliseconds)
             .Set(RequestVariables.TimeToLive, (long)Math.Max(1, TimeToLive.TotalSeconds))
@@ -112,7 +115,7 @@ internal sealed record StreamRequest(string Id, long Offset, long MaxBytes, Time
 
         if (Known is { } known)
         {
-            request.Set(RequestVariables.Known, known);
+            request.Set(RequestVariables.Known, known.Stdout).Set(RequestVariables.ErrKnown, known.Stderr).Set(RequestVariables.LogKnown, known.Combined);
         }
 
         if (TailLines is { } tail)

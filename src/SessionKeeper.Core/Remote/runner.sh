@@ -1,24 +1,27 @@
-# SessionKeeper remote runner, protocol 1.
+# SessionKeeper remote runner, protocol 2.
 #
 # Read by a constant `exec /bin/sh -s`; the client appends the request (shell-quoted variables and a
 # call to sk_main) and wraps everything in one brace group, so a payload cut short by a dropped
 # connection is never parsed completely and nothing of it runs. POSIX sh only: dash, bash and
-# BusyBox ash. Every line the client acts on starts with "@@SK1 "; anything else is noise.
+# BusyBox ash. Every line the client acts on starts with "@@SK2 "; anything else is noise.
 #
-# Job directory layout (all files 0600, directory 0700):
+# Job directory layout 2 (all files 0600, directory 0700):
+#   proto                               "2 sh": the layout, written first (see sk_layout)
 #   cmd cwd env shell cookie limits     the request, stored verbatim
 #   wrapper.sh                          the supervising wrapper (see wrapper.sh)
 #   start.lock/                         created once by whoever starts the wrapper
 #   wrapper                             "pid starttime" of the wrapper
 #   pid pgid starttime boot_id          identity of the job, written by the job itself; no signal
 #                                       trusts them alone (see sk_ours)
-#   log                                 stdout+stderr of the job, append-only
+#   out err                             the job's stdout and stderr, append-only, plain bytes
 #   exit                                "v1 kind code signal timedout ended [nospace]", written atomically
 #   exit.slot                           pre-allocated at launch: the wrapper writes the exit record
 #                                       into it in place when the disk is full (then "nospace")
 #   helpers/<client>                    "pid starttime" of the stream helper serving <client>
+# Layout 1 (wave 1, no proto) differs only in one file, log, for stdout and stderr together: its
+# directories are still served by every verb, with one stream token (l) instead of two (o, e).
 
-sk_reply() { printf '@@SK1 %s\n' "$*"; }
+sk_reply() { printf '@@SK2 %s\n' "$*"; }
 
 sk_fail() {
     sk_reply "error code=$1"
@@ -46,7 +49,7 @@ sk_small() {
 # sk_tampered: true when a file of $SK_DIR exists but is not a regular file (or helpers is not a
 # plain directory); SK_TAMPERED names it.
 sk_tampered() {
-    for SK_TAMPERED in pid pgid starttime boot_id created cookie wrapper cmd log exit exit.slot; do
+    for SK_TAMPERED in proto pid pgid starttime boot_id created cookie wrapper cmd log out err exit exit.slot; do
         if [ -e "$SK_DIR/$SK_TAMPERED" ] || [ -L "$SK_DIR/$SK_TAMPERED" ]; then
             sk_regular "$SK_DIR/$SK_TAMPERED" || return 0
         fi
@@ -327,15 +330,65 @@ sk_ident_fields() {
     printf ' sigign=%s sigblk=%s sigreset=%s' "$1" "$2" "$3"
 }
 
+# sk_layout: sets SK_LAYOUT to the layout of $SK_DIR. A layout-2 launch writes proto right after
+# its mkdir; without proto, a log or a start.lock is wave 1's (layout 1); with neither, the launch
+# was cut right after its mkdir and is completed as layout 2. Returns 1 when proto is not a
+# regular file (tampered), 2 when it names a later layout (a newer client started the job).
+sk_layout() {
+    SK_LAYOUT=2
+    if [ -e "$SK_DIR/proto" ] || [ -L "$SK_DIR/proto" ]; then
+        # shellcheck disable=SC2046
+        set -- $(sk_small "$SK_DIR/proto")
+        case ${1:-} in
+            2) return 0 ;;
+            [3-9] | [1-9][0-9]) return 2 ;;
+            *) return 1 ;;
+        esac
+    fi
+    [ -e "$SK_DIR/log" ] || [ -L "$SK_DIR/log" ] || [ -d "$SK_DIR/start.lock" ] && SK_LAYOUT=1
+    return 0
+}
+
+# For the verbs that read one job's files: a layout this runner cannot read is refused.
+sk_known_layout() {
+    sk_layout
+    case $? in
+        1) sk_fail tampered-proto ;;
+        2) sk_fail newer-layout ;;
+    esac
+}
+
+# sk_sizes_field: "layout=L out=N err=N", the output's sizes (layout 1: out is the one log).
+sk_sizes_field() {
+    if [ "$SK_LAYOUT" = 1 ]; then
+        _so=$(wc -c <"$SK_DIR/log" 2>/dev/null) || _so=0
+        _se=0
+    else
+        _so=$(wc -c <"$SK_DIR/out" 2>/dev/null) || _so=0
+        _se=$(wc -c <"$SK_DIR/err" 2>/dev/null) || _se=0
+    fi
+    printf 'layout=%s out=%s err=%s' "$SK_LAYOUT" "${_so:-0}" "${_se:-0}"
+}
+
 sk_report() {
     if sk_tampered; then
         # Only ps gets here (the other verbs refuse the job): name the job, read nothing more of it.
-        sk_reply "status id=$1 state=lost reason=tampered-$SK_TAMPERED logsize=0 cmd="
+        sk_reply "status id=$1 state=lost reason=tampered-$SK_TAMPERED out=0 err=0 cmd="
         return
     fi
+    sk_layout
+    case $? in
+        1)
+            sk_reply "status id=$1 state=lost reason=tampered-proto out=0 err=0 cmd="
+            return
+            ;;
+        2)
+            sk_reply "status id=$1 state=lost reason=newer-layout out=0 err=0 cmd="
+            return
+            ;;
+    esac
     sk_state
-    _sz=$(wc -c <"$SK_DIR/log" 2>/dev/null) || _sz=0
-    sk_reply "status id=$1 $SK_LINE $(sk_ident_fields) logsize=$_sz cmd=$(sk_hex "$SK_DIR/cmd")"
+    sk_reply "status id=$1 $SK_LINE $(sk_ident_fields) $(sk_sizes_field) cmd=$(sk_hex "$SK_DIR/cmd")"
 }
 
 sk_start_wrapper() {
@@ -383,6 +436,11 @@ sk_launch() {
         [ "$SK_FRESH" = 1 ] && rmdir "$SK_DIR"
         sk_fail bad-cwd
     fi
+    # The layout, recorded before anything else of the job: a directory with neither proto nor
+    # start.lock (a launch cut right after its mkdir) is completed as layout 2; one of layout 1
+    # has its start.lock, so nothing below starts it.
+    sk_known_layout
+    [ "$SK_LAYOUT" = 2 ] && [ ! -e "$SK_DIR/proto" ] && printf '2 sh\n' >"$SK_DIR/proto"
     if mkdir "$SK_DIR/start.lock" 2>/dev/null; then
         printf '%s' "$SK_CMD" >"$SK_DIR/cmd"
         printf '%s' "$SK_CWD" >"$SK_DIR/cwd"
@@ -392,7 +450,8 @@ sk_launch() {
         printf '%s\n' "$SK_TIMEOUT $SK_GRACE" >"$SK_DIR/limits"
         printf '%s' "$SK_WRAPPER" >"$SK_DIR/wrapper.sh"
         date +%s >"$SK_DIR/created"
-        : >>"$SK_DIR/log"
+        : >>"$SK_DIR/out"
+        : >>"$SK_DIR/err"
         # The exit record's room, taken now: a disk that fills up while the job runs cannot keep
         # the wrapper from recording the exit status (it overwrites this file in place).
         printf '%63s\n' '' >"$SK_DIR/exit.slot"
@@ -418,6 +477,7 @@ sk_launch() {
 sk_status() {
     sk_jobdir "$SK_ID"
     sk_untampered
+    sk_known_layout
     sk_report "$SK_ID"
 }
 
@@ -589,7 +649,81 @@ sk_gc() {
     done
 }
 
-# sk_credit_reader FILE: copies the client's "@@SKC offset" lines from stdin into FILE (atomically),
+# The live stream of a job's output. Frames "@@SKD S offset len" + bytes + "@@SKE", where the
+# token S names the stream: o (stdout) and e (stderr) in layout 2, l (the one log) in layout 1;
+# heartbeats "@@SKH O E" with what was sent of each; then done, more or caught with the layout
+# and both offsets.
+# One credit covers both streams, on the sum of their offsets: it starts at the offsets' sum +
+# SK_MAX, and with SK_CREDIT=1 the client raises it by writing "@@SKC sum" lines on stdin, so one
+# helper streams any amount in bounded memory; otherwise (or once stdin ends) the helper stops at
+# the credit with "more". Each tick sends stdout's new bytes before stderr's.
+#
+# The streams: slot a (token _ta, file _fa, offset _oa, size _sa, known _ka) is stdout or the
+# log; slot b is stderr, empty (_fb=) in layout 1.
+sk_slots() {
+    SK_KNOWN=${SK_KNOWN:-0} SK_KNOWN_E=${SK_KNOWN_E:-0} SK_KNOWN_L=${SK_KNOWN_L:-0}
+    SK_OFFSET_E=${SK_OFFSET_E:-0} SK_OFFSET_L=${SK_OFFSET_L:-0}
+    for _v in "$SK_OFFSET" "$SK_OFFSET_E" "$SK_OFFSET_L" "$SK_KNOWN" "$SK_KNOWN_E" "$SK_KNOWN_L"; do
+        sk_isnum "$_v" || sk_fail bad-request
+    done
+    if [ "$SK_LAYOUT" = 1 ]; then
+        _ta=l _fa=$SK_DIR/log _oa=$SK_OFFSET_L _ka=$SK_KNOWN_L
+        _tb= _fb= _ob=0 _kb=0 _sb=0
+    else
+        _ta=o _fa=$SK_DIR/out _oa=$SK_OFFSET _ka=$SK_KNOWN
+        _tb=e _fb=$SK_DIR/err _ob=$SK_OFFSET_E _kb=$SK_KNOWN_E
+    fi
+}
+
+# sk_sizes: sets _sa and _sb to the files' sizes, refusing a file that is not a regular file or
+# that is shorter than what a client already has (its offset, or what it received earlier).
+sk_sizes() {
+    sk_regular "$_fa" || sk_fail "tampered-${_fa##*/}"
+    _sa=$(wc -c <"$_fa") || sk_fail no-log
+    [ "$_sa" -ge "$_oa" ] && [ "$_sa" -ge "$_ka" ] || sk_fail log-truncated
+    [ -n "$_fb" ] || return 0
+    sk_regular "$_fb" || sk_fail "tampered-${_fb##*/}"
+    _sb=$(wc -c <"$_fb") || sk_fail no-log
+    [ "$_sb" -ge "$_ob" ] && [ "$_sb" -ge "$_kb" ] || sk_fail log-truncated
+}
+
+# sk_frame TOKEN FILE OFFSET LEN: one frame of FILE's bytes [OFFSET, OFFSET+LEN).
+sk_frame() {
+    printf '@@SKD %s %s %s\n' "$1" "$3" "$4"
+    tail -c +$(($3 + 1)) "$2" | head -c "$4"
+    printf '@@SKE\n'
+}
+
+# sk_tail_start FILE SIZE: the offset of FILE's last SK_TAIL lines (of what it holds now).
+sk_tail_start() {
+    _t=$(($2 - $(tail -n "$SK_TAIL" "$1" | wc -c)))
+    [ "$_t" -ge 0 ] || _t=0
+    echo "$_t"
+}
+
+sk_offsets() { printf 'layout=%s o=%s e=%s' "$SK_LAYOUT" "$_oa" "$_ob"; }
+
+# sk_send_frames: sends what the credit allows of both streams; _moved=1 when anything was sent.
+sk_send_frames() {
+    _moved=0
+    _room=$((_credit - _oa - _ob))
+    if [ "$_sa" -gt "$_oa" ] && [ "$_room" -gt 0 ]; then
+        _len=$((_sa - _oa))
+        [ $_len -gt 8388608 ] && _len=8388608
+        [ "$_room" -lt $_len ] && _len=$_room
+        sk_frame "$_ta" "$_fa" "$_oa" "$_len"
+        _oa=$((_oa + _len)) _room=$((_room - _len)) _moved=1
+    fi
+    if [ -n "$_fb" ] && [ "$_sb" -gt "$_ob" ] && [ "$_room" -gt 0 ]; then
+        _len=$((_sb - _ob))
+        [ $_len -gt 8388608 ] && _len=8388608
+        [ "$_room" -lt $_len ] && _len=$_room
+        sk_frame "$_tb" "$_fb" "$_ob" "$_len"
+        _ob=$((_ob + _len)) _moved=1
+    fi
+}
+
+# sk_credit_reader FILE: copies the client's "@@SKC sum" lines from stdin into FILE (atomically),
 # and "eof" when stdin ends. Runs in the background: POSIX sh cannot poll stdin without blocking.
 sk_credit_reader() {
     while IFS= read -r _l; do
@@ -600,26 +734,13 @@ sk_credit_reader() {
     rm -f "$1.t" && printf 'eof\n' >"$1.t" && mv -f "$1.t" "$1"
 }
 
-# The live stream of a log: frames "@@SKD offset len" + bytes + "@@SKE", heartbeats, then done or more.
-# Bytes below the credit may be sent; it starts at SK_OFFSET + SK_MAX. With SK_CREDIT=1 the client
-# raises it by writing "@@SKC offset" lines on stdin, so one helper streams any amount in bounded
-# memory; otherwise (or once stdin ends) the helper stops at the credit with "more".
-# sk_log_size: sets _size to the log's size, refusing a log that is not a regular file or that is
-# shorter than what a client already has: SK_OFFSET, or SK_KNOWN (what it received earlier).
-sk_log_size() {
-    sk_regular "$_log" || sk_fail tampered-log
-    _size=$(wc -c <"$_log") || sk_fail no-log
-    [ "$_size" -ge "$_off" ] && [ "$_size" -ge "$SK_KNOWN" ] || sk_fail log-truncated
-}
-
 sk_stream() {
     sk_jobdir "$SK_ID"
     sk_untampered
-    SK_KNOWN=${SK_KNOWN:-0}
-    sk_isnum "$SK_OFFSET" && sk_isnum "$SK_MAX" && sk_isnum "$SK_HB_MS" && sk_isnum "$SK_TTL" &&
-        sk_isnum "$SK_KNOWN" || sk_fail bad-request
+    sk_known_layout
+    sk_isnum "$SK_OFFSET" && sk_isnum "$SK_MAX" && sk_isnum "$SK_HB_MS" && sk_isnum "$SK_TTL" || sk_fail bad-request
     case $SK_CLIENT in '' | *[!a-z0-9-]*) sk_fail bad-request ;; esac
-    _log=$SK_DIR/log
+    sk_slots
     mkdir -p "$SK_DIR/helpers"
     # At most one helper per job and client: end the previous one, identity checked.
     # shellcheck disable=SC2046
@@ -628,14 +749,13 @@ sk_stream() {
         kill "$1" 2>/dev/null
     fi
     sk_proc $$ && sk_put "$SK_DIR/helpers/$SK_CLIENT" "$$ $SK_START"
-    _off=$SK_OFFSET _quiet=0 _d=1 _beats=0 _cf=
-    sk_log_size
+    _quiet=0 _d=1 _beats=0 _cf=
+    sk_sizes
     if sk_isnum "${SK_TAIL:-}"; then
-        # Start at the last SK_TAIL lines of what the log holds now.
-        _off=$((_size - $(tail -n "$SK_TAIL" "$_log" | wc -c)))
-        [ "$_off" -ge 0 ] || _off=0
+        _oa=$(sk_tail_start "$_fa" "$_sa")
+        [ -n "$_fb" ] && _ob=$(sk_tail_start "$_fb" "$_sb")
     fi
-    _credit=$((_off + SK_MAX))
+    _credit=$((_oa + _ob + SK_MAX))
     if [ "${SK_CREDIT:-0}" = 1 ]; then
         _cf=$SK_DIR/helpers/$SK_CLIENT.credit
         rm -f "$_cf"
@@ -647,7 +767,7 @@ sk_stream() {
         trap 'kill "$_rd" 2>/dev/null; rm -f "$_cf" "$_cf.t"; sk_bye' EXIT
         trap 'exit 0' TERM HUP PIPE
     fi
-    sk_reply "stream id=$SK_ID offset=$_off size=$_size"
+    sk_reply "stream id=$SK_ID $(sk_offsets)"
     _deadline=$(($(date +%s) + SK_TTL))
     while :; do
         if [ -n "$_cf" ]; then
@@ -659,51 +779,48 @@ sk_stream() {
                 _credit=$_c
             fi
         fi
-        if [ -z "$_cf" ] && [ "$_off" -ge "$_credit" ]; then
-            sk_reply "more offset=$_off"
+        if [ -z "$_cf" ] && [ $((_oa + _ob)) -ge "$_credit" ]; then
+            sk_reply "more $(sk_offsets)"
             return
         fi
-        sk_log_size
-        if [ "$_size" -gt "$_off" ] && [ "$_credit" -gt "$_off" ]; then
-            _len=$((_size - _off))
-            [ $_len -gt 8388608 ] && _len=8388608
-            [ $((_credit - _off)) -lt $_len ] && _len=$((_credit - _off))
-            printf '@@SKD %s %s\n' "$_off" "$_len"
-            tail -c +$((_off + 1)) "$_log" | head -c "$_len"
-            printf '@@SKE\n'
-            _off=$((_off + _len)) _quiet=0 _d=1 _beats=$((_beats + 1))
+        sk_sizes
+        sk_send_frames
+        if [ $_moved = 1 ]; then
+            _quiet=0 _d=1 _beats=$((_beats + 1))
             # A job that never pauses keeps this loop from its heartbeats: renew here too, well
             # before the watchdog's deadline.
             if [ $((_beats % 16)) -eq 0 ] && [ "$(date +%s)" -ge "$_deadline" ]; then
-                sk_reply "more offset=$_off"
+                sk_reply "more $(sk_offsets)"
                 return
             fi
             continue
         fi
         # Nothing to send, or waiting for credit: only heartbeats until the client catches up.
-        if [ "$_size" -le "$_off" ]; then
+        _all=0
+        [ "$_sa" -le "$_oa" ] && [ "$_sb" -le "$_ob" ] && _all=1
+        if [ $_all = 1 ]; then
             if [ "${SK_ONCE:-0}" = 1 ]; then
-                sk_reply "caught offset=$_off"
+                sk_reply "caught $(sk_offsets)"
                 return
             fi
             if sk_exit_record; then
-                # The exit record is written after the job ended: one more look at the size.
-                sk_log_size
-                [ "$_size" -gt "$_off" ] && continue
-                sk_reply "done offset=$_off $SK_EXIT"
+                # The exit record is written after the job ended: one more look at the sizes.
+                sk_sizes
+                [ "$_sa" -gt "$_oa" ] || [ "$_sb" -gt "$_ob" ] && continue
+                sk_reply "done $(sk_offsets) $SK_EXIT"
                 return
             fi
         fi
         if [ $_quiet -ge "$SK_HB_MS" ]; then
-            printf '@@SKH %s\n' "$_off" || exit 0
+            printf '@@SKH %s %s\n' "$_oa" "$_ob" || exit 0
             _quiet=0 _beats=$((_beats + 1))
             if [ "$(date +%s)" -ge "$_deadline" ]; then
-                sk_reply "more offset=$_off"
+                sk_reply "more $(sk_offsets)"
                 return
             fi
-            if [ "$_size" -le "$_off" ] && ! sk_job_alive && ! sk_wrapper_alive && ! sk_exit_record; then
+            if [ $_all = 1 ] && ! sk_job_alive && ! sk_wrapper_alive && ! sk_exit_record; then
                 sk_report "$SK_ID"
-                sk_reply "done offset=$_off $SK_LINE"
+                sk_reply "done $(sk_offsets) $SK_LINE"
                 return
             fi
         fi

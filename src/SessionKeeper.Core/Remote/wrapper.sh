@@ -1,6 +1,7 @@
-# SessionKeeper job wrapper, protocol 1: "$1" is the job directory, "$2" the POSIX sh to use, "$3"
-# the login's PATH (the job gets it back; the wrapper and the prelude use the system's own first),
-# "$4" the signals the job must get back at their default ("INT,QUIT": see the keeper).
+# SessionKeeper job wrapper, job directory layout 2 (the job's stdout in out, its stderr in err):
+# "$1" is the job directory, "$2" the POSIX sh to use, "$3" the login's PATH (the job gets it back;
+# the wrapper and the prelude use the system's own first), "$4" the signals the job must get back
+# at their default ("INT,QUIT": see the keeper).
 #
 # Runs in a session of its own (started through setsid by the runner). It starts the job in a
 # second session, so a kill of the job's process group never reaches the wrapper, and records the
@@ -130,7 +131,7 @@ fi
 # shellcheck disable=SC2016
 keeper='p=$1 d=$2 lp=$3 m=$4
 shift 4
-setsid "$@" "$0" -c "$p" sessionkeeper-job "$d" "$lp" "$m" </dev/null >>"$d/log" 2>&1 &
+setsid "$@" "$0" -c "$p" sessionkeeper-job "$d" "$lp" "$m" </dev/null >>"$d/out" 2>>"$d/err" &
 printf "%s\n" $! >"$d/keeper.job"
 exec sleep 2147483647'
 "$interp" -c "$keeper" "$interp" "$prelude" "$d" "$lpath" "$method" "$@" </dev/null >/dev/null 2>&1 &

@@ -7,21 +7,23 @@ using SessionKeeper.Core.Supervision;
 namespace SessionKeeper.Core.Streaming;
 
 /// <summary>
-/// Follows a job's log until the job has ended and every byte has arrived, through any number of
-/// dropped connections: silence beyond the deadline or a reset ends the current connection, a new
-/// one is made with backoff, and the stream resumes at the exact byte where it stopped.
+/// Follows a job's output until the job has ended and every byte has arrived, through any number
+/// of dropped connections: silence beyond the deadline or a reset ends the current connection, a
+/// new one is made with backoff, and each stream (stdout, stderr; the one log of a layout-1 job)
+/// resumes at the exact byte where it stopped.
 /// </summary>
 internal sealed class Attacher
 {
     private readonly IRemoteConnector _connector;
     private readonly string _jobId;
     private readonly LogMirror? _mirror;
-    private readonly Stream? _output;
+    private readonly JobStreams? _outputs;
     private readonly AttachOptions _options;
     private readonly IAttachObserver _observer;
     private readonly TimeProvider _time;
     private readonly ResiliencePipeline _reconnect;
-    private long _offset;
+    // Delivered bytes per stream, indexed by OutputKind; written by the reading thread only.
+    private readonly long[] _delivered = new long[3];
 
     // --give-up-after bounds the whole attach: the time since the stream last made progress, across
     // every connection. Progress is output bytes delivered, or a link that has kept talking
@@ -35,8 +37,8 @@ internal sealed class Attacher
     /// <param name="connector">Opens a new connection after a drop.</param>
     /// <param name="jobId">The job to follow.</param>
     /// <param name="mirror">The local copy to append to, when this process holds its lease.</param>
-    /// <param name="startOffset">Where the remote stream starts; bytes before it are not fetched.</param>
-    /// <param name="output">Receives every byte from <paramref name="startOffset"/> on, once.</param>
+    /// <param name="start">Where each remote stream starts; bytes before are not fetched.</param>
+    /// <param name="outputs">Receive every byte from <paramref name="start"/> on, once, each stream on its own.</param>
     /// <param name="options">Heartbeat, deadlines, backoff and chunk sizes.</param>
     /// <param name="observer">Told of drops, retries and reconnections.</param>
     /// <param name="timeProvider">The clock of the watchdog and the backoff.</param>
@@ -45,8 +47,8 @@ internal sealed class Attacher
         IRemoteConnector connector,
         string jobId,
         LogMirror? mirror,
-        Stream? output,
-        long startOffset,
+        JobStreams? outputs,
+        StreamOffsets start,
         AttachOptions options,
         IAttachObserver? observer = null,
         TimeProvider? timeProvider = null,
@@ -55,8 +57,10 @@ internal sealed class Attacher
         _connector = connector;
         _jobId = JobId.Validate(jobId);
         _mirror = mirror;
-        _output = output;
-        _offset = startOffset;
+        _outputs = outputs;
+        _delivered[(int)OutputKind.Stdout] = start.Stdout;
+        _delivered[(int)OutputKind.Stderr] = start.Stderr;
+        _delivered[(int)OutputKind.Combined] = start.Combined;
         _options = options;
         _observer = observer ?? NullAttachObserver.Instance;
         _time = timeProvider ?? TimeProvider.System;
@@ -68,8 +72,14 @@ internal sealed class Attacher
             (attempt, delay, failure) => _observer.Retrying(attempt + 2, delay, failure?.Message ?? "failed"));
     }
 
-    /// <summary>The position reached: every byte before it has been delivered.</summary>
-    public long Offset => Interlocked.Read(ref _offset);
+    /// <summary>The positions reached: every byte of each stream before its offset has been delivered.</summary>
+    public StreamOffsets Offsets => new(
+        Interlocked.Read(ref _delivered[(int)OutputKind.Stdout]),
+        Interlocked.Read(ref _delivered[(int)OutputKind.Stderr]),
+        Interlocked.Read(ref _delivered[(int)OutputKind.Combined]));
+
+    /// <summary>Bytes delivered of every stream together (what observers are told).</summary>
+    public long Offset => Offsets.Sum;
 
     /// <summary>Streams to the end; <paramref name="session"/> (if given) is used first and disposed.</summary>
     public async Task<JobStatus> RunAsync(IRemoteSession? session, CancellationToken cancellationToken = default)
@@ -150,7 +160,7 @@ internal sealed class Attacher
     /// <summary>One remote helper's worth of stream: null when it asked to be renewed.</summary>
     private async Task<JobStatus?> StreamOnceAsync(IRemoteSession session, CancellationToken cancellationToken)
     {
-        var request = new StreamRequest(_jobId, Offset, _options.ChunkBytes, _options.Heartbeat, _options.HelperTimeToLive, _options.ClientId)
+        var request = new StreamRequest(_jobId, Offsets, _options.ChunkBytes, _options.Heartbeat, _options.HelperTimeToLive, _options.ClientId)
         {
             Credit = session.CanSendToStreams,
         };
@@ -256,7 +266,7 @@ internal sealed class Attacher
 
     /// <summary>
     /// Reads one helper's stream. With credit, the helper sends at most <see cref="AttachOptions.ChunkBytes"/>
-    /// beyond what was delivered, and is told to go on each time half of that has been delivered:
+    /// beyond what was delivered of both streams together, and is told to go on each time half of that has been delivered:
     /// SSH.NET buffers without back-pressure, so this bounds memory without a new exec per chunk.
     /// </summary>
     private (JobStatus? Status, bool Renew) ReadLoop(IRemoteOutput remote, bool credit, Action alive)
@@ -331,32 +341,43 @@ internal sealed class Attacher
 
     private void Deliver(StreamEvent.Data data)
     {
-        var offset = Offset;
+        var offset = Interlocked.Read(ref _delivered[(int)data.Stream]);
         if (data.Offset != offset)
         {
-            throw new SessionKeeperException(FailureKind.ConnectionLost, $"stream from {_connector.HostLabel} resumed at {data.Offset}, expected {offset}");
+            throw new SessionKeeperException(FailureKind.ConnectionLost, $"{Name(data.Stream)} from {_connector.HostLabel} resumed at {data.Offset}, expected {offset}");
         }
 
-        _mirror?.Append(offset, data.Bytes.Span);
-        if (_output is not null)
+        _mirror?.Append(data.Stream, offset, data.Bytes.Span);
+        if (_outputs?.For(data.Stream) is { } output)
         {
-            _output.Write(data.Bytes.Span);
-            _output.Flush();
+            output.Write(data.Bytes.Span);
+            output.Flush();
         }
 
-        Interlocked.Add(ref _offset, data.Bytes.Length);
+        Interlocked.Add(ref _delivered[(int)data.Stream], data.Bytes.Length);
     }
+
+    private static string Name(OutputKind stream) => stream switch
+    {
+        OutputKind.Stdout => "stdout",
+        OutputKind.Stderr => "stderr",
+        _ => "the log",
+    };
 
     private JobStatus Finished(ReplyLine done)
     {
-        if (done.Number("offset") != Offset)
+        var at = Offsets;
+        var (sent, sentErr) = (done.Number("o"), done.Number("e"));
+        var received = at.Stdout + at.Combined;
+        if (sent != received || sentErr != at.Stderr)
         {
-            throw new SessionKeeperException(FailureKind.ConnectionLost, $"stream from {_connector.HostLabel} ended at {done["offset"]}, received {Offset}");
+            throw new SessionKeeperException(FailureKind.ConnectionLost, $"stream from {_connector.HostLabel} ended at {done["o"]}+{done["e"]} bytes, received {received}+{at.Stderr}");
         }
 
         var fields = done.Fields.ToDictionary(StringComparer.Ordinal);
         fields["id"] = _jobId;
-        fields["logsize"] = done["offset"] ?? "0";
+        fields["out"] = done["o"] ?? "0";
+        fields["err"] = done["e"] ?? "0";
         return StatusParser.Parse(new ReplyLine("status", fields), _connector.HostLabel);
     }
 

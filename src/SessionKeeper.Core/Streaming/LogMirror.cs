@@ -3,28 +3,52 @@ using SessionKeeper.Core.Failures;
 namespace SessionKeeper.Core.Streaming;
 
 /// <summary>
-/// The local copy of a job's log. Its length is the committed position: bytes are only appended in
-/// order, so whatever survives a crash is an exact prefix and a reattach resumes from the length.
-/// One process at a time writes a mirror (an exclusive lock file); others only follow it.
+/// The local copy of a job's output: one file per stream (PATH.out, PATH.err; PATH.log for the one
+/// log of a layout-1 job, where PATH is the journal's mirror path without ".log"). Each file's
+/// length is that stream's committed position: bytes are only appended in order, so whatever
+/// survives a crash is an exact prefix and a reattach resumes from the lengths. One process at a
+/// time writes a mirror (an exclusive lock file, PATH.lock); others only follow it.
 /// </summary>
 internal sealed class LogMirror : IDisposable
 {
-    private readonly FileStream? _lock;
-    private readonly FileStream? _file;
+    private const string LayoutOneExtension = ".log";
 
-    private LogMirror(string path, FileStream? lockFile, FileStream? file)
+    private readonly FileStream? _lock;
+    private readonly FileStream?[] _files = new FileStream?[3];
+
+    private LogMirror(string path, FileStream? lockFile)
     {
         Path = path;
         _lock = lockFile;
-        _file = file;
     }
 
+    /// <summary>The mirror's path as the journal records it (wave-1 rows: JOB.log; newer: JOB).</summary>
     public string Path { get; }
 
     /// <summary>False when another process holds the mirror; then nothing is written here.</summary>
-    public bool IsWriter => _file is not null;
+    public bool IsWriter => _lock is not null;
 
-    public long Length => _file?.Length ?? (File.Exists(Path) ? new FileInfo(Path).Length : 0);
+    /// <summary>What each stream's file holds: where a reattach resumes.</summary>
+    public StreamOffsets Offsets => new(Length(OutputKind.Stdout), Length(OutputKind.Stderr), Length(OutputKind.Combined));
+
+    /// <summary>The file that holds <paramref name="stream"/> for the mirror at <paramref name="path"/>.</summary>
+    public static string FileOf(string path, OutputKind stream)
+    {
+        var stem = path.EndsWith(LayoutOneExtension, StringComparison.Ordinal) ? path[..^LayoutOneExtension.Length] : path;
+        return stream switch
+        {
+            OutputKind.Stdout => stem + ".out",
+            OutputKind.Stderr => stem + ".err",
+            _ => stem + LayoutOneExtension,
+        };
+    }
+
+    /// <summary>What the mirror at <paramref name="path"/> holds of each stream, without taking it.</summary>
+    public static StreamOffsets OffsetsOf(string? path) => path is null
+        ? default
+        : new(SizeOf(FileOf(path, OutputKind.Stdout)), SizeOf(FileOf(path, OutputKind.Stderr)), SizeOf(FileOf(path, OutputKind.Combined)));
+
+    public long Length(OutputKind stream) => _files[(int)stream]?.Length ?? SizeOf(FileOf(Path, stream));
 
     /// <summary>Removes a job's local copy and its lock file, once the job is gone for good; a failure is a warning.</summary>
     public static void Delete(string? path)
@@ -34,7 +58,7 @@ internal sealed class LogMirror : IDisposable
             return;
         }
 
-        foreach (var file in new[] { path, path + ".lock" })
+        foreach (var file in new[] { FileOf(path, OutputKind.Stdout), FileOf(path, OutputKind.Stderr), FileOf(path, OutputKind.Combined), path + ".lock" })
         {
             try
             {
@@ -56,23 +80,63 @@ internal sealed class LogMirror : IDisposable
             var privateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(directory)!, privateDirectory);
             Directory.CreateDirectory(directory, privateDirectory);
-            FileStream lockFile;
             try
             {
-                lockFile = new FileStream(path + ".lock", new FileStreamOptions
+                return new LogMirror(path, new FileStream(path + ".lock", new FileStreamOptions
                 {
                     Mode = FileMode.OpenOrCreate,
                     Access = FileAccess.ReadWrite,
                     Share = FileShare.None,
                     UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                });
+                }));
             }
             catch (IOException)
             {
-                return new LogMirror(path, null, null);
+                return new LogMirror(path, null);
             }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Unopenable(path, ex);
+        }
+    }
 
-            var file = new FileStream(path, new FileStreamOptions
+    /// <summary>Appends bytes of <paramref name="stream"/> that start exactly at its current length; anything else is refused.</summary>
+    public void Append(OutputKind stream, long offset, ReadOnlySpan<byte> bytes)
+    {
+        if (_lock is null)
+        {
+            return;
+        }
+
+        var file = _files[(int)stream] ??= OpenFile(FileOf(Path, stream));
+        var length = file.Length;
+        if (offset != length)
+        {
+            throw new SessionKeeperException(FailureKind.StateCorrupt, $"refusing to splice {file.Name}: received bytes at {offset}, the copy ends at {length}.");
+        }
+
+        file.Write(bytes);
+        file.Flush();
+    }
+
+    public void Dispose()
+    {
+        foreach (var file in _files)
+        {
+            file?.Dispose();
+        }
+
+        _lock?.Dispose();
+    }
+
+    private static long SizeOf(string file) => File.Exists(file) ? new FileInfo(file).Length : 0;
+
+    private static FileStream OpenFile(string file)
+    {
+        try
+        {
+            return new FileStream(file, new FileStreamOptions
             {
                 Mode = FileMode.Append,
                 Access = FileAccess.Write,
@@ -80,35 +144,13 @@ internal sealed class LogMirror : IDisposable
                 UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
                 BufferSize = 0,
             });
-            return new LogMirror(path, lockFile, file);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SessionKeeperException(FailureKind.StateCorrupt, $"cannot open the local log copy {path}: {ex.Message}", ex);
+            throw Unopenable(file, ex);
         }
     }
 
-    /// <summary>Appends bytes that start exactly at the current length; anything else is refused.</summary>
-    public void Append(long offset, ReadOnlySpan<byte> bytes)
-    {
-        if (_file is null)
-        {
-            return;
-        }
-
-        var length = _file.Length;
-        if (offset != length)
-        {
-            throw new SessionKeeperException(FailureKind.StateCorrupt, $"refusing to splice {Path}: received bytes at {offset}, the copy ends at {length}.");
-        }
-
-        _file.Write(bytes);
-        _file.Flush();
-    }
-
-    public void Dispose()
-    {
-        _file?.Dispose();
-        _lock?.Dispose();
-    }
+    private static SessionKeeperException Unopenable(string path, Exception ex) =>
+        new(FailureKind.StateCorrupt, $"cannot open the local log copy {path}: {ex.Message}", ex);
 }

@@ -5,64 +5,67 @@ using SessionKeeper.Core.Remote;
 namespace SessionKeeper.Core.Streaming;
 
 /// <summary>
-/// Reads a job's log up to its current end over one connection, in chunks of the stream verb
+/// Reads a job's output up to its current end over one connection, in chunks of the stream verb
 /// (<c>once</c>: the helper stops at the end instead of waiting for more), from the last N lines
-/// when asked. What <c>logs</c> prints before it follows.
+/// of each stream when asked. What <c>logs</c> prints before it follows.
 /// </summary>
 internal static class LogReader
 {
     private const long Chunk = 4L << 20;
 
     /// <summary>
-    /// Writes the log so far to <paramref name="output"/>; returns the offset of its end.
-    /// <paramref name="known"/> is how much of the log this workstation already holds: a shorter
-    /// log was truncated or replaced, which the runner refuses.
+    /// Writes the output so far to <paramref name="outputs"/>, each stream to its own; returns the
+    /// offsets of their ends. <paramref name="known"/> is how much of each stream this workstation
+    /// already holds: a shorter file was truncated or replaced, which the runner refuses.
     /// </summary>
-    public static async Task<long> ReadSoFarAsync(IRemoteSession session, string id, int? tailLines, long known, Stream output, CancellationToken cancellationToken)
+    public static async Task<StreamOffsets> ReadSoFarAsync(IRemoteSession session, string id, int? tailLines, StreamOffsets known, JobStreams outputs, CancellationToken cancellationToken)
     {
-        long offset = 0;
+        StreamOffsets? offsets = null;
         while (true)
         {
-            var request = new StreamRequest(id, offset, Chunk, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), "logs" + Environment.ProcessId)
+            var request = new StreamRequest(id, offsets ?? default, Chunk, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), "logs" + Environment.ProcessId)
             {
                 Once = true,
                 Known = known,
-                TailLines = offset == 0 ? tailLines : null,
+                TailLines = offsets is null ? tailLines : null,
             };
             using var remote = await session.OpenStreamAsync(request.ToRunnerRequest().ToPayload(), cancellationToken).ConfigureAwait(false);
             using var abort = cancellationToken.Register(remote.Dispose);
 
             // Reads block (SSH.NET streams are not truly asynchronous): a dedicated thread, not the pool.
             var (next, finished) = await Task.Factory.StartNew(
-                () => Drain(remote.Output, session.HostLabel, id, output),
+                () => Drain(remote.Output, session.HostLabel, id, outputs),
                 CancellationToken.None,
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            offset = next;
+            offsets = next;
             if (finished)
             {
-                return offset;
+                return next;
             }
         }
     }
 
-    /// <summary>How much of a journaled job's log this workstation holds (its mirror, or the committed offset).</summary>
-    public static long KnownLength(JournalJob? job)
+    /// <summary>
+    /// How much of each stream of a journaled job this workstation holds: its mirror, or the
+    /// journal's committed offset of stdout (the one log in layout 1); stderr's is its mirror file.
+    /// </summary>
+    public static StreamOffsets KnownLength(JournalJob? job)
     {
         if (job is null)
         {
-            return 0;
+            return default;
         }
 
-        var mirror = job.MirrorPath is { } path && File.Exists(path) ? new FileInfo(path).Length : 0;
-        return Math.Max(job.CommittedLength, mirror);
+        var mirror = LogMirror.OffsetsOf(job.MirrorPath);
+        return new(Math.Max(job.CommittedLength, mirror.Stdout), mirror.Stderr, Math.Max(job.CommittedLength, mirror.Combined));
     }
 
-    private static (long Offset, bool Finished) Drain(Stream input, string host, string id, Stream output)
+    private static (StreamOffsets Offsets, bool Finished) Drain(Stream input, string host, string id, JobStreams outputs)
     {
         var reader = new StreamFrameReader(input, host);
-        long offset = 0;
+        StreamOffsets offsets = default;
         while (true)
         {
             switch (reader.Next())
@@ -70,23 +73,40 @@ internal static class LogReader
                 case null:
                     throw new SessionKeeperException(FailureKind.ConnectionLost, $"the connection to {host} was lost while reading the log.");
                 case StreamEvent.Data data:
-                    output.Write(data.Bytes.Span);
-                    offset = data.Offset + data.Bytes.Length;
+                    if (outputs.For(data.Stream) is { } output)
+                    {
+                        output.Write(data.Bytes.Span);
+                    }
+
+                    offsets = offsets.Advance(data.Stream, data.Bytes.Length);
                     break;
                 case StreamEvent.Reply { Line.Tag: ReplyTags.Stream } start:
-                    offset = start.Line.Number("offset") ?? 0;
+                    offsets = At(start.Line);
                     break;
                 case StreamEvent.Reply { Line.Tag: ReplyTags.Error } error:
                     throw RemoteErrors.ToException(error.Line["code"] ?? "unknown", host, id);
                 case StreamEvent.Reply { Line.Tag: ReplyTags.More }:
-                    output.Flush();
-                    return (offset, false);
+                    Flush(outputs);
+                    return (offsets, false);
                 case StreamEvent.Reply { Line.Tag: ReplyTags.Caught or ReplyTags.Done }:
-                    output.Flush();
-                    return (offset, true);
+                    Flush(outputs);
+                    return (offsets, true);
                 default:
                     break;
             }
         }
+    }
+
+    /// <summary>The offsets a stream reply starts at: o is the one log's in layout 1.</summary>
+    private static StreamOffsets At(ReplyLine line)
+    {
+        var (sent, sentErr) = (line.Number("o") ?? 0, line.Number("e") ?? 0);
+        return line["layout"] == "1" ? new(0, 0, sent) : new(sent, sentErr, 0);
+    }
+
+    private static void Flush(JobStreams outputs)
+    {
+        outputs.Stdout?.Flush();
+        outputs.Stderr?.Flush();
     }
 }

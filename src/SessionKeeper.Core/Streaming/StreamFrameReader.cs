@@ -4,21 +4,23 @@ using SessionKeeper.Core.Remote;
 
 namespace SessionKeeper.Core.Streaming;
 
-/// <summary>What the remote stream helper sent: a chunk of the log, a heartbeat, or the end.</summary>
+/// <summary>What the remote stream helper sent: a chunk of output, a heartbeat, or the end.</summary>
 internal abstract record StreamEvent
 {
-    /// <summary>Log bytes starting at <see cref="Offset"/>; the memory is only valid until the next read.</summary>
-    public sealed record Data(long Offset, ReadOnlyMemory<byte> Bytes) : StreamEvent;
+    /// <summary>Bytes of <see cref="Stream"/> starting at <see cref="Offset"/>; the memory is only valid until the next read.</summary>
+    public sealed record Data(OutputKind Stream, long Offset, ReadOnlyMemory<byte> Bytes) : StreamEvent;
 
-    public sealed record Heartbeat(long Offset) : StreamEvent;
+    /// <summary>The helper is alive; it has sent stdout (or the one log) up to <see cref="Sent"/>, stderr up to <see cref="SentErr"/>.</summary>
+    public sealed record Heartbeat(long Sent, long SentErr) : StreamEvent;
 
     /// <summary>A reply line: stream (start), more (renew), done (job finished, log complete), error.</summary>
     public sealed record Reply(ReplyLine Line) : StreamEvent;
 }
 
 /// <summary>
-/// Parses the stream helper's output: "@@SKD offset len\n" + len bytes + "@@SKE\n" frames,
-/// "@@SKH offset" heartbeats and "@@SK1 ..." replies; other lines (login noise) are skipped.
+/// Parses the stream helper's output: "@@SKD S offset len\n" + len bytes + "@@SKE\n" frames (S:
+/// o stdout, e stderr, l the one log of layout 1), "@@SKH O E" heartbeats and "@@SK2 ..." replies;
+/// other lines (login noise) are skipped.
 /// A frame's bytes are handed out as they arrive, so a link that breaks mid-frame still makes
 /// progress and memory stays at one read buffer. Reads block, so this runs on a dedicated thread.
 /// </summary>
@@ -29,6 +31,7 @@ internal sealed class StreamFrameReader(Stream input, string host)
     private readonly byte[] _buffer = new byte[64 * 1024];
     private int _start;
     private int _end;
+    private OutputKind _frameStream;
     private long _frameOffset;
     private long _frameRemaining;
     private bool _expectTrailer;
@@ -44,7 +47,7 @@ internal sealed class StreamFrameReader(Stream input, string host)
             }
 
             var n = (int)Math.Min(_end - _start, _frameRemaining);
-            var data = new StreamEvent.Data(_frameOffset, _buffer.AsMemory(_start, n));
+            var data = new StreamEvent.Data(_frameStream, _frameOffset, _buffer.AsMemory(_start, n));
             _start += n;
             _frameOffset += n;
             _frameRemaining -= n;
@@ -78,12 +81,13 @@ internal sealed class StreamFrameReader(Stream input, string host)
             if (line.StartsWith(Protocol.FrameStart + " ", StringComparison.Ordinal))
             {
                 var parts = line.Split(' ');
-                if (parts.Length != 3 || !long.TryParse(parts[1], out var offset) || !long.TryParse(parts[2], out var length)
+                if (parts.Length != 4 || Token(parts[1]) is not { } stream || !long.TryParse(parts[2], out var offset) || !long.TryParse(parts[3], out var length)
                     || length <= 0 || offset < 0)
                 {
                     throw Malformed("bad frame header");
                 }
 
+                _frameStream = stream;
                 _frameOffset = offset;
                 _frameRemaining = length;
                 _expectTrailer = true;
@@ -92,7 +96,10 @@ internal sealed class StreamFrameReader(Stream input, string host)
 
             if (line.StartsWith(Protocol.Heartbeat + " ", StringComparison.Ordinal))
             {
-                return long.TryParse(line.AsSpan(Protocol.Heartbeat.Length + 1), out var offset) ? new StreamEvent.Heartbeat(offset) : throw Malformed("bad heartbeat");
+                var parts = line.Split(' ');
+                return parts.Length == 3 && long.TryParse(parts[1], out var sent) && long.TryParse(parts[2], out var sentErr)
+                    ? new StreamEvent.Heartbeat(sent, sentErr)
+                    : throw Malformed("bad heartbeat");
             }
 
             if (line.StartsWith(Protocol.ReplyPrefix, StringComparison.Ordinal))
@@ -101,6 +108,14 @@ internal sealed class StreamFrameReader(Stream input, string host)
             }
         }
     }
+
+    private static OutputKind? Token(string token) => token switch
+    {
+        StreamTokens.Stdout => OutputKind.Stdout,
+        StreamTokens.Stderr => OutputKind.Stderr,
+        StreamTokens.Log => OutputKind.Combined,
+        _ => null,
+    };
 
     private SessionKeeperException Malformed(string what) => new(FailureKind.ConnectionLost, $"garbled stream from {host}: {what}.");
 

@@ -172,7 +172,7 @@ internal sealed class JobSupervisor(
     }
 
     /// <summary>Follows one job to its end and records it; the mirror is written only by its lease holder.</summary>
-    public async Task<JobStatus> FollowAsync(JournalJob job, IRemoteSession? session, Stream? output, AttachOptions options, CancellationToken cancellationToken = default)
+    public async Task<JobStatus> FollowAsync(JournalJob job, IRemoteSession? session, JobStreams? output, AttachOptions options, CancellationToken cancellationToken = default)
     {
         var path = job.MirrorPath ?? StateLayout.Mirror(stateRoot, job.Endpoint.Label, job.Id);
         var mirror = LogMirror.Open(path);
@@ -196,13 +196,21 @@ internal sealed class JobSupervisor(
         }
 
         using var lease = mirror;
-        long start = 0;
+        StreamOffsets start = default;
         if (mirror.IsWriter)
         {
-            start = mirror.Length;
+            start = mirror.Offsets;
             if (output is not null)
             {
-                await CopyPrefixAsync(mirror.Path, output, start, cancellationToken);
+                // What this workstation holds already, each stream to its own output: stdout (or
+                // the one log of layout 1) first, then stderr.
+                foreach (var stream in new[] { OutputKind.Combined, OutputKind.Stdout, OutputKind.Stderr })
+                {
+                    if (output.For(stream) is { } to && start[stream] > 0)
+                    {
+                        await CopyPrefixAsync(LogMirror.FileOf(mirror.Path, stream), to, start[stream], cancellationToken);
+                    }
+                }
             }
         }
 
@@ -213,20 +221,23 @@ internal sealed class JobSupervisor(
             var status = await attacher.RunAsync(session, cancellationToken);
 
             // Only the lease holder's mirror is complete: anyone else leaves the job for it to settle.
-            journal.RecordStatus(job.Id, status, _time.GetUtcNow(), mirror.IsWriter ? mirror.Length : null, settled: mirror.IsWriter);
+            journal.RecordStatus(job.Id, status, _time.GetUtcNow(), mirror.IsWriter ? Committed(mirror) : null, settled: mirror.IsWriter);
             return status;
         }
         finally
         {
             if (mirror.IsWriter)
             {
-                journal.RecordCommitted(job.Id, mirror.Length);
+                journal.RecordCommitted(job.Id, Committed(mirror));
             }
         }
     }
 
+    /// <summary>The journal's committed length: of stdout, or of the one log of a layout-1 job (the other is empty).</summary>
+    private static long Committed(LogMirror mirror) => mirror.Offsets is var at ? at.Stdout + at.Combined : 0;
+
     /// <summary>Launch if needed, follow, restart per policy; returns the last attempt's status.</summary>
-    public async Task<(JournalJob Job, JobStatus Status)> SuperviseAsync(JournalJob job, IRemoteSession? session, Stream? output, AttachOptions options, CancellationToken cancellationToken = default)
+    public async Task<(JournalJob Job, JobStatus Status)> SuperviseAsync(JournalJob job, IRemoteSession? session, JobStreams? output, AttachOptions options, CancellationToken cancellationToken = default)
     {
         while (true)
         {
@@ -259,7 +270,7 @@ internal sealed class JobSupervisor(
     }
 
     /// <summary>A finished job's output: the mirror, completed from the target while its directory is there.</summary>
-    private async Task<JobStatus> ReplayAsync(JournalJob job, JobStatus recorded, Stream output, AttachOptions options, CancellationToken cancellationToken)
+    private async Task<JobStatus> ReplayAsync(JournalJob job, JobStatus recorded, JobStreams output, AttachOptions options, CancellationToken cancellationToken)
     {
         try
         {

@@ -65,8 +65,7 @@ internal sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteC
         return result;
     }
 
-    private static long MirrorLength(JournalJob job) =>
-        job.MirrorPath is { } path && File.Exists(path) ? new FileInfo(path).Length : 0;
+    private static long MirrorLength(JournalJob job) => LogMirror.OffsetsOf(job.MirrorPath).Sum;
 
     private sealed class Adapter(IFleetObserver observer) : ISupervisionObserver
     {

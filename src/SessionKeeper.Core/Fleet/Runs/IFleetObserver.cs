@@ -7,8 +7,8 @@ namespace SessionKeeper.Core.Fleet.Runs;
 /// <summary>Where a fleet run's events go: a terminal view, tagged lines, or JSON Lines.</summary>
 public interface IFleetObserver
 {
-    /// <summary>The stream that receives this host's output (null: the mirror alone keeps it).</summary>
-    Stream? OutputFor(JournalJob job);
+    /// <summary>The streams that receive this host's stdout and stderr (null: the mirror alone keeps them).</summary>
+    JobStreams? OutputFor(JournalJob job);
 
     /// <summary>What this host's stream reports (disconnections, reconnections, gaps).</summary>
     IAttachObserver StreamObserverFor(JournalJob job);

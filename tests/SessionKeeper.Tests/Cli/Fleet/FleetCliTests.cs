@@ -42,9 +42,9 @@ public class FleetCliTests
     public void Tagged_lines_never_interleave_and_partial_lines_are_finished()
     {
         using var stdout = new MemoryStream();
-        var tagged = new TaggedOutput(stdout, new object(), raw: false);
-        var a = tagged.For("a");
-        var b = tagged.For("b");
+        var tagged = new TaggedOutput(new object(), raw: false);
+        var a = tagged.For("a", stdout);
+        var b = tagged.For("b", stdout);
         a.Write("one\ntw"u8);
         b.Write("x"u8);
         a.Write("o\n"u8);
@@ -59,7 +59,7 @@ public class FleetCliTests
     {
         using var stdout = new MemoryStream();
         var events = new JsonEvents(stdout, new object());
-        using (var output = events.OutputFor("h", "j"))
+        using (var output = events.OutputFor("h", "j", "stdout"))
         {
             output.Write("l1\nl2"u8);
         }
@@ -67,6 +67,7 @@ public class FleetCliTests
         var lines = Encoding.UTF8.GetString(stdout.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
         Assert.All(lines, l => Assert.Contains("\"event\":\"output\"", l, StringComparison.Ordinal));
+        Assert.All(lines, l => Assert.Contains("\"stream\":\"stdout\"", l, StringComparison.Ordinal));
         Assert.Contains("\"line\":\"l1\"", lines[0], StringComparison.Ordinal);
         Assert.Contains("\"line\":\"l2\"", lines[1], StringComparison.Ordinal);
     }

@@ -67,13 +67,13 @@ public class LineStreamTests
     {
         var hostile = "\x1b[1A\x1b[2Kother: forged\r\x07ok\tdone\n"u8.ToArray();
         using var escaped = new MemoryStream();
-        using (var a = new TaggedOutput(escaped, new object(), raw: false).For("a"))
+        using (var a = new TaggedOutput(new object(), raw: false).For("a", escaped))
         {
             a.Write(hostile);
         }
 
         using var raw = new MemoryStream();
-        using (var a = new TaggedOutput(raw, new object(), raw: true).For("a"))
+        using (var a = new TaggedOutput(new object(), raw: true).For("a", raw))
         {
             a.Write(hostile);
         }
@@ -86,7 +86,7 @@ public class LineStreamTests
     public void A_hostile_host_name_is_escaped_in_its_tag()
     {
         using var stdout = new MemoryStream();
-        using (var a = new TaggedOutput(stdout, new object(), raw: true).For("h\x1b]0;x\x07"))
+        using (var a = new TaggedOutput(new object(), raw: true).For("h\x1b]0;x\x07", stdout))
         {
             a.Write("line\n"u8);
         }
@@ -99,7 +99,7 @@ public class LineStreamTests
     {
         using var stdout = new MemoryStream();
         var line = new string('x', LineStream.MaxLine + 10);
-        using (var a = new TaggedOutput(stdout, new object(), raw: false).For("a"))
+        using (var a = new TaggedOutput(new object(), raw: false).For("a", stdout))
         {
             a.Write(Encoding.ASCII.GetBytes(line + "\nnext\n"));
         }
@@ -112,7 +112,7 @@ public class LineStreamTests
     {
         using var stdout = new MemoryStream();
         var events = new JsonEvents(stdout, new object());
-        using (var output = events.OutputFor("h", "j"))
+        using (var output = events.OutputFor("h", "j", "stdout"))
         {
             output.Write([0x61, 0xff, 0x62, (byte)'\n', 0xc3, 0xa9, (byte)'\n']);
         }

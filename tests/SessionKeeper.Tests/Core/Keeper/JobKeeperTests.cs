@@ -146,7 +146,7 @@ public sealed class JobKeeperTests : IDisposable
 
         var waited = await _keeper.WaitAsync("keeper-pre");
         using var output = new MemoryStream();
-        var attached = await _keeper.AttachAsync("keeper-prefix", null, output, Follow);
+        var attached = await _keeper.AttachAsync("keeper-prefix", null, JobStreams.Merged(output), Follow);
 
         Assert.Equal("keeper-prefix-test", started.Id);
         Assert.Equal((JobState.Exited, 4), (waited.State, waited.ExitCode));
@@ -233,7 +233,7 @@ public sealed class JobKeeperTests : IDisposable
 
         public ConcurrentQueue<string> Finished { get; } = new();
 
-        public Stream? OutputFor(JournalJob job) => null;
+        public JobStreams? OutputFor(JournalJob job) => null;
 
         public IAttachObserver StreamObserverFor(JournalJob job) => NullAttachObserver.Instance;
 

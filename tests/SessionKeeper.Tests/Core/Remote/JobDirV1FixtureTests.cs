@@ -105,7 +105,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
         using var mirror = LogMirror.Open(mirrorPath);
         using var output = new MemoryStream();
 
-        var status = await new Attacher(new LocalConnector(shell, _state.Path), FinishedId, mirror, output, 0, Follow).RunAsync(null);
+        var status = await new Attacher(new LocalConnector(shell, _state.Path), FinishedId, mirror, new JobStreams(output, null), default, Follow).RunAsync(null);
 
         Assert.Equal((JobState.Exited, 3), (status.State, status.ExitCode));
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(Created), status.Ended);
@@ -114,7 +114,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
 
         // Resumed at a byte offset, as after a drop.
         using var rest = new MemoryStream();
-        var resumed = await new Attacher(new LocalConnector(shell, _state.Path), FinishedId, null, rest, 5, Follow).RunAsync(null);
+        var resumed = await new Attacher(new LocalConnector(shell, _state.Path), FinishedId, null, new JobStreams(rest, null), new StreamOffsets(0, 0, 5), Follow).RunAsync(null);
         Assert.Equal("err1\nout2\n", Encoding.ASCII.GetString(rest.ToArray()));
         Assert.Equal(3, resumed.ExitCode);
     }
@@ -173,7 +173,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
         Assert.Equal((RunningLog, RunningLog.Length), await LogsAsync(shell, RunningId));
 
         using var output = new MemoryStream();
-        var streamed = await new Attacher(new LocalConnector(shell, _state.Path), RunningId, null, output, 0, Follow).RunAsync(null);
+        var streamed = await new Attacher(new LocalConnector(shell, _state.Path), RunningId, null, new JobStreams(output, null), default, Follow).RunAsync(null);
         Assert.Equal(RunningLog, Encoding.ASCII.GetString(output.ToArray()));
         Assert.Equal((JobState.Lost, reason), (streamed.State, streamed.LostReason));
     }
@@ -227,7 +227,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
 
             using var output = new MemoryStream();
             var options = Follow with { ClientId = "fixture" };
-            var stream = new Attacher(new LocalConnector(shell, _state.Path), RunningId, null, output, 0, options).RunAsync(null);
+            var stream = new Attacher(new LocalConnector(shell, _state.Path), RunningId, null, new JobStreams(output, null), default, options).RunAsync(null);
             // Its helper is up on the live job before the job is told to end.
             await Poll.UntilAsync(() => File.Exists(Path.Combine(dir, "helpers", options.ClientId)) || stream.IsCompleted, "the stream helper");
             Assert.False(stream.IsCompleted);
@@ -325,8 +325,11 @@ public sealed class JobDirV1FixtureTests : IDisposable
     {
         await using var session = Shells.Session(shell, _state.Path);
         using var output = new MemoryStream();
-        var end = await LogReader.ReadSoFarAsync(session, id, tailLines, known, output, CancellationToken.None);
-        return (Encoding.ASCII.GetString(output.ToArray()), end);
+        var end = await LogReader.ReadSoFarAsync(session, id, tailLines, new StreamOffsets(0, 0, known), new JobStreams(output, output), CancellationToken.None);
+
+        // A layout-1 directory has one stream, the log.
+        Assert.Equal((0L, 0L), (end.Stdout, end.Stderr));
+        return (Encoding.ASCII.GetString(output.ToArray()), end.Combined);
     }
 
     private static string OtherBoot() => RecordedBoot != CurrentBoot ? RecordedBoot : "00000000-0000-0000-0000-000000000000";

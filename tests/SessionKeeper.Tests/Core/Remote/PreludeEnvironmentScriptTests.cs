@@ -42,7 +42,7 @@ public sealed class PreludeEnvironmentScriptTests : IDisposable
 
         var status = await client.UntilFinishedAsync(id);
 
-        var log = File.ReadAllText(_state.JobFile(id, "log"));
+        var log = File.ReadAllText(_state.JobFile(id, "out")) + File.ReadAllText(_state.JobFile(id, "err"));
         Assert.True((JobState.Exited, 5) == (status.State, status.ExitCode), $"{status.Describe()}; log: {log}");
         Assert.DoesNotContain("not found", log, StringComparison.Ordinal);
     }
@@ -57,7 +57,7 @@ public sealed class PreludeEnvironmentScriptTests : IDisposable
         await client.LaunchAsync(id, JobId.NewCookie(), spec);
         await client.UntilFinishedAsync(id);
 
-        var fields = File.ReadAllText(_state.JobFile(id, "log")).TrimEnd('\n').Split('|');
+        var fields = File.ReadAllText(_state.JobFile(id, "out")).TrimEnd('\n').Split('|');
         Assert.Equal(Environment.GetEnvironmentVariable("PATH"), fields[0]);
         Assert.Equal("/nonexistent", fields[1]);
         Assert.Equal(Environment.GetEnvironmentVariable("HOME") ?? "/", fields[2]); // the login's home, as under ssh

@@ -50,9 +50,12 @@ public partial class ProtocolNamesTests
     public void The_runner_uses_the_reply_prefix_and_frame_markers()
     {
         Assert.Contains($"printf '{Protocol.ReplyPrefix}%s\\n'", Runner, StringComparison.Ordinal);
-        Assert.Contains($"printf '{Protocol.FrameStart} %s %s\\n'", Runner, StringComparison.Ordinal);
+        Assert.Contains($"printf '{Protocol.FrameStart} %s %s %s\\n'", Runner, StringComparison.Ordinal);
         Assert.Contains($"printf '{Protocol.FrameEnd}\\n'", Runner, StringComparison.Ordinal);
-        Assert.Contains($"printf '{Protocol.Heartbeat} %s\\n'", Runner, StringComparison.Ordinal);
+        Assert.Contains($"printf '{Protocol.Heartbeat} %s %s\\n'", Runner, StringComparison.Ordinal);
+        Assert.Contains($"_ta={StreamTokens.Log} _fa=$SK_DIR/log", Runner, StringComparison.Ordinal);
+        Assert.Contains($"_ta={StreamTokens.Stdout} _fa=$SK_DIR/out", Runner, StringComparison.Ordinal);
+        Assert.Contains($"_tb={StreamTokens.Stderr} _fb=$SK_DIR/err", Runner, StringComparison.Ordinal);
         Assert.Contains($"{Protocol.Credit} ", Runner, StringComparison.Ordinal);
         Assert.Equal("@@SKC 42\n", Protocol.CreditLine(42));
     }
@@ -67,19 +70,23 @@ public partial class ProtocolNamesTests
     [Fact]
     public void A_typed_request_sets_the_variables_of_its_verb()
     {
-        var stream = Variables(new StreamRequest("k7q2", 10, 4096, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30), "c1")
+        var stream = Variables(new StreamRequest("k7q2", new(10, 3, 7), 4096, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30), "c1")
         {
             Credit = true,
             Once = true,
-            Known = 12,
+            Known = new(12, 4, 8),
             TailLines = 5,
         });
-        foreach (var expected in new[] { "SK_VERB='stream'", "SK_ID='k7q2'", "SK_OFFSET='10'", "SK_MAX='4096'", "SK_HB_MS='250'", "SK_TTL='30'", "SK_CLIENT='c1'", "SK_CREDIT='1'", "SK_ONCE='1'", "SK_KNOWN='12'", "SK_TAIL='5'" })
+        foreach (var expected in new[]
+        {
+            "SK_VERB='stream'", "SK_ID='k7q2'", "SK_OFFSET='10'", "SK_OFFSET_E='3'", "SK_OFFSET_L='7'", "SK_MAX='4096'", "SK_HB_MS='250'", "SK_TTL='30'", "SK_CLIENT='c1'",
+            "SK_CREDIT='1'", "SK_ONCE='1'", "SK_KNOWN='12'", "SK_KNOWN_E='4'", "SK_KNOWN_L='8'", "SK_TAIL='5'",
+        })
         {
             Assert.Contains("\n" + expected + "\n", stream, StringComparison.Ordinal);
         }
 
-        var plain = Variables(new StreamRequest("k7q2", 0, 1, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1), "c1"));
+        var plain = Variables(new StreamRequest("k7q2", default, 1, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1), "c1"));
         Assert.Contains("\nSK_TTL='1'\n", plain, StringComparison.Ordinal);
         Assert.DoesNotContain("SK_CREDIT=", plain, StringComparison.Ordinal);
         Assert.DoesNotContain("SK_ONCE=", plain, StringComparison.Ordinal);
@@ -95,7 +102,7 @@ public partial class ProtocolNamesTests
     [Fact]
     public void Typed_replies_read_their_fields()
     {
-        var lines = ReplyParser.Parse("@@SK1 launched id=k7q2 fresh=1 warn=logind-kill-user-processes\n@@SK1 kill signalled=TERM refused=identity-mismatch\n@@SK1 end\n"u8, "h");
+        var lines = ReplyParser.Parse("@@SK2 launched id=k7q2 fresh=1 warn=logind-kill-user-processes\n@@SK2 kill signalled=TERM refused=identity-mismatch\n@@SK2 end\n"u8, "h");
         Assert.Equal(new LaunchedReply("k7q2", true, LaunchedReply.LogindKillsUserProcesses), LaunchedReply.Find(lines));
         Assert.Equal(new KillReply("TERM", "identity-mismatch"), KillReply.Find(lines));
         Assert.Equal(new KillReply("none", null), KillReply.Find([]));

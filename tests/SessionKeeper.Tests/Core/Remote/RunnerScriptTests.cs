@@ -152,7 +152,7 @@ public sealed class RunnerScriptTests : IDisposable
         var status = await client.UntilFinishedAsync(id);
         Assert.Equal(JobState.Exited, status.State);
         Assert.Equal(text, File.ReadAllText(_state.JobFile(id, "cmd"), Encoding.UTF8));
-        var log = File.ReadAllText(_state.JobFile(id, "log"));
+        var log = File.ReadAllText(_state.JobFile(id, "out"));
         Assert.Contains("it's \"q\" $x `y`\nline1\nline2\n/tmp\n" + id + "\n", log, StringComparison.Ordinal);
     }
 
@@ -169,7 +169,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "env")));
         var loginUmask = File.ReadAllText(Path.Combine(dir, "umask")).Trim();
         Assert.NotEqual("0077", loginUmask);
-        Assert.Equal(loginUmask, File.ReadAllText(Path.Combine(dir, "log")).Trim());
+        Assert.Equal(loginUmask, File.ReadAllText(Path.Combine(dir, "out")).Trim());
     }
 
     [Fact(Timeout = 30000)]
@@ -193,7 +193,7 @@ public sealed class RunnerScriptTests : IDisposable
         foreach (var cut in new[] { payload.Length / 4, payload.Length / 2, payload.Length - 3 })
         {
             var output = await session.ExecAsync(payload[..cut]);
-            Assert.DoesNotContain("@@SK1", Encoding.UTF8.GetString(output), StringComparison.Ordinal);
+            Assert.DoesNotContain("@@SK2", Encoding.UTF8.GetString(output), StringComparison.Ordinal);
         }
 
         Assert.False(Directory.Exists(Path.Combine(_state.Path, "sessionkeeper")));

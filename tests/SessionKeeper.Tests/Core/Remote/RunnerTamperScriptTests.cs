@@ -77,29 +77,67 @@ public sealed class RunnerTamperScriptTests : IDisposable
 
     [Theory(Timeout = 30000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
-    public async Task A_fifo_as_the_log_is_refused_at_once_by_status_and_stream(string shell)
+    public async Task A_fifo_as_the_stdout_file_is_refused_at_once_by_status_and_stream(string shell)
     {
         var client = _state.Client(shell);
         var id = await FinishedJobAsync(client);
-        File.Delete(_state.JobFile(id, "log"));
-        MakeFifo(_state.JobFile(id, "log"));
+        File.Delete(_state.JobFile(id, "out"));
+        MakeFifo(_state.JobFile(id, "out"));
 
         var status = await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(id));
         Assert.Equal(FailureKind.RemoteError, status.Kind);
-        Assert.Contains("'log' in the job directory", status.Message, StringComparison.Ordinal);
+        Assert.Contains("'out' in the job directory", status.Message, StringComparison.Ordinal);
         Assert.Contains("not a regular file", status.Message, StringComparison.Ordinal);
 
         var output = await Stream(shell, id, known: 0);
-        Assert.Contains("@@SK1 error code=tampered-log", output, StringComparison.Ordinal);
+        Assert.Contains("@@SK2 error code=tampered-out", output, StringComparison.Ordinal);
 
         // ps names the job and goes on with the others.
         var listed = Assert.Single(await client.ListAsync());
-        Assert.Equal((JobState.Lost, "tampered-log"), (listed.State, listed.LostReason));
+        Assert.Equal((JobState.Lost, "tampered-out"), (listed.State, listed.LostReason));
+    }
+
+    /// <summary>
+    /// The layout file decides how a directory is read: one that is not a regular file is refused
+    /// like any tampered file, one that names a later layout is refused with the advice to upgrade,
+    /// and neither is read further (ps names them and goes on).
+    /// </summary>
+    [Theory(Timeout = 30000)]
+    [InlineData("dash", "fifo", "tampered-proto")]
+    [InlineData("ash", "3 perl", "newer-layout")]
+    [InlineData("bash", "junk", "tampered-proto")]
+    public async Task A_layout_file_that_is_not_layout_2_is_refused(string shell, string proto, string code)
+    {
+        var client = _state.Client(shell);
+        var id = await FinishedJobAsync(client);
+        File.Delete(_state.JobFile(id, "proto"));
+        if (proto == "fifo")
+        {
+            MakeFifo(_state.JobFile(id, "proto"));
+        }
+        else
+        {
+            await File.WriteAllTextAsync(_state.JobFile(id, "proto"), proto + "\n");
+        }
+
+        var status = await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(id));
+        Assert.Equal(code, status.RemoteCode);
+        if (code == "newer-layout")
+        {
+            Assert.Contains("started by a newer sessionkeeper", status.Message, StringComparison.Ordinal);
+        }
+
+        var output = await Stream(shell, id, known: 0);
+        Assert.Contains($"@@SK2 error code={code}", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("@@SKD", output, StringComparison.Ordinal);
+        var listed = Assert.Single(await client.ListAsync());
+        Assert.Equal((JobState.Lost, code), (listed.State, listed.LostReason));
     }
 
     [Theory(Timeout = 30000)]
-    [InlineData("dash", "log")]
-    [InlineData("ash", "log")]
+    [InlineData("dash", "out")]
+    [InlineData("ash", "err")]
+    [InlineData("bash", "proto")]
     [InlineData("dash", "exit")]
     [InlineData("bash", "exit")]
     [InlineData("dash", "pid")]
@@ -117,7 +155,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
         var error = await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(id));
         Assert.Contains($"'{name}' in the job directory", error.Message, StringComparison.Ordinal);
         var output = await Stream(shell, id, known: 0);
-        Assert.Contains($"@@SK1 error code=tampered-{name}", output, StringComparison.Ordinal);
+        Assert.Contains($"@@SK2 error code=tampered-{name}", output, StringComparison.Ordinal);
         Assert.DoesNotContain("@@SKD", output, StringComparison.Ordinal);
     }
 
@@ -127,9 +165,9 @@ public sealed class RunnerTamperScriptTests : IDisposable
     {
         var client = _state.Client(shell);
         var id = await FinishedJobAsync(client);
-        var size = new FileInfo(_state.JobFile(id, "log")).Length;
-        Assert.Contains("@@SK1 caught", await Stream(shell, id, known: size), StringComparison.Ordinal);
-        Assert.Contains("@@SK1 error code=log-truncated", await Stream(shell, id, known: size + 1), StringComparison.Ordinal);
+        var size = new FileInfo(_state.JobFile(id, "out")).Length;
+        Assert.Contains("@@SK2 caught", await Stream(shell, id, known: size), StringComparison.Ordinal);
+        Assert.Contains("@@SK2 error code=log-truncated", await Stream(shell, id, known: size + 1), StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -171,7 +209,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
         var output = await session.ExecAsync(request.ToPayload()).WaitAsync(TimeSpan.FromSeconds(25));
 
         // The stuck command held the call's stdout: the call could only return once it was killed.
-        Assert.DoesNotContain("@@SK1 end", Encoding.UTF8.GetString(output), StringComparison.Ordinal);
+        Assert.DoesNotContain("@@SK2 end", Encoding.UTF8.GetString(output), StringComparison.Ordinal);
         await UntilNoSleepAsync("the stuck command outlived its call");
     }
 

@@ -27,7 +27,7 @@ public sealed class SignalDispositionScriptTests : IDisposable
         var status = await client.UntilFinishedAsync(id);
 
         Assert.Equal(JobState.Exited, status.State);
-        Assert.Equal(await DirectAsync(Shells.Path_(shell)), File.ReadAllText(_state.JobFile(id, "log")));
+        Assert.Equal(await DirectAsync(Shells.Path_(shell)), File.ReadAllText(_state.JobFile(id, "out")));
         Assert.NotNull(status.IgnoredAtStart);
         Assert.DoesNotContain("SIGINT", status.IgnoredAtStart);
         Assert.Equal("env", status.SignalReset);
@@ -40,7 +40,7 @@ public sealed class SignalDispositionScriptTests : IDisposable
         var client = _state.Client(shell);
         var id = JobId.New();
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("trap 'echo checkpoint; kill $! 2>/dev/null; exit 3' INT; sleep 300 & echo ready; wait", Shell: "/bin/sh"));
-        var log = _state.JobFile(id, "log");
+        var log = _state.JobFile(id, "out");
         while (!File.ReadAllText(log).Contains("ready", StringComparison.Ordinal))
         {
             await Task.Delay(20);

@@ -139,7 +139,7 @@ public sealed class AttacherClockTests
         var connector = new ScriptedConnector(script);
         var observer = new RecordingAttachObserver();
         var cancel = new CancellationTokenSource();
-        var attacher = new Attacher(connector, JobId.New(), null, null, 0, options, observer, time);
+        var attacher = new Attacher(connector, JobId.New(), null, null, default, options, observer, time);
         var run = Task.Run(() => attacher.RunAsync(null, cancel.Token));
         return (time, connector, observer, run, cancel);
     }
@@ -155,7 +155,7 @@ public sealed class AttacherClockTests
     /// <summary>Sends a heartbeat and waits until the reader has taken it (and is blocked for more).</summary>
     private static async Task HeartbeatAsync(ScriptedSession session)
     {
-        session.Stream.Feed("@@SKH 0");
+        session.Stream.Feed("@@SKH 0 0");
         await Poll.UntilAsync(() => session.Stream.Drained, "the heartbeat to be read");
     }
 

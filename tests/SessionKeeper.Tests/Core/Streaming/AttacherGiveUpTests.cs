@@ -84,7 +84,7 @@ public sealed class AttacherGiveUpTests
         var session = await FirstSessionAsync(connector);
         if (output)
         {
-            session.Stream.Feed("@@SKD 0 4\nabc\n@@SKE");
+            session.Stream.Feed("@@SKD o 0 4\nabc\n@@SKE");
             await Poll.UntilAsync(() => session.Stream.Drained, "the output to be read");
         }
 
@@ -109,7 +109,7 @@ public sealed class AttacherGiveUpTests
     {
         var time = new CountingFakeTime();
         var connector = new ScriptedConnector(script);
-        var attacher = new Attacher(connector, JobId.New(), null, null, 0, Options, new RecordingAttachObserver(), time);
+        var attacher = new Attacher(connector, JobId.New(), null, null, default, Options, new RecordingAttachObserver(), time);
         return (time, connector, Task.Run(() => attacher.RunAsync(null)));
     }
 
@@ -154,7 +154,7 @@ public sealed class AttacherGiveUpTests
 
     private static async Task HeartbeatAsync(ScriptedSession session)
     {
-        session.Stream.Feed("@@SKH 0");
+        session.Stream.Feed("@@SKH 0 0");
         await Poll.UntilAsync(() => session.Stream.Drained || session.Aborted, "the heartbeat to be read");
     }
 }

@@ -28,20 +28,27 @@ public sealed class AttacherTests : IDisposable
     {
         var id = JobId.New();
         var client = new JobClient(Shells.Session(shell, _state.Path));
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("i=0; while [ $i -lt 3000 ]; do echo \"seq $i\"; i=$((i+1)); [ $((i % 300)) -eq 0 ] && sleep 0.1; done; exit 5", Shell: "/bin/sh"));
+        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("i=0; while [ $i -lt 3000 ]; do echo \"seq $i\"; [ $((i % 7)) -eq 0 ] && echo \"err $i\" >&2; i=$((i+1)); [ $((i % 300)) -eq 0 ] && sleep 0.1; done; exit 5", Shell: "/bin/sh"));
         var connector = new FlakyConnector(() => Shells.Session(shell, _state.Path), seed, 4000);
-        var mirrorPath = Path.Combine(_state.Path, "mirror.log");
+        var mirrorPath = Path.Combine(_state.Path, "mirror");
         using var mirror = LogMirror.Open(mirrorPath);
         using var stdout = new MemoryStream();
-        var attacher = new Attacher(connector, id, mirror, stdout, 0, Fast);
+        using var stderr = new MemoryStream();
+        var attacher = new Attacher(connector, id, mirror, new JobStreams(stdout, stderr), default, Fast);
 
         var status = await attacher.RunAsync(null);
 
         Assert.Equal(JobState.Exited, status.State);
         Assert.Equal(5, status.ExitCode);
-        var remote = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id), "log"));
-        Assert.Equal(SHA256.HashData(remote), SHA256.HashData(await File.ReadAllBytesAsync(mirrorPath)));
-        Assert.Equal(remote, stdout.ToArray());
+        var remoteOut = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id), "out"));
+        var remoteErr = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id), "err"));
+        Assert.Equal(Enumerable.Range(0, 3000).Sum(i => $"seq {i}\n".Length), remoteOut.Length);
+        Assert.Equal(Enumerable.Range(0, 3000).Where(i => i % 7 == 0).Sum(i => $"err {i}\n".Length), remoteErr.Length);
+        Assert.Equal(SHA256.HashData(remoteOut), SHA256.HashData(await File.ReadAllBytesAsync(LogMirror.FileOf(mirrorPath, OutputKind.Stdout))));
+        Assert.Equal(SHA256.HashData(remoteErr), SHA256.HashData(await File.ReadAllBytesAsync(LogMirror.FileOf(mirrorPath, OutputKind.Stderr))));
+        Assert.Equal(remoteOut, stdout.ToArray());
+        Assert.Equal(remoteErr, stderr.ToArray());
+        Assert.Equal((remoteOut.LongLength, remoteErr.LongLength, 2), (status.StdoutSize, status.StderrSize, status.Layout));
         Assert.True(connector.Breaks >= 5, $"only {connector.Breaks} breaks");
     }
 
@@ -59,23 +66,28 @@ public sealed class AttacherTests : IDisposable
     {
         var id = JobId.New();
         var client = new JobClient(Shells.Session(shell, _state.Path));
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("head -c 1500000 /dev/urandom; echo; exit 4", Shell: "/bin/sh"));
+        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("head -c 1500000 /dev/urandom; head -c 700000 /dev/urandom >&2; echo; exit 4", Shell: "/bin/sh"));
         var connector = new FlakyConnector(() => Shells.Session(shell, _state.Path, keepStreamInput: true), 11, breakAfter);
-        using var mirror = LogMirror.Open(Path.Combine(_state.Path, "credit.log"));
+        using var mirror = LogMirror.Open(Path.Combine(_state.Path, "credit"));
         using var stdout = new MemoryStream();
+        using var stderr = new MemoryStream();
         // The link's liveness is not what this tests: beside a CPU hog a helper under ash once went
         // 3 s without a word, the watchdog cut the link, and a second helper was counted.
-        var attacher = new Attacher(connector, id, mirror, stdout, 0, Fast with { ChunkBytes = 32 * 1024, DeadAfter = TimeSpan.FromSeconds(60) });
+        var attacher = new Attacher(connector, id, mirror, new JobStreams(stdout, stderr), default, Fast with { ChunkBytes = 32 * 1024, DeadAfter = TimeSpan.FromSeconds(60) });
 
         var status = await attacher.RunAsync(null);
 
         Assert.Equal(4, status.ExitCode);
-        var remote = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id), "log"));
-        Assert.Equal(remote, stdout.ToArray());
-        Assert.Equal(remote, await File.ReadAllBytesAsync(mirror.Path));
+        var remoteOut = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id), "out"));
+        var remoteErr = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id), "err"));
+        Assert.Equal((1_500_001, 700_000), (remoteOut.Length, remoteErr.Length));
+        Assert.Equal(remoteOut, stdout.ToArray());
+        Assert.Equal(remoteErr, stderr.ToArray());
+        Assert.Equal(remoteOut, await File.ReadAllBytesAsync(LogMirror.FileOf(mirror.Path, OutputKind.Stdout)));
+        Assert.Equal(remoteErr, await File.ReadAllBytesAsync(LogMirror.FileOf(mirror.Path, OutputKind.Stderr)));
         if (breakAfter == int.MaxValue)
         {
-            // 1.5 MB through a 32 KiB window, and no renewal: one helper did it all.
+            // 2.2 MB through a 32 KiB window shared by both streams, and no renewal: one helper did it all.
             Assert.Equal(1, connector.Streams);
         }
     }
@@ -96,7 +108,7 @@ public sealed class AttacherTests : IDisposable
         using var stdout = new MemoryStream();
         var options = Fast with { Heartbeat = TimeSpan.FromMilliseconds(100), DeadAfter = TimeSpan.FromSeconds(2) };
 
-        var status = await new Attacher(connector, id, null, stdout, 0, options).RunAsync(null);
+        var status = await new Attacher(connector, id, null, new JobStreams(stdout, null), default, options).RunAsync(null);
 
         Assert.Equal(0, status.ExitCode);
         Assert.Equal("one\ntwo\n", System.Text.Encoding.UTF8.GetString(stdout.ToArray()));
@@ -112,7 +124,7 @@ public sealed class AttacherTests : IDisposable
         var script = string.Concat(Enumerable.Range(0, 256).Select(b => $"\\{Convert.ToString(b, 8).PadLeft(3, '0')}"));
         await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec($"printf '{script}'", Shell: "/bin/sh"));
         using var stdout = new MemoryStream();
-        var attacher = new Attacher(new FlakyConnector(() => Shells.Session("dash", _state.Path), 7, 400), id, null, stdout, 0, Fast);
+        var attacher = new Attacher(new FlakyConnector(() => Shells.Session("dash", _state.Path), 7, 400), id, null, new JobStreams(stdout, null), default, Fast);
         await attacher.RunAsync(null);
         Assert.Equal(Enumerable.Range(0, 256).Select(b => (byte)b).ToArray(), stdout.ToArray());
     }
@@ -120,22 +132,27 @@ public sealed class AttacherTests : IDisposable
     [Fact(Timeout = 60000)]
     public async Task A_second_process_cannot_write_the_same_mirror()
     {
-        var path = Path.Combine(_state.Path, "m.log");
+        var path = Path.Combine(_state.Path, "m");
         using var first = LogMirror.Open(path);
         using var second = LogMirror.Open(path);
         Assert.True(first.IsWriter);
         Assert.False(second.IsWriter);
-        first.Append(0, "abc"u8);
-        second.Append(0, "zzz"u8);
-        Assert.Equal("abc", await File.ReadAllTextAsync(path));
+        first.Append(OutputKind.Stdout, 0, "abc"u8);
+        second.Append(OutputKind.Stdout, 0, "zzz"u8);
+        second.Append(OutputKind.Stderr, 0, "zzz"u8);
+        Assert.Equal("abc", await File.ReadAllTextAsync(LogMirror.FileOf(path, OutputKind.Stdout)));
+        Assert.False(File.Exists(LogMirror.FileOf(path, OutputKind.Stderr)));
     }
 
     [Fact]
     public void The_mirror_refuses_to_splice()
     {
-        using var mirror = LogMirror.Open(Path.Combine(_state.Path, "s.log"));
-        mirror.Append(0, "abc"u8);
-        Assert.Throws<SessionKeeper.Core.Failures.SessionKeeperException>(() => mirror.Append(1, "x"u8));
-        Assert.Throws<SessionKeeper.Core.Failures.SessionKeeperException>(() => mirror.Append(5, "x"u8));
+        using var mirror = LogMirror.Open(Path.Combine(_state.Path, "s"));
+        mirror.Append(OutputKind.Stdout, 0, "abc"u8);
+        mirror.Append(OutputKind.Stderr, 0, "de"u8);
+        Assert.Throws<SessionKeeper.Core.Failures.SessionKeeperException>(() => mirror.Append(OutputKind.Stdout, 1, "x"u8));
+        Assert.Throws<SessionKeeper.Core.Failures.SessionKeeperException>(() => mirror.Append(OutputKind.Stdout, 5, "x"u8));
+        Assert.Throws<SessionKeeper.Core.Failures.SessionKeeperException>(() => mirror.Append(OutputKind.Stderr, 3, "x"u8));
+        Assert.Equal(new StreamOffsets(3, 2, 0), mirror.Offsets);
     }
 }

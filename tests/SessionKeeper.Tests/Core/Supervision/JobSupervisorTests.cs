@@ -49,9 +49,9 @@ public sealed class JobSupervisorTests : IDisposable
         time.Advance(Fast.Heartbeat);
         var status = await follow;
 
-        var remote = await File.ReadAllBytesAsync(Path.Combine(_bench.Target.JobDir(job.Id), "log"));
+        var remote = await File.ReadAllBytesAsync(Path.Combine(_bench.Target.JobDir(job.Id), "out"));
         Assert.Equal((JobState.Exited, 4), (status.State, status.ExitCode));
-        Assert.Equal(remote, await File.ReadAllBytesAsync(job.MirrorPath!));
+        Assert.Equal(remote, await File.ReadAllBytesAsync(LogMirror.FileOf(job.MirrorPath!, OutputKind.Stdout)));
         var settled = supervisor.Journal.Get(job.Id)!;
         Assert.Equal((JournalPhase.Finished, 4, (long)remote.Length), (settled.Phase, settled.LastStatus!.ExitCode, settled.CommittedLength));
     }
@@ -68,7 +68,7 @@ public sealed class JobSupervisorTests : IDisposable
         var status = await follow;
 
         Assert.Equal((JobState.Exited, 6), (status.State, status.ExitCode));
-        Assert.Equal(0, new FileInfo(job.MirrorPath!).Length);
+        Assert.Equal(default, LogMirror.OffsetsOf(job.MirrorPath));
     }
 
     [Fact(Timeout = 30000)]

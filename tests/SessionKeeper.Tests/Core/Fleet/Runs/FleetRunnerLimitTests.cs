@@ -60,7 +60,7 @@ public class FleetRunnerLimitTests
 
     private sealed class QuietObserver : IFleetObserver
     {
-        public Stream? OutputFor(JournalJob job) => null;
+        public JobStreams? OutputFor(JournalJob job) => null;
 
         public IAttachObserver StreamObserverFor(JournalJob job) => NullAttachObserver.Instance;
 
