@@ -134,7 +134,7 @@ JOB=bench-big
 echo "== creating a $SIZE_MIB MiB log"
 "${SK[@]}" --state-dir "$WORK/local-state" run --detach --id "$JOB" "${CONN[@]}" "$HOST" -- \
     "head -c $BYTES /dev/urandom" >/dev/null
-LOG=$WORK/remote-state/sessionkeeper/jobs/$JOB/log
+LOG=$WORK/remote-state/sessionkeeper/jobs/$JOB/out
 for _ in $(seq 600); do
     [ -f "$WORK/remote-state/sessionkeeper/jobs/$JOB/exit" ] && break
     sleep 0.1
@@ -171,7 +171,7 @@ for r in $(seq "$ROUNDS"); do
     "${SK[@]}" --state-dir "$WORK/local-state" run --detach --id "$JOB" "${CONN[@]}" "$HOST" -- \
         'i=0; while [ $i -lt 6000 ]; do echo "tick $i"; i=$((i+1)); sleep 0.01; done' >/dev/null
     before=$(session_pids | sort)
-    "${SK[@]}" --state-dir "$WORK/local-state" attach "${CONN[@]}" --heartbeat "$HEARTBEAT" --dead-after "$DEAD_AFTER" \
+    "${SK[@]}" --state-dir "$WORK/local-state" attach -v "${CONN[@]}" --heartbeat "$HEARTBEAT" --dead-after "$DEAD_AFTER" \
         "$HOST" "$JOB" > >(stamp >"$WORK/out.$r") 2> >(stamp >"$WORK/err.$r") &
     CLI_PIDS+=($!)
     cli=$!

@@ -139,7 +139,7 @@ SK=(dotnet "$CLI_DLL" --state-dir "$WORK/local-state")
 CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")
 HOST=$USER_NAME@127.0.0.1
 JOB=demo-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
-LOG=$WORK/remote-state/sessionkeeper/jobs/$JOB/log
+LOG=$WORK/remote-state/sessionkeeper/jobs/$JOB/out
 
 # --- 4. the job, and a killed connection ------------------------------------------------------
 COMMAND='for i in 1 2 3 4 5 6; do echo "line $i of 6"; sleep 1; done; exit 3'

@@ -33,6 +33,20 @@ public static class TestSeed
         return (int)((z ^ (z >> 31)) & int.MaxValue);
     }
 
+    /// <summary>
+    /// A chaos schedule's random source: its seed from <paramref name="variable"/> when set (to
+    /// replay a run), a new one otherwise; the seed is written to <paramref name="output"/> with
+    /// how to replay it.
+    /// </summary>
+    public static Random Replayable(string variable, ITestOutputHelper output)
+    {
+        var seed = Environment.GetEnvironmentVariable(variable) is { Length: > 0 } given
+            ? int.Parse(given, CultureInfo.InvariantCulture)
+            : System.Random.Shared.Next();
+        output.WriteLine($"seed {seed} ({variable}={seed} replays this schedule)");
+        return Random(seed);
+    }
+
     public static Random Random(int seed, ITestOutputHelper? output = null)
     {
         var effective = Of(seed);

@@ -7,17 +7,7 @@ namespace SessionKeeper.IntegrationTests.OpenSsh;
 /// </summary>
 public sealed class ConfigFileTests(PlainSshdLab lab) : IClassFixture<PlainSshdLab>
 {
-    private string WriteConfig(string extra = "") => lab.Lab.Write($"config-{Guid.NewGuid():N}", $"""
-        Host box
-          HostName 127.0.0.1
-          Port {lab.Port}
-          User {lab.Sshd.UserName}
-          IdentityFile {lab.Sshd.UserKeyPath}
-          UserKnownHostsFile {lab.Sshd.KnownHostsPath}
-          GlobalKnownHostsFile /dev/null
-          StrictHostKeyChecking yes
-        {extra}
-        """);
+    private string WriteConfig(string extra = "") => lab.WriteBoxConfig(extra);
 
     [Fact(Timeout = 60_000)]
     public async Task A_host_alias_from_a_config_file_runs_a_job_end_to_end()

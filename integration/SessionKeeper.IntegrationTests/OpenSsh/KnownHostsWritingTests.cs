@@ -18,6 +18,19 @@ public sealed class PlainSshdLab : IAsyncLifetime
 
     public async Task InitializeAsync() => _sshd = await SshdFixture.StartAsync();
 
+    /// <summary>A new ssh_config whose Host alias "box" reaches this sshd with its key, host keys checked strictly; <paramref name="extra"/> is added to the block.</summary>
+    public string WriteBoxConfig(string extra = "") => Lab.Write($"config-{Guid.NewGuid():N}", $"""
+        Host box
+          HostName 127.0.0.1
+          Port {Port}
+          User {Sshd.UserName}
+          IdentityFile {Sshd.UserKeyPath}
+          UserKnownHostsFile {Sshd.KnownHostsPath}
+          GlobalKnownHostsFile /dev/null
+          StrictHostKeyChecking yes
+        {extra}
+        """);
+
     /// <summary>What `ssh -o StrictHostKeyChecking=yes` says about this sshd with <paramref name="knownHosts"/>.</summary>
     public Task<CliResult> SshAsync(string knownHosts, params string[] options) =>
         OpenSshLab.SshAsync("/dev/null", ["-p", Port, "-i", Sshd.UserKeyPath, "-o", "IdentitiesOnly=yes", "-o", $"UserKnownHostsFile={knownHosts}",

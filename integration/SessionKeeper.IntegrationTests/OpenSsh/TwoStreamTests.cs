@@ -12,17 +12,7 @@ public sealed class TwoStreamTests(PlainSshdLab lab) : IClassFixture<PlainSshdLa
 {
     private const string Command = "echo out; echo err >&2; echo out2; exit 3";
 
-    private string WriteConfig() => lab.Lab.Write($"config-{Guid.NewGuid():N}", $"""
-        Host box
-          HostName 127.0.0.1
-          Port {lab.Port}
-          User {lab.Sshd.UserName}
-          IdentityFile {lab.Sshd.UserKeyPath}
-          UserKnownHostsFile {lab.Sshd.KnownHostsPath}
-          GlobalKnownHostsFile /dev/null
-          StrictHostKeyChecking yes
-
-        """);
+    private string WriteConfig() => lab.WriteBoxConfig();
 
     private string JobDir(string id) => Path.Combine(lab.Sshd.RemoteStateDir, "sessionkeeper", "jobs", id);
 

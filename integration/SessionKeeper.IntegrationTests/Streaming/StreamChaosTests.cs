@@ -16,22 +16,10 @@ public sealed class StreamChaosTests(StreamHost host, ITestOutputHelper output) 
     private const int CutsPerKind = 10;
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(20);
 
-    private enum Cut
-    {
-        ProxyReset,
-        ProxyBlackHole,
-        SshdKill,
-        SshdStop,
-    }
-
     [Fact(Timeout = 170_000)]
     public async Task Forty_random_cuts_of_four_kinds_lose_and_duplicate_nothing()
     {
-        var seed = Environment.GetEnvironmentVariable("SK_CHAOS_SEED") is { Length: > 0 } given
-            ? int.Parse(given, CultureInfo.InvariantCulture)
-            : Random.Shared.Next();
-        output.WriteLine($"seed {seed} (SK_CHAOS_SEED={seed} replays this schedule)");
-        var random = TestSeed.Random(seed);
+        var random = TestSeed.Replayable("SK_CHAOS_SEED", output);
         var schedule = Enum.GetValues<Cut>().SelectMany(k => Enumerable.Repeat(k, CutsPerKind)).OrderBy(_ => random.Next()).ToList();
 
         await using var proxy = FaultProxy.Start(host.Sshd.Port);

@@ -28,22 +28,10 @@ public sealed class TwoStreamChaosTests(StreamHost host, ITestOutputHelper outpu
     private const int Gated = 10;
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(30);
 
-    private enum Cut
-    {
-        ProxyReset,
-        ProxyBlackHole,
-        SshdKill,
-        SshdStop,
-    }
-
     [Fact(Timeout = 600_000)]
     public async Task Two_hundred_random_jobs_keep_stdout_and_stderr_exact_through_forty_cuts()
     {
-        var seed = Environment.GetEnvironmentVariable("SK_CHAOS_SEED") is { Length: > 0 } given
-            ? int.Parse(given, CultureInfo.InvariantCulture)
-            : Random.Shared.Next();
-        output.WriteLine($"seed {seed} (SK_CHAOS_SEED={seed} replays these jobs and this schedule)");
-        var random = TestSeed.Random(seed);
+        var random = TestSeed.Replayable("SK_CHAOS_SEED", output);
         var work = Directory.CreateDirectory(Path.Combine(host.Sshd.TempDir, $"two-streams-{Guid.NewGuid():N}")).FullName;
         var gateFile = Path.Combine(work, "gate");
         var plans = Enumerable.Range(0, Jobs).Select(k => JobPlan.Create(k, random, work, k >= Jobs - Gated ? gateFile : null)).ToList();

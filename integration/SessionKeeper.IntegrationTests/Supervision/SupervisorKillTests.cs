@@ -21,14 +21,10 @@ public sealed class SupervisorKillTests(SupervisionHost host, ITestOutputHelper 
     [Fact(Timeout = 150_000)]
     public async Task Twenty_four_sigkills_of_the_supervisor_lose_and_duplicate_nothing()
     {
-        var seed = Environment.GetEnvironmentVariable("SK_KILL_SEED") is { Length: > 0 } given
-            ? int.Parse(given, CultureInfo.InvariantCulture)
-            : Random.Shared.Next();
-        output.WriteLine($"seed {seed} (SK_KILL_SEED={seed} replays this schedule)");
-        var random = TestSeed.Random(seed);
+        var random = TestSeed.Replayable("SK_KILL_SEED", output);
         var workstation = host.NewWorkstation("kill");
         var jobs = Enumerable.Range(0, Jobs)
-            .Select(i => new KilledJob(SupervisionHost.NewJobId($"kill{i}"), host.TempFile($"kill{i}-{seed}.stop"), 3 + (2 * i), random.Next()))
+            .Select(i => new KilledJob(SupervisionHost.NewJobId($"kill{i}"), host.TempFile($"kill{i}-{Guid.NewGuid():N}.stop"), 3 + (2 * i), random.Next()))
             .ToList();
 
         var clock = Stopwatch.StartNew();

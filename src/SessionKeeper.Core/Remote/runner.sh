@@ -6,7 +6,7 @@
 # BusyBox ash. Every line the client acts on starts with "@@SK2 "; anything else is noise.
 #
 # Job directory layout 2 (all files 0600, directory 0700):
-#   proto                               "2 sh": the layout, written first (see sk_layout)
+#   proto                               "2 sh": the layout, written by launch before the rest (see sk_layout)
 #   cmd cwd env shell cookie limits     the request, stored verbatim
 #   wrapper.sh                          the supervising wrapper (see wrapper.sh)
 #   start.lock/                         created once by whoever starts the wrapper
@@ -330,9 +330,9 @@ sk_ident_fields() {
     printf ' sigign=%s sigblk=%s sigreset=%s' "$1" "$2" "$3"
 }
 
-# sk_layout: sets SK_LAYOUT to the layout of $SK_DIR. A layout-2 launch writes proto right after
-# its mkdir; without proto, a log or a start.lock is wave 1's (layout 1); with neither, the launch
-# was cut right after its mkdir and is completed as layout 2. Returns 1 when proto is not a
+# sk_layout: sets SK_LAYOUT to the layout of $SK_DIR. A layout-2 launch writes proto before its
+# start.lock and files; without proto, a log or a start.lock is wave 1's (layout 1); with neither,
+# the launch was cut right after its mkdir and is completed as layout 2. Returns 1 when proto is not a
 # regular file (tampered), 2 when it names a later layout (a newer client started the job).
 sk_layout() {
     SK_LAYOUT=2
