@@ -62,6 +62,29 @@ public sealed partial class OutputModeTests(FleetHost host)
         Assert.All(errors, m => Assert.Equal("warn", m.Groups["line"].Value));
     }
 
+    /// <summary>
+    /// Through Dropbear as through OpenSSH, each stream stays itself: the JSON output events say
+    /// which stream a line came from, and a line of binary stderr arrives byte for byte.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task Json_output_events_name_the_stream_on_dropbear_and_openssh()
+    {
+        Prerequisite.Require(host.Dropbear is not null, "needs Dropbear (dropbear-bin) and root");
+        await using var lab = host.NewLab("streams");
+        var targets = new[] { lab.Add(TargetKind.Dropbear), lab.Add(TargetKind.Good) };
+        var run = await lab.RunAsync(lab.RunArguments("echo out; printf 'e\\377rr\\n' >&2; echo out2", ["--json", .. FleetLab.Fast], FleetLab.HostList(targets)));
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        var events = FleetEvent.ParseAll(run);
+        foreach (var target in targets)
+        {
+            var output = events.Where(e => e.Event == "output" && e.Host == target.Label).ToList();
+            Assert.Equal(["out", "out2"], output.Where(e => e.Raw.GetProperty("stream").GetString() == "stdout").Select(e => e.Line));
+            var error = Assert.Single(output, e => e.Raw.GetProperty("stream").GetString() == "stderr");
+            Assert.Equal([(byte)'e', 0xff, (byte)'r', (byte)'r'], error.Raw.GetProperty("line_base64").GetBytesFromBase64());
+        }
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Tag_and_group_together_are_refused()
     {
