@@ -75,7 +75,7 @@ public sealed class TwoStreamChaosTests(StreamHost host, ITestOutputHelper outpu
             {
                 using var stdout = new MemoryStream();
                 using var stderr = new MemoryStream();
-                var request = new JobRequest(new JobSpec(plan.Command, Shell: "/bin/sh")) { Id = plan.Id };
+                var request = new JobRequest(new JobSpec(plan.Command, Shell: "/bin/sh")) { Id = JobId.Parse(plan.Id) };
                 var result = await keeper.RunAsync(target, request, new JobStreams(stdout, stderr), options);
                 results[plan.Index] = (result, stdout.ToArray(), stderr.ToArray());
             }

@@ -25,7 +25,7 @@ internal static class AttachCommand
                 target,
                 resolved.JobId,
                 interrupts.Resolve(result),
-                (detach, kill) => resolved.Keeper.AttachAsync(resolved.JobId, target, outputs, options, detach, kill),
+                (detach, kill) => resolved.Keeper.AttachAsync(resolved.JobId.Value, target, outputs, options, detach, kill),
                 cancellationToken);
         });
         return command;

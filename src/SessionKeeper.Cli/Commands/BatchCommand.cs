@@ -148,8 +148,8 @@ internal static class BatchCommand
                     try
                     {
                         var (status, signalled) = only is null
-                            ? await keeper.KillAsync(job.Id, graceTime, null, ct)
-                            : await keeper.SignalAsync(job.Id, only, null, ct);
+                            ? await keeper.KillAsync(job.Id.Value, graceTime, null, ct)
+                            : await keeper.SignalAsync(job.Id.Value, only, null, ct);
                         line = $"{job.Endpoint.Label}\t{job.Id}\t{(signalled == "none" ? "nothing sent" : KillCommand.Shown(signalled))}\t{status.Describe()}";
                         failed = only is null && status.State is JobState.Running or JobState.Starting;
                     }
@@ -197,7 +197,7 @@ internal static class BatchCommand
     }
 
     private static List<JournalJob> Latest(IEnumerable<JournalJob> jobs) =>
-        [.. jobs.GroupBy(j => j.RootId ?? j.Id).Select(g => g.MaxBy(j => j.Attempt)!).OrderBy(j => j.Id, StringComparer.Ordinal)];
+        [.. jobs.GroupBy(j => j.RootId ?? j.Id).Select(g => g.MaxBy(j => j.Attempt)!).OrderBy(j => j.Id.Value, StringComparer.Ordinal)];
 
     private static string State(JournalJob job) => job.Phase switch
     {

@@ -43,7 +43,7 @@ internal static class JobsCommand
             {
                 var exit = job.LastStatus?.ShellExitCode?.ToString() ?? "-";
                 var seen = job.LastSeenAt?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss") ?? "never";
-                table.Add(job.Id, job.Endpoint.Label, job.StateText, exit, seen, JobOutput.OneLine(job.Spec.Command, job.Spec.RawCommand));
+                table.Add(job.Id.Value, job.Endpoint.Label, job.StateText, exit, seen, JobOutput.OneLine(job.Spec.Command, job.Spec.RawCommand));
             }
 
             table.WriteTo(Console.Out);
@@ -56,7 +56,7 @@ internal static class JobsCommand
     private static void Write(Utf8JsonWriter json, JournalJob job)
     {
         json.WriteStartObject();
-        json.WriteString("id", job.Id);
+        json.WriteString("id", job.Id.Value);
         json.WriteString("host", job.Endpoint.Label);
         json.WriteString("state", job.StateText);
         json.WriteString("phase", job.Phase.ToWire());
@@ -86,7 +86,7 @@ internal static class JobsCommand
         json.WriteNumber("attempt", job.Attempt);
         if (job.RootId is { } root)
         {
-            json.WriteString("root_id", root);
+            json.WriteString("root_id", root.Value);
         }
 
         json.WriteString("created", job.CreatedAt);

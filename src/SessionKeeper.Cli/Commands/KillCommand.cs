@@ -31,9 +31,9 @@ internal static class KillCommand
             }
 
             var (status, signalled) = only is null
-                ? await resolved.Keeper.KillAsync(id, graceTime, target, cancellationToken)
-                : await resolved.Keeper.SignalAsync(id, only, target, cancellationToken);
-            var outcome = Outcome(id, target.Label, status, signalled, escalating: only is null);
+                ? await resolved.Keeper.KillAsync(id.Value, graceTime, target, cancellationToken)
+                : await resolved.Keeper.SignalAsync(id.Value, only, target, cancellationToken);
+            var outcome = Outcome(id.Value, target.Label, status, signalled, escalating: only is null);
             Console.WriteLine(outcome.Line);
             if (outcome.Error is { } error)
             {

@@ -45,7 +45,7 @@ internal static class LogsCommand
             var cancel = cancellationToken;
             try
             {
-                var status = await resolved.Keeper.ReadLogAsync(id, target, outputs, result.GetValue(tail), options, Verbosities.Of(result) >= Verbosity.Status ? new ConsoleAttachObserver(target.Label, id) : null, cancel);
+                var status = await resolved.Keeper.ReadLogAsync(id.Value, target, outputs, result.GetValue(tail), options, Verbosities.Of(result) >= Verbosity.Status ? new ConsoleAttachObserver(target.Label, id.Value) : null, cancel);
                 return status is null ? 0 : FollowedJob.ExitCode(target, status);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)

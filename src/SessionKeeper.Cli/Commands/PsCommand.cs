@@ -37,7 +37,7 @@ internal static class PsCommand
             var table = new TextTable("ID", "STATE", "AGE", "COMMAND").AlignRight(2);
             foreach (var status in ordered)
             {
-                table.Add(status.Id, status.Describe(), JobOutput.Age(status, now), JobOutput.OneLine(status.CommandPreview, status.RawCommandPreview));
+                table.Add(status.Id.Value, status.Describe(), JobOutput.Age(status, now), JobOutput.OneLine(status.CommandPreview, status.RawCommandPreview));
             }
 
             table.WriteTo(Console.Out);

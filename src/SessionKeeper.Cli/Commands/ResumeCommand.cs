@@ -53,7 +53,7 @@ internal static class ResumeCommand
                 var failed = false;
                 try
                 {
-                    var resumed = await keeper.AttachAsync(job.Id, null, null, streamOptions.Resolve(result, SshTransport.ToTarget(job.Endpoint)) with { GiveUpAfter = options.GiveUpAfter }, ct);
+                    var resumed = await keeper.AttachAsync(job.Id.Value, null, null, streamOptions.Resolve(result, SshTransport.ToTarget(job.Endpoint)) with { GiveUpAfter = options.GiveUpAfter }, ct);
                     line = $"{resumed.Job.Id}\t{job.Endpoint.Label}\t{resumed.Status.Describe()}";
                 }
                 catch (SessionKeeperException ex) when (!ct.IsCancellationRequested)

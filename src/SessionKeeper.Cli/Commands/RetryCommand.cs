@@ -33,7 +33,7 @@ internal static class RetryCommand
                 throw new SessionKeeperException(FailureKind.InvalidInput, $"job {job.Id} was launched (it is {job.StateText}); follow it with `sessionkeeper attach {job.Id}` or `sessionkeeper resume`.");
             }
 
-            job = keeper.PlanRetry(job.Id);
+            job = keeper.PlanRetry(job.Id.Value);
             var target = SshTransport.ToTarget(job.Endpoint);
             if (detached)
             {

@@ -28,7 +28,7 @@ internal static class RmCommand
             var resolved = JobTarget.Resolve(result, job, ssh);
             var target = resolved.Target;
             var id = resolved.JobId;
-            await resolved.Keeper.RemoveAsync(id, target, cancellationToken);
+            await resolved.Keeper.RemoveAsync(id.Value, target, cancellationToken);
             Console.WriteLine($"{id}: removed.");
             return 0;
         });

@@ -75,12 +75,12 @@ internal static class RunCommand
             }
 
             var policy = Policy(result.GetValue(restart), result.GetValue(maxRestarts), result.GetValue(restartDelay));
-            var jobId = result.GetValue(id) is { } chosen ? JobId.Validate(chosen) : JobId.New();
+            var jobId = result.GetValue(id) is { } chosen ? JobId.Parse(chosen) : JobId.New();
             var attach = result.GetValue(detach) ? null : streamOptions.Resolve(result);
             var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
             if (hostSpecs.Length > 0)
             {
-                return await fleet.RunAsync(result, hostSpecs, ssh, streamOptions, spec, policy, jobId, result.GetValue(detach), stateRoot, cancellationToken);
+                return await fleet.RunAsync(result, hostSpecs, ssh, streamOptions, spec, policy, jobId.Value, result.GetValue(detach), stateRoot, cancellationToken);
             }
 
             var target = ssh.Resolve(result, first);

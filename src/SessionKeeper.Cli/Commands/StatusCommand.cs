@@ -18,7 +18,7 @@ internal static class StatusCommand
         {
             var resolved = JobTarget.Resolve(result, job, ssh);
             var target = resolved.Target;
-            var status = await resolved.Keeper.StatusAsync(resolved.JobId, target, cancellationToken);
+            var status = await resolved.Keeper.StatusAsync(resolved.JobId.Value, target, cancellationToken);
             if (result.GetValue(json))
             {
                 using var writer = new Utf8JsonWriter(Console.OpenStandardOutput());
@@ -28,7 +28,7 @@ internal static class StatusCommand
             }
             else
             {
-                Console.WriteLine($"{TerminalText.Visible(status.Id)}\t{TerminalText.Visible(status.Describe())}\tpid {status.Pid?.ToString() ?? "-"}\t{JobOutput.OneLine(status.CommandPreview, status.RawCommandPreview)}");
+                Console.WriteLine($"{TerminalText.Visible(status.Id.Value)}\t{TerminalText.Visible(status.Describe())}\tpid {status.Pid?.ToString() ?? "-"}\t{JobOutput.OneLine(status.CommandPreview, status.RawCommandPreview)}");
             }
 
             if (status.Caveat is { } caveat)

@@ -20,7 +20,7 @@ internal static class WaitCommand
             var cancel = cancellationToken;
             try
             {
-                var status = await resolved.Keeper.WaitAsync(id, target, Verbosities.Of(result) >= Verbosity.Status ? new RetryReport(id) : null, cancel);
+                var status = await resolved.Keeper.WaitAsync(id.Value, target, Verbosities.Of(result) >= Verbosity.Status ? new RetryReport(id.Value) : null, cancel);
                 return FollowedJob.ExitCode(target, status);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)

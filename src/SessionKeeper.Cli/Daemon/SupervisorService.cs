@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Streaming;
 using SessionKeeper.Core.Supervision;
@@ -19,10 +20,10 @@ namespace SessionKeeper.Cli.Daemon;
 internal sealed class SupervisorService(DaemonSettings settings, ILogger<SupervisorService> logger) : BackgroundService
 {
     /// <summary>The roots (chains of attempts) handed to a worker and not finished yet.</summary>
-    private readonly ConcurrentDictionary<string, byte> _supervised = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<JobId, byte> _supervised = new();
 
     /// <summary>Per root, what its last supervision threw unexpectedly: thrown when the daemon stops.</summary>
-    private readonly ConcurrentDictionary<string, ExceptionDispatchInfo> _faults = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<JobId, ExceptionDispatchInfo> _faults = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -55,7 +56,7 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
     {
         while (true)
         {
-            var busy = _supervised.Keys.ToHashSet(StringComparer.Ordinal);
+            var busy = _supervised.Keys.ToHashSet();
             foreach (var job in journal.Unfinished())
             {
                 var root = job.RootId ?? job.Id;
@@ -74,9 +75,9 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
         var root = job.RootId ?? job.Id;
         try
         {
-            DaemonLog.Supervising(logger, job.Id, job.Endpoint.Label);
-            var supervised = await keeper.AttachAsync(job.Id, null, null, settings.Stream, stoppingToken);
-            DaemonLog.Finished(logger, supervised.Job.Id, job.Endpoint.Label, supervised.Status.Describe());
+            DaemonLog.Supervising(logger, job.Id.Value, job.Endpoint.Label);
+            var supervised = await keeper.AttachAsync(job.Id.Value, null, null, settings.Stream, stoppingToken);
+            DaemonLog.Finished(logger, supervised.Job.Id.Value, job.Endpoint.Label, supervised.Status.Describe());
             _faults.TryRemove(root, out _);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -87,7 +88,7 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
         {
             // Unreachable for longer than the give-up time, or refused: the next poll tries again.
             _faults.TryRemove(root, out _);
-            DaemonLog.Failed(logger, job.Id, job.Endpoint.Label, ex.Message.TrimEnd('.'));
+            DaemonLog.Failed(logger, job.Id.Value, job.Endpoint.Label, ex.Message.TrimEnd('.'));
         }
         catch (Exception ex)
         {

@@ -16,8 +16,8 @@ internal sealed class FleetConsole : IFleetObserver
     private readonly Stream _stderr = Console.OpenStandardError();
     private readonly TaggedOutput _tagged;
     private readonly JsonEvents _json;
-    private readonly ConcurrentDictionary<string, JobStreams> _outputs = new();
-    private readonly ConcurrentDictionary<string, string> _phase = new();
+    private readonly ConcurrentDictionary<JobId, JobStreams> _outputs = new();
+    private readonly ConcurrentDictionary<JobId, string> _phase = new();
     private readonly ConcurrentDictionary<FleetOutcome, int> _outcomes = new();
     private readonly List<string> _deferred = [];
     private bool _deferring;
@@ -38,7 +38,7 @@ internal sealed class FleetConsole : IFleetObserver
     public JobStreams? OutputFor(JournalJob job) => _mode switch
     {
         FleetOutputMode.Tag => _outputs.GetOrAdd(job.Id, _ => new(_tagged.For(job.Endpoint.Label, _stdout), _tagged.For(job.Endpoint.Label, _stderr))),
-        FleetOutputMode.Json => _outputs.GetOrAdd(job.Id, _ => new(_json.OutputFor(job.Endpoint.Label, job.Id, "stdout"), _json.OutputFor(job.Endpoint.Label, job.Id, "stderr"))),
+        FleetOutputMode.Json => _outputs.GetOrAdd(job.Id, _ => new(_json.OutputFor(job.Endpoint.Label, job.Id.Value, "stdout"), _json.OutputFor(job.Endpoint.Label, job.Id.Value, "stderr"))),
         _ => null,
     };
 
@@ -52,7 +52,7 @@ internal sealed class FleetConsole : IFleetObserver
             _json.Write("launched", j =>
             {
                 j.WriteString("host", job.Endpoint.Label);
-                j.WriteString("job", job.Id);
+                j.WriteString("job", job.Id.Value);
                 if (status.Pid is { } pid)
                 {
                     j.WriteNumber("pid", pid);
@@ -76,7 +76,7 @@ internal sealed class FleetConsole : IFleetObserver
             _json.Write(EventName(result.Outcome), j =>
             {
                 j.WriteString("host", result.Host);
-                j.WriteString("job", result.Job.Id);
+                j.WriteString("job", result.Job.Id.Value);
                 j.WriteString("outcome", result.Outcome.ToWire());
                 if (result.Status?.ExitCode is { } code)
                 {
@@ -110,7 +110,7 @@ internal sealed class FleetConsole : IFleetObserver
             _json.Write("warning", j =>
             {
                 j.WriteString("host", job.Endpoint.Label);
-                j.WriteString("job", job.Id);
+                j.WriteString("job", job.Id.Value);
                 j.WriteString("message", warning);
             });
             return;
@@ -189,7 +189,7 @@ internal sealed class FleetConsole : IFleetObserver
                 console._json.Write("disconnected", j =>
                 {
                     j.WriteString("host", job.Endpoint.Label);
-                    j.WriteString("job", job.Id);
+                    j.WriteString("job", job.Id.Value);
                     j.WriteNumber("offset", offset);
                     j.WriteString("reason", reason);
                 });
@@ -208,7 +208,7 @@ internal sealed class FleetConsole : IFleetObserver
                 console._json.Write("reconnected", j =>
                 {
                     j.WriteString("host", job.Endpoint.Label);
-                    j.WriteString("job", job.Id);
+                    j.WriteString("job", job.Id.Value);
                     j.WriteNumber("offset", offset);
                     j.WriteNumber("gap_ms", (long)gap.TotalMilliseconds);
                 });

@@ -53,7 +53,7 @@ internal static class FleetReport
                 r.Status?.ShellExitCode?.ToString() ?? "-",
                 r.Duration.TotalSeconds.ToString("0.0s"),
                 r.Bytes.ToString(),
-                r.Job.Id);
+                r.Job.Id.Value);
         }
 
         table.WriteTo(writer);

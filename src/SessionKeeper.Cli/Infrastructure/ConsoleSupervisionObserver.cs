@@ -14,7 +14,7 @@ namespace SessionKeeper.Cli.Infrastructure;
 internal sealed class ConsoleSupervisionObserver(Verbosity verbosity) : ISupervisionObserver
 {
     public IAttachObserver ForStream(JournalJob job) =>
-        verbosity >= Verbosity.Status ? new ConsoleAttachObserver(job.Endpoint.Label, job.Id) : NullAttachObserver.Instance;
+        verbosity >= Verbosity.Status ? new ConsoleAttachObserver(job.Endpoint.Label, job.Id.Value) : NullAttachObserver.Instance;
 
     public void Launched(JournalJob job, JobStatus status)
     {

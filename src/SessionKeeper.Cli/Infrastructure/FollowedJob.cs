@@ -16,7 +16,7 @@ internal static class FollowedJob
     /// <summary>Where a followed job's output goes, as under ssh: its stdout to ours, its stderr to ours.</summary>
     public static JobStreams ConsoleStreams() => new(Console.OpenStandardOutput(), Console.OpenStandardError());
 
-    public static async Task<int> FollowAsync(JobKeeper keeper, SshTarget target, string jobId, InterruptMode onInterrupt, Func<CancellationToken, CancellationToken, Task<JobResult>> follow, CancellationToken interrupt)
+    public static async Task<int> FollowAsync(JobKeeper keeper, SshTarget target, JobId jobId, InterruptMode onInterrupt, Func<CancellationToken, CancellationToken, Task<JobResult>> follow, CancellationToken interrupt)
     {
         await using var forwarding = onInterrupt == InterruptMode.Signal ? Interrupts.Current?.Forward(() => ForwardInterruptAsync(keeper, target, jobId)) : null;
         var kill = onInterrupt == InterruptMode.Kill ? interrupt : CancellationToken.None;
@@ -67,12 +67,12 @@ internal static class FollowedJob
     }
 
     /// <summary>Ctrl-C with --interrupt signal: SIGINT to the job's process group, identity checked; following goes on.</summary>
-    private static async Task ForwardInterruptAsync(JobKeeper keeper, SshTarget target, string jobId)
+    private static async Task ForwardInterruptAsync(JobKeeper keeper, SshTarget target, JobId jobId)
     {
         try
         {
             using var deadline = new CancellationTokenSource(JobKeeper.DefaultControlTimeout);
-            var (status, signalled) = await keeper.SignalAsync(jobId, "INT", target, deadline.Token);
+            var (status, signalled) = await keeper.SignalAsync(jobId.Value, "INT", target, deadline.Token);
             Console.Error.WriteLine(signalled == "none"
                 ? $"sessionkeeper: job {jobId} is {status.Describe()}; no signal sent."
                 : $"sessionkeeper: sent SIGINT to job {jobId} on {target.Label} (Ctrl-C again within 1s detaches).");

@@ -10,7 +10,7 @@ internal static class JobOutput
     {
         json.WriteStartObject();
         json.WriteString("host", host);
-        json.WriteString("id", status.Id);
+        json.WriteString("id", status.Id.Value);
         json.WriteString("state", status.State.ToWire());
         WriteNumber(json, "exit_code", status.ExitCode);
         WriteNumber(json, "signal", status.Signal);

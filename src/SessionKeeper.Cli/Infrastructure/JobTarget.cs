@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Supervision;
 using SessionKeeper.Ssh;
@@ -9,7 +10,7 @@ namespace SessionKeeper.Cli.Infrastructure;
 /// "[HOST] JOB": with a host, the ssh options say how to reach it; with a job id (or a unique
 /// prefix) alone, the journal does (<see cref="JobKeeper.Locate"/>).
 /// </summary>
-internal sealed record JobTarget(JobKeeper Keeper, SshTarget Target, string JobId, JournalJob? Known)
+internal sealed record JobTarget(JobKeeper Keeper, SshTarget Target, JobId JobId, JournalJob? Known)
 {
     public static Argument<string[]> Argument() => new("[host] job")
     {

@@ -24,7 +24,7 @@ public class SessionKeeperException : Exception
     public string? Host { get; init; }
 
     /// <summary>The job the failure concerns, when there is one.</summary>
-    public string? JobId { get; init; }
+    public Jobs.JobId? JobId { get; init; }
 
     /// <summary>The runner's own error code ("no-such-job", "job-running"...) when the target refused.</summary>
     public string? RemoteCode { get; init; }

@@ -10,9 +10,8 @@ internal sealed class JobClient(IRemoteSession session)
 {
     private string Host => session.HostLabel;
 
-    public async Task<JobStatus> LaunchAsync(string id, string cookie, JobSpec spec, CancellationToken cancellationToken = default)
+    public async Task<JobStatus> LaunchAsync(JobId id, JobCookie cookie, JobSpec spec, CancellationToken cancellationToken = default)
     {
-        JobId.Validate(id);
         var lines = await RunAsync(new LaunchRequest(id, cookie, spec, Supervision.FaultPoints.Remote), id, cancellationToken);
         var launched = LaunchedReply.Find(lines)
             ?? throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} did not confirm the launch of '{id}'.");
@@ -29,9 +28,8 @@ internal sealed class JobClient(IRemoteSession session)
             : status;
     }
 
-    public async Task<JobStatus> StatusAsync(string id, CancellationToken cancellationToken = default)
+    public async Task<JobStatus> StatusAsync(JobId id, CancellationToken cancellationToken = default)
     {
-        JobId.Validate(id);
         var lines = await RunAsync(new StatusRequest(id), id, cancellationToken);
         return SingleStatus(lines);
     }
@@ -43,9 +41,8 @@ internal sealed class JobClient(IRemoteSession session)
     }
 
     /// <summary>TERM to the job's process group, KILL after the grace period; identity checked first.</summary>
-    public async Task<(JobStatus Status, string Signalled)> KillAsync(string id, TimeSpan grace, CancellationToken cancellationToken = default)
+    public async Task<(JobStatus Status, string Signalled)> KillAsync(JobId id, TimeSpan grace, CancellationToken cancellationToken = default)
     {
-        JobId.Validate(id);
         return await SignalOrKillAsync(new KillRequest(id, grace), id, cancellationToken);
     }
 
@@ -53,7 +50,7 @@ internal sealed class JobClient(IRemoteSession session)
     /// The runner refused to signal: the pid or process group recorded in the job directory does not
     /// name the live job, as proven from /proc (lineage from the wrapper, or the cookie once it is gone).
     /// </summary>
-    private void ThrowIfRefused(KillReply reply, JobStatus status, string id)
+    private void ThrowIfRefused(KillReply reply, JobStatus status, JobId id)
     {
         if (reply.Refused is not { } reason)
         {
@@ -70,13 +67,12 @@ internal sealed class JobClient(IRemoteSession session)
     }
 
     /// <summary>One signal (a name without SIG, or a number) to the job's process group; identity checked, no escalation.</summary>
-    public async Task<(JobStatus Status, string Signalled)> SignalAsync(string id, string signal, CancellationToken cancellationToken = default)
+    public async Task<(JobStatus Status, string Signalled)> SignalAsync(JobId id, string signal, CancellationToken cancellationToken = default)
     {
-        JobId.Validate(id);
         return await SignalOrKillAsync(new SignalRequest(id, signal), id, cancellationToken);
     }
 
-    private async Task<(JobStatus Status, string Signalled)> SignalOrKillAsync(IRunnerRequest request, string id, CancellationToken cancellationToken)
+    private async Task<(JobStatus Status, string Signalled)> SignalOrKillAsync(IRunnerRequest request, JobId id, CancellationToken cancellationToken)
     {
         var lines = await RunAsync(request, id, cancellationToken);
         var reply = KillReply.Find(lines);
@@ -85,9 +81,8 @@ internal sealed class JobClient(IRemoteSession session)
         return (status, reply.Signalled);
     }
 
-    public async Task RemoveAsync(string id, CancellationToken cancellationToken = default)
+    public async Task RemoveAsync(JobId id, CancellationToken cancellationToken = default)
     {
-        JobId.Validate(id);
         var lines = await RunAsync(new RemoveRequest(id), id, cancellationToken);
         if (!lines.Any(l => l.Tag == ReplyTags.Removed))
         {
@@ -96,10 +91,10 @@ internal sealed class JobClient(IRemoteSession session)
     }
 
     /// <summary>Removes finished job directories older than <paramref name="olderThan"/>; returns their ids.</summary>
-    public async Task<IReadOnlyList<string>> CollectGarbageAsync(TimeSpan olderThan, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<JobId>> CollectGarbageAsync(TimeSpan olderThan, CancellationToken cancellationToken = default)
     {
         var lines = await RunAsync(new CollectGarbageRequest(olderThan), null, cancellationToken);
-        return [.. lines.Where(l => l.Tag == ReplyTags.Removed).Select(l => l["id"]!).Where(JobId.IsValid)];
+        return [.. lines.Where(l => l.Tag == ReplyTags.Removed).Select(l => l["id"]).Where(JobId.IsValid).Select(JobId.Parse)];
     }
 
     /// <summary>export lines sourced by the job's POSIX prelude; names are checked, values quoted.</summary>
@@ -122,7 +117,7 @@ internal sealed class JobClient(IRemoteSession session)
     public static bool IsEnvironmentName(string name) =>
         name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
-    private async Task<IReadOnlyList<ReplyLine>> RunAsync(IRunnerRequest request, string? id, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ReplyLine>> RunAsync(IRunnerRequest request, JobId? id, CancellationToken cancellationToken)
     {
         var output = await session.ExecAsync(request.ToRunnerRequest().ToPayload(), cancellationToken);
         var lines = ReplyParser.Parse(output, Host);

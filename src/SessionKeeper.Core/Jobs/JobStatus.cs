@@ -4,7 +4,7 @@ namespace SessionKeeper.Core.Jobs;
 public sealed record JobStatus
 {
     /// <summary>The job's id.</summary>
-    public required string Id { get; init; }
+    public required JobId Id { get; init; }
 
     /// <summary>The state, derived on the target from the job's files and live identity.</summary>
     public required JobState State { get; init; }

@@ -52,13 +52,13 @@ internal sealed partial class JobJournal
         insert.Parameters.Clear();
         var e = job.Endpoint;
         var s = job.Spec;
-        insert.Parameters.AddWithValue("$id", job.Id);
+        insert.Parameters.AddWithValue("$id", job.Id.Value);
         insert.Parameters.AddWithValue("$transport", JournalSchema.SshTransport);
         insert.Parameters.AddWithValue("$target", JsonSerializer.Serialize(e, EndpointJson.Default.JobEndpoint)); // the endpoint, whole
         insert.Parameters.AddWithValue("$user", e.User); // copies for the index, listings and ad-hoc SQL
         insert.Parameters.AddWithValue("$host", e.Host);
         insert.Parameters.AddWithValue("$port", e.Port);
-        insert.Parameters.AddWithValue("$cookie", job.Cookie);
+        insert.Parameters.AddWithValue("$cookie", job.Cookie.Value);
         insert.Parameters.AddWithValue("$command", s.RawCommand is { } raw ? raw : s.Command); // bytes stay a BLOB
         insert.Parameters.AddWithValue("$cwd", (object?)s.WorkingDirectory ?? DBNull.Value);
         insert.Parameters.AddWithValue("$env", JsonSerializer.Serialize(
@@ -72,7 +72,7 @@ internal sealed partial class JobJournal
         insert.Parameters.AddWithValue("$created", job.CreatedAt.ToUnixTimeMilliseconds());
         insert.Parameters.AddWithValue("$mirror", (object?)job.MirrorPath ?? DBNull.Value);
         insert.Parameters.AddWithValue("$attempt", job.Attempt);
-        insert.Parameters.AddWithValue("$root", (object?)job.RootId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$root", (object?)job.RootId?.Value ?? DBNull.Value);
         insert.Parameters.AddWithValue("$restartMode", RestartPolicy.ToWire(job.Restart.Mode));
         insert.Parameters.AddWithValue("$maxRestarts", job.Restart.MaxRestarts);
         insert.Parameters.AddWithValue("$restartDelay", (long)job.Restart.Delay.TotalMilliseconds);
@@ -93,7 +93,7 @@ internal sealed partial class JobJournal
     /// with the mirror complete (<paramref name="settled"/>); a status seen by `status` or `wait`
     /// updates the state but leaves the job for resume to complete. A finished job stays finished.
     /// </summary>
-    public void RecordStatus(string id, JobStatus status, DateTimeOffset seenAt, long? committedLength = null, bool settled = true)
+    public void RecordStatus(JobId id, JobStatus status, DateTimeOffset seenAt, long? committedLength = null, bool settled = true)
     {
         Run(connection =>
         {
@@ -108,7 +108,7 @@ internal sealed partial class JobJournal
                     committed_length = coalesce($committed, committed_length)
                 WHERE id = $id
                 """;
-            update.Parameters.AddWithValue("$id", id);
+            update.Parameters.AddWithValue("$id", id.Value);
             update.Parameters.AddWithValue("$phase", settled && status.State.IsFinished() ? "finished" : "launched");
             update.Parameters.AddWithValue("$state", status.State.ToWire());
             update.Parameters.AddWithValue("$code", (object?)status.ExitCode ?? DBNull.Value);
@@ -128,13 +128,13 @@ internal sealed partial class JobJournal
     /// The launch request is about to go out: from now on the job may have started, and resume
     /// completes it. A job that was never sent (planned, not launched, skipped) becomes Intent.
     /// </summary>
-    public void MarkSending(string id) => SetPhase(id, "intent", null, "'planned', 'not-launched', 'skipped'");
+    public void MarkSending(JobId id) => SetPhase(id, "intent", null, "'planned', 'not-launched', 'skipped'");
 
     /// <summary>The launch failed before its request went out: nothing ran, and nothing implicit will run it.</summary>
-    public void RecordNotLaunched(string id, string reason) => SetPhase(id, "not-launched", reason, "'planned', 'not-launched', 'skipped'");
+    public void RecordNotLaunched(JobId id, string reason) => SetPhase(id, "not-launched", reason, "'planned', 'not-launched', 'skipped'");
 
     /// <summary>Never tried (--max-failures reached).</summary>
-    public void RecordSkipped(string id, string reason) => SetPhase(id, "skipped", reason, "'planned', 'not-launched', 'skipped'");
+    public void RecordSkipped(JobId id, string reason) => SetPhase(id, "skipped", reason, "'planned', 'not-launched', 'skipped'");
 
     /// <summary>
     /// A batch interrupted before some of its hosts were sent anything: those are not launched.
@@ -152,21 +152,21 @@ internal sealed partial class JobJournal
         return insert.ExecuteNonQuery();
     });
 
-    private void SetPhase(string id, string phase, string? reason, string fromPhases) => Run(connection =>
+    private void SetPhase(JobId id, string phase, string? reason, string fromPhases) => Run(connection =>
     {
         using var update = connection.CreateCommand();
         update.CommandText = $"UPDATE jobs SET phase = $phase, not_launched_reason = $reason WHERE id = $id AND phase IN ({fromPhases})";
-        update.Parameters.AddWithValue("$id", id);
+        update.Parameters.AddWithValue("$id", id.Value);
         update.Parameters.AddWithValue("$phase", phase);
         update.Parameters.AddWithValue("$reason", (object?)reason ?? DBNull.Value);
         return update.ExecuteNonQuery();
     });
 
-    public void RecordCommitted(string id, long committedLength) => Run(connection =>
+    public void RecordCommitted(JobId id, long committedLength) => Run(connection =>
     {
         using var update = connection.CreateCommand();
         update.CommandText = "UPDATE jobs SET committed_length = max(committed_length, $n) WHERE id = $id";
-        update.Parameters.AddWithValue("$id", id);
+        update.Parameters.AddWithValue("$id", id.Value);
         update.Parameters.AddWithValue("$n", committedLength);
         return update.ExecuteNonQuery();
     });
@@ -179,15 +179,15 @@ internal sealed partial class JobJournal
         return update.ExecuteNonQuery();
     });
 
-    public void Delete(string id) => Run(connection =>
+    public void Delete(JobId id) => Run(connection =>
     {
         using var delete = connection.CreateCommand();
         delete.CommandText = "DELETE FROM jobs WHERE id = $id";
-        delete.Parameters.AddWithValue("$id", id);
+        delete.Parameters.AddWithValue("$id", id.Value);
         return delete.ExecuteNonQuery();
     });
 
-    public JournalJob? Get(string id) => Query("WHERE id = $p", id).SingleOrDefault();
+    public JournalJob? Get(JobId id) => Query("WHERE id = $p", id.Value).SingleOrDefault();
 
     public IReadOnlyList<JournalJob> List() => Query("ORDER BY created_at, id", null);
 
@@ -200,19 +200,15 @@ internal sealed partial class JobJournal
     /// <summary>Jobs known never to have been sent: what resume leaves to an explicit retry.</summary>
     public IReadOnlyList<JournalJob> NotStarted() => Query("WHERE phase IN ('planned', 'not-launched', 'skipped') ORDER BY created_at, id", null);
 
-    public IReadOnlyList<JournalJob> Attempts(string rootId) => Query("WHERE id = $p OR root_id = $p ORDER BY attempt", rootId);
+    public IReadOnlyList<JournalJob> Attempts(JobId rootId) => Query("WHERE id = $p OR root_id = $p ORDER BY attempt", rootId.Value);
 
     public IReadOnlyList<JournalJob> Batch(string batchId) => Query("WHERE batch_id = $p ORDER BY created_at, id", batchId);
 
     /// <summary>A job id or a unique prefix of one, as git accepts abbreviated hashes.</summary>
     public JournalJob Resolve(string idOrPrefix)
     {
-        if (!JobId.IsValid(idOrPrefix))
-        {
-            JobId.Validate(idOrPrefix);
-        }
-
-        if (Get(idOrPrefix) is { } exact)
+        var id = JobId.Parse(idOrPrefix); // a prefix of an id is itself a valid id (a dash at its end aside)
+        if (Get(id) is { } exact)
         {
             return exact;
         }
@@ -221,7 +217,7 @@ internal sealed partial class JobJournal
         return matches.Count switch
         {
             1 => matches[0],
-            0 => throw new SessionKeeperException(FailureKind.JobNotFound, $"no job '{idOrPrefix}' in the journal {Path}.") { JobId = idOrPrefix },
+            0 => throw new SessionKeeperException(FailureKind.JobNotFound, $"no job '{idOrPrefix}' in the journal {Path}.") { JobId = id },
             _ => throw new SessionKeeperException(
                 FailureKind.InvalidInput,
                 $"'{idOrPrefix}' is ambiguous: it starts {string.Join(", ", matches.Take(5).Select(m => m.Id))}{(matches.Count > 5 ? ", ..." : "")}; type more of the id."),

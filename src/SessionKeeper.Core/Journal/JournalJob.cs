@@ -6,13 +6,13 @@ namespace SessionKeeper.Core.Journal;
 public sealed record JournalJob
 {
     /// <summary>The job's id.</summary>
-    public required string Id { get; init; }
+    public required JobId Id { get; init; }
 
     /// <summary>How to reach the job's host, as resolved at launch.</summary>
     public required JobEndpoint Endpoint { get; init; }
 
     /// <summary>The launch's secret: a retried launch with the same id and cookie is recognised by the target and never starts the job twice.</summary>
-    public required string Cookie { get; init; }
+    public required JobCookie Cookie { get; init; }
 
     /// <summary>What the job runs.</summary>
     public required JobSpec Spec { get; init; }
@@ -27,7 +27,7 @@ public sealed record JournalJob
     public int Attempt { get; init; } = 1;
 
     /// <summary>The first attempt's id, for a restart; null for a first attempt.</summary>
-    public string? RootId { get; init; }
+    public JobId? RootId { get; init; }
 
     /// <summary>The fleet run the job belongs to, if any.</summary>
     public string? BatchId { get; init; }

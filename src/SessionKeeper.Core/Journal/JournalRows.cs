@@ -28,20 +28,21 @@ internal static class JournalRows
 
             var endpoint = Target(r, c, id);
             var phase = JournalPhases.Parse(r.GetString(c.Phase));
+            var jobId = JobId.Parse(id);
             return new JournalJob
             {
-                Id = JobId.Validate(id),
+                Id = jobId,
                 Endpoint = endpoint,
-                Cookie = r.GetString(c.Cookie),
+                Cookie = JobCookie.Parse(r.GetString(c.Cookie)),
                 Spec = spec,
                 Phase = phase,
-                LastStatus = r.IsDBNull(c.State) ? null : Status(r, c, id),
+                LastStatus = r.IsDBNull(c.State) ? null : Status(r, c, jobId),
                 CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(c.CreatedAt)),
                 LastSeenAt = r.IsDBNull(c.LastSeenAt) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(c.LastSeenAt)),
                 MirrorPath = r.IsDBNull(c.MirrorPath) ? null : r.GetString(c.MirrorPath),
                 CommittedLength = r.GetInt64(c.CommittedLength),
                 Attempt = r.GetInt32(c.Attempt),
-                RootId = r.IsDBNull(c.RootId) ? null : r.GetString(c.RootId),
+                RootId = r.IsDBNull(c.RootId) ? null : JobId.Parse(r.GetString(c.RootId)),
                 Restart = new RestartPolicy(RestartPolicy.ParseMode(r.GetString(c.RestartMode)), r.GetInt32(c.MaxRestarts), TimeSpan.FromMilliseconds(r.GetInt64(c.RestartDelayMs))),
                 BatchId = r.IsDBNull(c.BatchId) ? null : r.GetString(c.BatchId),
                 ToBeChecked = r.GetInt64(c.ToBeChecked) != 0,
@@ -82,7 +83,7 @@ internal static class JournalRows
         }
     }
 
-    private static JobStatus Status(SqliteDataReader r, JournalColumns c, string id) => new()
+    private static JobStatus Status(SqliteDataReader r, JournalColumns c, JobId id) => new()
     {
         Id = id,
         State = r.GetString(c.State) switch

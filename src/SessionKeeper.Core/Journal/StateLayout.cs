@@ -1,4 +1,5 @@
 using System.Text;
+using SessionKeeper.Core.Jobs;
 
 namespace SessionKeeper.Core.Journal;
 
@@ -6,7 +7,7 @@ namespace SessionKeeper.Core.Journal;
 internal static class StateLayout
 {
     /// <summary>The local copy of a job's output: mirrors/user@host_port/JOB (files JOB.out, JOB.err; see LogMirror).</summary>
-    public static string Mirror(string stateRoot, string hostLabel, string jobId)
+    public static string Mirror(string stateRoot, string hostLabel, JobId jobId)
     {
         var safe = new StringBuilder();
         foreach (var c in hostLabel)
@@ -14,6 +15,6 @@ internal static class StateLayout
             safe.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@' ? c : '_');
         }
 
-        return Path.Combine(stateRoot, "mirrors", safe.ToString(), jobId);
+        return Path.Combine(stateRoot, "mirrors", safe.ToString(), jobId.Value);
     }
 }

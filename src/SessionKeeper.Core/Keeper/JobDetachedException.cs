@@ -1,3 +1,5 @@
+using SessionKeeper.Core.Jobs;
+
 namespace SessionKeeper;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace SessionKeeper;
 public sealed class JobDetachedException : OperationCanceledException
 {
     /// <summary>A detach from the job <paramref name="jobId"/> on <paramref name="host"/>.</summary>
-    public JobDetachedException(string jobId, string host, CancellationToken token)
+    public JobDetachedException(JobId jobId, string host, CancellationToken token)
         : base($"stopped following job {jobId}; it keeps running on {host}.", null, token)
     {
         JobId = jobId;
@@ -15,7 +17,7 @@ public sealed class JobDetachedException : OperationCanceledException
     }
 
     /// <summary>The job that keeps running.</summary>
-    public string JobId { get; }
+    public JobId JobId { get; }
 
     /// <summary>Where it runs (the host's label).</summary>
     public string Host { get; }

@@ -11,7 +11,7 @@ public abstract record JobEvent
     }
 
     /// <summary>The target started the job (or confirmed it had started it).</summary>
-    public sealed record Launched(string JobId, JobStatus Status) : JobEvent;
+    public sealed record Launched(JobId JobId, JobStatus Status) : JobEvent;
 
     /// <summary>
     /// Output bytes of one stream (<see cref="OutputKind.Stdout"/> or <see cref="OutputKind.Stderr"/>),
@@ -30,10 +30,10 @@ public abstract record JobEvent
     public sealed record Reconnected(TimeSpan Gap, long Offset) : JobEvent;
 
     /// <summary>The job ended and its restart policy starts it again, as attempt <paramref name="Attempt"/>.</summary>
-    public sealed record Restarting(string JobId, JobStatus Ended, int Attempt, TimeSpan Delay) : JobEvent;
+    public sealed record Restarting(JobId JobId, JobStatus Ended, int Attempt, TimeSpan Delay) : JobEvent;
 
     /// <summary>Something the user should read (a risk the target reported, a launch retried).</summary>
-    public sealed record Warning(string JobId, string Message) : JobEvent;
+    public sealed record Warning(JobId JobId, string Message) : JobEvent;
 
     /// <summary>The job ended; always the last event.</summary>
     public sealed record Finished(JobResult Result) : JobEvent;

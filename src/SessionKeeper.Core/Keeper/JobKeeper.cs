@@ -87,7 +87,7 @@ public sealed class JobKeeper
         ArgumentNullException.ThrowIfNull(hosts);
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
-        JobId.Validate(batchId);
+        JobId.Parse(batchId); // a batch id starts each of its jobs' ids
         var endpoints = new JobEndpoint[hosts.Count];
         for (var i = 0; i < hosts.Count; i++)
         {
@@ -193,6 +193,7 @@ public sealed class JobKeeper
     /// and policy. A job that was launched and has not ended is refused: follow it instead.
     /// Nothing is sent: <see cref="RetryAsync"/> or <see cref="StartRetryAsync"/> launches it.
     /// </summary>
+    /// <remarks><paramref name="idOrPrefix"/> is text as a user types it (a full id or a unique prefix, as git accepts abbreviated hashes); hence a string, not a <see cref="JobId"/>.</remarks>
     public JournalJob PlanRetry(string idOrPrefix)
     {
         var job = Resolve(idOrPrefix);
@@ -236,6 +237,7 @@ public sealed class JobKeeper
     /// Follows a journaled job (or, with <paramref name="host"/>, any job on that host) to its end,
     /// writing its whole stdout and stderr to <paramref name="output"/>'s (as <c>attach</c>).
     /// </summary>
+    /// <remarks><paramref name="id"/> is text as a user types it: a full id, or, without a host, a unique prefix of one that <see cref="Resolve"/> completes from the journal; hence a string, not a <see cref="JobId"/>. Pass <see cref="JobId.Value"/> to name a job held as a <see cref="JobId"/>.</remarks>
     public Task<JobResult> AttachAsync(string id, IJobHost? host, JobStreams? output, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default) =>
         SuperviseAsync(Follow(id, host), output, options, _options.Observer, detach, kill);
 
@@ -251,6 +253,7 @@ public sealed class JobKeeper
     }
 
     /// <summary>Yields what happens to a job that was started before, its whole output included, until <see cref="JobEvent.Finished"/>.</summary>
+    /// <remarks><paramref name="id"/> is text as a user types it: a full id, or, without a host, a unique prefix of one that <see cref="Resolve"/> completes from the journal; hence a string, not a <see cref="JobId"/>. Pass <see cref="JobId.Value"/> to name a job held as a <see cref="JobId"/>.</remarks>
     public IAsyncEnumerable<JobEvent> FollowAsync(string id, IJobHost? host = null, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default)
     {
         var job = Follow(id, host);
@@ -258,14 +261,17 @@ public sealed class JobKeeper
     }
 
     /// <summary>The job's state, derived on its host right now (and recorded in the journal when it knows the job).</summary>
+    /// <remarks><paramref name="id"/> is text as a user types it: a full id, or, without a host, a unique prefix of one that <see cref="Resolve"/> completes from the journal; hence a string, not a <see cref="JobId"/>. Pass <see cref="JobId.Value"/> to name a job held as a <see cref="JobId"/>.</remarks>
     public Task<JobStatus> StatusAsync(string id, IJobHost? host = null, CancellationToken cancellationToken = default) =>
         ControlAsync(id, host, _options.ControlTimeout, (client, jobId, ct) => client.StatusAsync(jobId, ct), s => s, cancellationToken);
 
     /// <summary>TERM to the job's process group, KILL after <paramref name="grace"/>; the group is checked against the live job first.</summary>
+    /// <remarks><paramref name="id"/> is text as a user types it: a full id, or, without a host, a unique prefix of one that <see cref="Resolve"/> completes from the journal; hence a string, not a <see cref="JobId"/>. Pass <see cref="JobId.Value"/> to name a job held as a <see cref="JobId"/>.</remarks>
     public Task<SignalResult> KillAsync(string id, TimeSpan grace, IJobHost? host = null, CancellationToken cancellationToken = default) =>
         ControlAsync(id, host, _options.ControlTimeout + grace, (client, jobId, ct) => Signalled(client.KillAsync(jobId, grace, ct)), r => r.Status, cancellationToken);
 
     /// <summary>One signal (a name such as INT or a number) to the job's process group, without escalation; identity checked first.</summary>
+    /// <remarks><paramref name="id"/> is text as a user types it: a full id, or, without a host, a unique prefix of one that <see cref="Resolve"/> completes from the journal; hence a string, not a <see cref="JobId"/>. Pass <see cref="JobId.Value"/> to name a job held as a <see cref="JobId"/>.</remarks>
     public Task<SignalResult> SignalAsync(string id, string signal, IJobHost? host = null, CancellationToken cancellationToken = default)
     {
         var name = SignalNames.Parse(signal, "signal");
@@ -276,6 +282,7 @@ public sealed class JobKeeper
     /// Waits for the job to end, reconnecting with backoff for as long as the caller waits (each
     /// status that comes back starts the backoff again); cancelling stops waiting, not the job.
     /// </summary>
+    /// <remarks><paramref name="id"/> is text as a user types it: a full id, or, without a host, a unique prefix of one that <see cref="Resolve"/> completes from the journal; hence a string, not a <see cref="JobId"/>. Pass <see cref="JobId.Value"/> to name a job held as a <see cref="JobId"/>.</remarks>
     public async Task<JobStatus> WaitAsync(string id, IJobHost? host = null, IAttachObserver? observer = null, CancellationToken cancellationToken = default)
     {
         var (target, jobId, known) = Locate(id, host);
@@ -329,6 +336,7 @@ public sealed class JobKeeper
     /// output until it ends, reconnecting after drops, and returns its final status (null without
     /// <paramref name="follow"/>). The local mirror is neither read nor written.
     /// </summary>
+    /// <remarks><paramref name="id"/> is text as a user types it: a full id, or, without a host, a unique prefix of one that <see cref="Resolve"/> completes from the journal; hence a string, not a <see cref="JobId"/>. Pass <see cref="JobId.Value"/> to name a job held as a <see cref="JobId"/>.</remarks>
     public async Task<JobStatus?> ReadLogAsync(string id, IJobHost? host, JobStreams output, int? tailLines = null, AttachOptions? follow = null, IAttachObserver? observer = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -361,6 +369,7 @@ public sealed class JobKeeper
     }
 
     /// <summary>Removes a finished job's directory from its host, then its journal record and local mirror.</summary>
+    /// <remarks><paramref name="id"/> is text as a user types it: a full id, or, without a host, a unique prefix of one that <see cref="Resolve"/> completes from the journal; hence a string, not a <see cref="JobId"/>. Pass <see cref="JobId.Value"/> to name a job held as a <see cref="JobId"/>.</remarks>
     public async Task RemoveAsync(string id, IJobHost? host = null, CancellationToken cancellationToken = default)
     {
         var (target, jobId, known) = Locate(id, host);
@@ -384,6 +393,7 @@ public sealed class JobKeeper
     /// Drops a job from the journal and its local mirror, without a connection; the job itself, if
     /// it still runs, runs on and is no longer followed from here.
     /// </summary>
+    /// <remarks><paramref name="idOrPrefix"/> is text as a user types it (a full id or a unique prefix, as git accepts abbreviated hashes); hence a string, not a <see cref="JobId"/>.</remarks>
     public JournalJob Forget(string idOrPrefix)
     {
         var job = Resolve(idOrPrefix);
@@ -392,7 +402,7 @@ public sealed class JobKeeper
     }
 
     /// <summary>Removes the host's finished jobs (ended at least <paramref name="olderThan"/> ago) there and here; running jobs are never touched.</summary>
-    public async Task<IReadOnlyList<string>> CollectGarbageAsync(IJobHost host, TimeSpan olderThan, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<JobId>> CollectGarbageAsync(IJobHost host, TimeSpan olderThan, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(host);
         var removed = await RoundTripAsync(host, TimeSpan.FromMinutes(2), (client, ct) => client.CollectGarbageAsync(olderThan, ct), cancellationToken).ConfigureAwait(false);
@@ -431,10 +441,12 @@ public sealed class JobKeeper
     public IReadOnlyList<JournalJob> Jobs() => Journal.List();
 
     /// <summary>The journal's job for an id or a unique prefix of one.</summary>
+    /// <remarks><paramref name="idOrPrefix"/> is text as a user types it (a full id or a unique prefix, as git accepts abbreviated hashes); hence a string, not a <see cref="JobId"/>.</remarks>
     public JournalJob Resolve(string idOrPrefix) => Journal.Resolve(idOrPrefix);
 
     /// <summary>The host a job is reached on, its full id, and the journal's record when it has one.</summary>
-    public (IJobHost Host, string Id, JournalJob? Known) Locate(string id, IJobHost? host)
+    /// <remarks><paramref name="id"/> is text as a user types it: a full id, or, without a host, a unique prefix of one that <see cref="Resolve"/> completes from the journal; hence a string, not a <see cref="JobId"/>. Pass <see cref="JobId.Value"/> to name a job held as a <see cref="JobId"/>.</remarks>
+    public (IJobHost Host, JobId Id, JournalJob? Known) Locate(string id, IJobHost? host)
     {
         if (host is null)
         {
@@ -442,7 +454,7 @@ public sealed class JobKeeper
             return (_options.Transport.Restore(job.Endpoint), job.Id, job);
         }
 
-        var jobId = JobId.Validate(id);
+        var jobId = JobId.Parse(id);
 
         // Ids are random and never reused: the same id reached another way (an alias, a proxy
         // port) is the same job, and this time it is reached the way the caller says.
@@ -511,7 +523,7 @@ public sealed class JobKeeper
             var host = _options.Transport.Restore(current.Endpoint);
             var grace = current.Spec.Grace ?? JobSpec.DefaultGrace;
             using var deadline = new CancellationTokenSource(_options.ControlTimeout + grace, _time); // the connection too, not only the round trip
-            var killed = await KillAsync(current.Id, grace, host, deadline.Token).ConfigureAwait(false);
+            var killed = await KillAsync(current.Id.Value, grace, host, deadline.Token).ConfigureAwait(false);
             return new JobResult(current, killed.Status, KilledOnRequest: true);
         }
         catch (OperationCanceledException) when (detach.IsCancellationRequested)
@@ -520,7 +532,7 @@ public sealed class JobKeeper
         }
     }
 
-    private async Task<T> ControlAsync<T>(string id, IJobHost? host, TimeSpan timeout, Func<JobClient, string, CancellationToken, Task<T>> call, Func<T, JobStatus> status, CancellationToken cancellationToken)
+    private async Task<T> ControlAsync<T>(string id, IJobHost? host, TimeSpan timeout, Func<JobClient, JobId, CancellationToken, Task<T>> call, Func<T, JobStatus> status, CancellationToken cancellationToken)
     {
         var (target, jobId, known) = Locate(id, host);
         var result = await RoundTripAsync(target, timeout, (client, ct) => call(client, jobId, ct), cancellationToken).ConfigureAwait(false);

@@ -14,7 +14,7 @@ public sealed record JobRequest(JobSpec Spec)
     }
 
     /// <summary>The job's id (lower-case letters, digits, inner dashes); null for a new random one.</summary>
-    public string? Id { get; init; }
+    public JobId? Id { get; init; }
 
     /// <summary>Whether and how often the job is started again when it ends.</summary>
     public RestartPolicy Restart { get; init; } = RestartPolicy.None;
@@ -24,9 +24,9 @@ public sealed record JobRequest(JobSpec Spec)
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Spec);
-        if (Id is not null)
+        if (Id is { IsDefault: true })
         {
-            JobId.Validate(Id);
+            throw Invalid("the job id is default(JobId), which names no job: leave it null for a new random one.");
         }
 
         var command = Spec.CommandBytes;

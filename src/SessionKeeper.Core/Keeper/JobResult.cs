@@ -7,7 +7,7 @@ namespace SessionKeeper;
 public sealed record JobHandle(JournalJob Job, JobStatus Launched)
 {
     /// <summary>The job's id.</summary>
-    public string Id => Job.Id;
+    public JobId Id => Job.Id;
 }
 
 /// <summary>How a followed job ended (the last attempt, under a restart policy).</summary>

@@ -1,4 +1,5 @@
 using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
 
 namespace SessionKeeper.Core.Remote;
 
@@ -8,9 +9,9 @@ internal static class RemoteErrors
     public const string NoSuchJob = "no-such-job";
     public const string JobRunning = "job-running";
 
-    public static SessionKeeperException ToException(string code, string host, string? jobId)
+    public static SessionKeeperException ToException(string code, string host, JobId? jobId)
     {
-        var job = jobId ?? "?";
+        var job = jobId?.Value ?? "?";
         SessionKeeperException error = code switch
         {
             NoSuchJob => new(FailureKind.JobNotFound, $"no job '{job}' on {host}."),

@@ -1,5 +1,6 @@
 using System.Text;
 using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
 
 namespace SessionKeeper.Core.Remote;
 
@@ -77,7 +78,7 @@ internal static class ReplyParser
     }
 
     /// <summary>Turns an "error code=..." line into the failure it stands for.</summary>
-    public static void ThrowIfError(IReadOnlyList<ReplyLine> lines, string host, string? jobId)
+    public static void ThrowIfError(IReadOnlyList<ReplyLine> lines, string host, JobId? jobId)
     {
         foreach (var line in lines)
         {

@@ -14,13 +14,13 @@ internal interface IRunnerRequest
 /// <param name="Cookie">The launch's secret, which makes a retried launch recognisable.</param>
 /// <param name="Spec">What to run.</param>
 /// <param name="Fault">Tests only: a remote fault point for the runner to stop at.</param>
-internal sealed record LaunchRequest(string Id, string Cookie, JobSpec Spec, string? Fault = null) : IRunnerRequest
+internal sealed record LaunchRequest(JobId Id, JobCookie Cookie, JobSpec Spec, string? Fault = null) : IRunnerRequest
 {
     public RunnerRequest ToRunnerRequest()
     {
         var request = new RunnerRequest(Verbs.Launch)
-            .Set(RequestVariables.Id, Id)
-            .Set(RequestVariables.Cookie, Cookie)
+            .Set(RequestVariables.Id, Id.ToString())
+            .Set(RequestVariables.Cookie, Cookie.ToString())
             .Set(RequestVariables.Command, Spec.CommandBytes)
             .Set(RequestVariables.WorkingDirectory, Spec.WorkingDirectory ?? "")
             .Set(RequestVariables.Environment, JobClient.EnvironmentText(Spec.Environment))
@@ -36,9 +36,9 @@ internal sealed record LaunchRequest(string Id, string Cookie, JobSpec Spec, str
 }
 
 /// <summary>One job's status.</summary>
-internal sealed record StatusRequest(string Id) : IRunnerRequest
+internal sealed record StatusRequest(JobId Id) : IRunnerRequest
 {
-    public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.Status).Set(RequestVariables.Id, Id);
+    public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.Status).Set(RequestVariables.Id, Id.ToString());
 }
 
 /// <summary>The status of every job directory of the user.</summary>
@@ -48,22 +48,22 @@ internal sealed record ListRequest : IRunnerRequest
 }
 
 /// <summary>TERM to the job's process group, KILL after <paramref name="Grace"/>.</summary>
-internal sealed record KillRequest(string Id, TimeSpan Grace) : IRunnerRequest
+internal sealed record KillRequest(JobId Id, TimeSpan Grace) : IRunnerRequest
 {
     public RunnerRequest ToRunnerRequest() =>
-        new RunnerRequest(Verbs.Kill).Set(RequestVariables.Id, Id).Set(RequestVariables.Grace, LaunchRequest.WholeSeconds(Grace));
+        new RunnerRequest(Verbs.Kill).Set(RequestVariables.Id, Id.ToString()).Set(RequestVariables.Grace, LaunchRequest.WholeSeconds(Grace));
 }
 
 /// <summary>One signal (a name without SIG, or a number) to the job's process group, no escalation.</summary>
-internal sealed record SignalRequest(string Id, string Signal) : IRunnerRequest
+internal sealed record SignalRequest(JobId Id, string Signal) : IRunnerRequest
 {
-    public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.Kill).Set(RequestVariables.Id, Id).Set(RequestVariables.Signal, Signal);
+    public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.Kill).Set(RequestVariables.Id, Id.ToString()).Set(RequestVariables.Signal, Signal);
 }
 
 /// <summary>Remove a finished job's directory.</summary>
-internal sealed record RemoveRequest(string Id) : IRunnerRequest
+internal sealed record RemoveRequest(JobId Id) : IRunnerRequest
 {
-    public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.Remove).Set(RequestVariables.Id, Id);
+    public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.Remove).Set(RequestVariables.Id, Id.ToString());
 }
 
 /// <summary>Remove finished job directories older than <paramref name="OlderThan"/>.</summary>
@@ -78,7 +78,7 @@ internal sealed record CollectGarbageRequest(TimeSpan OlderThan) : IRunnerReques
 /// the helper asks to be renewed after <paramref name="TimeToLive"/>. <paramref name="Client"/> names
 /// this reader, so a reader that reconnects replaces its own earlier helper on the target.
 /// </summary>
-internal sealed record StreamRequest(string Id, StreamOffsets Offsets, long MaxBytes, TimeSpan Heartbeat, TimeSpan TimeToLive, string Client) : IRunnerRequest
+internal sealed record StreamRequest(JobId Id, StreamOffsets Offsets, long MaxBytes, TimeSpan Heartbeat, TimeSpan TimeToLive, string Client) : IRunnerRequest
 {
     /// <summary>Whether the client sends credit lines; null leaves the runner's default.</summary>
     public bool? Credit { get; init; }
@@ -95,7 +95,7 @@ internal sealed record StreamRequest(string Id, StreamOffsets Offsets, long MaxB
     public RunnerRequest ToRunnerRequest()
     {
         var request = new RunnerRequest(Verbs.Stream)
-            .Set(RequestVariables.Id, Id)
+            .Set(RequestVariables.Id, Id.ToString())
             .Set(RequestVariables.Offset, Offsets.Stdout)
             .Set(RequestVariables.ErrOffset, Offsets.Stderr)
             .Set(RequestVariables.LogOffset, Offsets.Combined)

@@ -10,7 +10,7 @@ internal static class StatusParser
     public static JobStatus Parse(ReplyLine line, string host)
     {
         var id = line["id"];
-        if (line.Tag != "status" || !JobId.IsValid(id))
+        if (line.Tag != "status" || !JobId.TryParse(id, out var jobId))
         {
             throw new SessionKeeperException(FailureKind.RemoteError, $"malformed status reply from {host}.");
         }
@@ -41,7 +41,7 @@ internal static class StatusParser
         var preview = DecodeHex(line["cmd"]);
         return new JobStatus
         {
-            Id = id!,
+            Id = jobId,
             State = state,
             ExitCode = finished ? line.SmallNumber("code") : null,
             Signal = finished && line.SmallNumber("signal") is > 0 and var s ? s : null,

@@ -15,7 +15,7 @@ namespace SessionKeeper.Core.Streaming;
 internal sealed class Attacher
 {
     private readonly IRemoteConnector _connector;
-    private readonly string _jobId;
+    private readonly JobId _jobId;
     private readonly LogMirror? _mirror;
     private readonly JobStreams? _outputs;
     private readonly AttachOptions _options;
@@ -45,7 +45,7 @@ internal sealed class Attacher
     /// <param name="random">The backoff's jitter source, in [0, 1).</param>
     public Attacher(
         IRemoteConnector connector,
-        string jobId,
+        JobId jobId,
         LogMirror? mirror,
         JobStreams? outputs,
         StreamOffsets start,
@@ -55,7 +55,7 @@ internal sealed class Attacher
         Func<double>? random = null)
     {
         _connector = connector;
-        _jobId = JobId.Validate(jobId);
+        _jobId = jobId;
         _mirror = mirror;
         _outputs = outputs;
         _delivered[(int)OutputKind.Stdout] = start.Stdout;
@@ -375,7 +375,7 @@ internal sealed class Attacher
         }
 
         var fields = done.Fields.ToDictionary(StringComparer.Ordinal);
-        fields["id"] = _jobId;
+        fields["id"] = _jobId.ToString();
         fields["out"] = done["o"] ?? "0";
         fields["err"] = done["e"] ?? "0";
         return StatusParser.Parse(new ReplyLine("status", fields), _connector.HostLabel);

@@ -1,4 +1,5 @@
 using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Remote;
 
@@ -18,7 +19,7 @@ internal static class LogReader
     /// offsets of their ends. <paramref name="known"/> is how much of each stream this workstation
     /// already holds: a shorter file was truncated or replaced, which the runner refuses.
     /// </summary>
-    public static async Task<StreamOffsets> ReadSoFarAsync(IRemoteSession session, string id, int? tailLines, StreamOffsets known, JobStreams outputs, CancellationToken cancellationToken)
+    public static async Task<StreamOffsets> ReadSoFarAsync(IRemoteSession session, JobId id, int? tailLines, StreamOffsets known, JobStreams outputs, CancellationToken cancellationToken)
     {
         StreamOffsets? offsets = null;
         while (true)
@@ -62,7 +63,7 @@ internal static class LogReader
         return new(Math.Max(job.CommittedLength, mirror.Stdout), mirror.Stderr, Math.Max(job.CommittedLength, mirror.Combined));
     }
 
-    private static (StreamOffsets Offsets, bool Finished) Drain(Stream input, string host, string id, JobStreams outputs)
+    private static (StreamOffsets Offsets, bool Finished) Drain(Stream input, string host, JobId id, JobStreams outputs)
     {
         var reader = new StreamFrameReader(input, host);
         StreamOffsets offsets = default;

@@ -9,7 +9,7 @@ namespace SessionKeeper.Core.Supervision;
 /// through asks the target for the job's state and journals it, so the journal stops saying
 /// to-be-checked at the first contact rather than when the job ends.
 /// </summary>
-internal sealed class CheckingConnector(IRemoteConnector inner, JobJournal journal, string jobId, TimeProvider time) : IRemoteConnector
+internal sealed class CheckingConnector(IRemoteConnector inner, JobJournal journal, JobId jobId, TimeProvider time) : IRemoteConnector
 {
     private bool _checked;
 

@@ -11,14 +11,17 @@ namespace SessionKeeper.Core.Supervision;
 /// </summary>
 internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvider? timeProvider = null)
 {
+    /// <summary>The cookie of a job that joined this journal on attach: its real one is unknown here.</summary>
+    private static readonly JobCookie AdoptedCookie = JobCookie.Parse("adopted");
+
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     /// <summary>
     /// A new job, journaled as <see cref="JournalPhase.Planned"/>, which nothing implicit ever
     /// launches: until its launch request goes out, resume and the daemon leave it alone.
     /// </summary>
-    public JournalJob Plan(string id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart) =>
-        Record(New(JobId.Validate(id), endpoint, spec, restart, null, 1, null, JournalPhase.Planned, _time.GetUtcNow()));
+    public JournalJob Plan(JobId id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart) =>
+        Record(New(id, endpoint, spec, restart, null, 1, null, JournalPhase.Planned, _time.GetUtcNow()));
 
     /// <summary>
     /// Attempt <paramref name="attempt"/> of <paramref name="previous"/>'s job (a restart by policy,
@@ -30,7 +33,7 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
     {
         var rootId = previous.RootId ?? previous.Id;
         return Record(New(
-            JobId.Validate($"{rootId}-r{attempt}"), previous.Endpoint, previous.Spec, previous.Restart, previous.BatchId, attempt, rootId, JournalPhase.Intent, _time.GetUtcNow()));
+            JobId.Parse($"{rootId}-r{attempt}"), previous.Endpoint, previous.Spec, previous.Restart, previous.BatchId, attempt, rootId, JournalPhase.Intent, _time.GetUtcNow()));
     }
 
     /// <summary>
@@ -50,7 +53,7 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            var id = $"{batchId}-{(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width, '0')}";
+            var id = JobId.Parse($"{batchId}-{(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width, '0')}");
             jobs.Add(New(id, endpoints[i], spec, restart, batchId, 1, null, JournalPhase.Planned, created));
         }
 
@@ -71,7 +74,7 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
             var rootId = previous.RootId ?? previous.Id;
             var attempt = previous.Attempt + 1;
             jobs.Add(New(
-                $"{rootId}-r{attempt}", previous.Endpoint, previous.Spec, previous.Restart, previous.BatchId, attempt, rootId, JournalPhase.Planned, _time.GetUtcNow()));
+                JobId.Parse($"{rootId}-r{attempt}"), previous.Endpoint, previous.Spec, previous.Restart, previous.BatchId, attempt, rootId, JournalPhase.Planned, _time.GetUtcNow()));
         }
 
         journal.AddIntents(jobs, cancellationToken);
@@ -82,9 +85,9 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
     /// A job launched elsewhere (another workstation, a lost journal) joins this journal on attach:
     /// launched and running as far as this journal knows, its cookie and command unknown.
     /// </summary>
-    public JournalJob JoinJournal(string id, JobEndpoint endpoint)
+    public JournalJob JoinJournal(JobId id, JobEndpoint endpoint)
     {
-        var joined = New(id, endpoint, new JobSpec("(adopted)"), RestartPolicy.None, null, 1, null, JournalPhase.Launched, _time.GetUtcNow()) with { Cookie = "adopted" };
+        var joined = New(id, endpoint, new JobSpec("(adopted)"), RestartPolicy.None, null, 1, null, JournalPhase.Launched, _time.GetUtcNow()) with { Cookie = AdoptedCookie };
         journal.AddIntent(joined);
         journal.RecordStatus(joined.Id, new JobStatus { Id = joined.Id, State = JobState.Running }, _time.GetUtcNow());
         return joined;
@@ -98,11 +101,11 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
     }
 
     private JournalJob New(
-        string id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart, string? batchId, int attempt, string? rootId, JournalPhase phase, DateTimeOffset created) => new()
+        JobId id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart, string? batchId, int attempt, JobId? rootId, JournalPhase phase, DateTimeOffset created) => new()
         {
             Id = id,
             Endpoint = endpoint,
-            Cookie = JobId.NewCookie(),
+            Cookie = JobCookie.New(),
             Spec = spec,
             Restart = restart,
             Attempt = attempt,

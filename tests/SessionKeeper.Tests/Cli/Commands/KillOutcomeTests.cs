@@ -16,7 +16,7 @@ public class KillOutcomeTests
     [InlineData(JobState.Starting)]
     public void A_stop_that_leaves_the_job_running_exits_still_running_and_says_so(JobState state)
     {
-        var (line, error, code) = KillCommand.Outcome("j1", "u@h:22", new JobStatus { Id = "j1", State = state }, "KILL", escalating: true);
+        var (line, error, code) = KillCommand.Outcome("j1", "u@h:22", new JobStatus { Id = JobId.Parse("j1"), State = state }, "KILL", escalating: true);
 
         Assert.Equal(ExitCodes.StillRunning, code);
         Assert.Equal($"j1: sent SIGKILL; {state.ToWire()}.", line);
@@ -26,7 +26,7 @@ public class KillOutcomeTests
     [Fact]
     public void A_stopped_job_exits_zero()
     {
-        var status = new JobStatus { Id = "j1", State = JobState.Killed, ExitCode = 143, Signal = 15 };
+        var status = new JobStatus { Id = JobId.Parse("j1"), State = JobState.Killed, ExitCode = 143, Signal = 15 };
 
         Assert.Equal(("j1: sent SIGTERM; killed by signal 15 (SIGTERM).", (string?)null, 0), KillCommand.Outcome("j1", "h", status, "TERM", escalating: true));
     }
@@ -34,7 +34,7 @@ public class KillOutcomeTests
     [Fact]
     public void An_ended_job_whose_status_is_not_recorded_yet_is_stopped_not_running()
     {
-        var (line, error, code) = KillCommand.Outcome("j1", "h", new JobStatus { Id = "j1", State = JobState.Ending }, "KILL", escalating: true);
+        var (line, error, code) = KillCommand.Outcome("j1", "h", new JobStatus { Id = JobId.Parse("j1"), State = JobState.Ending }, "KILL", escalating: true);
 
         Assert.Equal(0, code);
         Assert.Null(error);
@@ -44,7 +44,7 @@ public class KillOutcomeTests
     [Fact]
     public void One_signal_asks_for_no_stop_so_a_running_job_is_no_failure()
     {
-        var (line, error, code) = KillCommand.Outcome("j1", "h", new JobStatus { Id = "j1", State = JobState.Running }, "USR1", escalating: false);
+        var (line, error, code) = KillCommand.Outcome("j1", "h", new JobStatus { Id = JobId.Parse("j1"), State = JobState.Running }, "USR1", escalating: false);
 
         Assert.Equal((0, (string?)null), (code, error));
         Assert.Equal("j1: sent SIGUSR1; running.", line);
@@ -53,7 +53,7 @@ public class KillOutcomeTests
     [Fact]
     public void A_job_still_starting_is_not_called_stopped_and_nothing_is_claimed_sent()
     {
-        var (line, error, code) = KillCommand.Outcome("j1", "h", new JobStatus { Id = "j1", State = JobState.Starting }, "none", escalating: true);
+        var (line, error, code) = KillCommand.Outcome("j1", "h", new JobStatus { Id = JobId.Parse("j1"), State = JobState.Starting }, "none", escalating: true);
 
         Assert.Equal(ExitCodes.StillRunning, code);
         Assert.Equal("j1: starting (its identity is not recorded yet); no signal sent.", line);
@@ -63,7 +63,7 @@ public class KillOutcomeTests
     [Fact]
     public void Nothing_to_signal_says_so()
     {
-        var status = new JobStatus { Id = "j1", State = JobState.Exited, ExitCode = 0 };
+        var status = new JobStatus { Id = JobId.Parse("j1"), State = JobState.Exited, ExitCode = 0 };
 
         Assert.Equal(("j1: not running (exited 0); no signal sent.", (string?)null, 0), KillCommand.Outcome("j1", "h", status, "none", escalating: true));
     }

@@ -9,8 +9,8 @@ public class JobIdTests
     public void New_ids_are_valid_short_and_distinct()
     {
         var ids = Enumerable.Range(0, 2000).Select(_ => JobId.New()).ToList();
-        Assert.All(ids, id => Assert.True(JobId.IsValid(id), id));
-        Assert.All(ids, id => Assert.Equal(14, id.Length));
+        Assert.All(ids, id => Assert.True(JobId.IsValid(id.Value), id.Value));
+        Assert.All(ids, id => Assert.Equal(14, id.Value.Length));
         Assert.Equal(ids.Count, ids.Distinct().Count());
     }
 
@@ -19,7 +19,14 @@ public class JobIdTests
     [InlineData("k7q2-m9xa-4fz8")]
     [InlineData("a")]
     [InlineData("0-1")]
-    public void Accepts_the_allowed_alphabet(string id) => Assert.True(JobId.IsValid(id));
+    public void Accepts_the_allowed_alphabet(string id)
+    {
+        Assert.True(JobId.IsValid(id));
+        Assert.Equal(id, JobId.Parse(id).Value);
+        Assert.Equal(id, new JobId(id).ToString());
+        Assert.True(JobId.TryParse(id, out var parsed));
+        Assert.Equal(id, parsed.Value);
+    }
 
     [Theory]
     [InlineData("")]
@@ -40,14 +47,57 @@ public class JobIdTests
     public void Rejects_everything_else(string? id)
     {
         Assert.False(JobId.IsValid(id));
-        var error = Assert.Throws<SessionKeeperException>(() => JobId.Validate(id));
+        var error = Assert.Throws<SessionKeeperException>(() => JobId.Parse(id));
         Assert.Equal(FailureKind.InvalidInput, error.Kind);
+        Assert.Equal($"invalid job id '{id}': use lower-case letters, digits and inner dashes only (at most 64).", error.Message);
+        Assert.False(JobId.TryParse(id, out var parsed));
+        Assert.True(parsed.IsDefault);
     }
 
     [Fact]
-    public void Rejects_overlong_ids() => Assert.False(JobId.IsValid(new string('a', JobId.MaxLength + 1)));
+    public void The_constructor_checks_as_Parse_does()
+    {
+        var error = Assert.Throws<SessionKeeperException>(() => new JobId("../etc"));
+        Assert.Equal((FailureKind.InvalidInput, "invalid job id '../etc': use lower-case letters, digits and inner dashes only (at most 64)."), (error.Kind, error.Message));
+    }
 
     [Fact]
-    public void Cookies_are_32_hex_digits() =>
-        Assert.Matches("^[0-9a-f]{32}$", JobId.NewCookie());
+    public void Rejects_overlong_ids()
+    {
+        Assert.False(JobId.IsValid(new string('a', JobId.MaxLength + 1)));
+        Assert.Throws<SessionKeeperException>(() => JobId.Parse(new string('a', JobId.MaxLength + 1)));
+        Assert.Equal(JobId.MaxLength, JobId.Parse(new string('a', JobId.MaxLength)).Value.Length);
+    }
+
+    [Fact]
+    public void ToString_and_Parse_round_trip_and_equality_is_by_text()
+    {
+        var id = JobId.New();
+        var back = JobId.Parse(id.ToString());
+        Assert.Equal(id, back);
+        Assert.True(id == back);
+        Assert.Equal(id.GetHashCode(), back.GetHashCode());
+        Assert.NotEqual(id, JobId.Parse("other"));
+        Assert.Equal($"job {id.Value}", $"job {id}");
+    }
+
+    [Fact]
+    public void Ids_sort_as_the_journal_sorts_them()
+    {
+        var ids = new[] { "b-10", "b-2", "a", "b-1-r2", "b-1" }.Select(JobId.Parse);
+        Assert.Equal(["a", "b-1", "b-1-r2", "b-10", "b-2"], ids.Order().Select(id => id.Value));
+        Assert.True(default(JobId).CompareTo(JobId.Parse("a")) < 0);
+    }
+
+    [Fact]
+    public void Default_names_no_job_and_never_turns_into_text()
+    {
+        var none = default(JobId);
+        Assert.True(none.IsDefault);
+        Assert.False(JobId.New().IsDefault);
+        Assert.Throws<InvalidOperationException>(() => none.Value);
+        Assert.Throws<InvalidOperationException>(() => none.ToString());
+        Assert.NotEqual(none, JobId.New());
+        Assert.Equal(none, default(JobId));
+    }
 }

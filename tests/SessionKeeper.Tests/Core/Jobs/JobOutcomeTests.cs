@@ -33,5 +33,5 @@ public class JobOutcomeTests
     public void A_kill_reads_as_a_shell_would_report_it() => Assert.Equal(143, new JobOutcome.Killed(15).ShellExitCode);
 
     private static JobStatus Status(JobState state, int? code = null, int? signal = null, string? reason = null) =>
-        new() { Id = "j1", State = state, ExitCode = code, Signal = signal, LostReason = reason };
+        new() { Id = JobId.Parse("j1"), State = state, ExitCode = code, Signal = signal, LostReason = reason };
 }

@@ -19,9 +19,9 @@ public sealed class BatchStopTests : IDisposable
 
     private static JournalJob NewJob(string id, string batch, DateTimeOffset created) => new()
     {
-        Id = id,
+        Id = JobId.Parse(id),
         Endpoint = new JobEndpoint("deploy", id, 22, ["/k"], ["/kh"], TimeSpan.FromSeconds(5)),
-        Cookie = JobId.NewCookie(),
+        Cookie = JobCookie.New(),
         Spec = new JobSpec("true", null, [], null, null, TimeSpan.FromSeconds(3)),
         CreatedAt = created,
         BatchId = batch,
@@ -33,27 +33,27 @@ public sealed class BatchStopTests : IDisposable
         var journal = JobJournal.Open(_dir.Path);
         journal.AddIntents([.. Enumerable.Range(1, 1000).Select(i => NewJob($"big-{i:0000}", "big", Planned))]);
         journal.AddIntent(NewJob("other-1", "other", Planned));
-        journal.MarkSending("big-0001");
-        journal.RecordStatus("big-0002", new JobStatus { Id = "big-0002", State = JobState.Running, Pid = 7, ProcessGroup = 7, StartTime = 1, BootId = "b" }, Planned);
-        journal.RecordNotLaunched("big-0003", "host key refused");
-        journal.RecordSkipped("big-0004", "--max-failures reached");
+        journal.MarkSending(JobId.Parse("big-0001"));
+        journal.RecordStatus(JobId.Parse("big-0002"), new JobStatus { Id = JobId.Parse("big-0002"), State = JobState.Running, Pid = 7, ProcessGroup = 7, StartTime = 1, BootId = "b" }, Planned);
+        journal.RecordNotLaunched(JobId.Parse("big-0003"), "host key refused");
+        journal.RecordSkipped(JobId.Parse("big-0004"), "--max-failures reached");
 
         // One row, not one per host: a 100,000-host batch stops as fast as a small one.
         Assert.Equal(1, journal.RecordBatchNotLaunched("big", "interrupted before the launch request was sent", Stopped));
 
         var batch = journal.Batch("big").ToDictionary(j => j.Id);
-        Assert.Equal(JournalPhase.Intent, batch["big-0001"].Phase);
-        Assert.Equal(JournalPhase.Launched, batch["big-0002"].Phase);
-        Assert.Equal((JournalPhase.NotLaunched, "host key refused"), (batch["big-0003"].Phase, batch["big-0003"].NotLaunchedReason));
-        Assert.Equal((JournalPhase.Skipped, "--max-failures reached"), (batch["big-0004"].Phase, batch["big-0004"].NotLaunchedReason));
-        Assert.All(batch.Values.Where(j => string.CompareOrdinal(j.Id, "big-0005") >= 0), j =>
+        Assert.Equal(JournalPhase.Intent, batch[JobId.Parse("big-0001")].Phase);
+        Assert.Equal(JournalPhase.Launched, batch[JobId.Parse("big-0002")].Phase);
+        Assert.Equal((JournalPhase.NotLaunched, "host key refused"), (batch[JobId.Parse("big-0003")].Phase, batch[JobId.Parse("big-0003")].NotLaunchedReason));
+        Assert.Equal((JournalPhase.Skipped, "--max-failures reached"), (batch[JobId.Parse("big-0004")].Phase, batch[JobId.Parse("big-0004")].NotLaunchedReason));
+        Assert.All(batch.Values.Where(j => string.CompareOrdinal(j.Id.Value, "big-0005") >= 0), j =>
             Assert.Equal((JournalPhase.NotLaunched, "not-launched", "interrupted before the launch request was sent"), (j.Phase, j.StateText, j.NotLaunchedReason)));
 
         // Resume and the daemon carry on only what may have been sent; the other batch is untouched.
-        Assert.Equal(["big-0001", "big-0002"], journal.Unfinished().Select(j => j.Id));
+        Assert.Equal(["big-0001", "big-0002"], journal.Unfinished().Select(j => j.Id.Value));
         Assert.Equal(998, journal.NotStarted().Count(j => j.BatchId == "big"));
-        Assert.Equal(JournalPhase.Planned, journal.Get("other-1")!.Phase);
-        Assert.Equal(JournalPhase.NotLaunched, journal.List().Single(j => j.Id == "big-0999").Phase);
+        Assert.Equal(JournalPhase.Planned, journal.Get(JobId.Parse("other-1"))!.Phase);
+        Assert.Equal(JournalPhase.NotLaunched, journal.List().Single(j => j.Id.Value == "big-0999").Phase);
     }
 
     [Fact]
@@ -64,18 +64,18 @@ public sealed class BatchStopTests : IDisposable
         journal.RecordBatchNotLaunched("b", "interrupted before the launch request was sent", Stopped);
 
         // batch resume sends it: from then on it may have started, and resume completes it.
-        journal.MarkSending("b-1");
-        Assert.Equal((JournalPhase.Intent, null), (journal.Get("b-1")!.Phase, journal.Get("b-1")!.NotLaunchedReason));
-        Assert.Equal(["b-1"], journal.Unfinished().Select(j => j.Id));
+        journal.MarkSending(JobId.Parse("b-1"));
+        Assert.Equal((JournalPhase.Intent, null), (journal.Get(JobId.Parse("b-1"))!.Phase, journal.Get(JobId.Parse("b-1"))!.NotLaunchedReason));
+        Assert.Equal(["b-1"], journal.Unfinished().Select(j => j.Id.Value));
 
         // A job added to the batch after the stop (batch retry) is planned, not stopped.
         journal.AddIntent(NewJob("b-2-r2", "b", Stopped.AddSeconds(1)));
-        Assert.Equal(JournalPhase.Planned, journal.Get("b-2-r2")!.Phase);
-        Assert.Equal(JournalPhase.NotLaunched, journal.Get("b-2")!.Phase);
+        Assert.Equal(JournalPhase.Planned, journal.Get(JobId.Parse("b-2-r2"))!.Phase);
+        Assert.Equal(JournalPhase.NotLaunched, journal.Get(JobId.Parse("b-2"))!.Phase);
 
         // Stopped again: the stop covers it too.
         journal.RecordBatchNotLaunched("b", "interrupted before the launch request was sent", Stopped.AddSeconds(2));
-        Assert.Equal(JournalPhase.NotLaunched, journal.Get("b-2-r2")!.Phase);
+        Assert.Equal(JournalPhase.NotLaunched, journal.Get(JobId.Parse("b-2-r2"))!.Phase);
     }
 
     [Fact]
@@ -83,8 +83,8 @@ public sealed class BatchStopTests : IDisposable
     {
         var journal = JobJournal.Open(_dir.Path);
         journal.AddIntents([NewJob("v5-1", "v5", Planned), NewJob("v5-2", "v5", Planned), NewJob("v5-3", "v5", Planned)]);
-        journal.RecordNotLaunched("v5-2", "interrupted before the launch request was sent");
-        journal.MarkSending("v5-3");
+        journal.RecordNotLaunched(JobId.Parse("v5-2"), "interrupted before the launch request was sent");
+        journal.MarkSending(JobId.Parse("v5-3"));
         // What version 5 wrote: the same rows, no batch_stops table, the endpoint in columns of its
         // own (schema 7 moved it into target_json).
         journal.Run(c =>
@@ -113,10 +113,10 @@ public sealed class BatchStopTests : IDisposable
             version.CommandText = "SELECT value FROM meta WHERE key = 'schema_version'";
             return int.Parse((string)version.ExecuteScalar()!, System.Globalization.CultureInfo.InvariantCulture);
         }));
-        Assert.Equal(JournalPhase.Planned, migrated.Get("v5-1")!.Phase);
-        Assert.Equal((JournalPhase.NotLaunched, "interrupted before the launch request was sent"), (migrated.Get("v5-2")!.Phase, migrated.Get("v5-2")!.NotLaunchedReason));
-        Assert.Equal(["v5-3"], migrated.Unfinished().Select(j => j.Id));
+        Assert.Equal(JournalPhase.Planned, migrated.Get(JobId.Parse("v5-1"))!.Phase);
+        Assert.Equal((JournalPhase.NotLaunched, "interrupted before the launch request was sent"), (migrated.Get(JobId.Parse("v5-2"))!.Phase, migrated.Get(JobId.Parse("v5-2"))!.NotLaunchedReason));
+        Assert.Equal(["v5-3"], migrated.Unfinished().Select(j => j.Id.Value));
         Assert.Equal(1, migrated.RecordBatchNotLaunched("v5", "interrupted", Stopped));
-        Assert.Equal(JournalPhase.NotLaunched, migrated.Get("v5-1")!.Phase);
+        Assert.Equal(JournalPhase.NotLaunched, migrated.Get(JobId.Parse("v5-1"))!.Phase);
     }
 }

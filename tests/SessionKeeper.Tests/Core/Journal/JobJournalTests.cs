@@ -15,9 +15,9 @@ public sealed class JobJournalTests : IDisposable
 
     private static JournalJob NewJob(string id, string host = "web1") => new()
     {
-        Id = id,
+        Id = JobId.Parse(id),
         Endpoint = new JobEndpoint("deploy", host, 2222, ["/k1", "/k2"], ["/kh"], TimeSpan.FromSeconds(7)),
-        Cookie = JobId.NewCookie(),
+        Cookie = JobCookie.New(),
         Spec = new JobSpec("echo 'a b' \"$X\"\nnext", "/srv", [new("X", "it's")], "/bin/bash", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(3)),
         CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000),
         Restart = new RestartPolicy(RestartMode.OnFailure, 5, TimeSpan.FromMilliseconds(1500)),
@@ -109,7 +109,7 @@ public sealed class JobJournalTests : IDisposable
         byte[] command = [(byte)'e', (byte)'c', (byte)'h', (byte)'o', (byte)' ', 0xff, (byte)'\'', 0x80, (byte)'\n', (byte)'x'];
         return new JournalJob
         {
-            Id = id,
+            Id = JobId.Parse(id),
             Endpoint = new JobEndpoint("deploy", "web1.example", 2222, ["/k/id1", "/k/id2"], ["/kh/main"], TimeSpan.FromMilliseconds(7250))
             {
                 Settings = new EndpointSettings
@@ -129,16 +129,16 @@ public sealed class JobJournalTests : IDisposable
                     ServerAliveCountMax = 4,
                 },
             },
-            Cookie = "c00c1e5eed",
+            Cookie = JobCookie.Parse("c00c1e5eed"),
             Spec = new JobSpec("unused", "/srv/app", [new("MODE", "it's prod"), new("EMPTYISH", " ")], "/bin/bash", TimeSpan.FromMilliseconds(2500), TimeSpan.FromMilliseconds(500)).WithCommand(command),
             Phase = JournalPhase.Skipped,
             Restart = new RestartPolicy(RestartMode.OnFailure, 5, TimeSpan.FromMilliseconds(1500)),
             Attempt = 3,
-            RootId = "root-1",
+            RootId = JobId.Parse("root-1"),
             BatchId = "batch-1",
             LastStatus = new JobStatus
             {
-                Id = id,
+                Id = JobId.Parse(id),
                 State = JobState.Killed,
                 ExitCode = 137,
                 Signal = 9,
@@ -203,7 +203,7 @@ public sealed class JobJournalTests : IDisposable
         foreach (var (name, notKept) in StatusNotKept)
         {
             var property = typeof(JobStatus).GetProperty(name)!;
-            var expected = name == nameof(JobStatus.Ended) ? job.LastSeenAt : notKept is null ? property.GetValue(job.LastStatus) : property.GetValue(new JobStatus { Id = "x", State = JobState.Starting });
+            var expected = name == nameof(JobStatus.Ended) ? job.LastSeenAt : notKept is null ? property.GetValue(job.LastStatus) : property.GetValue(new JobStatus { Id = JobId.Parse("x"), State = JobState.Starting });
             RecordWalk.AssertSame(expected, property.GetValue(seen.LastStatus), $"status.{name}");
         }
 
@@ -228,8 +228,8 @@ public sealed class JobJournalTests : IDisposable
         journal.AddIntents([NewJob("target-full") with { Endpoint = full }, NewJob("target-bare") with { Endpoint = bare }]);
 
         var reader = JobJournal.Open(_dir.Path);
-        RecordWalk.AssertSame(full, reader.Get("target-full")!.Endpoint, "full");
-        var back = reader.Get("target-bare")!.Endpoint;
+        RecordWalk.AssertSame(full, reader.Get(JobId.Parse("target-full"))!.Endpoint, "full");
+        var back = reader.Get(JobId.Parse("target-bare"))!.Endpoint;
         RecordWalk.AssertSame(bare, back, "bare");
         Assert.Null(back.Settings);
 
@@ -281,14 +281,14 @@ public sealed class JobJournalTests : IDisposable
         var file = SHA256.HashData(File.ReadAllBytes(path));
 
         var reader = JobJournal.Open(_dir.Path);
-        var error = Assert.Throws<SessionKeeperException>(() => reader.Get("bad"));
+        var error = Assert.Throws<SessionKeeperException>(() => reader.Get(JobId.Parse("bad")));
         Assert.Throws<SessionKeeperException>(() => reader.List());
 
         Assert.Equal(FailureKind.StateCorrupt, error.Kind);
         Assert.StartsWith($"the journal {path} holds a malformed job record (job 'bad' ", error.Message, StringComparison.Ordinal);
         Assert.Contains(why, error.Message, StringComparison.Ordinal);
         Assert.EndsWith("; it was left untouched.", error.Message, StringComparison.Ordinal);
-        Assert.Equal("good", reader.Get("good")!.Id);
+        Assert.Equal("good", reader.Get(JobId.Parse("good"))!.Id.Value);
         Assert.Equal(row, Row());
         Assert.Equal(file, SHA256.HashData(File.ReadAllBytes(path)));
     }
@@ -302,7 +302,7 @@ public sealed class JobJournalTests : IDisposable
         var job = NewJob("t-1") with { Spec = new JobSpec("true", Timeout: Durations.Parse(timeout, "--timeout"), Grace: Durations.Parse(grace, "--grace")) };
         var journal = JobJournal.Open(_dir.Path);
         journal.AddIntent(job);
-        var read = journal.Get("t-1")!.Spec;
+        var read = journal.Get(JobId.Parse("t-1"))!.Spec;
         Assert.Equal((job.Spec.Timeout, job.Spec.Grace), (read.Timeout, read.Grace));
     }
 
@@ -315,12 +315,12 @@ public sealed class JobJournalTests : IDisposable
         journal.AddIntent(job with { Spec = job.Spec.WithCommand(bytes) });
         journal.AddIntent(NewJob("abc-text"));
 
-        var read = journal.Get("abc-bytes")!;
+        var read = journal.Get(JobId.Parse("abc-bytes"))!;
         Assert.Equal(bytes, read.Spec.RawCommand);
         Assert.Equal(bytes, read.Spec.CommandBytes);
         Assert.Equal("echo \uFFFD\uFFFD'\uFFFD", read.Spec.Command);
-        Assert.Null(journal.Get("abc-text")!.Spec.RawCommand);
-        Assert.Equal(job.Spec.Command, journal.Get("abc-text")!.Spec.Command);
+        Assert.Null(journal.Get(JobId.Parse("abc-text"))!.Spec.RawCommand);
+        Assert.Equal(job.Spec.Command, journal.Get(JobId.Parse("abc-text"))!.Spec.Command);
     }
 
     [Fact]
@@ -329,12 +329,12 @@ public sealed class JobJournalTests : IDisposable
         var journal = JobJournal.Open(_dir.Path);
         journal.AddIntent(NewJob("abc-2"));
         var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
-        journal.RecordStatus("abc-2", new JobStatus { Id = "abc-2", State = JobState.Running, Pid = 77, ProcessGroup = 77, StartTime = 5, BootId = "b" }, now);
-        Assert.Equal(JournalPhase.Launched, journal.Get("abc-2")!.Phase);
+        journal.RecordStatus(JobId.Parse("abc-2"), new JobStatus { Id = JobId.Parse("abc-2"), State = JobState.Running, Pid = 77, ProcessGroup = 77, StartTime = 5, BootId = "b" }, now);
+        Assert.Equal(JournalPhase.Launched, journal.Get(JobId.Parse("abc-2"))!.Phase);
         Assert.Equal(1, journal.MarkUnfinishedToBeChecked());
-        Assert.Equal("to-be-checked", journal.Get("abc-2")!.StateText);
-        journal.RecordStatus("abc-2", new JobStatus { Id = "abc-2", State = JobState.Killed, ExitCode = 143, Signal = 15 }, now, 99);
-        var done = journal.Get("abc-2")!;
+        Assert.Equal("to-be-checked", journal.Get(JobId.Parse("abc-2"))!.StateText);
+        journal.RecordStatus(JobId.Parse("abc-2"), new JobStatus { Id = JobId.Parse("abc-2"), State = JobState.Killed, ExitCode = 143, Signal = 15 }, now, 99);
+        var done = journal.Get(JobId.Parse("abc-2"))!;
         Assert.Equal(JournalPhase.Finished, done.Phase);
         Assert.Equal("killed", done.StateText);
         Assert.Equal(15, done.LastStatus!.Signal);
@@ -349,10 +349,10 @@ public sealed class JobJournalTests : IDisposable
         var journal = JobJournal.Open(_dir.Path);
         journal.AddIntent(NewJob("abc-3"));
         var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
-        var exited = new JobStatus { Id = "abc-3", State = JobState.Exited, ExitCode = 2 };
-        journal.RecordStatus("abc-3", exited, now, 42);
-        journal.RecordStatus("abc-3", exited, now.AddSeconds(5), settled: false);
-        var job = journal.Get("abc-3")!;
+        var exited = new JobStatus { Id = JobId.Parse("abc-3"), State = JobState.Exited, ExitCode = 2 };
+        journal.RecordStatus(JobId.Parse("abc-3"), exited, now, 42);
+        journal.RecordStatus(JobId.Parse("abc-3"), exited, now.AddSeconds(5), settled: false);
+        var job = journal.Get(JobId.Parse("abc-3"))!;
         Assert.Equal((JournalPhase.Finished, 2, 42L), (job.Phase, job.LastStatus!.ExitCode, job.CommittedLength));
         Assert.Empty(journal.Unfinished());
     }
@@ -364,8 +364,8 @@ public sealed class JobJournalTests : IDisposable
         journal.AddIntent(NewJob("k7q2-aaaa"));
         journal.AddIntent(NewJob("k7q2-bbbb"));
         journal.AddIntent(NewJob("m9xa-cccc"));
-        Assert.Equal("m9xa-cccc", journal.Resolve("m9").Id);
-        Assert.Equal("k7q2-bbbb", journal.Resolve("k7q2-b").Id);
+        Assert.Equal("m9xa-cccc", journal.Resolve("m9").Id.Value);
+        Assert.Equal("k7q2-bbbb", journal.Resolve("k7q2-b").Id.Value);
         Assert.Equal(FailureKind.InvalidInput, Assert.Throws<SessionKeeperException>(() => journal.Resolve("k7")).Kind);
         Assert.Equal(FailureKind.JobNotFound, Assert.Throws<SessionKeeperException>(() => journal.Resolve("zz")).Kind);
         Assert.Equal(FailureKind.InvalidInput, Assert.Throws<SessionKeeperException>(() => journal.Resolve("../x")).Kind);
@@ -385,7 +385,7 @@ public sealed class JobJournalTests : IDisposable
     {
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "journal-v1.db"), Path.Combine(_dir.Path, JobJournal.FileName));
         var journal = JobJournal.Open(_dir.Path);
-        var old = journal.Get("v1old-job1")!;
+        var old = journal.Get(JobId.Parse("v1old-job1"))!;
         Assert.Equal(JournalPhase.Finished, old.Phase);
         Assert.Equal(3, old.LastStatus!.ExitCode);
         Assert.Equal("./long-task.sh --flag 'x'", old.Spec.Command);
@@ -402,23 +402,23 @@ public sealed class JobJournalTests : IDisposable
     {
         var journal = JobJournal.Open(_dir.Path);
         journal.AddIntents([NewJob("planned"), NewJob("refused"), NewJob("skipped"), NewJob("sent")]);
-        journal.RecordNotLaunched("refused", "host key refused");
-        journal.RecordSkipped("skipped", "--max-failures reached");
-        journal.MarkSending("sent");
+        journal.RecordNotLaunched(JobId.Parse("refused"), "host key refused");
+        journal.RecordSkipped(JobId.Parse("skipped"), "--max-failures reached");
+        journal.MarkSending(JobId.Parse("sent"));
 
-        Assert.Equal(["sent"], journal.Unfinished().Select(j => j.Id));
-        Assert.Equal(["planned", "refused", "skipped"], journal.NotStarted().Select(j => j.Id).Order(StringComparer.Ordinal));
-        var refused = journal.Get("refused")!;
+        Assert.Equal(["sent"], journal.Unfinished().Select(j => j.Id.Value));
+        Assert.Equal(["planned", "refused", "skipped"], journal.NotStarted().Select(j => j.Id.Value).Order(StringComparer.Ordinal));
+        var refused = journal.Get(JobId.Parse("refused"))!;
         Assert.Equal((JournalPhase.NotLaunched, "not-launched", "host key refused"), (refused.Phase, refused.StateText, refused.NotLaunchedReason));
-        Assert.Equal(("skipped", "--max-failures reached"), (journal.Get("skipped")!.StateText, journal.Get("skipped")!.NotLaunchedReason));
+        Assert.Equal(("skipped", "--max-failures reached"), (journal.Get(JobId.Parse("skipped"))!.StateText, journal.Get(JobId.Parse("skipped"))!.NotLaunchedReason));
 
         // A job that may have been sent never goes back to "not launched".
-        journal.RecordNotLaunched("sent", "too late");
-        Assert.Equal(JournalPhase.Intent, journal.Get("sent")!.Phase);
+        journal.RecordNotLaunched(JobId.Parse("sent"), "too late");
+        Assert.Equal(JournalPhase.Intent, journal.Get(JobId.Parse("sent"))!.Phase);
 
         // An explicit retry sends it: from then on it is an intent like any other.
-        journal.MarkSending("refused");
-        Assert.Equal((JournalPhase.Intent, null), (journal.Get("refused")!.Phase, journal.Get("refused")!.NotLaunchedReason));
+        journal.MarkSending(JobId.Parse("refused"));
+        Assert.Equal((JournalPhase.Intent, null), (journal.Get(JobId.Parse("refused"))!.Phase, journal.Get(JobId.Parse("refused"))!.NotLaunchedReason));
     }
 
     [Fact]
@@ -436,11 +436,11 @@ public sealed class JobJournalTests : IDisposable
     {
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "journal-v2.db"), Path.Combine(_dir.Path, JobJournal.FileName));
         var journal = JobJournal.Open(_dir.Path);
-        var retried = journal.Get("v2b4tch-0001-r2")!;
+        var retried = journal.Get(JobId.Parse("v2b4tch-0001-r2"))!;
         Assert.Equal(JournalPhase.Finished, retried.Phase);
         Assert.Equal(9, retried.LastStatus!.Signal);
         Assert.Equal(2, retried.Attempt);
-        Assert.Equal("v2b4tch-0001", retried.RootId);
+        Assert.Equal("v2b4tch-0001", retried.RootId?.Value);
         Assert.Equal(new RestartPolicy(RestartMode.OnFailure, 3, TimeSpan.FromSeconds(1)), retried.Restart);
         Assert.Equal(2, journal.Batch("v2b4tch").Count);
         var running = Assert.Single(journal.Unfinished());
@@ -485,7 +485,7 @@ public sealed class JobJournalTests : IDisposable
     public void Restart_on_failure_stops_at_success_or_the_limit(int code, bool _)
     {
         var policy = new RestartPolicy(RestartMode.OnFailure, 2, TimeSpan.Zero);
-        var status = new JobStatus { Id = "a", State = JobState.Exited, ExitCode = code };
+        var status = new JobStatus { Id = JobId.Parse("a"), State = JobState.Exited, ExitCode = code };
         Assert.Equal(code != 0, policy.ShouldRestart(status, 1));
         Assert.Equal(code != 0, policy.ShouldRestart(status, 2));
         Assert.False(policy.ShouldRestart(status, 3));

@@ -30,15 +30,15 @@ public sealed class JournalSchemaV3Tests : IDisposable
         var journal = JobJournal.Open(_dir);
         journal.AddIntent(new JournalJob
         {
-            Id = "v3-job",
+            Id = JobId.Parse("v3-job"),
             Endpoint = new JobEndpoint("u", "h", 22, ["/k"], ["/kh"], TimeSpan.FromSeconds(15)) { Settings = settings },
-            Cookie = "c",
+            Cookie = JobCookie.Parse("c"),
             Spec = new JobSpec("true"),
             Phase = JournalPhase.Intent,
             CreatedAt = DateTimeOffset.UtcNow,
         });
 
-        var back = JobJournal.Open(_dir).Get("v3-job")!.Endpoint.Settings!;
+        var back = JobJournal.Open(_dir).Get(JobId.Parse("v3-job"))!.Endpoint.Settings!;
 
         Assert.Equal("ask", back.StrictHostKeyChecking);
         Assert.True(back.HashKnownHosts && back.UseAgent && back.IdentitiesOnly);
@@ -59,7 +59,7 @@ public sealed class JournalSchemaV3Tests : IDisposable
 
         var journal = JobJournal.Open(_dir);
 
-        var old = journal.Get("v1old-job1")!;
+        var old = journal.Get(JobId.Parse("v1old-job1"))!;
         Assert.Null(old.Endpoint.Settings);
         Assert.Equal(2222, old.Endpoint.Port);
         Assert.Equal(JournalSchema.Current, journal.Run(c =>

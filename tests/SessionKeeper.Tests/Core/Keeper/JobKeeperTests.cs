@@ -84,7 +84,7 @@ public sealed class JobKeeperTests : IDisposable
         {
             await foreach (var e in _keeper.StartAndFollowAsync(Host, request, Follow, detach.Token))
             {
-                id ??= (e as JobEvent.Launched)?.JobId;
+                id ??= (e as JobEvent.Launched)?.JobId.Value;
                 if (e is JobEvent.Output)
                 {
                     await detach.CancelAsync();
@@ -92,7 +92,7 @@ public sealed class JobKeeperTests : IDisposable
             }
         });
 
-        Assert.Equal(id, error.JobId);
+        Assert.Equal(id, error.JobId.Value);
         Assert.Equal(JobState.Running, (await _keeper.StatusAsync(id!)).State);
         var killed = await _keeper.KillAsync(id!, TimeSpan.FromSeconds(5));
         Assert.Equal(JobState.Killed, killed.Status.State);
@@ -106,7 +106,7 @@ public sealed class JobKeeperTests : IDisposable
 
         await foreach (var e in _keeper.StartAndFollowAsync(Host, request, Follow))
         {
-            id ??= (e as JobEvent.Launched)?.JobId;
+            id ??= (e as JobEvent.Launched)?.JobId.Value;
             if (e is JobEvent.Output)
             {
                 break;
@@ -142,13 +142,13 @@ public sealed class JobKeeperTests : IDisposable
     [Fact(Timeout = 60_000)]
     public async Task Run_writes_the_output_to_a_stream_and_wait_status_and_prefixes_find_the_job()
     {
-        var started = await _keeper.StartAsync(Host, new JobRequest(new JobSpec("printf 'a\\nb\\n'; exit 4", Shell: "/bin/sh")) { Id = "keeper-prefix-test" });
+        var started = await _keeper.StartAsync(Host, new JobRequest(new JobSpec("printf 'a\\nb\\n'; exit 4", Shell: "/bin/sh")) { Id = JobId.Parse("keeper-prefix-test") });
 
         var waited = await _keeper.WaitAsync("keeper-pre");
         using var output = new MemoryStream();
         var attached = await _keeper.AttachAsync("keeper-prefix", null, JobStreams.Merged(output), Follow);
 
-        Assert.Equal("keeper-prefix-test", started.Id);
+        Assert.Equal("keeper-prefix-test", started.Id.Value);
         Assert.Equal((JobState.Exited, 4), (waited.State, waited.ExitCode));
         Assert.Equal("a\nb\n", Encoding.ASCII.GetString(output.ToArray()));
         Assert.Equal(4, attached.ExitCode);
@@ -173,7 +173,7 @@ public sealed class JobKeeperTests : IDisposable
     [Fact]
     public void A_bad_id_is_refused_before_anything_is_journaled()
     {
-        var error = Assert.Throws<SessionKeeperException>(() => _keeper.Plan(Host, new JobRequest("true") { Id = "../etc" }));
+        var error = Assert.Throws<SessionKeeperException>(() => _keeper.Plan(Host, new JobRequest("true") { Id = JobId.Parse("../etc") }));
 
         Assert.Equal(FailureKind.InvalidInput, error.Kind);
         Assert.Empty(_keeper.Journal.List());
@@ -183,14 +183,14 @@ public sealed class JobKeeperTests : IDisposable
     public async Task A_batch_runs_on_every_host_and_each_host_is_reported_once()
     {
         var jobs = _keeper.PlanBatch("bat1", [Host, Host, Host], new JobRequest(new JobSpec("echo hi; exit 4", Shell: "/bin/sh")));
-        Assert.Equal(["bat1-1", "bat1-2", "bat1-3"], jobs.Select(j => j.Id));
+        Assert.Equal(["bat1-1", "bat1-2", "bat1-3"], jobs.Select(j => j.Id.Value));
         var observer = new RecordingFleetObserver();
 
         var results = await _keeper.RunBatchAsync("bat1", jobs, observer, parallel: 2, options: Follow);
 
         Assert.All(results, r => Assert.Equal((FleetOutcome.Failed, 4), (r.Outcome, r.Status!.ExitCode)));
-        Assert.Equal(jobs.Select(j => j.Id).Order(), observer.Finished.Order());
-        Assert.Equal(jobs.Select(j => j.Id).Order(), observer.Launched.Order());
+        Assert.Equal(jobs.Select(j => j.Id.Value).Order(), observer.Finished.Order());
+        Assert.Equal(jobs.Select(j => j.Id.Value).Order(), observer.Launched.Order());
         Assert.All(jobs, j => Assert.Equal(JournalPhase.Finished, _keeper.Journal.Get(j.Id)!.Phase));
     }
 
@@ -212,19 +212,19 @@ public sealed class JobKeeperTests : IDisposable
         Assert.Equal(JobState.Running, first.Status!.State);
         Assert.Equal([first.Job.Id], _keeper.Unfinished().Select(j => j.Id));
         Assert.Equal(jobs.Select(j => j.Id).Where(id => id != first.Job.Id).Order(), _keeper.NotStarted().Select(j => j.Id).Order());
-        Assert.Equal(JobState.Killed, (await _keeper.KillAsync(first.Job.Id, TimeSpan.FromSeconds(5))).Status.State);
+        Assert.Equal(JobState.Killed, (await _keeper.KillAsync(first.Job.Id.Value, TimeSpan.FromSeconds(5))).Status.State);
 
         // A host that was sent nothing is not started by following it, only by a retry by name.
         var unsent = _keeper.NotStarted()[0];
-        var refused = await Assert.ThrowsAsync<SessionKeeperException>(() => _keeper.AttachAsync(unsent.Id, null, null, Follow));
+        var refused = await Assert.ThrowsAsync<SessionKeeperException>(() => _keeper.AttachAsync(unsent.Id.Value, null, null, Follow));
         Assert.Equal(FailureKind.InvalidInput, refused.Kind);
         Assert.Contains("never launched", refused.Message, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(_target.JobDir(unsent.Id)), "following a job that was never sent launched it");
+        Assert.False(Directory.Exists(_target.JobDir(unsent.Id.Value)), "following a job that was never sent launched it");
 
-        var retried = await _keeper.StartRetryAsync(_keeper.PlanRetry(unsent.Id));
+        var retried = await _keeper.StartRetryAsync(_keeper.PlanRetry(unsent.Id.Value));
         Assert.Equal((unsent.Id, JobState.Running), (retried.Id, retried.Launched.State));
         await Assert.ThrowsAsync<SessionKeeperException>(() => _keeper.StartRetryAsync(unsent));
-        Assert.Equal(JobState.Killed, (await _keeper.KillAsync(unsent.Id, TimeSpan.FromSeconds(5))).Status.State);
+        Assert.Equal(JobState.Killed, (await _keeper.KillAsync(unsent.Id.Value, TimeSpan.FromSeconds(5))).Status.State);
     }
 
     private sealed class RecordingFleetObserver : IFleetObserver
@@ -237,9 +237,9 @@ public sealed class JobKeeperTests : IDisposable
 
         public IAttachObserver StreamObserverFor(JournalJob job) => NullAttachObserver.Instance;
 
-        void IFleetObserver.Launched(JournalJob job, JobStatus status) => Launched.Enqueue(job.Id);
+        void IFleetObserver.Launched(JournalJob job, JobStatus status) => Launched.Enqueue(job.Id.Value);
 
-        void IFleetObserver.Finished(FleetHostResult result) => Finished.Enqueue(result.Job.Id);
+        void IFleetObserver.Finished(FleetHostResult result) => Finished.Enqueue(result.Job.Id.Value);
 
         public void Warning(JournalJob job, string warning)
         {

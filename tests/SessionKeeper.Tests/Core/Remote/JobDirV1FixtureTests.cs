@@ -62,11 +62,11 @@ public sealed class JobDirV1FixtureTests : IDisposable
         Install("finished", FinishedId);
         var client = _state.Client(shell);
 
-        var status = await client.StatusAsync(FinishedId);
+        var status = await client.StatusAsync(JobId.Parse(FinishedId));
 
         Assert.Equal((JobState.Exited, 3, null), (status.State, status.ExitCode, status.Signal));
         Assert.Equal("exited 3", status.Describe());
-        Assert.Equal(FinishedId, status.Id);
+        Assert.Equal(FinishedId, status.Id.Value);
         Assert.Equal((11458, 11458, 5255430L), (status.Pid, status.ProcessGroup, status.StartTime));
         Assert.Equal(RecordedBoot, status.BootId);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(Created), status.Created);
@@ -105,7 +105,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
         using var mirror = LogMirror.Open(mirrorPath);
         using var output = new MemoryStream();
 
-        var status = await new Attacher(new LocalConnector(shell, _state.Path), FinishedId, mirror, new JobStreams(output, null), default, Follow).RunAsync(null);
+        var status = await new Attacher(new LocalConnector(shell, _state.Path), JobId.Parse(FinishedId), mirror, new JobStreams(output, null), default, Follow).RunAsync(null);
 
         Assert.Equal((JobState.Exited, 3), (status.State, status.ExitCode));
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(Created), status.Ended);
@@ -114,7 +114,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
 
         // Resumed at a byte offset, as after a drop.
         using var rest = new MemoryStream();
-        var resumed = await new Attacher(new LocalConnector(shell, _state.Path), FinishedId, null, new JobStreams(rest, null), new StreamOffsets(0, 0, 5), Follow).RunAsync(null);
+        var resumed = await new Attacher(new LocalConnector(shell, _state.Path), JobId.Parse(FinishedId), null, new JobStreams(rest, null), new StreamOffsets(0, 0, 5), Follow).RunAsync(null);
         Assert.Equal("err1\nout2\n", Encoding.ASCII.GetString(rest.ToArray()));
         Assert.Equal(3, resumed.ExitCode);
     }
@@ -126,10 +126,10 @@ public sealed class JobDirV1FixtureTests : IDisposable
         var dir = Install("finished", FinishedId);
         var client = _state.Client(shell);
 
-        await client.RemoveAsync(FinishedId);
+        await client.RemoveAsync(JobId.Parse(FinishedId));
 
         Assert.False(Directory.Exists(dir));
-        var again = await Assert.ThrowsAsync<SessionKeeperException>(() => client.RemoveAsync(FinishedId));
+        var again = await Assert.ThrowsAsync<SessionKeeperException>(() => client.RemoveAsync(JobId.Parse(FinishedId)));
         Assert.Equal(FailureKind.JobNotFound, again.Kind);
     }
 
@@ -144,7 +144,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
         Assert.Empty(await client.CollectGarbageAsync(age + TimeSpan.FromHours(1)));
         Assert.True(Directory.Exists(dir));
 
-        Assert.Equal([FinishedId], await client.CollectGarbageAsync(TimeSpan.Zero));
+        Assert.Equal([FinishedId], (await client.CollectGarbageAsync(TimeSpan.Zero)).Select(id => id.Value));
         Assert.False(Directory.Exists(dir));
     }
 
@@ -163,7 +163,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
         var reason = sameBoot ? "wrapper-gone" : "rebooted";
         var client = _state.Client(shell);
 
-        var status = await client.StatusAsync(RunningId);
+        var status = await client.StatusAsync(JobId.Parse(RunningId));
 
         Assert.Equal((JobState.Lost, reason), (status.State, status.LostReason));
         Assert.Equal($"lost ({reason})", status.Describe());
@@ -173,7 +173,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
         Assert.Equal((RunningLog, RunningLog.Length), await LogsAsync(shell, RunningId));
 
         using var output = new MemoryStream();
-        var streamed = await new Attacher(new LocalConnector(shell, _state.Path), RunningId, null, new JobStreams(output, null), default, Follow).RunAsync(null);
+        var streamed = await new Attacher(new LocalConnector(shell, _state.Path), JobId.Parse(RunningId), null, new JobStreams(output, null), default, Follow).RunAsync(null);
         Assert.Equal(RunningLog, Encoding.ASCII.GetString(output.ToArray()));
         Assert.Equal((JobState.Lost, reason), (streamed.State, streamed.LostReason));
     }
@@ -186,12 +186,12 @@ public sealed class JobDirV1FixtureTests : IDisposable
         var client = _state.Client(shell);
         var dir = Install("running", RunningId);
         await File.WriteAllTextAsync(Path.Combine(dir, "boot_id"), (sameBoot ? CurrentBoot : OtherBoot()) + "\n");
-        await client.RemoveAsync(RunningId);
+        await client.RemoveAsync(JobId.Parse(RunningId));
         Assert.False(Directory.Exists(dir));
 
         Install("running", RunningId);
         await File.WriteAllTextAsync(Path.Combine(dir, "boot_id"), (sameBoot ? CurrentBoot : OtherBoot()) + "\n");
-        Assert.Equal([RunningId], await client.CollectGarbageAsync(TimeSpan.Zero));
+        Assert.Equal([RunningId], (await client.CollectGarbageAsync(TimeSpan.Zero)).Select(id => id.Value));
         Assert.False(Directory.Exists(dir));
     }
 
@@ -211,27 +211,27 @@ public sealed class JobDirV1FixtureTests : IDisposable
         Reanimate(shell, dir);
         try
         {
-            var running = await Poll.UntilAsync(() => client.StatusAsync(RunningId), s => s.State == JobState.Running, "the re-animated job to run");
+            var running = await Poll.UntilAsync(() => client.StatusAsync(JobId.Parse(RunningId)), s => s.State == JobState.Running, "the re-animated job to run");
             var pid = int.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "pid")));
             Assert.Equal((pid, pid, CurrentBoot), (running.Pid, running.ProcessGroup, running.BootId));
             var log = Path.Combine(dir, "log");
             await Poll.UntilAsync(() => new FileInfo(log).Length >= 2 * RunningLog.Length, "the re-run's first output");
             Assert.Equal((RunningLog + RunningLog, 2 * RunningLog.Length), await LogsAsync(shell, RunningId));
 
-            var refused = await Assert.ThrowsAsync<SessionKeeperException>(() => client.RemoveAsync(RunningId));
+            var refused = await Assert.ThrowsAsync<SessionKeeperException>(() => client.RemoveAsync(JobId.Parse(RunningId)));
             Assert.Contains("still running", refused.Message, StringComparison.Ordinal);
-            Assert.Equal([FinishedId], await client.CollectGarbageAsync(TimeSpan.Zero));
+            Assert.Equal([FinishedId], (await client.CollectGarbageAsync(TimeSpan.Zero)).Select(id => id.Value));
             Assert.False(Directory.Exists(finishedDir));
             Assert.True(Directory.Exists(dir));
             Assert.Equal(JobState.Running, Assert.Single(await client.ListAsync()).State);
 
             using var output = new MemoryStream();
             var options = Follow with { ClientId = "fixture" };
-            var stream = new Attacher(new LocalConnector(shell, _state.Path), RunningId, null, new JobStreams(output, null), default, options).RunAsync(null);
+            var stream = new Attacher(new LocalConnector(shell, _state.Path), JobId.Parse(RunningId), null, new JobStreams(output, null), default, options).RunAsync(null);
             // Its helper is up on the live job before the job is told to end.
             await Poll.UntilAsync(() => File.Exists(Path.Combine(dir, "helpers", options.ClientId)) || stream.IsCompleted, "the stream helper");
             Assert.False(stream.IsCompleted);
-            var (_, signalled) = await client.SignalAsync(RunningId, "USR1");
+            var (_, signalled) = await client.SignalAsync(JobId.Parse(RunningId), "USR1");
             Assert.Equal("USR1", signalled);
 
             var ended = await stream;
@@ -239,9 +239,9 @@ public sealed class JobDirV1FixtureTests : IDisposable
             Assert.Equal((JobState.Exited, 5), (ended.State, ended.ExitCode));
             Assert.Equal(RunningLog + RunningLog + "run-out3\nrun-err2\n", Encoding.ASCII.GetString(output.ToArray()));
             Assert.Equal(await File.ReadAllBytesAsync(log), output.ToArray());
-            var final = await client.StatusAsync(RunningId);
+            var final = await client.StatusAsync(JobId.Parse(RunningId));
             Assert.Equal((JobState.Exited, 5), (final.State, final.ExitCode));
-            await client.RemoveAsync(RunningId);
+            await client.RemoveAsync(JobId.Parse(RunningId));
             Assert.False(Directory.Exists(dir));
         }
         finally
@@ -311,9 +311,9 @@ public sealed class JobDirV1FixtureTests : IDisposable
     {
         try
         {
-            if (!(await client.StatusAsync(id)).State.IsFinished())
+            if (!(await client.StatusAsync(JobId.Parse(id))).State.IsFinished())
             {
-                await client.KillAsync(id, TimeSpan.FromSeconds(1));
+                await client.KillAsync(JobId.Parse(id), TimeSpan.FromSeconds(1));
             }
         }
         catch (SessionKeeperException)
@@ -325,7 +325,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
     {
         await using var session = Shells.Session(shell, _state.Path);
         using var output = new MemoryStream();
-        var end = await LogReader.ReadSoFarAsync(session, id, tailLines, new StreamOffsets(0, 0, known), new JobStreams(output, output), CancellationToken.None);
+        var end = await LogReader.ReadSoFarAsync(session, JobId.Parse(id), tailLines, new StreamOffsets(0, 0, known), new JobStreams(output, output), CancellationToken.None);
 
         // A layout-1 directory has one stream, the log.
         Assert.Equal((0L, 0L), (end.Stdout, end.Stderr));

@@ -38,11 +38,11 @@ public sealed class PreludeEnvironmentScriptTests : IDisposable
     {
         var client = _state.Client(shell);
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("exit 5", Environment: [new(name, value)], Shell: "/bin/sh"));
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("exit 5", Environment: [new(name, value)], Shell: "/bin/sh"));
 
-        var status = await client.UntilFinishedAsync(id);
+        var status = await client.UntilFinishedAsync(id.Value);
 
-        var log = File.ReadAllText(_state.JobFile(id, "out")) + File.ReadAllText(_state.JobFile(id, "err"));
+        var log = File.ReadAllText(_state.JobFile(id.Value, "out")) + File.ReadAllText(_state.JobFile(id.Value, "err"));
         Assert.True((JobState.Exited, 5) == (status.State, status.ExitCode), $"{status.Describe()}; log: {log}");
         Assert.DoesNotContain("not found", log, StringComparison.Ordinal);
     }
@@ -54,10 +54,10 @@ public sealed class PreludeEnvironmentScriptTests : IDisposable
         var client = _state.Client(shell);
         var id = JobId.New();
         var spec = new JobSpec("printf '%s|%s|%s\\n' \"$PATH\" \"$HOME\" \"$PWD\"", Environment: [new("HOME", "/nonexistent")], Shell: "/bin/sh");
-        await client.LaunchAsync(id, JobId.NewCookie(), spec);
-        await client.UntilFinishedAsync(id);
+        await client.LaunchAsync(id, JobCookie.New(), spec);
+        await client.UntilFinishedAsync(id.Value);
 
-        var fields = File.ReadAllText(_state.JobFile(id, "out")).TrimEnd('\n').Split('|');
+        var fields = File.ReadAllText(_state.JobFile(id.Value, "out")).TrimEnd('\n').Split('|');
         Assert.Equal(Environment.GetEnvironmentVariable("PATH"), fields[0]);
         Assert.Equal("/nonexistent", fields[1]);
         Assert.Equal(Environment.GetEnvironmentVariable("HOME") ?? "/", fields[2]); // the login's home, as under ssh

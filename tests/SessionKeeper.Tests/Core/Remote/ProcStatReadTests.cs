@@ -24,7 +24,7 @@ public sealed class ProcStatReadTests : IDisposable
         var gate = Path.Combine(_state.Path, id + ".gate");
 
         // The job runs until the test opens the gate, however slow the machine: no sleep to outlast.
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec($"printf 'sk\\nnl' >/proc/$$/comm; : >'{ready}'; while [ ! -e '{gate}' ]; do sleep 0.05; done; exit 7", Shell: "/bin/sh"));
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec($"printf 'sk\\nnl' >/proc/$$/comm; : >'{ready}'; while [ ! -e '{gate}' ]; do sleep 0.05; done; exit 7", Shell: "/bin/sh"));
         await Poll.UntilAsync(() => File.Exists(ready), "the job to rename itself");
 
         var running = await client.StatusAsync(id);

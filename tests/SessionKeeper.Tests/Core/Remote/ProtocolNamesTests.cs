@@ -70,7 +70,7 @@ public partial class ProtocolNamesTests
     [Fact]
     public void A_typed_request_sets_the_variables_of_its_verb()
     {
-        var stream = Variables(new StreamRequest("k7q2", new(10, 3, 7), 4096, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30), "c1")
+        var stream = Variables(new StreamRequest(JobId.Parse("k7q2"), new(10, 3, 7), 4096, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30), "c1")
         {
             Credit = true,
             Once = true,
@@ -86,17 +86,17 @@ public partial class ProtocolNamesTests
             Assert.Contains("\n" + expected + "\n", stream, StringComparison.Ordinal);
         }
 
-        var plain = Variables(new StreamRequest("k7q2", default, 1, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1), "c1"));
+        var plain = Variables(new StreamRequest(JobId.Parse("k7q2"), default, 1, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1), "c1"));
         Assert.Contains("\nSK_TTL='1'\n", plain, StringComparison.Ordinal);
         Assert.DoesNotContain("SK_CREDIT=", plain, StringComparison.Ordinal);
         Assert.DoesNotContain("SK_ONCE=", plain, StringComparison.Ordinal);
 
-        var launch = Variables(new LaunchRequest("k7q2", "ck", new JobSpec("true", Timeout: TimeSpan.FromMilliseconds(500), Grace: TimeSpan.FromMilliseconds(1500))));
+        var launch = Variables(new LaunchRequest(JobId.Parse("k7q2"), JobCookie.Parse("ck"), new JobSpec("true", Timeout: TimeSpan.FromMilliseconds(500), Grace: TimeSpan.FromMilliseconds(1500))));
         Assert.Contains("\nSK_TIMEOUT='1'\n", launch, StringComparison.Ordinal);
         Assert.Contains("\nSK_GRACE='2'\n", launch, StringComparison.Ordinal);
         Assert.DoesNotContain("SK_FAULT=", launch, StringComparison.Ordinal);
-        Assert.Contains("\nSK_VERB='kill'\n", Variables(new SignalRequest("k7q2", "INT")), StringComparison.Ordinal);
-        Assert.Contains("\nSK_VERB='rm'\n", Variables(new RemoveRequest("k7q2")), StringComparison.Ordinal);
+        Assert.Contains("\nSK_VERB='kill'\n", Variables(new SignalRequest(JobId.Parse("k7q2"), "INT")), StringComparison.Ordinal);
+        Assert.Contains("\nSK_VERB='rm'\n", Variables(new RemoveRequest(JobId.Parse("k7q2"))), StringComparison.Ordinal);
     }
 
     [Fact]

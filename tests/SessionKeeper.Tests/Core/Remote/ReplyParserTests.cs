@@ -1,5 +1,6 @@
 using System.Text;
 using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Remote;
 
 namespace SessionKeeper.Tests.Core.Remote;
@@ -65,7 +66,7 @@ public class ReplyParserTests
     public void Error_lines_become_failures(string code, FailureKind kind)
     {
         var lines = Parse($"@@SK2 error code={code}\n@@SK2 end\n");
-        var error = Assert.Throws<SessionKeeperException>(() => ReplyParser.ThrowIfError(lines, "h", "job1"));
+        var error = Assert.Throws<SessionKeeperException>(() => ReplyParser.ThrowIfError(lines, "h", JobId.Parse("job1")));
         Assert.Equal(kind, error.Kind);
     }
 }

@@ -30,8 +30,8 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client(shell);
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec(command, Shell: "/bin/sh"));
-        var status = await client.UntilFinishedAsync(id);
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec(command, Shell: "/bin/sh"));
+        var status = await client.UntilFinishedAsync(id.Value);
         Assert.Equal(state, status.State);
         Assert.Equal(code, status.ShellExitCode);
         Assert.Equal(signal, status.Signal);
@@ -43,7 +43,7 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client(shell);
         var id = JobId.New();
-        var status = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 30", Shell: "/bin/sh"));
+        var status = await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 30", Shell: "/bin/sh"));
         Assert.Equal(JobState.Running, status.State);
         Assert.NotNull(status.Pid);
         Assert.Equal(status.Pid, status.ProcessGroup);
@@ -61,13 +61,13 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client(shell);
         var id = JobId.New();
-        var cookie = JobId.NewCookie();
+        var cookie = JobCookie.New();
         var counter = Path.Combine(_state.Path, "counter");
         var spec = new JobSpec($"echo x >> '{counter}'; sleep 30", Shell: "/bin/sh");
         var first = await client.LaunchAsync(id, cookie, spec);
         var second = await client.LaunchAsync(id, cookie, spec);
         Assert.Equal(first.Pid, second.Pid);
-        var other = await Assert.ThrowsAsync<SessionKeeperException>(() => client.LaunchAsync(id, JobId.NewCookie(), spec));
+        var other = await Assert.ThrowsAsync<SessionKeeperException>(() => client.LaunchAsync(id, JobCookie.New(), spec));
         Assert.Contains("already exists", other.Message, StringComparison.Ordinal);
         await client.KillAsync(id, TimeSpan.FromSeconds(2));
         Assert.Equal(["x"], File.ReadAllLines(counter));
@@ -79,7 +79,7 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client(shell);
         var id = JobId.New();
-        var status = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("trap '' TERM; sleep 300 & sleep 300 & wait", Shell: "/bin/bash"));
+        var status = await client.LaunchAsync(id, JobCookie.New(), new JobSpec("trap '' TERM; sleep 300 & sleep 300 & wait", Shell: "/bin/bash"));
         var pgid = status.ProcessGroup!.Value;
         await WaitUntil(() => GroupMembers(pgid).Count >= 3);
         var (killed, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(1));
@@ -94,7 +94,7 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client("dash");
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh"));
         var (killed, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(10));
         Assert.Equal("TERM", signalled);
         Assert.Equal(15, killed.Signal);
@@ -106,10 +106,10 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client("dash");
         var id = JobId.New();
-        var started = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
+        var started = await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh"));
         using var bystander = Process.Start("sleep", "300");
-        File.WriteAllText(_state.JobFile(id, "pid"), bystander.Id + "\n");
-        File.WriteAllText(_state.JobFile(id, "pgid"), bystander.Id + "\n");
+        File.WriteAllText(_state.JobFile(id.Value, "pid"), bystander.Id + "\n");
+        File.WriteAllText(_state.JobFile(id.Value, "pgid"), bystander.Id + "\n");
         var status = await client.StatusAsync(id);
         Assert.Equal(JobState.Lost, status.State);
         var refused = await Assert.ThrowsAsync<SessionKeeperException>(() => client.KillAsync(id, TimeSpan.FromSeconds(1)));
@@ -130,10 +130,10 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client("dash");
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
-        var real = int.Parse(File.ReadAllText(_state.JobFile(id, "pid")).Trim());
-        File.WriteAllText(_state.JobFile(id, "pid"), content);
-        File.WriteAllText(_state.JobFile(id, "pgid"), content);
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh"));
+        var real = int.Parse(File.ReadAllText(_state.JobFile(id.Value, "pid")).Trim());
+        File.WriteAllText(_state.JobFile(id.Value, "pid"), content);
+        File.WriteAllText(_state.JobFile(id.Value, "pgid"), content);
         var (status, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(1));
         Assert.Equal("none", signalled);
         Assert.Equal(JobState.Lost, status.State);
@@ -148,11 +148,11 @@ public sealed class RunnerScriptTests : IDisposable
         var id = JobId.New();
         var text = "echo 'it''s' \"$HOME\" `id -u` $(echo sub) ; true | cat & wait\nprintf '%s\\n' \"$SK_A\" \"$SK_B\" \"$PWD\" \"$SESSIONKEEPER_JOB_ID\" ! é ✓ *.none \\";
         var env = new List<KeyValuePair<string, string>> { new("SK_A", "it's \"q\" $x `y`"), new("SK_B", "line1\nline2") };
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec(text, "/tmp", env, "/bin/bash"));
-        var status = await client.UntilFinishedAsync(id);
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec(text, "/tmp", env, "/bin/bash"));
+        var status = await client.UntilFinishedAsync(id.Value);
         Assert.Equal(JobState.Exited, status.State);
-        Assert.Equal(text, File.ReadAllText(_state.JobFile(id, "cmd"), Encoding.UTF8));
-        var log = File.ReadAllText(_state.JobFile(id, "out"));
+        Assert.Equal(text, File.ReadAllText(_state.JobFile(id.Value, "cmd"), Encoding.UTF8));
+        var log = File.ReadAllText(_state.JobFile(id.Value, "out"));
         Assert.Contains("it's \"q\" $x `y`\nline1\nline2\n/tmp\n" + id + "\n", log, StringComparison.Ordinal);
     }
 
@@ -162,9 +162,9 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client(shell);
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("umask", Shell: "/bin/sh"));
-        await client.UntilFinishedAsync(id);
-        var dir = _state.JobDir(id);
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("umask", Shell: "/bin/sh"));
+        await client.UntilFinishedAsync(id.Value);
+        var dir = _state.JobDir(id.Value);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "env")));
         var loginUmask = File.ReadAllText(Path.Combine(dir, "umask")).Trim();
@@ -177,9 +177,9 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client("dash");
         var id = JobId.New();
-        var error = await Assert.ThrowsAsync<SessionKeeperException>(() => client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("true", "/no/such/dir")));
+        var error = await Assert.ThrowsAsync<SessionKeeperException>(() => client.LaunchAsync(id, JobCookie.New(), new JobSpec("true", "/no/such/dir")));
         Assert.Equal(FailureKind.InvalidInput, error.Kind);
-        Assert.False(Directory.Exists(_state.JobDir(id)));
+        Assert.False(Directory.Exists(_state.JobDir(id.Value)));
     }
 
     [Fact(Timeout = 30000)]
@@ -203,8 +203,8 @@ public sealed class RunnerScriptTests : IDisposable
     public async Task Unknown_jobs_and_bad_ids_are_told_apart()
     {
         var client = _state.Client("dash");
-        Assert.Equal(FailureKind.JobNotFound, (await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync("nope"))).Kind);
-        Assert.Equal(FailureKind.InvalidInput, (await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync("../etc"))).Kind);
+        Assert.Equal(FailureKind.JobNotFound, (await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(JobId.Parse("nope")))).Kind);
+        Assert.Equal(FailureKind.InvalidInput, (await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(JobId.Parse("../etc")))).Kind);
     }
 
     [Fact(Timeout = 30000)]
@@ -212,13 +212,13 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client("dash");
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh"));
         var refused = await Assert.ThrowsAsync<SessionKeeperException>(() => client.RemoveAsync(id));
         Assert.Contains("still running", refused.Message, StringComparison.Ordinal);
-        Assert.True(Directory.Exists(_state.JobDir(id)));
+        Assert.True(Directory.Exists(_state.JobDir(id.Value)));
         await client.KillAsync(id, TimeSpan.FromSeconds(2));
         await client.RemoveAsync(id);
-        Assert.False(Directory.Exists(_state.JobDir(id)));
+        Assert.False(Directory.Exists(_state.JobDir(id.Value)));
     }
 
     [SkippableFact(Timeout = 30000)]
@@ -227,9 +227,9 @@ public sealed class RunnerScriptTests : IDisposable
         Prerequisite.Require(Environment.UserName == "root", "needs root to chown");
         var client = _state.Client("dash");
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("true", Shell: "/bin/sh"));
-        await client.UntilFinishedAsync(id);
-        var dir = _state.JobDir(id);
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("true", Shell: "/bin/sh"));
+        await client.UntilFinishedAsync(id.Value);
+        var dir = _state.JobDir(id.Value);
         Process.Start("chown", ["nobody", dir])!.WaitForExit();
         var error = await Assert.ThrowsAsync<SessionKeeperException>(() => client.RemoveAsync(id));
         Assert.Contains("not a directory owned by you", error.Message, StringComparison.Ordinal);
@@ -243,12 +243,12 @@ public sealed class RunnerScriptTests : IDisposable
         var ids = new[] { JobId.New(), JobId.New(), JobId.New() };
         foreach (var id in ids)
         {
-            await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("exit 3", Shell: "/bin/sh"));
+            await client.LaunchAsync(id, JobCookie.New(), new JobSpec("exit 3", Shell: "/bin/sh"));
         }
 
         foreach (var id in ids)
         {
-            await client.UntilFinishedAsync(id);
+            await client.UntilFinishedAsync(id.Value);
         }
 
         var listed = await client.ListAsync();
@@ -261,8 +261,8 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client("dash");
         var id = JobId.New();
-        var status = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
-        var wrapper = int.Parse(File.ReadAllText(_state.JobFile(id, "wrapper")).Split(' ')[0]);
+        var status = await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh"));
+        var wrapper = int.Parse(File.ReadAllText(_state.JobFile(id.Value, "wrapper")).Split(' ')[0]);
         // The wrapper's whole group (it leads its session): the wrapper and its keeper, which
         // would otherwise sleep on forever once its wrapper is gone.
         Assert.Equal(0, Tmds.Linux.LibC.kill(-wrapper, Tmds.Linux.LibC.SIGKILL));
@@ -283,8 +283,8 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client(shell);
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
-        var wrapper = int.Parse(File.ReadAllText(_state.JobFile(id, "wrapper")).Split(' ')[0]);
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh"));
+        var wrapper = int.Parse(File.ReadAllText(_state.JobFile(id.Value, "wrapper")).Split(' ')[0]);
         Assert.Equal(0, Tmds.Linux.LibC.kill(wrapper, Tmds.Linux.LibC.SIGSTOP));
         try
         {
@@ -299,7 +299,7 @@ public sealed class RunnerScriptTests : IDisposable
             Assert.Equal(0, Tmds.Linux.LibC.kill(wrapper, Tmds.Linux.LibC.SIGCONT));
         }
 
-        var recorded = await client.UntilFinishedAsync(id);
+        var recorded = await client.UntilFinishedAsync(id.Value);
         Assert.Equal((JobState.Killed, 15), (recorded.State, recorded.Signal));
     }
 
@@ -308,8 +308,8 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client("dash");
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh", Timeout: TimeSpan.FromSeconds(1), Grace: TimeSpan.FromSeconds(1)));
-        var status = await client.UntilFinishedAsync(id);
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh", Timeout: TimeSpan.FromSeconds(1), Grace: TimeSpan.FromSeconds(1)));
+        var status = await client.UntilFinishedAsync(id.Value);
         Assert.Equal(JobState.TimedOut, status.State);
         Assert.Equal(15, status.Signal);
     }

@@ -21,7 +21,7 @@ public sealed class RunnerStateRaceTests : IDisposable
     public async Task An_exit_record_appearing_between_two_looks_is_read_not_called_corrupt(string shell)
     {
         var id = JobId.New();
-        Directory.CreateDirectory(_state.JobDir(id));
+        Directory.CreateDirectory(_state.JobDir(id.Value));
 
         // The first look finds nothing; the wrapper's mv lands just after it, as in the race.
         const string race = """
@@ -35,7 +35,7 @@ public sealed class RunnerStateRaceTests : IDisposable
             }
 
             """;
-        var payload = Encoding.UTF8.GetString(new RunnerRequest("status").Set("SK_ID", id).ToPayload());
+        var payload = Encoding.UTF8.GetString(new RunnerRequest("status").Set("SK_ID", id.Value).ToPayload());
         var at = payload.LastIndexOf("sk_main\n", StringComparison.Ordinal);
         var output = await Shells.Session(shell, _state.Path).ExecAsync(Encoding.UTF8.GetBytes(payload.Insert(at, race)));
 

@@ -20,9 +20,9 @@ public sealed class RunnerTamperScriptTests : IDisposable
     private async Task<string> FinishedJobAsync(JobClient client, string command = "echo out; exit 3")
     {
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec(command, Shell: "/bin/sh"));
-        await client.UntilFinishedAsync(id);
-        return id;
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec(command, Shell: "/bin/sh"));
+        await client.UntilFinishedAsync(id.Value);
+        return id.Value;
     }
 
     public static TheoryData<string, string> ForgedRecords()
@@ -53,7 +53,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
         var id = await FinishedJobAsync(client);
         File.WriteAllText(_state.JobFile(id, "exit"), record + "\n");
 
-        var status = await client.StatusAsync(id);
+        var status = await client.StatusAsync(JobId.Parse(id));
 
         Assert.Equal(JobState.Lost, status.State);
         Assert.Equal(StatusParser.MalformedExitRecord, status.LostReason);
@@ -71,7 +71,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
         var client = _state.Client(shell);
         var id = await FinishedJobAsync(client);
         File.WriteAllText(_state.JobFile(id, "exit"), record + "\n");
-        var status = await client.StatusAsync(id);
+        var status = await client.StatusAsync(JobId.Parse(id));
         Assert.Equal((state, code), (status.State, status.ShellExitCode));
     }
 
@@ -84,7 +84,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
         File.Delete(_state.JobFile(id, "out"));
         MakeFifo(_state.JobFile(id, "out"));
 
-        var status = await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(id));
+        var status = await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(JobId.Parse(id)));
         Assert.Equal(FailureKind.RemoteError, status.Kind);
         Assert.Contains("'out' in the job directory", status.Message, StringComparison.Ordinal);
         Assert.Contains("not a regular file", status.Message, StringComparison.Ordinal);
@@ -120,7 +120,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
             await File.WriteAllTextAsync(_state.JobFile(id, "proto"), proto + "\n");
         }
 
-        var status = await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(id));
+        var status = await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(JobId.Parse(id)));
         Assert.Equal(code, status.RemoteCode);
         if (code == "newer-layout")
         {
@@ -152,7 +152,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
         File.Delete(file);
         File.CreateSymbolicLink(file, target);
 
-        var error = await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(id));
+        var error = await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(JobId.Parse(id)));
         Assert.Contains($"'{name}' in the job directory", error.Message, StringComparison.Ordinal);
         var output = await Stream(shell, id, known: 0);
         Assert.Contains($"@@SK2 error code=tampered-{name}", output, StringComparison.Ordinal);
@@ -182,10 +182,10 @@ public sealed class RunnerTamperScriptTests : IDisposable
     {
         var client = _state.Client(shell);
         var id = JobId.New();
-        var launched = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("sleep 300", Shell: "/bin/sh"));
+        var launched = await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh"));
         var pid = launched.Pid!.Value;
-        File.WriteAllText(_state.JobFile(id, "starttime"), $"{launched.StartTime}; touch {_state.Path}/x state=exited code=0\n");
-        File.WriteAllText(_state.JobFile(id, "boot_id"), "x y=z\n");
+        File.WriteAllText(_state.JobFile(id.Value, "starttime"), $"{launched.StartTime}; touch {_state.Path}/x state=exited code=0\n");
+        File.WriteAllText(_state.JobFile(id.Value, "boot_id"), "x y=z\n");
 
         var (status, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(5));
 

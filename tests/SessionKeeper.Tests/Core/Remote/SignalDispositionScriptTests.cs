@@ -23,11 +23,11 @@ public sealed class SignalDispositionScriptTests : IDisposable
     {
         var client = _state.Client(shell);
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec(Probe, Shell: "/bin/sh"));
-        var status = await client.UntilFinishedAsync(id);
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec(Probe, Shell: "/bin/sh"));
+        var status = await client.UntilFinishedAsync(id.Value);
 
         Assert.Equal(JobState.Exited, status.State);
-        Assert.Equal(await DirectAsync(Shells.Path_(shell)), File.ReadAllText(_state.JobFile(id, "out")));
+        Assert.Equal(await DirectAsync(Shells.Path_(shell)), File.ReadAllText(_state.JobFile(id.Value, "out")));
         Assert.NotNull(status.IgnoredAtStart);
         Assert.DoesNotContain("SIGINT", status.IgnoredAtStart);
         Assert.Equal("env", status.SignalReset);
@@ -39,15 +39,15 @@ public sealed class SignalDispositionScriptTests : IDisposable
     {
         var client = _state.Client(shell);
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("trap 'echo checkpoint; kill $! 2>/dev/null; exit 3' INT; sleep 300 & echo ready; wait", Shell: "/bin/sh"));
-        var log = _state.JobFile(id, "out");
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("trap 'echo checkpoint; kill $! 2>/dev/null; exit 3' INT; sleep 300 & echo ready; wait", Shell: "/bin/sh"));
+        var log = _state.JobFile(id.Value, "out");
         while (!File.ReadAllText(log).Contains("ready", StringComparison.Ordinal))
         {
             await Task.Delay(20);
         }
 
         var (_, signalled) = await client.SignalAsync(id, "INT");
-        var status = await client.UntilFinishedAsync(id);
+        var status = await client.UntilFinishedAsync(id.Value);
 
         Assert.Equal("INT", signalled);
         Assert.Equal((JobState.Exited, 3), (status.State, status.ExitCode));
@@ -60,10 +60,10 @@ public sealed class SignalDispositionScriptTests : IDisposable
     {
         var client = _state.Client(shell);
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("exec sleep 300", Shell: "/bin/sh"));
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("exec sleep 300", Shell: "/bin/sh"));
 
         var (_, signalled) = await client.SignalAsync(id, "2");
-        var status = await client.UntilFinishedAsync(id);
+        var status = await client.UntilFinishedAsync(id.Value);
 
         Assert.Equal("2", signalled);
         Assert.Equal((JobState.Killed, 2, 130), (status.State, status.Signal, status.ShellExitCode));

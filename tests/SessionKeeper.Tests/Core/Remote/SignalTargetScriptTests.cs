@@ -23,10 +23,10 @@ public sealed class SignalTargetScriptTests : IDisposable
     {
         var client = Client(shell);
         var id = JobId.New();
-        var started = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("exec sleep 300", Shell: "/bin/sh"));
+        var started = await client.LaunchAsync(id, JobCookie.New(), new JobSpec("exec sleep 300", Shell: "/bin/sh"));
         var pid = started.Pid!.Value;
         using var bystander = StartGroupLeader();
-        File.WriteAllText(Path.Combine(_state.JobDir(id), "pgid"), bystander.Id + "\n");
+        File.WriteAllText(Path.Combine(_state.JobDir(id.Value), "pgid"), bystander.Id + "\n");
 
         var refused = await Assert.ThrowsAsync<SessionKeeperException>(() => client.KillAsync(id, TimeSpan.FromSeconds(1)));
 
@@ -37,7 +37,7 @@ public sealed class SignalTargetScriptTests : IDisposable
         Assert.Equal('S', State(bystander.Id));
         Assert.Equal(JobState.Running, (await client.StatusAsync(id)).State);
 
-        File.WriteAllText(Path.Combine(_state.JobDir(id), "pgid"), pid + "\n");
+        File.WriteAllText(Path.Combine(_state.JobDir(id.Value), "pgid"), pid + "\n");
         var (killed, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(5));
         Assert.Equal("TERM", signalled);
         Assert.Equal(JobState.Killed, killed.State);
@@ -55,16 +55,16 @@ public sealed class SignalTargetScriptTests : IDisposable
     {
         var client = Client(shell);
         var id = JobId.New();
-        var started = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("exec sleep 300", Shell: "/bin/sh"));
+        var started = await client.LaunchAsync(id, JobCookie.New(), new JobSpec("exec sleep 300", Shell: "/bin/sh"));
         using var bystander = StartGroupLeader();
         var bystanderStart = Fields(bystander.Id)[19];
         Assert.Equal(bystander.Id.ToString(), Fields(bystander.Id)[3]);
         foreach (var name in new[] { "pid", "pgid" })
         {
-            File.WriteAllText(Path.Combine(_state.JobDir(id), name), bystander.Id + "\n");
+            File.WriteAllText(Path.Combine(_state.JobDir(id.Value), name), bystander.Id + "\n");
         }
 
-        File.WriteAllText(Path.Combine(_state.JobDir(id), "starttime"), bystanderStart + "\n");
+        File.WriteAllText(Path.Combine(_state.JobDir(id.Value), "starttime"), bystanderStart + "\n");
 
         var refused = await Assert.ThrowsAsync<SessionKeeperException>(() => client.KillAsync(id, TimeSpan.FromSeconds(1)));
         var refusedInt = await Assert.ThrowsAsync<SessionKeeperException>(() => client.SignalAsync(id, "INT"));
@@ -91,8 +91,8 @@ public sealed class SignalTargetScriptTests : IDisposable
     {
         var client = Client(shell);
         var id = JobId.New();
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("exec sleep 300", Shell: "/bin/sh"));
-        File.WriteAllText(Path.Combine(_state.JobDir(id), file), file == "boot_id" ? "00000000-0000-0000-0000-000000000000\n" : "12345\n");
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("exec sleep 300", Shell: "/bin/sh"));
+        File.WriteAllText(Path.Combine(_state.JobDir(id.Value), file), file == "boot_id" ? "00000000-0000-0000-0000-000000000000\n" : "12345\n");
 
         Assert.Equal(JobState.Running, (await client.StatusAsync(id)).State);
         var (killed, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(5));
@@ -111,8 +111,8 @@ public sealed class SignalTargetScriptTests : IDisposable
     {
         var client = Client(shell);
         var id = JobId.New();
-        var started = await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("exec sleep 300", Shell: "/bin/sh"));
-        var dir = _state.JobDir(id);
+        var started = await client.LaunchAsync(id, JobCookie.New(), new JobSpec("exec sleep 300", Shell: "/bin/sh"));
+        var dir = _state.JobDir(id.Value);
         var wrapper = int.Parse(File.ReadAllText(Path.Combine(dir, "wrapper")).Split(' ')[0]);
         // The wrapper's whole group (it leads its session): the wrapper and its keeper, which
         // would otherwise sleep on forever once its wrapper is gone. The job has a session of its own.

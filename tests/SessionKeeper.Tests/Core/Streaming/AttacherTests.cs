@@ -28,7 +28,7 @@ public sealed class AttacherTests : IDisposable
     {
         var id = JobId.New();
         var client = new JobClient(Shells.Session(shell, _state.Path));
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("i=0; while [ $i -lt 3000 ]; do echo \"seq $i\"; [ $((i % 7)) -eq 0 ] && echo \"err $i\" >&2; i=$((i+1)); [ $((i % 300)) -eq 0 ] && sleep 0.1; done; exit 5", Shell: "/bin/sh"));
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("i=0; while [ $i -lt 3000 ]; do echo \"seq $i\"; [ $((i % 7)) -eq 0 ] && echo \"err $i\" >&2; i=$((i+1)); [ $((i % 300)) -eq 0 ] && sleep 0.1; done; exit 5", Shell: "/bin/sh"));
         var connector = new FlakyConnector(() => Shells.Session(shell, _state.Path), seed, 4000);
         var mirrorPath = Path.Combine(_state.Path, "mirror");
         using var mirror = LogMirror.Open(mirrorPath);
@@ -40,8 +40,8 @@ public sealed class AttacherTests : IDisposable
 
         Assert.Equal(JobState.Exited, status.State);
         Assert.Equal(5, status.ExitCode);
-        var remoteOut = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id), "out"));
-        var remoteErr = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id), "err"));
+        var remoteOut = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id.Value), "out"));
+        var remoteErr = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id.Value), "err"));
         Assert.Equal(Enumerable.Range(0, 3000).Sum(i => $"seq {i}\n".Length), remoteOut.Length);
         Assert.Equal(Enumerable.Range(0, 3000).Where(i => i % 7 == 0).Sum(i => $"err {i}\n".Length), remoteErr.Length);
         Assert.Equal(SHA256.HashData(remoteOut), SHA256.HashData(await File.ReadAllBytesAsync(LogMirror.FileOf(mirrorPath, OutputKind.Stdout))));
@@ -66,7 +66,7 @@ public sealed class AttacherTests : IDisposable
     {
         var id = JobId.New();
         var client = new JobClient(Shells.Session(shell, _state.Path));
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec("head -c 1500000 /dev/urandom; head -c 700000 /dev/urandom >&2; echo; exit 4", Shell: "/bin/sh"));
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("head -c 1500000 /dev/urandom; head -c 700000 /dev/urandom >&2; echo; exit 4", Shell: "/bin/sh"));
         var connector = new FlakyConnector(() => Shells.Session(shell, _state.Path, keepStreamInput: true), 11, breakAfter);
         using var mirror = LogMirror.Open(Path.Combine(_state.Path, "credit"));
         using var stdout = new MemoryStream();
@@ -78,8 +78,8 @@ public sealed class AttacherTests : IDisposable
         var status = await attacher.RunAsync(null);
 
         Assert.Equal(4, status.ExitCode);
-        var remoteOut = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id), "out"));
-        var remoteErr = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id), "err"));
+        var remoteOut = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id.Value), "out"));
+        var remoteErr = await File.ReadAllBytesAsync(Path.Combine(_state.JobDir(id.Value), "err"));
         Assert.Equal((1_500_001, 700_000), (remoteOut.Length, remoteErr.Length));
         Assert.Equal(remoteOut, stdout.ToArray());
         Assert.Equal(remoteErr, stderr.ToArray());
@@ -102,7 +102,7 @@ public sealed class AttacherTests : IDisposable
     public async Task A_helper_slower_to_start_than_the_deadline_is_not_a_dead_link()
     {
         var id = JobId.New();
-        await new JobClient(Shells.Session("dash", _state.Path)).LaunchAsync(id, JobId.NewCookie(), new JobSpec("echo one; sleep 0.5; echo two", Shell: "/bin/sh"));
+        await new JobClient(Shells.Session("dash", _state.Path)).LaunchAsync(id, JobCookie.New(), new JobSpec("echo one; sleep 0.5; echo two", Shell: "/bin/sh"));
         var slowShell = new[] { "/bin/sh", "-c", "sleep 3; exec /bin/dash \"$@\"", "sh" };
         var connector = new FlakyConnector(() => new LocalShellSession(_state.Path, slowShell) { InterpreterPath = "/bin/dash" }, 5, int.MaxValue);
         using var stdout = new MemoryStream();
@@ -122,7 +122,7 @@ public sealed class AttacherTests : IDisposable
         var client = new JobClient(Shells.Session("dash", _state.Path));
         // All 256 byte values, no trailing newline, through printf octal escapes.
         var script = string.Concat(Enumerable.Range(0, 256).Select(b => $"\\{Convert.ToString(b, 8).PadLeft(3, '0')}"));
-        await client.LaunchAsync(id, JobId.NewCookie(), new JobSpec($"printf '{script}'", Shell: "/bin/sh"));
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec($"printf '{script}'", Shell: "/bin/sh"));
         using var stdout = new MemoryStream();
         var attacher = new Attacher(new FlakyConnector(() => Shells.Session("dash", _state.Path), 7, 400), id, null, new JobStreams(stdout, null), default, Fast);
         await attacher.RunAsync(null);

@@ -26,15 +26,15 @@ public sealed class JobPlannerTests : IDisposable
     public void A_run_is_planned_and_journaled_as_returned()
     {
         var journal = JobJournal.Open(_dir.Path);
-        var job = new JobPlanner(journal, _dir.Path, _time).Plan("run1", Host("web1", 2222), Spec, Restart);
+        var job = new JobPlanner(journal, _dir.Path, _time).Plan(JobId.Parse("run1"), Host("web1", 2222), Spec, Restart);
 
-        var read = journal.Get("run1")!;
-        Assert.Equal((JournalPhase.Planned, 1, (string?)null, (string?)null, Start), (read.Phase, read.Attempt, read.RootId, read.BatchId, read.CreatedAt));
+        var read = journal.Get(JobId.Parse("run1"))!;
+        Assert.Equal((JournalPhase.Planned, 1, (string?)null, (string?)null, Start), (read.Phase, read.Attempt, read.RootId?.Value, read.BatchId, read.CreatedAt));
         Assert.Equal((job.Cookie, job.MirrorPath, "deploy@web1:2222", job.Restart), (read.Cookie, read.MirrorPath, read.Endpoint.Label, read.Restart));
         Assert.Equal(Spec.Command, read.Spec.Command);
-        Assert.Equal(32, job.Cookie.Length);
-        Assert.Equal(StateLayout.Mirror(_dir.Path, "deploy@web1:2222", "run1"), job.MirrorPath);
-        Assert.Throws<SessionKeeper.Core.Failures.SessionKeeperException>(() => new JobPlanner(journal, _dir.Path, _time).Plan("no/slash", Host("web1"), Spec, Restart));
+        Assert.Equal(32, job.Cookie.Value.Length);
+        Assert.Equal(StateLayout.Mirror(_dir.Path, "deploy@web1:2222", JobId.Parse("run1")), job.MirrorPath);
+        Assert.Throws<SessionKeeper.Core.Failures.SessionKeeperException>(() => new JobPlanner(journal, _dir.Path, _time).Plan(JobId.Parse("no/slash"), Host("web1"), Spec, Restart));
     }
 
     [Fact]
@@ -47,12 +47,12 @@ public sealed class JobPlannerTests : IDisposable
         var second = planner.PlanRetry(first, 2);
         var fourth = planner.PlanRetry(second, 4);
 
-        Assert.Equal(("b-1-r2", "b-1", 2, JournalPhase.Intent, "b"), (second.Id, second.RootId, second.Attempt, second.Phase, second.BatchId));
-        Assert.Equal(("b-1-r4", "b-1", 4), (fourth.Id, fourth.RootId, fourth.Attempt));
+        Assert.Equal(("b-1-r2", "b-1", 2, JournalPhase.Intent, "b"), (second.Id.Value, second.RootId?.Value, second.Attempt, second.Phase, second.BatchId));
+        Assert.Equal(("b-1-r4", "b-1", 4), (fourth.Id.Value, fourth.RootId?.Value, fourth.Attempt));
         Assert.Equal((first.Endpoint, first.Spec, first.Restart), (fourth.Endpoint, fourth.Spec, fourth.Restart));
         Assert.NotEqual(first.Cookie, second.Cookie);
-        Assert.Equal(Start.AddMinutes(1), journal.Get("b-1-r2")!.CreatedAt);
-        Assert.Equal(["b-1", "b-1-r2", "b-1-r4"], journal.Attempts("b-1").Select(j => j.Id));
+        Assert.Equal(Start.AddMinutes(1), journal.Get(JobId.Parse("b-1-r2"))!.CreatedAt);
+        Assert.Equal(["b-1", "b-1-r2", "b-1-r4"], journal.Attempts(JobId.Parse("b-1")).Select(j => j.Id.Value));
     }
 
     [Fact]
@@ -63,14 +63,14 @@ public sealed class JobPlannerTests : IDisposable
         var hosts = Enumerable.Range(1, 10).Select(i => Host($"h{i}")).ToList();
         var jobs = planner.PlanBatch("b", hosts, Spec, Restart, CancellationToken.None);
 
-        Assert.Equal([.. Enumerable.Range(1, 10).Select(i => $"b-{i:00}")], journal.Batch("b").Select(j => j.Id));
+        Assert.Equal([.. Enumerable.Range(1, 10).Select(i => $"b-{i:00}")], journal.Batch("b").Select(j => j.Id.Value));
         Assert.All(journal.Batch("b"), j => Assert.Equal((JournalPhase.Planned, 1, Start, "b"), (j.Phase, j.Attempt, j.CreatedAt, j.BatchId)));
         Assert.Equal(10, jobs.Select(j => j.Cookie).Distinct().Count());
 
         var retries = planner.PlanBatchRetry([jobs[2], jobs[9]], CancellationToken.None);
-        Assert.Equal(["b-03-r2", "b-10-r2"], retries.Select(j => j.Id));
+        Assert.Equal(["b-03-r2", "b-10-r2"], retries.Select(j => j.Id.Value));
         Assert.All(retries, j => Assert.Equal((JournalPhase.Planned, 2, "b"), (journal.Get(j.Id)!.Phase, journal.Get(j.Id)!.Attempt, journal.Get(j.Id)!.BatchId)));
-        Assert.Equal("deploy@h10", journal.Get("b-10-r2")!.Endpoint.Label);
+        Assert.Equal("deploy@h10", journal.Get(JobId.Parse("b-10-r2"))!.Endpoint.Label);
 
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
@@ -82,10 +82,10 @@ public sealed class JobPlannerTests : IDisposable
     public void A_job_launched_elsewhere_joins_the_journal_launched_and_running()
     {
         var journal = JobJournal.Open(_dir.Path);
-        new JobPlanner(journal, _dir.Path, _time).JoinJournal("k7q2", Host("web1"));
+        new JobPlanner(journal, _dir.Path, _time).JoinJournal(JobId.Parse("k7q2"), Host("web1"));
 
-        var read = journal.Get("k7q2")!;
-        Assert.Equal((JournalPhase.Launched, JobState.Running, "adopted", "(adopted)"), (read.Phase, read.LastStatus!.State, read.Cookie, read.Spec.Command));
-        Assert.Equal(StateLayout.Mirror(_dir.Path, "deploy@web1", "k7q2"), read.MirrorPath);
+        var read = journal.Get(JobId.Parse("k7q2"))!;
+        Assert.Equal((JournalPhase.Launched, JobState.Running, "adopted", "(adopted)"), (read.Phase, read.LastStatus!.State, read.Cookie.Value, read.Spec.Command));
+        Assert.Equal(StateLayout.Mirror(_dir.Path, "deploy@web1", JobId.Parse("k7q2")), read.MirrorPath);
     }
 }

@@ -32,7 +32,7 @@ public sealed class JobSupervisorTests : IDisposable
         var (supervisor, job) = await LaunchAsync("i=0; while [ $i -lt 500 ]; do echo \"seq $i\"; i=$((i+1)); done; exit 4", time);
         var writer = LogMirror.Open(job.MirrorPath!);
         Assert.True(writer.IsWriter);
-        await UntilEndedOnTargetAsync(job.Id);
+        await UntilEndedOnTargetAsync(job.Id.Value);
 
         var before = time.Timers;
         var follow = Task.Run(() => supervisor.FollowAsync(job, null, null, Fast));
@@ -49,7 +49,7 @@ public sealed class JobSupervisorTests : IDisposable
         time.Advance(Fast.Heartbeat);
         var status = await follow;
 
-        var remote = await File.ReadAllBytesAsync(Path.Combine(_bench.Target.JobDir(job.Id), "out"));
+        var remote = await File.ReadAllBytesAsync(Path.Combine(_bench.Target.JobDir(job.Id.Value), "out"));
         Assert.Equal((JobState.Exited, 4), (status.State, status.ExitCode));
         Assert.Equal(remote, await File.ReadAllBytesAsync(LogMirror.FileOf(job.MirrorPath!, OutputKind.Stdout)));
         var settled = supervisor.Journal.Get(job.Id)!;
@@ -63,7 +63,7 @@ public sealed class JobSupervisorTests : IDisposable
         using var writer = LogMirror.Open(job.MirrorPath!);
 
         var follow = supervisor.FollowAsync(job, null, null, Fast);
-        var ended = await UntilEndedOnTargetAsync(job.Id);
+        var ended = await UntilEndedOnTargetAsync(job.Id.Value);
         supervisor.Journal.RecordStatus(job.Id, ended, DateTimeOffset.UtcNow, committedLength: 5);
         var status = await follow;
 

@@ -13,7 +13,7 @@ public class FleetOutcomesTests
     [InlineData(JobState.TimedOut, 143, FleetOutcome.TimedOut)]
     [InlineData(JobState.Lost, null, FleetOutcome.Lost)]
     public void Job_states_map_to_outcomes(JobState state, int? code, FleetOutcome expected) =>
-        Assert.Equal(expected, FleetOutcomes.From(new JobStatus { Id = "a", State = state, ExitCode = code }));
+        Assert.Equal(expected, FleetOutcomes.From(new JobStatus { Id = JobId.Parse("a"), State = state, ExitCode = code }));
 
     [Theory]
     [InlineData(FailureKind.Unreachable, FleetOutcome.Unreachable)]

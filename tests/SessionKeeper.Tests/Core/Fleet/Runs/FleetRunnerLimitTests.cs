@@ -40,9 +40,9 @@ public class FleetRunnerLimitTests
 
     private static JournalJob Job(string id) => new()
     {
-        Id = id,
+        Id = JobId.Parse(id),
         Endpoint = new JobEndpoint("u", "h" + id, 22, [], [], TimeSpan.FromSeconds(1)),
-        Cookie = JobId.NewCookie(),
+        Cookie = JobCookie.New(),
         Spec = new JobSpec("true", null, [], null, null, JobSpec.DefaultGrace),
     };
 
