@@ -155,7 +155,7 @@ for r in $(seq "$ROUNDS"); do
     best_sk=$(perl -e 'print $ARGV[0] > $ARGV[1] ? $ARGV[0] : $ARGV[1]' "$sk" "$best_sk")
     best_ssh=$(perl -e 'print $ARGV[0] > $ARGV[1] ? $ARGV[0] : $ARGV[1]' "$os" "$best_ssh")
 done
-cmp -s "$LOG" "$WORK/local-state/mirrors/${USER_NAME}@127.0.0.1_$PORT/$JOB.log" ||
+cmp -s "$LOG" "$WORK/local-state/mirrors/${USER_NAME}@127.0.0.1_$PORT/$JOB.out" ||
     { echo "the mirror differs from the remote log" >&2; exit 1; }
 echo "throughput over $SIZE_MIB MiB (best of $ROUNDS): sessionkeeper attach $best_sk MiB/s, ssh cat $best_ssh MiB/s," \
     "ratio $(perl -e 'printf "%.2f", $ARGV[0] / $ARGV[1]' "$best_sk" "$best_ssh") (target >= 0.50)"
