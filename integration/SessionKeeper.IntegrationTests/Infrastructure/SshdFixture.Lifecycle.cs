@@ -37,6 +37,22 @@ public sealed partial class SshdFixture
         return path;
     }
 
+    /// <summary>
+    /// An ssh_config Host block: <paramref name="alias"/> reaches this sshd through
+    /// <paramref name="proxy"/> as the fixture's user with its key, host keys checked against a
+    /// known_hosts file for the proxy's port; <paramref name="extra"/> lines are added to it.
+    /// </summary>
+    public string HostBlockVia(string alias, FaultProxy proxy, string extra = "") => $"""
+        Host {alias}
+          HostName {proxy.Host}
+          Port {proxy.Port}
+          User {UserName}
+          IdentityFile {UserKeyPath}
+          IdentitiesOnly yes
+          UserKnownHostsFile {CreateKnownHostsFile(proxy.Port)}
+        {extra}
+        """;
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)

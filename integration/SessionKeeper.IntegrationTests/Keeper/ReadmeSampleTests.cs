@@ -40,16 +40,7 @@ public sealed partial class ReadmeSampleTests(StreamHost host) : IClassFixture<S
         {
             var ssh = Directory.CreateDirectory(Path.Combine(home, ".ssh")).FullName;
             var config = Path.Combine(ssh, "config");
-            File.WriteAllText(config, $"""
-                Host web1
-                  HostName {proxy.Host}
-                  Port {proxy.Port}
-                  User {host.Sshd.UserName}
-                  IdentityFile {host.Sshd.UserKeyPath}
-                  IdentitiesOnly yes
-                  UserKnownHostsFile {host.Sshd.CreateKnownHostsFile(proxy.Port)}
-
-                """);
+            File.WriteAllText(config, host.Sshd.HostBlockVia("web1", proxy));
             var sample = new CliRunner(DotnetHost.Locate(), [packed.Dll]);
             var environment = new Dictionary<string, string?>
             {

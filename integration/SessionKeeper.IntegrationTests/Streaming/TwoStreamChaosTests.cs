@@ -39,18 +39,7 @@ public sealed class TwoStreamChaosTests(StreamHost host, ITestOutputHelper outpu
 
         await using var proxy = FaultProxy.Start(host.Sshd.Port);
         var config = Path.Combine(work, "config");
-        await File.WriteAllTextAsync(config, $"""
-            Host chaos
-              HostName {proxy.Host}
-              Port {proxy.Port}
-              User {host.Sshd.UserName}
-              IdentityFile {host.Sshd.UserKeyPath}
-              IdentitiesOnly yes
-              UserKnownHostsFile {host.Sshd.CreateKnownHostsFile(proxy.Port)}
-              GlobalKnownHostsFile /dev/null
-              ConnectTimeout 5
-
-            """);
+        await File.WriteAllTextAsync(config, host.Sshd.HostBlockVia("chaos", proxy, "  GlobalKnownHostsFile /dev/null\n  ConnectTimeout 5\n"));
         var drops = new DropCounter();
         var keeper = JobKeeper.Open(new JobKeeperOptions { Transport = SshTransport.Default, StateDirectory = Path.Combine(work, "state"), Observer = drops });
         var target = SshTarget.Resolve("chaos", config);

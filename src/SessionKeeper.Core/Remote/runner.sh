@@ -358,16 +358,27 @@ sk_known_layout() {
     esac
 }
 
+# sk_wc2 NAME1 NAME2: sets _w1 and _w2 to the sizes of $SK_DIR/NAME1 and $SK_DIR/NAME2 with one
+# wc (the stream helper asks on every poll). The names are relative to the job directory, so a
+# home directory with spaces cannot split wc's output. Fails when either file cannot be read.
+sk_wc2() {
+    _w=$(cd "$SK_DIR" && wc -c "$1" "$2" 2>/dev/null) || return 1
+    # shellcheck disable=SC2086
+    set -- $_w
+    sk_isnum "${1:-}" && sk_isnum "${3:-}" || return 1
+    _w1=$1 _w2=$3
+}
+
 # sk_sizes_field: "layout=L out=N err=N", the output's sizes (layout 1: out is the one log).
 sk_sizes_field() {
     if [ "$SK_LAYOUT" = 1 ]; then
-        _so=$(wc -c <"$SK_DIR/log" 2>/dev/null) || _so=0
-        _se=0
-    else
-        _so=$(wc -c <"$SK_DIR/out" 2>/dev/null) || _so=0
-        _se=$(wc -c <"$SK_DIR/err" 2>/dev/null) || _se=0
+        _w1=$(wc -c <"$SK_DIR/log" 2>/dev/null) || _w1=0
+        _w2=0
+    elif ! sk_wc2 out err; then
+        _w1=$(wc -c <"$SK_DIR/out" 2>/dev/null) || _w1=0
+        _w2=$(wc -c <"$SK_DIR/err" 2>/dev/null) || _w2=0
     fi
-    printf 'layout=%s out=%s err=%s' "$SK_LAYOUT" "${_so:-0}" "${_se:-0}"
+    printf 'layout=%s out=%s err=%s' "$SK_LAYOUT" "${_w1:-0}" "${_w2:-0}"
 }
 
 sk_report() {
@@ -679,12 +690,15 @@ sk_slots() {
 # that is shorter than what a client already has (its offset, or what it received earlier).
 sk_sizes() {
     sk_regular "$_fa" || sk_fail "tampered-${_fa##*/}"
-    _sa=$(wc -c <"$_fa") || sk_fail no-log
+    if [ -n "$_fb" ]; then
+        sk_regular "$_fb" || sk_fail "tampered-${_fb##*/}"
+        sk_wc2 "${_fa##*/}" "${_fb##*/}" || sk_fail no-log
+        _sa=$_w1 _sb=$_w2
+        [ "$_sb" -ge "$_ob" ] && [ "$_sb" -ge "$_kb" ] || sk_fail log-truncated
+    else
+        _sa=$(wc -c <"$_fa") || sk_fail no-log
+    fi
     [ "$_sa" -ge "$_oa" ] && [ "$_sa" -ge "$_ka" ] || sk_fail log-truncated
-    [ -n "$_fb" ] || return 0
-    sk_regular "$_fb" || sk_fail "tampered-${_fb##*/}"
-    _sb=$(wc -c <"$_fb") || sk_fail no-log
-    [ "$_sb" -ge "$_ob" ] && [ "$_sb" -ge "$_kb" ] || sk_fail log-truncated
 }
 
 # sk_frame TOKEN FILE OFFSET LEN: one frame of FILE's bytes [OFFSET, OFFSET+LEN).
