@@ -207,6 +207,18 @@ internal sealed class SshRemoteSession : IRemoteSession
             }
         }
 
+        public void CloseInput()
+        {
+            try
+            {
+                input.Dispose();
+            }
+            catch (Exception ex) when (ex is not IOException and not ObjectDisposedException)
+            {
+                throw new IOException($"cannot close the stream's input: {ex.Message}", ex);
+            }
+        }
+
         public void Dispose()
         {
             // Unblock a reader at once, then let the channel close in the background.

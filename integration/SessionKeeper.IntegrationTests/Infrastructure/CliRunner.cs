@@ -92,8 +92,8 @@ public sealed class CliRunner
         return psi;
     }
 
-    public CliProcess Start(IEnumerable<string> args, IDictionary<string, string?>? env = null) =>
-        CliProcess.Start(CreateStartInfo(args, env));
+    public CliProcess Start(IEnumerable<string> args, IDictionary<string, string?>? env = null, bool keepStdin = false) =>
+        CliProcess.Start(CreateStartInfo(args, env), keepStdin);
 
     /// <summary>Runs to completion; on timeout kills the process tree and throws <see cref="TimeoutException"/>.</summary>
     public Task<CliResult> RunAsync(

@@ -19,7 +19,8 @@ internal static class RunCommand
     {
         var host = CommonArguments.Host();
         var words = new Argument<string[]>("command") { Description = "The command, joined with spaces and run by the login shell, as ssh does.", Arity = ArgumentArity.ZeroOrMore };
-        var detach = new Option<bool>("--detach", "-d") { Description = "Print the job id and return at once." };
+        var detach = new Option<bool>("--detach", "-d") { Description = "Print the job id and return at once (with piped stdin: once the job holds all of it)." };
+        var noStdin = new Option<bool>("-n", "--no-stdin") { Description = "Give the job /dev/null as stdin, as ssh -n does (a terminal stdin is never read)." };
         var shell = new Option<string?>("--shell") { Description = "Shell that runs the command (default: the login shell)." };
         var cwd = new Option<string?>("--cwd") { Description = "Working directory on the target (default: home)." };
         var env = new Option<string[]>("--env", "-e") { Description = "K=V added to the job's environment; repeatable." };
@@ -33,7 +34,7 @@ internal static class RunCommand
         var fleet = new FleetArguments();
         var command = new Command("run", "Start a command on one or many hosts so that it survives the connection.")
         {
-            host, words, detach, shell, cwd, env, id, timeout, grace, restart, maxRestarts, restartDelay,
+            host, words, detach, noStdin, shell, cwd, env, id, timeout, grace, restart, maxRestarts, restartDelay,
         };
         interrupts.AddTo(command);
         fleet.AddTo(command);
@@ -87,10 +88,11 @@ internal static class RunCommand
             attach = attach is null ? null : streamOptions.Resolve(result, target); // ssh_config ServerAlive* of this host
             var verbosity = Verbosities.Of(result);
             var keeper = Keepers.Open(stateRoot, new ConsoleSupervisionObserver(attach is null ? verbosity.AtMost(Verbosity.Outcome) : verbosity), verbosity);
-            var request = new JobRequest(spec) { Id = jobId, Restart = policy };
+            var request = new JobRequest(spec) { Id = jobId, Restart = policy, Input = StdinSource.Open(result.GetValue(noStdin)) };
             if (attach is null)
             {
-                var started = await keeper.StartAsync(target, request, cancellationToken);
+                using var progress = request.Input is null ? null : UploadProgress.OnTerminal(verbosity);
+                var started = await keeper.StartAsync(target, request with { InputProgress = progress }, cancellationToken);
                 Console.WriteLine(started.Id);
                 return started.Launched.State == JobState.Lost ? FollowedJob.ExitCode(target, started.Launched) : 0;
             }

@@ -10,9 +10,14 @@ internal sealed class JobClient(IRemoteSession session)
 {
     private string Host => session.HostLabel;
 
-    public async Task<JobStatus> LaunchAsync(JobId id, JobCookie cookie, JobSpec spec, CancellationToken cancellationToken = default)
+    /// <summary>Launches (or confirms) a job that reads /dev/null.</summary>
+    public Task<JobStatus> LaunchAsync(JobId id, JobCookie cookie, JobSpec spec, CancellationToken cancellationToken = default) =>
+        LaunchAsync(id, cookie, spec, spoolStdin: false, cancellationToken);
+
+    /// <summary>Launches (or confirms) a job; with <paramref name="spoolStdin"/> it reads its stdin from a spool that uploads fill.</summary>
+    public async Task<JobStatus> LaunchAsync(JobId id, JobCookie cookie, JobSpec spec, bool spoolStdin, CancellationToken cancellationToken = default)
     {
-        var lines = await RunAsync(new LaunchRequest(id, cookie, spec, Supervision.FaultPoints.Remote), id, cancellationToken);
+        var lines = await RunAsync(new LaunchRequest(id, cookie, spec, Supervision.FaultPoints.Remote) { SpoolStdin = spoolStdin }, id, cancellationToken);
         var launched = LaunchedReply.Find(lines)
             ?? throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} did not confirm the launch of '{id}'.");
         var status = SingleStatus(lines);
@@ -26,6 +31,13 @@ internal sealed class JobClient(IRemoteSession session)
                 ],
             }
             : status;
+    }
+
+    /// <summary>Closes a job's stdin spool at what it holds (its source is gone); returns where it was closed.</summary>
+    public async Task<long?> CloseStdinAsync(JobId id, CancellationToken cancellationToken = default)
+    {
+        var lines = await RunAsync(new UploadRequest(id, Close: true), id, cancellationToken);
+        return lines.FirstOrDefault(l => l.Tag == ReplyTags.Upload)?.Number("eof");
     }
 
     public async Task<JobStatus> StatusAsync(JobId id, CancellationToken cancellationToken = default)

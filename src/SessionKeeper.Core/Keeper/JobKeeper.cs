@@ -226,12 +226,23 @@ public sealed class JobKeeper
     public async Task<JobHandle> StartAsync(IJobHost host, JobRequest request, CancellationToken cancellationToken = default)
     {
         var job = Plan(host, request);
-        return new JobHandle(job, await LaunchOnlyAsync(Supervisor(), job, null, cancellationToken).ConfigureAwait(false));
+        var supervisor = Supervisor();
+        if (request.Input is not { } input)
+        {
+            return new JobHandle(job, await LaunchOnlyAsync(supervisor, job, null, cancellationToken).ConfigureAwait(false));
+        }
+
+        // With stdin, "started" means the job holds all of it: uploaded (and closed) before this returns.
+        var (session, status) = await supervisor.LaunchAsync(job, null, spoolStdin: true, cancellationToken).ConfigureAwait(false);
+        await session.DisposeAsync().ConfigureAwait(false);
+        var uploader = new StdinUploader(_options.Transport.Connector(host), job.Id, input, new AttachOptions(), n => request.InputProgress?.Report(n), _time);
+        await uploader.RunAsync(cancellationToken).ConfigureAwait(false);
+        return new JobHandle(job, status);
     }
 
     /// <summary>Starts a job and follows it to its end, writing its stdout and stderr to <paramref name="output"/>'s (as <c>run</c>).</summary>
     public Task<JobResult> RunAsync(IJobHost host, JobRequest request, JobStreams? output, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default) =>
-        SuperviseAsync(Plan(host, request), output, options, _options.Observer, detach, kill);
+        SuperviseAsync(Plan(host, request), output, options, _options.Observer, detach, kill, request.Input);
 
     /// <summary>
     /// Follows a journaled job (or, with <paramref name="host"/>, any job on that host) to its end,
@@ -249,7 +260,7 @@ public sealed class JobKeeper
     public IAsyncEnumerable<JobEvent> StartAndFollowAsync(IJobHost host, JobRequest request, AttachOptions? options = null, CancellationToken detach = default, CancellationToken kill = default)
     {
         var job = Plan(host, request);
-        return JobEventPump.RunAsync((pump, following) => SuperviseAsync(job, pump.Output, options, pump, following, kill), detach);
+        return JobEventPump.RunAsync((pump, following) => SuperviseAsync(job, pump.Output, options, pump, following, kill, request.Input), detach);
     }
 
     /// <summary>Yields what happens to a job that was started before, its whole output included, until <see cref="JobEvent.Finished"/>.</summary>
@@ -508,12 +519,12 @@ public sealed class JobKeeper
             : throw new SessionKeeperException(FailureKind.InvalidInput, $"job {job.Id} was launched already (it is {job.StateText}): follow it instead.") { JobId = job.Id };
     }
 
-    private async Task<JobResult> SuperviseAsync(JournalJob job, JobStreams? output, AttachOptions? options, ISupervisionObserver? observer, CancellationToken detach, CancellationToken kill)
+    private async Task<JobResult> SuperviseAsync(JournalJob job, JobStreams? output, AttachOptions? options, ISupervisionObserver? observer, CancellationToken detach, CancellationToken kill, Stream? input = null)
     {
         using var following = CancellationTokenSource.CreateLinkedTokenSource(detach, kill);
         try
         {
-            var (last, status) = await Supervisor(observer).SuperviseAsync(job, null, output, options ?? new AttachOptions(), following.Token).ConfigureAwait(false);
+            var (last, status) = await Supervisor(observer).SuperviseAsync(job, null, output, options ?? new AttachOptions(), input, following.Token).ConfigureAwait(false);
             return new JobResult(last, status);
         }
         catch (OperationCanceledException) when (kill.IsCancellationRequested)

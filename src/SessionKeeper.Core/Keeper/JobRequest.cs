@@ -16,6 +16,17 @@ public sealed record JobRequest(JobSpec Spec)
     /// <summary>The job's id (lower-case letters, digits, inner dashes); null for a new random one.</summary>
     public JobId? Id { get; init; }
 
+    /// <summary>
+    /// The job's stdin (as ssh gives it ours): read to its end on a thread of its own and carried into
+    /// a spool on the target as it comes, through dropped connections, each byte exactly once; its end
+    /// is the job's end-of-file. Null: the job reads /dev/null. Not journaled: only the call that
+    /// launches the job can give it (a restart or a later launch by resume reads /dev/null).
+    /// </summary>
+    public Stream? Input { get; init; }
+
+    /// <summary>Told how many bytes of <see cref="Input"/> the target holds, each time it confirms more.</summary>
+    public IProgress<long>? InputProgress { get; init; }
+
     /// <summary>Whether and how often the job is started again when it ends.</summary>
     public RestartPolicy Restart { get; init; } = RestartPolicy.None;
 

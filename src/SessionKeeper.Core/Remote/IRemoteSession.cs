@@ -33,6 +33,9 @@ public interface IRemoteOutput : IDisposable
 
     /// <summary>Writes to the remote command's stdin (see <see cref="IRemoteSession.CanSendToStreams"/>).</summary>
     void Send(ReadOnlySpan<byte> bytes) => throw new NotSupportedException("this stream's stdin is closed.");
+
+    /// <summary>Closes the remote command's stdin: it reads end-of-file once it has read what was sent.</summary>
+    void CloseInput() => throw new NotSupportedException("this stream's stdin is closed.");
 }
 
 /// <summary>Opens sessions to one target.</summary>

@@ -58,6 +58,7 @@ internal static class Verbs
     public const string Remove = "rm";
     public const string CollectGarbage = "gc";
     public const string Stream = "stream";
+    public const string Upload = "upload";
 }
 
 /// <summary>The shell variables a request sets before <c>sk_main</c> runs.</summary>
@@ -90,6 +91,15 @@ internal static class RequestVariables
     public const string ErrKnown = "SK_KNOWN_E";
     public const string LogKnown = "SK_KNOWN_L";
 
+    /// <summary>"spool": the job reads its stdin from the spool the upload verb fills; "null" (or unset): /dev/null.</summary>
+    public const string Stdin = "SK_STDIN";
+
+    /// <summary>Upload: the spool is complete once it holds this many bytes.</summary>
+    public const string StdinEnd = "SK_IN_END";
+
+    /// <summary>Upload: "1" closes the spool at what it holds (its source is gone).</summary>
+    public const string StdinClose = "SK_IN_CLOSE";
+
     /// <summary>Tests only: the runner's own watchdog deadline, in seconds.</summary>
     public const string Deadline = "SK_DEADLINE";
 
@@ -98,7 +108,7 @@ internal static class RequestVariables
     [
         Verb, Id, Cookie, Command, WorkingDirectory, Environment, Shell, Timeout, Grace, Wrapper, Fault, Signal, Age,
         Offset, MaxBytes, HeartbeatMilliseconds, TimeToLive, Client, CreditEnabled, Once, Known, Tail, ErrOffset, LogOffset,
-        ErrKnown, LogKnown, Deadline,
+        ErrKnown, LogKnown, Stdin, StdinEnd, StdinClose, Deadline,
     ];
 }
 
@@ -135,6 +145,12 @@ internal static class ReplyTags
     /// <summary>"done o=... e=... state=...": the job finished and its output is complete.</summary>
     public const string Done = "done";
 
+    /// <summary>"upload id=... in=N eof=N|- ended=0|1": what the stdin spool holds; the bytes from N on follow unless it is complete or the job ended.</summary>
+    public const string Upload = "upload";
+
+    /// <summary>"uploaded in=N eof=N|-": what the spool holds after the upload call's bytes.</summary>
+    public const string Uploaded = "uploaded";
+
     /// <summary>Every tag above, for the test that compares them with runner.sh.</summary>
-    public static IReadOnlyList<string> All { get; } = [End, Error, Status, Launched, Kill, Removed, Stream, More, Caught, Done];
+    public static IReadOnlyList<string> All { get; } = [End, Error, Status, Launched, Kill, Removed, Stream, More, Caught, Done, Upload, Uploaded];
 }

@@ -15,6 +15,8 @@ internal static class RemoteErrors
         SessionKeeperException error = code switch
         {
             NoSuchJob => new(FailureKind.JobNotFound, $"no job '{job}' on {host}."),
+            "no-stdin" => new(FailureKind.InvalidInput, $"job '{job}' on {host} was not started with a stdin spool (it reads /dev/null): there is no stdin to send it."),
+            "uploader-busy" => new(FailureKind.ConnectionLost, $"an earlier upload to the stdin of job '{job}' on {host} would not end; trying again."),
             "bad-id" => new(FailureKind.InvalidInput, $"invalid job id '{job}'."),
             "foreign-owner" => new(FailureKind.RemoteError, $"the job directory of '{job}' on {host} is not a directory owned by you; it was left untouched. Inspect it by hand."),
             "id-exists" => new(FailureKind.InvalidInput, $"a different job with id '{job}' already exists on {host}; choose another id."),

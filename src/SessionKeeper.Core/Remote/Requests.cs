@@ -16,6 +16,9 @@ internal interface IRunnerRequest
 /// <param name="Fault">Tests only: a remote fault point for the runner to stop at.</param>
 internal sealed record LaunchRequest(JobId Id, JobCookie Cookie, JobSpec Spec, string? Fault = null) : IRunnerRequest
 {
+    /// <summary>The job reads its stdin from a spool that <see cref="UploadRequest"/> fills (else /dev/null).</summary>
+    public bool SpoolStdin { get; init; }
+
     public RunnerRequest ToRunnerRequest()
     {
         var request = new RunnerRequest(Verbs.Launch)
@@ -27,7 +30,8 @@ internal sealed record LaunchRequest(JobId Id, JobCookie Cookie, JobSpec Spec, s
             .Set(RequestVariables.Shell, Spec.Shell ?? "")
             .Set(RequestVariables.Timeout, WholeSeconds(Spec.Timeout ?? TimeSpan.Zero))
             .Set(RequestVariables.Grace, WholeSeconds(Spec.Grace ?? JobSpec.DefaultGrace))
-            .Set(RequestVariables.Wrapper, RunnerRequest.WrapperScript);
+            .Set(RequestVariables.Wrapper, RunnerRequest.WrapperScript)
+            .Set(RequestVariables.Stdin, SpoolStdin ? "spool" : "null");
         return Fault is { } fault ? request.Set(RequestVariables.Fault, fault) : request;
     }
 
@@ -58,6 +62,25 @@ internal sealed record KillRequest(JobId Id, TimeSpan Grace) : IRunnerRequest
 internal sealed record SignalRequest(JobId Id, string Signal) : IRunnerRequest
 {
     public RunnerRequest ToRunnerRequest() => new RunnerRequest(Verbs.Kill).Set(RequestVariables.Id, Id.ToString()).Set(RequestVariables.Signal, Signal);
+}
+
+/// <summary>
+/// Append to a job's stdin spool: the runner answers with what the spool holds, then takes the bytes
+/// that follow on the channel until it closes. With <paramref name="End"/> the spool is complete once
+/// it holds that many bytes; with <paramref name="Close"/> it is closed at what it holds, and nothing follows.
+/// </summary>
+internal sealed record UploadRequest(JobId Id, long? End = null, bool Close = false) : IRunnerRequest
+{
+    public RunnerRequest ToRunnerRequest()
+    {
+        var request = new RunnerRequest(Verbs.Upload).Set(RequestVariables.Id, Id.ToString());
+        if (End is { } end)
+        {
+            request.Set(RequestVariables.StdinEnd, end);
+        }
+
+        return Close ? request.Set(RequestVariables.StdinClose, "1") : request;
+    }
 }
 
 /// <summary>Remove a finished job's directory.</summary>

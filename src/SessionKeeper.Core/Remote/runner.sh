@@ -18,6 +18,11 @@
 #   exit.slot                           pre-allocated at launch: the wrapper writes the exit record
 #                                       into it in place when the disk is full (then "nospace")
 #   helpers/<client>                    "pid starttime" of the stream helper serving <client>
+#   stdin                               "null" (the job reads /dev/null) or "spool" (it reads in)
+#   in                                  the stdin spool, append-only, written by one uploader at a time
+#   in.eof                              "N": the spool is complete at N bytes (written once, by rename)
+#   uploader                            "pid start catpid catstart" of the upload call writing in
+#   feeder                              "pid" of the wrapper's feeder (the job's stdin pipe)
 # Layout 1 (wave 1, no proto) differs only in one file, log, for stdout and stderr together: its
 # directories are still served by every verb, with one stream token (l) instead of two (o, e).
 
@@ -49,7 +54,7 @@ sk_small() {
 # sk_tampered: true when a file of $SK_DIR exists but is not a regular file (or helpers is not a
 # plain directory); SK_TAMPERED names it.
 sk_tampered() {
-    for SK_TAMPERED in proto pid pgid starttime boot_id created cookie wrapper cmd log out err exit exit.slot; do
+    for SK_TAMPERED in proto pid pgid starttime boot_id created cookie wrapper cmd log out err exit exit.slot stdin in in.eof uploader; do
         if [ -e "$SK_DIR/$SK_TAMPERED" ] || [ -L "$SK_DIR/$SK_TAMPERED" ]; then
             sk_regular "$SK_DIR/$SK_TAMPERED" || return 0
         fi
@@ -399,7 +404,17 @@ sk_report() {
             ;;
     esac
     sk_state
-    sk_reply "status id=$1 $SK_LINE $(sk_ident_fields) $(sk_sizes_field) cmd=$(sk_hex "$SK_DIR/cmd")"
+    sk_reply "status id=$1 $SK_LINE $(sk_ident_fields) $(sk_sizes_field)$(sk_stdin_field) cmd=$(sk_hex "$SK_DIR/cmd")"
+}
+
+# sk_stdin_field: " stdin=spool in=N ineof=N|-" for a job given a stdin spool, nothing otherwise.
+sk_stdin_field() {
+    [ "$(sk_small "$SK_DIR/stdin")" = spool ] || return 0
+    sk_regular "$SK_DIR/in" || return 0
+    _i=$(wc -c <"$SK_DIR/in" 2>/dev/null) || return 0
+    _e=$(sk_small "$SK_DIR/in.eof")
+    sk_isnum "$_e" || _e=-
+    printf ' stdin=spool in=%s ineof=%s' "$_i" "$_e"
 }
 
 sk_start_wrapper() {
@@ -459,6 +474,13 @@ sk_launch() {
         printf '%s' "$SK_SHELL" >"$SK_DIR/shell"
         printf '%s\n' "$SK_USER_UMASK" >"$SK_DIR/umask"
         printf '%s\n' "$SK_TIMEOUT $SK_GRACE" >"$SK_DIR/limits"
+        # stdin: the spool exists before the wrapper starts, so its feeder never waits for it.
+        if [ "${SK_STDIN:-null}" = spool ]; then
+            : >>"$SK_DIR/in"
+            printf 'spool\n' >"$SK_DIR/stdin"
+        else
+            printf 'null\n' >"$SK_DIR/stdin"
+        fi
         printf '%s' "$SK_WRAPPER" >"$SK_DIR/wrapper.sh"
         date +%s >"$SK_DIR/created"
         : >>"$SK_DIR/out"
@@ -847,6 +869,82 @@ sk_stream() {
     done
 }
 
+# The job's stdin, uploaded into its spool (the file in, read by the wrapper's feeder). One call:
+# the reply "upload id=ID in=N eof=N|- ended=0|1" says how much the spool holds; unless it is
+# complete (eof) or the job has ended, the client then sends the bytes from N on and closes its
+# side, cat appends them, and "uploaded in=N eof=N|-" says what the spool holds now. With
+# SK_IN_END=N the spool is complete once it holds N bytes (in.eof, by rename); with SK_IN_CLOSE=1
+# it is closed at whatever it holds (its source is gone). One writer at a time: a new call ends
+# the previous one (identity checked) and waits until it can write no more, so bytes of a call
+# cut off long ago can never land after the size this call reports. Nothing is appended twice or
+# skipped, because the client always sends from the size it is told.
+sk_upload() {
+    sk_jobdir "$SK_ID"
+    sk_untampered
+    sk_known_layout
+    [ "$(sk_small "$SK_DIR/stdin")" = spool ] || sk_fail no-stdin
+    sk_regular "$SK_DIR/in" || sk_fail tampered-in
+    [ -z "${SK_IN_END:-}" ] || sk_isnum "$SK_IN_END" || sk_fail bad-request
+    sk_end_uploader || sk_fail uploader-busy
+    _i=$(wc -c <"$SK_DIR/in") || sk_fail tampered-in
+    _e=$(sk_small "$SK_DIR/in.eof")
+    sk_isnum "$_e" || _e=-
+    if [ "$_e" = - ] && { [ "${SK_IN_CLOSE:-0}" = 1 ] || [ "${SK_IN_END:-x}" = "$_i" ]; }; then
+        sk_put "$SK_DIR/in.eof" "$_i"
+        _e=$_i
+    fi
+    _x=0
+    sk_exit_record && _x=1
+    if [ "$_e" != - ] || [ $_x = 1 ] || [ "${SK_IN_CLOSE:-0}" = 1 ]; then
+        sk_reply "upload id=$SK_ID in=$_i eof=$_e ended=$_x"
+        return
+    fi
+    # cat in the background with the channel as its stdin (an asynchronous list would get
+    # /dev/null), registered with the call before the reply invites any byte.
+    exec 3<&0
+    cat <&3 >>"$SK_DIR/in" &
+    _cat=$!
+    exec 3<&-
+    sk_proc "$_cat" && _cs=$SK_START || _cs=0
+    sk_proc $$ && sk_put "$SK_DIR/uploader" "$$ $SK_START $_cat $_cs"
+    sk_reply "upload id=$SK_ID in=$_i eof=- ended=0"
+    wait "$_cat"
+    _i=$(wc -c <"$SK_DIR/in") || sk_fail tampered-in
+    if [ "${SK_IN_END:-x}" = "$_i" ]; then
+        sk_put "$SK_DIR/in.eof" "$_i"
+        _e=$_i
+    fi
+    sk_reply "uploaded in=$_i eof=$_e"
+}
+
+# sk_end_uploader: the previous upload call (its sh and its cat, each checked by start time) is
+# ended and gone, or a zombie: either way it holds the spool no more. Fails if it will not go.
+sk_end_uploader() {
+    # shellcheck disable=SC2046
+    set -- $(sk_small "$SK_DIR/uploader")
+    [ $# -eq 4 ] || return 0
+    _u=
+    for _p in "$1:$2" "$3:$4"; do
+        if sk_proc "${_p%%:*}" && [ "$SK_START" = "${_p#*:}" ] && [ "$SK_STATE" != Z ] && [ "${_p%%:*}" != $$ ]; then
+            kill -s KILL "${_p%%:*}" 2>/dev/null
+            _u="$_u $_p"
+        fi
+    done
+    _n=0
+    while [ -n "$_u" ]; do
+        set -- $_u
+        _u=
+        for _p in "$@"; do
+            sk_proc "${_p%%:*}" && [ "$SK_START" = "${_p#*:}" ] && [ "$SK_STATE" != Z ] && _u="$_u $_p"
+        done
+        [ -z "$_u" ] && return 0
+        [ $_n -ge 250 ] && return 1
+        sk_nap 0.02
+        _n=$((_n + 1))
+    done
+    return 0
+}
+
 # sk_watchdog SECONDS: every call is bounded on the target itself. Past its deadline the runner's
 # process group is killed, whatever it is blocked on: sshd made that group for this call alone
 # (the runner and what it started; wrappers and jobs run in sessions of their own). Closing the
@@ -895,6 +993,7 @@ sk_main() {
     trap sk_bye EXIT
     _dl=120
     case $SK_VERB:${SK_GRACE:-}:${SK_TTL:-} in
+        upload:*) _dl=900 ;;
         kill:[0-9]*) sk_isnum "$SK_GRACE" && [ ${#SK_GRACE} -le 6 ] && _dl=$((120 + SK_GRACE)) ;;
         stream:*:[0-9]*) sk_isnum "$SK_TTL" && [ ${#SK_TTL} -le 6 ] && _dl=$((120 + SK_TTL)) ;;
         gc:* | list:*) _dl=600 ;;
@@ -910,6 +1009,7 @@ sk_main() {
         rm) sk_rm ;;
         gc) sk_gc ;;
         stream) sk_stream ;;
+        upload) sk_upload ;;
         *) sk_fail unknown-verb ;;
     esac
     sk_reply end

@@ -128,13 +128,55 @@ else
     method=unneeded
 fi
 
+# The feeder of a job given stdin (the stdin file says "spool"): the job's stdin is a pipe, and
+# this copies the spool into it as it grows, from the first byte, exactly once, and closes it
+# (the job sees EOF) once it has copied the N bytes in.eof names. Each round copies what the
+# spool holds now: tail from the offset, head cut at the size read before (the spool only grows,
+# so tail gives at least that much). It ends when the job stops reading (head's write fails),
+# and when its keeper is gone (the wrapper has recorded the job's end). Ticks back off from
+# 10 ms to 250 ms while nothing arrives.
 # shellcheck disable=SC2016
-keeper='p=$1 d=$2 lp=$3 m=$4
-shift 4
-setsid "$@" "$0" -c "$p" sessionkeeper-job "$d" "$lp" "$m" </dev/null >>"$d/out" 2>>"$d/err" &
+feeder='d=$1 k=$2
+printf "%s\n" $$ >"$d/feeder"
+off=0 n=0
+while :; do
+    e=
+    [ -f "$d/in.eof" ] && IFS= read -r e <"$d/in.eof"
+    s=$(wc -c <"$d/in") || exit 0
+    if [ "$s" -gt "$off" ]; then
+        tail -c +$((off + 1)) "$d/in" | head -c $((s - off)) || exit 0
+        off=$s n=0
+        continue
+    fi
+    case $e in "$off") exit 0 ;; esac
+    IFS= read -r l <"/proc/$$/stat" 2>/dev/null || exit 0
+    set -- ${l##*") "}
+    [ "$2" = "$k" ] || exit 0
+    case $n in
+        0 | 1 | 2 | 3 | 4) sleep 0.01 2>/dev/null || sleep 1 ;;
+        5 | 6 | 7 | 8 | 9) sleep 0.05 2>/dev/null || sleep 1 ;;
+        *) sleep 0.25 2>/dev/null || sleep 1 ;;
+    esac
+    n=$((n + 1))
+done'
+
+stdin=null
+IFS= read -r stdin <stdin 2>/dev/null
+[ "$stdin" = spool ] && [ -f in ] && [ ! -L in ] || stdin=null
+
+# shellcheck disable=SC2016
+keeper='p=$1 d=$2 lp=$3 m=$4 f=$5
+shift 5
+if [ -n "$f" ]; then
+    "$0" -c "$f" sessionkeeper-feed "$d" $$ | setsid "$@" "$0" -c "$p" sessionkeeper-job "$d" "$lp" "$m" >>"$d/out" 2>>"$d/err" &
+else
+    setsid "$@" "$0" -c "$p" sessionkeeper-job "$d" "$lp" "$m" </dev/null >>"$d/out" 2>>"$d/err" &
+fi
 printf "%s\n" $! >"$d/keeper.job"
 exec sleep 2147483647'
-"$interp" -c "$keeper" "$interp" "$prelude" "$d" "$lpath" "$method" "$@" </dev/null >/dev/null 2>&1 &
+feed=
+[ "$stdin" = spool ] && feed=$feeder
+"$interp" -c "$keeper" "$interp" "$prelude" "$d" "$lpath" "$method" "$feed" "$@" </dev/null >/dev/null 2>&1 &
 keeper_pid=$!
 n=0
 job=
@@ -186,6 +228,13 @@ while :; do
     esac
     n=$((n + 1))
 done
+# The feeder is the keeper's child (alive or a zombie, its pid cannot be reused while the keeper
+# lives): ended first, so it stops at once rather than at its next tick.
+read -r feeder_pid <feeder 2>/dev/null && proc "$feeder_pid" && [ "$P_STATE" != Z ] && {
+    IFS= read -r _l <"/proc/$feeder_pid/stat" 2>/dev/null
+    set -- ${_l##*') '}
+    [ "$2" = "$keeper_pid" ] && kill "$feeder_pid" 2>/dev/null
+}
 kill "$keeper_pid" 2>/dev/null
 wait "$keeper_pid" 2>/dev/null
 ended=$(date +%s)

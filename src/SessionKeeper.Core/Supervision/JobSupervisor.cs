@@ -48,7 +48,11 @@ internal sealed class JobSupervisor(
     /// before the request goes out: a failure before that (no connection, host key or
     /// authentication refused, no key, interrupted) proves nothing ran and is journaled as not launched.
     /// </summary>
-    public async Task<(IRemoteSession Session, JobStatus Status)> LaunchAsync(JournalJob job, AttachOptions? retry, CancellationToken cancellationToken = default)
+    public Task<(IRemoteSession Session, JobStatus Status)> LaunchAsync(JournalJob job, AttachOptions? retry, CancellationToken cancellationToken = default) =>
+        LaunchAsync(job, retry, spoolStdin: false, cancellationToken);
+
+    /// <summary>As <see cref="LaunchAsync(JournalJob, AttachOptions?, CancellationToken)"/>; with <paramref name="spoolStdin"/> the job reads its stdin from a spool that uploads fill.</summary>
+    public async Task<(IRemoteSession Session, JobStatus Status)> LaunchAsync(JournalJob job, AttachOptions? retry, bool spoolStdin, CancellationToken cancellationToken = default)
     {
         var connector = Connector(job.Endpoint);
         var started = _time.GetTimestamp();
@@ -89,7 +93,7 @@ internal sealed class JobSupervisor(
                 JobStatus status;
                 try
                 {
-                    status = await new JobClient(session).LaunchAsync(job.Id, job.Cookie, job.Spec, linked.Token);
+                    status = await new JobClient(session).LaunchAsync(job.Id, job.Cookie, job.Spec, spoolStdin, linked.Token);
                 }
                 catch (Exception ex) when (ex is OperationCanceledException or SessionKeeperException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
@@ -237,7 +241,15 @@ internal sealed class JobSupervisor(
     private static long Committed(LogMirror mirror) => mirror.Offsets is var at ? at.Stdout + at.Combined : 0;
 
     /// <summary>Launch if needed, follow, restart per policy; returns the last attempt's status.</summary>
-    public async Task<(JournalJob Job, JobStatus Status)> SuperviseAsync(JournalJob job, IRemoteSession? session, JobStreams? output, AttachOptions options, CancellationToken cancellationToken = default)
+    public Task<(JournalJob Job, JobStatus Status)> SuperviseAsync(JournalJob job, IRemoteSession? session, JobStreams? output, AttachOptions options, CancellationToken cancellationToken = default) =>
+        SuperviseAsync(job, session, output, options, null, cancellationToken);
+
+    /// <summary>
+    /// Launch if needed, follow, restart per policy; returns the last attempt's status. With
+    /// <paramref name="input"/>, the first attempt (when this call launches it) reads it as its stdin,
+    /// uploaded while the job is followed; later attempts read /dev/null (the input is spent).
+    /// </summary>
+    public async Task<(JournalJob Job, JobStatus Status)> SuperviseAsync(JournalJob job, IRemoteSession? session, JobStreams? output, AttachOptions options, Stream? input, CancellationToken cancellationToken = default)
     {
         while (true)
         {
@@ -248,12 +260,32 @@ internal sealed class JobSupervisor(
             }
             else
             {
+                Task? upload = null;
+                using var uploading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 if (job.Phase != JournalPhase.Launched)
                 {
-                    (session, _) = await LaunchAsync(job, options, cancellationToken);
+                    (session, _) = await LaunchAsync(job, options, input is not null, cancellationToken);
+                    if (input is not null)
+                    {
+                        upload = UploadStdinAsync(job, input, options, null, uploading.Token);
+                    }
                 }
 
-                status = await FollowAsync(job, session, output, options, cancellationToken);
+                input = null;
+                try
+                {
+                    status = await FollowAsync(job, session, output, options, cancellationToken);
+                }
+                finally
+                {
+                    // The job has ended (or we stop following it): what it did not read is not sent, as under ssh.
+                    await uploading.CancelAsync();
+                    if (upload is not null)
+                    {
+                        await upload;
+                    }
+                }
+
                 session = null;
             }
 
@@ -266,6 +298,27 @@ internal sealed class JobSupervisor(
             _observer.Restarting(job, status, next.Attempt, job.Restart.Delay);
             await Task.Delay(job.Restart.Delay, _time, cancellationToken);
             job = next;
+        }
+    }
+
+    /// <summary>
+    /// Uploads <paramref name="input"/> into a launched job's stdin spool to its end, through drops.
+    /// A failure is told to the observer as a warning (the job keeps running with what it has; its
+    /// stdin is left open, to be closed by <c>attach</c> or <c>resume</c>), never thrown.
+    /// </summary>
+    public async Task UploadStdinAsync(JournalJob job, Stream input, AttachOptions options, Action<long>? acknowledged, CancellationToken cancellationToken)
+    {
+        var uploader = new StdinUploader(Connector(job.Endpoint), job.Id, input, options, acknowledged, _time);
+        try
+        {
+            await uploader.RunAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (SessionKeeperException ex)
+        {
+            _observer.Warning(job, $"stdin of job {job.Id}: {ex.Message.TrimEnd('.')} (after {uploader.Acknowledged} byte(s) arrived).");
         }
     }
 

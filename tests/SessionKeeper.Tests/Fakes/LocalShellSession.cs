@@ -97,6 +97,8 @@ public sealed class LocalShellSession : IRemoteSession
             process.StandardInput.BaseStream.Flush();
         }
 
+        public void CloseInput() => process.StandardInput.Close();
+
         public void Dispose()
         {
             try

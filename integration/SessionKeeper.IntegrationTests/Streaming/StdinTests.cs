@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using SessionKeeper.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace SessionKeeper.IntegrationTests.Streaming;
+
+/// <summary>
+/// Our stdin becomes the job's, as under `ssh HOST CMD`: piped bytes reach the job as they come,
+/// our end of file is its end of file, every byte exactly once through dropped links, in bounded
+/// memory; `-n` gives it /dev/null; `run -d` returns once the job holds all of it.
+/// </summary>
+[Collection(StreamingTests.Name)]
+public sealed class StdinTests(StreamHost host, ITestOutputHelper output) : IClassFixture<StreamHost>
+{
+    private const long Size = 200L << 20;
+    private const double AllowanceMiB = 48;
+    private const int StdinUploaderCallBytes = SessionKeeper.Core.Streaming.StdinUploader.CallBytes;
+
+    [Fact(Timeout = 60_000)]
+    public async Task Piped_stdin_reaches_the_job_and_its_end_is_the_job_end_of_file()
+    {
+        var id = StreamHost.NewJobId();
+        await using var cli = host.Cli.Start(host.Arguments("run", ["--", "read -r a; echo \"got $a\"; cat; echo eof"], ["--id", id, "--shell", "/bin/sh"]), keepStdin: true);
+        await cli.WriteStdinAsync("first\n"u8.ToArray());
+
+        // The job answers the first line while our stdin is still open: it reads as bytes come.
+        await cli.WaitForStdoutAsync("got first\n", TimeSpan.FromSeconds(30));
+        await cli.WriteStdinAsync("second\n"u8.ToArray());
+        cli.CloseStdin();
+        var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("got first\nsecond\neof\n", result.StdoutText);
+        var dir = host.JobDir(id);
+        Assert.Equal("first\nsecond\n", File.ReadAllText(Path.Combine(dir, "in")));
+        Assert.Equal("13", File.ReadAllText(Path.Combine(dir, "in.eof")).Trim());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "in")));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Dash_n_gives_the_job_dev_null_even_with_our_stdin_open()
+    {
+        await using var cli = host.Cli.Start(host.Arguments("run", ["--", "cat; echo end"], ["-n", "--shell", "/bin/sh"]), keepStdin: true);
+        await cli.WriteStdinAsync("not for the job\n"u8.ToArray());
+        var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("end\n", result.StdoutText);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Run_detach_returns_once_the_job_holds_all_of_its_stdin()
+    {
+        var input = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 3);
+        var path = Path.Combine(host.Sshd.TempDir, $"stdin-{Guid.NewGuid():N}");
+        await File.WriteAllBytesAsync(path, input);
+        var id = StreamHost.NewJobId();
+
+        // The job sleeps first: run -d must not wait for it to read, only for the spool to be complete.
+        var started = await RunWithStdinAsync(path, "run", ["--", "sleep 2; sha256sum"], ["--detach", "--id", id, "--shell", "/bin/sh"]);
+        Assert.True(started.ExitCode == 0, started.ToString());
+        Assert.Equal(id + "\n", started.StdoutText);
+        Assert.Equal(input.Length, new FileInfo(Path.Combine(host.JobDir(id), "in")).Length);
+        Assert.Equal(input.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(Path.Combine(host.JobDir(id), "in.eof")).Trim());
+
+        var waited = await host.RunAsync("wait", [id]);
+        Assert.True(waited.ExitCode == 0, waited.ToString());
+        Assert.StartsWith(Convert.ToHexStringLower(SHA256.HashData(input)), File.ReadAllText(Path.Combine(host.JobDir(id), "out")), StringComparison.Ordinal);
+        File.Delete(path);
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task Two_hundred_MiB_of_stdin_arrive_once_through_five_drops_in_bounded_memory()
+    {
+        // The CLI's own floor (runtime, SSH, a job started and followed), with one byte of stdin;
+        // on top of it the upload may hold one call's unacknowledged bytes, the reader's queue,
+        // and the same fixed allowance for the runtime's heap growth as the output's test.
+        var baseline = await TinyRunPeakMiB();
+        var limitMiB = baseline + ((StdinUploaderCallBytes + (16 * 64 * 1024)) / (1024.0 * 1024)) + AllowanceMiB;
+        var path = Path.Combine(host.Sshd.TempDir, $"stdin-{Guid.NewGuid():N}");
+        await using (var file = File.Create(path))
+        {
+            var buffer = new byte[1 << 20];
+            for (var i = 0; i < Size >> 20; i++)
+            {
+                RandomNumberGenerator.Fill(buffer);
+                await file.WriteAsync(buffer);
+            }
+        }
+
+        string localSha;
+        await using (var file = File.OpenRead(path))
+        {
+            localSha = Convert.ToHexStringLower(await SHA256.HashDataAsync(file));
+        }
+
+        await using var proxy = FaultProxy.Start(host.Sshd.Port);
+        var id = StreamHost.NewJobId();
+        var spool = Path.Combine(host.JobDir(id), "in");
+        var clock = Stopwatch.StartNew();
+        await using var cli = StartWithStdin(path, "run", ["--", "sha256sum"], ["-v", "--id", id, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "1s", "--max-backoff", "300ms"], proxy);
+        await using var memory = new PeakMemory(cli.Pid);
+
+        var victims = new HashSet<int>();
+        string[] drops = ["proxy reset", "sshd SIGKILL", "proxy black hole", "proxy reset", "sshd SIGKILL"];
+        for (var i = 0; i < drops.Length; i++)
+        {
+            var at = Size * (i + 1) / (drops.Length + 1);
+            await Poll.UntilAsync(() => SpoolLength(spool) >= at || cli.HasExited, TimeSpan.FromSeconds(90), $"{at} bytes in the spool");
+            Assert.False(cli.HasExited, cli.StderrText);
+            var cutAt = SpoolLength(spool);
+            switch (drops[i])
+            {
+                case "proxy reset":
+                    proxy.ResetAll();
+                    break;
+                case "sshd SIGKILL":
+                    // Every session through the proxy: the upload's and the stream's.
+                    foreach (var session in host.Sshd.SessionProcesses().Where(p => !victims.Contains(p.Pid)))
+                    {
+                        victims.Add(session.Pid);
+                        SshdFixture.Signal(session.Pid, PosixSignals.SIGKILL);
+                    }
+
+                    break;
+                default:
+                    var lost = CliText.LostLines(cli.StderrText);
+                    proxy.BlackHole();
+                    await Poll.UntilAsync(() => CliText.LostLines(cli.StderrText) > lost || cli.HasExited, TimeSpan.FromSeconds(30), "the black hole to be noticed");
+                    proxy.ResetAll();
+                    proxy.Resume();
+                    break;
+            }
+
+            // The upload goes on past the cut: it reconnected and resumed where the spool stood.
+            await Poll.UntilAsync(() => SpoolLength(spool) > cutAt + (1 << 20) || cli.HasExited, TimeSpan.FromSeconds(60), $"the upload to resume after the {drops[i]}");
+        }
+
+        var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(120));
+        var peak = memory.PeakMiB;
+        output.WriteLine($"{Size >> 20} MiB of stdin in {clock.Elapsed.TotalSeconds:0.0} s through {string.Join(", ", drops)}; CLI peak memory (VmHWM) {peak:0.0} MiB (tiny run {baseline:0.0} MiB; limit {limitMiB:0.0} MiB)");
+        output.WriteLine(result.Stderr);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal($"{localSha}  -\n", result.StdoutText);
+        Assert.Equal(Size, new FileInfo(spool).Length);
+        Assert.Equal(Size.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(Path.Combine(host.JobDir(id), "in.eof")).Trim());
+        Assert.InRange(peak, 1, limitMiB);
+        File.Delete(path);
+    }
+
+    /// <summary>The peak memory of a run given one byte of stdin: the runtime's and the connections' own floor.</summary>
+    private async Task<double> TinyRunPeakMiB()
+    {
+        var path = Path.Combine(host.Sshd.TempDir, $"stdin-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(path, "x");
+        double peak;
+        await using (var cli = StartWithStdin(path, "run", ["--", "cat"], ["--shell", "/bin/sh"]))
+        {
+            await using var memory = new PeakMemory(cli.Pid);
+            var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(60));
+            Assert.True(result.ExitCode == 0 && result.StdoutText == "x", result.ToString());
+            peak = memory.PeakMiB;
+        }
+
+        File.Delete(path);
+        return peak;
+    }
+
+    private static long SpoolLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+
+    /// <summary>The CLI with its stdin on <paramref name="stdinPath"/> (through `exec`, so the pid is the CLI's own).</summary>
+    private CliProcess StartWithStdin(string stdinPath, string verb, string[] arguments, string[]? options = null, FaultProxy? proxy = null)
+    {
+        var inner = host.Cli.CreateStartInfo(host.Arguments(verb, arguments, options, proxy));
+        var psi = new ProcessStartInfo("/bin/sh");
+        foreach (var arg in (string[])["-c", "in=$1; shift; exec \"$@\" <\"$in\"", "sh", stdinPath, inner.FileName, .. inner.ArgumentList])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in inner.Environment)
+        {
+            psi.Environment[name] = value;
+        }
+
+        return CliProcess.Start(psi);
+    }
+
+    private async Task<CliResult> RunWithStdinAsync(string stdinPath, string verb, string[] arguments, string[]? options = null)
+    {
+        await using var cli = StartWithStdin(stdinPath, verb, arguments, options);
+        return await cli.WaitForResultAsync(TimeSpan.FromSeconds(60));
+    }
+}
