@@ -120,7 +120,7 @@ public sealed class FleetLab : IAsyncDisposable
         return $"{BatchId}-{target.Number.ToString(CultureInfo.InvariantCulture).PadLeft(width, '0')}";
     }
 
-    public CliProcess Start(string[] args) => _host.Cli.Start(args, Environment());
+    public CliProcess Start(string[] args, bool keepStdin = false) => _host.Cli.Start(args, Environment(), keepStdin);
 
     public Task<CliResult> RunAsync(string[] args, TimeSpan? timeout = null) => _host.Cli.RunAsync(args, Environment(), timeout);
 

@@ -83,7 +83,7 @@ internal static class BatchCommand
             }
 
             // Asked for by name: hosts never launched (skipped, not launched) are launched now.
-            return await FleetFollow.RunAsync(Keepers.Open(result), batchId, unfinished, mode, parallel, limit, stream, cancellationToken);
+            return await FleetFollow.RunAsync(Keepers.Open(result), batchId, unfinished, mode, parallel, limit, stream, null, cancellationToken);
         });
         return command;
     }
@@ -118,7 +118,7 @@ internal static class BatchCommand
             var keeper = Keepers.Open(result);
             var retries = keeper.PlanBatchRetry(failedJobs, cancellationToken);
             Console.Error.WriteLine($"sessionkeeper: batch {batchId}: retrying {retries.Count} failed host(s).");
-            return await FleetFollow.RunAsync(keeper, batchId, retries, mode, parallel, limit, stream, cancellationToken);
+            return await FleetFollow.RunAsync(keeper, batchId, retries, mode, parallel, limit, stream, null, cancellationToken);
         });
         return command;
     }

@@ -77,18 +77,24 @@ internal static class RunCommand
 
             var policy = Policy(result.GetValue(restart), result.GetValue(maxRestarts), result.GetValue(restartDelay));
             var jobId = result.GetValue(id) is { } chosen ? JobId.Parse(chosen) : JobId.New();
+            var stdin = StdinSource.Open(result.GetValue(noStdin));
             var attach = result.GetValue(detach) ? null : streamOptions.Resolve(result);
             var stateRoot = StatePaths.Root(result.GetValue(CommonArguments.StateDir));
             if (hostSpecs.Length > 0)
             {
-                return await fleet.RunAsync(result, hostSpecs, ssh, streamOptions, spec, policy, jobId.Value, result.GetValue(detach), stateRoot, cancellationToken);
+                return await fleet.RunAsync(result, hostSpecs, ssh, streamOptions, spec, policy, jobId.Value, result.GetValue(detach), stateRoot, stdin, cancellationToken);
             }
 
             var target = ssh.Resolve(result, first);
             attach = attach is null ? null : streamOptions.Resolve(result, target); // ssh_config ServerAlive* of this host
             var verbosity = Verbosities.Of(result);
             var keeper = Keepers.Open(stateRoot, new ConsoleSupervisionObserver(attach is null ? verbosity.AtMost(Verbosity.Outcome) : verbosity), verbosity);
-            var request = new JobRequest(spec) { Id = jobId, Restart = policy, Input = StdinSource.Open(result.GetValue(noStdin)) };
+            if (result.GetValue(fleet.StdinToAll))
+            {
+                throw new SessionKeeperException(FailureKind.InvalidInput, "--stdin-to-all is for a run on several hosts (-H); one host reads piped stdin anyway.");
+            }
+
+            var request = new JobRequest(spec) { Id = jobId, Restart = policy, Input = stdin };
             if (attach is null)
             {
                 using var progress = request.Input is null ? null : UploadProgress.OnTerminal(verbosity);

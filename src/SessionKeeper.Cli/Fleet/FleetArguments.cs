@@ -32,6 +32,9 @@ internal sealed class FleetArguments
 
     public Option<bool> Yes { get; } = new("--yes") { Description = $"Launch on more than {LargeFleet} hosts without asking." };
 
+    /// <summary>`run` only: piped stdin, read to its end first, then given to every host.</summary>
+    public Option<bool> StdinToAll { get; } = new("--stdin-to-all") { Description = "Read piped stdin to its end, then give every host the same bytes as its stdin (a fleet refuses piped stdin otherwise)." };
+
     /// <summary>More hosts than this need --yes, or a confirmation on the terminal.</summary>
     public const int LargeFleet = 10_000;
 
@@ -48,7 +51,11 @@ internal sealed class FleetArguments
     }
 
     /// <summary>`run` only: the confirmation of a large fleet.</summary>
-    public void AddConfirmationTo(Command command) => command.Options.Add(Yes);
+    public void AddConfirmationTo(Command command)
+    {
+        command.Options.Add(Yes);
+        command.Options.Add(StdinToAll);
+    }
 
     public FleetOutput Mode(ParseResult result)
     {
@@ -84,10 +91,19 @@ internal sealed class FleetArguments
         string batchId,
         bool detach,
         string stateRoot,
+        Stream? stdin,
         CancellationToken interrupt)
     {
         // Everything is checked before anything is journaled: a bad option leaves no job behind.
         interrupt.ThrowIfCancellationRequested();
+        var toAll = result.GetValue(StdinToAll);
+        if (stdin is not null && !toAll)
+        {
+            throw new SessionKeeperException(
+                FailureKind.InvalidInput,
+                "stdin is piped, but a run on several hosts does not read it: give --stdin-to-all to send every host the same bytes, or -n to give them /dev/null.");
+        }
+
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var targets = TargetSelector.Resolve(hostSpecs, Environment.CurrentDirectory, home);
         var mode = Mode(result);
@@ -111,6 +127,10 @@ internal sealed class FleetArguments
             resolved.Add(Resolve(result, ssh, target));
         }
 
+        // Every host gets the same bytes, each at its own pace and through its own drops: our stdin
+        // is read to its end into a private file first, and each host's upload reads that file.
+        using var spool = stdin is null ? null : await FleetStdin.SpoolAsync(stdin, stateRoot, batchId, interrupt);
+        Func<Stream>? input = spool is null ? null : spool.Open;
         var keeper = Keepers.Open(stateRoot, null, Verbosities.Of(result));
         var jobs = keeper.PlanBatch(batchId, resolved, new JobRequest(spec) { Restart = restart }, interrupt);
         Console.Error.WriteLine($"sessionkeeper: batch {batchId}: {jobs.Count} host(s).");
@@ -128,12 +148,12 @@ internal sealed class FleetArguments
                         Console.Error.WriteLine($"sessionkeeper: {start.Job.Endpoint.Label}: {failure.Message}");
                     }
                 }
-            }, interrupt);
+            }, input, interrupt);
             Console.WriteLine(batchId);
             return started.All(s => s.Failure is null) ? 0 : 3;
         }
 
-        return await FleetFollow.RunAsync(keeper, batchId, jobs, mode, parallel, limit, options, interrupt);
+        return await FleetFollow.RunAsync(keeper, batchId, jobs, mode, parallel, limit, options, input, interrupt);
     }
 
     /// <summary>A typo in a range must not start 100,000 jobs: beyond <see cref="LargeFleet"/> hosts, ask.</summary>

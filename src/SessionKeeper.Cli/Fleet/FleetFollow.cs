@@ -21,6 +21,7 @@ internal static class FleetFollow
         int parallel,
         int? limit,
         AttachOptions options,
+        Func<Stream>? input,
         CancellationToken interrupt)
     {
         var mode = output.Mode;
@@ -29,7 +30,7 @@ internal static class FleetFollow
         IReadOnlyList<FleetHostResult> results;
         try
         {
-            var run = keeper.RunBatchAsync(batchId, jobs, console, parallel, limit, options, interrupt);
+            var run = keeper.RunBatchAsync(batchId, jobs, console, parallel, limit, options, input, interrupt);
             // The live display redraws its lines in place: tagged lines written to the same
             // terminal meanwhile would be overwritten, so it is shown only when they go elsewhere.
             if (mode != FleetOutputMode.Json && !Console.IsErrorRedirected && (mode == FleetOutputMode.Group || Console.IsOutputRedirected))

@@ -113,7 +113,9 @@ public sealed class JobKeeper
     /// <paramref name="maxFailures"/> hosts have failed, the hosts not started yet are journaled
     /// skipped (jobs already running are followed to their end). Cancelling stops following (the
     /// jobs run on) and journals the hosts that were sent nothing as not launched, so no implicit
-    /// path starts them later; then the cancellation is thrown.
+    /// path starts them later; then the cancellation is thrown. With <paramref name="input"/>, every
+    /// job this call launches reads a stream of its own from it as its stdin (the same bytes for every
+    /// host: a file, opened once per host).
     /// </summary>
     public async Task<IReadOnlyList<FleetHostResult>> RunBatchAsync(
         string batchId,
@@ -122,6 +124,7 @@ public sealed class JobKeeper
         int parallel = 32,
         int? maxFailures = null,
         AttachOptions? options = null,
+        Func<Stream>? input = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobs);
@@ -130,7 +133,7 @@ public sealed class JobKeeper
         var runner = new FleetRunner(Journal, endpoint => _options.Transport.Connector(_options.Transport.Restore(endpoint)), StateDirectory, observer);
         try
         {
-            return await runner.RunAsync(jobs, parallel, maxFailures, options ?? new AttachOptions(), cancellationToken).ConfigureAwait(false);
+            return await runner.RunAsync(jobs, parallel, maxFailures, options ?? new AttachOptions(), input, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or SessionKeeperException && cancellationToken.IsCancellationRequested)
         {
@@ -145,7 +148,8 @@ public sealed class JobKeeper
     /// Starts a batch's journaled jobs without following them (as <c>run -d -H ...</c>), at most
     /// <paramref name="parallel"/> hosts at once; every host is tried, whatever the others do.
     /// <paramref name="started"/> hears of each host as it is done with. Cancelling journals the
-    /// hosts that were sent nothing as not launched, then throws.
+    /// hosts that were sent nothing as not launched, then throws. With <paramref name="input"/>, every
+    /// job reads a stream of its own from it as its stdin, uploaded whole before its host counts as started.
     /// </summary>
     public async Task<IReadOnlyList<BatchStart>> StartBatchAsync(
         string batchId,
@@ -153,6 +157,7 @@ public sealed class JobKeeper
         int parallel = 32,
         AttachOptions? options = null,
         Action<BatchStart>? started = null,
+        Func<Stream>? input = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobs);
@@ -166,7 +171,15 @@ public sealed class JobKeeper
                 BatchStart result;
                 try
                 {
-                    result = new BatchStart(job, await LaunchOnlyAsync(supervisor, job, options ?? new AttachOptions(), ct).ConfigureAwait(false), null);
+                    if (input is null)
+                    {
+                        result = new BatchStart(job, await LaunchOnlyAsync(supervisor, job, options ?? new AttachOptions(), ct).ConfigureAwait(false), null);
+                    }
+                    else
+                    {
+                        await using var stdin = input();
+                        result = new BatchStart(job, await LaunchAndUploadAsync(supervisor, job, stdin, options ?? new AttachOptions(), null, ct).ConfigureAwait(false), null);
+                    }
                 }
                 catch (SessionKeeperException ex) when (!ct.IsCancellationRequested)
                 {
@@ -227,17 +240,9 @@ public sealed class JobKeeper
     {
         var job = Plan(host, request);
         var supervisor = Supervisor();
-        if (request.Input is not { } input)
-        {
-            return new JobHandle(job, await LaunchOnlyAsync(supervisor, job, null, cancellationToken).ConfigureAwait(false));
-        }
-
-        // With stdin, "started" means the job holds all of it: uploaded (and closed) before this returns.
-        var (session, status) = await supervisor.LaunchAsync(job, null, spoolStdin: true, cancellationToken).ConfigureAwait(false);
-        await session.DisposeAsync().ConfigureAwait(false);
-        var uploader = new StdinUploader(_options.Transport.Connector(host), job.Id, input, new AttachOptions(), n => request.InputProgress?.Report(n), _time);
-        await uploader.RunAsync(cancellationToken).ConfigureAwait(false);
-        return new JobHandle(job, status);
+        return request.Input is not { } input
+            ? new JobHandle(job, await LaunchOnlyAsync(supervisor, job, null, cancellationToken).ConfigureAwait(false))
+            : new JobHandle(job, await LaunchAndUploadAsync(supervisor, job, input, null, request.InputProgress, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Starts a job and follows it to its end, writing its stdout and stderr to <paramref name="output"/>'s (as <c>run</c>).</summary>
@@ -556,6 +561,20 @@ public sealed class JobKeeper
     {
         var (session, status) = await supervisor.LaunchAsync(job, retry, cancellationToken).ConfigureAwait(false);
         await session.DisposeAsync().ConfigureAwait(false);
+        return status;
+    }
+
+    /// <summary>
+    /// Launches a journaled job with a stdin spool and uploads <paramref name="input"/> into it to its
+    /// end: "started" means the job holds all of its stdin (or has ended before reading it all).
+    /// </summary>
+    private async Task<JobStatus> LaunchAndUploadAsync(JobSupervisor supervisor, JournalJob job, Stream input, AttachOptions? retry, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var (session, status) = await supervisor.LaunchAsync(job, retry, spoolStdin: true, cancellationToken).ConfigureAwait(false);
+        await session.DisposeAsync().ConfigureAwait(false);
+        var host = _options.Transport.Restore(job.Endpoint);
+        var uploader = new StdinUploader(_options.Transport.Connector(host), job.Id, input, retry ?? new AttachOptions(), n => progress?.Report(n), _time);
+        await uploader.RunAsync(cancellationToken).ConfigureAwait(false);
         return status;
     }
 

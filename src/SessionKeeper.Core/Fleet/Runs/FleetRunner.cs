@@ -22,6 +22,16 @@ internal sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteC
         int parallel,
         int? maxFailures,
         AttachOptions options,
+        CancellationToken cancellationToken = default) =>
+        await RunAsync(jobs, parallel, maxFailures, options, null, cancellationToken);
+
+    /// <summary>As the other overload; each job this run launches reads a stream of its own from <paramref name="input"/> as its stdin.</summary>
+    public async Task<IReadOnlyList<FleetHostResult>> RunAsync(
+        IReadOnlyList<JournalJob> jobs,
+        int parallel,
+        int? maxFailures,
+        AttachOptions options,
+        Func<Stream>? input,
         CancellationToken cancellationToken = default)
     {
         var supervisor = new JobSupervisor(journal, connectors, stateRoot, new Adapter(observer));
@@ -33,13 +43,13 @@ internal sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteC
             jobs,
             parallel,
             maxFailures,
-            async (job, i, _) => (results[i] = await RunOneAsync(supervisor, job, skipped: null, options, cancellationToken)).Outcome.IsFailure(),
+            async (job, i, _) => (results[i] = await RunOneAsync(supervisor, job, skipped: null, options, input, cancellationToken)).Outcome.IsFailure(),
             cancellationToken,
-            overLimit: async (job, i, _) => (results[i] = await RunOneAsync(supervisor, job, skipped: job.IsNotStarted ? $"the failure limit ({maxFailures}) was reached" : null, options, cancellationToken)).Outcome.IsFailure());
+            overLimit: async (job, i, _) => (results[i] = await RunOneAsync(supervisor, job, skipped: job.IsNotStarted ? $"the failure limit ({maxFailures}) was reached" : null, options, input, cancellationToken)).Outcome.IsFailure());
         return results;
     }
 
-    private async Task<FleetHostResult> RunOneAsync(JobSupervisor supervisor, JournalJob job, string? skipped, AttachOptions options, CancellationToken cancellationToken)
+    private async Task<FleetHostResult> RunOneAsync(JobSupervisor supervisor, JournalJob job, string? skipped, AttachOptions options, Func<Stream>? input, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         FleetHostResult result;
@@ -52,7 +62,8 @@ internal sealed class FleetRunner(JobJournal journal, Func<JobEndpoint, IRemoteC
         {
             try
             {
-                var (last, status) = await supervisor.SuperviseAsync(job, null, observer.OutputFor(job), options, cancellationToken);
+                await using var stdin = job.Phase == JournalPhase.Launched ? null : input?.Invoke();
+                var (last, status) = await supervisor.SuperviseAsync(job, null, observer.OutputFor(job), options, stdin, cancellationToken);
                 result = new FleetHostResult(last, FleetOutcomes.From(status), status, null, clock.Elapsed, MirrorLength(last));
             }
             catch (SessionKeeperException ex) when (!cancellationToken.IsCancellationRequested)
