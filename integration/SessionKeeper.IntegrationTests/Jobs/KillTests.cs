@@ -70,11 +70,7 @@ public sealed class KillTests(JobsHost host) : IClassFixture<JobsHost>
     [SkippableFact(Timeout = 120_000)]
     public async Task A_stop_whose_sigkill_cannot_end_the_leader_exits_245_and_says_the_job_still_runs()
     {
-        Prerequisite.Require(SshdFixture.IsRoot, "needs root: a login user other than root, and a setuid helper only that user may run");
-        Prerequisite.Require(File.Exists(Setpriv), $"{Setpriv} (util-linux) is not installed");
-        var user = await PrepareUserAsync("/bin/sh");
-        var setpriv = await InstallSetuidSetprivAsync(user);
-        Prerequisite.Require(!MountedNoSuid(setpriv), $"{setpriv} is on a filesystem mounted nosuid, where a setuid helper does not work");
+        var (user, setpriv) = await PrepareSetuidSetprivAsync();
         var id = await host.LaunchAsync($"(trap '' TERM; exec sleep 300) & exec '{setpriv}' --reuid={Nobody} --regid={Nobody} --clear-groups sleep 300", user);
         var (pid, start) = host.RecordedIdentity(id);
         try
@@ -105,6 +101,44 @@ public sealed class KillTests(JobsHost host) : IClassFixture<JobsHost>
         await UntilExitRecordAsync(id);
         var after = await host.StatusAsync(id, user);
         Assert.Equal(("lost", "exit-status-unknown"), (after.State, after.LostReason));
+    }
+
+    /// <summary>
+    /// A job whose every process runs under ids the login user may not signal (its leader became
+    /// nobody's through the setuid setpriv, and it has no other process): `kill` and `kill
+    /// --signal` can send nothing at all. They say so and exit 246, and the job runs on; they used
+    /// to print "not running (running); no signal sent." (and "still running after SIGnone").
+    /// </summary>
+    [SkippableTheory(Timeout = 120_000)]
+    [InlineData(null)]
+    [InlineData("INT")]
+    public async Task Kill_of_a_job_the_login_may_not_signal_sends_nothing_and_says_why(string? signal)
+    {
+        var (user, setpriv) = await PrepareSetuidSetprivAsync();
+        var id = await host.LaunchAsync($"exec '{setpriv}' --reuid={Nobody} --regid={Nobody} --clear-groups sleep 300", user);
+        var (pid, start) = host.RecordedIdentity(id);
+        try
+        {
+            await Poll.UntilAsync(() => RealUid(pid) == Nobody, TimeSpan.FromSeconds(30), $"the job's leader {pid} to run as uid {Nobody}");
+
+            var kill = await host.RunAsync("kill", [id], signal is null ? ["--grace", "1s"] : ["--signal", signal], user);
+
+            Assert.True(kill.ExitCode == 246, kill.ToString());
+            Assert.Equal("", kill.StdoutText);
+            Assert.Contains($"may not signal job '{id}'", kill.Stderr, StringComparison.Ordinal);
+            Assert.Contains("nothing was sent", kill.Stderr, StringComparison.Ordinal);
+            Assert.Contains("The job is running", kill.Stderr, StringComparison.Ordinal);
+            Assert.True(ProcFs.IsAlive(pid, start), "the job's leader was ended");
+        }
+        finally
+        {
+            if (ProcFs.IsAlive(pid, start))
+            {
+                PosixSignals.Send(pid, PosixSignals.SIGKILL);
+            }
+        }
+
+        await UntilExitRecordAsync(id);
     }
 
     /// <summary>
@@ -159,6 +193,17 @@ public sealed class KillTests(JobsHost host) : IClassFixture<JobsHost>
         }
 
         return user;
+    }
+
+    /// <summary>A login user other than root, and a setuid-root setpriv that user alone may run; skipped (failed in CI) where that cannot be made.</summary>
+    private async Task<(string User, string Setpriv)> PrepareSetuidSetprivAsync()
+    {
+        Prerequisite.Require(SshdFixture.IsRoot, "needs root: a login user other than root, and a setuid helper only that user may run");
+        Prerequisite.Require(File.Exists(Setpriv), $"{Setpriv} (util-linux) is not installed");
+        var user = await PrepareUserAsync("/bin/sh");
+        var setpriv = await InstallSetuidSetprivAsync(user);
+        Prerequisite.Require(!MountedNoSuid(setpriv), $"{setpriv} is on a filesystem mounted nosuid, where a setuid helper does not work");
+        return (user, setpriv);
     }
 
     /// <summary>
