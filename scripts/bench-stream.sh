@@ -93,8 +93,10 @@ ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_ed25519"
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/user_ed25519"
 cp "$WORK/user_ed25519.pub" "$WORK/authorized_keys"
 chmod 644 "$WORK/authorized_keys"
-mkdir -p "$WORK/remote-state" "$WORK/local-state"
+mkdir -p "$WORK/remote-state"
 chmod 1777 "$WORK/remote-state"
+# Private, as the CLI would create it: a state directory others can read gets a warning per command.
+mkdir -m 700 "$WORK/local-state"
 [ "$(id -u)" = 0 ] && mkdir -p /run/sshd && chmod 755 /run/sshd
 PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
 cat >"$WORK/sshd_config" <<EOF

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Remote;
 using SessionKeeper.Ssh.Config;
+using SessionKeeper.Ssh.Prompts;
 
 namespace SessionKeeper.Ssh;
 
@@ -18,8 +19,14 @@ public sealed class SshTransport : ITransport
     /// <summary>Where each connection logs its steps at Debug level (host key accepted, keys offered, algorithms); null for nowhere.</summary>
     public ILoggerFactory? Logs { get; init; }
 
+    /// <summary>
+    /// Notes for the user (a host key added to known_hosts, a key skipped and why) are not said,
+    /// as under `ssh -q`; prompts (passphrases, host-key questions) still reach the terminal.
+    /// </summary>
+    internal bool Quiet { get; init; }
+
     /// <inheritdoc/>
-    public IRemoteConnector Connector(IJobHost host) => new SshConnector(Target(host), Logs);
+    public IRemoteConnector Connector(IJobHost host) => new SshConnector(Target(host), Logs, Interaction());
 
     /// <inheritdoc/>
     public JobEndpoint Describe(IJobHost host) => From(Target(host));
@@ -28,7 +35,7 @@ public sealed class SshTransport : ITransport
     public IJobHost Restore(JobEndpoint endpoint) => ToTarget(endpoint);
 
     /// <summary>Connects to a journaled endpoint.</summary>
-    public IRemoteConnector Connector(JobEndpoint endpoint) => new SshConnector(ToTarget(endpoint), Logs);
+    public IRemoteConnector Connector(JobEndpoint endpoint) => new SshConnector(ToTarget(endpoint), Logs, Interaction());
 
     /// <summary>The journal's record of a target.</summary>
     public static JobEndpoint Describe(SshTarget target) => From(target);
@@ -100,6 +107,9 @@ public sealed class SshTransport : ITransport
             ServerAliveCountMax = s.ServerAliveCountMax,
         };
     }
+
+    /// <summary>The terminal (or SSH_ASKPASS) for prompts; its notes go to stderr unless quiet.</summary>
+    private TerminalInteraction? Interaction() => Quiet ? new TerminalInteraction(notes: TextWriter.Null) : null;
 
     private static SshTarget Target(IJobHost host) => host as SshTarget
         ?? throw new ArgumentException($"the SSH transport reaches SshTarget hosts, not {host.GetType().Name}.", nameof(host));

@@ -82,6 +82,27 @@ public sealed class KnownHostsWritingTests(PlainSshdLab lab) : IClassFixture<Pla
         Assert.Equal(line, Assert.Single(File.ReadAllLines(knownHosts)));
     }
 
+    /// <summary>
+    /// -q keeps the note to itself, as `ssh -q` does, and the key is recorded all the same; without
+    /// -q (stderr a pipe here, as in a script) the note is said.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task Quiet_records_a_new_key_without_saying_so()
+    {
+        var quietHosts = lab.Lab.PathOf($"kh-{Guid.NewGuid():N}");
+        var saidHosts = lab.Lab.PathOf($"kh-{Guid.NewGuid():N}");
+
+        var quiet = await lab.Lab.Cli.RunAsync(["-q", .. Ps(quietHosts, "-o", "StrictHostKeyChecking=accept-new")]);
+        var said = await lab.Lab.Cli.RunAsync(Ps(saidHosts, "-o", "StrictHostKeyChecking=accept-new"));
+
+        Assert.True(quiet.ExitCode == 0, quiet.ToString());
+        Assert.Equal("", quiet.Stderr);
+        Assert.Single(File.ReadAllLines(quietHosts));
+        Assert.True(said.ExitCode == 0, said.ToString());
+        Assert.Contains("permanently added", said.Stderr, StringComparison.Ordinal);
+        Assert.Single(File.ReadAllLines(saidHosts));
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Accept_new_records_under_the_HostKeyAlias_as_ssh_looks_it_up()
     {

@@ -94,6 +94,118 @@ public sealed class LargeFleetTests(SupervisionHost host, ITestOutputHelper outp
         Assert.Empty(await workstation.JobsAsync());
     }
 
+    /// <summary>
+    /// Issue 9 item 10, SIGTERM in the middle of journaling a batch of 50,000 hosts that all reach
+    /// the real sshd (the same configuration launches a job there, as the probe shows). The hold
+    /// point stops the CLI inside the journal's transaction, after its first rows, and says so;
+    /// SIGTERM then ends it as interrupted (130), the transaction is rolled back (no job and so no
+    /// batch in the journal: nothing for `resume` or the daemon to start), and no job of this run
+    /// exists on the target: nothing was started.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task Sigterm_while_fifty_thousand_reachable_hosts_are_journaled_starts_nothing_and_journals_nothing()
+    {
+        const int hosts = 50_000;
+        var workstation = host.NewWorkstation("journaling");
+        var (config, command) = await ReachableAsync();
+
+        await using var run = workstation.Start(
+            RangeArguments(config, hosts, command),
+            new Dictionary<string, string?> { ["SESSIONKEEPER_FAULT"] = "hold-journaling" });
+        await Poll.UntilAsync(() => run.StderrText.Contains("fault point hold-journaling reached", StringComparison.Ordinal) || run.HasExited, Step, $"the CLI to be journaling\n{run.StderrText}");
+        Assert.False(run.HasExited, run.StderrText);
+
+        run.Signal(PosixSignals.SIGTERM);
+        var exit = await run.WaitForExitAsync().WaitAsync(Step);
+        output.WriteLine($"exit {exit}\n{run.StderrText}");
+
+        Assert.Equal(130, exit);
+        Assert.DoesNotContain("host(s).", run.StderrText, StringComparison.Ordinal);
+        Assert.Empty(await workstation.JobsAsync());
+        Assert.Empty(JobDirectoriesRunning(command));
+    }
+
+    /// <summary>
+    /// Issue 9 item 10, SIGTERM while a batch of 20,000 reachable hosts is being launched, once the
+    /// first of its jobs exists on the target. The CLI ends as interrupted (130), its stop is
+    /// recorded for the batch, and the journal and the target agree: no job the journal records
+    /// not launched has a job directory (nothing ran that it says was not sent), every job it
+    /// records launched or finished has one, and only jobs whose request went out may be left
+    /// `intent` (launching), to be completed by `resume`.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task Sigterm_while_a_large_batch_launches_leaves_the_journal_and_the_target_in_agreement()
+    {
+        const int hosts = 20_000;
+        var workstation = host.NewWorkstation("launching");
+        var (config, command) = await ReachableAsync();
+
+        await using var run = workstation.Start([.. RangeArguments(config, hosts, command)[..^2], "-j", "4", "--", command]);
+        await Poll.UntilAsync(() => JobDirectoriesRunning(command).Count > 0 || run.HasExited, Step, $"a first job of the batch on the target\n{run.StderrText}");
+        Assert.False(run.HasExited, run.StderrText);
+
+        run.Signal(PosixSignals.SIGTERM);
+        var exit = await run.WaitForExitAsync().WaitAsync(Step);
+        output.WriteLine($"exit {exit}\n{(run.StderrText.Length > 4000 ? run.StderrText[..4000] : run.StderrText)}");
+
+        Assert.Equal(130, exit);
+        var jobs = await workstation.JobsAsync();
+        var started = JobDirectoriesRunning(command);
+        output.WriteLine(string.Join(", ", jobs.GroupBy(j => j.Phase).Select(g => $"{g.Count()} {g.Key}")) + $"; {started.Count} on the target");
+        Assert.Equal(hosts, jobs.Count);
+        Assert.All(jobs, j => Assert.Contains(j.Phase, (string[])["not-launched", "intent", "launched", "finished"]));
+        Assert.All(jobs.Where(j => j.Phase == "not-launched"), j => Assert.DoesNotContain(j.Id, started));
+        Assert.All(jobs.Where(j => j.Phase is "launched" or "finished"), j => Assert.Contains(j.Id, started));
+        Assert.All(started, id => Assert.Contains(jobs, j => j.Id == id && j.Phase != "not-launched"));
+        Assert.Contains(jobs, j => j.Phase == "not-launched");
+    }
+
+    /// <summary>
+    /// An ssh_config that sends every h* host to the real sshd, and a command unique to the test.
+    /// A probe (another command, from a workstation of its own) proves that this configuration
+    /// reaches sshd and starts a job there, and that the job is found by its command.
+    /// </summary>
+    private async Task<(string Config, string Command)> ReachableAsync()
+    {
+        var config = host.TempFile($"reachable-{Guid.NewGuid():N}.config");
+        await File.WriteAllTextAsync(config, $"Host h*\n  HostName 127.0.0.1\n  Port {host.Sshd.Port}\n  User {host.Sshd.UserName}\n");
+        var unique = Guid.NewGuid().ToString("N");
+        var probe = await host.NewWorkstation("probe").RunAsync(
+            ["run", "-F", config, "-i", host.Sshd.UserKeyPath, "--known-hosts", host.Sshd.KnownHostsPath, "--connect-timeout", "15s", "--shell", "/bin/sh", "h0", "--", $"echo probe-{unique}"],
+            timeout: Step);
+        Assert.True(probe.ExitCode == 0, probe.ToString());
+        Assert.Equal($"probe-{unique}\n", probe.StdoutText);
+        Assert.Single(JobDirectoriesRunning($"echo probe-{unique}"));
+        return (config, $"echo large-{unique}");
+    }
+
+    private string[] RangeArguments(string config, int hosts, string command) =>
+    [
+        "run", "-F", config, "-i", host.Sshd.UserKeyPath, "--known-hosts", host.Sshd.KnownHostsPath, "--connect-timeout", "15s",
+        "--shell", "/bin/sh", "--yes", "-H", $"h[1-{hosts}]", "--", command,
+    ];
+
+    /// <summary>Ids of the job directories on the target whose command is <paramref name="command"/>.</summary>
+    private List<string> JobDirectoriesRunning(string command)
+    {
+        var jobs = Path.Combine(host.Sshd.RemoteStateDir, "sessionkeeper", "jobs");
+        return Directory.Exists(jobs)
+            ? [.. Directory.EnumerateDirectories(jobs).Where(d => File.Exists(Path.Combine(d, "cmd")) && ReadOrEmpty(Path.Combine(d, "cmd")) == command).Select(d => Path.GetFileName(d))]
+            : [];
+    }
+
+    private static string ReadOrEmpty(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
     private static int ClosedPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Streaming;
 
 namespace SessionKeeper.Cli.Commands;
 
@@ -100,8 +101,41 @@ internal static class JobsCommand
         }
 
         JobOutput.WriteCommand(json, job.Spec.Command, job.Spec.RawCommand);
-        json.WriteString("mirror", job.MirrorPath);
+        WriteMirror(json, job.MirrorPath);
         json.WriteNumber("committed_length", job.CommittedLength);
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Where the job's output is kept here: "mirror_files" names each file by stream ("stdout" and
+    /// "stderr"; "log" for a layout-1 job, whose one file holds both). "mirror" is the one file of
+    /// a layout-1 job, as it always was, and null for a later one: no single file holds its output
+    /// (the journal keeps the files' common stem, which is not a file).
+    /// </summary>
+    internal static void WriteMirror(Utf8JsonWriter json, string? mirrorPath)
+    {
+        if (mirrorPath is null)
+        {
+            json.WriteNull("mirror");
+            json.WriteNull("mirror_files");
+            return;
+        }
+
+        if (LogMirror.IsLayoutOne(mirrorPath))
+        {
+            json.WriteString("mirror", mirrorPath);
+        }
+        else
+        {
+            json.WriteNull("mirror");
+        }
+
+        json.WriteStartObject("mirror_files");
+        foreach (var (stream, file) in LogMirror.FilesOf(mirrorPath))
+        {
+            json.WriteString(stream switch { OutputKind.Stdout => "stdout", OutputKind.Stderr => "stderr", _ => "log" }, file);
+        }
+
         json.WriteEndObject();
     }
 }

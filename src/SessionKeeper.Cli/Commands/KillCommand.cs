@@ -47,7 +47,8 @@ internal static class KillCommand
 
     /// <summary>
     /// What `kill` prints and returns once the target answered. A TERM-then-KILL stop that leaves
-    /// the job running or starting (a leader in uninterruptible sleep survives SIGKILL) exits
+    /// the job running or starting (SIGKILL does not end a leader in uninterruptible sleep, nor one
+    /// under ids the login user may not signal) exits
     /// <see cref="ExitCodes.StillRunning"/>; an ending job (dead, its status not recorded yet) is
     /// stopped. One --signal asks for no stop: whatever the job does next, it was sent.
     /// </summary>

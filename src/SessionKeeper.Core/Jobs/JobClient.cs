@@ -8,6 +8,9 @@ namespace SessionKeeper.Core.Jobs;
 /// <summary>The job verbs, each one round trip of the runner over an open session.</summary>
 internal sealed class JobClient(IRemoteSession session)
 {
+    /// <summary>The runner's refusal when the login user may signal no process of the job's group.</summary>
+    private const string NotPermitted = "not-permitted";
+
     private string Host => session.HostLabel;
 
     /// <summary>Launches (or confirms) a job that reads /dev/null.</summary>
@@ -60,13 +63,23 @@ internal sealed class JobClient(IRemoteSession session)
 
     /// <summary>
     /// The runner refused to signal: the pid or process group recorded in the job directory does not
-    /// name the live job, as proven from /proc (lineage from the wrapper, or the cookie once it is gone).
+    /// name the live job, as proven from /proc (lineage from the wrapper, or the cookie once it is gone);
+    /// or the job is its own but the login user may signal none of its processes.
     /// </summary>
     private void ThrowIfRefused(KillReply reply, JobStatus status, JobId id)
     {
         if (reply.Refused is not { } reason)
         {
             return;
+        }
+
+        if (reason == NotPermitted)
+        {
+            throw new SessionKeeperException(
+                FailureKind.SignalRefused,
+                $"may not signal job '{id}' on {Host}: its processes run under other user or group ids than the login's " +
+                $"(a setuid program that kept them, such as sudo), so nothing was sent. The job is {status.Describe()}; " +
+                "stop it as a user allowed to signal it.");
         }
 
         var signalled = reply.Signalled;

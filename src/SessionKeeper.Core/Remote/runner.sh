@@ -579,6 +579,18 @@ sk_signal_group() {
     fi
 }
 
+# sk_not_permitted: the job is alive and ours (SK_TG set), but this user may signal no process of
+# its group: they run under other ids (a setuid program that kept root's, say). Signal 0 asks the
+# kernel for exactly that permission. Call after sk_signal_group failed with 1.
+sk_not_permitted() {
+    sk_target_group || return 1
+    if [ "${SK_KILL_DD:-1}" = 1 ]; then
+        ! kill -s 0 -- "-$SK_TG" 2>/dev/null
+    else
+        ! kill -s 0 "-$SK_TG" 2>/dev/null
+    fi
+}
+
 # One signal to the job's group (kill --signal), identity checked, no escalation.
 sk_send() {
     case $SK_SIGNAL in '' | *[!A-Z0-9]*) sk_fail bad-request ;; esac
@@ -587,9 +599,13 @@ sk_send() {
         0) sk_reply "kill signalled=$SK_SIGNAL" ;;
         2) sk_reply "kill signalled=none refused=identity-mismatch" ;;
         *)
-            # Alive a moment ago and still alive: the shell did not know that signal.
-            sk_target_group && sk_fail bad-signal
-            sk_reply "kill signalled=none"
+            if sk_not_permitted; then
+                sk_reply "kill signalled=none refused=not-permitted"
+            else
+                # Alive a moment ago and still alive: the shell did not know that signal.
+                sk_target_group && sk_fail bad-signal
+                sk_reply "kill signalled=none"
+            fi
             ;;
     esac
     sk_report "$SK_ID"
@@ -611,7 +627,11 @@ sk_kill() {
             return
             ;;
         *)
-            sk_reply "kill signalled=none"
+            if sk_not_permitted; then
+                sk_reply "kill signalled=none refused=not-permitted"
+            else
+                sk_reply "kill signalled=none"
+            fi
             sk_report "$SK_ID"
             return
             ;;

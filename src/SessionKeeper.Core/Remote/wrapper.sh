@@ -49,6 +49,25 @@ nap() {
     sleep "$1" 2>/dev/null || sleep 1
 }
 
+# ids PID: the Uid: and Gid: lines of PID's status (real, effective, saved and fs ids).
+ids() {
+    _ids=
+    while IFS= read -r _line; do
+        case $_line in Uid:* | Gid:*) _ids="$_ids $_line" ;; esac
+    done 2>/dev/null <"/proc/$1/status"
+    printf '%s' "$_ids"
+}
+
+# status_readable PID: the kernel shows this wrapper PID's wait status. A zombie's (stat field 52)
+# reads as 0 to a reader that may not ptrace it: the job's leader took other ids (a setuid program
+# that kept them, such as sudo, or one run through setpriv) and its real status is hidden, so it
+# is recorded unknown, never as "exit 0". Root may read any.
+status_readable() {
+    _mine=$(ids $$)
+    case $_mine in *'Uid:	0	0	0	0'*) return 0 ;; esac
+    [ -n "$_mine" ] && [ "$_mine" = "$(ids "$1")" ]
+}
+
 proc $$ && put wrapper "$$ $P_START"
 
 read -r timeout grace <limits
@@ -204,6 +223,7 @@ while :; do
     fi
     if [ "$P_STATE" = Z ]; then
         raw=$P_RAW
+        status_readable "$job" || raw=
         break
     fi
     [ -n "$jstart" ] || jstart=$P_START

@@ -34,7 +34,7 @@ internal sealed class LogMirror : IDisposable
     /// <summary>The file that holds <paramref name="stream"/> for the mirror at <paramref name="path"/>.</summary>
     public static string FileOf(string path, OutputKind stream)
     {
-        var stem = path.EndsWith(LayoutOneExtension, StringComparison.Ordinal) ? path[..^LayoutOneExtension.Length] : path;
+        var stem = IsLayoutOne(path) ? path[..^LayoutOneExtension.Length] : path;
         return stream switch
         {
             OutputKind.Stdout => stem + ".out",
@@ -42,6 +42,19 @@ internal sealed class LogMirror : IDisposable
             _ => stem + LayoutOneExtension,
         };
     }
+
+    /// <summary>
+    /// The files of the mirror at <paramref name="path"/>, whether they exist yet or not: JOB.log
+    /// alone for a layout-1 job (its journal row names that file), JOB.out and JOB.err otherwise
+    /// (the journal names their common stem, which is no file).
+    /// </summary>
+    public static IReadOnlyList<(OutputKind Stream, string File)> FilesOf(string path) =>
+        IsLayoutOne(path)
+            ? [(OutputKind.Combined, path)]
+            : [(OutputKind.Stdout, FileOf(path, OutputKind.Stdout)), (OutputKind.Stderr, FileOf(path, OutputKind.Stderr))];
+
+    /// <summary>A wave-1 journal row: its mirror path is the one log file, JOB.log.</summary>
+    public static bool IsLayoutOne(string path) => path.EndsWith(LayoutOneExtension, StringComparison.Ordinal);
 
     /// <summary>What the mirror at <paramref name="path"/> holds of each stream, without taking it.</summary>
     public static StreamOffsets OffsetsOf(string? path) => path is null

@@ -5,9 +5,9 @@ using SessionKeeper.Core.Jobs;
 namespace SessionKeeper.Tests.Cli.Commands;
 
 /// <summary>
-/// What `kill` says and returns once the target answered. The still-running case needs a job
-/// leader that survives SIGKILL (uninterruptible sleep), which no test can make on demand, so the
-/// decision is checked here on the status the runner reports.
+/// What `kill` says and returns once the target answered, decided on the status the runner
+/// reports. Against the real sshd, KillTests makes a leader that survives the login user's SIGKILL
+/// (it runs under another uid) and checks the same 245 end to end.
 /// </summary>
 public class KillOutcomeTests
 {
