@@ -11,7 +11,10 @@
 #   4. throughput: the best of --rounds runs (default 3) of `sessionkeeper attach` (fresh state
 #      dir each time, so the whole log is streamed and mirrored) against `ssh HOST cat LOG` with the
 #      OpenSSH client, both to /dev/null, in MiB/s, and their ratio (target: >= 0.5);
-#   5. resume and detection, per round: `attach` to a job printing a numbered line every 10 ms,
+#   5. stdin upload: the same N MiB as a job's stdin, `sessionkeeper run HOST -- 'cat >FILE' <SRC`
+#      (launch, upload through the spool, the job's end) against `ssh HOST 'cat >FILE' <SRC`, wall
+#      time, best of --rounds, and their ratio;
+#   6. resume and detection, per round: `attach` to a job printing a numbered line every 10 ms,
 #      SIGSTOP its per-connection sshd (a black hole: the socket stays open, nothing answers),
 #      and timestamp the CLI's stdout and stderr lines with perl (Time::HiRes):
 #        detection = SIGSTOP -> stderr "connection ... lost" (target: <= --dead-after + heartbeat);
@@ -34,7 +37,7 @@ while [ $# -gt 0 ]; do
         --size-mib) SIZE_MIB=$2; shift 2 ;;
         --rounds) ROUNDS=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
         *) echo "bench-stream: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -161,6 +164,27 @@ cmp -s "$LOG" "$WORK/local-state/mirrors/${USER_NAME}@127.0.0.1_$PORT/$JOB.out" 
     { echo "the mirror differs from the remote log" >&2; exit 1; }
 echo "throughput over $SIZE_MIB MiB (best of $ROUNDS): sessionkeeper attach $best_sk MiB/s, ssh cat $best_ssh MiB/s," \
     "ratio $(perl -e 'printf "%.2f", $ARGV[0] / $ARGV[1]' "$best_sk" "$best_ssh") (target >= 0.50)"
+
+# --- stdin upload -----------------------------------------------------------------------------
+# The same bytes as the job's stdin: `sessionkeeper run HOST -- 'cat >FILE' <SRC` (launch, upload
+# through the spool, job end) against `ssh HOST 'cat >FILE' <SRC`, wall time, same file.
+best_up_sk=0 best_up_ssh=0
+for r in $(seq "$ROUNDS"); do
+    t0=$(now)
+    "${SK[@]}" --state-dir "$WORK/local-state" run "${CONN[@]}" --shell /bin/sh "$HOST" -- "cat >$WORK/up.sk" <"$LOG"
+    t1=$(now)
+    "${SSH[@]}" "$HOST" "cat >$WORK/up.ssh" <"$LOG"
+    t2=$(now)
+    cmp -s "$LOG" "$WORK/up.sk" || { echo "the uploaded copy differs from its source" >&2; exit 1; }
+    sk=$(mib_per_s "$BYTES" "$(perl -e "print $t1 - $t0")")
+    os=$(mib_per_s "$BYTES" "$(perl -e "print $t2 - $t1")")
+    echo "round $r: sessionkeeper run <stdin $sk MiB/s, ssh 'cat >file' $os MiB/s"
+    best_up_sk=$(perl -e 'print $ARGV[0] > $ARGV[1] ? $ARGV[0] : $ARGV[1]' "$sk" "$best_up_sk")
+    best_up_ssh=$(perl -e 'print $ARGV[0] > $ARGV[1] ? $ARGV[0] : $ARGV[1]' "$os" "$best_up_ssh")
+    rm -f "$WORK/up.sk" "$WORK/up.ssh"
+done
+echo "stdin upload over $SIZE_MIB MiB (best of $ROUNDS): sessionkeeper run $best_up_sk MiB/s, ssh 'cat >file' $best_up_ssh MiB/s," \
+    "ratio $(perl -e 'printf "%.2f", $ARGV[0] / $ARGV[1]' "$best_up_sk" "$best_up_ssh")"
 
 # --- detection and resume ---------------------------------------------------------------------
 echo "== black hole (SIGSTOP of the per-connection sshd), heartbeat $HEARTBEAT, dead after $DEAD_AFTER"

@@ -15,7 +15,7 @@ public sealed class StdinTests(StreamHost host, ITestOutputHelper output) : ICla
 {
     private const long Size = 200L << 20;
     private const double AllowanceMiB = 48;
-    private const int StdinUploaderCallBytes = SessionKeeper.Core.Streaming.StdinUploader.CallBytes;
+    private const int StdinUploaderWindowBytes = SessionKeeper.Core.Streaming.StdinUploader.WindowBytes;
 
     [Fact(Timeout = 60_000)]
     public async Task Piped_stdin_reaches_the_job_and_its_end_is_the_job_end_of_file()
@@ -77,7 +77,7 @@ public sealed class StdinTests(StreamHost host, ITestOutputHelper output) : ICla
         // on top of it the upload may hold one call's unacknowledged bytes, the reader's queue,
         // and the same fixed allowance for the runtime's heap growth as the output's test.
         var baseline = await TinyRunPeakMiB();
-        var limitMiB = baseline + ((StdinUploaderCallBytes + (16 * 64 * 1024)) / (1024.0 * 1024)) + AllowanceMiB;
+        var limitMiB = baseline + ((StdinUploaderWindowBytes + (16 * 64 * 1024)) / (1024.0 * 1024)) + AllowanceMiB;
         var path = Path.Combine(host.Sshd.TempDir, $"stdin-{Guid.NewGuid():N}");
         await using (var file = File.Create(path))
         {
@@ -110,28 +110,7 @@ public sealed class StdinTests(StreamHost host, ITestOutputHelper output) : ICla
             await Poll.UntilAsync(() => SpoolLength(spool) >= at || cli.HasExited, TimeSpan.FromSeconds(90), $"{at} bytes in the spool");
             Assert.False(cli.HasExited, cli.StderrText);
             var cutAt = SpoolLength(spool);
-            switch (drops[i])
-            {
-                case "proxy reset":
-                    proxy.ResetAll();
-                    break;
-                case "sshd SIGKILL":
-                    // Every session through the proxy: the upload's and the stream's.
-                    foreach (var session in host.Sshd.SessionProcesses().Where(p => !victims.Contains(p.Pid)))
-                    {
-                        victims.Add(session.Pid);
-                        SshdFixture.Signal(session.Pid, PosixSignals.SIGKILL);
-                    }
-
-                    break;
-                default:
-                    var lost = CliText.LostLines(cli.StderrText);
-                    proxy.BlackHole();
-                    await Poll.UntilAsync(() => CliText.LostLines(cli.StderrText) > lost || cli.HasExited, TimeSpan.FromSeconds(30), "the black hole to be noticed");
-                    proxy.ResetAll();
-                    proxy.Resume();
-                    break;
-            }
+            await DropAsync(drops[i], proxy, cli, victims);
 
             // The upload goes on past the cut: it reconnected and resumed where the spool stood.
             await Poll.UntilAsync(() => SpoolLength(spool) > cutAt + (1 << 20) || cli.HasExited, TimeSpan.FromSeconds(60), $"the upload to resume after the {drops[i]}");
@@ -166,6 +145,88 @@ public sealed class StdinTests(StreamHost host, ITestOutputHelper output) : ICla
 
         File.Delete(path);
         return peak;
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task A_tar_stream_through_three_drops_unpacks_to_an_identical_tree()
+    {
+        // A tree of files of random sizes (some empty, some of several MiB), packed as `tar c` would be piped in.
+        var source = Directory.CreateTempSubdirectory("sk-tar-src-").FullName;
+        var random = new Random(20261203);
+        for (var i = 0; i < 60; i++)
+        {
+            var dir = Path.Combine(source, $"d{i % 7}", $"e{i % 3}");
+            Directory.CreateDirectory(dir);
+            var length = i % 10 == 0 ? 0 : random.Next(1, i % 4 == 0 ? 4 << 20 : 64 << 10);
+            await File.WriteAllBytesAsync(Path.Combine(dir, $"f{i}.bin"), RandomNumberGenerator.GetBytes(length));
+        }
+
+        var tarPath = Path.Combine(host.Sshd.TempDir, $"tree-{Guid.NewGuid():N}.tar");
+        var packed = await CliProcess.RunAsync(new ProcessStartInfo("tar") { ArgumentList = { "cf", tarPath, "-C", source, "." } }, TimeSpan.FromSeconds(60));
+        Assert.True(packed.ExitCode == 0, packed.ToString());
+        var parent = Path.Combine(host.Sshd.TempDir, $"tar-dst-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(parent);
+        File.SetUnixFileMode(parent, (UnixFileMode)0b111_111_111); // the job's login user makes its directory here
+        var target = Path.Combine(parent, "tree");
+        var size = new FileInfo(tarPath).Length;
+
+        await using var proxy = FaultProxy.Start(host.Sshd.Port);
+        var id = StreamHost.NewJobId();
+        var spool = Path.Combine(host.JobDir(id), "in");
+        await using var cli = StartWithStdin(tarPath, "run", ["--", $"mkdir '{target}' && tar xf - -C '{target}'"], ["-v", "--id", id, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "1s", "--max-backoff", "300ms"], proxy);
+        var victims = new HashSet<int>();
+        string[] drops = ["proxy reset", "sshd SIGKILL", "proxy black hole"];
+        for (var i = 0; i < drops.Length; i++)
+        {
+            var at = size * (i + 1) / (drops.Length + 1);
+            await Poll.UntilAsync(() => SpoolLength(spool) >= at || cli.HasExited, TimeSpan.FromSeconds(90), $"{at} bytes in the spool");
+            if (cli.HasExited)
+            {
+                break; // a fast machine uploaded everything first: the tree is still compared below
+            }
+
+            await DropAsync(drops[i], proxy, cli, victims);
+        }
+
+        var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(120));
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(size, new FileInfo(spool).Length);
+        Assert.Equal(TreeDigest(source), TreeDigest(target));
+        Directory.Delete(source, recursive: true);
+        File.Delete(tarPath);
+    }
+
+    /// <summary>Every file of a tree as "relative path, size, SHA-256", in order.</summary>
+    private static List<string> TreeDigest(string root) =>
+        [.. Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Select(f => $"{Path.GetRelativePath(root, f)} {new FileInfo(f).Length} {Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))}")
+            .Order(StringComparer.Ordinal)];
+
+    /// <summary>One drop of the links through <paramref name="proxy"/>; a black hole lasts until the CLI noticed it.</summary>
+    private async Task DropAsync(string drop, FaultProxy proxy, CliProcess cli, HashSet<int> victims)
+    {
+        switch (drop)
+        {
+            case "proxy reset":
+                proxy.ResetAll();
+                break;
+            case "sshd SIGKILL":
+                // Every session through the proxy: the upload's and the stream's.
+                foreach (var session in host.Sshd.SessionProcesses().Where(p => !victims.Contains(p.Pid)))
+                {
+                    victims.Add(session.Pid);
+                    SshdFixture.Signal(session.Pid, PosixSignals.SIGKILL);
+                }
+
+                break;
+            default:
+                var lost = CliText.LostLines(cli.StderrText);
+                proxy.BlackHole();
+                await Poll.UntilAsync(() => CliText.LostLines(cli.StderrText) > lost || cli.HasExited, TimeSpan.FromSeconds(30), "the black hole to be noticed");
+                proxy.ResetAll();
+                proxy.Resume();
+                break;
+        }
     }
 
     private static long SpoolLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;

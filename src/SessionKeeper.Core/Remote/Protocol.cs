@@ -148,9 +148,12 @@ internal static class ReplyTags
     /// <summary>"upload id=... in=N eof=N|- ended=0|1": what the stdin spool holds; the bytes from N on follow unless it is complete or the job ended.</summary>
     public const string Upload = "upload";
 
-    /// <summary>"uploaded in=N eof=N|-": what the spool holds after the upload call's bytes.</summary>
+    /// <summary>"acked in=N [ended=1]": while an upload call lasts, what the spool holds now (and that the job has ended).</summary>
+    public const string Acked = "acked";
+
+    /// <summary>"uploaded in=N eof=N|- [ended=1]": what the spool holds after the upload call's bytes.</summary>
     public const string Uploaded = "uploaded";
 
     /// <summary>Every tag above, for the test that compares them with runner.sh.</summary>
-    public static IReadOnlyList<string> All { get; } = [End, Error, Status, Launched, Kill, Removed, Stream, More, Caught, Done, Upload, Uploaded];
+    public static IReadOnlyList<string> All { get; } = [End, Error, Status, Launched, Kill, Removed, Stream, More, Caught, Done, Upload, Acked, Uploaded];
 }

@@ -892,7 +892,8 @@ sk_stream() {
 # The job's stdin, uploaded into its spool (the file in, read by the wrapper's feeder). One call:
 # the reply "upload id=ID in=N eof=N|- ended=0|1" says how much the spool holds; unless it is
 # complete (eof) or the job has ended, the client then sends the bytes from N on and closes its
-# side, cat appends them, and "uploaded in=N eof=N|-" says what the spool holds now. With
+# side, cat appends them, "acked in=N" lines say what the spool holds meanwhile (with ended=1 once
+# the job has ended), and "uploaded in=N eof=N|-" says what it holds at the end. With
 # SK_IN_END=N the spool is complete once it holds N bytes (in.eof, by rename); with SK_IN_CLOSE=1
 # it is closed at whatever it holds (its source is gone). One writer at a time: a new call ends
 # the previous one (identity checked) and waits until it can write no more, so bytes of a call
@@ -928,13 +929,25 @@ sk_upload() {
     sk_proc "$_cat" && _cs=$SK_START || _cs=0
     sk_proc $$ && sk_put "$SK_DIR/uploader" "$$ $SK_START $_cat $_cs"
     sk_reply "upload id=$SK_ID in=$_i eof=- ended=0"
+    # While cat runs: what the spool holds, whenever it grew (the client frees those bytes and
+    # sends more), and once the job has ended, so the client stops sending what nobody will read.
+    _x=
+    while sk_proc "$_cat" && [ "$SK_STATE" != Z ]; do
+        sk_nap 0.05
+        _n=$(wc -c <"$SK_DIR/in") || break
+        [ -z "$_x" ] && sk_exit_record && _x=" ended=1" && _i=-1
+        if [ "$_n" != "$_i" ]; then
+            sk_reply "acked in=$_n${_x}"
+            _i=$_n
+        fi
+    done
     wait "$_cat"
     _i=$(wc -c <"$SK_DIR/in") || sk_fail tampered-in
     if [ "${SK_IN_END:-x}" = "$_i" ]; then
         sk_put "$SK_DIR/in.eof" "$_i"
         _e=$_i
     fi
-    sk_reply "uploaded in=$_i eof=$_e"
+    sk_reply "uploaded in=$_i eof=$_e${_x}"
 }
 
 # sk_end_uploader: the previous upload call (its sh and its cat, each checked by start time) is

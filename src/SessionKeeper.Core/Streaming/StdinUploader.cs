@@ -22,21 +22,23 @@ internal enum StdinOutcome
 /// Carries a source (our stdin) into a job's stdin spool on the target, through any number of
 /// dropped connections, each byte exactly once: the target says how much its spool holds, and
 /// every upload call sends from exactly there. Bytes leave this process's memory only once the
-/// target has acknowledged them (an upload call's closing reply), so memory is bounded by one
-/// call's worth (<see cref="CallBytes"/>) plus the reader's queue, whatever the input's size.
+/// target has acknowledged them (its spool holds them), so memory is bounded by one window
+/// (<see cref="WindowBytes"/>) plus the reader's queue, whatever the input's size.
 /// </summary>
 /// <remarks>
 /// One call: open the upload verb, read "upload in=N", send the unacknowledged bytes from N on
-/// and then what the source gives, close our side after <see cref="CallBytes"/> bytes or
-/// <see cref="CallTime"/> (so acknowledgements keep coming), read "uploaded in=M". End-of-file of
-/// the source becomes the spool's end (SK_IN_END). A call that makes no progress for the
-/// dead-after time (a write blocked on a window that never reopens, a reply that never comes) is
-/// a dead link: its connection is aborted and a new one is made with the stream's backoff.
+/// and then what the source gives, reading the runner's "acked in=M" lines as they come and
+/// waiting for them whenever a window is unacknowledged; at the source's end close our side and
+/// read "uploaded in=M". End-of-file of the source becomes the spool's end (SK_IN_END; a call
+/// that met it only midway leaves it to one more call, which closes the spool at once). A call
+/// that makes no progress for the dead-after time (a write blocked on a window that never reopens,
+/// an acknowledgement or reply that never comes) is a dead link: its connection is aborted and a
+/// new one is made with the stream's backoff.
 /// </remarks>
 internal sealed class StdinUploader
 {
-    /// <summary>Bytes sent in one upload call before it is closed for an acknowledgement.</summary>
-    public const int CallBytes = 4 * 1024 * 1024;
+    /// <summary>Bytes sent and not yet acknowledged, at most: the sender waits for the target beyond it.</summary>
+    public const int WindowBytes = 4 * 1024 * 1024;
 
 
     // Below the large-object heap's threshold (85,000 bytes): pieces come and go with each
@@ -77,8 +79,8 @@ internal sealed class StdinUploader
         _reconnect = Reconnect.Pipeline(RetryPolicy.From(options), _time, Reconnect.SharedRandom, (_, _, _) => { });
     }
 
-    /// <summary>How long one upload call stays open waiting for input before it is closed for an acknowledgement (and to hear whether the job still reads).</summary>
-    public TimeSpan CallTime { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long one upload call lasts before another replaces it, well within the runner's own deadline for a call (900 s).</summary>
+    public TimeSpan CallTime { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Bytes the target has acknowledged.</summary>
     public long Acknowledged => Interlocked.Read(ref _confirmed);
@@ -235,15 +237,73 @@ internal sealed class StdinUploader
                 position += piece.Count;
             }
 
-            var sent = _read - held;
+            // The runner acknowledges what the spool holds while the call lasts ("acked in=N", and
+            // "ended=1" once the job has ended): a reader of its own takes those in, and the sender
+            // waits for them whenever a window's worth is unacknowledged.
+            using var acked = new SemaphoreSlim(0);
+            using var over = new CancellationTokenSource();
+            ReplyLine? uploaded = null;
+            var ended = 0;
+            var acks = Task.Factory.StartNew(
+                () =>
+                {
+                    try
+                    {
+                        while (reader.ReadLine() is { } line)
+                        {
+                            if (line.Tag is ReplyTags.Acked or ReplyTags.Uploaded)
+                            {
+                                lock (_pending)
+                                {
+                                    Acknowledge(line.Number("in"), session.HostLabel);
+                                }
+
+                                Progress();
+                                uploaded = line.Tag == ReplyTags.Uploaded ? line : uploaded;
+                                if (line["ended"] == "1")
+                                {
+                                    Volatile.Write(ref ended, 1);
+                                }
+
+                                acked.Release();
+                            }
+
+                            if (line.Tag == ReplyTags.Error)
+                            {
+                                reader.ReadToEnd(_jobId);
+                            }
+                        }
+
+                        reader.ReadToEnd(_jobId);
+                    }
+                    finally
+                    {
+                        over.Cancel();
+                        acked.Release();
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, over.Token);
             var opened = _time.GetTimestamp();
-            while (!_eof && sent < CallBytes && _time.GetElapsedTime(opened) < CallTime)
+            while (!_eof && Volatile.Read(ref ended) == 0 && !over.IsCancellationRequested && _time.GetElapsedTime(opened) < CallTime)
             {
+                if (_read - Acknowledged >= WindowBytes)
+                {
+                    await acked.WaitAsync(stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                    continue;
+                }
+
                 Volatile.Write(ref waitingForSource, 1);
                 ArraySegment<byte>? next;
                 try
                 {
-                    next = await NextPieceAsync(CallTime - _time.GetElapsedTime(opened), cancellationToken);
+                    next = await NextPieceAsync(CallTime - _time.GetElapsedTime(opened), stop.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    next = null; // the call is over (the job ended, or the link failed: the reader says which)
                 }
                 finally
                 {
@@ -253,7 +313,7 @@ internal sealed class StdinUploader
 
                 if (next is not { } piece)
                 {
-                    break; // the call's time is up; the next call goes on
+                    break; // the call's time is up, the job has ended, or the call is over
                 }
 
                 if (piece.Count == 0)
@@ -262,17 +322,32 @@ internal sealed class StdinUploader
                     break;
                 }
 
-                _pending.AddLast(piece);
-                _read += piece.Count;
+                lock (_pending)
+                {
+                    _pending.AddLast(piece);
+                    _read += piece.Count;
+                }
+
                 Send(remote, piece, Progress);
-                sent += piece.Count;
             }
 
-            remote.CloseInput();
-            var uploaded = reader.ReadUntil(ReplyTags.Uploaded, _jobId);
-            reader.ReadToEnd(_jobId);
-            Acknowledge(uploaded.Number("in"), session.HostLabel);
-            return uploaded.Number("eof") is { } end && end == _read && _eof ? StdinOutcome.Complete : null;
+            if (!over.IsCancellationRequested)
+            {
+                remote.CloseInput();
+            }
+
+            await acks;
+            if (uploaded is null)
+            {
+                throw new IOException($"the reply from {session.HostLabel} ended without '{ReplyTags.Uploaded}'.");
+            }
+
+            if (uploaded.Number("eof") is { } end && end == _read && _eof)
+            {
+                return StdinOutcome.Complete;
+            }
+
+            return Volatile.Read(ref ended) == 1 ? StdinOutcome.JobEnded : null;
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -407,7 +482,8 @@ internal sealed class StdinUploader
             }
         }
 
-        private ReplyLine? ReadLine()
+        /// <summary>The next reply line; null once the output has ended.</summary>
+        public ReplyLine? ReadLine()
         {
             while (true)
             {
