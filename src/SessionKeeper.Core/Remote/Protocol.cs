@@ -58,6 +58,12 @@ internal static class Verbs
     public const string Remove = "rm";
     public const string CollectGarbage = "gc";
     public const string Stream = "stream";
+
+    /// <summary>Record a process started by hand as a job, and protect it from its terminal's hangup.</summary>
+    public const string Adopt = "adopt";
+
+    /// <summary>This user's processes that have a terminal: the candidates of `adopt HOST`.</summary>
+    public const string Adoptable = "adoptable";
 }
 
 /// <summary>The shell variables a request sets before <c>sk_main</c> runs.</summary>
@@ -89,6 +95,8 @@ internal static class RequestVariables
     public const string LogOffset = "SK_OFFSET_L";
     public const string ErrKnown = "SK_KNOWN_E";
     public const string LogKnown = "SK_KNOWN_L";
+    public const string Pid = "SK_PID";
+    public const string AdoptTool = "SK_ADOPT_TOOL";
 
     /// <summary>Tests only: the runner's own watchdog deadline, in seconds.</summary>
     public const string Deadline = "SK_DEADLINE";
@@ -98,7 +106,7 @@ internal static class RequestVariables
     [
         Verb, Id, Cookie, Command, WorkingDirectory, Environment, Shell, Timeout, Grace, Wrapper, Fault, Signal, Age,
         Offset, MaxBytes, HeartbeatMilliseconds, TimeToLive, Client, CreditEnabled, Once, Known, Tail, ErrOffset, LogOffset,
-        ErrKnown, LogKnown, Deadline,
+        ErrKnown, LogKnown, Pid, AdoptTool, Deadline,
     ];
 }
 
@@ -135,6 +143,15 @@ internal static class ReplyTags
     /// <summary>"done o=... e=... state=...": the job finished and its output is complete.</summary>
     public const string Done = "done";
 
+    /// <summary>"adopted id=... fresh=0|1 protect=protected|partial|unprotected reason=... members=N protected=N fg=0|1 leader=0|1".</summary>
+    public const string Adopted = "adopted";
+
+    /// <summary>"candidate pid=... pgid=... sid=... fg=0|1 state=S start=TICKS tty=NAME cmd=HEX": a process `adopt` could take.</summary>
+    public const string Candidate = "candidate";
+
+    /// <summary>"clock uptime=SECONDS hz=TICKS": the target's clock, for the candidates' ages.</summary>
+    public const string Clock = "clock";
+
     /// <summary>Every tag above, for the test that compares them with runner.sh.</summary>
-    public static IReadOnlyList<string> All { get; } = [End, Error, Status, Launched, Kill, Removed, Stream, More, Caught, Done];
+    public static IReadOnlyList<string> All { get; } = [End, Error, Status, Launched, Kill, Removed, Stream, More, Caught, Done, Adopted, Candidate, Clock];
 }
