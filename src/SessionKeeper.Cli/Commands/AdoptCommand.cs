@@ -86,10 +86,26 @@ internal static class AdoptCommand
             exit = ExitCodes.AdoptUnprotected;
         }
 
+        if (adoption.SessionLeader && adoption.Protection != "unprotected" && AbortsOwnCommands(adoption.Status.CommandPreview) is { } shell)
+        {
+            // Measured: an interactive dash or zsh aborts the command it runs itself at its first
+            // failed terminal call after the hangup (tcsetpgrp, tcgetattr on a descriptor of its own,
+            // not 0-2), then reads EOF on stdin and exits. bash carries on.
+            Console.Error.WriteLine($"  warning: this is an interactive {shell}: what it runs itself (a loop typed at its prompt) is aborted when its terminal goes away, " +
+                "adopted or not; the programs it started survive. Adopt those programs instead.");
+        }
+
         Console.Error.WriteLine($"  follow it: sessionkeeper attach {id}    stop it: sessionkeeper kill {id}");
         Console.Error.WriteLine("  its exit status will be unknown: it is not SessionKeeper's child, so `wait` reports only that it ended.");
         Console.WriteLine(id);
         return exit;
+    }
+
+    /// <summary>"dash" or "zsh" when the command line is one of those shells (a login shell's starts with "-").</summary>
+    private static string? AbortsOwnCommands(string commandLine)
+    {
+        var program = Path.GetFileName(commandLine.Split(' ', 2)[0].TrimStart('-'));
+        return program is "dash" or "zsh" ? program : null;
     }
 
     private static string Processes(int n) => n == 1 ? "1 process" : $"{n} processes";

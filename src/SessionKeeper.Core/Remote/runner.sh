@@ -1190,7 +1190,8 @@ sk_adopt_protect() {
     set -- $_mine
     case ${3:-gone} in
         protected)
-            if grep -qv ' protected ' "$SK_DIR/adopted.lines"; then _w=partial; else _w=protected; fi
+            # A process that ended meanwhile (a short-lived child) is no part missing.
+            if grep -v ' protected ' "$SK_DIR/adopted.lines" | grep -qv ' gone$'; then _w=partial; else _w=protected; fi
             ;;
         *) _w=unprotected SK_ADOPT_WHY=${4:-${3:-gone}} ;;
     esac
@@ -1239,7 +1240,7 @@ sk_adopt() {
     sk_line1 "$SK_DIR/adopted" || _r1=
     # shellcheck disable=SC2086
     set -- $_r1
-    _n=$(grep -c . "$SK_DIR/members" 2>/dev/null) || _n=0
+    _n=$(grep -c ' protected \| denied \| failed ' "$SK_DIR/adopted" 2>/dev/null) || _n=0
     _k=$(grep -c ' protected ' "$SK_DIR/adopted" 2>/dev/null) || _k=0
     _fg=0
     sk_stat_tty "$SK_PID" && [ "$SK_TPGID" = "$SK_PGRP" ] && _fg=1
