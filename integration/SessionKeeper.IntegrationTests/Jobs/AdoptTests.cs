@@ -244,7 +244,8 @@ public sealed partial class AdoptTests(JobsHost host) : IClassFixture<JobsHost>
     {
         var id = JobsHost.NewJobId("adopt-" + prefix);
         var adopt = await host.RunAsync("adopt", [pid.ToString(CultureInfo.InvariantCulture)], ["--id", id], user);
-        Assert.True(adopt.ExitCode == 0, adopt.ToString());
+        var adopted = Path.Combine(host.JobDir(id), "adopted");
+        Assert.True(adopt.ExitCode == 0, $"{adopt}\nadopted: {(File.Exists(adopted) ? File.ReadAllText(adopted) : "none")}");
         Assert.EndsWith(id + "\n", adopt.StdoutText, StringComparison.Ordinal);
         Assert.Contains("it ignores SIGHUP", adopt.Stderr, StringComparison.Ordinal);
         return id;

@@ -122,6 +122,7 @@ internal static class AdoptCommand
         "setuid" => "the process runs setuid (its effective or saved user id is not yours): only root may ptrace it.",
         "setgid" => "the process runs setgid, or with another group (its group ids are not yours): only root may ptrace it.",
         "other-user" => "the process belongs to another user.",
+        "tool-failed" => "the ptrace tool could not run its calls in it; it was detached and left as it was (the job directory's `adopted` file on the target says which call failed).",
         _ => $"the kernel of {host} refused ptrace (a container without CAP_SYS_PTRACE, a seccomp filter, or a security module such as AppArmor or SELinux).",
     };
 

@@ -29,6 +29,10 @@ my ($NR_ptrace, $NR_wait4) = (101, 61);
 my ($R_RAX, $R_ORIG, $R_RIP, $R_RDI, $R_RSI, $R_RDX, $R_R10, $R_R8, $R_R9) = (10, 15, 16, 14, 13, 12, 7, 9, 8);
 $| = 1;
 
+# Signals that arrived while our calls ran: a signal-delivery stop comes before the stepped
+# instruction runs, and stepping on discards the signal, so each is sent again before detaching.
+my %caught;
+
 sub pt { return syscall($NR_ptrace, $_[0], $pid, $_[1] // 0, $_[2] // 0); }
 
 sub fail {
@@ -36,13 +40,19 @@ sub fail {
     print "SKR fail $what errno=$errno\n";
 }
 
-# Waits for the next stop of the tracee; false when it is gone (exited, killed).
+# Waits for the next stop of the tracee; returns its wait status, or 0 when it is gone.
 sub wait_stop {
     my $st = pack('i', 0);
     my $r = syscall($NR_wait4, $pid, $st, 0x40000000, 0);    # __WALL
     return 0 if $r < 0;
     my $s = unpack('i', $st);
-    return ($s & 0xff) == 0x7f;                                # WIFSTOPPED
+    return ($s & 0xff) == 0x7f ? $s : 0;                       # WIFSTOPPED
+}
+
+# Detaches, the signals held back sent again first (queued while it is stopped, delivered once it runs).
+sub let_go {
+    kill($_, $pid) for keys %caught;
+    pt($DETACH);
 }
 
 if (pt($SEIZE) != 0) {
@@ -50,16 +60,21 @@ if (pt($SEIZE) != 0) {
     exit 0;
 }
 
-if (pt($INTERRUPT) != 0 || !wait_stop()) {
+# The first stop may be a signal's, before the interrupt's: either one will do (that signal is
+# sent again before detaching, and the interrupt's stop is stepped over like any other).
+my $first = pt($INTERRUPT) == 0 ? wait_stop() : 0;
+if (!$first) {
     fail('interrupt', $! + 0);
     pt($DETACH);
     exit 0;
 }
 
+$caught{($first >> 8) & 0xff} = 1 if $first >> 16 == 0 && (($first >> 8) & 0xff) != 5;
+
 my $regs = "\0" x 216;    # struct user_regs_struct: 27 registers of 8 bytes
 if (pt($GETREGS, 0, $regs) != 0) {
     fail('getregs', $! + 0);
-    pt($DETACH);
+    let_go();
     exit 0;
 }
 
@@ -74,7 +89,7 @@ else {
     $word = "\0" x 8;
     if (pt($PEEK, $rip, $word) != 0 || pt($POKE, $rip, unpack('q', "\x0f\x05" . substr($word, 2))) != 0) {
         fail('patch', $! + 0);
-        pt($DETACH);
+        let_go();
         exit 0;
     }
 
@@ -122,8 +137,13 @@ sub call {
     @r[$R_RAX, $R_ORIG, $R_RIP] = ($nr, -1, $site);
     @r[$R_RDI, $R_RSI, $R_RDX, $R_R10, $R_R8, $R_R9] = map { $_ // 0 } @a[0 .. 5];
     pt($SETREGS, 0, pack('q27', @r)) == 0 or die "setregs\n";
-    pt($STEP) == 0 or die "step\n";
-    wait_stop() or die "gone\n";
+    for (my $tries = 0; ; $tries++) {
+        die "step\n" if $tries > 50 || pt($STEP) != 0;
+        my $s = wait_stop() or die "gone\n";
+        my ($sig, $event) = (($s >> 8) & 0xff, $s >> 16);
+        last if $sig == 5 && $event == 0;         # the single-step trap: the call ran
+        $caught{$sig} = 1 if $event == 0;         # a signal stopped it first: the call did not run
+    }
     my $b = "\0" x 216;
     pt($GETREGS, 0, $b) == 0 or die "getregs\n";
     return (unpack('q27', $b))[$R_RAX];
@@ -141,5 +161,5 @@ sub poke {
 sub restore {
     pt($POKE, $rip, unpack('q', $word)) if $patched;
     pt($SETREGS, 0, pack('q27', @saved));
-    pt($DETACH);
+    let_go();
 }

@@ -1114,7 +1114,16 @@ sk_adopt_one() {
     fi
     _to=
     command -v timeout >/dev/null 2>&1 && _to="timeout 30"
-    _res=$($_to perl -e "$SK_ADOPT_TOOL" "$1" "$SK_DIR/out" "$SK_DIR/err" "$_spec" 2>&1)
+    # A refusal is tried again twice: once in the suite a zsh background job refused an attach
+    # (EPERM; same user, dumpable, no tracer: the cause was not found).
+    _try=0
+    while :; do
+        _res=$($_to perl -e "$SK_ADOPT_TOOL" "$1" "$SK_DIR/out" "$SK_DIR/err" "$_spec" 2>&1)
+        case $_res in *'SKR fail attach errno=1'*) ;; *) break ;; esac
+        _try=$((_try + 1))
+        [ $_try -lt 3 ] || break
+        sk_nap 0.2
+    done
     # Never leave a process stopped that was not stopped before.
     if sk_proc "$1" && [ "$SK_START" = "$2" ]; then
         case $SK_STATE:$_was in
@@ -1193,6 +1202,7 @@ sk_adopt_protect() {
             # A process that ended meanwhile (a short-lived child) is no part missing.
             if grep -v ' protected ' "$SK_DIR/adopted.lines" | grep -qv ' gone$'; then _w=partial; else _w=protected; fi
             ;;
+        failed) _w=unprotected SK_ADOPT_WHY=tool-failed ;;
         *) _w=unprotected SK_ADOPT_WHY=${4:-${3:-gone}} ;;
     esac
     [ "${3:-}" = gone ] && SK_ADOPT_WHY=gone
