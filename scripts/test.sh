@@ -6,7 +6,7 @@
 # Installs what the tests need when it is missing (as root, or through sudo): OpenSSH server and
 # client (the integration tests start their own sshd processes on loopback ports with throwaway
 # keys), the shells the runner and the quoting tests run under (dash, bash, BusyBox ash, fish,
-# tcsh), and Dropbear. Then builds with warnings as errors, checks formatting, and runs the unit
+# tcsh; zsh as the interactive shell of the adopt tests), and Dropbear. Then builds with warnings as errors, checks formatting, and runs the unit
 # tests and the integration tests. No test needs a terminal, the network beyond loopback, or
 # anything started by hand.
 set -euo pipefail
@@ -16,7 +16,7 @@ cd "$ROOT"
 
 need=()
 for pair in sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client ssh-agent:openssh-client \
-    dash:dash busybox:busybox fish:fish tcsh:tcsh dropbear:dropbear-bin; do
+    dash:dash busybox:busybox fish:fish tcsh:tcsh zsh:zsh dropbear:dropbear-bin; do
     cmd=${pair%%:*} pkg=${pair#*:}
     if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then
         need+=("$pkg")

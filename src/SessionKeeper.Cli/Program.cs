@@ -67,6 +67,7 @@ internal static class Program
         root.Subcommands.Add(GcCommand.Create(ssh));
         root.Subcommands.Add(ConfigCommand.Create(ssh));
         root.Subcommands.Add(BatchCommand.Create(stream));
+        root.Subcommands.Add(AdoptCommand.Create(ssh));
         return root;
     }
 }

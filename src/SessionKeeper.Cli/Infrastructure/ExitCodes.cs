@@ -23,6 +23,24 @@ internal static class ExitCodes
     public const int StillRunning = 245;
     public const int NeedsConfirmation = 244;
 
+    /// <summary>adopt: the process belongs to another user; nothing adopted.</summary>
+    public const int AdoptOtherUser = 243;
+
+    /// <summary>adopt: process 1, SessionKeeper's own, a job it started, or adopted already; nothing adopted.</summary>
+    public const int AdoptNotAdoptable = 242;
+
+    /// <summary>adopt: no such process; nothing adopted.</summary>
+    public const int AdoptNoProcess = 241;
+
+    /// <summary>adopt: the process ended while it was adopted; nothing adopted.</summary>
+    public const int AdoptExited = 240;
+
+    /// <summary>adopt: tracked, but not protected (no ptrace tool, or ptrace refused): state adopted-unprotected.</summary>
+    public const int AdoptUnprotected = 239;
+
+    /// <summary>adopt: the process protected, some of its process group not.</summary>
+    public const int AdoptPartial = 238;
+
     public static int For(FailureKind kind) => kind switch
     {
         FailureKind.InvalidInput => InvalidInput,

@@ -60,6 +60,9 @@ internal static class FollowedJob
             case JobOutcome.TimedOut timedOut:
                 Console.Error.WriteLine($"sessionkeeper: job {status.Id} on {target.Label} {status.Describe()}.");
                 return timedOut.ShellExitCode;
+            case JobOutcome.Ended:
+                Console.Error.WriteLine($"sessionkeeper: job {status.Id} on {target.Label} has ended; its exit status is unknown (adopted: it was not SessionKeeper's child, so nobody could read it).");
+                return ExitCodes.JobLost;
             default:
                 Console.Error.WriteLine($"sessionkeeper: job {status.Id} on {target.Label} is {status.Describe()}; its exit status is unknown.");
                 return ExitCodes.JobLost;

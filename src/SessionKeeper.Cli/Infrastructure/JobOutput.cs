@@ -19,6 +19,17 @@ internal static class JobOutput
             json.WriteString("lost_reason", reason);
         }
 
+        if (status.State == JobState.Ended)
+        {
+            json.WriteString("exit_status", "unknown (adopted)");
+            json.WriteString("ended_reason", status.EndedReason);
+        }
+
+        if (status.Adopted is { } adopted)
+        {
+            json.WriteString("adopted", adopted);
+        }
+
         WriteNumber(json, "pid", status.Pid);
         WriteNumber(json, "pgid", status.ProcessGroup);
         if (status.Created is { } created)

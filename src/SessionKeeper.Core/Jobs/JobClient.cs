@@ -43,6 +43,44 @@ internal sealed class JobClient(IRemoteSession session)
         return lines.FirstOrDefault(l => l.Tag == ReplyTags.Upload)?.Number("eof");
     }
 
+    /// <summary>Adopts process <paramref name="pid"/> as job <paramref name="id"/>: the target checks, records and protects it.</summary>
+    public async Task<(AdoptedReply Reply, JobStatus Status)> AdoptAsync(JobId id, JobCookie cookie, int pid, CancellationToken cancellationToken = default)
+    {
+        var output = await session.ExecAsync(new AdoptRequest(id, cookie, pid, Supervision.FaultPoints.Remote).ToRunnerRequest().ToPayload(), cancellationToken);
+        var lines = ReplyParser.Parse(output, Host);
+        if (lines.FirstOrDefault(l => l.Tag == ReplyTags.Error && l["code"] is { } c && c.StartsWith("adopt-", StringComparison.Ordinal)) is { } refused)
+        {
+            throw RemoteErrors.AdoptRefused(refused, pid, Host, id);
+        }
+
+        ReplyParser.ThrowIfError(lines, Host, id);
+        var adopted = AdoptedReply.Find(lines)
+            ?? throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} did not confirm the adoption of process {pid}.");
+        return (adopted, SingleStatus(lines));
+    }
+
+    /// <summary>This user's processes with a terminal on the target, but this call's own.</summary>
+    public async Task<IReadOnlyList<SessionKeeper.AdoptCandidate>> AdoptableAsync(CancellationToken cancellationToken = default)
+    {
+        var lines = await RunAsync(new AdoptableRequest(), null, cancellationToken);
+        var clock = lines.FirstOrDefault(l => l.Tag == ReplyTags.Clock);
+        var (uptime, hz) = (clock?.Number("uptime"), clock?.Number("hz") is > 0 and var h ? h : 100);
+        var candidates = new List<SessionKeeper.AdoptCandidate>();
+        foreach (var line in lines.Where(l => l.Tag == ReplyTags.Candidate))
+        {
+            if (line.SmallNumber("pid") is not { } pid || line.SmallNumber("pgid") is not { } pgid || line.SmallNumber("sid") is not { } sid)
+            {
+                continue;
+            }
+
+            TimeSpan? age = uptime is { } up && line.Number("start") is { } start && up * hz >= start ? TimeSpan.FromSeconds((up * hz - start) / (double)hz) : null;
+            var command = StatusParserText.CommandLine(line["cmd"]);
+            candidates.Add(new SessionKeeper.AdoptCandidate(pid, pgid, sid, line["tty"] ?? "?", line["fg"] == "1", line["state"] ?? "?", age, command));
+        }
+
+        return candidates;
+    }
+
     public async Task<JobStatus> StatusAsync(JobId id, CancellationToken cancellationToken = default)
     {
         var lines = await RunAsync(new StatusRequest(id), id, cancellationToken);

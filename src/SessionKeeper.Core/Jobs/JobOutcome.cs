@@ -63,6 +63,14 @@ public abstract record JobOutcome
         public override bool IsFinished => true;
     }
 
+    /// <summary>An adopted job that is gone: it was not started by SessionKeeper, so its exit status is unknown for good.</summary>
+    /// <param name="Reason">Why no status: exit-status-unknown-adopted.</param>
+    public sealed record Ended(string Reason) : JobOutcome
+    {
+        /// <inheritdoc/>
+        public override bool IsFinished => true;
+    }
+
     /// <summary>Gone without a record of how it ended: its exit status is unknown.</summary>
     /// <param name="Reason">Why: rebooted, wrapper-gone, identity-mismatch, never-started, tampered-FILE...</param>
     public sealed record Lost(string Reason) : JobOutcome

@@ -20,13 +20,18 @@ public enum JobState
     /// the wrapper is stopped or starved of CPU. Not final: the record follows once the wrapper runs.
     /// </summary>
     Ending,
+    /// <summary>
+    /// An adopted job (a process started by hand, taken over by <c>adopt</c>) that is gone: it was
+    /// not our child, so its exit status was nobody's to read and is unknown for good.
+    /// </summary>
+    Ended,
 }
 
 /// <summary>Helpers on <see cref="JobState"/>.</summary>
 public static class JobStateExtensions
 {
-    /// <summary>True once the job can change no more: exited, killed, timed out or lost.</summary>
-    public static bool IsFinished(this JobState state) => state is JobState.Exited or JobState.Killed or JobState.TimedOut or JobState.Lost;
+    /// <summary>True once the job can change no more: exited, killed, timed out, lost, or ended (adopted).</summary>
+    public static bool IsFinished(this JobState state) => state is JobState.Exited or JobState.Killed or JobState.TimedOut or JobState.Lost or JobState.Ended;
 
     /// <summary>The state's word in JSON and in the journal: running, exited, timed-out...</summary>
     public static string ToWire(this JobState state) => state switch

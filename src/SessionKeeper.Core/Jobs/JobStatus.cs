@@ -66,6 +66,15 @@ public sealed record JobStatus
     /// <summary>What gave SIGINT/SIGQUIT back their default at launch: env, perl, python3, unneeded, or none.</summary>
     public string? SignalReset { get; init; }
 
+    /// <summary>
+    /// For a job taken over by <c>adopt</c>: how its process group was protected from the terminal's
+    /// hangup (protected, partial, unprotected); null for a job SessionKeeper started.
+    /// </summary>
+    public string? Adopted { get; init; }
+
+    /// <summary>Why an ended job has no exit status (exit-status-unknown-adopted); null otherwise.</summary>
+    public string? EndedReason { get; init; }
+
     /// <summary>The first bytes of the command text.</summary>
     public string CommandPreview { get; init; } = "";
 
@@ -82,6 +91,7 @@ public sealed record JobStatus
         JobState.Killed when Signal is { } signal => new JobOutcome.Killed(signal),
         JobState.TimedOut when ShellExitCode is { } code => new JobOutcome.TimedOut(code, Signal),
         JobState.Lost => new JobOutcome.Lost(LostReason ?? "unknown"),
+        JobState.Ended => new JobOutcome.Ended(EndedReason ?? "exit-status-unknown-adopted"),
         _ => new JobOutcome.Lost("incomplete-status"), // a finished state without its number: nothing to report as an exit
     };
 
@@ -102,6 +112,10 @@ public sealed record JobStatus
         JobState.Lost when LostReason == "malformed-exit-record" => "lost (malformed exit record)",
         JobState.Lost => $"lost ({LostReason ?? "unknown"})",
         JobState.Ending => "ended, exit status not recorded yet (its wrapper on the target is stopped or starved)",
+        JobState.Ended => "ended, exit status unknown (adopted)",
+        JobState.Running when Adopted is "unprotected" => "running (adopted-unprotected: it dies with its terminal)",
+        JobState.Running when Adopted is "partial" => "running (adopted; part of its process group unprotected)",
+        JobState.Running when Adopted is not null => "running (adopted)",
         _ => State.ToWire(),
     };
 

@@ -113,7 +113,7 @@ internal sealed partial class JobJournal
             update.Parameters.AddWithValue("$state", status.State.ToWire());
             update.Parameters.AddWithValue("$code", (object?)status.ExitCode ?? DBNull.Value);
             update.Parameters.AddWithValue("$signal", (object?)status.Signal ?? DBNull.Value);
-            update.Parameters.AddWithValue("$reason", (object?)status.LostReason ?? DBNull.Value);
+            update.Parameters.AddWithValue("$reason", (object?)status.LostReason ?? status.EndedReason ?? (object)DBNull.Value);
             update.Parameters.AddWithValue("$pid", (object?)status.Pid ?? DBNull.Value);
             update.Parameters.AddWithValue("$pgid", (object?)status.ProcessGroup ?? DBNull.Value);
             update.Parameters.AddWithValue("$start", (object?)status.StartTime ?? DBNull.Value);

@@ -435,6 +435,36 @@ public sealed class JobKeeper
         return removed;
     }
 
+    /// <summary>
+    /// Takes over process <paramref name="pid"/> on <paramref name="host"/>, started by hand in a
+    /// terminal (as <c>adopt</c>): the target checks it is the user's own, records it as a job
+    /// (its identity, its process group) and, through ptrace, makes every process of its group
+    /// ignore SIGHUP and write what went to the terminal to the job's stdout and stderr files.
+    /// The job joins the journal; its exit status will be unknown (it is not our child).
+    /// </summary>
+    /// <exception cref="SessionKeeperException">Refused (another user's process, process 1, none such, SessionKeeper's own, ended meanwhile): <see cref="SessionKeeperException.RemoteCode"/> says which, and nothing is tracked.</exception>
+    public async Task<Adoption> AdoptAsync(IJobHost host, int pid, JobId? id = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        if (pid < 0)
+        {
+            throw new SessionKeeperException(FailureKind.InvalidInput, $"a process id is 0 or more, not {pid}.");
+        }
+
+        var jobId = id ?? JobId.New();
+        var cookie = JobCookie.New();
+        var (reply, status) = await RoundTripAsync(host, _options.ControlTimeout + TimeSpan.FromMinutes(1), (client, ct) => client.AdoptAsync(jobId, cookie, pid, ct), cancellationToken).ConfigureAwait(false);
+        var job = Supervisor().Planner.Adopted(jobId, _options.Transport.Describe(host), cookie, status);
+        return new Adoption(job, status, reply.Protection, reply.Reason, reply.Members, reply.Protected, reply.Foreground, reply.Leader);
+    }
+
+    /// <summary>The processes <see cref="AdoptAsync"/> could take on <paramref name="host"/>: the user's own that have a terminal (as <c>adopt HOST</c>).</summary>
+    public async Task<IReadOnlyList<AdoptCandidate>> AdoptCandidatesAsync(IJobHost host, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return await RoundTripAsync(host, _options.ControlTimeout, (client, ct) => client.AdoptableAsync(ct), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Every job on <paramref name="host"/> (this user's), with its state derived there now, oldest first.</summary>
     public async Task<IReadOnlyList<JobStatus>> ListAsync(IJobHost host, CancellationToken cancellationToken = default)
     {

@@ -59,6 +59,12 @@ internal static class Verbs
     public const string CollectGarbage = "gc";
     public const string Stream = "stream";
     public const string Upload = "upload";
+
+    /// <summary>Record a process started by hand as a job, and protect it from its terminal's hangup.</summary>
+    public const string Adopt = "adopt";
+
+    /// <summary>This user's processes that have a terminal: the candidates of `adopt HOST`.</summary>
+    public const string Adoptable = "adoptable";
 }
 
 /// <summary>The shell variables a request sets before <c>sk_main</c> runs.</summary>
@@ -90,6 +96,8 @@ internal static class RequestVariables
     public const string LogOffset = "SK_OFFSET_L";
     public const string ErrKnown = "SK_KNOWN_E";
     public const string LogKnown = "SK_KNOWN_L";
+    public const string Pid = "SK_PID";
+    public const string AdoptTool = "SK_ADOPT_TOOL";
 
     /// <summary>"spool": the job reads its stdin from the spool the upload verb fills; "null" (or unset): /dev/null.</summary>
     public const string Stdin = "SK_STDIN";
@@ -108,7 +116,7 @@ internal static class RequestVariables
     [
         Verb, Id, Cookie, Command, WorkingDirectory, Environment, Shell, Timeout, Grace, Wrapper, Fault, Signal, Age,
         Offset, MaxBytes, HeartbeatMilliseconds, TimeToLive, Client, CreditEnabled, Once, Known, Tail, ErrOffset, LogOffset,
-        ErrKnown, LogKnown, Stdin, StdinEnd, StdinClose, Deadline,
+        ErrKnown, LogKnown, Stdin, StdinEnd, StdinClose, Pid, AdoptTool, Deadline,
     ];
 }
 
@@ -154,6 +162,15 @@ internal static class ReplyTags
     /// <summary>"uploaded in=N eof=N|- [ended=1]": what the spool holds after the upload call's bytes.</summary>
     public const string Uploaded = "uploaded";
 
+    /// <summary>"adopted id=... fresh=0|1 protect=protected|partial|unprotected reason=... members=N protected=N fg=0|1 leader=0|1".</summary>
+    public const string Adopted = "adopted";
+
+    /// <summary>"candidate pid=... pgid=... sid=... fg=0|1 state=S start=TICKS tty=NAME cmd=HEX": a process `adopt` could take.</summary>
+    public const string Candidate = "candidate";
+
+    /// <summary>"clock uptime=SECONDS hz=TICKS": the target's clock, for the candidates' ages.</summary>
+    public const string Clock = "clock";
+
     /// <summary>Every tag above, for the test that compares them with runner.sh.</summary>
-    public static IReadOnlyList<string> All { get; } = [End, Error, Status, Launched, Kill, Removed, Stream, More, Caught, Done, Upload, Acked, Uploaded];
+    public static IReadOnlyList<string> All { get; } = [End, Error, Status, Launched, Kill, Removed, Stream, More, Caught, Done, Upload, Acked, Uploaded, Adopted, Candidate, Clock];
 }

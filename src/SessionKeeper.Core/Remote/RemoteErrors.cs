@@ -38,5 +38,23 @@ internal static class RemoteErrors
         return new SessionKeeperException(error.Kind, error.Message) { Host = host, JobId = jobId, RemoteCode = code };
     }
 
+    /// <summary>Why the target refused to adopt process <paramref name="pid"/>; <see cref="SessionKeeperException.RemoteCode"/> is the runner's code.</summary>
+    public static SessionKeeperException AdoptRefused(ReplyLine error, int pid, string host, JobId id)
+    {
+        var code = error["code"] ?? "adopt-refused";
+        var (kind, message) = code switch
+        {
+            "adopt-pid-one" => (FailureKind.InvalidInput, $"process {pid} is not adoptable: process 1 is the init of {host} (or of its container), and 0 names no process."),
+            "adopt-no-process" => (FailureKind.InvalidInput, $"no process {pid} on {host}: it has ended, or never existed."),
+            "adopt-other-user" => (FailureKind.InvalidInput, $"process {pid} on {host} belongs to another user (uid {error.SmallNumber("uid")?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}): only your own processes can be adopted. Log in as that user to adopt it."),
+            "adopt-own-helper" => (FailureKind.InvalidInput, $"process {pid} on {host} is part of SessionKeeper's own call or of a job's wrapper: it is not adopted."),
+            "adopt-own-job" => (FailureKind.InvalidInput, $"process {pid} on {host} belongs to a job SessionKeeper started: it survives the connection already."),
+            "adopt-already" => (FailureKind.InvalidInput, $"process {pid} on {host} is adopted already, as job {(JobId.IsValid(error["id"]) ? error["id"] : "?")}."),
+            "adopt-exited" => (FailureKind.JobNotFound, $"process {pid} on {host} ended while it was being adopted; nothing is tracked."),
+            _ => (FailureKind.RemoteError, $"{host} refused to adopt process {pid} ({Truncate(code)})."),
+        };
+        return new SessionKeeperException(kind, message) { Host = host, JobId = id, RemoteCode = code };
+    }
+
     private static string Truncate(string s) => s.Length <= 20 ? s : s[..20] + "...";
 }

@@ -24,3 +24,19 @@ internal sealed record KillReply(string Signalled, string? Refused)
             ? new KillReply(line["signalled"] ?? "none", line["refused"] is { Length: > 0 } refused ? refused : null)
             : new KillReply("none", null);
 }
+
+/// <summary>"adopted id=... fresh=0|1 protect=... reason=... members=N protected=N fg=0|1 leader=0|1": what adopt did.</summary>
+internal sealed record AdoptedReply(bool Fresh, string Protection, string? Reason, int Members, int Protected, bool Foreground, bool Leader)
+{
+    public static AdoptedReply? Find(IReadOnlyList<ReplyLine> lines) =>
+        lines.FirstOrDefault(l => l.Tag == ReplyTags.Adopted) is { } line
+            ? new AdoptedReply(
+                line["fresh"] == "1",
+                line["protect"] is "protected" or "partial" or "unprotected" ? line["protect"]! : "unknown",
+                line["reason"] is { Length: > 0 and <= 40 } r && r.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? r : null,
+                line.SmallNumber("members") ?? 0,
+                line.SmallNumber("protected") ?? 0,
+                line["fg"] == "1",
+                line["leader"] == "1")
+            : null;
+}

@@ -39,6 +39,30 @@ internal sealed record LaunchRequest(JobId Id, JobCookie Cookie, JobSpec Spec, s
     internal static long WholeSeconds(TimeSpan span) => (long)Math.Ceiling(span.TotalSeconds);
 }
 
+/// <summary>
+/// Record process <paramref name="Pid"/> (started by hand, in a terminal) as job <paramref name="Id"/>
+/// and protect its process group from the terminal's hangup: the adopt verb. <paramref name="Cookie"/>
+/// makes a retried request recognisable, as for a launch.
+/// </summary>
+internal sealed record AdoptRequest(JobId Id, JobCookie Cookie, int Pid, string? Fault = null) : IRunnerRequest
+{
+    public RunnerRequest ToRunnerRequest()
+    {
+        var request = new RunnerRequest(Verbs.Adopt)
+            .Set(RequestVariables.Id, Id.ToString())
+            .Set(RequestVariables.Cookie, Cookie.ToString())
+            .Set(RequestVariables.Pid, Pid)
+            .Set(RequestVariables.AdoptTool, RunnerRequest.AdoptToolScript);
+        return Fault is { } fault ? request.Set(RequestVariables.Fault, fault) : request;
+    }
+}
+
+/// <summary>The processes `adopt HOST` offers: this user's, with a terminal.</summary>
+internal sealed record AdoptableRequest : IRunnerRequest
+{
+    public RunnerRequest ToRunnerRequest() => new(Verbs.Adoptable);
+}
+
 /// <summary>One job's status.</summary>
 internal sealed record StatusRequest(JobId Id) : IRunnerRequest
 {

@@ -15,6 +15,7 @@ internal sealed class RunnerRequest
 
     private static readonly Lazy<string> Runner = new(() => LoadResource("SessionKeeper.runner.sh"));
     private static readonly Lazy<string> Wrapper = new(() => LoadResource("SessionKeeper.wrapper.sh"));
+    private static readonly Lazy<string> AdoptTool = new(() => LoadResource("SessionKeeper.adopt.pl"));
 
     private readonly List<KeyValuePair<string, byte[]>> _variables = [];
 
@@ -27,6 +28,9 @@ internal sealed class RunnerRequest
     public string Verb { get; }
 
     public static string WrapperScript => Wrapper.Value;
+
+    /// <summary>The ptrace tool that protects an adopted process (perl, sent with adopt requests only).</summary>
+    public static string AdoptToolScript => AdoptTool.Value;
 
     public RunnerRequest Set(string name, string value) => Set(name, Encoding.UTF8.GetBytes(value));
 

@@ -23,6 +23,7 @@ internal static class StatusParser
             "killed" => line["timedout"] == "1" ? JobState.TimedOut : JobState.Killed,
             "lost" => JobState.Lost,
             "ending" => JobState.Ending,
+            "ended" => JobState.Ended,
             var other => throw new SessionKeeperException(FailureKind.RemoteError, $"unknown job state '{other}' from {host}."),
         };
         if (state == JobState.Exited && line["timedout"] == "1")
@@ -52,7 +53,7 @@ internal static class StatusParser
             StartTime = line.Number("start"),
             BootId = line["boot"] is { Length: > 0 } b ? b : null,
             Created = line.Number("created") is { } c ? DateTimeOffset.FromUnixTimeSeconds(c) : null,
-            Ended = finished && line.Number("ended") is { } e ? DateTimeOffset.FromUnixTimeSeconds(e) : null,
+            Ended = (finished || state == JobState.Ended) && line.Number("ended") is { } e ? DateTimeOffset.FromUnixTimeSeconds(e) : null,
             StdoutSize = line.Number("out") ?? 0,
             StderrSize = line.Number("err") ?? 0,
             Layout = line.SmallNumber("layout") is { } layout and (1 or 2) ? layout : 0,
@@ -61,6 +62,8 @@ internal static class StatusParser
             IgnoredAtStart = Mask(line, "sigign"),
             BlockedAtStart = Mask(line, "sigblk"),
             SignalReset = line["sigreset"] is { Length: > 0 and <= 16 } r && r.All(char.IsAsciiLetterOrDigit) ? r : null,
+            Adopted = line["adopted"] is "protected" or "partial" or "unprotected" or "unknown" ? line["adopted"] : null,
+            EndedReason = state == JobState.Ended ? Word(line["reason"]) ?? "exit-status-unknown-adopted" : null,
         };
     }
 
@@ -92,6 +95,10 @@ internal static class StatusParser
         };
     }
 
+    /// <summary>A short word of letters, digits and dashes, or null: nothing else from the target is shown.</summary>
+    private static string? Word(string? text) =>
+        text is { Length: > 0 and <= 40 } w && w.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? w : null;
+
     private static int? PositiveInt(ReplyLine line, string key) => line.SmallNumber(key) is > 1 and var v ? v : null;
 
     /// <summary>How many bytes of the command the runner sends (sk_hex).</summary>
@@ -120,5 +127,29 @@ internal static class StatusParser
         var chars = new char[preview.Length];
         var status = System.Text.Unicode.Utf8.ToUtf16(preview, chars, out _, out _, replaceInvalidSequences: false, isFinalBlock: preview.Length < CommandPreviewLength);
         return status is System.Buffers.OperationStatus.Done or System.Buffers.OperationStatus.NeedMoreData;
+    }
+}
+
+/// <summary>Text of command lines the target sends as hex.</summary>
+internal static class StatusParserText
+{
+    /// <summary>A /proc cmdline sent as hex: its NUL separators as spaces, bytes that are not UTF-8 as U+FFFD.</summary>
+    public static string CommandLine(string? hex)
+    {
+        if (string.IsNullOrEmpty(hex) || hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit))
+        {
+            return "";
+        }
+
+        var bytes = Convert.FromHexString(hex);
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] == 0)
+            {
+                bytes[i] = (byte)' ';
+            }
+        }
+
+        return Encoding.UTF8.GetString(bytes).TrimEnd(' ');
     }
 }

@@ -23,6 +23,8 @@
 #   in.eof                              "N": the spool is complete at N bytes (written once, by rename)
 #   uploader                            "pid start catpid catstart" of the upload call writing in
 #   feeder                              "pid" of the wrapper's feeder (the job's stdin pipe)
+# An adopted job (sessionkeeper adopt, see sk_adopt) is layout 2 with proto "2 adopted": a process
+# started by hand in a terminal, recorded here; no wrapper, no exit record, ever.
 # Layout 1 (wave 1, no proto) differs only in one file, log, for stdout and stderr together: its
 # directories are still served by every verb, with one stream token (l) instead of two (o, e).
 
@@ -166,6 +168,10 @@ sk_has_cookie() {
 # grandchild, started by the keeper (a never-reaping sleep) that the wrapper started. Once the
 # wrapper is gone the job's own environment must carry the cookie.
 sk_ours() {
+    sk_adopted && {
+        sk_adopted_ours "$1"
+        return
+    }
     sk_proc "$1" || return 1
     _pp=$SK_PPID _js=$SK_START
     if sk_wrapper_alive; then
@@ -233,6 +239,10 @@ sk_exit_record() {
 
 # sk_state: derives the state of $SK_DIR's job. Sets SK_LINE (the key=value report).
 sk_state() {
+    if sk_adopted; then
+        sk_adopted_state
+        return
+    fi
     if sk_exit_record; then
         SK_LINE=$SK_EXIT
         return
@@ -548,6 +558,10 @@ sk_group_has_job() {
 # the live identity disagree (then nothing may be signalled).
 sk_target_group() {
     SK_TG=
+    if sk_adopted; then
+        sk_adopted_group
+        return
+    fi
     _tp=$(sk_small "$SK_DIR/pid") _tg=$(sk_small "$SK_DIR/pgid")
     sk_isnum "$_tp" && [ "$_tp" -gt 1 ] || return 1
     if sk_proc "$_tp" && [ "$SK_STATE" != Z ]; then
@@ -976,6 +990,403 @@ sk_end_uploader() {
         _n=$((_n + 1))
     done
     return 0
+# ---------------------------------------------------------------------------------------------
+# Adopted jobs (sessionkeeper adopt). A process started by hand in an SSH session is recorded in a
+# job directory of layout 2 whose proto says "2 adopted", and protected from its terminal's hangup
+# through ptrace (adopt.pl: SIGHUP ignored, terminal descriptors pointed at out, err and
+# /dev/null). There is no wrapper and no exit record, ever: the process is not our child, so its
+# exit status is nobody's to read. Files besides layout 2's: members ("pid starttime" of every
+# process of its group when it was adopted), adopted (the protection's outcome: protected,
+# partial or unprotected, then one line per member), ended (when its end was first seen).
+
+# sk_adopted: $SK_DIR is an adopted job. Read without a fork: every state check asks.
+sk_adopted() {
+    sk_regular "$SK_DIR/proto" || return 1
+    _ad=
+    IFS= read -r _ad <"$SK_DIR/proto" 2>/dev/null
+    [ "$_ad" = "2 adopted" ]
+}
+
+# sk_line1 FILE: _r1 is the first line of a regular FILE, read without a fork.
+sk_line1() {
+    _r1=
+    sk_regular "$1" || return 1
+    IFS= read -r _r1 <"$1" 2>/dev/null || [ -n "$_r1" ]
+}
+
+sk_this_boot() {
+    _tb=
+    IFS= read -r _tb </proc/sys/kernel/random/boot_id 2>/dev/null
+    sk_line1 "$SK_DIR/boot_id" && [ -n "$_tb" ] && [ "$_r1" = "$_tb" ]
+}
+
+# sk_adopted_ours PID: PID is the adopted process: alive, not a zombie, with the start time
+# recorded at adoption, in the same boot. A process we did not start carries no cookie and has no
+# wrapper for a parent: the identity recorded in its directory (owned by the user, 0700) is the
+# only proof there is (docs/GROUND.md).
+sk_adopted_ours() {
+    sk_line1 "$SK_DIR/starttime" && sk_isnum "$_r1" || return 1
+    _as=$_r1
+    sk_this_boot || return 1
+    sk_proc "$1" && [ "$SK_STATE" != Z ] && [ "$SK_START" = "$_as" ]
+}
+
+# The protection's outcome in one word (protected, partial, unprotected).
+sk_adopted_word() {
+    sk_line1 "$SK_DIR/adopted" || _r1=
+    # shellcheck disable=SC2086
+    set -- $_r1
+    case ${1:-} in protected | partial | unprotected) echo "$1" ;; *) echo unknown ;; esac
+}
+
+# Running while the adopted process lives; ended after, its exit status unknown for good.
+sk_adopted_state() {
+    sk_line1 "$SK_DIR/pid" || _r1=
+    _aw=$(sk_adopted_word)
+    if sk_adopted_ours "$_r1"; then
+        SK_LINE="state=running adopted=$_aw"
+        return
+    fi
+    [ -f "$SK_DIR/ended" ] || sk_put "$SK_DIR/ended" "$(date +%s)"
+    sk_line1 "$SK_DIR/ended" && sk_isnum "$_r1" || _r1=
+    SK_LINE="state=ended reason=exit-status-unknown-adopted adopted=$_aw${_r1:+ ended=$_r1}"
+}
+
+# sk_adopted_group: the group an adopted job's signals may go to (as sk_target_group returns):
+# the pgid recorded at adoption, and only while a process recorded in members, with its recorded
+# start time, still lives in it. 1 when none lives; 2 when one lives but has left that group.
+sk_adopted_group() {
+    sk_line1 "$SK_DIR/pgid" && sk_isnum "$_r1" && [ "$_r1" -gt 1 ] || return 1
+    _ag=$_r1 _moved=1
+    sk_this_boot || return 1
+    sk_regular "$SK_DIR/members" || return 1
+    while read -r _mp _ms _; do
+        sk_isnum "$_mp" && sk_isnum "$_ms" || continue
+        sk_proc "$_mp" && [ "$SK_STATE" != Z ] && [ "$SK_START" = "$_ms" ] || continue
+        if [ "$SK_PGRP" = "$_ag" ]; then
+            SK_TG=$_ag
+            return 0
+        fi
+        _moved=2
+    done <"$SK_DIR/members"
+    return $_moved
+}
+
+# sk_stat_tty PID: sk_proc, plus SK_TTYNR (the controlling terminal, 0 for none) and SK_TPGID
+# (its foreground process group).
+sk_stat_tty() {
+    sk_proc "$1" || return 1
+    # shellcheck disable=SC2086
+    set -- ${_l##*') '}
+    SK_TTYNR=$5 SK_TPGID=$6
+}
+
+# sk_ids PID: SK_UIDS and SK_GIDS, "real effective saved fs" from /proc/PID/status.
+sk_ids() {
+    SK_UIDS= SK_GIDS=
+    while IFS= read -r _sl; do
+        case $_sl in
+            Uid:*)
+                # shellcheck disable=SC2086
+                set -- ${_sl#Uid:}
+                SK_UIDS="$1 $2 $3 $4"
+                ;;
+            Gid:*)
+                # shellcheck disable=SC2086
+                set -- ${_sl#Gid:}
+                SK_GIDS="$1 $2 $3 $4"
+                ;;
+        esac
+    done <"/proc/$1/status" 2>/dev/null
+    [ -n "$SK_UIDS" ] && [ -n "$SK_GIDS" ]
+}
+
+# sk_tty_name TTY_NR: pts/N, ttyN, or MAJOR:MINOR.
+sk_tty_name() {
+    _mj=$((($1 >> 8) & 4095)) _mn=$((($1 & 255) | (($1 >> 12) & 1048320)))
+    if [ $_mj -ge 136 ] && [ $_mj -le 143 ]; then
+        echo "pts/$(((_mj - 136) * 256 + _mn))"
+    elif [ $_mj = 4 ]; then
+        echo "tty$_mn"
+    else
+        echo "$_mj:$_mn"
+    fi
+}
+
+# The candidates of `adopt HOST`: this user's processes that have a controlling terminal, but
+# those of this call's own session.
+sk_adoptable() {
+    _me=$(id -u)
+    sk_proc $$ && _mysid=$SK_SID
+    _up=
+    read -r _up _ </proc/uptime 2>/dev/null
+    _hz=$(getconf CLK_TCK 2>/dev/null) || _hz=100
+    sk_isnum "$_hz" || _hz=100
+    sk_reply "clock uptime=${_up%%.*} hz=$_hz"
+    for _st in /proc/[0-9]*/stat; do
+        _p=${_st%/stat}
+        _p=${_p#/proc/}
+        sk_stat_tty "$_p" || continue
+        [ "$SK_STATE" != Z ] && [ "$SK_TTYNR" != 0 ] && [ "$SK_SID" != "$_mysid" ] || continue
+        sk_ids "$_p" || continue
+        # shellcheck disable=SC2086
+        set -- $SK_UIDS
+        [ "$1" = "$_me" ] || continue
+        _fg=0
+        [ "$SK_TPGID" = "$SK_PGRP" ] && _fg=1
+        sk_reply "candidate pid=$_p pgid=$SK_PGRP sid=$SK_SID fg=$_fg state=$SK_STATE start=$SK_START tty=$(sk_tty_name "$SK_TTYNR") cmd=$(sk_hex "/proc/$_p/cmdline")"
+    done
+}
+
+# sk_adopt_refuse CODE [FIELDS]: an error reply with details (sk_fail carries the code alone).
+sk_adopt_refuse() {
+    sk_reply "error code=$1${2:+ $2}"
+    sk_reply end
+    exit 0
+}
+
+# sk_adopt_check PID: what adopt refuses before touching anything.
+sk_adopt_check() {
+    [ "$1" -gt 1 ] || sk_adopt_refuse adopt-pid-one
+    sk_proc "$1" && [ "$SK_STATE" != Z ] || sk_adopt_refuse adopt-no-process
+    sk_ids "$1" || sk_adopt_refuse adopt-no-process
+    _me=$(id -u)
+    # shellcheck disable=SC2086
+    set -- "$1" $SK_UIDS
+    [ "$2" = "$_me" ] || sk_adopt_refuse adopt-other-user "uid=$2"
+    _ap=$1
+    sk_proc $$ && _mysid=$SK_SID
+    sk_proc "$_ap" || sk_adopt_refuse adopt-no-process
+    [ "$SK_SID" != "$_mysid" ] || sk_adopt_refuse adopt-own-helper
+    case $(tr '\000' ' ' <"/proc/$_ap/cmdline" 2>/dev/null) in
+        */sessionkeeper/jobs/*) sk_adopt_refuse adopt-own-helper ;;
+    esac
+    if tr '\000' '\n' <"/proc/$_ap/environ" 2>/dev/null | grep -q '^SESSIONKEEPER_JOB_COOKIE='; then
+        sk_adopt_refuse adopt-own-job
+    fi
+    SK_ADOPT_START=$SK_START SK_ADOPT_PGID=$SK_PGRP SK_ADOPT_SID=$SK_SID
+    # Adopted already (another job directory records this very process): name that job.
+    [ -d "$SK_BASE" ] || return 0
+    for _od in "$SK_BASE"/*; do
+        [ "$(sk_small "$_od/proto")" = "2 adopted" ] || continue
+        [ "$(sk_small "$_od/pid")" = "$_ap" ] && [ "$(sk_small "$_od/starttime")" = "$SK_ADOPT_START" ] || continue
+        [ "${_od##*/}" = "$SK_ID" ] && continue
+        sk_adopt_refuse adopt-already "id=${_od##*/}"
+    done
+}
+
+# sk_adopt_denied PID: why ptrace of PID was refused, as far as this host tells (one word).
+sk_adopt_denied() {
+    sk_ids "$1" || {
+        echo gone
+        return
+    }
+    _me=$(id -u)
+    # shellcheck disable=SC2086
+    set -- "$1" $SK_UIDS
+    if [ "$_me" != 0 ]; then
+        [ "$2" = "$_me" ] || {
+            echo other-user
+            return
+        }
+        [ "$3" = "$_me" ] && [ "$4" = "$_me" ] || {
+            echo setuid
+            return
+        }
+        _mg=$(id -g)
+        # shellcheck disable=SC2086
+        set -- $SK_GIDS
+        [ "$1" = "$_mg" ] && [ "$2" = "$_mg" ] && [ "$3" = "$_mg" ] || {
+            echo setgid
+            return
+        }
+    fi
+    # A process that is not dumpable (PR_SET_DUMPABLE 0, or after a setuid exec) has its /proc
+    # directory owned by root.
+    # shellcheck disable=SC2046
+    set -- $(ls -ldn "/proc/$1" 2>/dev/null)
+    if [ "$_me" != 0 ] && [ "${3:-}" != "$_me" ]; then
+        echo not-dumpable
+        return
+    fi
+    _y=
+    IFS= read -r _y </proc/sys/kernel/yama/ptrace_scope 2>/dev/null
+    case $_y in
+        1 | 2 | 3)
+            [ "$_me" != 0 ] || [ "$_y" = 3 ] && {
+                echo "yama-$_y"
+                return
+            }
+            ;;
+    esac
+    echo refused
+}
+
+# sk_adopt_one PID START: protects one process of the group; appends its outcome to adopted.lines.
+sk_adopt_one() {
+    _was=$SK_STATE _spec=
+    for _fd in 0 1 2; do
+        case $(readlink "/proc/$1/fd/$_fd" 2>/dev/null) in
+            /dev/pts/* | /dev/tty* | /dev/console) _spec=${_spec}t ;;
+            *) _spec=${_spec}n ;;
+        esac
+    done
+    if ! sk_ids "$1"; then
+        printf '%s %s gone\n' "$1" "$2" >>"$SK_DIR/adopted.lines"
+        return
+    fi
+    # shellcheck disable=SC2086
+    set -- "$1" "$2" $SK_UIDS
+    if [ "$3" != "$(id -u)" ]; then
+        printf '%s %s denied other-user\n' "$1" "$2" >>"$SK_DIR/adopted.lines"
+        return
+    fi
+    _to=
+    command -v timeout >/dev/null 2>&1 && _to="timeout 30"
+    # A refusal is tried again twice: once in the suite a zsh background job refused an attach
+    # (EPERM; same user, dumpable, no tracer: the cause was not found).
+    _try=0
+    while :; do
+        _res=$($_to perl -e "$SK_ADOPT_TOOL" "$1" "$SK_DIR/out" "$SK_DIR/err" "$_spec" 2>&1)
+        case $_res in *'SKR fail attach errno=1'*) ;; *) break ;; esac
+        _try=$((_try + 1))
+        [ $_try -lt 3 ] || break
+        sk_nap 0.2
+    done
+    # Never leave a process stopped that was not stopped before.
+    if sk_proc "$1" && [ "$SK_START" = "$2" ]; then
+        case $SK_STATE:$_was in
+            [Tt]:[Tt]) ;;
+            [Tt]:*) kill -s CONT "$1" 2>/dev/null ;;
+        esac
+    else
+        printf '%s %s gone\n' "$1" "$2" >>"$SK_DIR/adopted.lines"
+        return
+    fi
+    case $_res in
+        *'SKR done'*) ;;
+        *'SKR fail attach errno=1'* | *'SKR fail attach errno=13'*)
+            printf '%s %s denied %s\n' "$1" "$2" "$(sk_adopt_denied "$1")" >>"$SK_DIR/adopted.lines"
+            return
+            ;;
+        *)
+            _why=$(printf '%s\n' "$_res" | grep '^SKR fail' | head -n 1 | tr -c 'a-z0-9=\n-' '-')
+            printf '%s %s failed %s\n' "$1" "$2" "${_why#SKR-fail-}" >>"$SK_DIR/adopted.lines"
+            return
+            ;;
+    esac
+    # Checked, not believed: SIGHUP ignored, and each terminal descriptor now on its file.
+    _ok=1
+    while IFS= read -r _sl; do
+        case $_sl in SigIgn:*) case ${_sl#SigIgn:} in *[13579bdf]) ;; *) _ok=0 ;; esac ;; esac
+    done <"/proc/$1/status"
+    case $_spec in ?t?) [ "$(readlink "/proc/$1/fd/1")" = "$SK_DIR/out" ] || _ok=0 ;; esac
+    case $_spec in ??t) [ "$(readlink "/proc/$1/fd/2")" = "$SK_DIR/err" ] || _ok=0 ;; esac
+    case $_spec in t??) [ "$(readlink "/proc/$1/fd/0")" = /dev/null ] || _ok=0 ;; esac
+    if [ $_ok = 1 ]; then
+        printf '%s %s protected %s\n' "$1" "$2" "$_spec" >>"$SK_DIR/adopted.lines"
+    else
+        printf '%s %s failed unverified\n' "$1" "$2" >>"$SK_DIR/adopted.lines"
+    fi
+}
+
+# sk_adopt_protect: every process of the group, until a pass finds none new (a child forked by a
+# process before it was protected); children forked after inherit the protection.
+sk_adopt_protect() {
+    : >"$SK_DIR/adopted.lines"
+    SK_ADOPT_WHY=
+    if [ "${SK_FAULT:-}" = remote-adopt-no-tool ] || ! command -v perl >/dev/null 2>&1; then
+        SK_ADOPT_WHY=no-tool
+    elif [ "$(uname -m 2>/dev/null)" != x86_64 ]; then
+        SK_ADOPT_WHY=unsupported-arch
+    fi
+    _seen=' ' _round=0
+    while [ $_round -lt 6 ]; do
+        _new=0
+        for _st in /proc/[0-9]*/stat; do
+            _p=${_st%/stat}
+            _p=${_p#/proc/}
+            sk_proc "$_p" || continue
+            [ "$SK_PGRP" = "$SK_ADOPT_PGID" ] && [ "$SK_STATE" != Z ] || continue
+            case $_seen in *" $_p:$SK_START "*) continue ;; esac
+            _new=1 _seen="$_seen$_p:$SK_START "
+            printf '%s %s\n' "$_p" "$SK_START" >>"$SK_DIR/members"
+            if [ -n "$SK_ADOPT_WHY" ]; then
+                printf '%s %s denied %s\n' "$_p" "$SK_START" "$SK_ADOPT_WHY" >>"$SK_DIR/adopted.lines"
+            else
+                # Test hook: the process ends while it is being adopted.
+                [ "${SK_FAULT:-}" = remote-adopt-exit ] && [ "$_p" = "$SK_PID" ] && kill -s KILL "$_p"
+                sk_adopt_one "$_p" "$SK_START"
+            fi
+        done
+        [ $_new = 0 ] && break
+        _round=$((_round + 1))
+    done
+    # The word: the adopted process's own outcome first, then the rest of its group's.
+    _mine=$(grep "^$SK_PID $SK_ADOPT_START " "$SK_DIR/adopted.lines" | head -n 1)
+    # shellcheck disable=SC2086
+    set -- $_mine
+    case ${3:-gone} in
+        protected)
+            # A process that ended meanwhile (a short-lived child) is no part missing.
+            if grep -v ' protected ' "$SK_DIR/adopted.lines" | grep -qv ' gone$'; then _w=partial; else _w=protected; fi
+            ;;
+        failed) _w=unprotected SK_ADOPT_WHY=tool-failed ;;
+        *) _w=unprotected SK_ADOPT_WHY=${4:-${3:-gone}} ;;
+    esac
+    [ "${3:-}" = gone ] && SK_ADOPT_WHY=gone
+    { printf '%s %s\n' "$_w" "$SK_ADOPT_WHY"; cat "$SK_DIR/adopted.lines"; } >"$SK_DIR/adopted.tmp" &&
+        mv -f "$SK_DIR/adopted.tmp" "$SK_DIR/adopted" && rm -f "$SK_DIR/adopted.lines"
+}
+
+sk_adopt() {
+    sk_base
+    sk_check_id "$SK_ID"
+    sk_isnum "$SK_PID" || sk_fail bad-request
+    sk_adopt_check "$SK_PID"
+    mkdir -p "$SK_BASE" || sk_fail cannot-create-base
+    SK_DIR=$SK_BASE/$SK_ID
+    if mkdir "$SK_DIR" 2>/dev/null; then
+        SK_FRESH=1
+        printf '2 adopted\n' >"$SK_DIR/proto"
+        _cmd=$(dd if="/proc/$SK_PID/cmdline" bs=4096 count=1 2>/dev/null | tr '\000' ' ')
+        printf '%s' "${_cmd% }" >"$SK_DIR/cmd"
+        printf '%s' "$(readlink "/proc/$SK_PID/cwd" 2>/dev/null)" >"$SK_DIR/cwd"
+        date +%s >"$SK_DIR/created"
+        printf 'null\n' >"$SK_DIR/stdin"
+        printf '%s\n' "$SK_PID" >"$SK_DIR/pid"
+        printf '%s\n' "$SK_ADOPT_PGID" >"$SK_DIR/pgid"
+        printf '%s\n' "$SK_ADOPT_START" >"$SK_DIR/starttime"
+        sk_boot_id >"$SK_DIR/boot_id"
+        : >>"$SK_DIR/out"
+        : >>"$SK_DIR/err"
+        : >"$SK_DIR/members"
+        mkdir -p "$SK_DIR/helpers"
+        sk_put "$SK_DIR/cookie" "$SK_COOKIE"
+        sk_adopt_protect
+        if ! sk_adopted_ours "$SK_PID"; then
+            # It ended before or while it was protected: there is nothing to track.
+            rm -rf -- "$SK_DIR"
+            sk_adopt_refuse adopt-exited
+        fi
+    else
+        # The same request again (its reply was lost): report what the first one did.
+        SK_FRESH=0
+        sk_owned "$SK_DIR" || sk_fail foreign-owner
+        [ "$(sk_small "$SK_DIR/cookie")" = "$SK_COOKIE" ] || sk_fail id-exists
+        sk_adopted || sk_fail id-exists
+    fi
+    sk_line1 "$SK_DIR/adopted" || _r1=
+    # shellcheck disable=SC2086
+    set -- $_r1
+    _n=$(grep -c ' protected \| denied \| failed ' "$SK_DIR/adopted" 2>/dev/null) || _n=0
+    _k=$(grep -c ' protected ' "$SK_DIR/adopted" 2>/dev/null) || _k=0
+    _fg=0
+    sk_stat_tty "$SK_PID" && [ "$SK_TPGID" = "$SK_PGRP" ] && _fg=1
+    _ld=0
+    [ "$SK_SID" = "$SK_PID" ] && _ld=1
+    sk_reply "adopted id=$SK_ID fresh=$SK_FRESH protect=${1:-unknown} reason=${2:-} members=$_n protected=$_k fg=$_fg leader=$_ld"
+    sk_report "$SK_ID"
 }
 
 # sk_watchdog SECONDS: every call is bounded on the target itself. Past its deadline the runner's
@@ -1043,6 +1454,8 @@ sk_main() {
         gc) sk_gc ;;
         stream) sk_stream ;;
         upload) sk_upload ;;
+        adopt) sk_adopt ;;
+        adoptable) sk_adoptable ;;
         *) sk_fail unknown-verb ;;
     esac
     sk_reply end

@@ -93,6 +93,19 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
         return joined;
     }
 
+    /// <summary>
+    /// A process started by hand and adopted on its host: launched and as <paramref name="status"/>
+    /// says, with the adoption's cookie (which names the job directory's request, not the process's environment).
+    /// </summary>
+    public JournalJob Adopted(JobId id, JobEndpoint endpoint, JobCookie cookie, JobStatus status)
+    {
+        var command = status.CommandPreview.Length > 0 ? status.CommandPreview : "(adopted)";
+        var adopted = New(id, endpoint, new JobSpec(command), RestartPolicy.None, null, 1, null, JournalPhase.Launched, _time.GetUtcNow()) with { Cookie = cookie };
+        journal.AddIntent(adopted);
+        journal.RecordStatus(adopted.Id, status, _time.GetUtcNow(), settled: false);
+        return journal.Get(adopted.Id) ?? adopted;
+    }
+
     private JournalJob Record(JournalJob job)
     {
         journal.AddIntent(job);

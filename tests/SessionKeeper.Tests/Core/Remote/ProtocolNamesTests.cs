@@ -63,7 +63,7 @@ public partial class ProtocolNamesTests
     [Fact]
     public void Every_verb_has_a_branch_in_sk_main()
     {
-        string[] verbs = [Verbs.Launch, Verbs.Status, Verbs.List, Verbs.Kill, Verbs.Remove, Verbs.CollectGarbage, Verbs.Stream];
+        string[] verbs = [Verbs.Launch, Verbs.Status, Verbs.List, Verbs.Kill, Verbs.Remove, Verbs.CollectGarbage, Verbs.Stream, Verbs.Adopt, Verbs.Adoptable];
         Assert.All(verbs, verb => Assert.Matches($@"\n\s+{verb}\) sk_", Runner));
     }
 
