@@ -30,6 +30,11 @@ internal sealed class FleetArguments
 
     public Option<bool> Raw { get; } = new("--raw") { Description = "With --tag or --group: print the jobs' lines as they are, control characters included (by default they are shown escaped, like \\e)." };
 
+    public Option<string?> Summary { get; } = new("--summary")
+    {
+        Description = "folded (default): hosts with the same outcome folded into ranges, those not ok also one per row; full: one row per host.",
+    };
+
     public Option<bool> Yes { get; } = new("--yes") { Description = $"Launch on more than {LargeFleet} hosts without asking." };
 
     /// <summary>More hosts than this need --yes, or a confirmation on the terminal.</summary>
@@ -45,6 +50,7 @@ internal sealed class FleetArguments
         command.Options.Add(Group);
         command.Options.Add(Json);
         command.Options.Add(Raw);
+        command.Options.Add(Summary);
     }
 
     /// <summary>`run` only: the confirmation of a large fleet.</summary>
@@ -60,9 +66,15 @@ internal sealed class FleetArguments
             _ => FleetOutputMode.Tag,
         };
         var raw = result.GetValue(Raw);
+        var full = result.GetValue(Summary) switch
+        {
+            null or "folded" => false,
+            "full" => true,
+            var other => throw new SessionKeeperException(FailureKind.InvalidInput, $"invalid --summary '{other}': use folded (the default) or full."),
+        };
         return raw && mode == FleetOutputMode.Json
             ? throw new SessionKeeperException(FailureKind.InvalidInput, "--raw applies to --tag and --group; --json output is exact already (bytes that are not UTF-8 come as line_base64).")
-            : new FleetOutput(mode, raw);
+            : new FleetOutput(mode, raw, full);
     }
 
     public Core.Streaming.AttachOptions Stream(ParseResult result, StreamOptions streamOptions) =>
@@ -112,7 +124,8 @@ internal sealed class FleetArguments
         }
 
         var keeper = Keepers.Open(stateRoot, null, Verbosities.Of(result));
-        var jobs = keeper.PlanBatch(batchId, resolved, new JobRequest(spec) { Restart = restart }, interrupt);
+        // Each host keeps the name it was given (alias, inventory name, range member) for every listing.
+        var jobs = keeper.PlanNamedBatch(batchId, resolved, [.. targets.Select(t => (string?)t.DisplayName)], new JobRequest(spec) { Restart = restart }, interrupt);
         Console.Error.WriteLine($"sessionkeeper: batch {batchId}: {jobs.Count} host(s).");
         if (detach)
         {
@@ -125,7 +138,7 @@ internal sealed class FleetArguments
                 {
                     lock (gate)
                     {
-                        Console.Error.WriteLine($"sessionkeeper: {start.Job.Endpoint.Label}: {failure.Message}");
+                        Console.Error.WriteLine($"sessionkeeper: {start.Job.DisplayName}: {failure.Message}");
                     }
                 }
             }, interrupt);

@@ -20,15 +20,18 @@ internal static class HostFolding
     public static string Fold(IEnumerable<string> names) => string.Join(",", FoldGroups(names));
 
     /// <summary>The folded groups (each one a name or a pattern with ranges), in natural order of their first name.</summary>
-    public static IReadOnlyList<string> FoldGroups(IEnumerable<string> names)
+    public static IReadOnlyList<string> FoldGroups(IEnumerable<string> names) => [.. FoldCounted(names).Select(g => g.Text)];
+
+    /// <summary>The folded groups with the number of names each one stands for.</summary>
+    public static IReadOnlyList<(string Text, int Count)> FoldCounted(IEnumerable<string> names)
     {
-        var folded = new List<(string First, string Text)>();
+        var folded = new List<(string First, string Text, int Count)>();
         foreach (var shape in names.Distinct(StringComparer.Ordinal).GroupBy(Shape, StringComparer.Ordinal))
         {
             var members = shape.ToList();
             if (shape.Key.Length == 0)
             {
-                folded.AddRange(members.Select(m => (m, m)));
+                folded.AddRange(members.Select(m => (m, m, 1)));
                 continue;
             }
 
@@ -37,7 +40,7 @@ internal static class HostFolding
             folded.AddRange(FoldRows(rows, literals));
         }
 
-        return [.. folded.OrderBy(f => f.First, NaturalOrder.Instance).Select(f => f.Text)];
+        return [.. folded.OrderBy(f => f.First, NaturalOrder.Instance).Select(f => (f.Text, f.Count))];
     }
 
     /// <summary>
@@ -140,10 +143,10 @@ internal static class HostFolding
     /// run before it fold the same way, and so on to the first. Full grids fold to one pattern
     /// (<c>r[1-2]n[1-3]</c>); anything else to as few as this greedy pass finds.
     /// </summary>
-    private static IEnumerable<(string First, string Text)> FoldRows(List<Row> rows, List<string> literals)
+    private static IEnumerable<(string First, string Text, int Count)> FoldRows(List<Row> rows, List<string> literals)
     {
         var dimensions = rows[0].Cells.Length;
-        var current = rows.Select(r => (r.First, Cells: r.Cells.Select(c => new[] { c }).ToArray())).ToList();
+        var current = rows.Select(r => (r.First, Cells: r.Cells.Select(c => new[] { c }).ToArray(), Count: 1)).ToList();
         for (var d = dimensions - 1; d >= 0; d--)
         {
             var dimension = d;
@@ -154,11 +157,11 @@ internal static class HostFolding
                     var first = g.Select(r => r.First).Min(NaturalOrder.Instance)!;
                     var cells = (string[][])g.First().Cells.Clone();
                     cells[dimension] = [.. g.SelectMany(r => r.Cells[dimension]).Distinct(StringComparer.Ordinal)];
-                    return (first, cells);
+                    return (first, cells, g.Sum(r => r.Count));
                 })];
         }
 
-        foreach (var (first, cells) in current)
+        foreach (var (first, cells, count) in current)
         {
             var text = new StringBuilder(literals[0]);
             for (var d = 0; d < dimensions; d++)
@@ -167,7 +170,7 @@ internal static class HostFolding
                 text.Append(literals[d + 1]);
             }
 
-            yield return (first, text.ToString());
+            yield return (first, text.ToString(), count);
         }
     }
 

@@ -6,7 +6,7 @@ namespace SessionKeeper.Core.Fleet.Targets;
 /// <c>h1</c> stay what they are; when only padding tells two names apart, the shorter digit run
 /// comes first, so the order is total and the same on every run.
 /// </summary>
-internal sealed class NaturalOrder : IComparer<string>
+internal sealed class NaturalOrder : IComparer<string?>
 {
     public static readonly NaturalOrder Instance = new();
 
