@@ -75,6 +75,6 @@ public sealed class HostNameTests(FleetHost host)
         }
 
         var summary = Assert.Single(events, e => e.Event == "summary");
-        Assert.Equal("web[1-3]", summary.Raw.GetProperty("hosts").GetProperty("ok").GetString());
+        Assert.Equal("web[1-3]", summary.Raw.GetProperty("folded").GetProperty("ok").GetString());
     }
 }

@@ -30,6 +30,8 @@ public sealed class TerminalTests(FleetHost host, ITestOutputHelper output)
 
         // The progress line was drawn (the hosts sleep 2 s: the 250 ms timer draws it meanwhile).
         Assert.Contains(Erase + "0/4 done", raw, StringComparison.Ordinal);
+        var drawn = raw.Split(Erase).Where(p => p.Contains(" done", StringComparison.Ordinal) && !p.Contains('\n')).ToList();
+        output.WriteLine($"progress lines drawn: {drawn.Count}; the last: {drawn[^1]}");
         var screen = Shown(raw).Split('\n');
         foreach (var target in targets)
         {

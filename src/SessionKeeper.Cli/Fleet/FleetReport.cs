@@ -145,7 +145,7 @@ internal static class FleetReport
             }
 
             j.WriteEndObject();
-            j.WriteStartObject("hosts");
+            j.WriteStartObject("folded");
             foreach (var group in results.GroupBy(r => r.Outcome).OrderBy(g => g.Key))
             {
                 j.WriteString(group.Key.ToWire(), HostFolding.Fold(group.Select(r => r.Host)));
