@@ -33,6 +33,9 @@ public sealed class HostNameTests(FleetHost host)
         Assert.Equal(["h10", "failed", "3"], row.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..3]);
         Assert.DoesNotContain(stderr, l => l.Contains(lab.AliasTarget, StringComparison.Ordinal));
 
+        // Neither stream is a terminal: no progress line was drawn on either.
+        Assert.DoesNotContain("\u001b[K", run.StdoutText + run.Stderr, StringComparison.Ordinal);
+
         // jobs --json: host as written, target where it resolved.
         var jobs = await lab.RunAsync(["jobs", "--json"]);
         using (var document = JsonDocument.Parse(jobs.StdoutText))
