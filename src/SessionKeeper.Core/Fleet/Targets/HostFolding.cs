@@ -195,19 +195,36 @@ internal static class HostFolding
         var runs = new List<(long Begin, long End, int Width)>();
         foreach (var width in padded.Select(v => v.Length).Distinct().Order())
         {
-            var ownNumbers = padded.Where(v => v.Length == width).Select(Parse).ToHashSet();
-            var candidates = new SortedSet<long>(ownNumbers.Concat(plain.Where(n => Digits(n) == width)));
-            foreach (var (begin, end) in Runs(candidates))
+            // One pass over this width's values in order: a run that holds a padded value is
+            // written padded, and takes the unpadded values of the same width it holds with it.
+            var own = padded.Where(v => v.Length == width).Select(Parse).ToHashSet();
+            var taken = new List<long>();
+            var run = new List<long>();
+            var holdsOwn = false;
+            foreach (var n in new SortedSet<long>(own.Concat(plain.Where(p => Digits(p) == width))))
             {
-                if (ownNumbers.Any(n => n >= begin && n <= end))
+                if (run.Count > 0 && n != run[^1] + 1)
                 {
-                    runs.Add((begin, end, width));
-                    plain.RemoveWhere(n => n >= begin && n <= end && Digits(n) == width);
+                    Close();
                 }
-                else
+
+                run.Add(n);
+                holdsOwn |= own.Contains(n);
+            }
+
+            Close();
+            plain.ExceptWith(taken);
+
+            void Close()
+            {
+                if (run.Count > 0 && holdsOwn)
                 {
-                    // Unpadded values only: they stay unpadded (below).
+                    runs.Add((run[0], run[^1], width));
+                    taken.AddRange(run.Where(n => !own.Contains(n)));
                 }
+
+                run.Clear();
+                holdsOwn = false;
             }
         }
 

@@ -85,6 +85,19 @@ public class HostFoldingTests
         Assert.True(folded.Length < names.Distinct().Sum(n => n.Length + 1) / 4, folded);
     }
 
+    [Fact]
+    public void Fifty_thousand_separate_runs_fold_in_one_pass()
+    {
+        // Even numbers of five digits (padded up to 09998, then unpadded) and odd ones of six:
+        // 100,000 runs of one value each (an earlier version scanned every value once per run).
+        var names = Enumerable.Range(0, 100_000).Select(n => n % 2 == 0 ? $"n{n:00000}" : $"n{n + 100_000}").ToList();
+
+        var folded = HostFolding.Fold(names);
+
+        Assert.StartsWith("n[00000,00002,00004,", folded, StringComparison.Ordinal);
+        Assert.Equal(names.Count, HostFolding.Unfold(folded).Count);
+    }
+
     private static void AssertFolds(IEnumerable<string> names, string expected)
     {
         var list = names.ToList();
