@@ -99,6 +99,30 @@ public sealed class FleetLab : IAsyncDisposable
 
     public IReadOnlyList<TargetHost> Add(TargetKind kind, int count) => [.. Enumerable.Range(0, count).Select(_ => Add(kind))];
 
+    /// <summary>
+    /// An ssh_config of aliases <c>h1</c> ... <c>hN</c>, as a user would write it: every alias names
+    /// the same sshd directly (HostName 127.0.0.1, its port, the fleet user), so they can only be
+    /// told apart by their names; the sshd's host keys go into known_hosts. Many hosts, cheaply:
+    /// no proxy per host. Returns the options that use it (<c>-F FILE</c>).
+    /// </summary>
+    public string[] Aliases(int count, string prefix = "h")
+    {
+        var sshd = _host.Sshd;
+        foreach (var key in sshd.HostKeys)
+        {
+            _knownHosts.Append(key.KnownHostsLine($"[127.0.0.1]:{sshd.Port}")).Append('\n');
+        }
+
+        File.WriteAllText(KnownHostsPath, _knownHosts.ToString());
+        var path = Path.Combine(StateDir, "ssh_config");
+        File.WriteAllText(path, string.Concat(Enumerable.Range(1, count).Select(n =>
+            $"Host {prefix}{n}\n    HostName 127.0.0.1\n    Port {sshd.Port}\n    User {FleetUser.Name}\n")));
+        return ["-F", path];
+    }
+
+    /// <summary>Where <see cref="Aliases"/> lead: user@127.0.0.1:port of the sshd.</summary>
+    public string AliasTarget => $"{FleetUser.Name}@127.0.0.1:{_host.Sshd.Port}";
+
     /// <summary>Comma-separated labels: one -H argument.</summary>
     public static string HostList(IEnumerable<TargetHost> targets) => string.Join(',', targets.Select(t => t.Label));
 

@@ -33,11 +33,14 @@ public sealed class InventoryRunTests(FleetHost host)
         var run = await lab.RunAsync(lab.RunArguments("echo \"$SESSIONKEEPER_JOB_ID\"; echo to-stderr >&2", ["--json", .. FleetLab.Fast], $"@{inventory}:web"));
         Assert.True(run.ExitCode == 0, run.ToString());
         var events = FleetEvent.ParseAll(run);
-        Assert.Equal(new[] { web1.Label, web2.Label }.Order(), events.Where(e => e.Event == "launched").Select(e => e.Host!).Order());
+        // Named by their inventory names; "target" is where each resolved to.
+        Assert.Equal(["web01", "web02"], events.Where(e => e.Event == "launched").Select(e => e.Host!).Order(StringComparer.Ordinal));
+        Assert.Equal(web1.Label, Assert.Single(events, e => e.Event == "launched" && e.Host == "web01").Raw.GetProperty("target").GetString());
+        Assert.Equal(web2.Label, Assert.Single(events, e => e.Event == "launched" && e.Host == "web02").Raw.GetProperty("target").GetString());
         string? Stream(FleetEvent e) => e.Raw.TryGetProperty("stream", out var stream) ? stream.GetString() : null;
-        Assert.Equal($"{lab.BatchId}-1", Assert.Single(events, e => e.Event == "output" && e.Host == web1.Label && Stream(e) == "stdout").Line);
-        Assert.Equal($"{lab.BatchId}-2", Assert.Single(events, e => e.Event == "output" && e.Host == web2.Label && Stream(e) == "stdout").Line);
-        Assert.All([web1, web2], w => Assert.Equal("to-stderr", Assert.Single(events, e => e.Event == "output" && e.Host == w.Label && Stream(e) == "stderr").Line));
+        Assert.Equal($"{lab.BatchId}-1", Assert.Single(events, e => e.Event == "output" && e.Host == "web01" && Stream(e) == "stdout").Line);
+        Assert.Equal($"{lab.BatchId}-2", Assert.Single(events, e => e.Event == "output" && e.Host == "web02" && Stream(e) == "stdout").Line);
+        Assert.All(["web01", "web02"], w => Assert.Equal("to-stderr", Assert.Single(events, e => e.Event == "output" && e.Host == w && Stream(e) == "stderr").Line));
         Assert.Equal(4, events.Count(e => e.Event == "output"));
         Assert.Equal(0, db1.Proxy!.TotalConnections);
     }
@@ -67,7 +70,8 @@ public sealed class InventoryRunTests(FleetHost host)
         var run = await lab.RunAsync(lab.RunArguments("echo db", ["--json", .. FleetLab.Fast], $"@{inventory}:db"));
         Assert.True(run.ExitCode == 0, run.ToString());
         var events = FleetEvent.ParseAll(run);
-        Assert.Equal([db1.Label], events.Where(e => e.Event == "launched").Select(e => e.Host!));
+        Assert.Equal(["db01"], events.Where(e => e.Event == "launched").Select(e => e.Host!));
+        Assert.Equal(db1.Label, Assert.Single(events, e => e.Event == "launched").Raw.GetProperty("target").GetString());
         Assert.Equal(0, web1.Proxy!.TotalConnections);
     }
 

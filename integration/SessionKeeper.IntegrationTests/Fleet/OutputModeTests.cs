@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SessionKeeper.Core.Fleet.Targets;
 
 namespace SessionKeeper.IntegrationTests.Fleet;
 
@@ -19,17 +20,25 @@ public sealed partial class OutputModeTests(FleetHost host)
         var run = await lab.RunAsync(lab.RunArguments(Command(lab), ["--group", .. FleetLab.Fast], FleetLab.HostList(targets)));
         Assert.True(run.ExitCode == 0, run.ToString());
 
-        string Block(IEnumerable<TargetHost> hosts, string parity) =>
-            $"----------------\n{string.Join(',', hosts.Select(t => t.Label).Order(StringComparer.Ordinal))} (3)\n----------------\nhello\n{parity}\nwarn\n";
-        var even = targets.Where(t => t.Number % 2 == 0).ToList();
-        var odd = targets.Where(t => t.Number % 2 == 1).ToList();
-        var blocks = new[] { Block(even, "even"), Block(odd, "odd") }.OrderBy(b => b.Split('\n')[1], StringComparer.Ordinal);
-        Assert.Equal(string.Concat(blocks), run.StdoutText);
+        // Each block's hosts folded into ranges (sk-fleet@127.0.0.1:[41001,41003,41005]), which
+        // the range parser expands back to exactly those hosts; blocks in natural order.
+        var even = targets.Where(t => t.Number % 2 == 0).Select(t => t.Label).ToList();
+        var odd = targets.Where(t => t.Number % 2 == 1).Select(t => t.Label).ToList();
+        var blocks = new[] { (Hosts: even, Parity: "even"), (Hosts: odd, Parity: "odd") }.OrderBy(b => b.Hosts.Min(NaturalOrder.Instance), NaturalOrder.Instance).ToList();
+        var lines = run.StdoutText.Split('\n');
+        Assert.Equal(13, lines.Length);
+        for (var i = 0; i < 2; i++)
+        {
+            var block = lines[(i * 6)..((i * 6) + 6)];
+            Assert.Equal(["----------------", "----------------", "hello", blocks[i].Parity, "warn"], [block[0], block[2], block[3], block[4], block[5]]);
+            Assert.EndsWith(" (3)", block[1], StringComparison.Ordinal);
+            Assert.Equal(blocks[i].Hosts.Order(StringComparer.Ordinal), HostFolding.Unfold(block[1][..^" (3)".Length]).Order(StringComparer.Ordinal));
+        }
 
-        // stdout is not a terminal: the summary table goes to stderr, one row per host.
-        var table = run.Stderr;
-        Assert.All(targets, t => Assert.Contains(t.Label, table, StringComparison.Ordinal));
-        Assert.Contains($"{Hosts} hosts in", table, StringComparison.Ordinal);
+        // stdout is not a terminal: the summary goes to stderr, every host folded on its outcome's line.
+        var ok = Assert.Single(run.Stderr.Split('\n'), l => l.StartsWith($"ok ({Hosts}): ", StringComparison.Ordinal));
+        Assert.Equal(targets.Select(t => t.Label).Order(StringComparer.Ordinal), HostFolding.Unfold(ok[$"ok ({Hosts}): ".Length..]).Order(StringComparer.Ordinal));
+        Assert.Contains($"{Hosts} hosts in", run.Stderr, StringComparison.Ordinal);
     }
 
     [Theory(Timeout = 60_000)]

@@ -3,6 +3,7 @@ using SessionKeeper.Cli.Fleet;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Fleet.Runs;
+using SessionKeeper.Core.Fleet.Targets;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Supervision;
@@ -52,12 +53,14 @@ internal static class BatchCommand
         command.SetAction(result =>
         {
             var (_, jobs) = Resolve(result, batch);
-            Console.WriteLine($"{"HOST",-30} {"STATE",-14} {"EXIT",4}  {"ATTEMPT",7}  JOB");
-            foreach (var job in jobs.OrderBy(j => j.Endpoint.Label, StringComparer.Ordinal))
+            // Hosts as they were named, in natural order (h2 before h10); TARGET is where each resolved to.
+            var table = new TextTable("HOST", "STATE", "EXIT", "ATTEMPT", "JOB", "TARGET").AlignRight(2).AlignRight(3);
+            foreach (var job in jobs.OrderBy(j => j.DisplayName, NaturalOrder.Instance).ThenBy(j => j.Id.Value, StringComparer.Ordinal))
             {
-                Console.WriteLine($"{job.Endpoint.Label,-30} {State(job),-14} {job.LastStatus?.ShellExitCode?.ToString() ?? "-",4}  {job.Attempt,7}  {job.Id}");
+                table.Add(job.DisplayName, State(job), job.LastStatus?.ShellExitCode?.ToString() ?? "-", job.Attempt.ToString(), job.Id.Value, job.Endpoint.Label);
             }
 
+            table.WriteTo(Console.Out);
             return 0;
         });
         return command;
@@ -150,13 +153,13 @@ internal static class BatchCommand
                         var (status, signalled) = only is null
                             ? await keeper.KillAsync(job.Id.Value, graceTime, null, ct)
                             : await keeper.SignalAsync(job.Id.Value, only, null, ct);
-                        line = $"{job.Endpoint.Label}\t{job.Id}\t{(signalled == "none" ? "nothing sent" : KillCommand.Shown(signalled))}\t{status.Describe()}";
+                        line = $"{job.DisplayName}\t{job.Id}\t{(signalled == "none" ? "nothing sent" : KillCommand.Shown(signalled))}\t{status.Describe()}";
                         failed = only is null && status.State is JobState.Running or JobState.Starting;
                     }
                     catch (SessionKeeperException ex)
                     {
                         failed = true;
-                        line = $"{job.Endpoint.Label}\t{job.Id}\tnot killed: {ex.Message}";
+                        line = $"{job.DisplayName}\t{job.Id}\tnot killed: {ex.Message}";
                     }
 
                     lock (gate)

@@ -11,7 +11,7 @@ internal static class JobsCommand
 {
     public static Command Create()
     {
-        var host = new Option<string?>("--host") { Description = "Only jobs on this host (name, user@host or user@host:port)." };
+        var host = new Option<string?>("--host") { Description = "Only jobs on this host (the name it was given, its address, user@host or user@host:port)." };
         var state = new Option<string?>("--state") { Description = "Only jobs in this state (running, exited, killed, timed-out, lost, launching, not-launched, skipped, to-be-checked, unfinished)." };
         var json = CommonArguments.Json();
         var command = new Command("jobs", "List the jobs in the local journal, across all hosts.") { host, state, json };
@@ -21,7 +21,7 @@ internal static class JobsCommand
             var hostFilter = result.GetValue(host);
             var stateFilter = result.GetValue(state);
             var jobs = journal.List()
-                .Where(j => hostFilter is null || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter || $"{j.Endpoint.User}@{j.Endpoint.Host}" == hostFilter)
+                .Where(j => hostFilter is null || j.Name == hostFilter || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter || $"{j.Endpoint.User}@{j.Endpoint.Host}" == hostFilter)
                 .Where(j => stateFilter is null || j.StateText == stateFilter || (stateFilter == "unfinished" && j.IsUnfinished))
                 .ToList();
             if (result.GetValue(json))
@@ -44,7 +44,7 @@ internal static class JobsCommand
             {
                 var exit = job.LastStatus?.ShellExitCode?.ToString() ?? "-";
                 var seen = job.LastSeenAt?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss") ?? "never";
-                table.Add(job.Id.Value, job.Endpoint.Label, job.StateText, exit, seen, JobOutput.OneLine(job.Spec.Command, job.Spec.RawCommand));
+                table.Add(job.Id.Value, job.DisplayName, job.StateText, exit, seen, JobOutput.OneLine(job.Spec.Command, job.Spec.RawCommand));
             }
 
             table.WriteTo(Console.Out);
@@ -58,7 +58,8 @@ internal static class JobsCommand
     {
         json.WriteStartObject();
         json.WriteString("id", job.Id.Value);
-        json.WriteString("host", job.Endpoint.Label);
+        json.WriteString("host", job.DisplayName); // as the user named it
+        json.WriteString("target", job.Endpoint.Label); // where that resolved: user@host:port
         json.WriteString("state", job.StateText);
         json.WriteString("phase", job.Phase.ToWire());
         if (job.NotLaunchedReason is { } reason)

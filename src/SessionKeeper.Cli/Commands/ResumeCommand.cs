@@ -32,8 +32,8 @@ internal static class ResumeCommand
             }
 
             var hostFilter = result.GetValue(host);
-            var jobs = keeper.Unfinished().Where(j => hostFilter is null || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter).ToList();
-            var notStarted = keeper.NotStarted().Count(j => hostFilter is null || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter);
+            var jobs = keeper.Unfinished().Where(j => hostFilter is null || j.Name == hostFilter || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter).ToList();
+            var notStarted = keeper.NotStarted().Count(j => hostFilter is null || j.Name == hostFilter || j.Endpoint.Host == hostFilter || j.Endpoint.Label == hostFilter);
             if (notStarted > 0)
             {
                 // Never sent, so never started here: the user was told they failed or were skipped.
@@ -54,12 +54,12 @@ internal static class ResumeCommand
                 try
                 {
                     var resumed = await keeper.AttachAsync(job.Id.Value, null, null, streamOptions.Resolve(result, SshTransport.ToTarget(job.Endpoint)) with { GiveUpAfter = options.GiveUpAfter }, ct);
-                    line = $"{resumed.Job.Id}\t{job.Endpoint.Label}\t{resumed.Status.Describe()}";
+                    line = $"{resumed.Job.Id}\t{job.DisplayName}\t{resumed.Status.Describe()}";
                 }
                 catch (SessionKeeperException ex) when (!ct.IsCancellationRequested)
                 {
                     failed = true;
-                    line = $"{job.Id}\t{job.Endpoint.Label}\tnot resumed: {ex.Message}";
+                    line = $"{job.Id}\t{job.DisplayName}\tnot resumed: {ex.Message}";
                 }
 
                 lock (gate)

@@ -22,7 +22,7 @@ internal static class StatusCommand
             if (result.GetValue(json))
             {
                 using var writer = new Utf8JsonWriter(Console.OpenStandardOutput());
-                JobOutput.WriteJson(writer, status, target.Label);
+                JobOutput.WriteJson(writer, status, target.Label, resolved.Known?.Name);
                 writer.Flush();
                 Console.WriteLine();
             }

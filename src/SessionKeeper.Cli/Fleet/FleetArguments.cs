@@ -30,6 +30,11 @@ internal sealed class FleetArguments
 
     public Option<bool> Raw { get; } = new("--raw") { Description = "With --tag or --group: print the jobs' lines as they are, control characters included (by default they are shown escaped, like \\e)." };
 
+    public Option<string?> Summary { get; } = new("--summary")
+    {
+        Description = "folded (default): hosts with the same outcome folded into ranges, those not ok also one per row; full: one row per host.",
+    };
+
     public Option<bool> Yes { get; } = new("--yes") { Description = $"Launch on more than {LargeFleet} hosts without asking." };
 
     /// <summary>`run` only: piped stdin, read to its end first, then given to every host.</summary>
@@ -48,6 +53,7 @@ internal sealed class FleetArguments
         command.Options.Add(Group);
         command.Options.Add(Json);
         command.Options.Add(Raw);
+        command.Options.Add(Summary);
     }
 
     /// <summary>`run` only: the confirmation of a large fleet.</summary>
@@ -67,9 +73,15 @@ internal sealed class FleetArguments
             _ => FleetOutputMode.Tag,
         };
         var raw = result.GetValue(Raw);
+        var full = result.GetValue(Summary) switch
+        {
+            null or "folded" => false,
+            "full" => true,
+            var other => throw new SessionKeeperException(FailureKind.InvalidInput, $"invalid --summary '{other}': use folded (the default) or full."),
+        };
         return raw && mode == FleetOutputMode.Json
             ? throw new SessionKeeperException(FailureKind.InvalidInput, "--raw applies to --tag and --group; --json output is exact already (bytes that are not UTF-8 come as line_base64).")
-            : new FleetOutput(mode, raw);
+            : new FleetOutput(mode, raw, full);
     }
 
     public Core.Streaming.AttachOptions Stream(ParseResult result, StreamOptions streamOptions) =>
@@ -132,7 +144,8 @@ internal sealed class FleetArguments
         using var spool = stdin is null ? null : await FleetStdin.SpoolAsync(stdin, stateRoot, batchId, interrupt);
         Func<Stream>? input = spool is null ? null : spool.Open;
         var keeper = Keepers.Open(stateRoot, null, Verbosities.Of(result));
-        var jobs = keeper.PlanBatch(batchId, resolved, new JobRequest(spec) { Restart = restart }, interrupt);
+        // Each host keeps the name it was given (alias, inventory name, range member) for every listing.
+        var jobs = keeper.PlanNamedBatch(batchId, resolved, [.. targets.Select(t => (string?)t.DisplayName)], new JobRequest(spec) { Restart = restart }, interrupt);
         Console.Error.WriteLine($"sessionkeeper: batch {batchId}: {jobs.Count} host(s).");
         if (detach)
         {
@@ -145,7 +158,7 @@ internal sealed class FleetArguments
                 {
                     lock (gate)
                     {
-                        Console.Error.WriteLine($"sessionkeeper: {start.Job.Endpoint.Label}: {failure.Message}");
+                        Console.Error.WriteLine($"sessionkeeper: {start.Job.DisplayName}: {failure.Message}");
                     }
                 }
             }, input, interrupt);

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Fleet.Runs;
+using SessionKeeper.Core.Fleet.Targets;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Streaming;
@@ -19,8 +22,10 @@ internal sealed class FleetConsole : IFleetObserver
     private readonly ConcurrentDictionary<JobId, JobStreams> _outputs = new();
     private readonly ConcurrentDictionary<JobId, string> _phase = new();
     private readonly ConcurrentDictionary<FleetOutcome, int> _outcomes = new();
-    private readonly List<string> _deferred = [];
-    private bool _deferring;
+    private readonly ConcurrentDictionary<JobId, TimeSpan> _startedAt = new();
+    private readonly ConcurrentDictionary<JobId, string> _names = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private ProgressLine? _progress;
 
     public FleetConsole(FleetOutput output, int total)
     {
@@ -37,8 +42,8 @@ internal sealed class FleetConsole : IFleetObserver
     /// <summary>Tagged: each host's stdout lines on our stdout, its stderr lines on our stderr. JSON: "output" events that name the stream.</summary>
     public JobStreams? OutputFor(JournalJob job) => _mode switch
     {
-        FleetOutputMode.Tag => _outputs.GetOrAdd(job.Id, _ => new(_tagged.For(job.Endpoint.Label, _stdout), _tagged.For(job.Endpoint.Label, _stderr))),
-        FleetOutputMode.Json => _outputs.GetOrAdd(job.Id, _ => new(_json.OutputFor(job.Endpoint.Label, job.Id.Value, "stdout"), _json.OutputFor(job.Endpoint.Label, job.Id.Value, "stderr"))),
+        FleetOutputMode.Tag => _outputs.GetOrAdd(job.Id, _ => new(_tagged.For(job.DisplayName, _stdout), _tagged.For(job.DisplayName, _stderr))),
+        FleetOutputMode.Json => _outputs.GetOrAdd(job.Id, _ => new(_json.OutputFor(job.DisplayName, job.Id.Value, "stdout"), _json.OutputFor(job.DisplayName, job.Id.Value, "stderr"))),
         _ => null,
     };
 
@@ -46,12 +51,16 @@ internal sealed class FleetConsole : IFleetObserver
 
     public void Launched(JournalJob job, JobStatus status)
     {
-        _phase[job.RootId ?? job.Id] = "running";
+        var root = job.RootId ?? job.Id;
+        _phase[root] = "running";
+        _names[root] = job.DisplayName;
+        _startedAt.TryAdd(root, _clock.Elapsed);
         if (_mode == FleetOutputMode.Json)
         {
             _json.Write("launched", j =>
             {
-                j.WriteString("host", job.Endpoint.Label);
+                j.WriteString("host", job.DisplayName);
+                j.WriteString("target", job.Endpoint.Label);
                 j.WriteString("job", job.Id.Value);
                 if (status.Pid is { } pid)
                 {
@@ -76,6 +85,7 @@ internal sealed class FleetConsole : IFleetObserver
             _json.Write(EventName(result.Outcome), j =>
             {
                 j.WriteString("host", result.Host);
+                j.WriteString("target", result.Job.Endpoint.Label);
                 j.WriteString("job", result.Job.Id.Value);
                 j.WriteString("outcome", result.Outcome.ToWire());
                 if (result.Status?.ExitCode is { } code)
@@ -109,49 +119,41 @@ internal sealed class FleetConsole : IFleetObserver
         {
             _json.Write("warning", j =>
             {
-                j.WriteString("host", job.Endpoint.Label);
+                j.WriteString("host", job.DisplayName);
+                j.WriteString("target", job.Endpoint.Label);
                 j.WriteString("job", job.Id.Value);
                 j.WriteString("message", warning);
             });
             return;
         }
 
-        Report($"sessionkeeper: {TerminalText.Visible(job.Endpoint.Label)}: warning: {warning}");
+        Report($"sessionkeeper: {TerminalText.Visible(job.DisplayName)}: warning: {warning}");
     }
 
     /// <summary>
-    /// Holds back stderr lines while a live display redraws the terminal (it would overwrite
-    /// them); <see cref="StopDeferring"/> prints them once the display is gone.
+    /// Shows the progress line (<see cref="ProgressLine"/>) on stderr, the terminal: tagged lines and
+    /// messages are written above it from now on. The caller redraws it on a timer and stops it
+    /// before the summary.
     /// </summary>
-    public void DeferReports()
+    public ProgressLine StartProgress(Stopwatch clock)
     {
+        var progress = new ProgressLine(_gate, _stderr, width => Progress(clock.Elapsed, width));
         lock (_gate)
         {
-            _deferring = true;
+            _progress = progress;
+            _tagged.Overlay = progress;
         }
-    }
 
-    public void StopDeferring()
-    {
-        lock (_gate)
-        {
-            _deferring = false;
-            foreach (var line in _deferred)
-            {
-                Console.Error.WriteLine(line);
-            }
-
-            _deferred.Clear();
-        }
+        return progress;
     }
 
     private void Report(string line)
     {
         lock (_gate)
         {
-            if (_deferring)
+            if (_progress is { } progress)
             {
-                _deferred.Add(line);
+                progress.Above(() => Console.Error.WriteLine(line));
             }
             else
             {
@@ -160,15 +162,51 @@ internal sealed class FleetConsole : IFleetObserver
         }
     }
 
-    /// <summary>One line of counts for the progress display.</summary>
-    public string Progress(TimeSpan elapsed)
+    /// <summary>
+    /// The progress line: hosts done out of all, by outcome; running, reconnecting and waiting;
+    /// hosts done per second and the time left at that rate; then the hosts running longest, as
+    /// many as fit in <paramref name="width"/> columns.
+    /// </summary>
+    public string Progress(TimeSpan elapsed, int width = int.MaxValue)
     {
-        var done = _phase.Values.Count(p => p == "done");
-        var running = _phase.Values.Count(p => p == "running");
-        var reconnecting = _phase.Values.Count(p => p == "reconnecting");
-        var counts = string.Join(", ", _outcomes.OrderBy(o => o.Key).Select(o => $"{o.Key.ToWire()} {o.Value}"));
-        return $"{done}/{Total} done, {running} running, {reconnecting} reconnecting{(counts.Length > 0 ? "; " + counts : "")}; {elapsed:hh\\:mm\\:ss}";
+        var phases = _phase.ToArray();
+        var done = phases.Count(p => p.Value == "done");
+        var running = phases.Count(p => p.Value == "running");
+        var reconnecting = phases.Count(p => p.Value == "reconnecting");
+        var waiting = Math.Max(0, Total - done - running - reconnecting);
+        var outcomes = string.Join(", ", _outcomes.OrderBy(o => o.Key).Select(o => $"{o.Value} {o.Key.ToWire()}"));
+        var rate = elapsed.TotalSeconds > 0 ? done / elapsed.TotalSeconds : 0;
+        var eta = rate > 0 ? Clock(TimeSpan.FromSeconds((Total - done) / rate)) : "-";
+        var line = new StringBuilder($"{done}/{Total} done");
+        line.Append(outcomes.Length > 0 ? $" ({outcomes})" : "");
+        line.Append($", {running} running");
+        line.Append(reconnecting > 0 ? $", {reconnecting} reconnecting" : "");
+        line.Append($", {waiting} waiting | {rate:0.0} hosts/s, ETA {eta} | {Clock(elapsed)}");
+        var slowest = phases
+            .Where(p => p.Value is "running" or "reconnecting" && _startedAt.ContainsKey(p.Key))
+            .Select(p => (Name: _names.GetValueOrDefault(p.Key, p.Key.Value), Since: _startedAt[p.Key]))
+            .OrderBy(p => p.Since)
+            .ThenBy(p => p.Name, NaturalOrder.Instance)
+            .Take(5);
+        var first = true;
+        foreach (var (name, since) in slowest)
+        {
+            var entry = $"{(first ? " | slowest: " : ", ")}{TerminalText.Visible(name)} {Clock(_clock.Elapsed - since)}";
+            if (line.Length + entry.Length > width)
+            {
+                break;
+            }
+
+            line.Append(entry);
+            first = false;
+        }
+
+        return line.ToString();
     }
+
+    /// <summary>m:ss, or h:mm:ss from an hour.</summary>
+    private static string Clock(TimeSpan time) =>
+        time < TimeSpan.Zero ? "0:00" : time.TotalHours >= 1 ? $"{(int)time.TotalHours}:{time:mm\\:ss}" : $"{(int)time.TotalMinutes}:{time:ss}";
 
     private static string EventName(FleetOutcome outcome) => outcome switch
     {
@@ -188,7 +226,8 @@ internal sealed class FleetConsole : IFleetObserver
             {
                 console._json.Write("disconnected", j =>
                 {
-                    j.WriteString("host", job.Endpoint.Label);
+                    j.WriteString("host", job.DisplayName);
+                    j.WriteString("target", job.Endpoint.Label);
                     j.WriteString("job", job.Id.Value);
                     j.WriteNumber("offset", offset);
                     j.WriteString("reason", reason);
@@ -207,7 +246,8 @@ internal sealed class FleetConsole : IFleetObserver
             {
                 console._json.Write("reconnected", j =>
                 {
-                    j.WriteString("host", job.Endpoint.Label);
+                    j.WriteString("host", job.DisplayName);
+                    j.WriteString("target", job.Endpoint.Label);
                     j.WriteString("job", job.Id.Value);
                     j.WriteNumber("offset", offset);
                     j.WriteNumber("gap_ms", (long)gap.TotalMilliseconds);

@@ -6,7 +6,6 @@ using SessionKeeper.Core.Fleet.Runs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Streaming;
 using SessionKeeper.Ssh;
-using Spectre.Console;
 
 namespace SessionKeeper.Cli.Fleet;
 
@@ -28,28 +27,24 @@ internal static class FleetFollow
         var console = new FleetConsole(output, jobs.Count);
         var clock = Stopwatch.StartNew();
         IReadOnlyList<FleetHostResult> results;
+        // The progress line lives on the terminal: only when stdout and stderr both are one (on a
+        // pipe or a file there is nothing to redraw), and never among JSON events.
+        var progress = mode != FleetOutputMode.Json && !Console.IsOutputRedirected && !Console.IsErrorRedirected
+            ? console.StartProgress(clock)
+            : null;
         try
         {
             var run = keeper.RunBatchAsync(batchId, jobs, console, parallel, limit, options, input, interrupt);
-            // The live display redraws its lines in place: tagged lines written to the same
-            // terminal meanwhile would be overwritten, so it is shown only when they go elsewhere.
-            if (mode != FleetOutputMode.Json && !Console.IsErrorRedirected && (mode == FleetOutputMode.Group || Console.IsOutputRedirected))
+            if (progress is not null)
             {
-                console.DeferReports();
-                try
-                {
-                    await ShowProgressAsync(console, run, clock);
-                }
-                finally
-                {
-                    console.StopDeferring();
-                }
+                await RedrawAsync(progress, run);
             }
 
             results = await run;
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
+            progress?.Stop();
             // The keeper journaled the hosts that were sent nothing as not launched: no implicit
             // path launches them later.
             Console.Error.WriteLine($"sessionkeeper: detached; the jobs of batch {batchId} keep running.");
@@ -57,6 +52,10 @@ internal static class FleetFollow
             Console.Error.WriteLine($"  carry on:  sessionkeeper batch resume {batchId}");
             Console.Error.WriteLine($"  stop them: sessionkeeper batch kill {batchId}");
             return 130;
+        }
+        finally
+        {
+            progress?.Stop(); // whatever ended the run, the line does not stay under what follows
         }
 
         var exitCode = FleetOutcomes.ExitCode(results.Select(r => r.Outcome));
@@ -67,10 +66,10 @@ internal static class FleetFollow
                 break;
             case FleetOutputMode.Group:
                 FleetReport.PrintGrouped(results, output.Raw);
-                FleetReport.PrintTable(results, clock.Elapsed);
+                FleetReport.PrintSummary(results, clock.Elapsed, output.FullSummary);
                 break;
             default:
-                FleetReport.PrintTable(results, clock.Elapsed);
+                FleetReport.PrintSummary(results, clock.Elapsed, output.FullSummary);
                 break;
         }
 
@@ -96,24 +95,13 @@ internal static class FleetFollow
             : throw new SessionKeeperException(FailureKind.InvalidInput, $"invalid --max-failures '{text}': use a count like 5 or a percentage like 10%.");
     }
 
-    private static async Task ShowProgressAsync(FleetConsole fleet, Task run, Stopwatch clock)
+    /// <summary>Redraws the progress line four times a second until the run ends (its figures change with time, not only with events).</summary>
+    private static async Task RedrawAsync(ProgressLine progress, Task run)
     {
-        // Straight to the terminal (only called when stderr is one): the display's own cursor
-        // movements must not be escaped like the text we print through Console.Error.
-        var terminal = new StreamWriter(Console.OpenStandardError()) { AutoFlush = true };
-        var stderr = AnsiConsole.Create(new AnsiConsoleSettings
+        while (!run.IsCompleted)
         {
-            Out = new AnsiConsoleOutput(terminal),
-            Ansi = AnsiSupport.Yes,
-            Interactive = InteractionSupport.Yes,
-        });
-        await stderr.Status().StartAsync(fleet.Progress(clock.Elapsed), async context =>
-        {
-            while (!run.IsCompleted)
-            {
-                context.Status(Markup.Escape(fleet.Progress(clock.Elapsed)));
-                await Task.WhenAny(run, Task.Delay(250));
-            }
-        });
+            progress.Draw();
+            await Task.WhenAny(run, Task.Delay(250));
+        }
     }
 }

@@ -2,17 +2,20 @@ using System.Buffers;
 using System.Security.Cryptography;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Fleet.Runs;
+using SessionKeeper.Core.Fleet.Targets;
+using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Streaming;
 
 namespace SessionKeeper.Cli.Fleet;
 
-/// <summary>The end of a fleet run: grouped output (--group), the summary table, or the JSON summary.</summary>
+/// <summary>The end of a fleet run: grouped output (--group), the summary (folded, or one row per host), or the JSON summary.</summary>
 internal static class FleetReport
 {
     /// <summary>
-    /// Hosts with byte-identical output (stdout and stderr each) are printed once, under all their
-    /// names, stdout then stderr; groups in the order of their first name. The outputs are read from
-    /// the mirror files in pieces (hashed, then copied), never held whole in memory.
+    /// Hosts with byte-identical output (stdout and stderr each) are printed once, under their names
+    /// folded into ranges (<c>h[1-480,482-500] (499)</c>), stdout then stderr; groups in the natural
+    /// order of their first name. The outputs are read from the mirror files in pieces (hashed, then
+    /// copied), never held whole in memory.
     /// </summary>
     public static void PrintGrouped(IReadOnlyList<FleetHostResult> results, bool raw)
     {
@@ -21,11 +24,11 @@ internal static class FleetReport
             .Select(r => (Result: r, Paths: MirrorFiles(r.Job.MirrorPath)))
             .Select(x => (x.Result, x.Paths, Hash: string.Join('/', x.Paths.Select(Hash))))
             .GroupBy(x => x.Hash)
-            .OrderBy(g => g.Select(x => x.Result.Host).Order(StringComparer.Ordinal).First(), StringComparer.Ordinal)
+            .OrderBy(g => g.Select(x => x.Result.Host).Min(NaturalOrder.Instance), NaturalOrder.Instance)
             .ToList();
         foreach (var group in groups)
         {
-            var hosts = string.Join(",", group.Select(x => TerminalText.Visible(x.Result.Host)).Order(StringComparer.Ordinal));
+            var hosts = TerminalText.Visible(HostFolding.Fold(group.Select(x => x.Result.Host)));
             var header = System.Text.Encoding.UTF8.GetBytes($"----------------\n{hosts} ({group.Count()})\n----------------\n");
             stdout.Write(header);
             foreach (var path in group.First().Paths)
@@ -37,29 +40,97 @@ internal static class FleetReport
         stdout.Flush();
     }
 
+    /// <summary>Hosts not ok listed one per row in the folded summary; beyond this many, they are only folded.</summary>
+    public const int FailureRows = 20;
+
+    /// <summary>The longest line of ok hosts in the folded summary (about three lines of a terminal); --summary full lists them all.</summary>
+    public const int MaxOkLine = 240;
+
     /// <summary>
-    /// The table of hosts. On stdout when it is a terminal; otherwise on stderr, so that stdout
-    /// carries the jobs' output only (a pipe or a file gets nothing else).
+    /// The summary. On stdout when it is a terminal; otherwise on stderr, so that stdout carries the
+    /// jobs' output only (a pipe or a file gets nothing else). Folded (the default): the hosts that
+    /// did not end ok one per row (up to <see cref="FailureRows"/>), then one line per outcome with
+    /// its hosts folded into ranges (<c>ok (498): h[1-136,138-480,482-500]</c>, <c>failed (exit 2)
+    /// (2): h[137,481]</c>), then the counts: a few lines whatever the fleet's size. Full: one row
+    /// per host, in natural order, then the counts.
     /// </summary>
-    public static void PrintTable(IReadOnlyList<FleetHostResult> results, TimeSpan elapsed)
+    public static void PrintSummary(IReadOnlyList<FleetHostResult> results, TimeSpan elapsed, bool full)
     {
         var writer = Console.IsOutputRedirected ? Console.Error : Console.Out;
-        var table = new TextTable("HOST", "STATE", "EXIT", "DURATION", "BYTES", "JOB").AlignRight(2).AlignRight(3).AlignRight(4);
-        foreach (var r in results.OrderBy(r => r.Host, StringComparer.Ordinal))
+        var sorted = results.OrderBy(r => r.Host, NaturalOrder.Instance).ThenBy(r => r.Job.Id.Value, StringComparer.Ordinal).ToList();
+        var notOk = sorted.Where(r => r.Outcome != FleetOutcome.Succeeded).ToList();
+        var rows = full ? sorted : notOk.Count <= FailureRows ? notOk : [];
+        if (rows.Count > 0)
         {
-            table.Add(
-                r.Host,
-                r.Outcome.ToWire(),
-                r.Status?.ShellExitCode?.ToString() ?? "-",
-                r.Duration.TotalSeconds.ToString("0.0s"),
-                r.Bytes.ToString(),
-                r.Job.Id.Value);
+            var table = new TextTable("HOST", "STATE", "EXIT", "DURATION", "BYTES", "JOB").AlignRight(2).AlignRight(3).AlignRight(4);
+            foreach (var r in rows)
+            {
+                table.Add(
+                    r.Host,
+                    r.Outcome.ToWire(),
+                    r.Status?.ShellExitCode?.ToString() ?? "-",
+                    r.Duration.TotalSeconds.ToString("0.0s"),
+                    r.Bytes.ToString(),
+                    r.Job.Id.Value);
+            }
+
+            table.WriteTo(writer);
         }
 
-        table.WriteTo(writer);
+        if (!full)
+        {
+            foreach (var line in FoldedLines(results))
+            {
+                writer.WriteLine(line);
+            }
+        }
+
         var counts = string.Join(", ", results.GroupBy(r => r.Outcome).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToWire()}"));
         writer.WriteLine($"{results.Count} hosts in {elapsed.TotalSeconds:0.0} s: {counts}.");
     }
+
+    /// <summary>
+    /// One line per outcome (and exit code or signal), its hosts folded: <c>failed (exit 2) (2):
+    /// h[137,481]</c>. Ok first, then as <see cref="FleetOutcome"/> orders them. Only the ok line is
+    /// ever cut (at <see cref="MaxOkLine"/>, on a comma, saying how many hosts it leaves out): the
+    /// hosts that did not end ok are always named. Names are made visible.
+    /// </summary>
+    internal static IEnumerable<string> FoldedLines(IReadOnlyList<FleetHostResult> results)
+    {
+        foreach (var group in results.GroupBy(r => (r.Outcome, Detail: Detail(r))).OrderBy(g => g.Key.Outcome).ThenBy(g => g.Key.Detail, NaturalOrder.Instance))
+        {
+            var label = group.Key.Detail.Length == 0 ? group.Key.Outcome.ToWire() : $"{group.Key.Outcome.ToWire()} ({group.Key.Detail})";
+            var folded = HostFolding.FoldCounted(group.Select(r => r.Host)).Select(g => (Text: TerminalText.Visible(g.Text), g.Count)).ToList();
+            var text = string.Join(",", folded.Select(g => g.Text));
+            if (group.Key.Outcome == FleetOutcome.Succeeded && text.Length > MaxOkLine)
+            {
+                var kept = new List<string>();
+                var (length, shown) = (0, 0);
+                foreach (var part in folded)
+                {
+                    if (length + part.Text.Length + 1 > MaxOkLine)
+                    {
+                        break;
+                    }
+
+                    kept.Add(part.Text);
+                    (length, shown) = (length + part.Text.Length + 1, shown + part.Count);
+                }
+
+                text = $"{string.Join(",", kept)}{(kept.Count > 0 ? "," : "")}... ({group.Count() - shown} more; --summary full lists every host)";
+            }
+
+            yield return $"{label} ({group.Count()}): {text}";
+        }
+    }
+
+    /// <summary>What tells hosts of one outcome apart in the folded summary: the exit code, the signal.</summary>
+    private static string Detail(FleetHostResult r) => r.Outcome switch
+    {
+        FleetOutcome.Failed when r.Status?.ExitCode is { } code => $"exit {code}",
+        FleetOutcome.Killed when r.Status?.Signal is { } signal => SignalNames.Name(signal),
+        _ => "",
+    };
 
     public static void WriteSummary(JsonEvents json, IReadOnlyList<FleetHostResult> results, TimeSpan elapsed, string batchId, int exitCode) =>
         json.Write("summary", j =>
@@ -71,6 +142,13 @@ internal static class FleetReport
             foreach (var group in results.GroupBy(r => r.Outcome).OrderBy(g => g.Key))
             {
                 j.WriteNumber(group.Key.ToWire(), group.Count());
+            }
+
+            j.WriteEndObject();
+            j.WriteStartObject("folded");
+            foreach (var group in results.GroupBy(r => r.Outcome).OrderBy(g => g.Key))
+            {
+                j.WriteString(group.Key.ToWire(), HostFolding.Fold(group.Select(r => r.Host)));
             }
 
             j.WriteEndObject();

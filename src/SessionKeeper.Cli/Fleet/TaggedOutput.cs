@@ -14,6 +14,9 @@ namespace SessionKeeper.Cli.Fleet;
 /// </summary>
 internal sealed class TaggedOutput(object gate, bool raw)
 {
+    /// <summary>The progress line on the same terminal, erased before each line and drawn again after it; null when there is none.</summary>
+    public ProgressLine? Overlay { get; set; }
+
     /// <summary>A stream that writes <paramref name="host"/>'s lines, tagged, to <paramref name="to"/>.</summary>
     public Stream For(string host, Stream to)
     {
@@ -33,13 +36,26 @@ internal sealed class TaggedOutput(object gate, bool raw)
 
             lock (gate)
             {
-                to.Write(continuing ? continuation : prefix);
-                to.Write(line);
-                to.WriteByte((byte)'\n');
-                to.Flush();
+                if (Overlay is { } overlay)
+                {
+                    var whole = line.ToArray();
+                    overlay.Above(() => Write(to, continuing ? continuation : prefix, whole));
+                }
+                else
+                {
+                    Write(to, continuing ? continuation : prefix, line);
+                }
             }
 
             continuing = continued;
         });
+    }
+
+    private static void Write(Stream to, byte[] tag, ReadOnlySpan<byte> line)
+    {
+        to.Write(tag);
+        to.Write(line);
+        to.WriteByte((byte)'\n');
+        to.Flush();
     }
 }

@@ -6,10 +6,16 @@ namespace SessionKeeper.Cli.Infrastructure;
 /// <summary>Renders job statuses as text or JSON on stdout.</summary>
 internal static class JobOutput
 {
-    public static void WriteJson(Utf8JsonWriter json, JobStatus status, string host)
+    /// <param name="name">The name the host was given when the job was launched (a fleet's alias or range member), if the journal knows it.</param>
+    public static void WriteJson(Utf8JsonWriter json, JobStatus status, string host, string? name = null)
     {
         json.WriteStartObject();
         json.WriteString("host", host);
+        if (name is not null)
+        {
+            json.WriteString("name", name);
+        }
+
         json.WriteString("id", status.Id.Value);
         json.WriteString("state", status.State.ToWire());
         WriteNumber(json, "exit_code", status.ExitCode);

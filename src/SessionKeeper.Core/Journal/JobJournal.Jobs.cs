@@ -22,9 +22,9 @@ internal sealed partial class JobJournal
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText = """
-                INSERT INTO jobs (id, transport, target_json, user, host, port, cookie, command, cwd, env, shell,
+                INSERT INTO jobs (id, transport, target_json, name, user, host, port, cookie, command, cwd, env, shell,
                     timeout_s, grace_s, timeout_ms, grace_ms, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id)
-                VALUES ($id, $transport, $target, $user, $host, $port, $cookie, $command, $cwd, $env, $shell,
+                VALUES ($id, $transport, $target, $name, $user, $host, $port, $cookie, $command, $cwd, $env, $shell,
                     $timeoutS, $graceS, $timeoutMs, $graceMs, $phase, $created, $mirror, $attempt, $root, $restartMode, $maxRestarts, $restartDelay, $batch)
                 """;
             for (var i = 0; i < jobs.Count; i++)
@@ -55,6 +55,7 @@ internal sealed partial class JobJournal
         insert.Parameters.AddWithValue("$id", job.Id.Value);
         insert.Parameters.AddWithValue("$transport", JournalSchema.SshTransport);
         insert.Parameters.AddWithValue("$target", JsonSerializer.Serialize(e, EndpointJson.Default.JobEndpoint)); // the endpoint, whole
+        insert.Parameters.AddWithValue("$name", (object?)job.Name ?? DBNull.Value);
         insert.Parameters.AddWithValue("$user", e.User); // copies for the index, listings and ad-hoc SQL
         insert.Parameters.AddWithValue("$host", e.Host);
         insert.Parameters.AddWithValue("$port", e.Port);

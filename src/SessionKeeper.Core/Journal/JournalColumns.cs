@@ -17,7 +17,7 @@ internal sealed class JournalColumns(SqliteDataReader r)
     /// resolves a table's column before a result alias).
     /// </summary>
     public const string Select = """
-        id, transport, target_json, cookie, command, cwd, env, shell,
+        id, transport, target_json, name, cookie, command, cwd, env, shell,
         CASE WHEN phase = 'planned' AND created_at <= stopped_at THEN 'not-launched' ELSE phase END AS phase,
         state, exit_code, signal, lost_reason, pid, pgid, start_time, boot_id,
         created_at, finished_at, last_seen_at, mirror_path, committed_length,
@@ -31,6 +31,8 @@ internal sealed class JournalColumns(SqliteDataReader r)
     public int Transport { get; } = r.GetOrdinal("transport");
 
     public int TargetJson { get; } = r.GetOrdinal("target_json");
+
+    public int Name { get; } = r.GetOrdinal("name");
 
     public int Cookie { get; } = r.GetOrdinal("cookie");
 

@@ -11,6 +11,15 @@ public sealed record JournalJob
     /// <summary>How to reach the job's host, as resolved at launch.</summary>
     public required JobEndpoint Endpoint { get; init; }
 
+    /// <summary>
+    /// The host as the user named it (an ssh_config alias, an inventory name, a member of a range),
+    /// when that was recorded; null for jobs journaled before schema 8 or planned without a name.
+    /// </summary>
+    public string? Name { get; init; }
+
+    /// <summary>How listings, tags and summaries name the host: <see cref="Name"/>, else the endpoint's <c>user@host:port</c>.</summary>
+    public string DisplayName => Name ?? Endpoint.Label;
+
     /// <summary>The launch's secret: a retried launch with the same id and cookie is recognised by the target and never starts the job twice.</summary>
     public required JobCookie Cookie { get; init; }
 

@@ -33,6 +33,7 @@ internal static class JournalRows
             {
                 Id = jobId,
                 Endpoint = endpoint,
+                Name = r.IsDBNull(c.Name) ? null : r.GetString(c.Name),
                 Cookie = JobCookie.Parse(r.GetString(c.Cookie)),
                 Spec = spec,
                 Phase = phase,

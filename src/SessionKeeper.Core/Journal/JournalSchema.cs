@@ -12,12 +12,13 @@ namespace SessionKeeper.Core.Journal;
 /// version 5 keeps --timeout and --grace in milliseconds; version 6 added the batches stopped
 /// before all their hosts were sent anything; version 7 keeps a job's target whole, as its
 /// transport describes it (<see cref="JobEndpoint"/> as JSON in target_json, with the transport's
-/// name in transport), instead of field by field. A journal from a newer version is refused, never
-/// rewritten.
+/// name in transport), instead of field by field; version 8 keeps the name the user gave each host
+/// (an alias, an inventory name, a member of a range) for listings. A journal from a newer version
+/// is refused, never rewritten.
 /// </summary>
 internal static class JournalSchema
 {
-    public const int Current = 7;
+    public const int Current = 8;
 
     /// <summary>The jobs.transport of a <see cref="JobEndpoint"/>, the only target model there is so far.</summary>
     public const string SshTransport = "ssh";
@@ -135,6 +136,16 @@ internal static class JournalSchema
         UPDATE meta SET value = '7' WHERE key = 'schema_version';
         """;
 
+    /// <summary>
+    /// The host as the user named it (<see cref="JournalJob.Name"/>). Rows of older versions keep
+    /// NULL and are named by their endpoint, as before. An older SessionKeeper would read every row
+    /// rightly, but would journal new ones without a name: the version keeps it out.
+    /// </summary>
+    private const string Version8 = """
+        ALTER TABLE jobs ADD COLUMN name TEXT;
+        UPDATE meta SET value = '8' WHERE key = 'schema_version';
+        """;
+
     /// <summary>Migrations from version N-1 to N, at index N: the journal's path (for messages), its connection and the migration's transaction.</summary>
     private static readonly Action<string, SqliteConnection, SqliteTransaction>[] Steps =
     [
@@ -151,6 +162,7 @@ internal static class JournalSchema
             FillTargets(path, connection, transaction);
             Sql(Version7Drop)(path, connection, transaction);
         },
+        Sql(Version8),
     ];
 
     public static int ReadVersion(SqliteConnection connection)
@@ -227,7 +239,7 @@ internal static class JournalSchema
                 {
                     throw new SessionKeeperException(
                         FailureKind.StateCorrupt,
-                        $"the journal {path} holds a malformed job record (job '{id}', upgrading it to schema {Current}: {ex.Message.TrimEnd('.')}); it was left untouched.",
+                        $"the journal {path} holds a malformed job record (job '{id}', upgrading it to schema 7: {ex.Message.TrimEnd('.')}); it was left untouched.",
                         ex);
                 }
             }

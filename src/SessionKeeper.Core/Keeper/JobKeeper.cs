@@ -82,10 +82,24 @@ public sealed class JobKeeper
     /// Journals a batch: one job per host, ids <c>BATCH-N</c> numbered from 1 in the hosts' order,
     /// in one transaction and before anything is sent. Cancelling journals none of them.
     /// </summary>
-    public IReadOnlyList<JournalJob> PlanBatch(string batchId, IReadOnlyList<IJobHost> hosts, JobRequest request, CancellationToken cancellationToken = default)
+    public IReadOnlyList<JournalJob> PlanBatch(string batchId, IReadOnlyList<IJobHost> hosts, JobRequest request, CancellationToken cancellationToken = default) =>
+        PlanNamedBatch(batchId, hosts, null, request, cancellationToken);
+
+    /// <summary>
+    /// Journals a batch as <see cref="PlanBatch(string, IReadOnlyList{IJobHost}, JobRequest, CancellationToken)"/>
+    /// does, each host under the name the user gave it (<paramref name="names"/>, index for index
+    /// with <paramref name="hosts"/>: an alias, an inventory name, a member of a range), which
+    /// listings, tags and summaries show (<see cref="JournalJob.DisplayName"/>); null for none.
+    /// </summary>
+    public IReadOnlyList<JournalJob> PlanNamedBatch(string batchId, IReadOnlyList<IJobHost> hosts, IReadOnlyList<string?>? names, JobRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hosts);
         ArgumentNullException.ThrowIfNull(request);
+        if (names is not null && names.Count != hosts.Count)
+        {
+            throw new ArgumentException($"{names.Count} names for {hosts.Count} hosts.", nameof(names));
+        }
+
         request.Validate();
         JobId.Parse(batchId); // a batch id starts each of its jobs' ids
         var endpoints = new JobEndpoint[hosts.Count];
@@ -94,7 +108,7 @@ public sealed class JobKeeper
             endpoints[i] = _options.Transport.Describe(hosts[i]);
         }
 
-        return Supervisor().Planner.PlanBatch(batchId, endpoints, request.Spec, request.Restart, cancellationToken);
+        return Supervisor().Planner.PlanBatch(batchId, endpoints, names, request.Spec, request.Restart, cancellationToken);
     }
 
     /// <summary>

@@ -33,15 +33,19 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
     {
         var rootId = previous.RootId ?? previous.Id;
         return Record(New(
-            JobId.Parse($"{rootId}-r{attempt}"), previous.Endpoint, previous.Spec, previous.Restart, previous.BatchId, attempt, rootId, JournalPhase.Intent, _time.GetUtcNow()));
+            JobId.Parse($"{rootId}-r{attempt}"), previous.Endpoint, previous.Spec, previous.Restart, previous.BatchId, attempt, rootId, JournalPhase.Intent, _time.GetUtcNow()) with
+        { Name = previous.Name });
     }
 
     /// <summary>
     /// A batch: one job per host, ids <c>BATCH-N</c> numbered from 1 in the hosts' order and padded
     /// to one width, all <see cref="JournalPhase.Planned"/> with one creation time, journaled in one
-    /// transaction before the first launch. A cancellation journals none of them.
+    /// transaction before the first launch. A cancellation journals none of them. Each job keeps
+    /// the name its host was given (<see cref="JournalJob.Name"/>), from names, index for index with
+    /// the endpoints, when there are names.
     /// </summary>
-    public IReadOnlyList<JournalJob> PlanBatch(string batchId, IReadOnlyList<JobEndpoint> endpoints, JobSpec spec, RestartPolicy restart, CancellationToken cancellationToken)
+    public IReadOnlyList<JournalJob> PlanBatch(
+        string batchId, IReadOnlyList<JobEndpoint> endpoints, IReadOnlyList<string?>? names, JobSpec spec, RestartPolicy restart, CancellationToken cancellationToken)
     {
         var width = endpoints.Count.ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
         var created = _time.GetUtcNow();
@@ -54,7 +58,7 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
             }
 
             var id = JobId.Parse($"{batchId}-{(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width, '0')}");
-            jobs.Add(New(id, endpoints[i], spec, restart, batchId, 1, null, JournalPhase.Planned, created));
+            jobs.Add(New(id, endpoints[i], spec, restart, batchId, 1, null, JournalPhase.Planned, created) with { Name = names?[i] });
         }
 
         journal.AddIntents(jobs, cancellationToken);
@@ -74,7 +78,8 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
             var rootId = previous.RootId ?? previous.Id;
             var attempt = previous.Attempt + 1;
             jobs.Add(New(
-                JobId.Parse($"{rootId}-r{attempt}"), previous.Endpoint, previous.Spec, previous.Restart, previous.BatchId, attempt, rootId, JournalPhase.Planned, _time.GetUtcNow()));
+                JobId.Parse($"{rootId}-r{attempt}"), previous.Endpoint, previous.Spec, previous.Restart, previous.BatchId, attempt, rootId, JournalPhase.Planned, _time.GetUtcNow()) with
+            { Name = previous.Name });
         }
 
         journal.AddIntents(jobs, cancellationToken);

@@ -12,6 +12,6 @@ namespace SessionKeeper.Core.Fleet.Runs;
 /// <param name="Bytes">The output kept in the host's local mirror.</param>
 public sealed record FleetHostResult(JournalJob Job, FleetOutcome Outcome, JobStatus? Status, string? Error, TimeSpan Duration, long Bytes)
 {
-    /// <summary>The host as the journal names it (<c>user@host:port</c>).</summary>
-    public string Host => Job.Endpoint.Label;
+    /// <summary>The host as the user named it (<see cref="JournalJob.DisplayName"/>); <c>Job.Endpoint.Label</c> is where it resolved to.</summary>
+    public string Host => Job.DisplayName;
 }

@@ -10,4 +10,13 @@ internal sealed record FleetTarget(string Name, string? HostName, int? Port, str
 {
     /// <summary>The host to open the connection to.</summary>
     public string Address => HostName ?? Name;
+
+    /// <summary>
+    /// The entry as the user wrote it, when it says more than <see cref="Name"/>: <c>deploy@web01:2222</c>
+    /// for a member of <c>deploy@web[01-04]:2222</c> (null in an inventory, whose name is the host's name).
+    /// </summary>
+    public string? Written { get; init; }
+
+    /// <summary>How the fleet names the host in tags, summaries, events and listings: as written.</summary>
+    public string DisplayName => Written ?? Name;
 }

@@ -61,8 +61,20 @@ internal static class HostEntry
             }
         }
 
-        targets = names.Select(name => new FleetTarget(name, null, port, user, source)).ToArray();
+        targets = names.Select(name => new FleetTarget(name, null, port, user, source) { Written = Written(user, name, port) }).ToArray();
         return true;
+    }
+
+    /// <summary>A member of the entry as it was written (a range expanded, ssh:// dropped); null when that is the name alone.</summary>
+    private static string? Written(string? user, string name, int? port)
+    {
+        if (user is null && port is null)
+        {
+            return null;
+        }
+
+        var host = port is not null && HostAddress.IsIPv6(name) ? $"[{name}]" : name;
+        return $"{(user is null ? "" : user + "@")}{host}{(port is { } p ? ":" + p.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")}";
     }
 
     public static bool IsValidHostName(string name, [NotNullWhen(false)] out string? error)

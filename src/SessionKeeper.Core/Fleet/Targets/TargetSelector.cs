@@ -71,7 +71,7 @@ internal static class TargetSelector
     }
 
     /// <summary>Splits on commas outside brackets, so that <c>web[1,3],db1</c> is two items.</summary>
-    private static List<string> SplitItems(string spec)
+    internal static List<string> SplitItems(string spec)
     {
         var items = new List<string>();
         var depth = 0;

@@ -26,6 +26,29 @@ public class FleetCliTests
         Assert.Equal(FailureKind.InvalidInput, Assert.Throws<SessionKeeperException>(() => FleetFollow.MaxFailures(text, 10)).Kind);
 
     [Theory]
+    [InlineData(new string[0], false)]
+    [InlineData(new[] { "--summary", "folded" }, false)]
+    [InlineData(new[] { "--summary", "full" }, true)]
+    [InlineData(new[] { "--group", "--summary", "full" }, true)]
+    public void Summary_is_folded_unless_full_is_asked_for(string[] args, bool full)
+    {
+        var fleet = new FleetArguments();
+        var command = new System.CommandLine.Command("run");
+        fleet.AddTo(command);
+        Assert.Equal(full, fleet.Mode(command.Parse(args)).FullSummary);
+    }
+
+    [Fact]
+    public void A_bad_summary_is_refused_with_the_choices()
+    {
+        var fleet = new FleetArguments();
+        var command = new System.CommandLine.Command("run");
+        fleet.AddTo(command);
+        var error = Assert.Throws<SessionKeeperException>(() => fleet.Mode(command.Parse(["--summary", "short"])));
+        Assert.Equal((FailureKind.InvalidInput, "invalid --summary 'short': use folded (the default) or full."), (error.Kind, error.Message));
+    }
+
+    [Theory]
     [InlineData("web1", false)]
     [InlineData("user@web1", false)]
     [InlineData("web1,web2", true)]

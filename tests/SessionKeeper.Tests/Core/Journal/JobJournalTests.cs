@@ -32,6 +32,7 @@ public sealed class JobJournalTests : IDisposable
     {
         [nameof(JournalJob.Id)] = "intent",
         [nameof(JournalJob.Endpoint)] = "intent",
+        [nameof(JournalJob.Name)] = "intent",
         [nameof(JournalJob.Cookie)] = "intent",
         [nameof(JournalJob.Spec)] = "intent",
         [nameof(JournalJob.Phase)] = "intent",
@@ -129,6 +130,7 @@ public sealed class JobJournalTests : IDisposable
                     ServerAliveCountMax = 4,
                 },
             },
+            Name = "web-01",
             Cookie = JobCookie.Parse("c00c1e5eed"),
             Spec = new JobSpec("unused", "/srv/app", [new("MODE", "it's prod"), new("EMPTYISH", " ")], "/bin/bash", TimeSpan.FromMilliseconds(2500), TimeSpan.FromMilliseconds(500)).WithCommand(command),
             Phase = JournalPhase.Skipped,

@@ -42,7 +42,7 @@ public sealed class JobPlannerTests : IDisposable
     {
         var journal = JobJournal.Open(_dir.Path);
         var planner = new JobPlanner(journal, _dir.Path, _time);
-        var first = planner.PlanBatch("b", [Host("web1")], Spec, Restart, CancellationToken.None)[0];
+        var first = planner.PlanBatch("b", [Host("web1")], null, Spec, Restart, CancellationToken.None)[0];
         _time.Advance(TimeSpan.FromMinutes(1));
         var second = planner.PlanRetry(first, 2);
         var fourth = planner.PlanRetry(second, 4);
@@ -61,7 +61,7 @@ public sealed class JobPlannerTests : IDisposable
         var journal = JobJournal.Open(_dir.Path);
         var planner = new JobPlanner(journal, _dir.Path, _time);
         var hosts = Enumerable.Range(1, 10).Select(i => Host($"h{i}")).ToList();
-        var jobs = planner.PlanBatch("b", hosts, Spec, Restart, CancellationToken.None);
+        var jobs = planner.PlanBatch("b", hosts, null, Spec, Restart, CancellationToken.None);
 
         Assert.Equal([.. Enumerable.Range(1, 10).Select(i => $"b-{i:00}")], journal.Batch("b").Select(j => j.Id.Value));
         Assert.All(journal.Batch("b"), j => Assert.Equal((JournalPhase.Planned, 1, Start, "b"), (j.Phase, j.Attempt, j.CreatedAt, j.BatchId)));
@@ -74,7 +74,7 @@ public sealed class JobPlannerTests : IDisposable
 
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        Assert.Throws<OperationCanceledException>(() => planner.PlanBatch("c", hosts, Spec, Restart, cancelled.Token));
+        Assert.Throws<OperationCanceledException>(() => planner.PlanBatch("c", hosts, null, Spec, Restart, cancelled.Token));
         Assert.Empty(journal.Batch("c"));
     }
 

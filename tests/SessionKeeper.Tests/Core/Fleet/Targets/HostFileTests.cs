@@ -23,9 +23,9 @@ public class HostFileTests
         Assert.Equal(
             [
                 new FleetTarget("web1", null, null, null, $"{Path}:2"),
-                new FleetTarget("web2", null, 2222, "deploy", $"{Path}:4"),
-                new FleetTarget("db1.example.com", null, 22, null, $"{Path}:5"),
-                new FleetTarget("2001:db8::7", null, 2200, "root", $"{Path}:6"),
+                new FleetTarget("web2", null, 2222, "deploy", $"{Path}:4") { Written = "deploy@web2:2222" },
+                new FleetTarget("db1.example.com", null, 22, null, $"{Path}:5") { Written = "db1.example.com:22" },
+                new FleetTarget("2001:db8::7", null, 2200, "root", $"{Path}:6") { Written = "root@[2001:db8::7]:2200" },
             ],
             targets);
     }

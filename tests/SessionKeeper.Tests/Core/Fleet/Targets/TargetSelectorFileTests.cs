@@ -18,8 +18,8 @@ public sealed class TargetSelectorFileTests : IDisposable
         Assert.Equal(
             [
                 new FleetTarget("web1", null, null, null, "hosts.txt:2"),
-                new FleetTarget("web2", null, 2222, "deploy", "hosts.txt:3"),
-                new FleetTarget("web3", null, 2222, "deploy", "hosts.txt:3"),
+                new FleetTarget("web2", null, 2222, "deploy", "hosts.txt:3") { Written = "deploy@web2:2222" },
+                new FleetTarget("web3", null, 2222, "deploy", "hosts.txt:3") { Written = "deploy@web3:2222" },
             ],
             Resolve("@hosts.txt"));
     }

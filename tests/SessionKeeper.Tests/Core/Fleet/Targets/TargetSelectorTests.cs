@@ -6,8 +6,9 @@ public class TargetSelectorTests
 {
     private static IReadOnlyList<FleetTarget> Resolve(params string[] specs) => TargetSelector.Resolve(specs, "/nonexistent");
 
-    private static FleetTarget Cli(string name, int? port = null, string? user = null) =>
-        new(name, null, port, user, TargetSelector.CommandLine);
+    /// <summary>A host of the command line; <paramref name="written"/>: the entry as written, when it says more than the name.</summary>
+    private static FleetTarget Cli(string name, int? port = null, string? user = null, string? written = null) =>
+        new(name, null, port, user, TargetSelector.CommandLine) { Written = written };
 
     [Fact]
     public void CommaSeparatedHosts() =>
@@ -16,13 +17,13 @@ public class TargetSelectorTests
     [Fact]
     public void UserAndPortApplyToTheirItemOnly() =>
         Assert.Equal(
-            [Cli("web1", 2222, "deploy"), Cli("web2"), Cli("::1", 2200, "root")],
+            [Cli("web1", 2222, "deploy", "deploy@web1:2222"), Cli("web2"), Cli("::1", 2200, "root", "root@[::1]:2200")],
             Resolve("deploy@web1:2222,web2,root@[::1]:2200"));
 
     [Fact]
     public void SshUriFormAndDirectoryUsers() =>
         Assert.Equal(
-            [Cli("web1", 2222, "deploy"), Cli("web2", user: "CORP\\ops"), Cli("web3", user: "ops@corp.example")],
+            [Cli("web1", 2222, "deploy", "deploy@web1:2222"), Cli("web2", user: "CORP\\ops", written: "CORP\\ops@web2"), Cli("web3", user: "ops@corp.example", written: "ops@corp.example@web3")],
             Resolve("ssh://deploy@web1:2222", "CORP\\ops@web2", "ops@corp.example@web3"));
 
     [Fact]
@@ -34,8 +35,14 @@ public class TargetSelectorTests
     {
         var targets = Resolve("ops@db[1-3].example.com:2022");
 
-        Assert.Equal([Cli("db1.example.com", 2022, "ops"), Cli("db2.example.com", 2022, "ops"), Cli("db3.example.com", 2022, "ops")], targets);
+        Assert.Equal([Cli("db1.example.com", 2022, "ops", "ops@db1.example.com:2022"), Cli("db2.example.com", 2022, "ops", "ops@db2.example.com:2022"), Cli("db3.example.com", 2022, "ops", "ops@db3.example.com:2022")], targets);
     }
+
+    [Fact]
+    public void Each_host_is_named_as_written_range_members_one_by_one() =>
+        Assert.Equal(
+            ["h9", "h10", "ops@db01:2022", "ops@db02:2022", "root@[::1]:2200", "::1", "alias"],
+            Resolve("h[9-10]", "ops@db[01-02]:2022,root@[::1]:2200,::1,ssh://alias").Select(t => t.DisplayName));
 
     [Fact]
     public void SpacesAroundItemsAndATrailingCommaAreForgiven() =>
@@ -44,7 +51,7 @@ public class TargetSelectorTests
     [Fact]
     public void DuplicatesAreDroppedKeepingTheFirst() =>
         Assert.Equal(
-            [Cli("web1"), Cli("web2"), Cli("web1", 2222), Cli("web1", user: "root")],
+            [Cli("web1"), Cli("web2"), Cli("web1", 2222, written: "web1:2222"), Cli("web1", user: "root", written: "root@web1")],
             Resolve("web1,web2", "web[1-2]", "web1:2222,web1", "root@web1,web1:2222"));
 
     [Fact]
