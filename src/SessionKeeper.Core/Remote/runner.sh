@@ -990,6 +990,8 @@ sk_end_uploader() {
         _n=$((_n + 1))
     done
     return 0
+}
+
 # ---------------------------------------------------------------------------------------------
 # Adopted jobs (sessionkeeper adopt). A process started by hand in an SSH session is recorded in a
 # job directory of layout 2 whose proto says "2 adopted", and protected from its terminal's hangup
