@@ -38,6 +38,27 @@ public sealed class StdinTests(StreamHost host, ITestOutputHelper output) : ICla
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "in")));
     }
 
+    [Fact(Timeout = 90_000)]
+    public async Task A_spool_left_open_by_a_dead_uploader_is_closed_by_the_next_attach()
+    {
+        var id = StreamHost.NewJobId();
+        var spool = Path.Combine(host.JobDir(id), "in");
+        await using (var cli = host.Cli.Start(host.Arguments("run", ["--", "cat; echo end"], ["--id", id, "--shell", "/bin/sh"]), keepStdin: true))
+        {
+            await cli.WriteStdinAsync("abc\n"u8.ToArray());
+            await Poll.UntilAsync(() => SpoolLength(spool) == 4, TimeSpan.FromSeconds(30), "4 bytes in the spool");
+            cli.Kill(); // the uploader dies with our stdin still open: nobody will ever send the rest
+        }
+
+        // The job still waits for input; the next attach finds nobody uploading here, closes the
+        // spool where it stands, and the job reads end-of-file.
+        var attach = await host.RunAsync("attach", [id]);
+        Assert.True(attach.ExitCode == 0, attach.ToString());
+        Assert.Equal("abc\nend\n", attach.StdoutText);
+        Assert.Contains("closed at 4 byte(s)", attach.Stderr, StringComparison.Ordinal);
+        Assert.Equal("4", File.ReadAllText(Path.Combine(host.JobDir(id), "in.eof")).Trim());
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Dash_n_gives_the_job_dev_null_even_with_our_stdin_open()
     {

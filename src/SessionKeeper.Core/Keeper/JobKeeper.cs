@@ -614,6 +614,7 @@ public sealed class JobKeeper
     /// </summary>
     private async Task<JobStatus> LaunchAndUploadAsync(JobSupervisor supervisor, JournalJob job, Stream input, AttachOptions? retry, IProgress<long>? progress, CancellationToken cancellationToken)
     {
+        using var held = StdinLock.Take(StdinLock.PathOf(job.MirrorPath ?? StateLayout.Mirror(StateDirectory, job.Endpoint.Label, job.Id)));
         var (session, status) = await supervisor.LaunchAsync(job, retry, spoolStdin: true, cancellationToken).ConfigureAwait(false);
         await session.DisposeAsync().ConfigureAwait(false);
         var host = _options.Transport.Restore(job.Endpoint);

@@ -837,7 +837,9 @@ sk_stream() {
         trap 'kill "$_rd" 2>/dev/null; rm -f "$_cf" "$_cf.t"; sk_bye' EXIT
         trap 'exit 0' TERM HUP PIPE
     fi
-    sk_reply "stream id=$SK_ID $(sk_offsets)"
+    _so=
+    [ "$(sk_small "$SK_DIR/stdin")" = spool ] && ! sk_regular "$SK_DIR/in.eof" && _so=" stdin=open"
+    sk_reply "stream id=$SK_ID $(sk_offsets)$_so"
     _deadline=$(($(date +%s) + SK_TTL))
     while :; do
         if [ -n "$_cf" ]; then

@@ -24,6 +24,7 @@ internal sealed class Attacher
     private readonly ResiliencePipeline _reconnect;
     // Delivered bytes per stream, indexed by OutputKind; written by the reading thread only.
     private readonly long[] _delivered = new long[3];
+    private Action? _stdinOpen;
 
     // --give-up-after bounds the whole attach: the time since the stream last made progress, across
     // every connection. Progress is output bytes delivered, or a link that has kept talking
@@ -43,6 +44,7 @@ internal sealed class Attacher
     /// <param name="observer">Told of drops, retries and reconnections.</param>
     /// <param name="timeProvider">The clock of the watchdog and the backoff.</param>
     /// <param name="random">The backoff's jitter source, in [0, 1).</param>
+    /// <param name="stdinOpen">Told once when the target says the job's stdin spool is still open (a job given stdin whose uploader may be gone).</param>
     public Attacher(
         IRemoteConnector connector,
         JobId jobId,
@@ -52,8 +54,10 @@ internal sealed class Attacher
         AttachOptions options,
         IAttachObserver? observer = null,
         TimeProvider? timeProvider = null,
-        Func<double>? random = null)
+        Func<double>? random = null,
+        Action? stdinOpen = null)
     {
+        _stdinOpen = stdinOpen;
         _connector = connector;
         _jobId = jobId;
         _mirror = mirror;
@@ -314,6 +318,9 @@ internal sealed class Attacher
                     break;
                 case StreamEvent.Reply { Line.Tag: ReplyTags.Error } error:
                     throw RemoteErrors.ToException(error.Line["code"] ?? "unknown", _connector.HostLabel, _jobId);
+                case StreamEvent.Reply { Line.Tag: ReplyTags.Stream } started when started.Line["stdin"] == "open":
+                    Interlocked.Exchange(ref _stdinOpen, null)?.Invoke();
+                    break;
                 case StreamEvent.Reply { Line.Tag: ReplyTags.More }:
                     return (null, true);
                 case StreamEvent.Reply { Line.Tag: ReplyTags.Done } done:

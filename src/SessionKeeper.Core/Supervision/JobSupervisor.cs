@@ -219,10 +219,17 @@ internal sealed class JobSupervisor(
         }
 
         var connector = job.ToBeChecked ? new CheckingConnector(Connector(job.Endpoint), journal, job.Id, _time) : Connector(job.Endpoint);
-        var attacher = new Attacher(connector, job.Id, mirror.IsWriter ? mirror : null, output, start, options, _observer.ForStream(job), _time);
+        Task? closing = null;
+        var attacher = new Attacher(
+            connector, job.Id, mirror.IsWriter ? mirror : null, output, start, options, _observer.ForStream(job), _time,
+            stdinOpen: () => closing = CloseOrphanedStdinAsync(job, path, cancellationToken));
         try
         {
             var status = await attacher.RunAsync(session, cancellationToken);
+            if (closing is not null)
+            {
+                await closing;
+            }
 
             // Only the lease holder's mirror is complete: anyone else leaves the job for it to settle.
             journal.RecordStatus(job.Id, status, _time.GetUtcNow(), mirror.IsWriter ? Committed(mirror) : null, settled: mirror.IsWriter);
@@ -262,6 +269,10 @@ internal sealed class JobSupervisor(
             {
                 Task? upload = null;
                 using var uploading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+                // Held from before the launch: a stream that starts first must not take the job's
+                // open stdin for an orphan and close it.
+                using var held = input is null || job.Phase == JournalPhase.Launched ? null : StdinLock.Take(StdinLock.PathOf(MirrorPathOf(job)));
                 if (job.Phase != JournalPhase.Launched)
                 {
                     (session, _) = await LaunchAsync(job, options, input is not null, cancellationToken);
@@ -301,8 +312,11 @@ internal sealed class JobSupervisor(
         }
     }
 
+    private string MirrorPathOf(JournalJob job) => job.MirrorPath ?? StateLayout.Mirror(stateRoot, job.Endpoint.Label, job.Id);
+
     /// <summary>
-    /// Uploads <paramref name="input"/> into a launched job's stdin spool to its end, through drops.
+    /// Uploads <paramref name="input"/> into a launched job's stdin spool to its end, through drops
+    /// (the caller holds the job's <see cref="StdinLock"/>).
     /// A failure is told to the observer as a warning (the job keeps running with what it has; its
     /// stdin is left open, to be closed by <c>attach</c> or <c>resume</c>), never thrown.
     /// </summary>
@@ -319,6 +333,31 @@ internal sealed class JobSupervisor(
         catch (SessionKeeperException ex)
         {
             _observer.Warning(job, $"stdin of job {job.Id}: {ex.Message.TrimEnd('.')} (after {uploader.Acknowledged} byte(s) arrived).");
+        }
+    }
+
+    /// <summary>
+    /// A job whose stdin spool is still open while nobody on this workstation uploads to it (its
+    /// uploader died, or the workstation rebooted): the spool is closed at what it holds, so the job
+    /// reads end-of-file instead of waiting forever, and the user is told where it was cut.
+    /// </summary>
+    private async Task CloseOrphanedStdinAsync(JournalJob job, string mirrorPath, CancellationToken cancellationToken)
+    {
+        using var held = StdinLock.TryTake(StdinLock.PathOf(mirrorPath));
+        if (held is null)
+        {
+            return; // an uploader of this workstation holds it: the input is still coming
+        }
+
+        try
+        {
+            await using var session = await Connector(job.Endpoint).ConnectAsync(cancellationToken);
+            var cutAt = await new JobClient(session).CloseStdinAsync(job.Id, cancellationToken);
+            _observer.Warning(job, $"the stdin of job {job.Id} was still open with nobody sending it (its uploader is gone): closed at {cutAt} byte(s); the job reads end-of-file there.");
+        }
+        catch (SessionKeeperException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            _observer.Warning(job, $"the stdin of job {job.Id} is still open with nobody sending it, and could not be closed: {ex.Message}");
         }
     }
 
