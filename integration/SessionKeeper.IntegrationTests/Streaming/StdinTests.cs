@@ -252,23 +252,8 @@ public sealed class StdinTests(StreamHost host, ITestOutputHelper output) : ICla
 
     private static long SpoolLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
-    /// <summary>The CLI with its stdin on <paramref name="stdinPath"/> (through `exec`, so the pid is the CLI's own).</summary>
-    private CliProcess StartWithStdin(string stdinPath, string verb, string[] arguments, string[]? options = null, FaultProxy? proxy = null)
-    {
-        var inner = host.Cli.CreateStartInfo(host.Arguments(verb, arguments, options, proxy));
-        var psi = new ProcessStartInfo("/bin/sh");
-        foreach (var arg in (string[])["-c", "in=$1; shift; exec \"$@\" <\"$in\"", "sh", stdinPath, inner.FileName, .. inner.ArgumentList])
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in inner.Environment)
-        {
-            psi.Environment[name] = value;
-        }
-
-        return CliProcess.Start(psi);
-    }
+    private CliProcess StartWithStdin(string stdinPath, string verb, string[] arguments, string[]? options = null, FaultProxy? proxy = null) =>
+        host.StartWithStdin(stdinPath, verb, arguments, options, proxy);
 
     private async Task<CliResult> RunWithStdinAsync(string stdinPath, string verb, string[] arguments, string[]? options = null)
     {

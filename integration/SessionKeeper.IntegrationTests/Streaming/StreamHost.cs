@@ -71,11 +71,19 @@ public sealed class StreamHost : IAsyncLifetime
     /// Starts the CLI with stdout going to <paramref name="stdoutPath"/> (through `exec`, so the
     /// pid is the CLI's own): for outputs too large to hold in the test process.
     /// </summary>
-    public CliProcess StartToFile(string stdoutPath, string verb, string[] arguments, string[]? options = null, FaultProxy? proxy = null)
+    public CliProcess StartToFile(string stdoutPath, string verb, string[] arguments, string[]? options = null, FaultProxy? proxy = null) =>
+        StartRedirected("exec \"$@\" >\"$f\"", stdoutPath, verb, arguments, options, proxy);
+
+    /// <summary>Starts the CLI with its stdin read from <paramref name="stdinPath"/> (through `exec`, so the pid is the CLI's own).</summary>
+    public CliProcess StartWithStdin(string stdinPath, string verb, string[] arguments, string[]? options = null, FaultProxy? proxy = null) =>
+        StartRedirected("exec \"$@\" <\"$f\"", stdinPath, verb, arguments, options, proxy);
+
+    /// <summary>The CLI through `sh -c 'f=$1; shift; EXEC'`: <paramref name="exec"/> redirects one stream to or from file $f.</summary>
+    private CliProcess StartRedirected(string exec, string file, string verb, string[] arguments, string[]? options, FaultProxy? proxy)
     {
         var inner = Cli.CreateStartInfo(Arguments(verb, arguments, options, proxy));
         var psi = new ProcessStartInfo("/bin/sh");
-        foreach (var arg in (string[])["-c", "out=$1; shift; exec \"$@\" >\"$out\"", "sh", stdoutPath, inner.FileName, .. inner.ArgumentList])
+        foreach (var arg in (string[])["-c", "f=$1; shift; " + exec, "sh", file, inner.FileName, .. inner.ArgumentList])
         {
             psi.ArgumentList.Add(arg);
         }
