@@ -60,8 +60,8 @@ public class JobsHost : IAsyncLifetime
     public Task<CliResult> RunAsync(string verb, string[] arguments, string[]? options = null, string? user = null, TimeSpan? timeout = null) =>
         Cli.RunAsync(Arguments(verb, arguments, options, user), timeout: timeout);
 
-    public CliProcess Start(string verb, string[] arguments, string[]? options = null, string? user = null) =>
-        Cli.Start(Arguments(verb, arguments, options, user));
+    public CliProcess Start(string verb, string[] arguments, string[]? options = null, string? user = null, bool keepStdin = false) =>
+        Cli.Start(Arguments(verb, arguments, options, user), keepStdin: keepStdin);
 
     public string[] Arguments(string verb, string[] arguments, string[]? options = null, string? user = null) =>
         [verb, .. ConnectionOptions(), .. options ?? [], Destination(user), .. arguments];

@@ -36,6 +36,26 @@ public sealed class QuotingTests(JobsHost host) : IClassFixture<JobsHost>
         Assert.False(File.Exists(canary), $"a canary fired: {canary} exists");
     }
 
+    /// <summary>The upload of stdin is a runner call like any other: whatever the login shell, the job reads our bytes and our end of file.</summary>
+    [SkippableTheory(Timeout = 60000)]
+    [InlineData("/bin/dash")]
+    [InlineData("/bin/bash")]
+    [InlineData("/usr/bin/fish")]
+    [InlineData("/usr/bin/tcsh")]
+    public async Task Piped_stdin_reaches_the_job_whatever_the_login_shell(string loginShell)
+    {
+        Prerequisite.Require(SshdFixture.IsRoot, $"needs root to create a user whose login shell is {loginShell}");
+        var user = await PrepareUserAsync(loginShell);
+        var input = Encoding.UTF8.GetBytes($"line 1 'quoted' $HOME `x` \\ {loginShell}\nline 2\n");
+        await using var cli = host.Start("run", ["--", "cat; echo end"], ["--shell", "/bin/sh"], user, keepStdin: true);
+        await cli.WriteStdinAsync(input);
+        cli.CloseStdin();
+        var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(45));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(Encoding.UTF8.GetString(input) + "end\n", result.StdoutText);
+    }
+
     [SkippableTheory(Timeout = 60000)]
     [InlineData("/bin/dash", "echo $0", "^/bin/dash\n$")]
     [InlineData("/bin/bash", "echo $0 $BASH_VERSION", @"^/bin/bash 5\.[0-9.]+\(\d+\)-release\n$")]
