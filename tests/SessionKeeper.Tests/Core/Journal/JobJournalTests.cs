@@ -76,6 +76,8 @@ public sealed class JobJournalTests : IDisposable
         [nameof(JobStatus.SignalReset)] = "read from the job directory on the target",
         [nameof(JobStatus.CommandPreview)] = "the journal has the whole command in Spec",
         [nameof(JobStatus.RawCommandPreview)] = "the journal has the whole command in Spec",
+        [nameof(JobStatus.Adopted)] = "read from the target with the status each time",
+        [nameof(JobStatus.EndedReason)] = "kept in lost_reason for an ended (adopted) job only: An_adopted_job_s_end_reason_round_trips",
     };
 
     /// <summary>
@@ -145,6 +147,8 @@ public sealed class JobJournalTests : IDisposable
                 ExitCode = 137,
                 Signal = 9,
                 LostReason = "identity-mismatch",
+                Adopted = "protected",
+                EndedReason = "exit-status-unknown-adopted",
                 LogIncomplete = true,
                 Pid = 4242,
                 ProcessGroup = 4243,
@@ -169,6 +173,17 @@ public sealed class JobJournalTests : IDisposable
             ToBeChecked = true,
             NotLaunchedReason = "host key refused",
         };
+    }
+
+    [Fact]
+    public void An_adopted_job_s_end_reason_round_trips()
+    {
+        var job = EveryField("adopted-1");
+        var journal = JobJournal.Open(_dir.Path);
+        journal.AddIntent(job);
+        journal.RecordStatus(job.Id, new JobStatus { Id = job.Id, State = JobState.Ended, EndedReason = "exit-status-unknown-adopted" }, DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_400), settled: true);
+        var read = JobJournal.Open(_dir.Path).Get(job.Id)!.LastStatus!;
+        Assert.Equal((JobState.Ended, "exit-status-unknown-adopted", (string?)null), (read.State, read.EndedReason, read.LostReason));
     }
 
     [Fact]
