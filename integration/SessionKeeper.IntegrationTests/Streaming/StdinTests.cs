@@ -82,12 +82,48 @@ public sealed class StdinTests(StreamHost host, ITestOutputHelper output) : ICla
         var started = await RunWithStdinAsync(path, "run", ["--", "sleep 2; sha256sum"], ["--detach", "--id", id, "--shell", "/bin/sh"]);
         Assert.True(started.ExitCode == 0, started.ToString());
         Assert.Equal(id + "\n", started.StdoutText);
+        Assert.DoesNotContain("stdin uploaded", started.Stderr, StringComparison.Ordinal); // no terminal, no progress line
         Assert.Equal(input.Length, new FileInfo(Path.Combine(host.JobDir(id), "in")).Length);
         Assert.Equal(input.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(Path.Combine(host.JobDir(id), "in.eof")).Trim());
 
         var waited = await host.RunAsync("wait", [id]);
         Assert.True(waited.ExitCode == 0, waited.ToString());
         Assert.StartsWith(Convert.ToHexStringLower(SHA256.HashData(input)), File.ReadAllText(Path.Combine(host.JobDir(id), "out")), StringComparison.Ordinal);
+        File.Delete(path);
+    }
+
+    [SkippableFact(Timeout = 90_000)]
+    public async Task Run_detach_shows_its_upload_progress_on_a_terminal()
+    {
+        const string script = "/usr/bin/script";
+        Prerequisite.Require(File.Exists(script), "util-linux script is not installed");
+        var path = Path.Combine(host.Sshd.TempDir, $"stdin-{Guid.NewGuid():N}");
+        await File.WriteAllBytesAsync(path, RandomNumberGenerator.GetBytes(20 << 20));
+        var id = StreamHost.NewJobId();
+
+        // On a pty from `script`, with stdin redirected from the file inside it: stderr is a terminal, stdin is not.
+        static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        var words = new[] { host.Cli.FileName }.Concat(host.Cli.LeadingArguments).Concat(host.Arguments("run", ["--", "wc -c"], ["--detach", "--id", id, "--shell", "/bin/sh"]));
+        var psi = new ProcessStartInfo(script);
+        foreach (var arg in (string[])["-q", "-f", "-e", "-c", string.Join(' ', words.Select(Quote)) + " <" + Quote(path), "/dev/null"])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in host.Cli.BaseEnvironment)
+        {
+            psi.Environment[name] = value;
+        }
+
+        psi.Environment["TERM"] = "xterm-256color";
+        var result = await CliProcess.RunAsync(psi, TimeSpan.FromSeconds(75));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        output.WriteLine(result.StdoutText.Replace("\r", "<CR>", StringComparison.Ordinal).Replace("\u001b", "<ESC>", StringComparison.Ordinal));
+        Assert.Contains("\rsessionkeeper: stdin uploaded: 20.0 MiB (", result.StdoutText, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\r", result.StdoutText, StringComparison.Ordinal); // drawn, not shown escaped
+        Assert.EndsWith($"MiB/s)\u001b[K\r\n{id}\r\n", result.StdoutText, StringComparison.Ordinal); // the line ended, then the id
+        Assert.Equal(20 << 20, new FileInfo(Path.Combine(host.JobDir(id), "in")).Length);
         File.Delete(path);
     }
 

@@ -97,8 +97,13 @@ internal static class RunCommand
             var request = new JobRequest(spec) { Id = jobId, Restart = policy, Input = stdin };
             if (attach is null)
             {
-                using var progress = request.Input is null ? null : UploadProgress.OnTerminal(verbosity);
-                var started = await keeper.StartAsync(target, request with { InputProgress = progress }, cancellationToken);
+                JobHandle started;
+                using (var progress = request.Input is null ? null : UploadProgress.OnTerminal(verbosity))
+                {
+                    started = await keeper.StartAsync(target, request with { InputProgress = progress }, cancellationToken);
+                }
+
+                // The progress line is finished (and its line ended) before the id, the last line of stdout.
                 Console.WriteLine(started.Id);
                 return started.Launched.State == JobState.Lost ? FollowedJob.ExitCode(target, started.Launched) : 0;
             }

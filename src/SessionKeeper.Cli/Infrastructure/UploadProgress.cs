@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 
 namespace SessionKeeper.Cli.Infrastructure;
 
@@ -10,6 +11,10 @@ namespace SessionKeeper.Cli.Infrastructure;
 internal sealed class UploadProgress : IProgress<long>, IDisposable
 {
     private readonly Stopwatch _since = Stopwatch.StartNew();
+
+    // The raw stream: Console.Error shows control characters visibly (\r as "\r"), and this line
+    // is drawn with a carriage return and an erase to the end of the line.
+    private readonly Stream _stderr = Console.OpenStandardError();
     private readonly Lock _lock = new();
     private long _lastDrawn = -1;
     private long _held;
@@ -46,17 +51,21 @@ internal sealed class UploadProgress : IProgress<long>, IDisposable
             if (_drawn)
             {
                 Draw();
-                Console.Error.WriteLine();
+                _stderr.Write("\n"u8);
+                _stderr.Flush();
             }
+
+            _stderr.Dispose();
         }
     }
 
     private void Draw()
     {
         var seconds = Math.Max(_since.Elapsed.TotalSeconds, 0.001);
-        Console.Error.Write(string.Create(
+        _stderr.Write(Encoding.UTF8.GetBytes(string.Create(
             CultureInfo.InvariantCulture,
-            $"\rsessionkeeper: stdin uploaded: {_held / 1048576.0:0.0} MiB ({_held / 1048576.0 / seconds:0.0} MiB/s)\u001b[K"));
+            $"\rsessionkeeper: stdin uploaded: {_held / 1048576.0:0.0} MiB ({_held / 1048576.0 / seconds:0.0} MiB/s)\u001b[K")));
+        _stderr.Flush();
         _drawn = true;
     }
 }
