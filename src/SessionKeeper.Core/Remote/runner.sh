@@ -1289,6 +1289,10 @@ sk_adopt_one() {
     case $_spec in t??) [ "$(readlink "/proc/$1/fd/0")" = /dev/null ] || _ok=0 ;; esac
     if [ $_ok = 1 ]; then
         printf '%s %s protected %s\n' "$1" "$2" "$_spec" >>"$SK_DIR/adopted.lines"
+    elif ! sk_proc "$1" || [ "$SK_START" != "$2" ] || [ "$SK_STATE" = Z ]; then
+        # It ended between its protection and the check (a loop's short-lived `sleep`, seen on a
+        # loaded machine): a zombie's descriptors are closed. Gone, not unprotected.
+        printf '%s %s gone\n' "$1" "$2" >>"$SK_DIR/adopted.lines"
     else
         printf '%s %s failed unverified\n' "$1" "$2" >>"$SK_DIR/adopted.lines"
     fi
