@@ -16,7 +16,8 @@ cd "$ROOT"
 
 need=()
 for pair in sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client ssh-agent:openssh-client \
-    dash:dash busybox:busybox fish:fish tcsh:tcsh zsh:zsh dropbear:dropbear-bin; do
+    dash:dash busybox:busybox fish:fish tcsh:tcsh zsh:zsh dropbear:dropbear-bin \
+    perl:perl-base script:bsdutils setpriv:util-linux tar:tar; do
     cmd=${pair%%:*} pkg=${pair#*:}
     if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then
         need+=("$pkg")
