@@ -6,8 +6,9 @@
 # Installs what the tests need when it is missing (as root, or through sudo): OpenSSH server and
 # client (the integration tests start their own sshd processes on loopback ports with throwaway
 # keys), the shells the runner and the quoting tests run under (dash, bash, BusyBox ash, fish,
-# tcsh; zsh as the interactive shell of the adopt tests), and Dropbear. Then builds with warnings as errors, checks formatting, and runs the unit
-# tests and the integration tests. No test needs a terminal, the network beyond loopback, or
+# tcsh; zsh as the interactive shell of the adopt tests), Dropbear, and tools some tests drive
+# (perl, script, setpriv, tar; Debian has them already). Then builds with warnings as errors,
+# checks formatting, and runs the unit tests and the integration tests. No test needs a terminal, the network beyond loopback, or
 # anything started by hand.
 set -euo pipefail
 
