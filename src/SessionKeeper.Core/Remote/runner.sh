@@ -419,7 +419,7 @@ sk_report() {
 
 # sk_stdin_field: " stdin=spool in=N ineof=N|-" for a job given a stdin spool, nothing otherwise.
 sk_stdin_field() {
-    [ "$(sk_small "$SK_DIR/stdin")" = spool ] || return 0
+    # Only a job launched with a spool has in: every other status costs no exec here.
     sk_regular "$SK_DIR/in" || return 0
     _i=$(wc -c <"$SK_DIR/in" 2>/dev/null) || return 0
     _e=$(sk_small "$SK_DIR/in.eof")
@@ -837,8 +837,9 @@ sk_stream() {
         trap 'kill "$_rd" 2>/dev/null; rm -f "$_cf" "$_cf.t"; sk_bye' EXIT
         trap 'exit 0' TERM HUP PIPE
     fi
+    # No exec on this path: only a job launched with a spool has the file in.
     _so=
-    [ "$(sk_small "$SK_DIR/stdin")" = spool ] && ! sk_regular "$SK_DIR/in.eof" && _so=" stdin=open"
+    sk_regular "$SK_DIR/in" && ! sk_regular "$SK_DIR/in.eof" && _so=" stdin=open"
     sk_reply "stream id=$SK_ID $(sk_offsets)$_so"
     _deadline=$(($(date +%s) + SK_TTL))
     while :; do
