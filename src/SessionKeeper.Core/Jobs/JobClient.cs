@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Remote;
+using SessionKeeper.Core.Streaming;
 
 namespace SessionKeeper.Core.Jobs;
 
@@ -21,6 +22,79 @@ internal sealed class JobClient(IRemoteSession session)
     public async Task<JobStatus> LaunchAsync(JobId id, JobCookie cookie, JobSpec spec, bool spoolStdin, CancellationToken cancellationToken = default)
     {
         var lines = await RunAsync(new LaunchRequest(id, cookie, spec, Supervision.FaultPoints.Remote) { SpoolStdin = spoolStdin }, id, cancellationToken);
+        return Launched(lines, id);
+    }
+
+    /// <summary>
+    /// Launches (or confirms) a job and goes on streaming it on the same channel from
+    /// <paramref name="stream"/>'s offsets: the status of the launch, and the stream for an
+    /// <see cref="Attacher"/> to read on (the caller disposes it).
+    /// </summary>
+    public async Task<(JobStatus Status, OpenedStream Stream)> LaunchStreamingAsync(
+        JobId id, JobCookie cookie, JobSpec spec, bool spoolStdin, StreamRequest stream, CancellationToken cancellationToken = default)
+    {
+        var launch = new LaunchRequest(id, cookie, spec, Supervision.FaultPoints.Remote) { SpoolStdin = spoolStdin };
+        var remote = await session.OpenStreamAsync(new RunRequest(launch, stream).ToRunnerRequest().ToPayload(), cancellationToken);
+        try
+        {
+            var reader = new StreamFrameReader(remote.Output, Host);
+            using var cancel = cancellationToken.Register(remote.Dispose);
+
+            // Reads block (SSH.NET streams are not truly asynchronous): a dedicated thread, not the pool.
+            var lines = await Task.Factory.StartNew(() => LaunchReplies(reader, id), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            cancellationToken.ThrowIfCancellationRequested();
+            return (Launched(lines, id), new OpenedStream(remote, reader, stream.Offsets));
+        }
+        catch
+        {
+            remote.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The replies of the run verb up to the launch's status line (an error, too, ends them).</summary>
+    private List<ReplyLine> LaunchReplies(StreamFrameReader reader, JobId id)
+    {
+        var lines = new List<ReplyLine>();
+        while (true)
+        {
+            StreamEvent? next;
+            try
+            {
+                next = reader.Next();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                next = null;
+            }
+
+            switch (next)
+            {
+                case null:
+                    ReplyParser.ThrowIfError(lines, Host, id);
+                    throw new SessionKeeperException(FailureKind.ConnectionLost, $"the launch of '{id}' on {Host} ended before its reply");
+                case StreamEvent.Reply { Line: var line }:
+                    lines.Add(line);
+                    if (line.Tag == ReplyTags.Error)
+                    {
+                        ReplyParser.ThrowIfError(lines, Host, id);
+                    }
+
+                    if (line.Tag == ReplyTags.Status && lines.Any(l => l.Tag == ReplyTags.Launched))
+                    {
+                        return lines;
+                    }
+
+                    break;
+                default:
+                    throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} sent output before confirming the launch of '{id}'.");
+            }
+        }
+    }
+
+    /// <summary>The launch's status, with the warnings its launched reply carries.</summary>
+    private JobStatus Launched(IReadOnlyList<ReplyLine> lines, JobId id)
+    {
         var launched = LaunchedReply.Find(lines)
             ?? throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} did not confirm the launch of '{id}'.");
         var status = SingleStatus(lines);

@@ -58,6 +58,9 @@ internal static class Verbs
     public const string Remove = "rm";
     public const string CollectGarbage = "gc";
     public const string Stream = "stream";
+
+    /// <summary>A launch whose channel goes on as the job's stream: one login on the target per foreground job.</summary>
+    public const string Run = "run";
     public const string Upload = "upload";
 
     /// <summary>Record a process started by hand as a job, and protect it from its terminal's hangup.</summary>

@@ -40,6 +40,16 @@ internal sealed record LaunchRequest(JobId Id, JobCookie Cookie, JobSpec Spec, s
 }
 
 /// <summary>
+/// A launch whose channel goes on as the job's stream (the run verb): the launch's replies, then the
+/// stream's, on one exec channel, so a foreground job costs the target one login instead of two and
+/// a short job's exit status comes back on the channel that started it.
+/// </summary>
+internal sealed record RunRequest(LaunchRequest Launch, StreamRequest Stream) : IRunnerRequest
+{
+    public RunnerRequest ToRunnerRequest() => RunnerRequest.Combined(Verbs.Run, Launch.ToRunnerRequest(), Stream.ToRunnerRequest());
+}
+
+/// <summary>
 /// Record process <paramref name="Pid"/> (started by hand, in a terminal) as job <paramref name="Id"/>
 /// and protect its process group from the terminal's hangup: the adopt verb. <paramref name="Cookie"/>
 /// makes a retried request recognisable, as for a launch.

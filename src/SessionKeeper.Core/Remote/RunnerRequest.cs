@@ -42,6 +42,19 @@ internal sealed class RunnerRequest
         return this;
     }
 
+    /// <summary>One request of verb <paramref name="verb"/> that carries the variables of every part (a later part's value wins).</summary>
+    public static RunnerRequest Combined(string verb, params RunnerRequest[] parts)
+    {
+        var request = new RunnerRequest(verb);
+        foreach (var variable in parts.SelectMany(p => p._variables).Where(v => v.Key != RequestVariables.Verb))
+        {
+            request._variables.RemoveAll(v => v.Key == variable.Key);
+            request._variables.Add(variable);
+        }
+
+        return request;
+    }
+
     public RunnerRequest Set(string name, long value) => Set(name, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public byte[] ToPayload()

@@ -445,6 +445,8 @@ sk_start_wrapper() {
 # systemd-logind with KillUserProcesses=yes kills everything of a user at their last logout,
 # setsid or not, unless lingering is on: the client warns about it.
 sk_logind_kills() {
+    # logind runs only where systemd is the init: elsewhere (containers, BusyBox) nothing to ask.
+    [ -d /run/systemd/system ] || return 1
     command -v busctl >/dev/null 2>&1 || return 1
     _k=$(busctl get-property org.freedesktop.login1 /org/freedesktop/login1 \
         org.freedesktop.login1.Manager KillUserProcesses 2>/dev/null) || return 1
@@ -500,10 +502,14 @@ sk_launch() {
         printf '%63s\n' '' >"$SK_DIR/exit.slot"
         mkdir -p "$SK_DIR/helpers"
         sk_put "$SK_DIR/cookie" "$SK_COOKIE"
-        sk_start_wrapper || sk_fail no-setsid
+        # The wrapper gets a pipe on fd 3 that the job's prelude closes once the job's identity is
+        # recorded (the wrapper and its keeper close their copies before that, and every holder's
+        # end closes it too): reading it to its end waits for the start without a poll.
+        _r=$(sk_start_wrapper 3>&1) || sk_fail no-setsid
         [ "${SK_FAULT:-}" = remote-after-start ] && exit 0
     fi
     # Confirm the start: the job writes its identity itself, or the wrapper records an early exit.
+    # After a fresh start this loop finds either at once; a retried launch may have to wait.
     _n=0
     while [ $_n -lt 300 ]; do
         [ -f "$SK_DIR/starttime" ] || [ -f "$SK_DIR/exit" ] && break
@@ -808,6 +814,22 @@ sk_stream() {
     sk_jobdir "$SK_ID"
     sk_untampered
     sk_known_layout
+    sk_follow
+}
+
+# The run verb: a launch whose channel becomes the job's stream (one login and one runner per
+# job instead of two). The launch replies come first, as for launch; then, unless the launch was
+# refused (sk_fail ends the call), the stream from the client's offsets. The directory was
+# checked (or made) by the launch itself.
+sk_run() {
+    sk_launch
+    sk_untampered
+    sk_known_layout
+    sk_follow
+}
+
+# sk_follow: the stream of the job in SK_DIR (checked by the caller) from the client's offsets.
+sk_follow() {
     sk_isnum "$SK_OFFSET" && sk_isnum "$SK_MAX" && sk_isnum "$SK_HB_MS" && sk_isnum "$SK_TTL" || sk_fail bad-request
     case $SK_CLIENT in '' | *[!a-z0-9-]*) sk_fail bad-request ;; esac
     sk_slots
@@ -1448,7 +1470,7 @@ sk_main() {
     case $SK_VERB:${SK_GRACE:-}:${SK_TTL:-} in
         upload:*) _dl=900 ;;
         kill:[0-9]*) sk_isnum "$SK_GRACE" && [ ${#SK_GRACE} -le 6 ] && _dl=$((120 + SK_GRACE)) ;;
-        stream:*:[0-9]*) sk_isnum "$SK_TTL" && [ ${#SK_TTL} -le 6 ] && _dl=$((120 + SK_TTL)) ;;
+        stream:*:[0-9]* | run:*:[0-9]*) sk_isnum "$SK_TTL" && [ ${#SK_TTL} -le 6 ] && _dl=$((120 + SK_TTL)) ;;
         gc:* | list:*) _dl=600 ;;
     esac
     sk_watchdog "${SK_DEADLINE:-$_dl}"
@@ -1462,6 +1484,7 @@ sk_main() {
         rm) sk_rm ;;
         gc) sk_gc ;;
         stream) sk_stream ;;
+        run) sk_run ;;
         upload) sk_upload ;;
         adopt) sk_adopt ;;
         adoptable) sk_adoptable ;;

@@ -99,6 +99,8 @@ printf "%s\n" $$ >"$d/pgid"
 cat /proc/sys/kernel/random/boot_id >"$d/boot_id" 2>/dev/null || echo none >"$d/boot_id"
 [ -f "$d/starttime.tmp" ] || date +%s >"$d/starttime.tmp"
 mv -f "$d/starttime.tmp" "$d/starttime"
+# The launch waits for this: fd 3 is the pipe its runner reads to the end (the command never gets it).
+exec 3>&-
 SESSIONKEEPER_JOB_ID=${d##*/}
 SESSIONKEEPER_JOB_COOKIE=$(cat "$d/cookie")
 export SESSIONKEEPER_JOB_ID SESSIONKEEPER_JOB_COOKIE
@@ -187,16 +189,18 @@ IFS= read -r stdin <stdin 2>/dev/null
 keeper='p=$1 d=$2 lp=$3 m=$4 f=$5
 shift 5
 if [ -n "$f" ]; then
-    "$0" -c "$f" sessionkeeper-feed "$d" $$ | setsid "$@" "$0" -c "$p" sessionkeeper-job "$d" "$lp" "$m" >>"$d/out" 2>>"$d/err" &
+    "$0" -c "$f" sessionkeeper-feed "$d" $$ 3>&- | setsid "$@" "$0" -c "$p" sessionkeeper-job "$d" "$lp" "$m" >>"$d/out" 2>>"$d/err" &
 else
     setsid "$@" "$0" -c "$p" sessionkeeper-job "$d" "$lp" "$m" </dev/null >>"$d/out" 2>>"$d/err" &
 fi
 printf "%s\n" $! >"$d/keeper.job"
-exec sleep 2147483647'
+exec sleep 2147483647 3>&-'
 feed=
 [ "$stdin" = spool ] && feed=$feeder
 "$interp" -c "$keeper" "$interp" "$prelude" "$d" "$lpath" "$method" "$feed" "$@" </dev/null >/dev/null 2>&1 &
 keeper_pid=$!
+# The launch's pipe (fd 3, when the runner gave one) is the job's to close from here on.
+exec 3>&-
 n=0
 job=
 while [ $n -lt 1000 ]; do

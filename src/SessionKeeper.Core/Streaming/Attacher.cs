@@ -86,8 +86,23 @@ internal sealed class Attacher
     public long Offset => Offsets.Sum;
 
     /// <summary>Streams to the end; <paramref name="session"/> (if given) is used first and disposed.</summary>
-    public async Task<JobStatus> RunAsync(IRemoteSession? session, CancellationToken cancellationToken = default)
+    public Task<JobStatus> RunAsync(IRemoteSession? session, CancellationToken cancellationToken = default) =>
+        RunAsync(session, null, cancellationToken);
+
+    /// <summary>
+    /// Streams to the end; <paramref name="session"/> (if given) is used first and disposed, and
+    /// <paramref name="opened"/> (a stream already running on it, from where this attacher starts:
+    /// the run verb's) is read before any new stream is opened.
+    /// </summary>
+    public async Task<JobStatus> RunAsync(IRemoteSession? session, OpenedStream? opened, CancellationToken cancellationToken = default)
     {
+        if (opened is not null && (session is null || opened.From != Offsets))
+        {
+            // Not where this attacher starts (or without its session): read nothing of it.
+            opened.Dispose();
+            opened = null;
+        }
+
         // Without a session the attach starts with no working link, and the clock runs from now; a
         // session handed in has just answered (the launch reply).
         var start = _time.GetTimestamp();
@@ -104,7 +119,9 @@ internal sealed class Attacher
                 session ??= await ReconnectAsync(null, cancellationToken);
                 try
                 {
-                    var done = await StreamOnceAsync(session, cancellationToken);
+                    var first = opened;
+                    opened = null;
+                    var done = await StreamOnceAsync(session, first, cancellationToken);
                     if (done is not null)
                     {
                         return done;
@@ -123,12 +140,17 @@ internal sealed class Attacher
         }
         finally
         {
+            opened?.Dispose();
             if (session is not null)
             {
                 await DisposeQuietlyAsync(session);
             }
         }
     }
+
+    /// <summary>The stream request of this attacher's options from <paramref name="from"/>; with <paramref name="credit"/> the client grants credit on the channel.</summary>
+    internal static StreamRequest Request(JobId jobId, StreamOffsets from, AttachOptions options, bool credit) =>
+        new(jobId, from, options.ChunkBytes, options.Heartbeat, options.HelperTimeToLive, options.ClientId) { Credit = credit };
 
     private async Task<IRemoteSession> ReconnectAsync(long? lostAt, CancellationToken cancellationToken)
     {
@@ -161,17 +183,16 @@ internal sealed class Attacher
     private TimeSpan TroubleFor() =>
         Interlocked.Read(ref _troubleSince) is var since and not 0 ? _time.GetElapsedTime(since) : TimeSpan.Zero;
 
-    /// <summary>One remote helper's worth of stream: null when it asked to be renewed.</summary>
-    private async Task<JobStatus?> StreamOnceAsync(IRemoteSession session, CancellationToken cancellationToken)
+    /// <summary>One remote helper's worth of stream (<paramref name="opened"/>'s, when given): null when it asked to be renewed.</summary>
+    private async Task<JobStatus?> StreamOnceAsync(IRemoteSession session, OpenedStream? opened, CancellationToken cancellationToken)
     {
-        var request = new StreamRequest(_jobId, Offsets, _options.ChunkBytes, _options.Heartbeat, _options.HelperTimeToLive, _options.ClientId)
-        {
-            Credit = session.CanSendToStreams,
-        };
+        var request = Request(_jobId, Offsets, _options, session.CanSendToStreams);
         var lastActivity = _time.GetTimestamp();
-        long firstWord = 0;
+
+        // An opened stream has spoken already: its launch replies were its first words.
+        long firstWord = opened is null ? 0 : lastActivity;
         var silenced = 0;
-        IRemoteOutput? remote = null;
+        IRemoteOutput? remote = opened?.Remote;
         var closed = 0;
         void Close()
         {
@@ -209,12 +230,17 @@ internal sealed class Attacher
         {
             try
             {
-                Volatile.Write(ref remote, await session.OpenStreamAsync(request.ToRunnerRequest().ToPayload(), cancellationToken));
+                if (opened is null)
+                {
+                    Volatile.Write(ref remote, await session.OpenStreamAsync(request.ToRunnerRequest().ToPayload(), cancellationToken));
+                }
             }
             catch (SessionKeeperException ex) when (Volatile.Read(ref silenced) == 1 && !cancellationToken.IsCancellationRequested)
             {
                 throw new SessionKeeperException(FailureKind.ConnectionLost, $"no answer from {_connector.HostLabel} to the stream request", ex);
             }
+
+            var reader = opened?.Reader ?? new StreamFrameReader(remote!.Output, _connector.HostLabel);
 
             if (Volatile.Read(ref silenced) == 1)
             {
@@ -225,7 +251,7 @@ internal sealed class Attacher
 
             // Reads block (SSH.NET streams are not truly asynchronous): a dedicated thread, not the pool.
             var result = await Task.Factory.StartNew(
-                () => ReadLoop(remote!, session.CanSendToStreams, () =>
+                () => ReadLoop(remote!, reader, session.CanSendToStreams, () =>
                 {
                     var now = _time.GetTimestamp();
                     Interlocked.Exchange(ref lastActivity, now);
@@ -273,9 +299,8 @@ internal sealed class Attacher
     /// beyond what was delivered of both streams together, and is told to go on each time half of that has been delivered:
     /// SSH.NET buffers without back-pressure, so this bounds memory without a new exec per chunk.
     /// </summary>
-    private (JobStatus? Status, bool Renew) ReadLoop(IRemoteOutput remote, bool credit, Action alive)
+    private (JobStatus? Status, bool Renew) ReadLoop(IRemoteOutput remote, StreamFrameReader reader, bool credit, Action alive)
     {
-        var reader = new StreamFrameReader(remote.Output, _connector.HostLabel);
         var granted = Offset;
         while (true)
         {

@@ -54,6 +54,19 @@ internal sealed class JobSupervisor(
     /// <summary>As <see cref="LaunchAsync(JournalJob, AttachOptions?, CancellationToken)"/>; with <paramref name="spoolStdin"/> the job reads its stdin from a spool that uploads fill.</summary>
     public async Task<(IRemoteSession Session, JobStatus Status)> LaunchAsync(JournalJob job, AttachOptions? retry, bool spoolStdin, CancellationToken cancellationToken = default)
     {
+        var (session, status, _) = await LaunchAsync(job, retry, spoolStdin, follow: false, cancellationToken);
+        return (session, status);
+    }
+
+    /// <summary>
+    /// As <see cref="LaunchAsync(JournalJob, AttachOptions?, bool, CancellationToken)"/>; with
+    /// <paramref name="follow"/> the launch's channel goes on as the job's stream from its first
+    /// byte (the run verb), handed back for <see cref="FollowAsync(JournalJob, IRemoteSession?, OpenedStream?, JobStreams?, AttachOptions, CancellationToken)"/>
+    /// to read on: one login on the target per job instead of two.
+    /// </summary>
+    private async Task<(IRemoteSession Session, JobStatus Status, OpenedStream? Stream)> LaunchAsync(
+        JournalJob job, AttachOptions? retry, bool spoolStdin, bool follow, CancellationToken cancellationToken)
+    {
         var connector = Connector(job.Endpoint);
         var started = _time.GetTimestamp();
         var policy = retry is null ? RetryPolicy.Default : RetryPolicy.From(retry);
@@ -91,26 +104,44 @@ internal sealed class JobSupervisor(
                 using var deadline = new CancellationTokenSource(replyDeadline, _time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
                 JobStatus status;
+                OpenedStream? stream = null;
                 try
                 {
-                    status = await new JobClient(session).LaunchAsync(job.Id, job.Cookie, job.Spec, spoolStdin, linked.Token);
+                    if (follow && retry is { } options)
+                    {
+                        var from = Attacher.Request(job.Id, default, options, session.CanSendToStreams);
+                        (status, stream) = await new JobClient(session).LaunchStreamingAsync(job.Id, job.Cookie, job.Spec, spoolStdin, from, linked.Token);
+                    }
+                    else
+                    {
+                        status = await new JobClient(session).LaunchAsync(job.Id, job.Cookie, job.Spec, spoolStdin, linked.Token);
+                    }
                 }
                 catch (Exception ex) when (ex is OperationCanceledException or SessionKeeperException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
                     throw new SessionKeeperException(FailureKind.ConnectionLost, $"no reply from {connector.HostLabel} to the launch within {replyDeadline.TotalSeconds:0.#} s", ex);
                 }
 
-                FaultPoints.Hit("after-launch-reply");
+                try
+                {
+                    FaultPoints.Hit("after-launch-reply");
 
-                // Even a job that has already ended is settled only once its output is in the mirror.
-                journal.RecordStatus(job.Id, status, _time.GetUtcNow(), settled: false);
+                    // Even a job that has already ended is settled only once its output is in the mirror.
+                    journal.RecordStatus(job.Id, status, _time.GetUtcNow(), settled: false);
+                }
+                catch
+                {
+                    stream?.Dispose();
+                    throw;
+                }
+
                 foreach (var warning in status.Warnings)
                 {
                     _observer.Warning(job, warning);
                 }
 
                 _observer.Launched(job, status);
-                return (session, status);
+                return (session, status, stream);
             }
             catch (SessionKeeperException ex) when (ex.Kind == FailureKind.ConnectionLost && !cancellationToken.IsCancellationRequested
                 && (attempt < LaunchAttempts || (retry?.GiveUpAfter is { } budget && _time.GetElapsedTime(started) < budget)))
@@ -176,7 +207,15 @@ internal sealed class JobSupervisor(
     }
 
     /// <summary>Follows one job to its end and records it; the mirror is written only by its lease holder.</summary>
-    public async Task<JobStatus> FollowAsync(JournalJob job, IRemoteSession? session, JobStreams? output, AttachOptions options, CancellationToken cancellationToken = default)
+    public Task<JobStatus> FollowAsync(JournalJob job, IRemoteSession? session, JobStreams? output, AttachOptions options, CancellationToken cancellationToken = default) =>
+        FollowAsync(job, session, null, output, options, cancellationToken);
+
+    /// <summary>
+    /// Follows one job to its end and records it; the mirror is written only by its lease holder.
+    /// <paramref name="opened"/>, the stream the launch's channel went on with, is read first when
+    /// it starts where this process's mirror ends, and disposed otherwise.
+    /// </summary>
+    private async Task<JobStatus> FollowAsync(JournalJob job, IRemoteSession? session, OpenedStream? opened, JobStreams? output, AttachOptions options, CancellationToken cancellationToken)
     {
         var path = job.MirrorPath ?? StateLayout.Mirror(stateRoot, job.Endpoint.Label, job.Id);
         var mirror = LogMirror.Open(path);
@@ -185,6 +224,8 @@ internal sealed class JobSupervisor(
             // Another process writes this mirror and records the end: wait for that, or take the
             // lease over if that process dies first, so a mirror is never left incomplete.
             mirror.Dispose();
+            opened?.Dispose();
+            opened = null;
             if (session is not null)
             {
                 await session.DisposeAsync();
@@ -225,7 +266,7 @@ internal sealed class JobSupervisor(
             stdinOpen: () => closing = CloseOrphanedStdinAsync(job, path, cancellationToken));
         try
         {
-            var status = await attacher.RunAsync(session, cancellationToken);
+            var status = await attacher.RunAsync(session, opened, cancellationToken);
             if (closing is not null)
             {
                 await closing;
@@ -268,6 +309,7 @@ internal sealed class JobSupervisor(
             else
             {
                 Task? upload = null;
+                OpenedStream? opened = null;
                 using var uploading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
                 // Held from before the launch: a stream that starts first must not take the job's
@@ -275,7 +317,7 @@ internal sealed class JobSupervisor(
                 using var held = input is null || job.Phase == JournalPhase.Launched ? null : StdinLock.Take(StdinLock.PathOf(MirrorPathOf(job)));
                 if (job.Phase != JournalPhase.Launched)
                 {
-                    (session, _) = await LaunchAsync(job, options, input is not null, cancellationToken);
+                    (session, _, opened) = await LaunchAsync(job, options, input is not null, follow: true, cancellationToken);
                     if (input is not null)
                     {
                         upload = UploadStdinAsync(job, input, options, null, uploading.Token);
@@ -285,7 +327,7 @@ internal sealed class JobSupervisor(
                 input = null;
                 try
                 {
-                    status = await FollowAsync(job, session, output, options, cancellationToken);
+                    status = await FollowAsync(job, session, opened, output, options, cancellationToken);
                 }
                 finally
                 {
