@@ -14,6 +14,9 @@ public sealed class ExecCountTests(PlainSshdLab lab, ITestOutputHelper output) :
 {
     private const string Command = "sleep 1; echo ok";
 
+    /// <summary>What the login shell is asked to run on every channel of ours.</summary>
+    private const string RemoteCommand = "exec /bin/sh -s";
+
     /// <summary>
     /// The bound with the POSIX wrapper, whose keeper cannot be waited on without losing the raw
     /// wait status, so it polls the job (80-87 measured on a quiet and on a loaded machine: fewer
@@ -36,6 +39,9 @@ public sealed class ExecCountTests(PlainSshdLab lab, ITestOutputHelper output) :
         Assert.True(run.Result.ExitCode == 0 && run.Result.StdoutText == "ok\n", run.Result.ToString());
         Assert.Contains(run.Execs, e => e.EndsWith("/sleep", StringComparison.Ordinal));
         Assert.InRange(run.Execs.Count, 1, PosixTierBound);
+
+        // One exec channel from launch to exit status: the login shell runs our constant command once.
+        Assert.Equal(1, run.Logins);
     }
 
     /// <summary>
@@ -66,7 +72,7 @@ public sealed class ExecCountTests(PlainSshdLab lab, ITestOutputHelper output) :
     }
 
     /// <summary>Every successful execve of the sshd listener's process tree while <paramref name="action"/> runs.</summary>
-    private async Task<(CliResult Result, List<string> Execs)> CountAsync(Func<Task<CliResult>> action)
+    private async Task<(CliResult Result, List<string> Execs, int Logins)> CountAsync(Func<Task<CliResult>> action)
     {
         var log = Path.Combine(lab.Sshd.TempDir, $"execs-{Guid.NewGuid():N}.txt");
         using var strace = Process.Start(new ProcessStartInfo("strace", ["-f", "-e", "trace=execve", "-e", "signal=none", "-o", log, "-p", lab.Sshd.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])
@@ -97,7 +103,8 @@ public sealed class ExecCountTests(PlainSshdLab lab, ITestOutputHelper output) :
                 output.WriteLine(line.Length > 160 ? line[..160] : line);
             }
 
-            return (result, [.. lines.Select(Exec).OfType<string>()]);
+            var logins = lines.Count(l => Exec(l) is not null && l.Contains($"\"-c\", \"{RemoteCommand}\"", StringComparison.Ordinal));
+            return (result, [.. lines.Select(Exec).OfType<string>()], logins);
         }
         finally
         {
