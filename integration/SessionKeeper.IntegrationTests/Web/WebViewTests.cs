@@ -72,6 +72,17 @@ public sealed class WebViewTests(FleetHost host, ITestOutputHelper output)
             Assert.True(write.StatusCode == HttpStatusCode.MethodNotAllowed, $"{method}: {(int)write.StatusCode}");
         }
 
+        // Bad input, each in one line with exit 251: a port already taken (this daemon's), an
+        // address that is not loopback without the flag that means it.
+        var port = new Uri(origin).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var taken = await lab.RunAsync(["--state-dir", Path.Combine(lab.StateDir, "second"), "daemon", "--web", $"127.0.0.1:{port}"]);
+        Assert.True(taken.ExitCode == 251, taken.ToString());
+        Assert.Equal($"sessionkeeper: --web 127.0.0.1:{port}: cannot listen there (Address already in use); pick another port or address.\n", taken.Stderr);
+        Assert.Equal(token + "\n", await File.ReadAllTextAsync(tokenFile, cancel.Token)); // the running daemon's token is untouched
+        var remote = await lab.RunAsync(["daemon", "--web", "0.0.0.0:0"]);
+        Assert.True(remote.ExitCode == 251, remote.ToString());
+        Assert.Contains("add --web-allow-remote to mean it", remote.Stderr, StringComparison.Ordinal);
+
         await using var browser = await HeadlessChromium.StartAsync(cancel.Token);
         // Without the token the browser gets the one-line refusal, and no page.
         await browser.NavigateAsync(origin + "/", cancel.Token);

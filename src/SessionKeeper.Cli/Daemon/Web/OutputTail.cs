@@ -80,7 +80,22 @@ internal sealed class OutputTail(WebData data, TimeSpan interval)
         {
             var length = Length();
             _offset = Math.Max(0, length - TailBytes);
-            _lineStart = _offset == 0;
+            _lineStart = _offset == 0 || PrecededByNewline();
+        }
+
+        /// <summary>True when the byte before the tail's start ends a line: the tail starts with a whole one.</summary>
+        private bool PrecededByNewline()
+        {
+            try
+            {
+                using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                file.Position = _offset - 1;
+                return file.ReadByte() == '\n';
+            }
+            catch (IOException)
+            {
+                return false;
+            }
         }
 
         /// <summary>The visible text of what the file gained since the last call (at most one chunk), or null when nothing.</summary>
