@@ -199,10 +199,12 @@ internal static class BatchCommand
         };
     }
 
-    private static List<JournalJob> Latest(IEnumerable<JournalJob> jobs) =>
+    /// <summary>Each host's latest attempt, as `batch status` and the web view list them.</summary>
+    internal static List<JournalJob> Latest(IEnumerable<JournalJob> jobs) =>
         [.. jobs.GroupBy(j => j.RootId ?? j.Id).Select(g => g.MaxBy(j => j.Attempt)!).OrderBy(j => j.Id.Value, StringComparer.Ordinal)];
 
-    private static string State(JournalJob job) => job.Phase switch
+    /// <summary>A host's state in a batch: ok, failed, running, not-launched... (`batch list`, `batch status`, the web view).</summary>
+    internal static string State(JournalJob job) => job.Phase switch
     {
         JournalPhase.Planned or JournalPhase.NotLaunched => "not-launched",
         JournalPhase.Intent => "launching",

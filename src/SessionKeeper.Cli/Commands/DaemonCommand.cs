@@ -1,8 +1,10 @@
 using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SessionKeeper.Cli.Daemon;
+using SessionKeeper.Cli.Daemon.Web;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
@@ -17,7 +19,9 @@ internal static class DaemonCommand
     {
         var parallel = new Option<int>("--parallel", "-j") { Description = "Jobs supervised at once (default 64).", DefaultValueFactory = _ => 64 };
         var poll = new Option<string?>("--poll") { Description = "How often the journal is checked for new jobs (default 2s)." };
-        var command = new Command("daemon", "Supervise every unfinished job in the journal until stopped (SIGTERM).") { parallel, poll };
+        var web = new Option<string?>("--web") { Description = "Also serve a read-only web view of the journal at ADDRESS:PORT (loopback, e.g. 127.0.0.1:8080; off by default). Every request needs the token printed at start, also kept in web.token in the state directory." };
+        var webRemote = new Option<bool>("--web-allow-remote") { Description = "Let --web listen on an address that is not loopback (plain HTTP: the token and every job's output cross the network)." };
+        var command = new Command("daemon", "Supervise every unfinished job in the journal until stopped (SIGTERM).") { parallel, poll, web, webRemote };
         streamOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -26,11 +30,14 @@ internal static class DaemonCommand
                 result.GetValue(parallel) is var p and >= 1 ? p : throw new SessionKeeperException(FailureKind.InvalidInput, "--parallel must be at least 1."),
                 result.GetValue(poll) is { } text ? Durations.Parse(text, "--poll") : TimeSpan.FromSeconds(2),
                 streamOptions.Resolve(result) with { GiveUpAfter = TimeSpan.FromMinutes(5) });
+            var webSettings = WebSettings.From(result.GetValue(web), result.GetValue(webRemote));
 
             // A corrupt or newer journal is the user's to fix: one line and exit 248 here, because
             // once inside the host a faulted service is only logged and the process exits 0.
             JobJournal.Open(settings.StateRoot);
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+            IHostApplicationBuilder builder = webSettings is null
+                ? Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true })
+                : WebView.CreateBuilder(webSettings);
             builder.Services.AddSystemd();
             builder.Logging.AddSimpleConsole(o =>
             {
@@ -44,8 +51,16 @@ internal static class DaemonCommand
             builder.Services.AddSingleton(settings);
             builder.Services.AddHostedService<SupervisorService>();
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
-            using var host = builder.Build();
-            await host.RunAsync(cancellationToken);
+            using var host = builder is WebApplicationBuilder webBuilder ? WebView.Build(webBuilder, webSettings!, settings.StateRoot) : ((HostApplicationBuilder)builder).Build();
+            try
+            {
+                await host.RunAsync(cancellationToken);
+            }
+            catch (IOException ex) when (webSettings is not null && !host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.IsCancellationRequested)
+            {
+                throw WebView.ListenFailure(webSettings, ex); // Kestrel could not listen: nothing was started
+            }
+
             return 0;
         });
         return command;
