@@ -70,7 +70,7 @@ public sealed class HostNameTests(FleetHost host)
 
         var events = FleetEvent.ParseAll(run);
         Assert.Equal(["web1", "web2", "web3"], events.Where(e => e.Event == "output").Select(e => e.Host).Order(StringComparer.Ordinal));
-        foreach (var name in new[] { "launched", "exited" })
+        foreach (var name in new[] { "launched", "output", "exited" })
         {
             var named = events.Where(e => e.Event == name).ToList();
             Assert.Equal(["web1", "web2", "web3"], named.Select(e => e.Host).Order(StringComparer.Ordinal));

@@ -43,7 +43,8 @@ internal sealed class FleetConsole : IFleetObserver
     public JobStreams? OutputFor(JournalJob job) => _mode switch
     {
         FleetOutputMode.Tag => _outputs.GetOrAdd(job.Id, _ => new(_tagged.For(job.DisplayName, _stdout), _tagged.For(job.DisplayName, _stderr))),
-        FleetOutputMode.Json => _outputs.GetOrAdd(job.Id, _ => new(_json.OutputFor(job.DisplayName, job.Id.Value, "stdout"), _json.OutputFor(job.DisplayName, job.Id.Value, "stderr"))),
+        FleetOutputMode.Json => _outputs.GetOrAdd(job.Id, _ => new(
+            _json.OutputFor(job.DisplayName, job.Id.Value, "stdout", job.Endpoint.Label), _json.OutputFor(job.DisplayName, job.Id.Value, "stderr", job.Endpoint.Label))),
         _ => null,
     };
 

@@ -28,15 +28,21 @@ internal sealed class JsonEvents(Stream stdout, object gate)
     /// <summary>
     /// A host's output as "output" events, one per line, "stream" saying which ("stdout" or
     /// "stderr"): "line" when it is UTF-8, otherwise "line_base64" with its exact bytes; a piece of
-    /// a line longer than 64 KiB has "continued": true.
+    /// a line longer than 64 KiB has "continued": true. "host" is the name as the user gave it,
+    /// "target" (when known) where it resolved, as in the other events.
     /// </summary>
-    public Stream OutputFor(string host, string job, string stream) => new LineStream((line, continued) =>
+    public Stream OutputFor(string host, string job, string stream, string? target = null) => new LineStream((line, continued) =>
     {
         var text = Infrastructure.TerminalText.DecodeStrict(line);
         var bytes = text is null ? line.ToArray() : null;
         Write("output", json =>
         {
             json.WriteString("host", host);
+            if (target is not null)
+            {
+                json.WriteString("target", target);
+            }
+
             json.WriteString("job", job);
             json.WriteString("stream", stream);
             if (bytes is null)

@@ -82,13 +82,14 @@ public class FleetCliTests
     {
         using var stdout = new MemoryStream();
         var events = new JsonEvents(stdout, new object());
-        using (var output = events.OutputFor("h", "j", "stdout"))
+        using (var output = events.OutputFor("h", "j", "stdout", "sk@127.0.0.1:2222"))
         {
             output.Write("l1\nl2"u8);
         }
 
         var lines = Encoding.UTF8.GetString(stdout.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
+        Assert.All(lines, l => Assert.Contains("\"host\":\"h\",\"target\":\"sk@127.0.0.1:2222\"", l, StringComparison.Ordinal));
         Assert.All(lines, l => Assert.Contains("\"event\":\"output\"", l, StringComparison.Ordinal));
         Assert.All(lines, l => Assert.Contains("\"stream\":\"stdout\"", l, StringComparison.Ordinal));
         Assert.Contains("\"line\":\"l1\"", lines[0], StringComparison.Ordinal);
