@@ -66,6 +66,8 @@ can_aot() {
     esac
 }
 
+# Each publish builds under the stage (--artifacts-path): the tree's bin/ and obj/, which the tests
+# run from (with fault injection compiled in), are left alone.
 publish() {
     local rid=$1 dir=$STAGE/sessionkeeper-$VERSION-$1 kind
     if can_aot "$rid"; then
@@ -74,11 +76,12 @@ publish() {
         # the cross gcc toolchain and its linker, and llvm-objcopy strips any architecture.
         nice dotnet publish "$ROOT/src/SessionKeeper.Cli" -c Release -r "$rid" -nologo \
             -p:PublishAot=true -p:IlcTreatWarningsAsErrors=true -p:TrimmerSingleWarn=false \
-            -p:DebugType=none -p:GenerateDocumentationFile=false -o "$dir"
+            -p:DebugType=none -p:GenerateDocumentationFile=false --artifacts-path "$STAGE/build-$rid" -o "$dir"
     else
         kind="ReadyToRun self-contained (no AOT toolchain for $rid here)"
         nice dotnet publish "$ROOT/src/SessionKeeper.Cli" -c Release -r "$rid" -nologo \
-            --self-contained -p:PublishReadyToRun=true -p:DebugType=none -p:GenerateDocumentationFile=false -o "$dir"
+            --self-contained -p:PublishReadyToRun=true -p:DebugType=none -p:GenerateDocumentationFile=false \
+            --artifacts-path "$STAGE/build-$rid" -o "$dir"
     fi
     # What the release ships: no symbol files or XML docs (the .dbg of a stripped AOT binary stays out).
     find "$dir" \( -name '*.pdb' -o -name '*.dbg' -o -name '*.xml' \) -delete

@@ -37,9 +37,13 @@ public sealed class NativeBinaryTests(NativeHost host) : IClassFixture<NativeHos
     {
         Prerequisite.Require(host.Missing is null, host.Missing ?? "");
 
-        var followed = await host.RunAsync("run", ["--", "echo followed"], ["--shell", "/bin/sh"], timeout: Step);
+        var followed = await host.RunAsync("run", ["--", "echo followed"], ["-v", "--shell", "/bin/sh"], timeout: Step);
         Assert.True(followed.ExitCode == 0, followed.ToString());
         Assert.Equal("followed\n", followed.StdoutText);
+
+        // -v's connection line (logging works trimmed) names the key exchange: the test sshd
+        // (OpenSSH 9.2) offers sntrup761x25519 first, and curve25519 is what we prefer.
+        Assert.Matches(@"connected to [^\n]*, curve25519-sha256(@libssh\.org)?;", followed.Stderr);
 
         var id = await host.LaunchAsync("echo to-stdout; echo to-stderr >&2; exit 3");
         var wait = await host.RunAsync("wait", [id], timeout: Step);
@@ -48,9 +52,12 @@ public sealed class NativeBinaryTests(NativeHost host) : IClassFixture<NativeHos
         var status = await host.StatusAsync(id);
         Assert.Equal(("exited", 3), (status.State, status.ExitCode));
 
-        var logs = await host.RunAsync("logs", [id], timeout: Step);
+        var logs = await host.RunAsync("logs", [id], ["--stdout"], timeout: Step);
+        var stderr = await host.RunAsync("logs", [id], ["--stderr"], timeout: Step);
         Assert.True(logs.ExitCode == 0, logs.ToString());
         Assert.Equal("to-stdout\n", logs.StdoutText);
+        Assert.True(stderr.ExitCode == 0, stderr.ToString());
+        Assert.Equal("to-stderr\n", stderr.StdoutText);
 
         var jobs = await host.Cli.RunAsync(["jobs", "--json"], timeout: Step);
         Assert.True(jobs.ExitCode == 0, jobs.ToString());
