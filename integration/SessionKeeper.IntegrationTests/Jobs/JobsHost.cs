@@ -22,7 +22,7 @@ public class JobsHost : IAsyncLifetime
     /// <summary>How this host's sshd is configured; null for the fixture's defaults.</summary>
     protected virtual SshdOptions? SshdOptions => null;
 
-    public CliRunner Cli { get; } = CliRunner.ForSessionKeeper();
+    public CliRunner Cli { get; protected set; } = CliRunner.ForSessionKeeper();
 
     /// <summary>The CLI's local state (mirrors), below the fixture's temp dir.</summary>
     public string LocalStateDir => Path.Combine(Sshd.TempDir, "local-state");
@@ -30,14 +30,14 @@ public class JobsHost : IAsyncLifetime
     /// <summary>Where the runner keeps job directories (XDG_STATE_HOME is set by sshd's SetEnv).</summary>
     public string RemoteJobsDir => Path.Combine(Sshd.RemoteStateDir, "sessionkeeper", "jobs");
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         _sshd = await SshdFixture.StartAsync(SshdOptions);
         Directory.CreateDirectory(LocalStateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Cli.BaseEnvironment["SESSIONKEEPER_STATE_DIR"] = LocalStateDir;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_sshd is not null)
         {

@@ -90,8 +90,16 @@ internal sealed class FleetArguments
             GiveUpAfter = result.GetValue(ReconnectBudget) is { } budget ? Durations.Parse(budget, "--reconnect-budget") : TimeSpan.FromMinutes(5),
         };
 
-    public int ParallelLimit(ParseResult result) =>
-        result.GetValue(Parallel) is var n and >= 1 ? n : throw new SessionKeeperException(FailureKind.InvalidInput, "--parallel must be at least 1.");
+    /// <summary>
+    /// --parallel, validated. Every fleet verb decides its parallelism here, so here the open files
+    /// limit is raised for it (soft to hard, said at -v): a fleet holds a socket per connection.
+    /// </summary>
+    public int ParallelLimit(ParseResult result)
+    {
+        var n = result.GetValue(Parallel) is var p and >= 1 ? p : throw new SessionKeeperException(FailureKind.InvalidInput, "--parallel must be at least 1.");
+        OpenFileLimit.Raise(Verbosities.Of(result), n);
+        return n;
+    }
 
     public async Task<int> RunAsync(
         ParseResult result,

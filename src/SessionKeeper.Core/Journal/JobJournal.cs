@@ -44,7 +44,11 @@ internal sealed partial class JobJournal
     {
         try
         {
-            Directory.CreateDirectory(stateRoot, PrivateDirectory);
+            if (!Directory.Exists(stateRoot))
+            {
+                Directory.CreateDirectory(stateRoot, PrivateDirectory);
+                DurableFiles.TrySyncDirectory(DurableFiles.ParentOf(stateRoot), Warn);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -114,8 +118,15 @@ internal sealed partial class JobJournal
     {
         try
         {
+            var created = !File.Exists(Path);
             using (new FileStream(Path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite | FileShare.Delete, UnixCreateMode = Private }))
             {
+            }
+
+            if (created)
+            {
+                // SQLite syncs the directory for the WAL it creates, never for the database file itself.
+                DurableFiles.TrySyncDirectory(System.IO.Path.GetDirectoryName(Path)!, Warn);
             }
 
             foreach (var file in new[] { Path, Path + "-wal", Path + "-shm" })

@@ -91,8 +91,8 @@ internal sealed class LogMirror : IDisposable
         {
             // One level at a time: CreateDirectory gives missing parents the umask's mode, not ours.
             var privateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(directory)!, privateDirectory);
-            Directory.CreateDirectory(directory, privateDirectory);
+            CreateDurableDirectory(System.IO.Path.GetDirectoryName(directory)!, privateDirectory);
+            CreateDurableDirectory(directory, privateDirectory);
             try
             {
                 return new LogMirror(path, new FileStream(path + ".lock", new FileStreamOptions
@@ -145,11 +145,22 @@ internal sealed class LogMirror : IDisposable
 
     private static long SizeOf(string file) => File.Exists(file) ? new FileInfo(file).Length : 0;
 
+    /// <summary>A directory made, then its name synced to disk (see <see cref="Journal.DurableFiles"/>).</summary>
+    private static void CreateDurableDirectory(string directory, UnixFileMode mode)
+    {
+        if (!Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory, mode);
+            Journal.DurableFiles.TrySyncDirectory(Journal.DurableFiles.ParentOf(directory), Journal.JobJournal.Warn);
+        }
+    }
+
     private static FileStream OpenFile(string file)
     {
         try
         {
-            return new FileStream(file, new FileStreamOptions
+            var created = !File.Exists(file);
+            var stream = new FileStream(file, new FileStreamOptions
             {
                 Mode = FileMode.Append,
                 Access = FileAccess.Write,
@@ -157,6 +168,13 @@ internal sealed class LogMirror : IDisposable
                 UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
                 BufferSize = 0,
             });
+            if (created)
+            {
+                // The file's length is the committed offset: its name must survive a power cut too.
+                Journal.DurableFiles.TrySyncDirectory(Journal.DurableFiles.ParentOf(file), Journal.JobJournal.Warn);
+            }
+
+            return stream;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

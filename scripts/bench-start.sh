@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# bench-start.sh: what a single command costs from a cold start (issue 13), against a throwaway
+# local sshd.
+#
+# Usage: scripts/bench-start.sh [--rounds N] [--native PATH] [--keep]
+#
+# What it does, all on 127.0.0.1 and in a temp dir it deletes at the end (--keep keeps it):
+#   1. the native binary: --native PATH, else $SESSIONKEEPER_NATIVE_BIN, else it publishes one
+#      (scripts/release.sh --rid linux-x64 --no-pack, several minutes); the JIT build is
+#      `dotnet sessionkeeper.dll` from `dotnet build -c Release src/SessionKeeper.Cli`;
+#   2. starts an OpenSSH sshd on a free loopback port like bench-stream.sh (fresh host and user
+#      keys, no PAM, XDG_STATE_HOME set);
+#   3. paired runs, one of each per round in turn (A B C A B C ..., default 15 rounds), every one a
+#      new process and a new connection:
+#        native `run -d HOST -- sleep 5`, JIT `run -d HOST -- sleep 5`, and
+#        `ssh HOST 'nohup sleep 5 >/dev/null 2>&1 </dev/null &'` (OpenSSH, no ControlMaster);
+#      then, local only, `jobs` (the journal) and `status HOST JOB` of a finished job, native and
+#      JIT;
+#   4. prints one table of medians: wall time (Time::HiRes around the process), CPU (user + system
+#      of the process and its children, /usr/bin/time) and peak RSS, and each one's ratio to ssh.
+#
+# Needs: dotnet, /usr/sbin/sshd, ssh, ssh-keygen, perl, /usr/bin/time. Exit 0 unless something
+# failed to run.
+set -euo pipefail
+
+ROUNDS=15
+KEEP=0
+NATIVE=${SESSIONKEEPER_NATIVE_BIN:-}
+while [ $# -gt 0 ]; do
+    case $1 in
+        --rounds) ROUNDS=$2; shift 2 ;;
+        --native) NATIVE=$2; shift 2 ;;
+        --keep) KEEP=1; shift ;;
+        -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+        *) echo "bench-start: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/sk-bench-start-XXXXXX)
+chmod 755 "$WORK"
+SSHD_PID=
+
+cleanup() {
+    if [ -n "$SSHD_PID" ]; then
+        for p in $(pgrep -P "$SSHD_PID" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+        kill -9 "$SSHD_PID" 2>/dev/null || true
+    fi
+    # The sleeps started through our sshd carry our marker in their environment.
+    for e in /proc/[0-9]*/environ; do
+        if { tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qx "SK_BENCH=$WORK"; then
+            p=${e#/proc/}; p=${p%/environ}
+            [ "$p" != $$ ] && kill -9 "$p" 2>/dev/null || true
+        fi
+    done
+    if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+now() { perl -MTime::HiRes=time -e 'printf "%.6f\n", time'; }
+
+echo "== building"
+dotnet build -c Release -v q -nologo "$ROOT/src/SessionKeeper.Cli" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+JIT=(dotnet "$ROOT/src/SessionKeeper.Cli/bin/Release/net10.0/sessionkeeper.dll")
+if [ -z "$NATIVE" ]; then
+    "$ROOT/scripts/release.sh" --rid linux-x64 --no-pack --out "$WORK/release" >"$WORK/release.log" 2>&1 || { cat "$WORK/release.log" >&2; exit 1; }
+    tar -C "$WORK" -xzf "$WORK"/release/sessionkeeper-*-linux-x64.tar.gz
+    NATIVE=$(echo "$WORK"/sessionkeeper-*-linux-x64/sessionkeeper)
+fi
+file -L "$NATIVE" | grep -q ELF || { echo "bench-start: $NATIVE is not a native executable" >&2; exit 1; }
+
+echo "== starting sshd"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_ed25519"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/user_ed25519"
+cp "$WORK/user_ed25519.pub" "$WORK/authorized_keys"
+chmod 644 "$WORK/authorized_keys"
+mkdir -p "$WORK/remote-state"
+chmod 1777 "$WORK/remote-state"
+mkdir -m 700 "$WORK/state-native" "$WORK/state-jit"
+[ "$(id -u)" = 0 ] && mkdir -p /run/sshd && chmod 755 /run/sshd
+PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
+cat >"$WORK/sshd_config" <<EOF
+ListenAddress 127.0.0.1
+Port $PORT
+HostKey $WORK/host_ed25519
+PidFile $WORK/sshd.pid
+AuthorizedKeysFile $WORK/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+MaxStartups 200:30:500
+SetEnv XDG_STATE_HOME=$WORK/remote-state SK_BENCH=$WORK PYENV_REHASH_TIMEOUT=0
+EOF
+/usr/sbin/sshd -D -e -f "$WORK/sshd_config" -E "$WORK/sshd.log" </dev/null &
+SSHD_PID=$!
+disown "$SSHD_PID"
+echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$WORK/host_ed25519.pub")" >"$WORK/known_hosts"
+for _ in $(seq 100); do
+    grep -q "Server listening" "$WORK/sshd.log" 2>/dev/null && break
+    sleep 0.1
+done
+HOST="$(id -un)@127.0.0.1"
+CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")
+SSH=(ssh -F /dev/null -i "$WORK/user_ed25519" -p "$PORT" -o "UserKnownHostsFile=$WORK/known_hosts"
+    -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes -T)
+echo "sshd on port $PORT; $(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg); $("${SSH[@]}" -V 2>&1)"
+
+# sample NAME CMD...: one run, appended to $WORK/NAME as "wall cpu rss_kib"; a failure stops the bench.
+sample() {
+    local name=$1 t0 t1
+    shift
+    t0=$(now)
+    /usr/bin/time -f '%U %S %M' -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" || {
+        echo "bench-start: $name failed:" >&2; cat "$WORK/err" >&2; exit 1
+    }
+    t1=$(now)
+    read -r user sys rss <"$WORK/time"
+    perl -e 'printf "%.4f %.2f %d\n", $ARGV[0] - $ARGV[1], $ARGV[2] + $ARGV[3], $ARGV[4]' "$t1" "$t0" "$user" "$sys" "$rss" >>"$WORK/$name"
+}
+
+echo "== $ROUNDS rounds of run -d (native, JIT, ssh nohup in turn)"
+for r in $(seq "$ROUNDS"); do
+    sample run-native "$NATIVE" --state-dir "$WORK/state-native" run -d "${CONN[@]}" "$HOST" -- sleep 5
+    sample run-jit "${JIT[@]}" --state-dir "$WORK/state-jit" run -d "${CONN[@]}" "$HOST" -- sleep 5
+    sample run-ssh "${SSH[@]}" "$HOST" 'nohup sleep 5 >/dev/null 2>&1 </dev/null &'
+done
+
+echo "== $ROUNDS rounds of jobs and status of a finished job"
+FINISHED_NATIVE=$("$NATIVE" --state-dir "$WORK/state-native" run -d "${CONN[@]}" "$HOST" -- true)
+FINISHED_JIT=$("${JIT[@]}" --state-dir "$WORK/state-jit" run -d "${CONN[@]}" "$HOST" -- true)
+"$NATIVE" --state-dir "$WORK/state-native" wait "$FINISHED_NATIVE" >/dev/null
+"${JIT[@]}" --state-dir "$WORK/state-jit" wait "$FINISHED_JIT" >/dev/null
+for r in $(seq "$ROUNDS"); do
+    sample jobs-native "$NATIVE" --state-dir "$WORK/state-native" jobs
+    sample jobs-jit "${JIT[@]}" --state-dir "$WORK/state-jit" jobs
+    sample status-native "$NATIVE" --state-dir "$WORK/state-native" status "$FINISHED_NATIVE"
+    sample status-jit "${JIT[@]}" --state-dir "$WORK/state-jit" status "$FINISHED_JIT"
+done
+
+# median FILE COLUMN
+median() { cut -d' ' -f"$2" "$1" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { perl -e 'printf($ARGV[1] > 0 ? "%.2fx" : "-", $ARGV[1] > 0 ? $ARGV[0] / $ARGV[1] : 0)' "$1" "$2"; }
+
+echo
+echo "medians of $ROUNDS paired runs; ratios to ssh's nohup launch"
+printf '| %-28s | %9s | %8s | %9s | %10s | %9s |\n' work wall CPU "peak RSS" "wall/ssh" "CPU/ssh"
+printf '|%s|%s|%s|%s|%s|%s|\n' ------------------------------ ----------- ---------- ----------- ------------ -----------
+ssh_wall=$(median "$WORK/run-ssh" 1) ssh_cpu=$(median "$WORK/run-ssh" 2)
+row() {
+    local label=$1 file=$WORK/$2 wall cpu rss
+    wall=$(median "$file" 1) cpu=$(median "$file" 2) rss=$(median "$file" 3)
+    printf '| %-28s | %7.3f s | %6.2f s | %5d MiB | %10s | %9s |\n' "$label" "$wall" "$cpu" $((${rss%.*} / 1024)) \
+        "$([ "$3" = ratio ] && ratio "$wall" "$ssh_wall" || echo -)" "$([ "$3" = ratio ] && ratio "$cpu" "$ssh_cpu" || echo -)"
+}
+row "ssh nohup launch" run-ssh ratio
+row "run -d, native" run-native ratio
+row "run -d, JIT" run-jit ratio
+row "jobs, native" jobs-native -
+row "jobs, JIT" jobs-jit -
+row "status (finished), native" status-native -
+row "status (finished), JIT" status-jit -
