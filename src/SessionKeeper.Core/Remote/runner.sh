@@ -811,6 +811,7 @@ sk_stream() {
     sk_isnum "$SK_OFFSET" && sk_isnum "$SK_MAX" && sk_isnum "$SK_HB_MS" && sk_isnum "$SK_TTL" || sk_fail bad-request
     case $SK_CLIENT in '' | *[!a-z0-9-]*) sk_fail bad-request ;; esac
     sk_slots
+    sk_stream_fast && return
     mkdir -p "$SK_DIR/helpers"
     # At most one helper per job and client: end the previous one, identity checked.
     # shellcheck disable=SC2046
@@ -904,6 +905,39 @@ sk_stream() {
             *) sk_nap 0.1 && _quiet=$((_quiet + 100)) ;;
         esac
     done
+}
+
+# sk_stream_fast: serves the stream with the fast tier (stream.pl, sent as SK_STREAM_TOOL) where
+# perl exists, unless the request says SK_TIER=posix or the job is adopted (its end is derived in sh
+# only); fails, having sent nothing, when sk_stream must serve it in sh. perl runs as a child with
+# the channel on fds 0 and 1: the runner's watchdog still bounds it, and when the job turns out to
+# be gone without a record, perl hands its offsets back on fd 3 for sk_report to derive the state.
+sk_stream_fast() {
+    [ "${SK_TIER:-}" != posix ] && [ -n "${SK_STREAM_TOOL:-}" ] || return 1
+    sk_adopted && return 1
+    command -v perl >/dev/null 2>&1 || return 1
+    _tl=
+    sk_isnum "${SK_TAIL:-}" && _tl=$SK_TAIL
+    exec 4>&1
+    _pl=$(perl -e "$SK_STREAM_TOOL" "$SK_DIR" "$SK_ID" "$SK_LAYOUT" "$SK_CLIENT" "$_oa" "$_ka" "$_ob" "$_kb" \
+        "$SK_MAX" "$SK_HB_MS" "$SK_TTL" "${SK_CREDIT:-0}" "${SK_ONCE:-0}" "$_tl" 3>&1 1>&4 4>&-)
+    _rc=$?
+    exec 4>&-
+    case $_rc in
+        0) return 0 ;;
+        3)
+            # shellcheck disable=SC2086
+            set -- $_pl
+            _oa=${1:-0} _ob=${2:-0}
+            sk_report "$SK_ID"
+            sk_reply "done $(sk_offsets) $SK_LINE"
+            return 0
+            ;;
+        255) [ -z "$_pl" ] && return 1 ;;
+    esac
+    # An error reply and its end were sent, or the helper was ended (by its successor, a signal
+    # or the channel's end): nothing more to say.
+    exit 0
 }
 
 # The job's stdin, uploaded into its spool (the file in, read by the wrapper's feeder). One call:
