@@ -841,7 +841,7 @@ sk_stream() {
     # No exec on this path: only a job launched with a spool has the file in.
     _so=
     sk_regular "$SK_DIR/in" && ! sk_regular "$SK_DIR/in.eof" && _so=" stdin=open"
-    sk_reply "stream id=$SK_ID $(sk_offsets)$_so"
+    sk_reply "stream id=$SK_ID $(sk_offsets)$_so tier=sh"
     _deadline=$(($(date +%s) + SK_TTL))
     while :; do
         if [ -n "$_cf" ]; then
@@ -916,6 +916,8 @@ sk_stream_fast() {
     [ "${SK_TIER:-}" != posix ] && [ -n "${SK_STREAM_TOOL:-}" ] || return 1
     sk_adopted && return 1
     command -v perl >/dev/null 2>&1 || return 1
+    # Test hook: a target without perl.
+    [ "${SK_FAULT:-}" = remote-stream-no-perl ] && return 1
     _tl=
     sk_isnum "${SK_TAIL:-}" && _tl=$SK_TAIL
     exec 4>&1
@@ -923,20 +925,19 @@ sk_stream_fast() {
         "$SK_MAX" "$SK_HB_MS" "$SK_TTL" "${SK_CREDIT:-0}" "${SK_ONCE:-0}" "$_tl" 3>&1 1>&4 4>&-)
     _rc=$?
     exec 4>&-
-    case $_rc in
-        0) return 0 ;;
-        3)
-            # shellcheck disable=SC2086
-            set -- $_pl
-            _oa=${1:-0} _ob=${2:-0}
-            sk_report "$SK_ID"
-            sk_reply "done $(sk_offsets) $SK_LINE"
-            return 0
-            ;;
-        255) [ -z "$_pl" ] && return 1 ;;
-    esac
-    # An error reply and its end were sent, or the helper was ended (by its successor, a signal
-    # or the channel's end): nothing more to say.
+    # Not started (perl too old, a core module missing): nothing was sent, sh serves the stream.
+    case $_pl in started*) ;; *) return 1 ;; esac
+    [ "$_rc" = 0 ] && return 0
+    # shellcheck disable=SC2086
+    set -- $_pl
+    if [ "$_rc" = 3 ] && sk_isnum "${2:-}" && sk_isnum "${3:-}"; then
+        _oa=$2 _ob=$3
+        sk_report "$SK_ID"
+        sk_reply "done $(sk_offsets) $SK_LINE"
+        return 0
+    fi
+    # An error reply and its end were sent, or the helper was ended (by its successor, a signal or
+    # the channel's end): nothing more to say.
     exit 0
 }
 

@@ -10,11 +10,12 @@
 # stdin through select instead of a file copied by a background reader, and sleeps in select while
 # nothing grows: no process is started while the job is silent, sizes are polled with stat.
 #
-# Exit codes, for the runner: 0 a reply was sent (the runner ends with "end"); 3 everything was
+# To the runner, on fd 3: "started" before anything is sent (without it the runner serves the
+# stream in sh), and exit codes: 0 a reply was sent (the runner ends with "end"); 3 everything was
 # sent, and the job has no exit record, no live process and no live wrapper: the runner derives
-# the lost state (sk_report) and replies done, with the offsets this wrote on fd 3; 4 an error
-# reply and its end were sent. 255 (perl could not compile this: too old) sends nothing, and the
-# runner serves the stream in sh.
+# the lost state (sk_report) and replies done with the offsets written on fd 3 after "started";
+# 4 an error reply and its end were sent; anything else: ended (by its successor, a signal, the
+# channel's end), nothing more to say.
 use 5.010;
 use strict;
 use warnings;
@@ -29,9 +30,10 @@ my ($sa, $sb) = (0, 0);
 my (%fd, %ino);
 my $hb = $hb_ms / 1000;
 
-# Past compilation (a perl too old fails before this, with 255 and nothing sent, and the runner
-# serves the stream in sh) a die must not look like that: something may have been sent already.
-$SIG{__DIE__} = sub { POSIX::_exit(5) };
+# First word to the runner, before any to the client: a perl that could not compile this (too old,
+# a core module missing) never says it, and the runner then serves the stream in sh.
+open(my $runner, '>&=', 3) or exit 6;
+syswrite($runner, "started\n");
 $SIG{PIPE} = 'DEFAULT';
 # Bounded on its own as every call is (the runner's watchdog bounds it too, where there is one).
 alarm($ttl + 120);
@@ -339,9 +341,7 @@ while (1) {
         }
         if ($all && !job_alive() && !defined wrapper_alive() && !defined exit_record()) {
             # The runner derives the state (sk_report) and replies done with these offsets.
-            if (open(my $last, '>&=', 3)) {
-                syswrite($last, "$oa $ob\n");
-            }
+            syswrite($runner, "$oa $ob\n");
             exit 3;
         }
     }
