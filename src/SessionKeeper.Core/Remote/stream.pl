@@ -267,22 +267,25 @@ sub wait_input {
 }
 
 # The previous helper of this client (identity checked by start time) is ended; this one registered.
+# The record names the runner's sh that waits for us, as the POSIX tier's does: a successor's TERM
+# ends that sh, and we end when our parent changes (checked on every turn of the loop).
+my $parent = getppid();
 sub register {
     mkdir "$dir/helpers";
     my @st = lstat "$dir/helpers";
     fail('tampered-helpers') unless @st && -d _;
     my $me = "$dir/helpers/$client";
     my @prev = split ' ', small($me) // '';
-    if (@prev == 2 && $prev[0] ne $$) {
+    if (@prev == 2 && $prev[0] ne $parent) {
         my (undef, undef, $start) = proc($prev[0]);
         kill 'TERM', $prev[0] if defined $start && $start eq $prev[1];
     }
-    my (undef, undef, $start) = proc($$);
+    my (undef, undef, $start) = proc($parent);
     return unless defined $start;
     my $tmp = "$me.tmp.$$";
     unlink $tmp;
     sysopen(my $h, $tmp, Fcntl::O_WRONLY | Fcntl::O_CREAT | Fcntl::O_EXCL | O_NOFOLLOW, 0600) or return;
-    syswrite($h, "$$ $start\n");
+    syswrite($h, "$parent $start\n");
     close $h;
     rename $tmp, $me;
 }
@@ -300,6 +303,7 @@ reply("stream id=$id " . offsets() . "$so tier=perl");
 my $deadline = time + $ttl;
 my ($quiet_since, $tick, $beats) = (time, 0.01, 0);
 while (1) {
+    exit 0 if getppid() != $parent;    # ended by a successor: it took our runner
     wait_input(0) if $stdin_open;
     if (!$stdin_open && $oa + $ob >= $credit) {
         reply('more ' . offsets());
