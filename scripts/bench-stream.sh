@@ -10,7 +10,12 @@
 #   3. creates a job whose log holds N MiB (default 500) of /dev/urandom, with `run --detach`;
 #   4. throughput: the best of --rounds runs (default 3) of `sessionkeeper attach` (fresh state
 #      dir each time, so the whole log is streamed and mirrored) against `ssh HOST cat LOG` with the
-#      OpenSSH client, both to /dev/null, in MiB/s, and their ratio (target: >= 0.5);
+#      OpenSSH client, both to /dev/null, in MiB/s, and their ratio (target: >= 1.0), once per tier
+#      of the stream helper: perl (the default where perl exists) and posix (a second port of the
+#      same sshd whose sessions get SK_TIER=posix). With each, CPU per MiB streamed (mean of the
+#      rounds): the client's (the CLI's or ssh's process tree, from getrusage of its children) and
+#      the target's (sshd's per-connection processes and everything they started, read from the
+#      sshd listener's cutime + cstime in /proc, which they add to when they are reaped);
 #   5. stdin upload: the same N MiB as a job's stdin, `sessionkeeper run HOST -- 'cat >FILE' <SRC`
 #      (launch, upload through the spool, the job's end) against `ssh HOST 'cat >FILE' <SRC`, wall
 #      time, best of --rounds, and their ratio;
@@ -102,9 +107,11 @@ chmod 1777 "$WORK/remote-state"
 mkdir -m 700 "$WORK/local-state"
 [ "$(id -u)" = 0 ] && mkdir -p /run/sshd && chmod 755 /run/sshd
 PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
+PORT2=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
 cat >"$WORK/sshd_config" <<EOF
 ListenAddress 127.0.0.1
 Port $PORT
+Port $PORT2
 HostKey $WORK/host_ed25519
 PidFile $WORK/sshd.pid
 AuthorizedKeysFile $WORK/authorized_keys
@@ -115,12 +122,16 @@ StrictModes no
 PermitRootLogin prohibit-password
 MaxStartups 200:30:500
 MaxSessions 20
-SetEnv XDG_STATE_HOME=$WORK/remote-state SK_BENCH=$WORK
+Match LocalPort $PORT
+    SetEnv XDG_STATE_HOME=$WORK/remote-state SK_BENCH=$WORK
+Match LocalPort $PORT2
+    SetEnv XDG_STATE_HOME=$WORK/remote-state SK_BENCH=$WORK SK_TIER=posix
 EOF
 /usr/sbin/sshd -D -e -f "$WORK/sshd_config" -E "$WORK/sshd.log" </dev/null &
 SSHD_PID=$!
 disown "$SSHD_PID" # no "Killed" notice from bash when cleanup ends it
 echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$WORK/host_ed25519.pub")" >"$WORK/known_hosts"
+echo "[127.0.0.1]:$PORT2 $(cut -d' ' -f1,2 "$WORK/host_ed25519.pub")" >>"$WORK/known_hosts"
 for _ in $(seq 100); do
     grep -q "Server listening" "$WORK/sshd.log" 2>/dev/null && break
     sleep 0.1
@@ -146,24 +157,57 @@ for _ in $(seq 600); do
 done
 [ "$(stat -c %s "$LOG")" = "$BYTES" ] || { echo "log is $(stat -c %s "$LOG") bytes, expected $BYTES" >&2; exit 1; }
 
-best_sk=0 best_ssh=0
+# cpu_run CMD...: runs CMD with stdout to /dev/null; prints its wall time and its tree's CPU (s).
+cpu_run() {
+    perl -MTime::HiRes=time -e 'open(STDOUT, ">", "/dev/null"); my $t = time; system(@ARGV) == 0 or exit 1;
+        my @c = (times)[2, 3]; printf STDERR "%.6f %.3f\n", time - $t, $c[0] + $c[1]' "$@" 2>&1 >/dev/null | tail -n 1
+}
+# The CPU (s) of the sshd listener's reaped descendants: every finished connection's processes.
+target_cpu() {
+    perl -e 'open my $h, "<", "/proc/$ARGV[0]/stat" or die; my @f = split " ", (<$h> =~ /\) (.*)/s)[0];
+        printf "%.3f\n", ($f[13] + $f[14]) / 100' "$SSHD_PID"
+}
+# measure NAME CMD...: one round of CMD; appends "NAME wall clientcpu targetcpu" to $WORK/tp.
+measure() {
+    local name=$1 c0 c1 run
+    shift
+    c0=$(target_cpu)
+    run=$(cpu_run "$@") || { echo "$name failed" >&2; exit 1; }
+    # The connection's processes are reaped by the listener a moment after the client ends.
+    sleep 0.5
+    c1=$(target_cpu)
+    echo "$name $run $(perl -e 'printf "%.3f", $ARGV[1] - $ARGV[0]' "$c0" "$c1")" >>"$WORK/tp"
+}
+mkdir -m 700 "$WORK/local-state-posix"
+: >"$WORK/tp"
 for r in $(seq "$ROUNDS"); do
-    rm -rf "$WORK/local-state/mirrors"
-    t0=$(now)
-    "${SK[@]}" --state-dir "$WORK/local-state" attach "${CONN[@]}" "$HOST" "$JOB" >/dev/null
-    t1=$(now)
-    "${SSH[@]}" "$HOST" "cat $LOG" >/dev/null
-    t2=$(now)
-    sk=$(mib_per_s "$BYTES" "$(perl -e "print $t1 - $t0")")
-    os=$(mib_per_s "$BYTES" "$(perl -e "print $t2 - $t1")")
-    echo "round $r: sessionkeeper attach $sk MiB/s, ssh cat $os MiB/s"
-    best_sk=$(perl -e 'print $ARGV[0] > $ARGV[1] ? $ARGV[0] : $ARGV[1]' "$sk" "$best_sk")
-    best_ssh=$(perl -e 'print $ARGV[0] > $ARGV[1] ? $ARGV[0] : $ARGV[1]' "$os" "$best_ssh")
+    rm -rf "$WORK/local-state/mirrors" "$WORK/local-state-posix/mirrors"
+    measure perl "${SK[@]}" --state-dir "$WORK/local-state" attach "${CONN[@]}" "$HOST" "$JOB"
+    measure posix "${SK[@]}" --state-dir "$WORK/local-state-posix" attach -p "$PORT2" -i "$WORK/user_ed25519" \
+        --known-hosts "$WORK/known_hosts" "$HOST" "$JOB"
+    measure ssh "${SSH[@]}" "$HOST" "cat $LOG"
+    tail -n 3 "$WORK/tp" | BYTES=$BYTES perl -ne '($n, $w, $c, $t) = split; printf "round '"$r"': %-5s %6.1f MiB/s, CPU client %.2f s, target %.2f s\n", $n, $ENV{BYTES} / 1048576 / $w, $c, $t'
 done
 cmp -s "$LOG" "$WORK/local-state/mirrors/${USER_NAME}@127.0.0.1_$PORT/$JOB.out" ||
     { echo "the mirror differs from the remote log" >&2; exit 1; }
-echo "throughput over $SIZE_MIB MiB (best of $ROUNDS): sessionkeeper attach $best_sk MiB/s, ssh cat $best_ssh MiB/s," \
-    "ratio $(perl -e 'printf "%.2f", $ARGV[0] / $ARGV[1]' "$best_sk" "$best_ssh") (target >= 0.50)"
+cmp -s "$LOG" "$WORK/local-state-posix/mirrors/${USER_NAME}@127.0.0.1_$PORT2/$JOB.out" ||
+    { echo "the posix tier's mirror differs from the remote log" >&2; exit 1; }
+BYTES=$BYTES SIZE=$SIZE_MIB ROUNDS=$ROUNDS perl -e '
+    my (%best, %cc, %tc, %n);
+    while (<>) {
+        my ($name, $wall, $client, $target) = split;
+        my $rate = $ENV{BYTES} / 1048576 / $wall;
+        $best{$name} = $rate if $rate > ($best{$name} // 0);
+        $cc{$name} += $client; $tc{$name} += $target; $n{$name}++;
+    }
+    my $mib = $ENV{BYTES} / 1048576;
+    for my $name (qw(perl posix ssh)) {
+        my $label = $name eq "ssh" ? "ssh cat" : "sessionkeeper attach ($name tier)";
+        printf "throughput over %d MiB (best of %d): %-36s %7.1f MiB/s, ratio %.2f; CPU per MiB: client %.2f ms, target %.2f ms\n",
+            $ENV{SIZE}, $ENV{ROUNDS}, $label, $best{$name}, $best{$name} / $best{ssh},
+            $cc{$name} / $n{$name} / $mib * 1000, $tc{$name} / $n{$name} / $mib * 1000;
+    }' "$WORK/tp"
+echo "(target: attach >= 1.00 x ssh cat with the perl tier)"
 
 # --- stdin upload -----------------------------------------------------------------------------
 # The same bytes as the job's stdin: `sessionkeeper run HOST -- 'cat >FILE' <SRC` (launch, upload

@@ -38,7 +38,9 @@ internal static class SshdConfigBuilder
             // PYENV_REHASH_TIMEOUT=0: where root's rc files run `pyenv init` (as on our CI image),
             // every login waits up to 60 s for pyenv's rehash lock, and a login that a fault test
             // SIGKILLs can leave that lock behind: every later login in the suite would stall.
-            ("SetEnv", $"XDG_STATE_HOME={remoteStateDir} {markerVariable}={tempDir} PYENV_REHASH_TIMEOUT=0"),
+            // SK_TIER=posix when the suite runs with SESSIONKEEPER_TEST_TIER=posix: the runner then
+            // keeps the stream helper in sh where perl exists, so the same tests prove both tiers.
+            ("SetEnv", $"XDG_STATE_HOME={remoteStateDir} {markerVariable}={tempDir} PYENV_REHASH_TIMEOUT=0{TierVariable()}"),
         ]);
 
         var extraKeywords = GlobalKeywords(extraConfig);
@@ -58,6 +60,9 @@ internal static class SshdConfigBuilder
 
         return text.ToString();
     }
+
+    private static string TierVariable() =>
+        Environment.GetEnvironmentVariable("SESSIONKEEPER_TEST_TIER") is "posix" ? " SK_TIER=posix" : "";
 
     private static HashSet<string> GlobalKeywords(string? config)
     {

@@ -111,6 +111,12 @@ internal static class RequestVariables
     /// <summary>Upload: "1" closes the spool at what it holds (its source is gone).</summary>
     public const string StdinClose = "SK_IN_CLOSE";
 
+    /// <summary>The stream helper's fast tier (stream.pl), sent with stream requests: run where perl exists.</summary>
+    public const string StreamTool = "SK_STREAM_TOOL";
+
+    /// <summary>"posix" keeps a helper in sh where perl exists (tests and benchmarks compare the tiers).</summary>
+    public const string Tier = "SK_TIER";
+
     /// <summary>Tests only: the runner's own watchdog deadline, in seconds.</summary>
     public const string Deadline = "SK_DEADLINE";
 
@@ -119,7 +125,7 @@ internal static class RequestVariables
     [
         Verb, Id, Cookie, Command, WorkingDirectory, Environment, Shell, Timeout, Grace, Wrapper, Fault, Signal, Age,
         Offset, MaxBytes, HeartbeatMilliseconds, TimeToLive, Client, CreditEnabled, Once, Known, Tail, ErrOffset, LogOffset,
-        ErrKnown, LogKnown, Stdin, StdinEnd, StdinClose, Pid, AdoptTool, Deadline,
+        ErrKnown, LogKnown, Stdin, StdinEnd, StdinClose, Pid, AdoptTool, StreamTool, Tier, Deadline,
     ];
 }
 

@@ -140,6 +140,9 @@ internal sealed record StreamRequest(JobId Id, StreamOffsets Offsets, long MaxBy
     /// <summary>Whether the client sends credit lines; null leaves the runner's default.</summary>
     public bool? Credit { get; init; }
 
+    /// <summary>"posix" serves the stream in sh even where perl exists; null lets the runner pick.</summary>
+    public string? Tier { get; init; }
+
     /// <summary>Stop once everything written so far was sent ("caught"), instead of following.</summary>
     public bool Once { get; init; }
 
@@ -159,7 +162,13 @@ internal sealed record StreamRequest(JobId Id, StreamOffsets Offsets, long MaxBy
             .Set(RequestVariables.MaxBytes, MaxBytes)
             .Set(RequestVariables.HeartbeatMilliseconds, (long)Heartbeat.TotalMilliseconds)
             .Set(RequestVariables.TimeToLive, (long)Math.Max(1, TimeToLive.TotalSeconds))
-            .Set(RequestVariables.Client, Client);
+            .Set(RequestVariables.Client, Client)
+            .Set(RequestVariables.StreamTool, RunnerRequest.StreamToolScript);
+        if (Tier is { } tier)
+        {
+            request.Set(RequestVariables.Tier, tier);
+        }
+
         if (Credit is { } credit)
         {
             request.Set(RequestVariables.CreditEnabled, credit ? "1" : "0");

@@ -16,6 +16,7 @@ internal sealed class RunnerRequest
     private static readonly Lazy<string> Runner = new(() => LoadResource("SessionKeeper.runner.sh"));
     private static readonly Lazy<string> Wrapper = new(() => LoadResource("SessionKeeper.wrapper.sh"));
     private static readonly Lazy<string> AdoptTool = new(() => LoadResource("SessionKeeper.adopt.pl"));
+    private static readonly Lazy<string> StreamTool = new(() => LoadResource("SessionKeeper.stream.pl"));
 
     private readonly List<KeyValuePair<string, byte[]>> _variables = [];
 
@@ -31,6 +32,9 @@ internal sealed class RunnerRequest
 
     /// <summary>The ptrace tool that protects an adopted process (perl, sent with adopt requests only).</summary>
     public static string AdoptToolScript => AdoptTool.Value;
+
+    /// <summary>The stream helper's fast tier (perl, sent with stream requests; the runner falls back to sh without perl).</summary>
+    public static string StreamToolScript => StreamTool.Value;
 
     public RunnerRequest Set(string name, string value) => Set(name, Encoding.UTF8.GetBytes(value));
 

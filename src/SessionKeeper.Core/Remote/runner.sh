@@ -833,6 +833,7 @@ sk_follow() {
     sk_isnum "$SK_OFFSET" && sk_isnum "$SK_MAX" && sk_isnum "$SK_HB_MS" && sk_isnum "$SK_TTL" || sk_fail bad-request
     case $SK_CLIENT in '' | *[!a-z0-9-]*) sk_fail bad-request ;; esac
     sk_slots
+    sk_stream_fast && return
     mkdir -p "$SK_DIR/helpers"
     # At most one helper per job and client: end the previous one, identity checked.
     # shellcheck disable=SC2046
@@ -862,7 +863,7 @@ sk_follow() {
     # No exec on this path: only a job launched with a spool has the file in.
     _so=
     sk_regular "$SK_DIR/in" && ! sk_regular "$SK_DIR/in.eof" && _so=" stdin=open"
-    sk_reply "stream id=$SK_ID $(sk_offsets)$_so"
+    sk_reply "stream id=$SK_ID $(sk_offsets)$_so tier=sh"
     _deadline=$(($(date +%s) + SK_TTL))
     while :; do
         if [ -n "$_cf" ]; then
@@ -926,6 +927,40 @@ sk_follow() {
             *) sk_nap 0.1 && _quiet=$((_quiet + 100)) ;;
         esac
     done
+}
+
+# sk_stream_fast: serves the stream with the fast tier (stream.pl, sent as SK_STREAM_TOOL) where
+# perl exists, unless the request says SK_TIER=posix or the job is adopted (its end is derived in sh
+# only); fails, having sent nothing, when sk_stream must serve it in sh. perl runs as a child with
+# the channel on fds 0 and 1: the runner's watchdog still bounds it, and when the job turns out to
+# be gone without a record, perl hands its offsets back on fd 3 for sk_report to derive the state.
+sk_stream_fast() {
+    [ "${SK_TIER:-}" != posix ] && [ -n "${SK_STREAM_TOOL:-}" ] || return 1
+    sk_adopted && return 1
+    command -v perl >/dev/null 2>&1 || return 1
+    # Test hook: a target without perl.
+    [ "${SK_FAULT:-}" = remote-stream-no-perl ] && return 1
+    _tl=
+    sk_isnum "${SK_TAIL:-}" && _tl=$SK_TAIL
+    exec 4>&1
+    _pl=$(perl -e "$SK_STREAM_TOOL" "$SK_DIR" "$SK_ID" "$SK_LAYOUT" "$SK_CLIENT" "$_oa" "$_ka" "$_ob" "$_kb" \
+        "$SK_MAX" "$SK_HB_MS" "$SK_TTL" "${SK_CREDIT:-0}" "${SK_ONCE:-0}" "$_tl" 3>&1 1>&4 4>&-)
+    _rc=$?
+    exec 4>&-
+    # Not started (perl too old, a core module missing): nothing was sent, sh serves the stream.
+    case $_pl in started*) ;; *) return 1 ;; esac
+    [ "$_rc" = 0 ] && return 0
+    # shellcheck disable=SC2086
+    set -- $_pl
+    if [ "$_rc" = 3 ] && sk_isnum "${2:-}" && sk_isnum "${3:-}"; then
+        _oa=$2 _ob=$3
+        sk_report "$SK_ID"
+        sk_reply "done $(sk_offsets) $SK_LINE"
+        return 0
+    fi
+    # An error reply and its end were sent, or the helper was ended (by its successor, a signal or
+    # the channel's end): nothing more to say.
+    exit 0
 }
 
 # The job's stdin, uploaded into its spool (the file in, read by the wrapper's feeder). One call:

@@ -28,7 +28,9 @@ internal sealed class StreamFrameReader(Stream input, string host)
 {
     private const int MaxLine = 8192;
 
-    private readonly byte[] _buffer = new byte[64 * 1024];
+    // 256 KiB: a frame of the fast helper (up to 1 MiB) arrives in a few reads, each written once
+    // to the mirror and once to the output.
+    private readonly byte[] _buffer = new byte[256 * 1024];
     private int _start;
     private int _end;
     private OutputKind _frameStream;

@@ -32,6 +32,9 @@ public sealed class LocalShellSession : IRemoteSession
 
     public bool CanSendToStreams => KeepStreamInput;
 
+    /// <summary>"posix": SK_TIER in the runner's environment keeps the stream helper in sh (null: the runner picks).</summary>
+    public string? Tier { get; init; }
+
     public async Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default)
     {
         using var process = Start();
@@ -84,6 +87,10 @@ public sealed class LocalShellSession : IRemoteSession
         info.ArgumentList.Add("-s");
         info.Environment["XDG_STATE_HOME"] = _stateHome;
         info.Environment["SESSIONKEEPER_INTERP"] = InterpreterPath ?? _interpreter[0];
+        if (Tier is { } tier)
+        {
+            info.Environment["SK_TIER"] = tier;
+        }
         return Process.Start(info) ?? throw new InvalidOperationException("cannot start " + _interpreter[0]);
     }
 

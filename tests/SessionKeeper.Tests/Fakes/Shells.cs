@@ -13,7 +13,18 @@ public static class Shells
 
     public static TheoryData<string> All => new() { "dash", "bash", "ash" };
 
-    public static string Path_(string name) => name switch
+    /// <summary>
+    /// The shells once with the stream helper's fast tier (perl, the default where perl exists) and
+    /// once with its POSIX tier ("+posix": the session's SK_TIER=posix), for tests of the stream verb.
+    /// </summary>
+    public static TheoryData<string> AllTiers => new() { "dash", "bash", "ash", "dash" + Posix, "bash" + Posix, "ash" + Posix };
+
+    /// <summary>The suffix of a shell name that keeps the stream helper in sh.</summary>
+    public const string Posix = "+posix";
+
+    public static bool IsPosixTier(string name) => name.EndsWith(Posix, StringComparison.Ordinal);
+
+    public static string Path_(string name) => name.Replace(Posix, "", StringComparison.Ordinal) switch
     {
         "dash" => "/bin/dash",
         "bash" => "/bin/bash",
@@ -24,6 +35,6 @@ public static class Shells
     public static LocalShellSession Session(string name, string stateHome, bool keepStreamInput = false)
     {
         var path = Path_(name);
-        return new LocalShellSession(stateHome, path) { InterpreterPath = path, KeepStreamInput = keepStreamInput };
+        return new LocalShellSession(stateHome, path) { InterpreterPath = path, KeepStreamInput = keepStreamInput, Tier = IsPosixTier(name) ? "posix" : null };
     }
 }

@@ -51,6 +51,14 @@ public sealed class JobDirV1FixtureTests : IDisposable
         { "dash", true }, { "dash", false }, { "bash", true }, { "bash", false }, { "ash", true }, { "ash", false },
     };
 
+    /// <summary>As <see cref="ShellsAndBoots"/>, and each once more with the stream helper in sh.</summary>
+    public static TheoryData<string, bool> TiersAndBoots => new()
+    {
+        { "dash", true }, { "dash", false }, { "bash", true }, { "bash", false }, { "ash", true }, { "ash", false },
+        { "dash" + Shells.Posix, true }, { "dash" + Shells.Posix, false }, { "bash" + Shells.Posix, true }, { "bash" + Shells.Posix, false },
+        { "ash" + Shells.Posix, true }, { "ash" + Shells.Posix, false },
+    };
+
     private static string CurrentBoot => File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
 
     private static string Fixture(string name, string file = "") => Path.Combine(AppContext.BaseDirectory, "Fixtures", "jobdir-v1", name, file);
@@ -96,7 +104,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
     }
 
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_stream_of_the_finished_fixture_is_its_log_exactly_then_its_exit_record(string shell)
     {
         Install("finished", FinishedId);
@@ -154,7 +162,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
     /// its log read whole, and the stream ends on that state.
     /// </summary>
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(ShellsAndBoots))]
+    [MemberData(nameof(TiersAndBoots))]
     public async Task The_running_fixture_without_its_processes_is_lost_and_its_log_still_reads(string shell, bool sameBoot)
     {
         var dir = Install("running", RunningId);
@@ -202,7 +210,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
     /// wrapper keeps appending to, a signal reaches it, and the stream ends on its exit record.
     /// </summary>
     [Theory(Timeout = 60000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_running_fixture_under_its_own_wave_1_wrapper_is_served_until_it_ends(string shell)
     {
         var finishedDir = Install("finished", FinishedId);

@@ -3,6 +3,7 @@ using System.Text;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Remote;
+using SessionKeeper.Core.Streaming;
 using SessionKeeper.Tests.Fakes;
 
 namespace SessionKeeper.Tests.Core.Remote;
@@ -238,11 +239,27 @@ public sealed class RunnerTamperScriptTests : IDisposable
 
     private static bool IsZombie(int pid) => Read($"/proc/{pid}/stat") is var stat && stat.Contains(") Z", StringComparison.Ordinal);
 
+    /// <summary>
+    /// The stream verb's output, asked of both tiers of the helper (perl, then sh with SK_TIER=posix):
+    /// they must say the same, apart from the tier each names in its stream reply.
+    /// </summary>
     private async Task<string> Stream(string shell, string id, long known)
     {
-        var request = new RunnerRequest("stream").Set("SK_ID", id).Set("SK_OFFSET", 0).Set("SK_MAX", 1 << 20).Set("SK_HB_MS", 100)
-            .Set("SK_TTL", 5).Set("SK_CLIENT", "t").Set("SK_ONCE", "1").Set("SK_KNOWN", known);
-        return Encoding.UTF8.GetString(await Shells.Session(shell, _state.Path).ExecAsync(request.ToPayload()));
+        var fast = await StreamTier(shell, id, known, null);
+        var posix = await StreamTier(shell, id, known, "posix");
+        Assert.Equal(posix.Replace(" tier=sh", "", StringComparison.Ordinal), fast.Replace(" tier=perl", "", StringComparison.Ordinal));
+        return fast;
+    }
+
+    private async Task<string> StreamTier(string shell, string id, long known, string? tier)
+    {
+        var request = new StreamRequest(JobId.Parse(id), default, 1 << 20, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), "t")
+        {
+            Once = true,
+            Known = new StreamOffsets(known, 0, 0),
+            Tier = tier,
+        };
+        return Encoding.UTF8.GetString(await Shells.Session(shell, _state.Path).ExecAsync(request.ToRunnerRequest().ToPayload()));
     }
 
     private static void MakeFifo(string path)

@@ -24,6 +24,9 @@ public sealed class AttacherTests : IDisposable
     [InlineData("dash", 1)]
     [InlineData("bash", 2)]
     [InlineData("ash", 3)]
+    [InlineData("dash" + Shells.Posix, 1)]
+    [InlineData("bash" + Shells.Posix, 2)]
+    [InlineData("ash" + Shells.Posix, 3)]
     public async Task Output_survives_a_link_that_keeps_breaking_byte_exact(string shell, int seed)
     {
         var id = JobId.New();
@@ -62,6 +65,11 @@ public sealed class AttacherTests : IDisposable
     [InlineData("ash", int.MaxValue)]
     [InlineData("dash", 200_000)]
     [InlineData("ash", 200_000)]
+    [InlineData("dash" + Shells.Posix, int.MaxValue)]
+    [InlineData("bash" + Shells.Posix, int.MaxValue)]
+    [InlineData("ash" + Shells.Posix, int.MaxValue)]
+    [InlineData("dash" + Shells.Posix, 200_000)]
+    [InlineData("ash" + Shells.Posix, 200_000)]
     public async Task With_credit_one_helper_streams_far_more_than_its_window(string shell, int breakAfter)
     {
         var id = JobId.New();
@@ -115,16 +123,18 @@ public sealed class AttacherTests : IDisposable
         Assert.Equal(1, connector.Connections);
     }
 
-    [Fact(Timeout = 60000)]
-    public async Task Binary_output_with_every_byte_value_arrives_exactly()
+    [Theory(Timeout = 60000)]
+    [InlineData("dash")]
+    [InlineData("dash" + Shells.Posix)]
+    public async Task Binary_output_with_every_byte_value_arrives_exactly(string shell)
     {
         var id = JobId.New();
-        var client = new JobClient(Shells.Session("dash", _state.Path));
+        var client = new JobClient(Shells.Session(shell, _state.Path));
         // All 256 byte values, no trailing newline, through printf octal escapes.
         var script = string.Concat(Enumerable.Range(0, 256).Select(b => $"\\{Convert.ToString(b, 8).PadLeft(3, '0')}"));
         await client.LaunchAsync(id, JobCookie.New(), new JobSpec($"printf '{script}'", Shell: "/bin/sh"));
         using var stdout = new MemoryStream();
-        var attacher = new Attacher(new FlakyConnector(() => Shells.Session("dash", _state.Path), 7, 400), id, null, new JobStreams(stdout, null), default, Fast);
+        var attacher = new Attacher(new FlakyConnector(() => Shells.Session(shell, _state.Path), 7, 400), id, null, new JobStreams(stdout, null), default, Fast);
         await attacher.RunAsync(null);
         Assert.Equal(Enumerable.Range(0, 256).Select(b => (byte)b).ToArray(), stdout.ToArray());
     }

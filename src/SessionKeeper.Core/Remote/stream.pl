@@ -1,0 +1,358 @@
+# SessionKeeper stream helper, fast tier (perl 5.10+, core modules only).
+#
+# Usage: perl -e "$PROGRAM" DIR ID LAYOUT CLIENT OFF_A KNOWN_A OFF_B KNOWN_B MAX HB_MS TTL CREDIT ONCE TAIL
+# Started by the runner's sk_stream_fast once the request is validated (runner.sh: the job
+# directory is ours, untampered, of a known layout, not adopted) with the channel on fds 0 and 1,
+# and fd 3 open for its last word to the runner. It speaks exactly the POSIX tier's protocol
+# (sk_stream): frames "@@SKD S OFF LEN" + bytes + "@@SKE", heartbeats "@@SKH O E", credit lines
+# "@@SKC SUM" on stdin, and the replies stream, more, caught, done and error (+ end). What it adds:
+# it reads up to 1 MiB per frame with sysread from a descriptor opened once, takes credit from
+# stdin through select instead of a file copied by a background reader, and sleeps in select while
+# nothing grows: no process is started while the job is silent, sizes are polled with stat.
+#
+# To the runner, on fd 3: "started" before anything is sent (without it the runner serves the
+# stream in sh), and exit codes: 0 a reply was sent (the runner ends with "end"); 3 everything was
+# sent, and the job has no exit record, no live process and no live wrapper: the runner derives
+# the lost state (sk_report) and replies done with the offsets written on fd 3 after "started";
+# 4 an error reply and its end were sent; anything else: ended (by its successor, a signal, the
+# channel's end), nothing more to say.
+use 5.010;
+use strict;
+use warnings;
+use Fcntl qw(O_RDONLY O_NOFOLLOW O_NONBLOCK S_ISREG);
+use POSIX ();
+use Time::HiRes qw(time);
+
+my ($dir, $id, $layout, $client, $oa, $ka, $ob, $kb, $max, $hb_ms, $ttl, $credit_on, $once, $tail) = @ARGV;
+my $frame_max = 1 << 20;
+my ($ta, $fa, $tb, $fb) = $layout eq '1' ? ('l', "$dir/log", '', '') : ('o', "$dir/out", 'e', "$dir/err");
+my ($sa, $sb) = (0, 0);
+my (%fd, %ino);
+my $hb = $hb_ms / 1000;
+
+# First word to the runner, before any to the client: a perl that could not compile this (too old,
+# a core module missing) never says it, and the runner then serves the stream in sh.
+open(my $runner, '>&=', 3) or exit 6;
+syswrite($runner, "started\n");
+$SIG{PIPE} = 'DEFAULT';
+# Bounded on its own as every call is (the runner's watchdog bounds it too, where there is one).
+alarm($ttl + 120);
+binmode STDOUT;
+
+sub out {
+    my $buf = join '', @_;
+    my $at = 0;
+    while ($at < length $buf) {
+        my $n = syswrite(STDOUT, $buf, length($buf) - $at, $at);
+        if (!defined $n) {
+            next if $!{EINTR};
+            exit 0;    # the channel is gone: nobody reads a reply any more
+        }
+        $at += $n;
+    }
+}
+
+sub reply { out('@@SK2 ', @_, "\n"); }
+
+sub offsets { return "layout=$layout o=$oa e=$ob"; }
+
+sub fail {
+    reply("error code=$_[0]");
+    reply('end');
+    exit 4;
+}
+
+# A regular file, not a symlink (sk_regular): lstat, never stat.
+sub regular {
+    my @st = lstat $_[0];
+    return @st && S_ISREG($st[2]);
+}
+
+# First 128 bytes of a small state file (sk_small), or undef when it is not a regular file.
+sub small {
+    return undef unless regular($_[0]);
+    sysopen(my $h, $_[0], O_RDONLY | O_NOFOLLOW | O_NONBLOCK) or return undef;
+    my $s = '';
+    sysread($h, $s, 128);
+    return $s;
+}
+
+# One line of the kernel's /proc/PID/stat: (state, ppid, start) split after the last ") ".
+sub proc {
+    my ($pid) = @_;
+    return () unless defined $pid && $pid =~ /^[0-9]+$/ && $pid > 1;
+    open(my $h, '<', "/proc/$pid/stat") or return ();
+    local $/;
+    my $l = <$h>;
+    return () unless defined $l && $l =~ /\) ([^)]*)\z/s;
+    my @f = split ' ', $1;
+    return ($f[0], $f[1], $f[19]);
+}
+
+# The size of stream file F (its descriptor kept open while it is the same file): fails the call
+# when it is not a regular file, or when it holds less than what the client has (offset or known).
+sub size_of {
+    my ($f, $off, $known) = @_;
+    my @st = lstat $f;
+    my $name = $f;
+    $name =~ s{.*/}{};
+    fail("tampered-$name") unless @st && S_ISREG($st[2]);
+    if (!$fd{$f} || $ino{$f} ne "$st[0]:$st[1]") {
+        # O_NONBLOCK: a FIFO put in place between the lstat and the open must not block us.
+        sysopen(my $h, $f, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) or fail('no-log');
+        my @hs = stat $h;
+        fail("tampered-$name") unless S_ISREG($hs[2]) && "$hs[0]:$hs[1]" eq "$st[0]:$st[1]";
+        ($fd{$f}, $ino{$f}) = ($h, "$st[0]:$st[1]");
+    }
+    fail('log-truncated') if $st[7] < $off || $st[7] < $known;
+    return $st[7];
+}
+
+sub sizes {
+    $sa = size_of($fa, $oa, $ka);
+    $sb = $fb ne '' ? size_of($fb, $ob, $kb) : 0;
+}
+
+# The offset of F's last N lines, as `tail -n N` counts them (a last line without a newline counts).
+sub tail_start {
+    my ($f, $size, $n) = @_;
+    return $size if $n == 0;
+    my $h = $fd{$f};
+    my ($pos, $seen) = ($size, 0);
+    while ($pos > 0) {
+        my $len = $pos < 65536 ? $pos : 65536;
+        $pos -= $len;
+        sysseek($h, $pos, 0);
+        my $buf = '';
+        sysread($h, $buf, $len) == $len or fail('log-truncated');
+        for (my $i = $len - 1; $i >= 0; $i--) {
+            if (substr($buf, $i, 1) eq "\n") {
+                next if $pos + $i == $size - 1;    # the last line's own newline
+                return $pos + $i + 1 if ++$seen == $n;
+            }
+        }
+    }
+    return 0;
+}
+
+# One frame of F's bytes [OFF, OFF+LEN): read whole before its header promises them.
+sub frame {
+    my ($token, $f, $off, $len) = @_;
+    my $h = $fd{$f};
+    sysseek($h, $off, 0) or fail('log-truncated');
+    my $buf = '';
+    while (length $buf < $len) {
+        my $n = sysread($h, $buf, $len - length $buf, length $buf);
+        next if !defined $n && $!{EINTR};
+        fail('log-truncated') unless $n;
+    }
+    out("\@\@SKD $token $off $len\n", $buf, "\@\@SKE\n");
+}
+
+# Sends what the credit allows of both streams (stdout first); true when anything was sent.
+my $credit;
+sub send_frames {
+    my $moved = 0;
+    my $room = $credit - $oa - $ob;
+    if ($sa > $oa && $room > 0) {
+        my $len = $sa - $oa;
+        $len = $frame_max if $len > $frame_max;
+        $len = $room if $room < $len;
+        frame($ta, $fa, $oa, $len);
+        $oa += $len;
+        $room -= $len;
+        $moved = 1;
+    }
+    if ($fb ne '' && $sb > $ob && $room > 0) {
+        my $len = $sb - $ob;
+        $len = $frame_max if $len > $frame_max;
+        $len = $room if $room < $len;
+        frame($tb, $fb, $ob, $len);
+        $ob += $len;
+        $moved = 1;
+    }
+    return $moved;
+}
+
+# The exit record, validated as sk_valid_exit does, as the reply's fields; undef when there is none
+# or it is not one the wrapper could have written.
+sub exit_record {
+    my $rec;
+    if (-e "$dir/exit" || -l "$dir/exit") {
+        $rec = small("$dir/exit") // '';
+    } else {
+        # The wrapper renames its slot to exit; a slot it filled but could not rename still counts.
+        my $s = small("$dir/exit.slot") // return undef;
+        ($rec) = split /\n/, $s, 2;
+        return undef unless defined $rec && $rec =~ /^v1 /;
+    }
+    my @w = split ' ', $rec;
+    return undef unless @w == 6 || (@w == 7 && $w[6] eq 'nospace');
+    my ($v, $kind, $code, $sig, $to, $ended) = @w;
+    return undef unless $v eq 'v1';
+    for ($code, $sig) { return undef unless /^(0|[1-9][0-9]{0,2})$/; }
+    return undef unless $to =~ /^[01]$/ && $ended =~ /^(0|[1-9][0-9]{0,10})$/;
+    my $ok = $kind eq 'exited' ? $code <= 255 && $sig == 0
+        : $kind eq 'killed' ? $sig >= 1 && $sig <= 64 && $code == 128 + $sig
+        : $kind eq 'unknown' ? $code == 0 && $sig == 0
+        : 0;
+    return undef unless $ok;
+    my $ns = @w == 7 ? ' nospace=1' : '';
+    return $kind eq 'unknown'
+        ? "state=lost reason=exit-status-unknown ended=$ended$ns"
+        : "state=$kind code=$code signal=$sig timedout=$to ended=$ended$ns";
+}
+
+# The wrapper file names a live process with its recorded start time whose command line runs this
+# directory's wrapper.sh on it (sk_wrapper_alive); returns its pid.
+sub wrapper_alive {
+    my @w = split ' ', small("$dir/wrapper") // '';
+    return undef unless @w == 2;
+    my ($st, undef, $start) = proc($w[0]);
+    return undef unless defined $st && $start eq $w[1] && $st ne 'Z';
+    open(my $h, '<', "/proc/$w[0]/cmdline") or return undef;
+    local $/;
+    my @argv = split /\0/, <$h> // '';
+    return undef unless @argv >= 3 && $argv[1] eq "$dir/wrapper.sh" && $argv[2] eq $dir;
+    (undef, undef, $start) = proc($w[0]);
+    return defined $start && $start eq $w[1] ? $w[0] : undef;
+}
+
+# The pid file names this job, proven from /proc (sk_ours): the live wrapper's grandchild, or once
+# the wrapper is gone a process whose environment carries the cookie.
+sub job_alive {
+    my $pid = small("$dir/pid") // return 0;
+    $pid =~ s/\n+\z//;
+    my ($st, $pp, $js) = proc($pid);
+    return 0 unless defined $st;
+    if (defined(my $wp = wrapper_alive())) {
+        my (undef, $kp) = proc($pp);
+        return 0 unless defined $kp && $kp eq $wp;
+    } else {
+        my $c = small("$dir/cookie") // return 0;
+        $c =~ s/\n+\z//;
+        return 0 if $c eq '' || $c =~ /\n/;
+        open(my $h, '<', "/proc/$pid/environ") or return 0;
+        local $/;
+        return 0 unless grep { $_ eq "SESSIONKEEPER_JOB_COOKIE=$c" } split /\0/, <$h> // '';
+    }
+    my ($st2, $pp2, $js2) = proc($pid);
+    return defined $st2 && $st2 ne 'Z' && $js2 eq $js && $pp2 eq $pp;
+}
+
+# Credit lines from stdin; $stdin_open turns false at its end (then the credit only runs out).
+my ($stdin_open, $inbuf) = ($credit_on eq '1', '');
+sub read_credit {
+    my $n = sysread(STDIN, $inbuf, 65536, length $inbuf);
+    return if !defined $n && $!{EINTR};
+    if (!$n) {
+        $stdin_open = 0;
+        return;
+    }
+    while ($inbuf =~ s/\A([^\n]*)\n//) {
+        my $l = $1;
+        $credit = $1 if $l =~ /\A\@\@SKC ([0-9]{1,18})\z/ && $1 > $credit;
+    }
+    # A line longer than any credit line is noise: dropped, as the client drops long noise.
+    $inbuf = '' if length $inbuf > 8192;
+}
+
+# Waits up to $t seconds for stdin (when it carries credit); reads what came.
+sub wait_input {
+    my ($t) = @_;
+    my $rin = '';
+    vec($rin, 0, 1) = 1 if $stdin_open;
+    my $ready = select(my $rout = $rin, undef, undef, $t > 0 ? $t : 0);
+    read_credit() if $ready > 0 && $stdin_open && vec($rout, 0, 1);
+}
+
+# The previous helper of this client (identity checked by start time) is ended; this one registered.
+# The record names the runner's sh that waits for us, as the POSIX tier's does: a successor's TERM
+# ends that sh, and we end when our parent changes (checked on every turn of the loop).
+my $parent = getppid();
+sub register {
+    mkdir "$dir/helpers";
+    my @st = lstat "$dir/helpers";
+    fail('tampered-helpers') unless @st && -d _;
+    my $me = "$dir/helpers/$client";
+    my @prev = split ' ', small($me) // '';
+    if (@prev == 2 && $prev[0] ne $parent) {
+        my (undef, undef, $start) = proc($prev[0]);
+        kill 'TERM', $prev[0] if defined $start && $start eq $prev[1];
+    }
+    my (undef, undef, $start) = proc($parent);
+    return unless defined $start;
+    my $tmp = "$me.tmp.$$";
+    unlink $tmp;
+    sysopen(my $h, $tmp, Fcntl::O_WRONLY | Fcntl::O_CREAT | Fcntl::O_EXCL | O_NOFOLLOW, 0600) or return;
+    syswrite($h, "$parent $start\n");
+    close $h;
+    rename $tmp, $me;
+}
+
+register();
+sizes();
+if ($tail ne '') {
+    $oa = tail_start($fa, $sa, $tail);
+    $ob = tail_start($fb, $sb, $tail) if $fb ne '';
+}
+$credit = $oa + $ob + $max;
+my $so = regular("$dir/in") && !regular("$dir/in.eof") ? ' stdin=open' : '';
+reply("stream id=$id " . offsets() . "$so tier=perl");
+
+my $deadline = time + $ttl;
+my ($quiet_since, $tick, $beats) = (time, 0.01, 0);
+while (1) {
+    exit 0 if getppid() != $parent;    # ended by a successor: it took our runner
+    wait_input(0) if $stdin_open;
+    if (!$stdin_open && $oa + $ob >= $credit) {
+        reply('more ' . offsets());
+        exit 0;
+    }
+    sizes();
+    if (send_frames()) {
+        ($quiet_since, $tick) = (time, 0.01);
+        # A job that never pauses keeps this loop from its heartbeats: renew here too.
+        if (++$beats % 16 == 0 && time >= $deadline) {
+            reply('more ' . offsets());
+            exit 0;
+        }
+        next;
+    }
+    # Nothing to send, or waiting for credit: only heartbeats until the client catches up.
+    my $all = $sa <= $oa && $sb <= $ob;
+    if ($all) {
+        if ($once eq '1') {
+            reply('caught ' . offsets());
+            exit 0;
+        }
+        if (defined(my $rec = exit_record())) {
+            # The exit record is written after the job ended: one more look at the sizes.
+            sizes();
+            next if $sa > $oa || $sb > $ob;
+            reply('done ' . offsets() . " $rec");
+            exit 0;
+        }
+    }
+    my $now = time;
+    if ($now - $quiet_since >= $hb) {
+        out("\@\@SKH $oa $ob\n");
+        $quiet_since = $now;
+        $beats++;
+        if ($now >= $deadline) {
+            reply('more ' . offsets());
+            exit 0;
+        }
+        if ($all && !job_alive() && !defined wrapper_alive() && !defined exit_record()) {
+            # The runner derives the state (sk_report) and replies done with these offsets.
+            syswrite($runner, "$oa $ob\n");
+            exit 3;
+        }
+    }
+    # Credit-bound: stdin wakes us. Otherwise a tick that backs off while nothing grows, never
+    # past the next heartbeat.
+    my $left = $hb - (time - $quiet_since);
+    my $t = !$all && $oa + $ob >= $credit ? $left : ($tick < $left ? $tick : $left);
+    wait_input($t);
+    $tick = $tick * 2 < 0.25 ? $tick * 2 : 0.25;
+}
