@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SessionKeeper.Cli.Daemon;
+using SessionKeeper.Cli.Daemon.Broker;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
@@ -17,7 +18,10 @@ internal static class DaemonCommand
     {
         var parallel = new Option<int>("--parallel", "-j") { Description = "Jobs supervised at once (default 64).", DefaultValueFactory = _ => 64 };
         var poll = new Option<string?>("--poll") { Description = "How often the journal is checked for new jobs (default 2s)." };
-        var command = new Command("daemon", "Supervise every unfinished job in the journal until stopped (SIGTERM).") { parallel, poll };
+        var brokerIdle = new Option<string?>("--broker-idle") { Description = "Close a brokered SSH connection nobody has used for this long (default 5m)." };
+        var brokerMax = new Option<int>("--broker-max-per-host") { Description = "At most this many brokered SSH connections to one host (default 4).", DefaultValueFactory = _ => 4 };
+        var noBroker = new Option<bool>("--no-broker") { Description = "Do not listen on broker.sock: CLIs connect directly." };
+        var command = new Command("daemon", "Supervise every unfinished job in the journal until stopped (SIGTERM), and broker CLIs' SSH connections.") { parallel, poll, brokerIdle, brokerMax, noBroker };
         streamOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -26,6 +30,10 @@ internal static class DaemonCommand
                 result.GetValue(parallel) is var p and >= 1 ? p : throw new SessionKeeperException(FailureKind.InvalidInput, "--parallel must be at least 1."),
                 result.GetValue(poll) is { } text ? Durations.Parse(text, "--poll") : TimeSpan.FromSeconds(2),
                 streamOptions.Resolve(result) with { GiveUpAfter = TimeSpan.FromMinutes(5) });
+
+            var broker = new BrokerSettings(
+                result.GetValue(brokerIdle) is { } idle ? Durations.Parse(idle, "--broker-idle") : TimeSpan.FromMinutes(5),
+                result.GetValue(brokerMax) is var m and >= 1 ? m : throw new SessionKeeperException(FailureKind.InvalidInput, "--broker-max-per-host must be at least 1."));
 
             // A corrupt or newer journal is the user's to fix: one line and exit 248 here, because
             // once inside the host a faulted service is only logged and the process exits 0.
@@ -43,6 +51,12 @@ internal static class DaemonCommand
             builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             builder.Services.AddSingleton(settings);
             builder.Services.AddHostedService<SupervisorService>();
+            if (!result.GetValue(noBroker))
+            {
+                builder.Services.AddSingleton(broker);
+                builder.Services.AddHostedService<BrokerService>();
+            }
+
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
             using var host = builder.Build();
             await host.RunAsync(cancellationToken);
