@@ -54,6 +54,7 @@ internal static class DaemonCommand
             if (!result.GetValue(noBroker))
             {
                 builder.Services.AddSingleton(broker);
+                builder.Services.AddSingleton(_ => new BrokerPool(broker, (target, interaction) => new SessionKeeper.Ssh.SshConnector(target, null, interaction)));
                 builder.Services.AddHostedService<BrokerService>();
             }
 

@@ -24,7 +24,7 @@ internal static class Keepers
     /// keys offered, ciphers); with <see cref="Verbosity.Errors"/> (-q) it keeps its notes (a host
     /// key added to known_hosts, a key skipped) to itself, as `ssh -q` does.
     /// </summary>
-    public static JobKeeper Open(string stateRoot, ISupervisionObserver? observer = null, Verbosity verbosity = Verbosity.Outcome, bool broker = false)
+    public static JobKeeper Open(string stateRoot, ISupervisionObserver? observer = null, Verbosity verbosity = Verbosity.Outcome, bool broker = false, ITransport? transport = null)
     {
         var direct = verbosity switch
         {
@@ -34,7 +34,7 @@ internal static class Keepers
         };
         return JobKeeper.Open(new JobKeeperOptions
         {
-            Transport = broker ? new BrokeredTransport(direct, Path.Combine(stateRoot, BrokerFrame.SocketName), direct.Logs) : direct,
+            Transport = transport ?? (broker ? new BrokeredTransport(direct, Path.Combine(stateRoot, BrokerFrame.SocketName), direct.Logs) : direct),
             StateDirectory = stateRoot,
             Observer = observer,
         });

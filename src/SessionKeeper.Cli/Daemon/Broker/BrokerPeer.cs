@@ -131,7 +131,7 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
             var endpoint = JsonSerializer.Deserialize(json, EndpointJson.Default.JobEndpoint)
                 ?? throw new SessionKeeperException(FailureKind.InvalidInput, "the CLI sent no target.");
             var target = SshTransport.ToTarget(endpoint);
-            var connection = await pool.AcquireAsync(json + "\n" + BrokerClient.AgentSocket(), target, interaction, _gone.Token);
+            var connection = await pool.AcquireAsync(BrokerPool.KeyOf(target), target, interaction, _gone.Token);
             var session = connection.Session.Result;
             var bound = new Bound(connection, session.Lost.Register(() => _writer.Send(BrokerFrameType.Lost, id)));
             if (!_sessions.TryAdd(id, bound) || _gone.IsCancellationRequested)

@@ -24,6 +24,10 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
 
     public TimeSpan IdleTimeout => settings.IdleTimeout;
 
+    /// <summary>What tells connections apart: the target as the journal records it (auth and host-key policy included) and the agent.</summary>
+    public static string KeyOf(SshTarget target) =>
+        System.Text.Json.JsonSerializer.Serialize(SshTransport.Describe(target), SessionKeeper.Core.Journal.EndpointJson.Default.JobEndpoint) + "\n" + SessionKeeper.Ssh.Broker.BrokerClient.AgentSocket();
+
     /// <summary>Connections now open or opening, for the daemon's log and the tests.</summary>
     public int Count
     {

@@ -11,7 +11,7 @@ namespace SessionKeeper.Cli.Daemon.Broker;
 /// in a directory only we may enter), serves only processes of our own uid (SO_PEERCRED), and
 /// holds the SSH connections CLIs use (<see cref="BrokerPool"/>).
 /// </summary>
-internal sealed class BrokerService(DaemonSettings daemon, BrokerSettings settings, ILogger<BrokerService> logger) : BackgroundService
+internal sealed class BrokerService(DaemonSettings daemon, BrokerSettings settings, BrokerPool pool, ILogger<BrokerService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,7 +22,6 @@ internal sealed class BrokerService(DaemonSettings daemon, BrokerSettings settin
             return;
         }
 
-        await using var pool = new BrokerPool(settings, (target, interaction) => new SshConnector(target, null, interaction));
         BrokerLog.Listening(logger, path, settings.MaxPerHost, settings.IdleTimeout.TotalSeconds);
         var reaper = ReapAsync(pool, logger, stoppingToken);
         try
