@@ -235,6 +235,7 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
             }
             catch (Exception ex) when (!_closed.IsCancellationRequested)
             {
+                connection.Failed(ex);
                 writer.Send(BrokerFrameType.Error, id, BrokerFrame.Failure(BrokerErrors.Of(ex, session.HostLabel)));
             }
             catch (Exception)

@@ -57,7 +57,12 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
             var opened = false;
             lock (_gate)
             {
-                _connections.RemoveAll(c => c.IsDead);
+                foreach (var dead in _connections.Where(c => c.IsDead).ToList())
+                {
+                    _connections.Remove(dead);
+                    dead.Close();
+                }
+
                 var host = HostOf(target);
                 var same = _connections.Where(c => c.Key == key).OrderBy(c => c.Bound).ToList();
                 var onHost = _connections.Count(c => c.Host == host);
@@ -119,10 +124,12 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
     public IReadOnlyList<string> CloseIdle()
     {
         List<PooledConnection> idle;
+        List<string> closed;
         lock (_gate)
         {
             var now = Environment.TickCount64;
             idle = [.. _connections.Where(c => c.IsDead || (c.IsIdle && now - c.IdleSince >= settings.IdleTimeout.TotalMilliseconds))];
+            closed = [.. idle.Where(c => !c.IsDead).Select(c => c.Host)];
             _connections.RemoveAll(idle.Contains);
             if (idle.Count > 0)
             {
@@ -135,7 +142,7 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
             connection.Close();
         }
 
-        return [.. idle.Where(c => !c.IsDead).Select(c => c.Host)];
+        return closed;
     }
 
     public ValueTask DisposeAsync()
@@ -221,7 +228,7 @@ internal sealed class PooledConnection(string key, string host, Task<IRemoteSess
 
     public long IdleSince => Interlocked.Read(ref _idleSince);
 
-    public bool IsDead => session.IsFaulted || session.IsCanceled || (session.IsCompletedSuccessfully && session.Result.Lost.IsCancellationRequested);
+    public bool IsDead => session.IsFaulted || session.IsCanceled || (session.IsCompletedSuccessfully && session.Result is SshRemoteSession { IsConnected: false });
 
     public void Bind() => _bound++;
 
@@ -230,6 +237,15 @@ internal sealed class PooledConnection(string key, string host, Task<IRemoteSess
         if (--_bound == 0)
         {
             Interlocked.Exchange(ref _idleSince, Environment.TickCount64);
+        }
+    }
+
+    /// <summary>A channel failed as if the link were gone: make sure it is, so nobody else is handed it.</summary>
+    public void Failed(Exception ex)
+    {
+        if (ex is SessionKeeperException { Kind: FailureKind.ConnectionLost } && session.IsCompletedSuccessfully)
+        {
+            session.Result.Abort();
         }
     }
 

@@ -47,6 +47,11 @@ internal sealed class PooledTransport(BrokerPool pool, SshTransport direct) : IT
             {
                 return await _session.ExecAsync(stdin, cancellationToken);
             }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                connection.Failed(ex);
+                throw;
+            }
             finally
             {
                 connection.Channels.Release();
@@ -60,9 +65,14 @@ internal sealed class PooledTransport(BrokerPool pool, SshTransport direct) : IT
             {
                 return new SlotOutput(await _session.OpenStreamAsync(stdin, cancellationToken), connection.Channels);
             }
-            catch
+            catch (Exception ex)
             {
                 connection.Channels.Release();
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    connection.Failed(ex);
+                }
+
                 throw;
             }
         }
