@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using SessionKeeper.IntegrationTests.Infrastructure;
 
 namespace SessionKeeper.IntegrationTests.Jobs;
@@ -124,9 +123,11 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
         {
             File.SetUnixFileMode(state.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var path = Path.Combine(state.FullName, "broker.sock");
-            using (var dead = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+            // A daemon that died: its socket file is left, nobody listens (.NET would unlink its own on dispose; perl does not).
+            using (var perl = Process.Start("perl", ["-MIO::Socket::UNIX", "-e", "IO::Socket::UNIX->new(Local => $ARGV[0], Listen => 1) or die qq($!\\n)", path]))
             {
-                dead.Bind(new UnixDomainSocketEndPoint(path)); // never listened on: a daemon that died
+                await perl.WaitForExitAsync();
+                Assert.Equal(0, perl.ExitCode);
             }
 
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -142,6 +143,49 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
         {
             state.Delete(recursive: true);
         }
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task After_the_daemon_is_killed_the_next_launch_connects_directly()
+    {
+        var state = Directory.CreateTempSubdirectory("sk-killed-");
+        var env = new Dictionary<string, string?> { ["SESSIONKEEPER_STATE_DIR"] = state.FullName };
+        var daemon = host.Cli.Start(["daemon", "--poll", "1h"], env);
+        try
+        {
+            File.SetUnixFileMode(state.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var socket = Path.Combine(state.FullName, "broker.sock");
+            await Poll.UntilAsync(() => File.Exists(socket) || daemon.HasExited, TimeSpan.FromSeconds(60), "the daemon's broker socket");
+            Assert.False(daemon.HasExited, daemon.StderrText);
+
+            var first = await LaunchAsync(env);
+            Assert.Contains("using the daemon's connection to", first.Stderr, StringComparison.Ordinal);
+
+            daemon.Kill(); // SIGKILL: the socket file stays behind
+            await daemon.WaitForExitAsync();
+            Assert.True(File.Exists(socket));
+
+            var second = await LaunchAsync(env);
+            Assert.Contains("a stale socket?); connecting directly.", second.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("using the daemon's connection", second.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            daemon.Kill();
+            await daemon.DisposeAsync();
+            state.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>`run -v --detach` of `true` with <paramref name="env"/>: exit 0 and the id printed.</summary>
+    private async Task<CliResult> LaunchAsync(Dictionary<string, string?> env)
+    {
+        var id = JobsHost.NewJobId("k");
+        var run = await host.Cli.RunAsync(["run", .. host.ConnectionOptions(), "-v", "--detach", "--id", id, host.Destination(), "--", "true"], env);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(id + "\n", run.StdoutText);
+        Assert.True(Directory.Exists(host.JobDir(id)), $"job {id} has no directory");
+        return run;
     }
 
     /// <summary>TCP connections established to <paramref name="port"/> on the sshd side, from /proc/net/tcp (as `ss -tn` shows them).</summary>
