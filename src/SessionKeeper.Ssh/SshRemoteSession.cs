@@ -35,6 +35,12 @@ internal sealed class SshRemoteSession : IRemoteSession
 
     public CancellationToken Lost => _lost.Token;
 
+    /// <summary>
+    /// Whether every link still says it is connected. A connection kept for reuse (the daemon's
+    /// broker) checks it too: SSH.NET can end a session without raising ErrorOccurred.
+    /// </summary>
+    internal bool IsConnected => Volatile.Read(ref _disposed) == 0 && !_lost.IsCancellationRequested && _links.All(l => l.IsConnected);
+
     public async Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lost);

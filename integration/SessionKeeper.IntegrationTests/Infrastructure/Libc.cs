@@ -7,6 +7,9 @@ internal static class Libc
 {
     internal const int ESRCH = 3;
 
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    internal static extern int Link(string existing, string link);
+
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     internal static extern int Kill(int pid, int signal);
 

@@ -9,8 +9,12 @@ namespace SessionKeeper.IntegrationTests.Jobs;
 /// </summary>
 public class JobsHost : IAsyncLifetime
 {
+    /// <summary>Set to 1 to run every class on a <see cref="JobsHost"/> with a daemon brokering its CLIs' connections.</summary>
+    public const string BrokerVariable = "SK_TEST_BROKER";
+
     private readonly Lazy<Task<string>> _finishedJob;
     private SshdFixture? _sshd;
+    private CliProcess? _daemon;
 
     public JobsHost()
     {
@@ -24,6 +28,21 @@ public class JobsHost : IAsyncLifetime
 
     public CliRunner Cli { get; protected set; } = CliRunner.ForSessionKeeper();
 
+    /// <summary>
+    /// Whether a daemon runs on the state directory, so that every CLI call goes through its broker
+    /// socket: the same tests, the same assertions, in the other mode (SK_TEST_BROKER=1).
+    /// </summary>
+    protected virtual bool Brokered => Environment.GetEnvironmentVariable(BrokerVariable) == "1";
+
+    /// <summary>The daemon's options when <see cref="Brokered"/>.</summary>
+    protected virtual string[] DaemonOptions => [];
+
+    /// <summary>The daemon's stderr (its log) so far; empty when not brokered.</summary>
+    public string DaemonLog => _daemon?.StderrText ?? string.Empty;
+
+    /// <summary>The daemon's broker socket.</summary>
+    public string BrokerSocket => Path.Combine(LocalStateDir, "broker.sock");
+
     /// <summary>The CLI's local state (mirrors), below the fixture's temp dir.</summary>
     public string LocalStateDir => Path.Combine(Sshd.TempDir, "local-state");
 
@@ -35,10 +54,48 @@ public class JobsHost : IAsyncLifetime
         _sshd = await SshdFixture.StartAsync(SshdOptions);
         Directory.CreateDirectory(LocalStateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Cli.BaseEnvironment["SESSIONKEEPER_STATE_DIR"] = LocalStateDir;
+        if (Brokered)
+        {
+            await StartDaemonAsync();
+        }
+    }
+
+    /// <summary>Starts `daemon` on the state directory and waits until its broker socket is in place.</summary>
+    public async Task StartDaemonAsync()
+    {
+        _daemon = Cli.Start(["daemon", .. DaemonOptions]);
+        await Poll.UntilAsync(
+            () => File.Exists(BrokerSocket) || _daemon.HasExited,
+            TimeSpan.FromSeconds(60),
+            "the daemon's broker socket");
+        Assert.False(_daemon.HasExited, $"the daemon exited: {_daemon.StderrText}");
+    }
+
+    /// <summary>Stops the daemon (SIGKILL when <paramref name="kill"/>, else SIGTERM and its exit).</summary>
+    public async Task StopDaemonAsync(bool kill = false)
+    {
+        if (_daemon is null)
+        {
+            return;
+        }
+
+        if (kill)
+        {
+            _daemon.Kill();
+        }
+        else
+        {
+            _daemon.Signal(15);
+        }
+
+        await _daemon.WaitForExitAsync();
+        await _daemon.DisposeAsync();
+        _daemon = null;
     }
 
     public virtual async Task DisposeAsync()
     {
+        await StopDaemonAsync();
         if (_sshd is not null)
         {
             await _sshd.DisposeAsync();

@@ -27,4 +27,10 @@ internal static class CommonArguments
         Description = "Local state directory (default $SESSIONKEEPER_STATE_DIR or ${XDG_STATE_HOME:-~/.local/state}/sessionkeeper).",
         Recursive = true,
     };
+
+    public static Option<bool> NoDaemon { get; } = new("--no-daemon")
+    {
+        Description = "Connect directly even when a daemon is running (as does $SESSIONKEEPER_NO_DAEMON=1).",
+        Recursive = true,
+    };
 }

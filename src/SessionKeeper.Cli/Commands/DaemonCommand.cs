@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SessionKeeper.Cli.Daemon;
+using SessionKeeper.Cli.Daemon.Broker;
 using SessionKeeper.Cli.Daemon.Web;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
@@ -21,7 +22,10 @@ internal static class DaemonCommand
         var poll = new Option<string?>("--poll") { Description = "How often the journal is checked for new jobs (default 2s)." };
         var web = new Option<string?>("--web") { Description = "Also serve a read-only web view of the journal at ADDRESS:PORT (loopback, e.g. 127.0.0.1:8080; off by default). Every request needs the token printed at start, also kept in web.token in the state directory." };
         var webRemote = new Option<bool>("--web-allow-remote") { Description = "Let --web listen on an address that is not loopback (plain HTTP: the token and every job's output cross the network)." };
-        var command = new Command("daemon", "Supervise every unfinished job in the journal until stopped (SIGTERM).") { parallel, poll, web, webRemote };
+        var brokerIdle = new Option<string?>("--broker-idle") { Description = "Close a brokered SSH connection nobody has used for this long (default 5m)." };
+        var brokerMax = new Option<int>("--broker-max-per-host") { Description = "At most this many brokered SSH connections to one host (default 4).", DefaultValueFactory = _ => 4 };
+        var noBroker = new Option<bool>("--no-broker") { Description = "Do not listen on broker.sock: CLIs connect directly." };
+        var command = new Command("daemon", "Supervise every unfinished job in the journal until stopped (SIGTERM), and broker CLIs' SSH connections.") { parallel, poll, web, webRemote, brokerIdle, brokerMax, noBroker };
         streamOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -31,6 +35,10 @@ internal static class DaemonCommand
                 result.GetValue(poll) is { } text ? Durations.Parse(text, "--poll") : TimeSpan.FromSeconds(2),
                 streamOptions.Resolve(result) with { GiveUpAfter = TimeSpan.FromMinutes(5) });
             var webSettings = WebSettings.From(result.GetValue(web), result.GetValue(webRemote));
+
+            var broker = new BrokerSettings(
+                result.GetValue(brokerIdle) is { } idle ? Durations.Parse(idle, "--broker-idle") : TimeSpan.FromMinutes(5),
+                result.GetValue(brokerMax) is var m and >= 1 ? m : throw new SessionKeeperException(FailureKind.InvalidInput, "--broker-max-per-host must be at least 1."));
 
             // A corrupt or newer journal is the user's to fix: one line and exit 248 here, because
             // once inside the host a faulted service is only logged and the process exits 0.
@@ -50,6 +58,13 @@ internal static class DaemonCommand
             builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             builder.Services.AddSingleton(settings);
             builder.Services.AddHostedService<SupervisorService>();
+            if (!result.GetValue(noBroker))
+            {
+                builder.Services.AddSingleton(broker);
+                builder.Services.AddSingleton(_ => new BrokerPool(broker, (target, interaction) => new SessionKeeper.Ssh.SshConnector(target, null, interaction)));
+                builder.Services.AddHostedService<BrokerService>();
+            }
+
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
             using var host = builder is WebApplicationBuilder webBuilder ? WebView.Build(webBuilder, webSettings!, settings.StateRoot) : ((HostApplicationBuilder)builder).Build();
             try

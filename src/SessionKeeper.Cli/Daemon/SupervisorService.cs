@@ -17,7 +17,7 @@ namespace SessionKeeper.Cli.Daemon;
 /// Supervises every unfinished job in the journal: keeps mirrors current, records exit codes,
 /// reconnects through drops, applies restart policies, and picks up jobs the CLI launches later.
 /// </summary>
-internal sealed class SupervisorService(DaemonSettings settings, ILogger<SupervisorService> logger) : BackgroundService
+internal sealed class SupervisorService(DaemonSettings settings, ILogger<SupervisorService> logger, Broker.BrokerPool? pool = null) : BackgroundService
 {
     /// <summary>The roots (chains of attempts) handed to a worker and not finished yet.</summary>
     private readonly ConcurrentDictionary<JobId, byte> _supervised = new();
@@ -27,7 +27,8 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var keeper = Keepers.Open(settings.StateRoot, new LoggingSupervisionObserver(logger));
+        // With the broker, the daemon's own connections are the pool's: one limit per host for everyone.
+        var keeper = Keepers.Open(settings.StateRoot, new LoggingSupervisionObserver(logger), transport: pool is null ? null : new Broker.PooledTransport(pool, SshTransport.Default));
         var journal = keeper.Journal;
         var marked = journal.MarkUnfinishedToBeChecked();
         DaemonLog.Started(logger, journal.Unfinished().Count, journal.Path, marked);

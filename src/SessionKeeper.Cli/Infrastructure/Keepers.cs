@@ -2,6 +2,7 @@ using System.CommandLine;
 using SessionKeeper.Cli.Commands;
 using SessionKeeper.Core.Supervision;
 using SessionKeeper.Ssh;
+using SessionKeeper.Ssh.Broker;
 
 namespace SessionKeeper.Cli.Infrastructure;
 
@@ -9,23 +10,33 @@ namespace SessionKeeper.Cli.Infrastructure;
 internal static class Keepers
 {
     public static JobKeeper Open(ParseResult result, ISupervisionObserver? observer = null) =>
-        Open(StatePaths.Root(result.GetValue(CommonArguments.StateDir)), observer, Verbosities.Of(result));
+        Open(StatePaths.Root(result.GetValue(CommonArguments.StateDir)), observer, Verbosities.Of(result), MayBroker(result));
+
+    /// <summary>
+    /// Whether a verb may use the daemon's connections (when one answers on its socket): unless
+    /// --no-daemon or $SESSIONKEEPER_NO_DAEMON says no. The daemon itself never does.
+    /// </summary>
+    public static bool MayBroker(ParseResult result) =>
+        !result.GetValue(CommonArguments.NoDaemon) && Environment.GetEnvironmentVariable(BrokerFrame.DisableVariable) is null or "" or "0";
 
     /// <summary>
     /// With <see cref="Verbosity.Verbose"/>, the transport says on stderr how it connects (host key,
     /// keys offered, ciphers); with <see cref="Verbosity.Errors"/> (-q) it keeps its notes (a host
     /// key added to known_hosts, a key skipped) to itself, as `ssh -q` does.
     /// </summary>
-    public static JobKeeper Open(string stateRoot, ISupervisionObserver? observer = null, Verbosity verbosity = Verbosity.Outcome) =>
-        JobKeeper.Open(new JobKeeperOptions
+    public static JobKeeper Open(string stateRoot, ISupervisionObserver? observer = null, Verbosity verbosity = Verbosity.Outcome, bool broker = false, ITransport? transport = null)
+    {
+        var direct = verbosity switch
         {
-            Transport = verbosity switch
-            {
-                Verbosity.Verbose => new SshTransport { Logs = StderrLogs.Factory },
-                Verbosity.Errors => new SshTransport { Quiet = true },
-                _ => SshTransport.Default,
-            },
+            Verbosity.Verbose => new SshTransport { Logs = StderrLogs.Factory },
+            Verbosity.Errors => new SshTransport { Quiet = true },
+            _ => SshTransport.Default,
+        };
+        return JobKeeper.Open(new JobKeeperOptions
+        {
+            Transport = transport ?? (broker ? new BrokeredTransport(direct, Path.Combine(stateRoot, BrokerFrame.SocketName), direct.Logs) : direct),
             StateDirectory = stateRoot,
             Observer = observer,
         });
+    }
 }

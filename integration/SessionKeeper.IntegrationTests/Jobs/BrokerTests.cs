@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Globalization;
+using SessionKeeper.IntegrationTests.Infrastructure;
+
+namespace SessionKeeper.IntegrationTests.Jobs;
+
+/// <summary>
+/// A <see cref="JobsHost"/> whose CLIs always go through a daemon's broker, with a short idle time,
+/// a per-host limit of 2 and a poll long enough that the daemon's own supervision opens nothing
+/// while a test counts connections.
+/// </summary>
+public sealed class BrokerHost : JobsHost
+{
+    public const int Limit = 2;
+
+    protected override bool Brokered => true;
+
+    protected override string[] DaemonOptions => ["--broker-idle", "2s", "--broker-max-per-host", Limit.ToString(CultureInfo.InvariantCulture), "--poll", "1h"];
+}
+
+/// <summary>The daemon as a connection broker (issue 13): its socket, whom it serves, how many connections it holds and for how long.</summary>
+public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
+{
+    [Fact(Timeout = 120_000)]
+    public async Task A_launch_goes_through_the_daemon_whose_socket_is_private()
+    {
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(host.BrokerSocket));
+        var id = JobsHost.NewJobId("b");
+        var run = await host.RunAsync("run", ["--", "echo brokered; exit 3"], ["-v", "--detach", "--id", id, "--shell", "/bin/sh"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(id + "\n", run.StdoutText);
+        Assert.Contains("using the daemon's connection to", run.Stderr, StringComparison.Ordinal);
+
+        var wait = await host.RunAsync("wait", [id]);
+        Assert.Equal(3, wait.ExitCode);
+        var logs = await host.RunAsync("logs", [id]);
+        Assert.Equal("brokered\n", logs.StdoutText);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_process_of_another_uid_is_refused_by_its_peer_credentials()
+    {
+        Prerequisite.Require(SshdFixture.IsRoot, "connects as uid nobody through setpriv, which needs root");
+
+        // The socket is 0600 in a 0700 directory, so nobody cannot even reach it: a hard link in
+        // an open directory, opened to all for the test, lets the kernel's SO_PEERCRED be what refuses.
+        var open = Directory.CreateTempSubdirectory("sk-peer-");
+        try
+        {
+            File.SetUnixFileMode(open.FullName, (UnixFileMode)0x1ED); // 0755
+            var link = Path.Combine(open.FullName, "broker.sock");
+            Assert.Equal(0, Libc.Link(host.BrokerSocket, link));
+            File.SetUnixFileMode(link, (UnixFileMode)0x1B6); // 0666, for the link and the original alike
+            try
+            {
+                var psi = new ProcessStartInfo("/usr/bin/setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
+                foreach (var arg in new[]
+                {
+                    "--reuid=65534", "--regid=65534", "--clear-groups", "perl", "-MIO::Socket::UNIX", "-e",
+                    "my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die qq(connect: $!\\n); local $/; my $d = <$s>; print $d // q()",
+                    link,
+                })
+                {
+                    psi.ArgumentList.Add(arg);
+                }
+
+                using var perl = Process.Start(psi)!;
+                var stdout = await perl.StandardOutput.ReadToEndAsync();
+                var stderr = await perl.StandardError.ReadToEndAsync();
+                await perl.WaitForExitAsync();
+                Assert.True(perl.ExitCode == 0, $"perl as nobody failed: {stderr}");
+                Assert.Contains($"refused: this daemon serves uid 0 only.", stdout, StringComparison.Ordinal);
+                await Poll.UntilAsync(() => host.DaemonLog.Contains("uid 65534: not ours", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the daemon's log of the refusal");
+            }
+            finally
+            {
+                File.SetUnixFileMode(link, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+        finally
+        {
+            open.Delete(recursive: true);
+        }
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task An_idle_connection_is_closed_after_the_idle_time()
+    {
+        await host.LaunchAsync("true");
+        await Poll.UntilAsync(
+            () => host.DaemonLog.Contains("closed an idle connection to 127.0.0.1:" + host.Sshd.Port, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60),
+            "the daemon's log of an idle connection closed");
+        await Poll.UntilAsync(() => Established(host.Sshd.Port) == 0, TimeSpan.FromSeconds(60), "no connection left to the sshd");
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task Twenty_concurrent_launches_never_hold_more_connections_than_the_limit()
+    {
+        using var stop = new CancellationTokenSource();
+        var max = 0;
+        var gauge = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                max = Math.Max(max, Established(host.Sshd.Port));
+                await Task.Delay(5, CancellationToken.None);
+            }
+        });
+        var ids = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => host.LaunchAsync("true")));
+        await stop.CancelAsync();
+        await gauge;
+
+        Assert.All(ids, id => Assert.True(Directory.Exists(host.JobDir(id)), $"job {id} has no directory"));
+        Assert.InRange(max, 1, BrokerHost.Limit);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_stale_socket_is_left_for_a_direct_connection()
+    {
+        var state = Directory.CreateTempSubdirectory("sk-stale-");
+        try
+        {
+            File.SetUnixFileMode(state.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var path = Path.Combine(state.FullName, "broker.sock");
+            // A daemon that died: its socket file is left, nobody listens (.NET would unlink its own on dispose; perl does not).
+            using (var perl = Process.Start("perl", ["-MIO::Socket::UNIX", "-e", "IO::Socket::UNIX->new(Local => $ARGV[0], Listen => 1) or die qq($!\\n)", path]))
+            {
+                await perl.WaitForExitAsync();
+                Assert.Equal(0, perl.ExitCode);
+            }
+
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var id = JobsHost.NewJobId("s");
+            var run = await host.Cli.RunAsync(
+                ["run", .. host.ConnectionOptions(), "-v", "--detach", "--id", id, host.Destination(), "--", "true"],
+                new Dictionary<string, string?> { ["SESSIONKEEPER_STATE_DIR"] = state.FullName });
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Equal(id + "\n", run.StdoutText);
+            Assert.Contains("a stale socket?); connecting directly.", run.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            state.Delete(recursive: true);
+        }
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task After_the_daemon_is_killed_the_next_launch_connects_directly()
+    {
+        var state = Directory.CreateTempSubdirectory("sk-killed-");
+        var env = new Dictionary<string, string?> { ["SESSIONKEEPER_STATE_DIR"] = state.FullName };
+        var daemon = host.Cli.Start(["daemon", "--poll", "1h"], env);
+        try
+        {
+            File.SetUnixFileMode(state.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var socket = Path.Combine(state.FullName, "broker.sock");
+            await Poll.UntilAsync(() => File.Exists(socket) || daemon.HasExited, TimeSpan.FromSeconds(60), "the daemon's broker socket");
+            Assert.False(daemon.HasExited, daemon.StderrText);
+
+            var first = await LaunchAsync(env);
+            Assert.Contains("using the daemon's connection to", first.Stderr, StringComparison.Ordinal);
+
+            daemon.Kill(); // SIGKILL: the socket file stays behind
+            await daemon.WaitForExitAsync();
+            Assert.True(File.Exists(socket));
+
+            var second = await LaunchAsync(env);
+            Assert.Contains("a stale socket?); connecting directly.", second.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("using the daemon's connection", second.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            daemon.Kill();
+            await daemon.DisposeAsync();
+            state.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>`run -v --detach` of `true` with <paramref name="env"/>: exit 0 and the id printed.</summary>
+    private async Task<CliResult> LaunchAsync(Dictionary<string, string?> env)
+    {
+        var id = JobsHost.NewJobId("k");
+        var run = await host.Cli.RunAsync(["run", .. host.ConnectionOptions(), "-v", "--detach", "--id", id, host.Destination(), "--", "true"], env);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(id + "\n", run.StdoutText);
+        Assert.True(Directory.Exists(host.JobDir(id)), $"job {id} has no directory");
+        return run;
+    }
+
+    /// <summary>TCP connections established to <paramref name="port"/> on the sshd side, from /proc/net/tcp (as `ss -tn` shows them).</summary>
+    private static int Established(int port)
+    {
+        var local = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
+        return File.ReadLines("/proc/net/tcp").Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Count(f => f.Length > 3 && f[1].EndsWith(local, StringComparison.Ordinal) && f[3] == "01");
+    }
+}

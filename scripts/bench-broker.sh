@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# bench-broker.sh: `run -d` through the daemon's connection broker (issue 13 item 2), against a
+# throwaway local sshd, with OpenSSH's ControlMaster as the anchor.
+#
+# Usage: scripts/bench-broker.sh [--rounds N] [--burst N] [--max-per-host N] [--no-build] [--keep]
+#
+# All on 127.0.0.1, in a temp dir deleted at the end (--keep keeps it):
+#   1. builds the CLI in Release (unless --no-build) and starts an OpenSSH sshd (key auth only);
+#   2. starts `sessionkeeper daemon` on its own state dir (broker.sock there), and one warm-up
+#      `run -d` so the daemon holds a connection to the host;
+#   3. paired rounds (A B C D, --rounds, default 15), medians of the wall time of:
+#        A `sessionkeeper run -d HOST -- true` through the daemon (already connected),
+#        B the same with --no-daemon (a new SSH connection each time),
+#        C `sessionkeeper jobs --state-dir EMPTY` (runtime start-up, JIT, journal: no network),
+#        D `ssh -o ControlPath=... HOST 'nohup true >/dev/null 2>&1 </dev/null &'` on a master
+#          started with ControlMaster=auto and ControlPersist=60 (the anchor);
+#   4. a burst of --burst (default 1000) `run -d HOST -- true` in a row through the daemon, and
+#      the same count of the ControlMaster command, total wall time; meanwhile `ss -tn` polls the
+#      sshd port every 50 ms and the most established connections seen is reported (the daemon's
+#      limit is --max-per-host, default 4; the master is closed during the daemon's burst, while
+#      the daemon's idle connection stays open, and is counted, during the master's);
+#   5. one table with the ratios.
+#
+# Needs: dotnet, /usr/sbin/sshd, ssh, ssh-keygen, perl, ss. Prints the table; exit 0 unless
+# something failed to run.
+set -euo pipefail
+
+ROUNDS=15
+BURST=1000
+MAX_PER_HOST=4
+BUILD=1
+KEEP=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --rounds) ROUNDS=$2; shift 2 ;;
+        --burst) BURST=$2; shift 2 ;;
+        --max-per-host) MAX_PER_HOST=$2; shift 2 ;;
+        --no-build) BUILD=0; shift ;;
+        --keep) KEEP=1; shift ;;
+        -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+        *) echo "bench-broker: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/sk-bench-broker-XXXXXX)
+chmod 755 "$WORK"
+SSHD_PID= DAEMON_PID= POLL_PID=
+
+cleanup() {
+    [ -n "$POLL_PID" ] && kill "$POLL_PID" 2>/dev/null || true
+    [ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null || true
+    ssh -O exit -o ControlPath="$WORK/cm.sock" x 2>/dev/null || true
+    if [ -n "$SSHD_PID" ]; then
+        for p in $(pgrep -P "$SSHD_PID" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+        kill -9 "$SSHD_PID" 2>/dev/null || true
+    fi
+    if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+now() { perl -MTime::HiRes=time -e 'printf "%.6f\n", time'; }
+ms() { perl -e 'printf "%.1f", ($ARGV[1] - $ARGV[0]) * 1000' "$1" "$2"; }
+median() { sort -n | perl -e '@v = <STDIN>; chomp @v; printf "%.1f", @v % 2 ? $v[$#v / 2] : ($v[@v / 2 - 1] + $v[@v / 2]) / 2'; }
+
+if [ "$BUILD" = 1 ]; then
+    echo "== building Release"
+    dotnet build -c Release -v q -nologo "$ROOT/src/SessionKeeper.Cli" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+fi
+CLI_DLL=$ROOT/src/SessionKeeper.Cli/bin/Release/net10.0/sessionkeeper.dll
+
+echo "== starting sshd"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_ed25519"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/user_ed25519"
+cp "$WORK/user_ed25519.pub" "$WORK/authorized_keys"
+chmod 644 "$WORK/authorized_keys"
+mkdir -p "$WORK/remote-state" && chmod 1777 "$WORK/remote-state"
+mkdir -m 700 "$WORK/local-state" "$WORK/empty-state"
+[ "$(id -u)" = 0 ] && mkdir -p /run/sshd && chmod 755 /run/sshd
+PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
+cat >"$WORK/sshd_config" <<EOF
+ListenAddress 127.0.0.1
+Port $PORT
+HostKey $WORK/host_ed25519
+PidFile $WORK/sshd.pid
+AuthorizedKeysFile $WORK/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+MaxStartups 200:30:500
+SetEnv XDG_STATE_HOME=$WORK/remote-state
+EOF
+/usr/sbin/sshd -D -e -f "$WORK/sshd_config" -E "$WORK/sshd.log" </dev/null &
+SSHD_PID=$!
+disown "$SSHD_PID"
+echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$WORK/host_ed25519.pub")" >"$WORK/known_hosts"
+for _ in $(seq 100); do grep -q "Server listening" "$WORK/sshd.log" 2>/dev/null && break; sleep 0.1; done
+HOST="$(id -un)@127.0.0.1"
+SK=(dotnet "$CLI_DLL" --state-dir "$WORK/local-state")
+CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")
+SSH=(ssh -F /dev/null -i "$WORK/user_ed25519" -p "$PORT" -o "UserKnownHostsFile=$WORK/known_hosts"
+    -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes -T
+    -o ControlMaster=auto -o "ControlPath=$WORK/cm.sock" -o ControlPersist=60)
+LAUNCH='nohup true >/dev/null 2>&1 </dev/null &'
+echo "sshd on port $PORT; $(nproc) CPUs; $(ssh -V 2>&1)"
+
+echo "== starting the daemon (at most $MAX_PER_HOST connection(s) per host)"
+"${SK[@]}" daemon --broker-max-per-host "$MAX_PER_HOST" --broker-idle 10m 2>"$WORK/daemon.log" &
+DAEMON_PID=$!
+for _ in $(seq 300); do [ -S "$WORK/local-state/broker.sock" ] && break; sleep 0.1; done
+[ -S "$WORK/local-state/broker.sock" ] || { cat "$WORK/daemon.log" >&2; echo "no broker.sock" >&2; exit 1; }
+"${SK[@]}" run -d "${CONN[@]}" "$HOST" -- true >/dev/null # the daemon now holds a connection
+"${SSH[@]}" "$HOST" "$LAUNCH"                             # the master is up
+
+echo "== $ROUNDS paired rounds"
+: >"$WORK/a" ; : >"$WORK/b" ; : >"$WORK/c" ; : >"$WORK/d"
+for _ in $(seq "$ROUNDS"); do
+    t0=$(now); "${SK[@]}" run -d "${CONN[@]}" "$HOST" -- true >/dev/null
+    t1=$(now); "${SK[@]}" run -d --no-daemon "${CONN[@]}" "$HOST" -- true >/dev/null
+    t2=$(now); dotnet "$CLI_DLL" --state-dir "$WORK/empty-state" jobs >/dev/null
+    t3=$(now); "${SSH[@]}" "$HOST" "$LAUNCH"
+    t4=$(now)
+    ms "$t0" "$t1" >>"$WORK/a"; ms "$t1" "$t2" >>"$WORK/b"; ms "$t2" "$t3" >>"$WORK/c"; ms "$t3" "$t4" >>"$WORK/d"
+done
+A=$(median <"$WORK/a"); B=$(median <"$WORK/b"); C=$(median <"$WORK/c"); D=$(median <"$WORK/d")
+
+# The most connections established to the sshd port at once, polled every 50 ms.
+poll_connections() {
+    local max=0 n
+    while :; do
+        n=$(ss -Htn state established "( sport = :$PORT )" | wc -l)
+        [ "$n" -gt "$max" ] && { max=$n; echo "$max" >"$1"; }
+        sleep 0.05
+    done
+}
+
+echo "== burst of $BURST run -d through the daemon"
+"${SSH[@]}" -O exit "$HOST" 2>/dev/null || true # the master's connection is not counted with the daemon's
+echo 0 >"$WORK/max-sk"
+poll_connections "$WORK/max-sk" &
+POLL_PID=$!
+t0=$(now)
+for _ in $(seq "$BURST"); do "${SK[@]}" run -d "${CONN[@]}" "$HOST" -- true >/dev/null; done
+t1=$(now)
+kill "$POLL_PID"; wait "$POLL_PID" 2>/dev/null || true; POLL_PID=
+BURST_SK=$(perl -e 'printf "%.1f", $ARGV[1] - $ARGV[0]' "$t0" "$t1")
+MAX_SK=$(cat "$WORK/max-sk")
+
+echo "== burst of $BURST through the ControlMaster"
+echo 0 >"$WORK/max-cm"
+poll_connections "$WORK/max-cm" &
+POLL_PID=$!
+t0=$(now)
+for _ in $(seq "$BURST"); do "${SSH[@]}" "$HOST" "$LAUNCH"; done
+t1=$(now)
+kill "$POLL_PID"; wait "$POLL_PID" 2>/dev/null || true; POLL_PID=
+BURST_CM=$(perl -e 'printf "%.1f", $ARGV[1] - $ARGV[0]' "$t0" "$t1")
+MAX_CM=$(cat "$WORK/max-cm")
+
+ratio() { perl -e 'printf "%.1fx", $ARGV[0] / $ARGV[1]' "$1" "$2"; }
+echo
+echo "| work | SessionKeeper | anchor: OpenSSH ControlMaster | ratio |"
+echo "|---|---|---|---|"
+echo "| \`run -d h -- true\`, daemon connected (median of $ROUNDS) | $A ms | $D ms | $(ratio "$A" "$D") |"
+echo "| \`run -d h -- true\`, --no-daemon (new connection) | $B ms | $D ms | $(ratio "$B" "$D") |"
+echo "| start-up floor: \`jobs\` on an empty journal (no network) | $C ms | | |"
+echo "| $BURST \`run -d\` in a row through the daemon | $BURST_SK s, max $MAX_SK connection(s) (limit $MAX_PER_HOST) | $BURST_CM s, max $MAX_CM connection(s) | $(ratio "$BURST_SK" "$BURST_CM") |"

@@ -1,0 +1,314 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Remote;
+using SessionKeeper.Ssh;
+using SessionKeeper.Ssh.Broker;
+
+namespace SessionKeeper.Cli.Daemon.Broker;
+
+/// <summary>
+/// One CLI process on the broker socket: its sessions (each bound to a pooled connection) and
+/// their channels. When the CLI goes, its sessions are released and its channels closed; the
+/// connections stay in the pool for the next CLI.
+/// </summary>
+[SuppressMessage("Reliability", "CA1001", Justification = "The peer's token is cancelled when it ends and outlives it in late registrations (a connection still opening); it holds no timer or handle.")]
+internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
+{
+    /// <summary>Largest Data frame sent: output reaches the CLI as it comes, in pieces the frame limit fits many times.</summary>
+    private const int ChunkSize = 256 << 10;
+
+    private readonly FrameWriter _writer = new(socket);
+    private readonly CancellationTokenSource _gone = new();
+    private readonly ConcurrentDictionary<uint, Bound> _sessions = new();
+    private readonly ConcurrentDictionary<uint, RelayedInteraction> _connecting = new();
+    private readonly ConcurrentDictionary<uint, DaemonChannel> _channels = new();
+
+    public async Task ServeAsync(CancellationToken stopping)
+    {
+        using var stream = new NetworkStream(socket, ownsSocket: true);
+        using var stop = stopping.Register(_gone.Cancel);
+        try
+        {
+            if (!await GreetAsync(stream, stopping))
+            {
+                return;
+            }
+
+            while (await BrokerFrame.ReadAsync(stream, stopping) is { } frame)
+            {
+                Dispatch(frame);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The CLI exited or the daemon is stopping: cleaned up below either way.
+        }
+        finally
+        {
+            _gone.Cancel();
+            foreach (var channel in _channels.Values)
+            {
+                channel.Close();
+            }
+
+            foreach (var id in _sessions.Keys)
+            {
+                Release(id, abort: false);
+            }
+        }
+    }
+
+    /// <summary>The same build and the same agent, or the CLI is told why and goes direct.</summary>
+    private async Task<bool> GreetAsync(NetworkStream stream, CancellationToken stopping)
+    {
+        if (await BrokerFrame.ReadAsync(stream, stopping) is not { Type: BrokerFrameType.Hello } hello)
+        {
+            return false;
+        }
+
+        var body = new BodyReader(hello.Body);
+        var build = body.String();
+        var agent = body.String();
+        var refusal = build != BrokerFrame.Build ? "the daemon is another build of sessionkeeper: restart it after an upgrade"
+            : agent != BrokerClient.AgentSocket() ? "the daemon uses another ssh-agent (SSH_AUTH_SOCK)"
+            : null;
+        if (refusal is not null)
+        {
+            _writer.Send(BrokerFrameType.Error, 0, BrokerFrame.Failure(new SessionKeeperException(FailureKind.InvalidInput, refusal + ".")));
+            return false;
+        }
+
+        return _writer.Send(BrokerFrameType.Welcome, 0, new BodyWriter().String(BrokerFrame.Build).ToArray());
+    }
+
+    private void Dispatch(BrokerFrame frame)
+    {
+        switch (frame.Type)
+        {
+            case BrokerFrameType.Connect:
+                _ = ConnectAsync(frame);
+                break;
+            case BrokerFrameType.Answer when _connecting.TryGetValue(frame.Id, out var interaction):
+                var body = new BodyReader(frame.Body);
+                interaction.Answered(body.Byte() == 1 ? body.String() : null);
+                break;
+            case BrokerFrameType.Release:
+                Release(frame.Id, abort: false);
+                break;
+            case BrokerFrameType.Abort:
+                Release(frame.Id, abort: true);
+                break;
+            case BrokerFrameType.Open:
+                Open(frame);
+                break;
+            case BrokerFrameType.Data when _channels.TryGetValue(frame.Id, out var channel):
+                channel.Send(frame.Body);
+                break;
+            case BrokerFrameType.CloseInput when _channels.TryGetValue(frame.Id, out var channel):
+                channel.CloseInput();
+                break;
+            case BrokerFrameType.Close when _channels.TryRemove(frame.Id, out var channel):
+                channel.Close();
+                break;
+        }
+    }
+
+    private async Task ConnectAsync(BrokerFrame frame)
+    {
+        var id = frame.Id;
+        var body = new BodyReader(frame.Body);
+        var json = body.String();
+        var canPrompt = body.Byte() == 1;
+        var interaction = new RelayedInteraction(_writer, id, canPrompt, _gone.Token);
+        _connecting[id] = interaction;
+        try
+        {
+            var endpoint = JsonSerializer.Deserialize(json, EndpointJson.Default.JobEndpoint)
+                ?? throw new SessionKeeperException(FailureKind.InvalidInput, "the CLI sent no target.");
+            var target = SshTransport.ToTarget(endpoint);
+            var connection = await pool.AcquireAsync(BrokerPool.KeyOf(target), target, interaction, _gone.Token);
+            var session = connection.Session.Result;
+            var bound = new Bound(connection, session.Lost.Register(() => _writer.Send(BrokerFrameType.Lost, id)));
+            if (!_sessions.TryAdd(id, bound) || _gone.IsCancellationRequested)
+            {
+                bound.Lost.Dispose();
+                pool.Release(connection);
+                return;
+            }
+
+            _writer.Send(BrokerFrameType.Connected, id);
+        }
+        catch (OperationCanceledException) when (_gone.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            var failure = ex as SessionKeeperException ?? BrokerErrors.Of(ex, "the target");
+            BrokerLog.ConnectFailed(logger, failure.Message);
+            _writer.Send(BrokerFrameType.Error, id, BrokerFrame.Failure(failure));
+        }
+        finally
+        {
+            _connecting.TryRemove(id, out _);
+        }
+    }
+
+    private void Release(uint id, bool abort)
+    {
+        if (!_sessions.TryRemove(id, out var bound))
+        {
+            return;
+        }
+
+        bound.Lost.Dispose();
+        if (abort)
+        {
+            // The CLI's heartbeats stopped: the link is dead for everyone on it, as it would be for a direct one.
+            bound.Connection.Session.Result.Abort();
+        }
+
+        pool.Release(bound.Connection);
+    }
+
+    private void Open(BrokerFrame frame)
+    {
+        var body = new BodyReader(frame.Body);
+        var session = BitConverter.ToUInt32(body.Bytes());
+        var keepOpen = body.Byte() == 1;
+        var stdin = body.Bytes();
+        if (!_sessions.TryGetValue(session, out var bound))
+        {
+            _writer.Send(BrokerFrameType.Error, frame.Id, BrokerFrame.Failure(new SessionKeeperException(FailureKind.ConnectionLost, "the connection was lost (the daemon no longer holds it).")));
+            return;
+        }
+
+        var channel = new DaemonChannel(frame.Id, bound.Connection, _writer, _gone.Token);
+        _channels[frame.Id] = channel;
+        _ = channel.RunAsync(keepOpen, stdin).ContinueWith(_ => _channels.TryRemove(frame.Id, out var _), TaskScheduler.Default);
+    }
+
+    private sealed record Bound(PooledConnection Connection, CancellationTokenRegistration Lost);
+
+    /// <summary>A channel on a pooled connection, run for one CLI; it holds one of the connection's channel slots.</summary>
+    private sealed class DaemonChannel(uint id, PooledConnection connection, FrameWriter writer, CancellationToken peerGone)
+    {
+        private readonly CancellationTokenSource _closed = CancellationTokenSource.CreateLinkedTokenSource(peerGone);
+        private IRemoteOutput? _output;
+
+        public async Task RunAsync(bool keepOpen, byte[] stdin)
+        {
+            var session = connection.Session.Result;
+            try
+            {
+                await connection.Channels.WaitAsync(_closed.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                if (!keepOpen)
+                {
+                    var output = await session.ExecAsync(stdin, _closed.Token);
+                    SendData(output);
+                    writer.Send(BrokerFrameType.Eof, id);
+                    return;
+                }
+
+                var stream = await session.OpenStreamAsync(stdin, _closed.Token);
+                Volatile.Write(ref _output, stream);
+                if (_closed.IsCancellationRequested)
+                {
+                    stream.Dispose();
+                    return;
+                }
+
+                writer.Send(BrokerFrameType.Opened, id);
+                await Task.Factory.StartNew(() => Pump(stream), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+            catch (Exception ex) when (!_closed.IsCancellationRequested)
+            {
+                connection.Failed(ex);
+                writer.Send(BrokerFrameType.Error, id, BrokerFrame.Failure(BrokerErrors.Of(ex, session.HostLabel)));
+            }
+            catch (Exception)
+            {
+                // The CLI closed the channel: nobody is waiting for its end.
+            }
+            finally
+            {
+                connection.Channels.Release();
+            }
+        }
+
+        public void Send(byte[] bytes)
+        {
+            try
+            {
+                Volatile.Read(ref _output)?.Send(bytes);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or NotSupportedException)
+            {
+                // The channel is dead; its end reaches the CLI as Eof or Lost.
+            }
+        }
+
+        public void CloseInput()
+        {
+            try
+            {
+                Volatile.Read(ref _output)?.CloseInput();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or NotSupportedException)
+            {
+            }
+        }
+
+        public void Close()
+        {
+            _closed.Cancel();
+            Volatile.Read(ref _output)?.Dispose();
+        }
+
+        private void Pump(IRemoteOutput stream)
+        {
+            var buffer = new byte[ChunkSize];
+            try
+            {
+                int n;
+                while ((n = stream.Output.Read(buffer)) > 0)
+                {
+                    if (!writer.Send(BrokerFrameType.Data, id, buffer.AsSpan(0, n).ToArray()))
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (Exception)
+            {
+                // A dead link (in SSH.NET's words or the socket's) ends the stream: the CLI reads its end, and hears Lost on its session.
+            }
+            finally
+            {
+                stream.Dispose();
+            }
+
+            writer.Send(BrokerFrameType.Eof, id);
+        }
+
+        private void SendData(byte[] output)
+        {
+            for (var at = 0; at < output.Length; at += ChunkSize)
+            {
+                writer.Send(BrokerFrameType.Data, id, output.AsSpan(at, Math.Min(ChunkSize, output.Length - at)).ToArray());
+            }
+        }
+    }
+}

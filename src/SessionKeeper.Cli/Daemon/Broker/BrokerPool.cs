@@ -1,0 +1,262 @@
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Remote;
+using SessionKeeper.Ssh;
+using SessionKeeper.Ssh.Prompts;
+
+namespace SessionKeeper.Cli.Daemon.Broker;
+
+/// <summary>
+/// The daemon's SSH connections, per target key (everything that picks the target and its
+/// authentication: the journal's JSON of it, and the agent): a CLI's session is bound to one of
+/// them, which several sessions share (each channel takes one of its <see cref="PooledConnection.ChannelLimit"/>
+/// channel slots; more wait). At most <see cref="BrokerSettings.MaxPerHost"/> connections go to
+/// one host and port, whatever the keys; a connection nobody is bound to for
+/// <see cref="BrokerSettings.IdleTimeout"/> is closed.
+/// </summary>
+internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserInteraction, IRemoteConnector> connector) : IAsyncDisposable
+{
+    /// <summary>Sessions bound to one connection before another is opened (while the host has room).</summary>
+    public const int SharePerConnection = 8;
+
+    private readonly Lock _gate = new();
+    private readonly List<PooledConnection> _connections = [];
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TimeSpan IdleTimeout => settings.IdleTimeout;
+
+    /// <summary>What tells connections apart: the target as the journal records it (auth and host-key policy included) and the agent.</summary>
+    public static string KeyOf(SshTarget target) =>
+        System.Text.Json.JsonSerializer.Serialize(SshTransport.Describe(target), SessionKeeper.Core.Journal.EndpointJson.Default.JobEndpoint) + "\n" + SessionKeeper.Ssh.Broker.BrokerClient.AgentSocket();
+
+    /// <summary>Connections now open or opening, for the daemon's log and the tests.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connections.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A connection for <paramref name="target"/>, bound to the caller until it releases it. A
+    /// connection this call opens asks its questions through <paramref name="interaction"/>, and
+    /// its failure is the caller's, exactly as a direct connection would have failed. A shared one
+    /// still connecting that fails is not taken as an answer: the caller tries once on its own,
+    /// as it would have without a daemon (its own questions, its own failure).
+    /// </summary>
+    public async Task<PooledConnection> AcquireAsync(string key, SshTarget target, IUserInteraction interaction, CancellationToken cancellationToken)
+    {
+        var shareable = true;
+        while (true)
+        {
+            Task changed;
+            PooledConnection? chosen = null;
+            var opened = false;
+            lock (_gate)
+            {
+                foreach (var dead in _connections.Where(c => c.IsDead).ToList())
+                {
+                    _connections.Remove(dead);
+                    dead.Close();
+                }
+
+                var host = HostOf(target);
+                var same = _connections.Where(c => c.Key == key).OrderBy(c => c.Bound).ToList();
+                var onHost = _connections.Count(c => c.Host == host);
+                if (shareable && same.FirstOrDefault(c => c.Bound < SharePerConnection) is { } roomy)
+                {
+                    chosen = roomy;
+                }
+                else if (onHost < settings.MaxPerHost || CloseIdleOther(host, key))
+                {
+                    chosen = new PooledConnection(key, host, Connect(target, interaction));
+                    _connections.Add(chosen);
+                    opened = true;
+                }
+                else if (shareable && same.Count > 0)
+                {
+                    chosen = same[0];
+                }
+
+                chosen?.Bind();
+                changed = _changed.Task;
+            }
+
+            if (chosen is null)
+            {
+                // Every connection to the host is another target's and in use: wait for one to go.
+                await changed.WaitAsync(cancellationToken);
+                continue;
+            }
+
+            try
+            {
+                await chosen.Session.WaitAsync(cancellationToken);
+                return chosen;
+            }
+            catch (Exception ex) when (!opened && ex is not OperationCanceledException)
+            {
+                Release(chosen);
+                shareable = false;
+            }
+            catch
+            {
+                Release(chosen);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The caller is done with <paramref name="connection"/>; it stays open for the next, until idle.</summary>
+    public void Release(PooledConnection connection)
+    {
+        lock (_gate)
+        {
+            connection.Unbind();
+            Signal();
+        }
+    }
+
+    /// <summary>Closes connections idle past the limit, and forgets dead ones; called by the daemon's timer. Returns the hosts of those it closed idle.</summary>
+    public IReadOnlyList<string> CloseIdle()
+    {
+        List<PooledConnection> idle;
+        List<string> closed;
+        lock (_gate)
+        {
+            var now = Environment.TickCount64;
+            idle = [.. _connections.Where(c => c.IsDead || (c.IsIdle && now - c.IdleSince >= settings.IdleTimeout.TotalMilliseconds))];
+            closed = [.. idle.Where(c => !c.IsDead).Select(c => c.Host)];
+            _connections.RemoveAll(idle.Contains);
+            if (idle.Count > 0)
+            {
+                Signal();
+            }
+        }
+
+        foreach (var connection in idle)
+        {
+            connection.Close();
+        }
+
+        return closed;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        List<PooledConnection> all;
+        lock (_gate)
+        {
+            all = [.. _connections];
+            _connections.Clear();
+        }
+
+        foreach (var connection in all)
+        {
+            connection.Close();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static string HostOf(SshTarget target) => $"{target.Host}:{target.Port}";
+
+    /// <summary>Makes room on a full host by closing an idle connection of another target; under the lock.</summary>
+    private bool CloseIdleOther(string host, string key)
+    {
+        var idle = _connections.FirstOrDefault(c => c.Host == host && c.Key != key && c.IsIdle);
+        if (idle is null)
+        {
+            return false;
+        }
+
+        _connections.Remove(idle);
+        idle.Close();
+        return true;
+    }
+
+    private Task<IRemoteSession> Connect(SshTarget target, IUserInteraction interaction)
+    {
+        // The connection outlives the CLI that asked for it: no caller's token, the target's own deadline.
+        var session = Task.Run(() => connector(target, interaction).ConnectAsync(CancellationToken.None));
+        _ = session.ContinueWith(
+            _ =>
+            {
+                lock (_gate)
+                {
+                    Signal();
+                }
+            },
+            TaskScheduler.Default);
+        return session;
+    }
+
+    private void Signal()
+    {
+        _changed.TrySetResult();
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>The daemon's broker settings: `daemon --broker-idle`, `--broker-max-per-host`.</summary>
+internal sealed record BrokerSettings(TimeSpan IdleTimeout, int MaxPerHost);
+
+/// <summary>One SSH connection of the pool, opening or open, and who is bound to it.</summary>
+internal sealed class PooledConnection(string key, string host, Task<IRemoteSession> session)
+{
+    /// <summary>Channels at once on one connection: sshd's MaxSessions default, and SSH.NET's (the eleventh blocks a thread).</summary>
+    public const int ChannelLimit = 10;
+
+    private int _bound;
+    private long _idleSince = Environment.TickCount64;
+
+    public string Key => key;
+
+    public string Host => host;
+
+    public Task<IRemoteSession> Session => session;
+
+    /// <summary>Channel slots: a channel waits for one.</summary>
+    public SemaphoreSlim Channels { get; } = new(ChannelLimit, ChannelLimit);
+
+    public int Bound => _bound;
+
+    public bool IsIdle => _bound == 0 && session.IsCompletedSuccessfully;
+
+    public long IdleSince => Interlocked.Read(ref _idleSince);
+
+    public bool IsDead => session.IsFaulted || session.IsCanceled || (session.IsCompletedSuccessfully && session.Result is SshRemoteSession { IsConnected: false });
+
+    public void Bind() => _bound++;
+
+    public void Unbind()
+    {
+        if (--_bound == 0)
+        {
+            Interlocked.Exchange(ref _idleSince, Environment.TickCount64);
+        }
+    }
+
+    /// <summary>A channel failed as if the link were gone: make sure it is, so nobody else is handed it.</summary>
+    public void Failed(Exception ex)
+    {
+        if (ex is SessionKeeperException { Kind: FailureKind.ConnectionLost } && session.IsCompletedSuccessfully)
+        {
+            session.Result.Abort();
+        }
+    }
+
+    public void Close() => _ = session.ContinueWith(
+        t => t.IsCompletedSuccessfully ? t.Result.DisposeAsync().AsTask() : Task.CompletedTask,
+        TaskScheduler.Default).Unwrap();
+}
+
+/// <summary>The failure a CLI gets when the daemon has nothing better to say.</summary>
+internal static class BrokerErrors
+{
+    public static SessionKeeperException Of(Exception ex, string label) =>
+        ex as SessionKeeperException ?? new SessionKeeperException(FailureKind.ConnectionLost, $"the connection to {label} failed: {ex.Message}");
+}
