@@ -8,7 +8,8 @@
 # keys), the shells the runner and the quoting tests run under (dash, bash, BusyBox ash, fish,
 # tcsh; zsh as the interactive shell of the adopt tests), Dropbear, and tools some tests drive
 # (perl, script, setpriv, tar; Debian has them already), and chromium (the web view's tests drive it
-# headless over the DevTools protocol). Then builds with warnings as errors,
+# headless over the DevTools protocol), and clang with zlib1g-dev (NativeBinaryTests publishes the
+# Native AOT binary once). Then builds with warnings as errors,
 # checks formatting, and runs the unit tests and the integration tests. No test needs a terminal, the network beyond loopback, or
 # anything started by hand.
 set -euo pipefail
@@ -19,12 +20,14 @@ cd "$ROOT"
 need=()
 for pair in sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client ssh-agent:openssh-client \
     dash:dash busybox:busybox fish:fish tcsh:tcsh zsh:zsh dropbear:dropbear-bin \
-    perl:perl-base script:bsdutils setpriv:util-linux tar:tar chromium:chromium; do
+    perl:perl-base script:bsdutils setpriv:util-linux tar:tar chromium:chromium clang:clang; do
     cmd=${pair%%:*} pkg=${pair#*:}
     if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then
         need+=("$pkg")
     fi
 done
+# Native AOT (NativeBinaryTests publishes the binary once) links with clang against zlib.
+[ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=
     [ "$(id -u)" -eq 0 ] || sudo=sudo
