@@ -19,10 +19,11 @@ public sealed class ExecCountTests(PlainSshdLab lab, ITestOutputHelper output) :
 
     /// <summary>
     /// The bound with the POSIX wrapper, whose keeper cannot be waited on without losing the raw
-    /// wait status, so it polls the job (80-87 measured on a quiet and on a loaded machine: fewer
-    /// naps fit in the job's second when the machine is slow, never more).
+    /// wait status, so it polls the job, and the fast-tier stream helper (perl, which starts nothing
+    /// while the job is silent): 63-64 measured (80-87 with the POSIX stream helper too). A slow
+    /// machine fits fewer of the wrapper's naps in the job's second, never more.
     /// </summary>
-    private const int PosixTierBound = 100;
+    private const int Bound = 75;
 
     [SkippableFact(Timeout = 120_000)]
     public async Task A_one_second_job_costs_the_target_a_bounded_number_of_process_starts()
@@ -38,7 +39,7 @@ public sealed class ExecCountTests(PlainSshdLab lab, ITestOutputHelper output) :
         Assert.True(ssh.Result.ExitCode == 0 && ssh.Result.StdoutText == "ok\n", ssh.Result.ToString());
         Assert.True(run.Result.ExitCode == 0 && run.Result.StdoutText == "ok\n", run.Result.ToString());
         Assert.Contains(run.Execs, e => e.EndsWith("/sleep", StringComparison.Ordinal));
-        Assert.InRange(run.Execs.Count, 1, PosixTierBound);
+        Assert.InRange(run.Execs.Count, 1, Bound);
 
         // One exec channel from launch to exit status: the login shell runs our constant command once.
         Assert.Equal(1, run.Logins);
