@@ -10,7 +10,7 @@ namespace SessionKeeper.IntegrationTests.Native;
 /// status, logs, jobs --json and the daemon. Trimming removes what nothing references, so a
 /// reflection-bound path would fail here and nowhere else in the suite.
 /// </summary>
-public sealed class NativeBinaryTests(NativeHost host) : IClassFixture<NativeHost>
+public sealed class NativeBinaryTests(NativeHost host, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<NativeHost>
 {
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(60);
 
@@ -65,6 +65,106 @@ public sealed class NativeBinaryTests(NativeHost host) : IClassFixture<NativeHos
         var job = Assert.Single(document.RootElement.EnumerateArray(), j => j.GetProperty("id").GetString() == id);
         Assert.Equal("exited", job.GetProperty("state").GetString());
         Assert.Equal(3, job.GetProperty("exit_code").GetInt32());
+    }
+
+    /// <summary>
+    /// The memory figure for stdin, on the binary a user runs: 200 MiB piped into `run`, through
+    /// five drops of three kinds (proxy reset, SIGKILL of the sshd sessions, black hole), arrive once
+    /// (the job's digest is the local one, the spool holds exactly 200 MiB) while the process never
+    /// holds more than 100 MiB (VmHWM). StdinTests proves the same flow for the JIT build against a
+    /// bound relative to its runtime's floor.
+    /// </summary>
+    [SkippableFact(Timeout = 300_000)]
+    public async Task Two_hundred_MiB_of_stdin_through_five_drops_arrive_once_in_under_100_MiB()
+    {
+        Prerequisite.Require(host.Missing is null, host.Missing ?? "");
+        const long Size = 200L << 20;
+        var path = Path.Combine(host.Sshd.TempDir, $"stdin-{Guid.NewGuid():N}");
+        await using (var file = File.Create(path))
+        {
+            var buffer = new byte[1 << 20];
+            for (var i = 0; i < Size >> 20; i++)
+            {
+                System.Security.Cryptography.RandomNumberGenerator.Fill(buffer);
+                await file.WriteAsync(buffer);
+            }
+        }
+
+        string localSha;
+        await using (var file = File.OpenRead(path))
+        {
+            localSha = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(file));
+        }
+
+        await using var proxy = FaultProxy.Start(host.Sshd.Port);
+        var id = JobsHost.NewJobId("nat");
+        var spool = Path.Combine(host.JobDir(id), "in");
+        var inner = host.Cli.CreateStartInfo(
+        [
+            "run", "-v", "-p", proxy.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", host.Sshd.UserKeyPath,
+            "--known-hosts", host.Sshd.CreateKnownHostsFile(proxy.Port), "--connect-timeout", "15s", "--id", id, "--shell", "/bin/sh",
+            "--heartbeat", "200ms", "--dead-after", "1s", "--max-backoff", "300ms", host.Destination(), "--", "sha256sum",
+        ]);
+        var psi = new ProcessStartInfo("/bin/sh");
+        foreach (var arg in (string[])["-c", "f=$1; shift; exec \"$@\" <\"$f\"", "sh", path, inner.FileName, .. inner.ArgumentList])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in inner.Environment)
+        {
+            psi.Environment[name] = value;
+        }
+
+        await using var cli = CliProcess.Start(psi);
+        await using var memory = new Streaming.PeakMemory(cli.Pid);
+        var victims = new HashSet<int>();
+        string[] drops = ["proxy reset", "sshd SIGKILL", "proxy black hole", "proxy reset", "sshd SIGKILL"];
+        for (var i = 0; i < drops.Length; i++)
+        {
+            var at = Size * (i + 1) / (drops.Length + 1);
+            await Poll.UntilAsync(() => SpoolLength(spool) >= at || cli.HasExited, TimeSpan.FromSeconds(90), $"{at} bytes in the spool");
+            Assert.False(cli.HasExited, cli.StderrText);
+            var cutAt = SpoolLength(spool);
+            await DropAsync(drops[i], proxy, cli, victims);
+            await Poll.UntilAsync(() => SpoolLength(spool) > cutAt + (1 << 20) || cli.HasExited, TimeSpan.FromSeconds(60), $"the upload to resume after the {drops[i]}");
+        }
+
+        var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(120));
+        output.WriteLine($"200 MiB of stdin through {string.Join(", ", drops)}: native binary peak memory (VmHWM) {memory.PeakMiB:0.0} MiB");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal($"{localSha}  -\n", result.StdoutText);
+        Assert.Equal(Size, SpoolLength(spool));
+        Assert.InRange(memory.PeakMiB, 1, 100);
+        File.Delete(path);
+    }
+
+    private static long SpoolLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+
+    private async Task DropAsync(string drop, FaultProxy proxy, CliProcess cli, HashSet<int> victims)
+    {
+        switch (drop)
+        {
+            case "proxy reset":
+                proxy.ResetAll();
+                break;
+            case "sshd SIGKILL":
+                // Every session through the proxy: the upload's and the stream's.
+                foreach (var session in host.Sshd.SessionProcesses().Where(p => !victims.Contains(p.Pid)))
+                {
+                    victims.Add(session.Pid);
+                    SshdFixture.Signal(session.Pid, PosixSignals.SIGKILL);
+                }
+
+                break;
+            default:
+                var lost = Streaming.CliText.LostLines(cli.StderrText);
+                proxy.BlackHole();
+                await Poll.UntilAsync(() => Streaming.CliText.LostLines(cli.StderrText) > lost || cli.HasExited, TimeSpan.FromSeconds(30), "the black hole to be noticed");
+                proxy.ResetAll();
+                proxy.Resume();
+                break;
+        }
     }
 
     [SkippableFact(Timeout = 180_000)]

@@ -41,7 +41,17 @@ internal sealed class JobClient(IRemoteSession session)
             using var cancel = cancellationToken.Register(remote.Dispose);
 
             // Reads block (SSH.NET streams are not truly asynchronous): a dedicated thread, not the pool.
-            var lines = await Task.Factory.StartNew(() => LaunchReplies(reader, id), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            List<ReplyLine> lines;
+            try
+            {
+                lines = await Task.Factory.StartNew(() => LaunchReplies(reader, id), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+            catch (SessionKeeperException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The channel was closed because we were cancelled: say so, as an exec call would.
+                throw new OperationCanceledException(cancellationToken);
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             return (Launched(lines, id), new OpenedStream(remote, reader, stream.Offsets));
         }
