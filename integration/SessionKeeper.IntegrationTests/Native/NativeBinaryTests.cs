@@ -105,18 +105,7 @@ public sealed class NativeBinaryTests(NativeHost host, Xunit.Abstractions.ITestO
             "--known-hosts", host.Sshd.CreateKnownHostsFile(proxy.Port), "--connect-timeout", "15s", "--id", id, "--shell", "/bin/sh",
             "--heartbeat", "200ms", "--dead-after", "1s", "--max-backoff", "300ms", host.Destination(), "--", "sha256sum",
         ]);
-        var psi = new ProcessStartInfo("/bin/sh");
-        foreach (var arg in (string[])["-c", "f=$1; shift; exec \"$@\" <\"$f\"", "sh", path, inner.FileName, .. inner.ArgumentList])
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in inner.Environment)
-        {
-            psi.Environment[name] = value;
-        }
-
-        await using var cli = CliProcess.Start(psi);
+        await using var cli = Streaming.StreamHost.StartRedirected(inner, "exec \"$@\" <\"$f\"", path);
         await using var memory = new Streaming.PeakMemory(cli.Pid);
         var victims = new HashSet<int>();
         string[] drops = ["proxy reset", "sshd SIGKILL", "proxy black hole", "proxy reset", "sshd SIGKILL"];
@@ -139,33 +128,10 @@ public sealed class NativeBinaryTests(NativeHost host, Xunit.Abstractions.ITestO
         File.Delete(path);
     }
 
-    private static long SpoolLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+    private static long SpoolLength(string path) => Streaming.LinkDrops.SpoolLength(path);
 
-    private async Task DropAsync(string drop, FaultProxy proxy, CliProcess cli, HashSet<int> victims)
-    {
-        switch (drop)
-        {
-            case "proxy reset":
-                proxy.ResetAll();
-                break;
-            case "sshd SIGKILL":
-                // Every session through the proxy: the upload's and the stream's.
-                foreach (var session in host.Sshd.SessionProcesses().Where(p => !victims.Contains(p.Pid)))
-                {
-                    victims.Add(session.Pid);
-                    SshdFixture.Signal(session.Pid, PosixSignals.SIGKILL);
-                }
-
-                break;
-            default:
-                var lost = Streaming.CliText.LostLines(cli.StderrText);
-                proxy.BlackHole();
-                await Poll.UntilAsync(() => Streaming.CliText.LostLines(cli.StderrText) > lost || cli.HasExited, TimeSpan.FromSeconds(30), "the black hole to be noticed");
-                proxy.ResetAll();
-                proxy.Resume();
-                break;
-        }
-    }
+    private Task DropAsync(string drop, FaultProxy proxy, CliProcess cli, HashSet<int> victims) =>
+        Streaming.LinkDrops.DropAsync(drop, proxy, cli, host.Sshd, victims);
 
     [SkippableFact(Timeout = 180_000)]
     public async Task The_daemon_records_a_detached_jobs_end_and_stops_on_SIGTERM()

@@ -259,34 +259,10 @@ public sealed class StdinTests(StreamHost host, ITestOutputHelper output) : ICla
             .Select(f => $"{Path.GetRelativePath(root, f)} {new FileInfo(f).Length} {Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))}")
             .Order(StringComparer.Ordinal)];
 
-    /// <summary>One drop of the links through <paramref name="proxy"/>; a black hole lasts until the CLI noticed it.</summary>
-    private async Task DropAsync(string drop, FaultProxy proxy, CliProcess cli, HashSet<int> victims)
-    {
-        switch (drop)
-        {
-            case "proxy reset":
-                proxy.ResetAll();
-                break;
-            case "sshd SIGKILL":
-                // Every session through the proxy: the upload's and the stream's.
-                foreach (var session in host.Sshd.SessionProcesses().Where(p => !victims.Contains(p.Pid)))
-                {
-                    victims.Add(session.Pid);
-                    SshdFixture.Signal(session.Pid, PosixSignals.SIGKILL);
-                }
+    private Task DropAsync(string drop, FaultProxy proxy, CliProcess cli, HashSet<int> victims) =>
+        LinkDrops.DropAsync(drop, proxy, cli, host.Sshd, victims);
 
-                break;
-            default:
-                var lost = CliText.LostLines(cli.StderrText);
-                proxy.BlackHole();
-                await Poll.UntilAsync(() => CliText.LostLines(cli.StderrText) > lost || cli.HasExited, TimeSpan.FromSeconds(30), "the black hole to be noticed");
-                proxy.ResetAll();
-                proxy.Resume();
-                break;
-        }
-    }
-
-    private static long SpoolLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+    private static long SpoolLength(string path) => LinkDrops.SpoolLength(path);
 
     private CliProcess StartWithStdin(string stdinPath, string verb, string[] arguments, string[]? options = null, FaultProxy? proxy = null) =>
         host.StartWithStdin(stdinPath, verb, arguments, options, proxy);

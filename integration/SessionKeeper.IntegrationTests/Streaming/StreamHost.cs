@@ -79,9 +79,12 @@ public sealed class StreamHost : IAsyncLifetime
         StartRedirected("exec \"$@\" <\"$f\"", stdinPath, verb, arguments, options, proxy);
 
     /// <summary>The CLI through `sh -c 'f=$1; shift; EXEC'`: <paramref name="exec"/> redirects one stream to or from file $f.</summary>
-    private CliProcess StartRedirected(string exec, string file, string verb, string[] arguments, string[]? options, FaultProxy? proxy)
+    private CliProcess StartRedirected(string exec, string file, string verb, string[] arguments, string[]? options, FaultProxy? proxy) =>
+        StartRedirected(Cli.CreateStartInfo(Arguments(verb, arguments, options, proxy)), exec, file);
+
+    /// <summary><paramref name="inner"/> through `sh -c 'f=$1; shift; EXEC'`: <paramref name="exec"/> redirects one stream to or from file $f.</summary>
+    public static CliProcess StartRedirected(ProcessStartInfo inner, string exec, string file)
     {
-        var inner = Cli.CreateStartInfo(Arguments(verb, arguments, options, proxy));
         var psi = new ProcessStartInfo("/bin/sh");
         foreach (var arg in (string[])["-c", "f=$1; shift; " + exec, "sh", file, inner.FileName, .. inner.ArgumentList])
         {
