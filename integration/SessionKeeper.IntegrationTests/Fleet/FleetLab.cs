@@ -27,6 +27,7 @@ public sealed class FleetLab : IAsyncDisposable
     private readonly FleetHost _host;
     private readonly List<TargetHost> _targets = [];
     private readonly StringBuilder _knownHosts = new();
+    private readonly List<ClosedPort> _closedPorts = [];
 
     public FleetLab(FleetHost host, string name)
     {
@@ -65,7 +66,9 @@ public sealed class FleetLab : IAsyncDisposable
         switch (kind)
         {
             case TargetKind.ClosedPort:
-                target = new TargetHost(number, kind, FleetUser.Name, ClosedPort(), null, sshd.RemoteStateDir);
+                var closed = new ClosedPort();
+                _closedPorts.Add(closed);
+                target = new TargetHost(number, kind, FleetUser.Name, closed.Port, null, sshd.RemoteStateDir);
                 break;
             case TargetKind.Dropbear:
                 var dropbear = _host.Dropbear ?? throw new InvalidOperationException("Dropbear is not available.");
@@ -210,6 +213,11 @@ public sealed class FleetLab : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var closed in _closedPorts)
+        {
+            closed.Dispose();
+        }
+
         foreach (var target in _targets)
         {
             if (target.Proxy is not null)
@@ -230,13 +238,6 @@ public sealed class FleetLab : IAsyncDisposable
 
     private Dictionary<string, string?> Environment() => new() { ["SESSIONKEEPER_STATE_DIR"] = StateDir };
 
-    /// <summary>A port that was free a moment ago and that nobody listens on.</summary>
-    private static int ClosedPort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>One job of `jobs --json`.</summary>

@@ -24,7 +24,8 @@ public sealed class LargeFleetTests(SupervisionHost host, ITestOutputHelper outp
     {
         var workstation = host.NewWorkstation("large");
         var config = host.TempFile($"large-{Guid.NewGuid():N}.config");
-        await File.WriteAllTextAsync(config, $"Host h*\n  HostName 127.0.0.1\n  Port {ClosedPort()}\n  User nobody\n");
+        using var closed = new ClosedPort();
+        await File.WriteAllTextAsync(config, $"Host h*\n  HostName 127.0.0.1\n  Port {closed.Port}\n  User nobody\n");
         string[] args =
         [
             "run", "-F", config, "-i", host.Sshd.UserKeyPath, "--known-hosts", host.Sshd.KnownHostsPath, "--connect-timeout", "5s",
@@ -75,7 +76,8 @@ public sealed class LargeFleetTests(SupervisionHost host, ITestOutputHelper outp
         const int hosts = 1_000;
         var workstation = host.NewWorkstation(stage);
         var config = host.TempFile($"stage-{Guid.NewGuid():N}.config");
-        await File.WriteAllTextAsync(config, $"Host h*\n  HostName 127.0.0.1\n  Port {ClosedPort()}\n  User nobody\n");
+        using var closed = new ClosedPort();
+        await File.WriteAllTextAsync(config, $"Host h*\n  HostName 127.0.0.1\n  Port {closed.Port}\n  User nobody\n");
         string[] args =
         [
             "run", "-F", config, "-i", host.Sshd.UserKeyPath, "--known-hosts", host.Sshd.KnownHostsPath, "--connect-timeout", "5s",
@@ -206,10 +208,4 @@ public sealed class LargeFleetTests(SupervisionHost host, ITestOutputHelper outp
         }
     }
 
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
