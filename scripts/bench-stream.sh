@@ -15,7 +15,9 @@
 #      same sshd whose sessions get SK_TIER=posix). With each, CPU per MiB streamed (mean of the
 #      rounds): the client's (the CLI's or ssh's process tree, from getrusage of its children) and
 #      the target's (sshd's per-connection processes and everything they started, read from the
-#      sshd listener's cutime + cstime in /proc, which they add to when they are reaped);
+#      sshd listener's cutime + cstime in /proc, which they add to when they are reaped), and the
+#      peak resident memory of the client process (GNU time's %M; the goal for `attach` is under
+#      100 MiB whatever the log's size: try --size-mib 2048);
 #   5. stdin upload: the same N MiB as a job's stdin, `sessionkeeper run HOST -- 'cat >FILE' <SRC`
 #      (launch, upload through the spool, the job's end) against `ssh HOST 'cat >FILE' <SRC`, wall
 #      time, best of --rounds, and their ratio;
@@ -30,7 +32,7 @@
 #      The stopped sshd is SIGKILLed afterwards. Heartbeat and deadline are the defaults (1 s, 5 s)
 #      unless SK_BENCH_HEARTBEAT / SK_BENCH_DEAD_AFTER say otherwise.
 #
-# Needs: dotnet, /usr/sbin/sshd, ssh, ssh-keygen, perl. Runs as root or as an ordinary user (then
+# Needs: dotnet, /usr/sbin/sshd, ssh, ssh-keygen, perl, GNU time (/usr/bin/time). Runs as root or as an ordinary user (then
 # only that user logs in). Prints one line per figure; exit 0 unless something failed to run.
 set -euo pipefail
 
@@ -167,16 +169,16 @@ target_cpu() {
     perl -e 'open my $h, "<", "/proc/$ARGV[0]/stat" or die; my @f = split " ", (<$h> =~ /\) (.*)/s)[0];
         printf "%.3f\n", ($f[13] + $f[14]) / 100' "$SSHD_PID"
 }
-# measure NAME CMD...: one round of CMD; appends "NAME wall clientcpu targetcpu" to $WORK/tp.
+# measure NAME CMD...: one round of CMD; appends "NAME wall clientcpu targetcpu peakrss_kib" to $WORK/tp.
 measure() {
     local name=$1 c0 c1 run
     shift
     c0=$(target_cpu)
-    run=$(cpu_run "$@") || { echo "$name failed" >&2; exit 1; }
+    run=$(cpu_run /usr/bin/time -f %M -o "$WORK/rss" "$@") || { echo "$name failed" >&2; exit 1; }
     # The connection's processes are reaped by the listener a moment after the client ends.
     sleep 0.5
     c1=$(target_cpu)
-    echo "$name $run $(perl -e 'printf "%.3f", $ARGV[1] - $ARGV[0]' "$c0" "$c1")" >>"$WORK/tp"
+    echo "$name $run $(perl -e 'printf "%.3f", $ARGV[1] - $ARGV[0]' "$c0" "$c1") $(tail -n 1 "$WORK/rss")" >>"$WORK/tp"
 }
 mkdir -m 700 "$WORK/local-state-posix"
 : >"$WORK/tp"
@@ -186,28 +188,29 @@ for r in $(seq "$ROUNDS"); do
     measure posix "${SK[@]}" --state-dir "$WORK/local-state-posix" attach -p "$PORT2" -i "$WORK/user_ed25519" \
         --known-hosts "$WORK/known_hosts" "$HOST" "$JOB"
     measure ssh "${SSH[@]}" "$HOST" "cat $LOG"
-    tail -n 3 "$WORK/tp" | BYTES=$BYTES perl -ne '($n, $w, $c, $t) = split; printf "round '"$r"': %-5s %6.1f MiB/s, CPU client %.2f s, target %.2f s\n", $n, $ENV{BYTES} / 1048576 / $w, $c, $t'
+    tail -n 3 "$WORK/tp" | BYTES=$BYTES perl -ne '($n, $w, $c, $t, $m) = split; printf "round '"$r"': %-5s %6.1f MiB/s, CPU client %.2f s, target %.2f s, client peak %.1f MiB\n", $n, $ENV{BYTES} / 1048576 / $w, $c, $t, $m / 1024'
 done
 cmp -s "$LOG" "$WORK/local-state/mirrors/${USER_NAME}@127.0.0.1_$PORT/$JOB.out" ||
     { echo "the mirror differs from the remote log" >&2; exit 1; }
 cmp -s "$LOG" "$WORK/local-state-posix/mirrors/${USER_NAME}@127.0.0.1_$PORT2/$JOB.out" ||
     { echo "the posix tier's mirror differs from the remote log" >&2; exit 1; }
 BYTES=$BYTES SIZE=$SIZE_MIB ROUNDS=$ROUNDS perl -e '
-    my (%best, %cc, %tc, %n);
+    my (%best, %cc, %tc, %n, %rss);
     while (<>) {
-        my ($name, $wall, $client, $target) = split;
+        my ($name, $wall, $client, $target, $peak) = split;
         my $rate = $ENV{BYTES} / 1048576 / $wall;
         $best{$name} = $rate if $rate > ($best{$name} // 0);
+        $rss{$name} = $peak if $peak > ($rss{$name} // 0);
         $cc{$name} += $client; $tc{$name} += $target; $n{$name}++;
     }
     my $mib = $ENV{BYTES} / 1048576;
     for my $name (qw(perl posix ssh)) {
         my $label = $name eq "ssh" ? "ssh cat" : "sessionkeeper attach ($name tier)";
-        printf "throughput over %d MiB (best of %d): %-36s %7.1f MiB/s, ratio %.2f; CPU per MiB: client %.2f ms, target %.2f ms\n",
+        printf "throughput over %d MiB (best of %d): %-36s %7.1f MiB/s, ratio %.2f; CPU per MiB: client %.2f ms, target %.2f ms; client peak %.1f MiB\n",
             $ENV{SIZE}, $ENV{ROUNDS}, $label, $best{$name}, $best{$name} / $best{ssh},
-            $cc{$name} / $n{$name} / $mib * 1000, $tc{$name} / $n{$name} / $mib * 1000;
+            $cc{$name} / $n{$name} / $mib * 1000, $tc{$name} / $n{$name} / $mib * 1000, $rss{$name} / 1024;
     }' "$WORK/tp"
-echo "(target: attach >= 1.00 x ssh cat with the perl tier)"
+echo "(targets: attach >= 1.00 x ssh cat with the perl tier; attach's peak under 100 MiB for any log size)"
 
 # --- stdin upload -----------------------------------------------------------------------------
 # The same bytes as the job's stdin: `sessionkeeper run HOST -- 'cat >FILE' <SRC` (launch, upload
