@@ -39,20 +39,11 @@ done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/sk-bench-start-XXXXXX)
 chmod 755 "$WORK"
-SSHD_PID=
+# shellcheck source=lib/loopback-sshd.sh
+. "$ROOT/scripts/lib/loopback-sshd.sh"
 
 cleanup() {
-    if [ -n "$SSHD_PID" ]; then
-        for p in $(pgrep -P "$SSHD_PID" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-        kill -9 "$SSHD_PID" 2>/dev/null || true
-    fi
-    # The sleeps started through our sshd carry our marker in their environment.
-    for e in /proc/[0-9]*/environ; do
-        if { tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qx "SK_BENCH=$WORK"; then
-            p=${e#/proc/}; p=${p%/environ}
-            [ "$p" != $$ ] && kill -9 "$p" 2>/dev/null || true
-        fi
-    done
+    loopback_sshd_stop
     if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -70,37 +61,9 @@ fi
 file -L "$NATIVE" | grep -q ELF || { echo "bench-start: $NATIVE is not a native executable" >&2; exit 1; }
 
 echo "== starting sshd"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_ed25519"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/user_ed25519"
-cp "$WORK/user_ed25519.pub" "$WORK/authorized_keys"
-chmod 644 "$WORK/authorized_keys"
-mkdir -p "$WORK/remote-state"
-chmod 1777 "$WORK/remote-state"
 mkdir -m 700 "$WORK/state-native" "$WORK/state-jit"
-[ "$(id -u)" = 0 ] && mkdir -p /run/sshd && chmod 755 /run/sshd
-PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
-cat >"$WORK/sshd_config" <<EOF
-ListenAddress 127.0.0.1
-Port $PORT
-HostKey $WORK/host_ed25519
-PidFile $WORK/sshd.pid
-AuthorizedKeysFile $WORK/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-MaxStartups 200:30:500
-SetEnv XDG_STATE_HOME=$WORK/remote-state SK_BENCH=$WORK PYENV_REHASH_TIMEOUT=0
-EOF
-/usr/sbin/sshd -D -e -f "$WORK/sshd_config" -E "$WORK/sshd.log" </dev/null &
-SSHD_PID=$!
-disown "$SSHD_PID"
-echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$WORK/host_ed25519.pub")" >"$WORK/known_hosts"
-for _ in $(seq 100); do
-    grep -q "Server listening" "$WORK/sshd.log" 2>/dev/null && break
-    sleep 0.1
-done
+PORT=$(loopback_port)
+loopback_sshd_start "$PORT" || { cat "$WORK/sshd.log" >&2; exit 1; }
 HOST="$(id -un)@127.0.0.1"
 CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")
 SSH=(ssh -F /dev/null -i "$WORK/user_ed25519" -p "$PORT" -o "UserKnownHostsFile=$WORK/known_hosts"

@@ -54,34 +54,13 @@ DEAD_AFTER=${SK_BENCH_DEAD_AFTER:-5s}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/sk-bench-XXXXXX)
 chmod 755 "$WORK"
-SSHD_PID=
 CLI_PIDS=()
-
-descendants() {
-    local c
-    for c in $(pgrep -P "$1" 2>/dev/null); do
-        echo "$c"
-        descendants "$c"
-    done
-}
+# shellcheck source=lib/loopback-sshd.sh
+. "$ROOT/scripts/lib/loopback-sshd.sh"
 
 cleanup() {
     for p in "${CLI_PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    if [ -n "$SSHD_PID" ]; then
-        # Every sshd of ours: the listener and its per-connection children (stopped ones too).
-        for p in $(descendants "$SSHD_PID"); do
-            kill -CONT "$p" 2>/dev/null || true
-            kill -9 "$p" 2>/dev/null || true
-        done
-        kill -9 "$SSHD_PID" 2>/dev/null || true
-    fi
-    # Jobs started through our sshd carry our marker in their environment.
-    for e in /proc/[0-9]*/environ; do
-        if { tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qx "SK_BENCH=$WORK"; then
-            p=${e#/proc/}; p=${p%/environ}
-            [ "$p" != $$ ] && kill -9 "$p" 2>/dev/null || true
-        fi
-    done
+    loopback_sshd_stop
     if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -99,45 +78,16 @@ dotnet build -c Release -v q -nologo "$ROOT/src/SessionKeeper.Cli" >"$WORK/build
 CLI_DLL=$ROOT/src/SessionKeeper.Cli/bin/Release/net10.0/sessionkeeper.dll
 
 echo "== starting sshd"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_ed25519"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/user_ed25519"
-cp "$WORK/user_ed25519.pub" "$WORK/authorized_keys"
-chmod 644 "$WORK/authorized_keys"
-mkdir -p "$WORK/remote-state"
-chmod 1777 "$WORK/remote-state"
 # Private, as the CLI would create it: a state directory others can read gets a warning per command.
 mkdir -m 700 "$WORK/local-state"
-[ "$(id -u)" = 0 ] && mkdir -p /run/sshd && chmod 755 /run/sshd
-PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
-PORT2=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
-cat >"$WORK/sshd_config" <<EOF
-ListenAddress 127.0.0.1
-Port $PORT
-Port $PORT2
-HostKey $WORK/host_ed25519
-PidFile $WORK/sshd.pid
-AuthorizedKeysFile $WORK/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-MaxStartups 200:30:500
-MaxSessions 20
-Match LocalPort $PORT
-    SetEnv XDG_STATE_HOME=$WORK/remote-state SK_BENCH=$WORK
+PORT=$(loopback_port)
+PORT2=$(loopback_port)
+SSHD_MATCH_SETENV=1
+SSHD_EXTRA="Match LocalPort $PORT
+    SetEnv $(loopback_env)
 Match LocalPort $PORT2
-    SetEnv XDG_STATE_HOME=$WORK/remote-state SK_BENCH=$WORK SK_TIER=posix
-EOF
-/usr/sbin/sshd -D -e -f "$WORK/sshd_config" -E "$WORK/sshd.log" </dev/null &
-SSHD_PID=$!
-disown "$SSHD_PID" # no "Killed" notice from bash when cleanup ends it
-echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$WORK/host_ed25519.pub")" >"$WORK/known_hosts"
-echo "[127.0.0.1]:$PORT2 $(cut -d' ' -f1,2 "$WORK/host_ed25519.pub")" >>"$WORK/known_hosts"
-for _ in $(seq 100); do
-    grep -q "Server listening" "$WORK/sshd.log" 2>/dev/null && break
-    sleep 0.1
-done
+    SetEnv $(loopback_env) SK_TIER=posix"
+loopback_sshd_start "$PORT" "$PORT2" || { cat "$WORK/sshd.log" >&2; exit 1; }
 USER_NAME=$(id -un)
 SK=(dotnet "$CLI_DLL")
 CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")

@@ -15,7 +15,6 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=
-SSHD_PID=
 CLI_PID=
 
 say() { printf '==> %s\n' "$*"; }
@@ -24,45 +23,13 @@ die() {
     exit 1
 }
 
-# Pids of the processes started through our sshd: their environment holds our marker.
-marked_pids() {
-    local e p
-    for e in /proc/[0-9]*/environ; do
-        if { tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qxF "SK_DEMO=$WORK"; then
-            p=${e#/proc/}
-            p=${p%/environ}
-            [ "$p" != $$ ] && echo "$p"
-        fi
-    done
-    return 0
-}
-
-# Descendants of $1 (procps may be missing on a fresh machine: read /proc directly).
-descendants() {
-    local s p line
-    local -a f
-    for s in /proc/[0-9]*/stat; do
-        read -r line 2>/dev/null <"$s" || continue
-        read -r -a f <<<"${line##*) }"
-        if [ "${f[1]}" = "$1" ]; then
-            p=${s#/proc/}
-            p=${p%/stat}
-            echo "$p"
-            descendants "$p"
-        fi
-    done
-    return 0
-}
+# shellcheck source=lib/loopback-sshd.sh
+. "$ROOT/scripts/lib/loopback-sshd.sh"
 
 cleanup() {
-    local p
     [ -n "$CLI_PID" ] && kill -9 "$CLI_PID" 2>/dev/null
-    if [ -n "$SSHD_PID" ]; then
-        for p in $(descendants "$SSHD_PID"); do kill -9 "$p" 2>/dev/null; done
-        kill -9 "$SSHD_PID" 2>/dev/null
-    fi
     if [ -n "$WORK" ]; then
-        for p in $(marked_pids); do kill -9 "$p" 2>/dev/null; done
+        loopback_sshd_stop
         rm -rf "$WORK"
     fi
     return 0
@@ -95,43 +62,11 @@ CLI_DLL=$ROOT/src/SessionKeeper.Cli/bin/Release/net10.0/sessionkeeper.dll
 # --- 3. a throwaway sshd ----------------------------------------------------------------------
 WORK=$(mktemp -d /tmp/sk-demo-XXXXXX)
 chmod 755 "$WORK"
-ssh-keygen -q -t ed25519 -N '' -C sk-demo-host -f "$WORK/host_ed25519"
-ssh-keygen -q -t ed25519 -N '' -C sk-demo-user -f "$WORK/user_ed25519"
-cp "$WORK/user_ed25519.pub" "$WORK/authorized_keys"
-mkdir -m 1777 "$WORK/remote-state"
-[ "$(id -u)" = 0 ] && mkdir -p /run/sshd # the privilege-separation directory
-
 for _ in 1 2 3 4 5; do
-    PORT=$((20000 + RANDOM % 40000))
-    cat >"$WORK/sshd_config" <<EOF
-ListenAddress 127.0.0.1
-Port $PORT
-HostKey $WORK/host_ed25519
-PidFile $WORK/sshd.pid
-AuthorizedKeysFile $WORK/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-SetEnv XDG_STATE_HOME=$WORK/remote-state SK_DEMO=$WORK
-EOF
-    : >"$WORK/sshd.log"
-    /usr/sbin/sshd -D -e -f "$WORK/sshd_config" -E "$WORK/sshd.log" </dev/null &
-    SSHD_PID=$!
-    for _ in $(seq 100); do
-        grep -q "Server listening" "$WORK/sshd.log" && break
-        kill -0 "$SSHD_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    grep -q "Server listening" "$WORK/sshd.log" && break
-    kill -9 "$SSHD_PID" 2>/dev/null || true
-    wait "$SSHD_PID" 2>/dev/null || true
-    SSHD_PID=
+    PORT=$(loopback_port)
+    loopback_sshd_start "$PORT" && break # a port taken between the probe and sshd's bind: again
 done
 [ -n "$SSHD_PID" ] || die "sshd did not start: $(cat "$WORK/sshd.log")"
-disown "$SSHD_PID" # cleanup kills it; no "Killed" notice from bash
-echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$WORK/host_ed25519.pub")" >"$WORK/known_hosts"
 say "throwaway sshd (pid $SSHD_PID) on 127.0.0.1:$PORT, keys and known_hosts in $WORK"
 
 USER_NAME=$(id -un)
@@ -160,7 +95,7 @@ done
 grep -q "line 3" "$LOG" 2>/dev/null || die "the job never printed line 3"
 CLI_PID=$(cat "$WORK/cli.pid")
 SESSION=
-for p in $(descendants "$SSHD_PID"); do
+for p in $(loopback_descendants "$SSHD_PID"); do
     case $(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") in "sshd: $USER_NAME@notty"*) SESSION=$p ;; esac
 done
 [ -n "$SESSION" ] || die "found no per-connection sshd"
