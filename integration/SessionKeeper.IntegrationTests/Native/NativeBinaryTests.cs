@@ -107,17 +107,8 @@ public sealed class NativeBinaryTests(NativeHost host, Xunit.Abstractions.ITestO
         ]);
         await using var cli = Streaming.StreamHost.StartRedirected(inner, "exec \"$@\" <\"$f\"", path);
         await using var memory = new Streaming.PeakMemory(cli.Pid);
-        var victims = new HashSet<int>();
-        string[] drops = ["proxy reset", "sshd SIGKILL", "proxy black hole", "proxy reset", "sshd SIGKILL"];
-        for (var i = 0; i < drops.Length; i++)
-        {
-            var at = Size * (i + 1) / (drops.Length + 1);
-            await Poll.UntilAsync(() => SpoolLength(spool) >= at || cli.HasExited, TimeSpan.FromSeconds(90), $"{at} bytes in the spool");
-            Assert.False(cli.HasExited, cli.StderrText);
-            var cutAt = SpoolLength(spool);
-            await DropAsync(drops[i], proxy, cli, victims);
-            await Poll.UntilAsync(() => SpoolLength(spool) > cutAt + (1 << 20) || cli.HasExited, TimeSpan.FromSeconds(60), $"the upload to resume after the {drops[i]}");
-        }
+        string[] drops = Streaming.LinkDrops.FiveDrops;
+        await Streaming.LinkDrops.UploadThroughAsync(drops, Size, spool, proxy, cli, host.Sshd);
 
         var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(120));
         output.WriteLine($"200 MiB of stdin through {string.Join(", ", drops)}: native binary peak memory (VmHWM) {memory.PeakMiB:0.0} MiB");
@@ -129,9 +120,6 @@ public sealed class NativeBinaryTests(NativeHost host, Xunit.Abstractions.ITestO
     }
 
     private static long SpoolLength(string path) => Streaming.LinkDrops.SpoolLength(path);
-
-    private Task DropAsync(string drop, FaultProxy proxy, CliProcess cli, HashSet<int> victims) =>
-        Streaming.LinkDrops.DropAsync(drop, proxy, cli, host.Sshd, victims);
 
     [SkippableFact(Timeout = 180_000)]
     public async Task The_daemon_records_a_detached_jobs_end_and_stops_on_SIGTERM()

@@ -159,19 +159,8 @@ public sealed class StdinTests(StreamHost host, ITestOutputHelper output) : ICla
         await using var cli = StartWithStdin(path, "run", ["--", "sha256sum"], ["-v", "--id", id, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "1s", "--max-backoff", "300ms"], proxy);
         await using var memory = new PeakMemory(cli.Pid);
 
-        var victims = new HashSet<int>();
-        string[] drops = ["proxy reset", "sshd SIGKILL", "proxy black hole", "proxy reset", "sshd SIGKILL"];
-        for (var i = 0; i < drops.Length; i++)
-        {
-            var at = Size * (i + 1) / (drops.Length + 1);
-            await Poll.UntilAsync(() => SpoolLength(spool) >= at || cli.HasExited, TimeSpan.FromSeconds(90), $"{at} bytes in the spool");
-            Assert.False(cli.HasExited, cli.StderrText);
-            var cutAt = SpoolLength(spool);
-            await DropAsync(drops[i], proxy, cli, victims);
-
-            // The upload goes on past the cut: it reconnected and resumed where the spool stood.
-            await Poll.UntilAsync(() => SpoolLength(spool) > cutAt + (1 << 20) || cli.HasExited, TimeSpan.FromSeconds(60), $"the upload to resume after the {drops[i]}");
-        }
+        string[] drops = LinkDrops.FiveDrops;
+        await LinkDrops.UploadThroughAsync(drops, Size, spool, proxy, cli, host.Sshd);
 
         var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(120));
         var peak = memory.PeakMiB;
