@@ -41,6 +41,11 @@ public sealed class FleetHost : IAsyncLifetime
             await Dropbear.DisposeAsync();
         }
 
+        if (_sshd is not null)
+        {
+            await FleetUser.RevokeAsync(await File.ReadAllTextAsync(_sshd.UserPublicKeyPath));
+        }
+
         foreach (var sshd in new[] { _sshd, _locked })
         {
             if (sshd is not null)

@@ -7,7 +7,9 @@ namespace SessionKeeper.IntegrationTests.Fleet;
 /// The user every fleet host logs in as. As root: "sk-fleet" (created once, idempotently), whose
 /// login shell is /bin/sh and who has no shell start-up files, so that no ~/.bashrc of the
 /// machine's own user (pyenv, conda...) slows or breaks logins under load; its
-/// ~/.ssh/authorized_keys holds the fixture's key for Dropbear. Otherwise: the current user.
+/// ~/.ssh/authorized_keys holds the key of every fixture that serves it through Dropbear (added
+/// and removed under a lock, so test runs side by side on one machine keep each other's keys).
+/// Otherwise: the current user.
 /// </summary>
 public static class FleetUser
 {
@@ -33,16 +35,39 @@ public static class FleetUser
             {
                 await RunAsync("useradd", ["--create-home", "--shell", "/bin/sh", "--password", "*", DedicatedName], ct);
             }
+
+            var ssh = Path.Combine(Home, ".ssh");
+            Directory.CreateDirectory(ssh);
+            var keys = AuthorizedKeys();
+            var line = publicKey.Trim();
+            if (!File.Exists(keys) || !File.ReadLines(keys).Contains(line, StringComparer.Ordinal))
+            {
+                await File.AppendAllTextAsync(keys, line + "\n", ct);
+            }
+
+            File.SetUnixFileMode(ssh, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await RunAsync("chown", ["-R", $"{DedicatedName}:", ssh], ct);
+        }
+    }
+
+    /// <summary>As root, takes <paramref name="publicKey"/> out of the user's authorized keys again.</summary>
+    public static async Task RevokeAsync(string publicKey)
+    {
+        if (!TestUsers.IsRoot || !File.Exists(AuthorizedKeys()))
+        {
+            return;
         }
 
-        var ssh = Path.Combine(Home, ".ssh");
-        Directory.CreateDirectory(ssh);
-        var keys = Path.Combine(ssh, "authorized_keys");
-        await File.WriteAllTextAsync(keys, publicKey.Trim() + "\n", ct);
-        File.SetUnixFileMode(ssh, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        await RunAsync("chown", ["-R", $"{DedicatedName}:", ssh], ct);
+        await using (await FileLock.AcquireAsync(UsersLock, Timeout, CancellationToken.None))
+        {
+            var line = publicKey.Trim();
+            var keys = AuthorizedKeys();
+            await File.WriteAllLinesAsync(keys, File.ReadLines(keys).Where(l => l != line).ToList());
+        }
     }
+
+    private static string AuthorizedKeys() => Path.Combine(Home, ".ssh", "authorized_keys");
 
     private static async Task RunAsync(string command, string[] args, CancellationToken ct)
     {
