@@ -8,8 +8,8 @@
 # keys), the shells the runner and the quoting tests run under (dash, bash, BusyBox ash, fish,
 # tcsh; zsh as the interactive shell of the adopt tests), Dropbear, and tools some tests drive
 # (perl, script, setpriv, tar; Debian has them already), and chromium (the web view's tests drive it
-# headless over the DevTools protocol), and clang with zlib1g-dev (NativeBinaryTests publishes the
-# Native AOT binary once). Then builds with warnings as errors,
+# headless over the DevTools protocol), clang with zlib1g-dev (NativeBinaryTests publishes the
+# Native AOT binary once), and PostgreSQL (the journal's tests run on a throwaway cluster too). Then builds with warnings as errors,
 # checks formatting, and runs the unit tests and the integration tests. No test needs a terminal, the network beyond loopback, or
 # anything started by hand.
 set -euo pipefail
@@ -28,6 +28,9 @@ for pair in sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client ssh
 done
 # Native AOT (NativeBinaryTests publishes the binary once) links with clang against zlib.
 [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
+# The shared journal's tests start a throwaway PostgreSQL cluster (initdb + pg_ctl, any version
+# under /usr/lib/postgresql/*/bin; as root it runs as nobody, through setpriv).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=
     [ "$(id -u)" -eq 0 ] || sudo=sudo

@@ -53,6 +53,7 @@ internal static class Program
         root.Options.Add(CommonArguments.Quiet);
         root.Options.Add(CommonArguments.Verbose);
         root.Options.Add(CommonArguments.NoDaemon);
+        root.Options.Add(CommonArguments.Journal);
         root.Subcommands.Add(RunCommand.Create(ssh, stream));
         root.Subcommands.Add(AttachCommand.Create(ssh, stream));
         root.Subcommands.Add(LogsCommand.Create(ssh, stream));

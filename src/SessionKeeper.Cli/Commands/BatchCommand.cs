@@ -183,7 +183,7 @@ internal static class BatchCommand
 
     private static string StateRoot(ParseResult result) => StatePaths.Root(result.GetValue(CommonArguments.StateDir));
 
-    private static JobJournal Open(ParseResult result) => JobJournal.Open(StateRoot(result));
+    private static JobJournal Open(ParseResult result) => JobJournal.Open(StateRoot(result), result.GetValue(CommonArguments.Journal));
 
     /// <summary>The batch's latest attempt per host.</summary>
     private static (JobJournal Journal, List<JournalJob> Jobs) Resolve(ParseResult result, Argument<string> argument)

@@ -28,6 +28,12 @@ internal static class CommonArguments
         Recursive = true,
     };
 
+    public static Option<string?> Journal { get; } = new("--journal")
+    {
+        Description = "The journal: a postgresql://user@host:port/database URL shared with other workstations and daemons, or 'sqlite' for the state directory's own (default $SESSIONKEEPER_JOURNAL, else 'sqlite').",
+        Recursive = true,
+    };
+
     public static Option<bool> NoDaemon { get; } = new("--no-daemon")
     {
         Description = "Connect directly even when a daemon is running (as does $SESSIONKEEPER_NO_DAEMON=1).",

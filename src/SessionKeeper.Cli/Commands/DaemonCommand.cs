@@ -33,7 +33,8 @@ internal static class DaemonCommand
                 StatePaths.Root(result.GetValue(CommonArguments.StateDir)),
                 result.GetValue(parallel) is var p and >= 1 ? p : throw new SessionKeeperException(FailureKind.InvalidInput, "--parallel must be at least 1."),
                 result.GetValue(poll) is { } text ? Durations.Parse(text, "--poll") : TimeSpan.FromSeconds(2),
-                streamOptions.Resolve(result) with { GiveUpAfter = TimeSpan.FromMinutes(5) });
+                streamOptions.Resolve(result) with { GiveUpAfter = TimeSpan.FromMinutes(5) },
+                result.GetValue(CommonArguments.Journal));
             var webSettings = WebSettings.From(result.GetValue(web), result.GetValue(webRemote));
 
             var broker = new BrokerSettings(
@@ -42,7 +43,7 @@ internal static class DaemonCommand
 
             // A corrupt or newer journal is the user's to fix: one line and exit 248 here, because
             // once inside the host a faulted service is only logged and the process exits 0.
-            JobJournal.Open(settings.StateRoot);
+            JobJournal.Open(settings.StateRoot, settings.Journal);
             IHostApplicationBuilder builder = webSettings is null
                 ? Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true })
                 : WebView.CreateBuilder(webSettings);
@@ -66,7 +67,7 @@ internal static class DaemonCommand
             }
 
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
-            using var host = builder is WebApplicationBuilder webBuilder ? WebView.Build(webBuilder, webSettings!, settings.StateRoot) : ((HostApplicationBuilder)builder).Build();
+            using var host = builder is WebApplicationBuilder webBuilder ? WebView.Build(webBuilder, webSettings!, settings.StateRoot, settings.Journal) : ((HostApplicationBuilder)builder).Build();
             try
             {
                 await host.RunAsync(cancellationToken);

@@ -17,7 +17,7 @@ internal static class JobsCommand
         var command = new Command("jobs", "List the jobs in the local journal, across all hosts.") { host, state, json };
         command.SetAction(result =>
         {
-            var journal = JobJournal.OpenForReading(StatePaths.Root(result.GetValue(CommonArguments.StateDir)));
+            var journal = JobJournal.OpenForReading(StatePaths.Root(result.GetValue(CommonArguments.StateDir)), result.GetValue(CommonArguments.Journal));
             var hostFilter = result.GetValue(host);
             var stateFilter = result.GetValue(state);
             var jobs = journal.List()

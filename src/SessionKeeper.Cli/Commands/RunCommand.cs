@@ -88,7 +88,7 @@ internal static class RunCommand
             var target = ssh.Resolve(result, first);
             attach = attach is null ? null : streamOptions.Resolve(result, target); // ssh_config ServerAlive* of this host
             var verbosity = Verbosities.Of(result);
-            var keeper = Keepers.Open(stateRoot, new ConsoleSupervisionObserver(attach is null ? verbosity.AtMost(Verbosity.Outcome) : verbosity), verbosity, Keepers.MayBroker(result));
+            var keeper = Keepers.Open(stateRoot, new ConsoleSupervisionObserver(attach is null ? verbosity.AtMost(Verbosity.Outcome) : verbosity), verbosity, Keepers.MayBroker(result), journal: result.GetValue(CommonArguments.Journal));
             if (result.GetValue(fleet.StdinToAll))
             {
                 throw new SessionKeeperException(FailureKind.InvalidInput, "--stdin-to-all is for a run on several hosts (-H); one host reads piped stdin anyway.");

@@ -28,7 +28,7 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // With the broker, the daemon's own connections are the pool's: one limit per host for everyone.
-        var keeper = Keepers.Open(settings.StateRoot, new LoggingSupervisionObserver(logger), transport: pool is null ? null : new Broker.PooledTransport(pool, SshTransport.Default));
+        var keeper = Keepers.Open(settings.StateRoot, new LoggingSupervisionObserver(logger), transport: pool is null ? null : new Broker.PooledTransport(pool, SshTransport.Default), journal: settings.Journal);
         var journal = keeper.Journal;
         var marked = journal.MarkUnfinishedToBeChecked();
         DaemonLog.Started(logger, journal.Unfinished().Count, journal.Path, marked);
@@ -104,4 +104,4 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
     }
 }
 
-internal sealed record DaemonSettings(string StateRoot, int Parallel, TimeSpan PollInterval, AttachOptions Stream);
+internal sealed record DaemonSettings(string StateRoot, int Parallel, TimeSpan PollInterval, AttachOptions Stream, string? Journal = null);

@@ -151,7 +151,7 @@ internal sealed class FleetArguments
         // is read to its end into a private file first, and each host's upload reads that file.
         using var spool = stdin is null ? null : await FleetStdin.SpoolAsync(stdin, stateRoot, batchId, interrupt);
         Func<Stream>? input = spool is null ? null : spool.Open;
-        var keeper = Keepers.Open(stateRoot, null, Verbosities.Of(result), Keepers.MayBroker(result));
+        var keeper = Keepers.Open(stateRoot, null, Verbosities.Of(result), Keepers.MayBroker(result), journal: result.GetValue(Commands.CommonArguments.Journal));
         // Each host keeps the name it was given (alias, inventory name, range member) for every listing.
         var jobs = keeper.PlanNamedBatch(batchId, resolved, [.. targets.Select(t => (string?)t.DisplayName)], new JobRequest(spec) { Restart = restart }, interrupt);
         Console.Error.WriteLine($"sessionkeeper: batch {batchId}: {jobs.Count} host(s).");

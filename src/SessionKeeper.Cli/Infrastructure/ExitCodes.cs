@@ -41,6 +41,9 @@ internal static class ExitCodes
     /// <summary>adopt: the process protected, some of its process group not.</summary>
     public const int AdoptPartial = 238;
 
+    /// <summary>The shared journal (a postgresql:// URL) cannot be reached or refused us.</summary>
+    public const int JournalUnavailable = 237;
+
     public static int For(FailureKind kind) => kind switch
     {
         FailureKind.InvalidInput => InvalidInput,
@@ -53,6 +56,7 @@ internal static class ExitCodes
         FailureKind.SignalRefused => SignalRefused,
         FailureKind.StillRunning => StillRunning,
         FailureKind.NeedsConfirmation => NeedsConfirmation,
+        FailureKind.JournalUnavailable => JournalUnavailable,
         _ => RemoteError,
     };
 }

@@ -10,7 +10,7 @@ namespace SessionKeeper.Cli.Infrastructure;
 internal static class Keepers
 {
     public static JobKeeper Open(ParseResult result, ISupervisionObserver? observer = null) =>
-        Open(StatePaths.Root(result.GetValue(CommonArguments.StateDir)), observer, Verbosities.Of(result), MayBroker(result));
+        Open(StatePaths.Root(result.GetValue(CommonArguments.StateDir)), observer, Verbosities.Of(result), MayBroker(result), journal: result.GetValue(CommonArguments.Journal));
 
     /// <summary>
     /// Whether a verb may use the daemon's connections (when one answers on its socket): unless
@@ -24,7 +24,7 @@ internal static class Keepers
     /// keys offered, ciphers); with <see cref="Verbosity.Errors"/> (-q) it keeps its notes (a host
     /// key added to known_hosts, a key skipped) to itself, as `ssh -q` does.
     /// </summary>
-    public static JobKeeper Open(string stateRoot, ISupervisionObserver? observer = null, Verbosity verbosity = Verbosity.Outcome, bool broker = false, ITransport? transport = null)
+    public static JobKeeper Open(string stateRoot, ISupervisionObserver? observer = null, Verbosity verbosity = Verbosity.Outcome, bool broker = false, ITransport? transport = null, string? journal = null)
     {
         var direct = verbosity switch
         {
@@ -36,6 +36,7 @@ internal static class Keepers
         {
             Transport = transport ?? (broker ? new BrokeredTransport(direct, Path.Combine(stateRoot, BrokerFrame.SocketName), direct.Logs) : direct),
             StateDirectory = stateRoot,
+            Journal = journal,
             Observer = observer,
         });
     }

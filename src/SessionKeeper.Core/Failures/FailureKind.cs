@@ -35,4 +35,7 @@ public enum FailureKind
 
     /// <summary>A large launch needs --yes (or a confirmation on a terminal): nothing was attempted.</summary>
     NeedsConfirmation,
+
+    /// <summary>The shared journal (PostgreSQL) cannot be reached, or refused the login or the database: nothing was recorded.</summary>
+    JournalUnavailable,
 }

@@ -1,7 +1,8 @@
+using System.Data.Common;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal.Stores;
 
 namespace SessionKeeper.Core.Journal;
 
@@ -21,11 +22,11 @@ internal sealed partial class JobJournal
             using var transaction = connection.BeginTransaction();
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
-            insert.CommandText = """
-                INSERT INTO jobs (id, transport, target_json, name, user, host, port, cookie, command, cwd, env, shell,
+            insert.CommandText = $"""
+                INSERT INTO jobs (id, transport, target_json, name, "user", host, port, cookie, {Dialect.CommandColumns}, cwd, env, shell,
                     timeout_s, grace_s, timeout_ms, grace_ms, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id)
-                VALUES ($id, $transport, $target, $name, $user, $host, $port, $cookie, $command, $cwd, $env, $shell,
-                    $timeoutS, $graceS, $timeoutMs, $graceMs, $phase, $created, $mirror, $attempt, $root, $restartMode, $maxRestarts, $restartDelay, $batch)
+                VALUES (@id, @transport, @target, @name, @user, @host, @port, @cookie, {Dialect.CommandValues}, @cwd, @env, @shell,
+                    @timeoutS, @graceS, @timeoutMs, @graceMs, @phase, @created, @mirror, @attempt, @root, @restartMode, @maxRestarts, @restartDelay, @batch)
                 """;
             for (var i = 0; i < jobs.Count; i++)
             {
@@ -47,43 +48,52 @@ internal sealed partial class JobJournal
         });
     }
 
-    private static void Insert(SqliteCommand insert, JournalJob job)
+    private void Insert(DbCommand insert, JournalJob job)
     {
         insert.Parameters.Clear();
         var e = job.Endpoint;
         var s = job.Spec;
-        insert.Parameters.AddWithValue("$id", job.Id.Value);
-        insert.Parameters.AddWithValue("$transport", JournalSchema.SshTransport);
-        insert.Parameters.AddWithValue("$target", JsonSerializer.Serialize(e, EndpointJson.Default.JobEndpoint)); // the endpoint, whole
-        insert.Parameters.AddWithValue("$name", (object?)job.Name ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$user", e.User); // copies for the index, listings and ad-hoc SQL
-        insert.Parameters.AddWithValue("$host", e.Host);
-        insert.Parameters.AddWithValue("$port", e.Port);
-        insert.Parameters.AddWithValue("$cookie", job.Cookie.Value);
-        insert.Parameters.AddWithValue("$command", s.RawCommand is { } raw ? raw : s.Command); // bytes stay a BLOB
-        insert.Parameters.AddWithValue("$cwd", (object?)s.WorkingDirectory ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$env", JsonSerializer.Serialize(
+        insert.Add("@id", job.Id.Value);
+        insert.Add("@transport", JournalSchema.SshTransport);
+        insert.Add("@target", JsonSerializer.Serialize(e, EndpointJson.Default.JobEndpoint)); // the endpoint, whole
+        insert.Add("@name", (object?)job.Name ?? DBNull.Value);
+        insert.Add("@user", e.User); // copies for the index, listings and ad-hoc SQL
+        insert.Add("@host", e.Host);
+        insert.Add("@port", e.Port);
+        insert.Add("@cookie", job.Cookie.Value);
+        if (Dialect.SplitsCommand)
+        {
+            insert.Add("@command", s.RawCommand is null ? s.Command : null);
+            insert.Add("@commandRaw", s.RawCommand);
+        }
+        else
+        {
+            insert.Add("@command", s.RawCommand is { } raw ? raw : s.Command); // bytes stay a BLOB
+        }
+
+        insert.Add("@cwd", (object?)s.WorkingDirectory ?? DBNull.Value);
+        insert.Add("@env", JsonSerializer.Serialize(
             (s.Environment ?? []).Select(kv => new[] { kv.Key, kv.Value }).ToList(), JournalJson.Default.ListStringArray));
-        insert.Parameters.AddWithValue("$shell", (object?)s.Shell ?? DBNull.Value);
+        insert.Add("@shell", (object?)s.Shell ?? DBNull.Value);
         var grace = s.Grace ?? JobSpec.DefaultGrace;
-        insert.Parameters.AddWithValue("$timeoutS", s.Timeout is { } t ? (long)Math.Ceiling(t.TotalSeconds) : DBNull.Value);
-        insert.Parameters.AddWithValue("$graceS", (long)Math.Ceiling(grace.TotalSeconds));
-        insert.Parameters.AddWithValue("$timeoutMs", s.Timeout is { } tm ? (long)Math.Ceiling(tm.TotalMilliseconds) : DBNull.Value);
-        insert.Parameters.AddWithValue("$graceMs", (long)Math.Ceiling(grace.TotalMilliseconds));
-        insert.Parameters.AddWithValue("$created", job.CreatedAt.ToUnixTimeMilliseconds());
-        insert.Parameters.AddWithValue("$mirror", (object?)job.MirrorPath ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$attempt", job.Attempt);
-        insert.Parameters.AddWithValue("$root", (object?)job.RootId?.Value ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$restartMode", RestartPolicy.ToWire(job.Restart.Mode));
-        insert.Parameters.AddWithValue("$maxRestarts", job.Restart.MaxRestarts);
-        insert.Parameters.AddWithValue("$restartDelay", (long)job.Restart.Delay.TotalMilliseconds);
-        insert.Parameters.AddWithValue("$batch", (object?)job.BatchId ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$phase", job.Phase.ToWire());
+        insert.Add("@timeoutS", s.Timeout is { } t ? (long)Math.Ceiling(t.TotalSeconds) : DBNull.Value);
+        insert.Add("@graceS", (long)Math.Ceiling(grace.TotalSeconds));
+        insert.Add("@timeoutMs", s.Timeout is { } tm ? (long)Math.Ceiling(tm.TotalMilliseconds) : DBNull.Value);
+        insert.Add("@graceMs", (long)Math.Ceiling(grace.TotalMilliseconds));
+        insert.Add("@created", job.CreatedAt.ToUnixTimeMilliseconds());
+        insert.Add("@mirror", (object?)job.MirrorPath ?? DBNull.Value);
+        insert.Add("@attempt", job.Attempt);
+        insert.Add("@root", (object?)job.RootId?.Value ?? DBNull.Value);
+        insert.Add("@restartMode", RestartPolicy.ToWire(job.Restart.Mode));
+        insert.Add("@maxRestarts", job.Restart.MaxRestarts);
+        insert.Add("@restartDelay", (long)job.Restart.Delay.TotalMilliseconds);
+        insert.Add("@batch", (object?)job.BatchId ?? DBNull.Value);
+        insert.Add("@phase", job.Phase.ToWire());
         try
         {
             insert.ExecuteNonQuery();
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        catch (DbException ex) when (_store.IsDuplicateKey(ex))
         {
             throw new SessionKeeperException(FailureKind.InvalidInput, $"the journal already has a job '{job.Id}'; choose another id.", ex);
         }
@@ -101,26 +111,26 @@ internal sealed partial class JobJournal
             using var update = connection.CreateCommand();
             update.CommandText = """
                 UPDATE jobs SET
-                    phase = CASE WHEN phase = 'finished' THEN phase ELSE $phase END, state = $state, exit_code = $code, signal = $signal, lost_reason = $reason,
-                    pid = coalesce($pid, pid), pgid = coalesce($pgid, pgid), start_time = coalesce($start, start_time),
-                    boot_id = coalesce($boot, boot_id), launched_at = coalesce(launched_at, $seen),
-                    finished_at = CASE WHEN $phase = 'finished' THEN coalesce(finished_at, $seen) ELSE finished_at END,
-                    last_seen_at = $seen, to_be_checked = 0,
-                    committed_length = coalesce($committed, committed_length)
-                WHERE id = $id
+                    phase = CASE WHEN phase = 'finished' THEN phase ELSE @phase END, state = @state, exit_code = @code, signal = @signal, lost_reason = @reason,
+                    pid = coalesce(@pid, pid), pgid = coalesce(@pgid, pgid), start_time = coalesce(@start, start_time),
+                    boot_id = coalesce(@boot, boot_id), launched_at = coalesce(launched_at, @seen),
+                    finished_at = CASE WHEN @phase = 'finished' THEN coalesce(finished_at, @seen) ELSE finished_at END,
+                    last_seen_at = @seen, to_be_checked = 0,
+                    committed_length = coalesce(@committed, committed_length)
+                WHERE id = @id
                 """;
-            update.Parameters.AddWithValue("$id", id.Value);
-            update.Parameters.AddWithValue("$phase", settled && status.State.IsFinished() ? "finished" : "launched");
-            update.Parameters.AddWithValue("$state", status.State.ToWire());
-            update.Parameters.AddWithValue("$code", (object?)status.ExitCode ?? DBNull.Value);
-            update.Parameters.AddWithValue("$signal", (object?)status.Signal ?? DBNull.Value);
-            update.Parameters.AddWithValue("$reason", (object?)status.LostReason ?? status.EndedReason ?? (object)DBNull.Value);
-            update.Parameters.AddWithValue("$pid", (object?)status.Pid ?? DBNull.Value);
-            update.Parameters.AddWithValue("$pgid", (object?)status.ProcessGroup ?? DBNull.Value);
-            update.Parameters.AddWithValue("$start", (object?)status.StartTime ?? DBNull.Value);
-            update.Parameters.AddWithValue("$boot", (object?)status.BootId ?? DBNull.Value);
-            update.Parameters.AddWithValue("$seen", seenAt.ToUnixTimeMilliseconds());
-            update.Parameters.AddWithValue("$committed", (object?)committedLength ?? DBNull.Value);
+            update.Add("@id", id.Value);
+            update.Add("@phase", settled && status.State.IsFinished() ? "finished" : "launched");
+            update.Add("@state", status.State.ToWire());
+            update.Add("@code", (object?)status.ExitCode ?? DBNull.Value);
+            update.Add("@signal", (object?)status.Signal ?? DBNull.Value);
+            update.Add("@reason", (object?)status.LostReason ?? status.EndedReason ?? (object)DBNull.Value);
+            update.Add("@pid", (object?)status.Pid ?? DBNull.Value);
+            update.Add("@pgid", (object?)status.ProcessGroup ?? DBNull.Value);
+            update.Add("@start", (object?)status.StartTime ?? DBNull.Value);
+            update.Add("@boot", (object?)status.BootId ?? DBNull.Value);
+            update.Add("@seen", seenAt.ToUnixTimeMilliseconds());
+            update.Add("@committed", (object?)committedLength ?? DBNull.Value);
             return update.ExecuteNonQuery();
         });
     }
@@ -146,29 +156,32 @@ internal sealed partial class JobJournal
     public int RecordBatchNotLaunched(string batchId, string reason, DateTimeOffset stoppedAt) => Run(connection =>
     {
         using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT OR REPLACE INTO batch_stops (batch, stop_reason, stopped_at) VALUES ($batch, $reason, $at)";
-        insert.Parameters.AddWithValue("$batch", batchId);
-        insert.Parameters.AddWithValue("$reason", reason);
-        insert.Parameters.AddWithValue("$at", stoppedAt.ToUnixTimeMilliseconds());
+        insert.CommandText = """
+            INSERT INTO batch_stops (batch, stop_reason, stopped_at) VALUES (@batch, @reason, @at)
+            ON CONFLICT (batch) DO UPDATE SET stop_reason = excluded.stop_reason, stopped_at = excluded.stopped_at
+            """;
+        insert.Add("@batch", batchId);
+        insert.Add("@reason", reason);
+        insert.Add("@at", stoppedAt.ToUnixTimeMilliseconds());
         return insert.ExecuteNonQuery();
     });
 
     private void SetPhase(JobId id, string phase, string? reason, string fromPhases) => Run(connection =>
     {
         using var update = connection.CreateCommand();
-        update.CommandText = $"UPDATE jobs SET phase = $phase, not_launched_reason = $reason WHERE id = $id AND phase IN ({fromPhases})";
-        update.Parameters.AddWithValue("$id", id.Value);
-        update.Parameters.AddWithValue("$phase", phase);
-        update.Parameters.AddWithValue("$reason", (object?)reason ?? DBNull.Value);
+        update.CommandText = $"UPDATE jobs SET phase = @phase, not_launched_reason = @reason WHERE id = @id AND phase IN ({fromPhases})";
+        update.Add("@id", id.Value);
+        update.Add("@phase", phase);
+        update.Add("@reason", (object?)reason ?? DBNull.Value);
         return update.ExecuteNonQuery();
     });
 
     public void RecordCommitted(JobId id, long committedLength) => Run(connection =>
     {
         using var update = connection.CreateCommand();
-        update.CommandText = "UPDATE jobs SET committed_length = max(committed_length, $n) WHERE id = $id";
-        update.Parameters.AddWithValue("$id", id.Value);
-        update.Parameters.AddWithValue("$n", committedLength);
+        update.CommandText = "UPDATE jobs SET committed_length = CASE WHEN committed_length > @n THEN committed_length ELSE @n END WHERE id = @id";
+        update.Add("@id", id.Value);
+        update.Add("@n", committedLength);
         return update.ExecuteNonQuery();
     });
 
@@ -183,12 +196,12 @@ internal sealed partial class JobJournal
     public void Delete(JobId id) => Run(connection =>
     {
         using var delete = connection.CreateCommand();
-        delete.CommandText = "DELETE FROM jobs WHERE id = $id";
-        delete.Parameters.AddWithValue("$id", id.Value);
+        delete.CommandText = "DELETE FROM jobs WHERE id = @id";
+        delete.Add("@id", id.Value);
         return delete.ExecuteNonQuery();
     });
 
-    public JournalJob? Get(JobId id) => Query("WHERE id = $p", id.Value).SingleOrDefault();
+    public JournalJob? Get(JobId id) => Query("WHERE id = @p", id.Value).SingleOrDefault();
 
     public IReadOnlyList<JournalJob> List() => Query("ORDER BY created_at, id", null);
 
@@ -201,9 +214,9 @@ internal sealed partial class JobJournal
     /// <summary>Jobs known never to have been sent: what resume leaves to an explicit retry.</summary>
     public IReadOnlyList<JournalJob> NotStarted() => Query("WHERE phase IN ('planned', 'not-launched', 'skipped') ORDER BY created_at, id", null);
 
-    public IReadOnlyList<JournalJob> Attempts(JobId rootId) => Query("WHERE id = $p OR root_id = $p ORDER BY attempt", rootId.Value);
+    public IReadOnlyList<JournalJob> Attempts(JobId rootId) => Query("WHERE id = @p OR root_id = @p ORDER BY attempt", rootId.Value);
 
-    public IReadOnlyList<JournalJob> Batch(string batchId) => Query("WHERE batch_id = $p ORDER BY created_at, id", batchId);
+    public IReadOnlyList<JournalJob> Batch(string batchId) => Query("WHERE batch_id = @p ORDER BY created_at, id", batchId);
 
     /// <summary>A job id or a unique prefix of one, as git accepts abbreviated hashes.</summary>
     public JournalJob Resolve(string idOrPrefix)
@@ -214,7 +227,7 @@ internal sealed partial class JobJournal
             return exact;
         }
 
-        var matches = Query("WHERE substr(id, 1, length($p)) = $p ORDER BY id", idOrPrefix);
+        var matches = Query("WHERE substr(id, 1, length(@p)) = @p ORDER BY id", idOrPrefix);
         return matches.Count switch
         {
             1 => matches[0],
@@ -228,10 +241,10 @@ internal sealed partial class JobJournal
     private IReadOnlyList<JournalJob> Query(string where, string? parameter) => Run(connection =>
     {
         using var select = connection.CreateCommand();
-        select.CommandText = $"SELECT {JournalColumns.Select} FROM jobs LEFT JOIN batch_stops ON batch = batch_id {where}";
+        select.CommandText = $"SELECT {JournalColumns.Select(Dialect)} FROM jobs LEFT JOIN batch_stops ON batch = batch_id {where}";
         if (parameter is not null)
         {
-            select.Parameters.AddWithValue("$p", parameter);
+            select.Add("@p", parameter);
         }
 
         using var reader = select.ExecuteReader();

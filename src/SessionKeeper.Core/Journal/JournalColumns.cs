@@ -1,4 +1,5 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using SessionKeeper.Core.Journal.Stores;
 
 namespace SessionKeeper.Core.Journal;
 
@@ -7,16 +8,16 @@ namespace SessionKeeper.Core.Journal;
 /// name once per query, so that a row is never read by position (a column added, dropped or moved
 /// in <see cref="Select"/> cannot shift the others).
 /// </summary>
-internal sealed class JournalColumns(SqliteDataReader r)
+internal sealed class JournalColumns(DbDataReader r)
 {
     /// <summary>
     /// The SELECT list, over jobs LEFT JOIN batch_stops. A job still planned when its batch was
     /// stopped, and journaled before the stop (not a later retry's), was never sent: its phase reads
     /// as not launched, with the batch's reason. Those two are aliased to the names of the jobs
     /// columns they stand for; a WHERE clause naming them still means the stored columns (SQLite
-    /// resolves a table's column before a result alias).
+    /// resolves a table's column before a result alias; PostgreSQL never looks at aliases there).
     /// </summary>
-    public const string Select = """
+    private const string SelectList = """
         id, transport, target_json, name, cookie, command, cwd, env, shell,
         CASE WHEN phase = 'planned' AND created_at <= stopped_at THEN 'not-launched' ELSE phase END AS phase,
         state, exit_code, signal, lost_reason, pid, pgid, start_time, boot_id,
@@ -25,6 +26,10 @@ internal sealed class JournalColumns(SqliteDataReader r)
         CASE WHEN phase = 'planned' AND created_at <= stopped_at THEN stop_reason ELSE not_launched_reason END AS not_launched_reason,
         timeout_ms, grace_ms
         """;
+
+    /// <summary>The SELECT list in the store's dialect: PostgreSQL's command_raw beside command.</summary>
+    public static string Select(JournalDialect dialect) =>
+        dialect.SplitsCommand ? SelectList.Replace("command,", "command, command_raw,", StringComparison.Ordinal) : SelectList;
 
     public int Id { get; } = r.GetOrdinal("id");
 
@@ -37,6 +42,9 @@ internal sealed class JournalColumns(SqliteDataReader r)
     public int Cookie { get; } = r.GetOrdinal("cookie");
 
     public int Command { get; } = r.GetOrdinal("command");
+
+    /// <summary>PostgreSQL's bytes of a command that is not UTF-8; -1 where the store keeps them in command.</summary>
+    public int CommandRaw { get; } = Enumerable.Range(0, r.FieldCount).FirstOrDefault(i => r.GetName(i) == "command_raw", -1);
 
     public int Cwd { get; } = r.GetOrdinal("cwd");
 

@@ -1,5 +1,5 @@
+using System.Data.Common;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
 
@@ -8,7 +8,7 @@ namespace SessionKeeper.Core.Journal;
 /// <summary>Reads a jobs row strictly: a row that does not make sense is corruption, not a default.</summary>
 internal static class JournalRows
 {
-    public static JournalJob Read(SqliteDataReader r, JournalColumns c, string path)
+    public static JournalJob Read(DbDataReader r, JournalColumns c, string path)
     {
         try
         {
@@ -21,7 +21,8 @@ internal static class JournalRows
                 r.IsDBNull(c.Shell) ? null : r.GetString(c.Shell),
                 r.IsDBNull(c.TimeoutMs) ? null : TimeSpan.FromMilliseconds(r.GetInt64(c.TimeoutMs)),
                 TimeSpan.FromMilliseconds(r.GetInt64(c.GraceMs)));
-            if (r.GetValue(c.Command) is byte[] raw)
+            var raw = r.GetValue(c.Command) as byte[] ?? (c.CommandRaw >= 0 ? r.GetValue(c.CommandRaw) as byte[] : null);
+            if (raw is not null)
             {
                 spec = spec.WithCommand(raw); // a command that is not UTF-8 is kept as a BLOB
             }
@@ -60,7 +61,7 @@ internal static class JournalRows
     /// The job's endpoint: target_json alone, as the transport described it. The user, host and port
     /// columns are copies for listings, never read back here.
     /// </summary>
-    private static JobEndpoint Target(SqliteDataReader r, JournalColumns c, string id)
+    private static JobEndpoint Target(DbDataReader r, JournalColumns c, string id)
     {
         var transport = r.GetString(c.Transport);
         if (transport != JournalSchema.SshTransport)
@@ -84,7 +85,7 @@ internal static class JournalRows
         }
     }
 
-    private static JobStatus Status(SqliteDataReader r, JournalColumns c, JobId id) => new()
+    private static JobStatus Status(DbDataReader r, JournalColumns c, JobId id) => new()
     {
         Id = id,
         State = r.GetString(c.State) switch

@@ -14,7 +14,8 @@ namespace SessionKeeper.Core.Journal;
 /// transport describes it (<see cref="JobEndpoint"/> as JSON in target_json, with the transport's
 /// name in transport), instead of field by field; version 8 keeps the name the user gave each host
 /// (an alias, an inventory name, a member of a range) for listings. A journal from a newer version
-/// is refused, never rewritten.
+/// is refused, never rewritten. These are the SQLite journal's steps; a PostgreSQL journal starts at
+/// version 8 (<see cref="Stores.PostgresSchema"/>) and takes the same numbers from there on.
 /// </summary>
 internal static class JournalSchema
 {

@@ -42,7 +42,7 @@ public sealed class JobKeeper
 
     /// <summary>The local journal (opened, created or upgraded on first use).</summary>
     /// <exception cref="SessionKeeperException">With <see cref="FailureKind.StateCorrupt"/> when the journal cannot be read.</exception>
-    internal JobJournal Journal => _journal ??= JobJournal.Open(StateDirectory);
+    internal JobJournal Journal => _journal ??= JobJournal.Open(StateDirectory, _options.Journal);
 
     /// <summary>A keeper over the journal in <see cref="JobKeeperOptions.StateDirectory"/>; nothing is opened until it is needed.</summary>
     public static JobKeeper Open(JobKeeperOptions options)
@@ -654,7 +654,7 @@ public sealed class JobKeeper
     /// <summary>A broken journal must not stop a call that names its host: it is simply not used.</summary>
     private JobJournal? TryJournal()
     {
-        if (_journal is null && !File.Exists(Path.Combine(StateDirectory, JobJournal.FileName)))
+        if (_journal is null && !JobJournal.Exists(StateDirectory, _options.Journal))
         {
             return null;
         }

@@ -12,6 +12,12 @@ public sealed record JobKeeperOptions
     /// <summary>The journal and the output mirrors; null for <see cref="JobKeeper.DefaultStateDirectory"/>.</summary>
     public string? StateDirectory { get; init; }
 
+    /// <summary>
+    /// The journal: a postgresql:// URL for one shared by several workstations, or "sqlite" for the
+    /// state directory's own file; null for $SESSIONKEEPER_JOURNAL, else the state directory's file.
+    /// </summary>
+    public string? Journal { get; init; }
+
     /// <summary>A status, kill or signal round trip never waits on a dead link longer than this (a kill adds its grace).</summary>
     public TimeSpan ControlTimeout { get; init; } = JobKeeper.DefaultControlTimeout;
 

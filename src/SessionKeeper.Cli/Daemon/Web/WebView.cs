@@ -44,7 +44,7 @@ internal static partial class WebView
     /// Builds the host and maps the view. A new token is stored in the state directory now and
     /// printed on stdout once Kestrel listens (with the port it got, for --web 127.0.0.1:0).
     /// </summary>
-    public static WebApplication Build(WebApplicationBuilder builder, WebSettings web, string stateRoot)
+    public static WebApplication Build(WebApplicationBuilder builder, WebSettings web, string stateRoot, string? journal = null)
     {
         Probe(web);
         var token = WebToken.Create();
@@ -64,7 +64,7 @@ internal static partial class WebView
             }
         });
 
-        var data = new WebData(JobJournal.OpenForReading(stateRoot), TimeProvider.System);
+        var data = new WebData(JobJournal.OpenForReading(stateRoot, journal), TimeProvider.System);
         var tail = new OutputTail(data, TailInterval);
         var stopping = app.Lifetime.ApplicationStopping;
         app.Use(SecurityHeadersAsync);

@@ -8,16 +8,34 @@ namespace SessionKeeper.Tests.Core.Journal;
 /// A batch stopped (SIGTERM, Ctrl-C) before all its hosts were sent anything: one row records the
 /// stop, and every host still planned reads as not launched through it, for every reader (resume,
 /// the daemon, batch status, jobs), while the hosts that were sent something keep their phase.
+/// The same on both stores: <see cref="SqliteBatchStopTests"/>, <see cref="PostgresBatchStopTests"/>.
 /// </summary>
-public sealed class BatchStopTests : IDisposable
+public abstract class BatchStopTests : IDisposable
 {
-    private static readonly DateTimeOffset Planned = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000);
-    private static readonly DateTimeOffset Stopped = Planned.AddMinutes(1);
+    protected static readonly DateTimeOffset Planned = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000);
+    protected static readonly DateTimeOffset Stopped = Planned.AddMinutes(1);
     private readonly TempDir _dir = new();
 
-    public void Dispose() => _dir.Dispose();
+    /// <summary>--journal for this store.</summary>
+    protected abstract string Journal { get; }
 
-    private static JournalJob NewJob(string id, string batch, DateTimeOffset created) => new()
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _dir.Dispose();
+        }
+    }
+
+    private protected JobJournal Open() => JobJournal.Open(_dir.Path, Journal);
+
+    protected static JournalJob NewJob(string id, string batch, DateTimeOffset created) => new()
     {
         Id = JobId.Parse(id),
         Endpoint = new JobEndpoint("deploy", id, 22, ["/k"], ["/kh"], TimeSpan.FromSeconds(5)),
@@ -27,10 +45,10 @@ public sealed class BatchStopTests : IDisposable
         BatchId = batch,
     };
 
-    [Fact]
+    [SkippableFact]
     public void Stopping_a_batch_writes_one_row_and_its_unsent_hosts_read_as_not_launched()
     {
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         journal.AddIntents([.. Enumerable.Range(1, 1000).Select(i => NewJob($"big-{i:0000}", "big", Planned))]);
         journal.AddIntent(NewJob("other-1", "other", Planned));
         journal.MarkSending(JobId.Parse("big-0001"));
@@ -56,10 +74,10 @@ public sealed class BatchStopTests : IDisposable
         Assert.Equal(JournalPhase.NotLaunched, journal.List().Single(j => j.Id.Value == "big-0999").Phase);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_stopped_host_sent_later_by_batch_resume_is_an_intent_and_a_retry_journaled_after_the_stop_is_planned()
     {
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         journal.AddIntents([NewJob("b-1", "b", Planned), NewJob("b-2", "b", Planned)]);
         journal.RecordBatchNotLaunched("b", "interrupted before the launch request was sent", Stopped);
 
@@ -77,11 +95,16 @@ public sealed class BatchStopTests : IDisposable
         journal.RecordBatchNotLaunched("b", "interrupted before the launch request was sent", Stopped.AddSeconds(2));
         Assert.Equal(JournalPhase.NotLaunched, journal.Get(JobId.Parse("b-2-r2"))!.Phase);
     }
+}
+
+public sealed class SqliteBatchStopTests : BatchStopTests
+{
+    protected override string Journal => JobJournal.Embedded;
 
     [Fact]
     public void A_journal_of_schema_version_5_migrates_and_keeps_its_phases()
     {
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         journal.AddIntents([NewJob("v5-1", "v5", Planned), NewJob("v5-2", "v5", Planned), NewJob("v5-3", "v5", Planned)]);
         journal.RecordNotLaunched(JobId.Parse("v5-2"), "interrupted before the launch request was sent");
         journal.MarkSending(JobId.Parse("v5-3"));
@@ -106,7 +129,7 @@ public sealed class BatchStopTests : IDisposable
             return downgrade.ExecuteNonQuery();
         });
 
-        var migrated = JobJournal.Open(_dir.Path);
+        var migrated = Open();
 
         Assert.Equal(JournalSchema.Current, migrated.Run(c =>
         {
@@ -119,5 +142,23 @@ public sealed class BatchStopTests : IDisposable
         Assert.Equal(["v5-3"], migrated.Unfinished().Select(j => j.Id.Value));
         Assert.Equal(1, migrated.RecordBatchNotLaunched("v5", "interrupted", Stopped));
         Assert.Equal(JournalPhase.NotLaunched, migrated.Get(JobId.Parse("v5-1"))!.Phase);
+    }
+}
+
+[Collection(PostgresServer.Name)]
+public sealed class PostgresBatchStopTests(PostgresCluster cluster) : BatchStopTests
+{
+    private string? _url;
+
+    protected override string Journal => _url ??= cluster.NewDatabase();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _url is not null)
+        {
+            cluster.DropDatabase(_url);
+        }
+
+        base.Dispose(disposing);
     }
 }

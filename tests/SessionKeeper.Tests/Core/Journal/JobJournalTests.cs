@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using SessionKeeper.Cli.Infrastructure;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
@@ -7,13 +6,45 @@ using SessionKeeper.Tests.Fakes;
 
 namespace SessionKeeper.Tests.Core.Journal;
 
-public sealed class JobJournalTests : IDisposable
+/// <summary>
+/// The journal's behaviour, the same on every store: <see cref="SqliteJobJournalTests"/> runs these
+/// against the embedded SQLite file, <see cref="PostgresJobJournalTests"/> against a real
+/// PostgreSQL server; what only one store has (old SQLite files, a server that cannot be reached)
+/// is tested in its subclass.
+/// </summary>
+public abstract class JobJournalTests : IDisposable
 {
-    private readonly TempDir _dir = new();
+    protected TempDir Dir { get; } = new();
 
-    public void Dispose() => _dir.Dispose();
+    /// <summary>--journal for this store: "sqlite" (so $SESSIONKEEPER_JOURNAL cannot redirect the test) or a postgresql:// URL.</summary>
+    protected abstract string Journal { get; }
 
-    private static JournalJob NewJob(string id, string host = "web1") => new()
+    /// <summary>A SELECT of the target_json of job 'target-full': transport, user, host, port, the hop of the hop's host, connectTimeout, and whether "label" appears in it.</summary>
+    protected abstract string EndpointCopiesSql { get; }
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Dir.Dispose();
+        }
+    }
+
+    private protected JobJournal Open() => JobJournal.Open(Dir.Path, Journal);
+
+    /// <summary>Everything the journal holds, for "left untouched": the file's bytes, or every row of the database.</summary>
+    private protected abstract string Snapshot(JobJournal journal);
+
+    /// <summary>The SET clause that corrupts a row as <paramref name="name"/> says, in the store's SQL.</summary>
+    protected abstract string Corruption(string name);
+
+    protected static JournalJob NewJob(string id, string host = "web1") => new()
     {
         Id = JobId.Parse(id),
         Endpoint = new JobEndpoint("deploy", host, 2222, ["/k1", "/k2"], ["/kh"], TimeSpan.FromSeconds(7)),
@@ -175,18 +206,18 @@ public sealed class JobJournalTests : IDisposable
         };
     }
 
-    [Fact]
+    [SkippableFact]
     public void An_adopted_job_s_end_reason_round_trips()
     {
         var job = EveryField("adopted-1");
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         journal.AddIntent(job);
         journal.RecordStatus(job.Id, new JobStatus { Id = job.Id, State = JobState.Ended, EndedReason = "exit-status-unknown-adopted" }, DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_400), settled: true);
-        var read = JobJournal.Open(_dir.Path).Get(job.Id)!.LastStatus!;
+        var read = Open().Get(job.Id)!.LastStatus!;
         Assert.Equal((JobState.Ended, "exit-status-unknown-adopted", (string?)null), (read.State, read.EndedReason, read.LostReason));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Every_field_of_a_job_round_trips()
     {
         var job = EveryField("every-1");
@@ -197,11 +228,11 @@ public sealed class JobJournalTests : IDisposable
         RecordWalk.AssertDistinct(RecordWalk.AssertPopulated(job.LastStatus!, "status"));
         Assert.NotNull(job.Spec.RawCommand);
 
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
 
         // What an intent carries, read back by a process that did not write it.
         journal.AddIntent(job);
-        var intent = JobJournal.Open(_dir.Path).Get(job.Id)!;
+        var intent = Open().Get(job.Id)!;
         foreach (var (name, how) in WrittenBy)
         {
             var property = typeof(JournalJob).GetProperty(name)!;
@@ -215,7 +246,7 @@ public sealed class JobJournalTests : IDisposable
         Assert.Equal((null, null, 0L, false, null), (intent.LastStatus, intent.LastSeenAt, intent.CommittedLength, intent.ToBeChecked, intent.NotLaunchedReason));
 
         journal.RecordStatus(job.Id, job.LastStatus!, job.LastSeenAt!.Value, job.CommittedLength);
-        var seen = JobJournal.Open(_dir.Path).Get(job.Id)!;
+        var seen = Open().Get(job.Id)!;
         Assert.Equal((job.LastSeenAt, job.CommittedLength), (seen.LastSeenAt, seen.CommittedLength));
         foreach (var (name, notKept) in StatusNotKept)
         {
@@ -228,23 +259,23 @@ public sealed class JobJournalTests : IDisposable
         journal.AddIntent(running);
         journal.RecordStatus(running.Id, new JobStatus { Id = running.Id, State = JobState.Running }, running.LastSeenAt!.Value, settled: false);
         journal.MarkUnfinishedToBeChecked();
-        Assert.Equal(running.ToBeChecked, JobJournal.Open(_dir.Path).Get(running.Id)!.ToBeChecked);
+        Assert.Equal(running.ToBeChecked, Open().Get(running.Id)!.ToBeChecked);
 
         var refused = EveryField("every-3") with { Phase = JournalPhase.Planned };
         journal.AddIntent(refused);
         journal.RecordNotLaunched(refused.Id, refused.NotLaunchedReason!);
-        Assert.Equal(refused.NotLaunchedReason, JobJournal.Open(_dir.Path).Get(refused.Id)!.NotLaunchedReason);
+        Assert.Equal(refused.NotLaunchedReason, Open().Get(refused.Id)!.NotLaunchedReason);
     }
 
-    [Fact]
+    [SkippableFact]
     public void An_endpoint_round_trips_whole_with_every_field_set_and_with_none()
     {
         var full = EveryField("target-full").Endpoint;
         var bare = new JobEndpoint("u", "h", 22, [], [], TimeSpan.Zero);
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         journal.AddIntents([NewJob("target-full") with { Endpoint = full }, NewJob("target-bare") with { Endpoint = bare }]);
 
-        var reader = JobJournal.Open(_dir.Path);
+        var reader = Open();
         RecordWalk.AssertSame(full, reader.Get(JobId.Parse("target-full"))!.Endpoint, "full");
         var back = reader.Get(JobId.Parse("target-bare"))!.Endpoint;
         RecordWalk.AssertSame(bare, back, "bare");
@@ -256,77 +287,64 @@ public sealed class JobJournalTests : IDisposable
             journal.Run(c =>
             {
                 using var select = c.CreateCommand();
-                select.CommandText = """
-                    SELECT transport, user, host, port, json_extract(target_json, '$.settings.jumpHosts[0].settings.jumpHosts[0].host'),
-                        json_extract(target_json, '$.connectTimeout'), instr(target_json, '"label"')
-                    FROM jobs WHERE id = 'target-full'
-                    """;
+                select.CommandText = EndpointCopiesSql;
                 using var r = select.ExecuteReader();
                 Assert.True(r.Read());
                 return string.Join('|', Enumerable.Range(0, r.FieldCount).Select(i => Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)));
             }));
     }
 
-    [Theory]
-    [InlineData("target_json = 'not json'", "has a target_json that is not an endpoint")]
-    [InlineData("target_json = '{\"user\":\"u\",\"host\":\"h\"}'", "has a target_json that is not an endpoint")]
-    [InlineData("target_json = json_set(target_json, '$.port', 'x')", "has a target_json that is not an endpoint")]
-    [InlineData("target_json = json_set(target_json, '$.identityFiles', json('null'))", "has a target_json that is not an endpoint")]
-    [InlineData("target_json = json_set(target_json, '$.settings', json('{\"jumpHosts\":[{\"user\":\"j\"}]}'))", "has a target_json that is not an endpoint")]
-    [InlineData("target_json = '[]'", "has a target_json that is not an endpoint")]
-    [InlineData("target_json = 'null'", "has a null target_json")]
-    [InlineData("target_json = NULL", "has no target_json")]
-    [InlineData("transport = 'carrier-pigeon'", "launched through the transport 'carrier-pigeon'")]
+    [SkippableTheory]
+    [InlineData("not-json", "has a target_json that is not an endpoint")]
+    [InlineData("no-port", "has a target_json that is not an endpoint")]
+    [InlineData("port-not-a-number", "has a target_json that is not an endpoint")]
+    [InlineData("identity-files-null", "has a target_json that is not an endpoint")]
+    [InlineData("jump-host-without-host", "has a target_json that is not an endpoint")]
+    [InlineData("array", "has a target_json that is not an endpoint")]
+    [InlineData("json-null", "has a null target_json")]
+    [InlineData("sql-null", "has no target_json")]
+    [InlineData("unknown-transport", "launched through the transport 'carrier-pigeon'")]
     public void A_malformed_target_is_reported_as_corrupt_and_left_untouched(string corruption, string why)
     {
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         journal.AddIntents([NewJob("good"), NewJob("bad")]);
-        var path = Path.Combine(_dir.Path, JobJournal.FileName);
-        string Row() => journal.Run(c =>
-        {
-            using var select = c.CreateCommand();
-            select.CommandText = "SELECT quote(transport) || '|' || quote(target_json) FROM jobs WHERE id = 'bad'";
-            return (string)select.ExecuteScalar()!;
-        });
         journal.Run(c =>
         {
             using var update = c.CreateCommand();
-            update.CommandText = $"UPDATE jobs SET {corruption} WHERE id = 'bad'";
+            update.CommandText = $"UPDATE jobs SET {Corruption(corruption)} WHERE id = 'bad'";
             return update.ExecuteNonQuery();
         });
-        var row = Row();
-        var file = SHA256.HashData(File.ReadAllBytes(path));
+        var before = Snapshot(journal);
 
-        var reader = JobJournal.Open(_dir.Path);
+        var reader = Open();
         var error = Assert.Throws<SessionKeeperException>(() => reader.Get(JobId.Parse("bad")));
         Assert.Throws<SessionKeeperException>(() => reader.List());
 
         Assert.Equal(FailureKind.StateCorrupt, error.Kind);
-        Assert.StartsWith($"the journal {path} holds a malformed job record (job 'bad' ", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"the journal {journal.Path} holds a malformed job record (job 'bad' ", error.Message, StringComparison.Ordinal);
         Assert.Contains(why, error.Message, StringComparison.Ordinal);
         Assert.EndsWith("; it was left untouched.", error.Message, StringComparison.Ordinal);
         Assert.Equal("good", reader.Get(JobId.Parse("good"))!.Id.Value);
-        Assert.Equal(row, Row());
-        Assert.Equal(file, SHA256.HashData(File.ReadAllBytes(path)));
+        Assert.Equal(before, Snapshot(journal));
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("500ms", "250ms")]
     [InlineData("1.5s", "0.001s")]
     [InlineData("90s", "10s")]
     public void Timeout_and_grace_round_trip_to_the_millisecond(string timeout, string grace)
     {
         var job = NewJob("t-1") with { Spec = new JobSpec("true", Timeout: Durations.Parse(timeout, "--timeout"), Grace: Durations.Parse(grace, "--grace")) };
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         journal.AddIntent(job);
         var read = journal.Get(JobId.Parse("t-1"))!.Spec;
         Assert.Equal((job.Spec.Timeout, job.Spec.Grace), (read.Timeout, read.Grace));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_command_that_is_not_utf8_round_trips_as_bytes()
     {
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         byte[] bytes = [(byte)'e', (byte)'c', (byte)'h', (byte)'o', (byte)' ', 0xff, 0xfe, (byte)'\'', 0x80];
         var job = NewJob("abc-bytes");
         journal.AddIntent(job with { Spec = job.Spec.WithCommand(bytes) });
@@ -340,10 +358,10 @@ public sealed class JobJournalTests : IDisposable
         Assert.Equal(job.Spec.Command, journal.Get(JobId.Parse("abc-text"))!.Spec.Command);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Statuses_move_a_job_through_its_phases()
     {
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         journal.AddIntent(NewJob("abc-2"));
         var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
         journal.RecordStatus(JobId.Parse("abc-2"), new JobStatus { Id = JobId.Parse("abc-2"), State = JobState.Running, Pid = 77, ProcessGroup = 77, StartTime = 5, BootId = "b" }, now);
@@ -360,10 +378,10 @@ public sealed class JobJournalTests : IDisposable
         Assert.Empty(journal.Unfinished());
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_status_seen_after_the_end_never_moves_a_finished_job_back()
     {
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         journal.AddIntent(NewJob("abc-3"));
         var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
         var exited = new JobStatus { Id = JobId.Parse("abc-3"), State = JobState.Exited, ExitCode = 2 };
@@ -374,10 +392,10 @@ public sealed class JobJournalTests : IDisposable
         Assert.Empty(journal.Unfinished());
     }
 
-    [Fact]
+    [SkippableFact]
     public void Ids_resolve_by_unique_prefix_like_git()
     {
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         journal.AddIntent(NewJob("k7q2-aaaa"));
         journal.AddIntent(NewJob("k7q2-bbbb"));
         journal.AddIntent(NewJob("m9xa-cccc"));
@@ -388,36 +406,19 @@ public sealed class JobJournalTests : IDisposable
         Assert.Equal(FailureKind.InvalidInput, Assert.Throws<SessionKeeperException>(() => journal.Resolve("../x")).Kind);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_duplicate_id_is_refused() =>
         Assert.Throws<SessionKeeperException>(() =>
         {
-            var journal = JobJournal.Open(_dir.Path);
+            var journal = Open();
             journal.AddIntent(NewJob("dup"));
             journal.AddIntent(NewJob("dup"));
         });
 
-    [Fact]
-    public void A_journal_written_by_schema_version_1_loads()
-    {
-        File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "journal-v1.db"), Path.Combine(_dir.Path, JobJournal.FileName));
-        var journal = JobJournal.Open(_dir.Path);
-        var old = journal.Get(JobId.Parse("v1old-job1"))!;
-        Assert.Equal(JournalPhase.Finished, old.Phase);
-        Assert.Equal(3, old.LastStatus!.ExitCode);
-        Assert.Equal("./long-task.sh --flag 'x'", old.Spec.Command);
-        Assert.Equal(2222, old.Endpoint.Port);
-        Assert.Equal(1, old.Attempt);
-        Assert.Equal(RestartMode.No, old.Restart.Mode);
-        Assert.Single(journal.Unfinished());
-        journal.AddIntent(NewJob("after-migration"));
-        Assert.Equal(3, journal.List().Count);
-    }
-
-    [Fact]
+    [SkippableFact]
     public void Only_a_job_that_may_have_been_sent_is_left_to_resume_and_the_daemon()
     {
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         journal.AddIntents([NewJob("planned"), NewJob("refused"), NewJob("skipped"), NewJob("sent")]);
         journal.RecordNotLaunched(JobId.Parse("refused"), "host key refused");
         journal.RecordSkipped(JobId.Parse("skipped"), "--max-failures reached");
@@ -438,49 +439,20 @@ public sealed class JobJournalTests : IDisposable
         Assert.Equal((JournalPhase.Intent, null), (journal.Get(JobId.Parse("refused"))!.Phase, journal.Get(JobId.Parse("refused"))!.NotLaunchedReason));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_cancelled_batch_journals_nothing()
     {
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         Assert.Throws<OperationCanceledException>(() => journal.AddIntents([.. Enumerable.Range(0, 1000).Select(i => NewJob($"c-{i}"))], cancelled.Token));
         Assert.Empty(journal.List());
     }
 
-    [Fact]
-    public void A_journal_written_by_schema_version_2_loads()
-    {
-        File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "journal-v2.db"), Path.Combine(_dir.Path, JobJournal.FileName));
-        var journal = JobJournal.Open(_dir.Path);
-        var retried = journal.Get(JobId.Parse("v2b4tch-0001-r2"))!;
-        Assert.Equal(JournalPhase.Finished, retried.Phase);
-        Assert.Equal(9, retried.LastStatus!.Signal);
-        Assert.Equal(2, retried.Attempt);
-        Assert.Equal("v2b4tch-0001", retried.RootId?.Value);
-        Assert.Equal(new RestartPolicy(RestartMode.OnFailure, 3, TimeSpan.FromSeconds(1)), retried.Restart);
-        Assert.Equal(2, journal.Batch("v2b4tch").Count);
-        var running = Assert.Single(journal.Unfinished());
-        Assert.True(running.ToBeChecked);
-        Assert.Equal(2222, running.Endpoint.Port);
-    }
-
-    [Fact]
-    public void A_corrupt_journal_is_refused_and_left_untouched()
-    {
-        var path = Path.Combine(_dir.Path, JobJournal.FileName);
-        var garbage = RandomNumberGenerator.GetBytes(8192);
-        File.WriteAllBytes(path, garbage);
-        var error = Assert.Throws<SessionKeeperException>(() => JobJournal.Open(_dir.Path));
-        Assert.Equal(FailureKind.StateCorrupt, error.Kind);
-        Assert.Contains("left untouched", error.Message, StringComparison.Ordinal);
-        Assert.Equal(garbage, File.ReadAllBytes(path));
-    }
-
-    [Fact]
+    [SkippableFact]
     public void A_journal_from_a_newer_version_is_refused_and_left_untouched()
     {
-        var journal = JobJournal.Open(_dir.Path);
+        var journal = Open();
         journal.AddIntent(NewJob("x"));
         journal.Run(c =>
         {
@@ -488,24 +460,11 @@ public sealed class JobJournalTests : IDisposable
             cmd.CommandText = "UPDATE meta SET value = '99' WHERE key = 'schema_version'";
             return cmd.ExecuteNonQuery();
         });
-        var path = Path.Combine(_dir.Path, JobJournal.FileName);
-        var before = SHA256.HashData(File.ReadAllBytes(path));
-        var error = Assert.Throws<SessionKeeperException>(() => JobJournal.Open(_dir.Path));
+        var before = Snapshot(journal);
+        var error = Assert.Throws<SessionKeeperException>(() => Open());
         Assert.Contains("newer SessionKeeper", error.Message, StringComparison.Ordinal);
-        Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(path)));
+        Assert.Contains(journal.Path, error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot(journal));
     }
 
-    [Theory]
-    [InlineData(0, true)]
-    [InlineData(1, true)]
-    [InlineData(42, true)]
-    public void Restart_on_failure_stops_at_success_or_the_limit(int code, bool _)
-    {
-        var policy = new RestartPolicy(RestartMode.OnFailure, 2, TimeSpan.Zero);
-        var status = new JobStatus { Id = JobId.Parse("a"), State = JobState.Exited, ExitCode = code };
-        Assert.Equal(code != 0, policy.ShouldRestart(status, 1));
-        Assert.Equal(code != 0, policy.ShouldRestart(status, 2));
-        Assert.False(policy.ShouldRestart(status, 3));
-        Assert.True(new RestartPolicy(RestartMode.Always, 1, TimeSpan.Zero).ShouldRestart(status, 1));
-    }
 }

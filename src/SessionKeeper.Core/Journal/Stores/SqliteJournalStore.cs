@@ -1,0 +1,235 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using SessionKeeper.Core.Failures;
+
+namespace SessionKeeper.Core.Journal.Stores;
+
+/// <summary>
+/// The embedded journal: one SQLite file (WAL) in the state directory, private to its user. A
+/// journal that vanishes while in use is started anew, with a warning.
+/// </summary>
+internal sealed class SqliteJournalStore : JournalStore
+{
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private static int _warnedReadable;
+
+    private readonly string _connectionString;
+    private readonly bool _readOnly;
+    private bool _prepared;
+    private bool _warnedVanished;
+
+    private SqliteJournalStore(string path, bool readOnly, bool immutable = false)
+    {
+        Path = path;
+        _readOnly = readOnly;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            // A read-only directory has no room for WAL's -shm file: read the file as it is then.
+            DataSource = immutable ? $"file:{Uri.EscapeDataString(path).Replace("%2F", "/", StringComparison.Ordinal)}?immutable=1" : path,
+            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    public override string Location => Path;
+
+    public override JournalDialect Dialect => JournalDialect.Sqlite;
+
+    public override bool ReadOnly => _readOnly;
+
+    public static SqliteJournalStore Open(string stateRoot)
+    {
+        try
+        {
+            if (!Directory.Exists(stateRoot))
+            {
+                Directory.CreateDirectory(stateRoot, PrivateDirectory);
+                DurableFiles.TrySyncDirectory(DurableFiles.ParentOf(stateRoot), JobJournal.Warn);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SessionKeeperException(FailureKind.StateCorrupt, $"cannot create the state directory {stateRoot}: {ex.Message}", ex);
+        }
+
+        WarnIfReadable(stateRoot);
+        var store = new SqliteJournalStore(System.IO.Path.Combine(stateRoot, JobJournal.FileName), readOnly: false);
+        store.PrepareFile();
+        return store;
+    }
+
+    /// <summary>
+    /// For verbs that only read (jobs): the journal as it is, even when the state directory or the
+    /// journal is read-only to us. Falls back to a read-only connection only when a writable one
+    /// cannot be had; nothing is created or migrated then.
+    /// </summary>
+    public static SqliteJournalStore OpenForReading(string stateRoot)
+    {
+        try
+        {
+            return Open(stateRoot);
+        }
+        catch (SessionKeeperException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 8 or 14 } or UnauthorizedAccessException)
+        {
+            var path = System.IO.Path.Combine(stateRoot, JobJournal.FileName);
+            if (!File.Exists(path))
+            {
+                throw;
+            }
+
+            try
+            {
+                var shared = new SqliteJournalStore(path, readOnly: true);
+                shared.PrepareFile();
+                return shared;
+            }
+            catch (SessionKeeperException again) when (again.InnerException is SqliteException { SqliteErrorCode: 8 or 14 })
+            {
+                var immutable = new SqliteJournalStore(path, readOnly: true, immutable: true);
+                immutable.PrepareFile();
+                return immutable;
+            }
+        }
+    }
+
+    private static void WarnIfReadable(string stateRoot)
+    {
+        try
+        {
+            var mode = File.GetUnixFileMode(stateRoot);
+            if ((mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0 && Interlocked.Exchange(ref _warnedReadable, 1) == 0)
+            {
+                JobJournal.Warn($"the state directory {stateRoot} is readable by others (mode {Convert.ToString((int)mode, 8)}); its files are private, but run `chmod 700 {stateRoot}`.");
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private void PrepareFile()
+    {
+        if (!_readOnly)
+        {
+            MakePrivate();
+        }
+
+        Prepare();
+        _prepared = true;
+    }
+
+    /// <summary>
+    /// The journal and its WAL and SHM files are the user's alone (SQLite gives the WAL and SHM the
+    /// journal's mode): created 0600 whatever the umask, and put back to 0600 if found wider.
+    /// </summary>
+    private void MakePrivate()
+    {
+        try
+        {
+            var created = !File.Exists(Path);
+            using (new FileStream(Path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite | FileShare.Delete, UnixCreateMode = Private }))
+            {
+            }
+
+            if (created)
+            {
+                // SQLite syncs the directory for the WAL it creates, never for the database file itself.
+                DurableFiles.TrySyncDirectory(System.IO.Path.GetDirectoryName(Path)!, JobJournal.Warn);
+            }
+
+            foreach (var file in new[] { Path, Path + "-wal", Path + "-shm" })
+            {
+                if (File.Exists(file) && (File.GetUnixFileMode(file) & ~Private) != 0)
+                {
+                    File.SetUnixFileMode(file, Private);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not ours to change (another user's journal, a read-only file): SQLite reports what matters.
+        }
+    }
+
+    /// <summary>The journal file vanished under us (deleted by hand, a cleanup): start a new one rather than fail the run.</summary>
+    private void Recreate()
+    {
+        if (!_warnedVanished)
+        {
+            _warnedVanished = true;
+            JobJournal.Warn($"the journal {Path} vanished while in use; a new one was created (earlier records are gone; this run goes on from memory).");
+        }
+
+        var directory = System.IO.Path.GetDirectoryName(Path)!;
+        Directory.CreateDirectory(directory, PrivateDirectory);
+        foreach (var stale in new[] { Path + "-wal", Path + "-shm" })
+        {
+            // A WAL left without its database would be replayed into the new one.
+            File.Delete(stale);
+        }
+
+        _prepared = false;
+        PrepareFile();
+    }
+
+    public override T Run<T>(Func<DbConnection, T> action)
+    {
+        if (_prepared && !_readOnly && !File.Exists(Path))
+        {
+            Recreate();
+        }
+
+        try
+        {
+            return RunOnce(action);
+        }
+        catch (SqliteException ex) when (_prepared && !_readOnly && ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            // Deleted between the check and the open: SQLite made an empty file.
+            Recreate();
+            return RunOnce(action);
+        }
+    }
+
+    private T RunOnce<T>(Func<DbConnection, T> action)
+    {
+        try
+        {
+            using var connection = new SqliteConnection(_connectionString);
+            connection.Open();
+            using (var pragmas = connection.CreateCommand())
+            {
+                pragmas.CommandText = _readOnly
+                    ? "PRAGMA busy_timeout = 30000;"
+                    : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;";
+                pragmas.ExecuteNonQuery();
+            }
+
+            return action(connection);
+        }
+        catch (SqliteException ex) when (_prepared && !_readOnly && ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            throw;
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is 26 or 11)
+        {
+            throw Corrupt(ex, ex.Message);
+        }
+        catch (SqliteException ex)
+        {
+            throw new SessionKeeperException(FailureKind.StateCorrupt, $"cannot use the journal {Path}: {ex.Message}", ex);
+        }
+    }
+
+    public override bool IsDuplicateKey(DbException exception) => exception is SqliteException { SqliteErrorCode: 19 };
+
+    protected override int ReadVersion(DbConnection connection) => JournalSchema.ReadVersion((SqliteConnection)connection);
+
+    protected override void Migrate(DbConnection connection, int from) => JournalSchema.Migrate((SqliteConnection)connection, from, Path);
+
+    protected override bool IsConcurrentMigration(Exception exception) => exception is SqliteException;
+}

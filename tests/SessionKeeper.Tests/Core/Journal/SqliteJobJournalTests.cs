@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using SessionKeeper.Core.Failures;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
+
+namespace SessionKeeper.Tests.Core.Journal;
+
+/// <summary>The journal's tests on the embedded SQLite file, and what only a SQLite journal has: old files, a corrupt file.</summary>
+public sealed class SqliteJobJournalTests : JobJournalTests
+{
+    protected override string Journal => JobJournal.Embedded;
+
+    protected override string EndpointCopiesSql => """
+        SELECT transport, "user", host, port, json_extract(target_json, '$.settings.jumpHosts[0].settings.jumpHosts[0].host'),
+            json_extract(target_json, '$.connectTimeout'), instr(target_json, '"label"')
+        FROM jobs WHERE id = 'target-full'
+        """;
+
+    private protected override string Snapshot(JobJournal journal) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(journal.Path)));
+
+    protected override string Corruption(string name) => name switch
+    {
+        "not-json" => "target_json = 'not json'",
+        "no-port" => "target_json = '{\"user\":\"u\",\"host\":\"h\"}'",
+        "port-not-a-number" => "target_json = json_set(target_json, '$.port', 'x')",
+        "identity-files-null" => "target_json = json_set(target_json, '$.identityFiles', json('null'))",
+        "jump-host-without-host" => "target_json = json_set(target_json, '$.settings', json('{\"jumpHosts\":[{\"user\":\"j\"}]}'))",
+        "array" => "target_json = '[]'",
+        "json-null" => "target_json = 'null'",
+        "sql-null" => "target_json = NULL",
+        "unknown-transport" => "transport = 'carrier-pigeon'",
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
+    };
+
+    [Fact]
+    public void The_embedded_journal_is_the_state_directory_s_file_whatever_the_environment_says()
+    {
+        var journal = JobJournal.Open(Dir.Path, JobJournal.Embedded);
+        Assert.Equal(Path.Combine(Dir.Path, JobJournal.FileName), journal.Path);
+        Assert.False(journal.IsShared);
+    }
+
+    [Fact]
+    public void A_journal_written_by_schema_version_1_loads()
+    {
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "journal-v1.db"), Path.Combine(Dir.Path, JobJournal.FileName));
+        var journal = Open();
+        var old = journal.Get(JobId.Parse("v1old-job1"))!;
+        Assert.Equal(JournalPhase.Finished, old.Phase);
+        Assert.Equal(3, old.LastStatus!.ExitCode);
+        Assert.Equal("./long-task.sh --flag 'x'", old.Spec.Command);
+        Assert.Equal(2222, old.Endpoint.Port);
+        Assert.Equal(1, old.Attempt);
+        Assert.Equal(RestartMode.No, old.Restart.Mode);
+        Assert.Single(journal.Unfinished());
+        journal.AddIntent(NewJob("after-migration"));
+        Assert.Equal(3, journal.List().Count);
+    }
+
+    [Fact]
+    public void A_journal_written_by_schema_version_2_loads()
+    {
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "journal-v2.db"), Path.Combine(Dir.Path, JobJournal.FileName));
+        var journal = Open();
+        var retried = journal.Get(JobId.Parse("v2b4tch-0001-r2"))!;
+        Assert.Equal(JournalPhase.Finished, retried.Phase);
+        Assert.Equal(9, retried.LastStatus!.Signal);
+        Assert.Equal(2, retried.Attempt);
+        Assert.Equal("v2b4tch-0001", retried.RootId?.Value);
+        Assert.Equal(new RestartPolicy(RestartMode.OnFailure, 3, TimeSpan.FromSeconds(1)), retried.Restart);
+        Assert.Equal(2, journal.Batch("v2b4tch").Count);
+        var running = Assert.Single(journal.Unfinished());
+        Assert.True(running.ToBeChecked);
+        Assert.Equal(2222, running.Endpoint.Port);
+    }
+
+    [Fact]
+    public void A_corrupt_journal_is_refused_and_left_untouched()
+    {
+        var path = Path.Combine(Dir.Path, JobJournal.FileName);
+        var garbage = RandomNumberGenerator.GetBytes(8192);
+        File.WriteAllBytes(path, garbage);
+        var error = Assert.Throws<SessionKeeperException>(() => Open());
+        Assert.Equal(FailureKind.StateCorrupt, error.Kind);
+        Assert.Contains("left untouched", error.Message, StringComparison.Ordinal);
+        Assert.Equal(garbage, File.ReadAllBytes(path));
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, true)]
+    [InlineData(42, true)]
+    public void Restart_on_failure_stops_at_success_or_the_limit(int code, bool _)
+    {
+        var policy = new RestartPolicy(RestartMode.OnFailure, 2, TimeSpan.Zero);
+        var status = new JobStatus { Id = JobId.Parse("a"), State = JobState.Exited, ExitCode = code };
+        Assert.Equal(code != 0, policy.ShouldRestart(status, 1));
+        Assert.Equal(code != 0, policy.ShouldRestart(status, 2));
+        Assert.False(policy.ShouldRestart(status, 3));
+        Assert.True(new RestartPolicy(RestartMode.Always, 1, TimeSpan.Zero).ShouldRestart(status, 1));
+    }
+}
