@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Remote;
 using SessionKeeper.Tests.Fakes;
 
 namespace SessionKeeper.Tests.Core.Remote;
@@ -55,6 +56,32 @@ public sealed partial class KeeperScriptTests : IDisposable
         Assert.Equal(wrapper, Stat(Stat(status.Pid!.Value).Parent).Parent); // the keeper in between
 
         await client.KillAsync(id, TimeSpan.FromSeconds(2));
+    }
+
+    /// <summary>
+    /// A perl that cannot compile keeper.pl (older than it needs) starts nothing and prints
+    /// nothing; a target without perl never runs it: either way the sh wrapper starts the job,
+    /// once, and the launch reports it running.
+    /// </summary>
+    [Theory(Timeout = 30000)]
+    [InlineData("dash", RequestVariables.Keeper, "use 5.999;\n")]
+    [InlineData("ash", RequestVariables.Keeper, "use 5.999;\n")]
+    [InlineData("dash", RequestVariables.Fault, "remote-no-perl")]
+    public async Task Without_a_usable_perl_the_sh_wrapper_starts_the_job_once(string shell, string variable, string value)
+    {
+        var id = JobId.New();
+        var counter = Path.Combine(_state.Path, "counter");
+        var request = new LaunchRequest(id, JobCookie.New(), new JobSpec($"echo x >> '{counter}'; exec sleep 300", Shell: "/bin/sh")).ToRunnerRequest().Set(variable, value);
+        var replies = ReplyParser.Parse(await Shells.Session(shell, _state.Path).ExecAsync(request.ToPayload()), "local");
+        var dir = _state.JobDir(id.Value);
+
+        Assert.Contains(replies, r => r.Tag == "status" && r.Fields.GetValueOrDefault("state") == "running");
+        Assert.True(File.Exists(Path.Combine(dir, "wrapper.sh")));
+        var client = _state.Client(shell);
+        await Poll.UntilAsync(() => File.Exists(counter), "the job to start");
+        await client.KillAsync(id, TimeSpan.FromSeconds(2));
+        Assert.Equal(["x"], File.ReadAllLines(counter));
+        Assert.Equal(JobState.Killed, (await client.UntilFinishedAsync(id.Value)).State);
     }
 
     /// <summary>
