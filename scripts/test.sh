@@ -7,9 +7,10 @@
 # client (the integration tests start their own sshd processes on loopback ports with throwaway
 # keys), the shells the runner and the quoting tests run under (dash, bash, BusyBox ash, fish,
 # tcsh; zsh as the interactive shell of the adopt tests), Dropbear, and tools some tests drive
-# (perl, script, setpriv, tar; Debian has them already), and chromium (the web view's tests drive it
-# headless over the DevTools protocol), clang with zlib1g-dev (NativeBinaryTests publishes the
-# Native AOT binary once), and PostgreSQL (the journal's tests run on a throwaway cluster too). Then builds with warnings as errors,
+# (perl, script, setpriv, tar; Debian has them already; strace, which counts what the wrapper and
+# the target do), chromium (the web view's tests drive it headless over the DevTools protocol),
+# clang with zlib1g-dev (NativeBinaryTests publishes the Native AOT binary once), and PostgreSQL
+# (the journal's tests run on a throwaway cluster too). Then builds with warnings as errors,
 # checks formatting, and runs the unit tests and the integration tests. No test needs a terminal, the network beyond loopback, or
 # anything started by hand.
 set -euo pipefail
@@ -20,7 +21,7 @@ cd "$ROOT"
 need=()
 for pair in sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client ssh-agent:openssh-client \
     dash:dash busybox:busybox fish:fish tcsh:tcsh zsh:zsh dropbear:dropbear-bin \
-    perl:perl-base script:bsdutils setpriv:util-linux tar:tar chromium:chromium clang:clang; do
+    perl:perl-base script:bsdutils setpriv:util-linux tar:tar chromium:chromium clang:clang strace:strace; do
     cmd=${pair%%:*} pkg=${pair#*:}
     if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then
         need+=("$pkg")

@@ -18,12 +18,22 @@ public sealed class ExecCountTests(PlainSshdLab lab, ITestOutputHelper output) :
     private const string RemoteCommand = "exec /bin/sh -s";
 
     /// <summary>
-    /// The bound with the POSIX wrapper, whose keeper cannot be waited on without losing the raw
-    /// wait status, so it polls the job, and the fast-tier stream helper (perl, which starts nothing
-    /// while the job is silent): 63-64 measured (80-87 with the POSIX stream helper too). A slow
-    /// machine fits fewer of the wrapper's naps in the job's second, never more.
+    /// The fast tier (where perl exists): the login shell, the runner, its watchdog's sleep, the
+    /// job directory's mkdir and its start.lock, keeper.pl (the launcher, whose fork is the job's
+    /// wrapper), the job's shell and its sleep, and the stream helper's perl: 10 measured, ssh's 3
+    /// plus sshd's re-exec. Issue 12's goal is 12.
     /// </summary>
-    private const int Bound = 75;
+    private const int FastBound = 12;
+
+    /// <summary>
+    /// With SESSIONKEEPER_TEST_TIER=posix (SK_TIER=posix on the target): wrapper.sh, whose keeper
+    /// cannot be waited on without losing the raw wait status, so it polls the job, its prelude's
+    /// cats, and the POSIX stream helper (sh): 87-95 measured. A slow machine fits fewer of the
+    /// wrapper's naps in the job's second, never more.
+    /// </summary>
+    private const int PosixBound = 110;
+
+    private static bool PosixTier => Environment.GetEnvironmentVariable("SESSIONKEEPER_TEST_TIER") is "posix";
 
     [SkippableFact(Timeout = 120_000)]
     public async Task A_one_second_job_costs_the_target_a_bounded_number_of_process_starts()
@@ -39,7 +49,7 @@ public sealed class ExecCountTests(PlainSshdLab lab, ITestOutputHelper output) :
         Assert.True(ssh.Result.ExitCode == 0 && ssh.Result.StdoutText == "ok\n", ssh.Result.ToString());
         Assert.True(run.Result.ExitCode == 0 && run.Result.StdoutText == "ok\n", run.Result.ToString());
         Assert.Contains(run.Execs, e => e.EndsWith("/sleep", StringComparison.Ordinal));
-        Assert.InRange(run.Execs.Count, 1, Bound);
+        Assert.InRange(run.Execs.Count, 1, PosixTier ? PosixBound : FastBound);
 
         // One exec channel from launch to exit status: the login shell runs our constant command once.
         Assert.Equal(1, run.Logins);

@@ -83,6 +83,9 @@ internal static class RequestVariables
     public const string Timeout = "SK_TIMEOUT";
     public const string Grace = "SK_GRACE";
     public const string Wrapper = "SK_WRAPPER";
+
+    /// <summary>The fast tier's wrapper (keeper.pl), sent with launch requests beside the sh one: run where perl exists.</summary>
+    public const string Keeper = "SK_KEEPER";
     public const string Fault = "SK_FAULT";
     public const string Signal = "SK_SIGNAL";
     public const string Age = "SK_AGE";
@@ -123,7 +126,7 @@ internal static class RequestVariables
     /// <summary>Every name above, for the test that compares them with runner.sh.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        Verb, Id, Cookie, Command, WorkingDirectory, Environment, Shell, Timeout, Grace, Wrapper, Fault, Signal, Age,
+        Verb, Id, Cookie, Command, WorkingDirectory, Environment, Shell, Timeout, Grace, Wrapper, Keeper, Fault, Signal, Age,
         Offset, MaxBytes, HeartbeatMilliseconds, TimeToLive, Client, CreditEnabled, Once, Known, Tail, ErrOffset, LogOffset,
         ErrKnown, LogKnown, Stdin, StdinEnd, StdinClose, Pid, AdoptTool, StreamTool, Tier, Deadline,
     ];

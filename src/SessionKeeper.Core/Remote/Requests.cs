@@ -31,6 +31,7 @@ internal sealed record LaunchRequest(JobId Id, JobCookie Cookie, JobSpec Spec, s
             .Set(RequestVariables.Timeout, WholeSeconds(Spec.Timeout ?? TimeSpan.Zero))
             .Set(RequestVariables.Grace, WholeSeconds(Spec.Grace ?? JobSpec.DefaultGrace))
             .Set(RequestVariables.Wrapper, RunnerRequest.WrapperScript)
+            .Set(RequestVariables.Keeper, RunnerRequest.KeeperScript)
             .Set(RequestVariables.Stdin, SpoolStdin ? "spool" : "null");
         return Fault is { } fault ? request.Set(RequestVariables.Fault, fault) : request;
     }

@@ -15,6 +15,7 @@ internal sealed class RunnerRequest
 
     private static readonly Lazy<string> Runner = new(() => LoadResource("SessionKeeper.runner.sh"));
     private static readonly Lazy<string> Wrapper = new(() => LoadResource("SessionKeeper.wrapper.sh"));
+    private static readonly Lazy<string> Keeper = new(() => LoadResource("SessionKeeper.keeper.pl"));
     private static readonly Lazy<string> AdoptTool = new(() => LoadResource("SessionKeeper.adopt.pl"));
     private static readonly Lazy<string> StreamTool = new(() => LoadResource("SessionKeeper.stream.pl"));
 
@@ -29,6 +30,9 @@ internal sealed class RunnerRequest
     public string Verb { get; }
 
     public static string WrapperScript => Wrapper.Value;
+
+    /// <summary>The wrapper's fast tier (perl, sent with launch requests; the runner falls back to <see cref="WrapperScript"/> without perl).</summary>
+    public static string KeeperScript => Keeper.Value;
 
     /// <summary>The ptrace tool that protects an adopted process (perl, sent with adopt requests only).</summary>
     public static string AdoptToolScript => AdoptTool.Value;

@@ -6,9 +6,11 @@
 # BusyBox ash. Every line the client acts on starts with "@@SK2 "; anything else is noise.
 #
 # Job directory layout 2 (all files 0600, directory 0700):
-#   proto                               "2 sh": the layout, written by launch before the rest (see sk_layout)
+#   proto                               "2 sh" or "2 perl": the layout and the wrapper's tier, written
+#                                       by launch before the rest (see sk_layout)
 #   cmd cwd env shell cookie limits     the request, stored verbatim
-#   wrapper.sh                          the supervising wrapper (see wrapper.sh)
+#   wrapper.sh | keeper.pl              the supervising wrapper of the job's tier: POSIX sh (see
+#                                       wrapper.sh) or, where perl exists, perl (see keeper.pl)
 #   start.lock/                         created once by whoever starts the wrapper
 #   wrapper                             "pid starttime" of the wrapper
 #   pid pgid starttime boot_id          identity of the job, written by the job itself; no signal
@@ -130,9 +132,10 @@ sk_nap() {
 }
 
 # sk_wrapper_alive: true when the process the wrapper file names is alive with its recorded start
-# time and is this directory's wrapper (its command line runs $SK_DIR/wrapper.sh on $SK_DIR), so a
-# wrapper file forged to name another process proves nothing. Sets SK_WPID. The command line costs
-# a fork: it is read once per wrapper and call, pollers then only compare the start time.
+# time and is this directory's wrapper (its command line runs $SK_DIR/wrapper.sh or
+# $SK_DIR/keeper.pl on $SK_DIR), so a wrapper file forged to name another process proves nothing.
+# Sets SK_WPID, and SK_WTIER to sh or perl. The command line costs a fork: it is read once per
+# wrapper and call, pollers then only compare the start time.
 sk_wrapper_alive() {
     # shellcheck disable=SC2046
     set -- $(sk_small "$SK_DIR/wrapper")
@@ -145,12 +148,30 @@ sk_wrapper_alive() {
     _cl=$(tr '\000' '\n' <"/proc/$1/cmdline" 2>/dev/null) || return 1
     _cl=${_cl#*"
 "}
-    case $_cl in "$SK_DIR/wrapper.sh
+    case $_cl in
+        "$SK_DIR/wrapper.sh
 $SK_DIR
-"*) ;; *) return 1 ;; esac
+"*) _wt=sh ;;
+        "$SK_DIR/keeper.pl
+$SK_DIR
+"*) _wt=perl ;;
+        *) return 1 ;;
+    esac
     # Still the process whose start time was checked: its pid was not reused meanwhile.
     sk_proc "$1" && [ "$SK_START" = "$_ws" ] || return 1
-    SK_WOK="$SK_DIR $1 $_ws"
+    SK_WOK="$SK_DIR $1 $_ws" SK_WTIER=$_wt
+}
+
+# sk_wrapper_parent PPID: PPID, the parent of a process the pid file names, is where the live
+# wrapper (sk_wrapper_alive just succeeded) starts its job: the wrapper itself (keeper.pl reaps
+# the job) or the keeper it started (wrapper.sh's never-reaping sleep).
+sk_wrapper_parent() {
+    if [ "$SK_WTIER" = perl ]; then
+        [ "$1" = "$SK_WPID" ]
+    else
+        _wp=$SK_WPID
+        sk_proc "$1" && [ "$SK_PPID" = "$_wp" ]
+    fi
 }
 
 # sk_has_cookie PID: PID's environment carries the cookie of the cookie file. That file may be
@@ -165,8 +186,8 @@ sk_has_cookie() {
 # sk_ours PID: PID (alive, not a zombie) is this job, proven from live /proc state and never from
 # the identity files: pid, pgid, starttime, boot_id and cookie can all be rewritten to name another
 # process of the user. While the wrapper lives only lineage counts: the job is the wrapper's
-# grandchild, started by the keeper (a never-reaping sleep) that the wrapper started. Once the
-# wrapper is gone the job's own environment must carry the cookie.
+# grandchild, started by the keeper (a never-reaping sleep) that wrapper.sh started, or keeper.pl's
+# child. Once the wrapper is gone the job's own environment must carry the cookie.
 sk_ours() {
     sk_adopted && {
         sk_adopted_ours "$1"
@@ -175,8 +196,7 @@ sk_ours() {
     sk_proc "$1" || return 1
     _pp=$SK_PPID _js=$SK_START
     if sk_wrapper_alive; then
-        _wp=$SK_WPID
-        sk_proc "$_pp" && [ "$SK_PPID" = "$_wp" ] || return 1
+        sk_wrapper_parent "$_pp" || return 1
     else
         sk_has_cookie "$1" || return 1
     fi
@@ -304,16 +324,16 @@ sk_state() {
 
 # sk_job_ended: the pid file names this job's zombie: it has ended and nobody has read its wait
 # status yet. Proven by lineage as sk_ours does while the wrapper lives (a zombie's environment
-# cannot be read): the zombie's parent is the keeper, a child of the live wrapper, and its start
-# time is the one the job recorded. A zombie's pid is not reused while it is unreaped.
+# cannot be read): the zombie's parent is the keeper, a child of the live wrapper (or keeper.pl
+# itself), and its start time is the one the job recorded. A zombie's pid is not reused while it
+# is unreaped.
 sk_job_ended() {
     _ep=$(sk_small "$SK_DIR/pid") _es=$(sk_small "$SK_DIR/starttime")
     sk_isnum "$_es" || return 1
     sk_proc "$_ep" && [ "$SK_STATE" = Z ] && [ "$SK_START" = "$_es" ] || return 1
     _ek=$SK_PPID
     sk_wrapper_alive || return 1
-    _ew=$SK_WPID
-    sk_proc "$_ek" && [ "$SK_PPID" = "$_ew" ]
+    sk_wrapper_parent "$_ek"
 }
 
 sk_hex() {
@@ -427,6 +447,15 @@ sk_stdin_field() {
     printf ' stdin=spool in=%s ineof=%s' "$_i" "$_e"
 }
 
+# sk_fast_wrapper: the launch starts keeper.pl (sent as SK_KEEPER) rather than wrapper.sh: perl
+# exists and the request does not say SK_TIER=posix.
+sk_fast_wrapper() {
+    [ "${SK_TIER:-}" != posix ] && [ -n "${SK_KEEPER:-}" ] || return 1
+    # Test hook: a target without perl.
+    [ "${SK_FAULT:-}" = remote-no-perl ] && return 1
+    command -v perl >/dev/null 2>&1
+}
+
 sk_start_wrapper() {
     # The signals the job gets back at their default: asynchronous lists start with SIGINT and
     # SIGQUIT ignored, and bash and BusyBox ash reading a script on stdin ignore SIGQUIT
@@ -457,7 +486,7 @@ sk_logind_kills() {
 sk_launch() {
     sk_base
     sk_check_id "$SK_ID"
-    mkdir -p "$SK_BASE" || sk_fail cannot-create-base
+    [ -d "$SK_BASE" ] || mkdir -p "$SK_BASE" || sk_fail cannot-create-base
     SK_DIR=$SK_BASE/$SK_ID
     if mkdir "$SK_DIR" 2>/dev/null; then
         SK_FRESH=1
@@ -478,7 +507,10 @@ sk_launch() {
     # start.lock (a launch cut right after its mkdir) is completed as layout 2; one of layout 1
     # has its start.lock, so nothing below starts it.
     sk_known_layout
-    [ "$SK_LAYOUT" = 2 ] && [ ! -e "$SK_DIR/proto" ] && printf '2 sh\n' >"$SK_DIR/proto"
+    _tier=sh
+    sk_fast_wrapper && _tier=perl
+    [ "$SK_LAYOUT" = 2 ] && [ ! -e "$SK_DIR/proto" ] && printf '2 %s\n' "$_tier" >"$SK_DIR/proto"
+    SK_STARTED=
     if mkdir "$SK_DIR/start.lock" 2>/dev/null; then
         printf '%s' "$SK_CMD" >"$SK_DIR/cmd"
         printf '%s' "$SK_CWD" >"$SK_DIR/cwd"
@@ -493,20 +525,45 @@ sk_launch() {
         else
             printf 'null\n' >"$SK_DIR/stdin"
         fi
-        printf '%s' "$SK_WRAPPER" >"$SK_DIR/wrapper.sh"
-        date +%s >"$SK_DIR/created"
         : >>"$SK_DIR/out"
         : >>"$SK_DIR/err"
         # The exit record's room, taken now: a disk that fills up while the job runs cannot keep
         # the wrapper from recording the exit status (it overwrites this file in place).
         printf '%63s\n' '' >"$SK_DIR/exit.slot"
-        mkdir -p "$SK_DIR/helpers"
-        sk_put "$SK_DIR/cookie" "$SK_COOKIE"
-        # The wrapper gets a pipe on fd 3 that the job's prelude closes once the job's identity is
-        # recorded (the wrapper and its keeper close their copies before that, and every holder's
-        # end closes it too): reading it to its end waits for the start without a poll.
-        _r=$(sk_start_wrapper 3>&1) || sk_fail no-setsid
+        if [ $_tier = perl ]; then
+            # keeper.pl writes created, helpers and cookie, starts the wrapper and, once the job
+            # runs, prints its status line: no other process is started for the launch. Nothing
+            # printed means nothing started (a perl that cannot compile it): the sh wrapper runs.
+            printf '%s' "$SK_KEEPER" >"$SK_DIR/keeper.pl"
+            _r=$(SK_LAUNCH_COOKIE=$SK_COOKIE perl "$SK_DIR/keeper.pl" "$SK_DIR" "$SK_ID" "$SK_LOGIN_PATH" INT,QUIT \
+                </dev/null 2>>"$SK_DIR/wrapper.err")
+            case $_r in
+                started*)
+                    SK_STARTED=${_r#started}
+                    SK_STARTED=${SK_STARTED#?}
+                    ;;
+                error*) sk_fail no-setsid ;;
+                *) _tier=sh ;;
+            esac
+        fi
+        if [ $_tier = sh ]; then
+            printf '%s' "$SK_WRAPPER" >"$SK_DIR/wrapper.sh"
+            date +%s >"$SK_DIR/created"
+            mkdir -p "$SK_DIR/helpers"
+            sk_put "$SK_DIR/cookie" "$SK_COOKIE"
+            # The wrapper gets a pipe on fd 3 that the job's prelude closes once the job's identity
+            # is recorded (the wrapper and its keeper close their copies before that, and every
+            # holder's end closes it too): reading it to its end waits for the start without a poll.
+            _r=$(sk_start_wrapper 3>&1) || sk_fail no-setsid
+        fi
         [ "${SK_FAULT:-}" = remote-after-start ] && exit 0
+    fi
+    if [ -n "$SK_STARTED" ]; then
+        _warn=
+        sk_logind_kills && _warn=" warn=logind-kill-user-processes"
+        sk_reply "launched id=$SK_ID fresh=$SK_FRESH$_warn"
+        sk_reply "$SK_STARTED"
+        return
     fi
     # Confirm the start: the job writes its identity itself, or the wrapper records an early exit.
     # After a fresh start this loop finds either at once; a retried launch may have to wait.
@@ -824,7 +881,8 @@ sk_stream() {
 sk_run() {
     sk_launch
     sk_untampered
-    sk_known_layout
+    # A launch that started the job itself knows the layout it wrote.
+    [ -n "$SK_STARTED" ] || sk_known_layout
     sk_follow
 }
 

@@ -204,7 +204,9 @@ sub exit_record {
 }
 
 # The wrapper file names a live process with its recorded start time whose command line runs this
-# directory's wrapper.sh on it (sk_wrapper_alive); returns its pid.
+# directory's wrapper.sh or keeper.pl on it (sk_wrapper_alive); returns its pid, and sets
+# $wrapper_perl when it is keeper.pl (the job's parent) rather than wrapper.sh (its grandparent).
+my $wrapper_perl = 0;
 sub wrapper_alive {
     my @w = split ' ', small("$dir/wrapper") // '';
     return undef unless @w == 2;
@@ -213,21 +215,26 @@ sub wrapper_alive {
     open(my $h, '<', "/proc/$w[0]/cmdline") or return undef;
     local $/;
     my @argv = split /\0/, <$h> // '';
-    return undef unless @argv >= 3 && $argv[1] eq "$dir/wrapper.sh" && $argv[2] eq $dir;
+    return undef unless @argv >= 3 && ($argv[1] eq "$dir/wrapper.sh" || $argv[1] eq "$dir/keeper.pl") && $argv[2] eq $dir;
+    $wrapper_perl = $argv[1] eq "$dir/keeper.pl";
     (undef, undef, $start) = proc($w[0]);
     return defined $start && $start eq $w[1] ? $w[0] : undef;
 }
 
-# The pid file names this job, proven from /proc (sk_ours): the live wrapper's grandchild, or once
-# the wrapper is gone a process whose environment carries the cookie.
+# The pid file names this job, proven from /proc (sk_ours): the live wrapper's grandchild (its
+# child under keeper.pl), or once the wrapper is gone a process whose environment carries the cookie.
 sub job_alive {
     my $pid = small("$dir/pid") // return 0;
     $pid =~ s/\n+\z//;
     my ($st, $pp, $js) = proc($pid);
     return 0 unless defined $st;
     if (defined(my $wp = wrapper_alive())) {
-        my (undef, $kp) = proc($pp);
-        return 0 unless defined $kp && $kp eq $wp;
+        if ($wrapper_perl) {
+            return 0 unless $pp eq $wp;
+        } else {
+            my (undef, $kp) = proc($pp);
+            return 0 unless defined $kp && $kp eq $wp;
+        }
     } else {
         my $c = small("$dir/cookie") // return 0;
         $c =~ s/\n+\z//;

@@ -15,7 +15,7 @@ public sealed class PreludeEnvironmentScriptTests : IDisposable
     public static TheoryData<string, string, string> Cases()
     {
         var data = new TheoryData<string, string, string>();
-        foreach (var shell in new[] { "dash", "bash", "ash" })
+        foreach (var shell in new[] { "dash", "bash", "ash", "dash" + Shells.Posix, "bash" + Shells.Posix, "ash" + Shells.Posix })
         {
             data.Add(shell, "PATH", "/usr/local/bin");
             data.Add(shell, "PATH", "");
@@ -48,7 +48,7 @@ public sealed class PreludeEnvironmentScriptTests : IDisposable
     }
 
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_job_sees_its_own_environment_and_the_login_path_otherwise(string shell)
     {
         var client = _state.Client(shell);

@@ -17,7 +17,7 @@ public sealed class RunVerbScriptTests : IDisposable
     public void Dispose() => _state.Dispose();
 
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Run_launches_then_streams_both_outputs_and_the_exit_status_on_one_channel(string shell)
     {
         var id = JobId.New();
@@ -35,7 +35,7 @@ public sealed class RunVerbScriptTests : IDisposable
     }
 
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_job_gets_no_descriptor_of_the_launch_beyond_stdin_stdout_and_stderr(string shell)
     {
         // fd 3 carries the launch's "identity recorded" pipe as far as the prelude: the command must

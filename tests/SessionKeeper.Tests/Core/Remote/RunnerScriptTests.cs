@@ -26,6 +26,12 @@ public sealed class RunnerScriptTests : IDisposable
     [InlineData("bash", "kill -TERM $$", JobState.Killed, 143, 15)]
     [InlineData("ash", "exit 42", JobState.Exited, 42, null)]
     [InlineData("ash", "kill -KILL $$", JobState.Killed, 137, 9)]
+    [InlineData("dash+posix", "exit 143", JobState.Exited, 143, null)]
+    [InlineData("dash+posix", "kill -TERM $$", JobState.Killed, 143, 15)]
+    [InlineData("dash+posix", "no-such-command-sk", JobState.Exited, 127, null)]
+    [InlineData("bash+posix", "kill -TERM $$", JobState.Killed, 143, 15)]
+    [InlineData("ash+posix", "exit 42", JobState.Exited, 42, null)]
+    [InlineData("ash+posix", "kill -KILL $$", JobState.Killed, 137, 9)]
     public async Task Exit_codes_and_signals_are_reported_exactly(string shell, string command, JobState state, int code, int? signal)
     {
         var client = _state.Client(shell);
@@ -38,7 +44,7 @@ public sealed class RunnerScriptTests : IDisposable
     }
 
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Launch_confirms_a_running_job_with_its_identity(string shell)
     {
         var client = _state.Client(shell);
@@ -56,7 +62,7 @@ public sealed class RunnerScriptTests : IDisposable
     }
 
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_retried_launch_with_the_same_cookie_never_starts_a_second_copy(string shell)
     {
         var client = _state.Client(shell);
@@ -74,7 +80,7 @@ public sealed class RunnerScriptTests : IDisposable
     }
 
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Kill_ends_the_whole_group_and_the_exit_is_still_recorded(string shell)
     {
         var client = _state.Client(shell);
@@ -141,7 +147,7 @@ public sealed class RunnerScriptTests : IDisposable
     }
 
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Command_text_working_directory_and_environment_are_stored_verbatim(string shell)
     {
         var client = _state.Client(shell);
@@ -157,7 +163,7 @@ public sealed class RunnerScriptTests : IDisposable
     }
 
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_job_directory_is_private_but_the_job_keeps_the_login_umask(string shell)
     {
         var client = _state.Client(shell);
@@ -256,10 +262,12 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.All(listed, s => Assert.Equal(3, s.ExitCode));
     }
 
-    [Fact(Timeout = 30000)]
-    public async Task A_wrapper_that_died_without_an_exit_record_makes_the_job_lost()
+    [Theory(Timeout = 30000)]
+    [InlineData("dash")]
+    [InlineData("dash+posix")]
+    public async Task A_wrapper_that_died_without_an_exit_record_makes_the_job_lost(string shell)
     {
-        var client = _state.Client("dash");
+        var client = _state.Client(shell);
         var id = JobId.New();
         var status = await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh"));
         var wrapper = int.Parse(File.ReadAllText(_state.JobFile(id.Value, "wrapper")).Split(' ')[0]);
@@ -278,7 +286,7 @@ public sealed class RunnerScriptTests : IDisposable
     /// it and a restart policy would act on it), and once the wrapper runs the real status follows.
     /// </summary>
     [Theory(Timeout = 60000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_job_that_ended_while_its_wrapper_is_stopped_is_ending_until_the_wrapper_records_it(string shell)
     {
         var client = _state.Client(shell);
@@ -303,10 +311,12 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Equal((JobState.Killed, 15), (recorded.State, recorded.Signal));
     }
 
-    [Fact(Timeout = 30000)]
-    public async Task A_time_limit_is_enforced_on_the_target()
+    [Theory(Timeout = 30000)]
+    [InlineData("dash")]
+    [InlineData("dash+posix")]
+    public async Task A_time_limit_is_enforced_on_the_target(string shell)
     {
-        var client = _state.Client("dash");
+        var client = _state.Client(shell);
         var id = JobId.New();
         await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh", Timeout: TimeSpan.FromSeconds(1), Grace: TimeSpan.FromSeconds(1)));
         var status = await client.UntilFinishedAsync(id.Value);

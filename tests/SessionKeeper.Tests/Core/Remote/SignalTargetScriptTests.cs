@@ -18,7 +18,7 @@ public sealed class SignalTargetScriptTests : IDisposable
     private JobClient Client(string shell) => new(Shells.Session(shell, _state.Path));
 
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_pgid_file_naming_another_group_is_refused_and_nothing_is_signalled(string shell)
     {
         var client = Client(shell);
@@ -50,7 +50,7 @@ public sealed class SignalTargetScriptTests : IDisposable
     /// is now proven from /proc (the job is its wrapper's grandchild): refused, nothing sent.
     /// </summary>
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Identity_files_all_naming_another_session_leader_are_refused_and_it_gets_no_signal(string shell)
     {
         var client = Client(shell);
@@ -106,7 +106,7 @@ public sealed class SignalTargetScriptTests : IDisposable
     /// is there); put right, they let the kill reach the job.
     /// </summary>
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task With_the_wrapper_gone_only_a_process_carrying_the_cookie_is_signalled(string shell)
     {
         var client = Client(shell);

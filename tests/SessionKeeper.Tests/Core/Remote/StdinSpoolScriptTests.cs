@@ -18,7 +18,7 @@ public sealed class StdinSpoolScriptTests : IDisposable
     public void Dispose() => _state.Dispose();
 
     [Theory(Timeout = 120000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Every_byte_reaches_the_job_once_through_uploads_cut_at_random_bytes(string shell)
     {
         var input = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 12345);
@@ -41,7 +41,7 @@ public sealed class StdinSpoolScriptTests : IDisposable
     }
 
     [Theory(Timeout = 60000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_job_reads_input_as_it_arrives_and_end_of_file_at_its_end(string shell)
     {
         var client = _state.Client(shell);
@@ -64,7 +64,7 @@ public sealed class StdinSpoolScriptTests : IDisposable
     }
 
     [Theory(Timeout = 60000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_job_that_stops_reading_ends_the_upload_without_an_error(string shell)
     {
         var client = _state.Client(shell);
@@ -84,7 +84,7 @@ public sealed class StdinSpoolScriptTests : IDisposable
     }
 
     [Theory(Timeout = 60000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_spool_whose_source_is_gone_is_closed_where_it_stands(string shell)
     {
         var client = _state.Client(shell);
@@ -98,7 +98,7 @@ public sealed class StdinSpoolScriptTests : IDisposable
     }
 
     [Theory(Timeout = 30000)]
-    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_job_started_without_a_spool_reads_dev_null_and_refuses_uploads(string shell)
     {
         var client = _state.Client(shell);

@@ -1,0 +1,340 @@
+# SessionKeeper job wrapper, fast tier (perl 5.10+, core modules only), job directory layout 2.
+#
+# Usage: perl DIR/keeper.pl DIR ID LOGIN_PATH RESET (written to DIR by the runner's sk_launch, which
+# has made DIR, its start.lock and the request's files; the cookie comes in SK_LAUNCH_COOKIE).
+#
+# The launcher (this process, in the runner's call) writes created, helpers and cookie, forks the
+# wrapper and waits until the job has recorded its identity and exec'd its command; then it prints
+# the job's status line (the one sk_report prints) on stdout and ends. If it prints nothing, nothing
+# was started (a perl that cannot compile this), and the runner starts the POSIX tier's wrapper.sh.
+#
+# The wrapper: setsid, fds 0 and 1 on /dev/null and 2 on wrapper.err (a descriptor left on the
+# channel keeps sshd from closing it), "pid starttime" in wrapper; forks the job, which setsid()s,
+# gets INT and QUIT (RESET) back at their default, records signals, pid, pgid, boot_id and
+# starttime (last, by rename) and becomes "$shell -c $cmd" in its cwd, umask and environment. The
+# wrapper is the job's parent and reaps it itself: waitpid gives the raw wait status (exit 143 and
+# SIGTERM stay apart) and, unreaped, the job's pid cannot be reused, so a --timeout kill of its
+# group cannot reach a stranger. It sleeps in select() with no timeout while the job runs: it wakes
+# when the job ends (a pidfd, Linux 5.3+; elsewhere SIGCHLD through a self-pipe, with a 1 s tick
+# against the signal arriving just before select), at a --timeout or grace deadline, and while it
+# feeds the job's stdin from the spool (stdin=spool: in, complete at the size in.eof names).
+# Then it writes the exit record as wrapper.sh does ("v1 KIND CODE SIGNAL TIMEDOUT ENDED").
+use 5.010;
+use strict;
+use warnings;
+use Errno qw(EAGAIN EINTR EPIPE ENOENT);
+use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK O_RDONLY O_NOFOLLOW);
+use POSIX ();
+use Time::HiRes ();
+
+my ($d, $id, $lpath, $reset) = @ARGV;
+$reset = 'INT,QUIT' unless defined $reset;
+$| = 1;
+
+sub slurp {
+    my ($file, $max) = @_;
+    return undef if -l $file || !-f _;
+    open(my $fh, '<', $file) or return undef;
+    my $buf = '';
+    sysread($fh, $buf, $max // 128) // return undef;
+    return $buf;
+}
+
+sub put {
+    my ($file, $text) = @_;
+    my $tmp = "$file.tmp.$$";
+    open(my $fh, '>', $tmp) or return 0;
+    print {$fh} $text or return 0;
+    close $fh or do { unlink $tmp; return 0 };
+    return rename($tmp, $file);
+}
+
+# The start time of PID (field 22 of /proc/PID/stat, counted after the last ") ").
+sub starttime {
+    my $stat = slurp("/proc/$_[0]/stat", 4096) // return undef;
+    $stat =~ s/.*\) //s or return undef;
+    my @f = split ' ', $stat;
+    return $f[19];
+}
+
+# The job's environment file: the sourced text of layout 1, "export NAME='...'" lines whose values
+# are single-quoted with '\'' for a quote. Anything else is refused, never guessed at.
+sub parse_env {
+    my $text = shift;
+    my @pairs;
+    while (length $text) {
+        $text =~ s/\Aexport ([A-Za-z_][A-Za-z0-9_]*)=((?:'[^']*'|\\')+)\n// or return undef;
+        my ($name, $quoted) = ($1, $2);
+        my $value = '';
+        while ($quoted =~ /\G(?:'([^']*)'|\\('))/gc) { $value .= defined $1 ? $1 : $2; }
+        push @pairs, [$name, $value];
+    }
+    return \@pairs;
+}
+
+# ---- the launcher -------------------------------------------------------------------------
+umask 077;
+chdir $d or exit 1;
+my $cookie = delete $ENV{SK_LAUNCH_COOKIE} // '';
+my $now = time;
+put('created', "$now\n");
+mkdir 'helpers';
+put('cookie', "$cookie\n") or exit 1;
+
+# The job's start: EOF once it exec'd (close-on-exec), or the errno of a failed exec.
+pipe(my $started_r, my $started_w) or exit 1;
+my $wrapper = fork;
+if (!defined $wrapper) {
+    print "error\n";
+    exit 1;
+}
+if ($wrapper == 0) {
+    close $started_r;
+    wrapper($started_w);
+    POSIX::_exit(0);
+}
+close $started_w;
+my $said = '';
+1 while sysread($started_r, $said, 64, length $said);
+# Anything but a clean exec, or an exit already recorded: the runner reads the state itself.
+print "started\n";
+exit 0 if $said ne '' || -e 'exit' || !-f 'starttime';
+my %id;
+for my $f (qw(pid pgid starttime boot_id created)) {
+    my $v = slurp($f) // '';
+    chomp $v;
+    $id{$f} = $v;
+}
+my $sig = slurp('signals') // '';
+my @sig = split ' ', $sig;
+my $sigf = @sig == 3 ? " sigign=$sig[0] sigblk=$sig[1] sigreset=$sig[2]" : '';
+my @st_o = stat 'out';
+my @st_e = stat 'err';
+my $stdin = '';
+if (-f 'in' && !-l 'in') {
+    my @st_i = stat _;
+    my $eof = slurp('in.eof') // '';
+    chomp $eof;
+    $eof = '-' unless $eof =~ /\A[0-9]+\z/;
+    $stdin = " stdin=spool in=$st_i[7] ineof=$eof";
+}
+my $cmd = slurp('cmd', 160) // '';
+printf "status id=%s state=running pid=%s pgid=%s start=%s boot=%s created=%s%s layout=2 out=%d err=%d%s cmd=%s\n",
+    $id, $id{pid}, $id{pgid}, $id{starttime}, $id{boot_id}, $id{created}, $sigf, $st_o[7] // 0, $st_e[7] // 0,
+    $stdin, unpack('H*', $cmd);
+exit 0;
+
+# ---- the wrapper --------------------------------------------------------------------------
+sub wrapper {
+    my ($started_w) = @_;
+    POSIX::setsid();
+    open(STDIN, '<', '/dev/null');
+    open(STDOUT, '>', '/dev/null');
+    open(STDERR, '>>', "$d/wrapper.err");
+    # $0 stays as it is: the runner knows its wrapper by this command line (sk_wrapper_alive).
+    put('wrapper', "$$ " . (starttime($$) // 0) . "\n");
+
+    my ($timeout, $grace) = split ' ', (slurp('limits') // '');
+    $timeout = 0 unless defined $timeout && $timeout =~ /\A[0-9]+\z/;
+    $grace = 10 unless defined $grace && $grace =~ /\A[0-9]+\z/;
+    my $mode = slurp('stdin') // '';
+    my $spool = $mode =~ /\Aspool\b/ && -f 'in' && !-l 'in';
+
+    my ($job_r, $job_w);
+    if ($spool) {
+        pipe($job_r, $job_w) or $spool = 0;
+    }
+    # SIGCHLD through a self-pipe, for kernels without pidfd.
+    pipe(my $sig_r, my $sig_w) or die "sessionkeeper: pipe: $!\n";
+    nonblock($sig_r);
+    nonblock($sig_w);
+    $SIG{CHLD} = sub { syswrite($sig_w, 'x') };
+    $SIG{PIPE} = 'IGNORE';
+
+    my $job = fork;
+    if (!defined $job) {
+        record("v1 unknown 0 0 0 " . time);
+        exit 1;
+    }
+    if ($job == 0) {
+        close $sig_r;
+        close $sig_w;
+        close $job_w if $spool;
+        job($started_w, $spool ? $job_r : undef);
+    }
+    close $started_w;
+    close $job_r if $spool;
+    my $start = Time::HiRes::time();
+    my $pidfd = syscall(434, $job, 0);    # pidfd_open: 434 on every Linux architecture
+    $pidfd = -1 unless defined $pidfd && $pidfd >= 0;
+
+    # Feeding state: the offset fed, the spool's handle, what was read but not yet written.
+    my ($in, $off, $pending, $nap) = (undef, 0, '', 0.01);
+    if ($spool) {
+        nonblock($job_w);
+        sysopen($in, 'in', O_RDONLY | O_NOFOLLOW) or do { close $job_w; $spool = 0 };
+    }
+
+    my ($timedout, $termed, $raw) = (0, 0, undef);
+    while (1) {
+        my $got = waitpid($job, POSIX::WNOHANG());
+        if ($got == $job) {
+            $raw = $?;
+            last;
+        }
+        if ($got < 0) {
+            last;
+        }
+        my $now = Time::HiRes::time();
+        my @deadlines;
+        if ($timeout > 0) {
+            if (!$termed) {
+                if ($now - $start >= $timeout) {
+                    $timedout = 1;
+                    $termed = $now;
+                    kill 'TERM', -$job;
+                }
+                else { push @deadlines, $start + $timeout - $now; }
+            }
+            if ($termed) {
+                if ($termed > 0 && $now - $termed >= $grace) {
+                    kill 'KILL', -$job;
+                    $termed = -1;
+                }
+                elsif ($termed > 0) { push @deadlines, $termed + $grace - $now; }
+            }
+        }
+        my ($rin, $win) = ('', '');
+        vec($rin, $pidfd >= 0 ? $pidfd : fileno($sig_r), 1) = 1;
+        push @deadlines, 1 if $pidfd < 0;
+        if ($spool) {
+            if ($pending eq '') {
+                my $n = sysread($in, $pending, 65536);
+                if (defined $n && $n > 0) {
+                    $nap = 0.01;
+                }
+                else {
+                    my $eof = slurp('in.eof') // '';
+                    if ($eof =~ /\A([0-9]+)\n?\z/ && $1 == $off) {
+                        close $job_w;
+                        close $in;
+                        $spool = 0;
+                        next;
+                    }
+                    push @deadlines, $nap;
+                    $nap *= 2;
+                    $nap = 0.25 if $nap > 0.25;
+                }
+            }
+            vec($win, fileno($job_w), 1) = 1 if $pending ne '';
+        }
+        my $wait = @deadlines ? (sort { $a <=> $b } @deadlines)[0] : undef;
+        $wait = 0 if defined $wait && $wait < 0;
+        my $n = select(my $rout = $rin, my $wout = $win, undef, $wait);
+        next if $n <= 0;
+        if ($pidfd < 0 && vec($rout, fileno($sig_r), 1)) {
+            my $drain;
+            1 while defined sysread($sig_r, $drain, 64) && length $drain;
+        }
+        if ($spool && $pending ne '' && vec($wout, fileno($job_w), 1)) {
+            my $w = syswrite($job_w, $pending);
+            if (defined $w) {
+                $off += $w;
+                substr($pending, 0, $w, '');
+            }
+            elsif ($! != EAGAIN && $! != EINTR) {
+                # The job stopped reading (EPIPE): nothing more is fed.
+                close $job_w;
+                close $in;
+                $spool = 0;
+            }
+        }
+    }
+    my $ended = time;
+    if (!defined $raw) {
+        record("v1 unknown 0 0 $timedout $ended");
+    }
+    elsif (($raw & 127) == 0) {
+        record("v1 exited " . (($raw >> 8) & 255) . " 0 $timedout $ended");
+    }
+    else {
+        my $s = $raw & 127;
+        record("v1 killed " . (128 + $s) . " $s $timedout $ended");
+    }
+    POSIX::_exit(0);
+}
+
+sub nonblock {
+    my $flags = fcntl($_[0], F_GETFL, 0) // return;
+    fcntl($_[0], F_SETFL, $flags | O_NONBLOCK);
+}
+
+# The exit record, as wrapper.sh writes it: atomically when there is room, else in place in the
+# slot the runner pre-allocated (then "nospace"), renamed.
+sub record {
+    my ($line) = @_;
+    return if put('exit', "$line\n");
+    unlink "exit.tmp.$$";
+    return if -l 'exit.slot' || !-f _;
+    open(my $fh, '+<', 'exit.slot') or return;
+    syswrite($fh, "$line nospace\n");
+    close $fh;
+    rename('exit.slot', 'exit');
+}
+
+# The job, in a session of its own: identity first (starttime last, by rename), then the command.
+sub job {
+    my ($started_w, $stdin) = @_;
+    my $fail = sub {
+        my ($code, $msg) = @_;
+        syswrite(STDERR, "sessionkeeper: $msg\n");
+        syswrite($started_w, "$code\n");
+        POSIX::_exit($code);
+    };
+    POSIX::setsid();
+    # The wrapper's CHLD and PIPE, and perl's own SIGFPE (perl ignores it at its start), go back to
+    # their default with the signals of RESET.
+    $SIG{$_} = 'DEFAULT' for qw(CHLD PIPE FPE), split /,/, $reset;
+    POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
+    if ($stdin) {
+        POSIX::dup2(fileno($stdin), 0) // $fail->(126, "stdin: $!");
+        close $stdin;
+    }
+    open(STDOUT, '>>', "$d/out") or $fail->(126, "out: $!");
+    open(STDERR, '>>', "$d/err") or $fail->(126, "err: $!");
+    my $status = slurp('/proc/self/status', 65536) // '';
+    my ($ign) = $status =~ /^SigIgn:\s*([0-9a-f]+)/m;
+    my ($blk) = $status =~ /^SigBlk:\s*([0-9a-f]+)/m;
+    put("$d/signals", ($ign // '-') . ' ' . ($blk // '-') . " perl\n");
+    my $start = starttime($$) // time;
+    put("$d/pid", "$$\n");
+    put("$d/pgid", "$$\n");
+    my $boot = slurp('/proc/sys/kernel/random/boot_id') // "none\n";
+    put("$d/boot_id", $boot);
+    put("$d/starttime", "$start\n");
+
+    my $cookie = slurp("$d/cookie") // '';
+    chomp $cookie;
+    my $cwd = slurp("$d/cwd", 65536) // '';
+    my $um = slurp("$d/umask") // '';
+    my $shell = slurp("$d/shell", 65536) // '';
+    my $cmd = slurp("$d/cmd", 1 << 30) // '';
+    my $envtext = slurp("$d/env", 1 << 24) // '';
+    my $env = parse_env($envtext) // $fail->(126, 'the job environment file is malformed');
+    if ($cwd ne '') {
+        chdir $cwd or $fail->(126, "cannot change to directory $cwd");
+    }
+    else {
+        chdir($ENV{HOME} // '/') or chdir '/';
+    }
+    umask oct $1 if $um =~ /\A([0-7]+)/;
+    $shell = $ENV{SHELL} // '/bin/sh' if $shell eq '';
+    delete $ENV{SK_LAUNCH_COOKIE};
+    $ENV{SESSIONKEEPER_JOB_ID} = $id;
+    $ENV{SESSIONKEEPER_JOB_COOKIE} = $cookie;
+    $ENV{PATH} = $lpath;
+    $ENV{$_->[0]} = $_->[1] for @$env;
+    { no warnings 'exec'; exec { $shell } $shell, '-c', $cmd; }
+    my $code = $! == ENOENT ? 127 : 126;
+    $fail->($code, "$shell: $!");
+}

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Remote;
+using SessionKeeper.Tests.Fakes;
+
+namespace SessionKeeper.Tests.Core.Remote;
+
+/// <summary>
+/// The fast tier's wrapper (keeper.pl), started where perl exists unless the request says
+/// SK_TIER=posix: it is the job's parent and reaps it itself, holds nothing of the launch's
+/// channel, and sleeps in select while the job runs. The verbs' results through it are proven by
+/// the other script tests, which run both tiers.
+/// </summary>
+public sealed partial class KeeperScriptTests : IDisposable
+{
+    private readonly ShellTarget _state = new();
+
+    public void Dispose() => _state.Dispose();
+
+    [Theory(Timeout = 30000)]
+    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    public async Task The_perl_wrapper_is_the_jobs_parent_in_a_session_of_its_own_and_holds_nothing_of_the_channel(string shell)
+    {
+        var client = _state.Client(shell);
+        var id = JobId.New();
+        var status = await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh"));
+        var dir = _state.JobDir(id.Value);
+        var wrapper = int.Parse(File.ReadAllText(Path.Combine(dir, "wrapper")).Split(' ')[0]);
+
+        Assert.Equal("2 perl\n", File.ReadAllText(Path.Combine(dir, "proto")));
+        Assert.False(File.Exists(Path.Combine(dir, "wrapper.sh")));
+        Assert.Equal(wrapper, Stat(status.Pid!.Value).Parent);
+        Assert.Equal(wrapper, Stat(wrapper).Session);
+        Assert.Equal("/dev/null", Link(wrapper, 0));
+        Assert.Equal("/dev/null", Link(wrapper, 1));
+        Assert.Equal(Path.Combine(dir, "wrapper.err"), Link(wrapper, 2));
+        Assert.Equal("perl", status.SignalReset);
+
+        await client.KillAsync(id, TimeSpan.FromSeconds(2));
+        Assert.Equal(JobState.Killed, (await client.UntilFinishedAsync(id.Value)).State);
+    }
+
+    [Theory(Timeout = 30000)]
+    [InlineData("dash+posix")]
+    [InlineData("ash+posix")]
+    public async Task Sk_tier_posix_keeps_the_sh_wrapper_and_its_keeper(string shell)
+    {
+        var client = _state.Client(shell);
+        var id = JobId.New();
+        var status = await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh"));
+        var dir = _state.JobDir(id.Value);
+        var wrapper = int.Parse(File.ReadAllText(Path.Combine(dir, "wrapper")).Split(' ')[0]);
+
+        Assert.Equal("2 sh\n", File.ReadAllText(Path.Combine(dir, "proto")));
+        Assert.False(File.Exists(Path.Combine(dir, "keeper.pl")));
+        Assert.Equal(wrapper, Stat(Stat(status.Pid!.Value).Parent).Parent); // the keeper in between
+
+        await client.KillAsync(id, TimeSpan.FromSeconds(2));
+    }
+
+    /// <summary>
+    /// A perl that cannot compile keeper.pl (older than it needs) starts nothing and prints
+    /// nothing; a target without perl never runs it: either way the sh wrapper starts the job,
+    /// once, and the launch reports it running.
+    /// </summary>
+    [Theory(Timeout = 30000)]
+    [InlineData("dash", RequestVariables.Keeper, "use 5.999;\n")]
+    [InlineData("ash", RequestVariables.Keeper, "use 5.999;\n")]
+    [InlineData("dash", RequestVariables.Fault, "remote-no-perl")]
+    public async Task Without_a_usable_perl_the_sh_wrapper_starts_the_job_once(string shell, string variable, string value)
+    {
+        var id = JobId.New();
+        var counter = Path.Combine(_state.Path, "counter");
+        var request = new LaunchRequest(id, JobCookie.New(), new JobSpec($"echo x >> '{counter}'; exec sleep 300", Shell: "/bin/sh")).ToRunnerRequest().Set(variable, value);
+        var replies = ReplyParser.Parse(await Shells.Session(shell, _state.Path).ExecAsync(request.ToPayload()), "local");
+        var dir = _state.JobDir(id.Value);
+
+        Assert.Contains(replies, r => r.Tag == "status" && r.Fields.GetValueOrDefault("state") == "running");
+        Assert.True(File.Exists(Path.Combine(dir, "wrapper.sh")));
+        var client = _state.Client(shell);
+        await Poll.UntilAsync(() => File.Exists(counter), "the job to start");
+        await client.KillAsync(id, TimeSpan.FromSeconds(2));
+        Assert.Equal(["x"], File.ReadAllLines(counter));
+        Assert.Equal(JobState.Killed, (await client.UntilFinishedAsync(id.Value)).State);
+    }
+
+    /// <summary>
+    /// While the job runs silently the wrapper makes no system call at all but the select it waits
+    /// in (no timeout), and wakes once, when the job ends. strace follows the wrapper alone; the job
+    /// waits for a file the test creates once strace is attached, so the silent stretch is real
+    /// however slow the machine is.
+    /// </summary>
+    [Theory(Timeout = 60000)]
+    [InlineData("dash")]
+    [InlineData("ash")]
+    public async Task A_silent_job_wakes_its_wrapper_once_when_it_ends(string shell)
+    {
+        var client = _state.Client(shell);
+        var id = JobId.New();
+        var go = Path.Combine(_state.Path, "go");
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec($"while [ ! -e '{go}' ]; do sleep 0.05; done; exit 7", Shell: "/bin/sh"));
+        var wrapper = int.Parse(File.ReadAllText(_state.JobFile(id.Value, "wrapper")).Split(' ')[0]);
+        var log = Path.Combine(_state.Path, "strace.log");
+        var info = new ProcessStartInfo("strace", ["-qq", "-o", log, "-p", wrapper.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var strace = Process.Start(info)!;
+        try
+        {
+            // strace writes the call it attached in (select, unfinished) as soon as it traces.
+            await Poll.UntilAsync(() => File.Exists(log) && File.ReadAllText(log).Contains("select", StringComparison.Ordinal), "strace to attach to the wrapper");
+            await File.WriteAllTextAsync(go, "");
+            var status = await client.UntilFinishedAsync(id.Value);
+            Assert.Equal((JobState.Exited, 7), (status.State, status.ExitCode));
+            await strace.WaitForExitAsync();
+        }
+        finally
+        {
+            if (!strace.HasExited)
+            {
+                strace.Kill();
+            }
+        }
+
+        var calls = File.ReadAllLines(log);
+        var beforeReap = calls.TakeWhile(c => !c.StartsWith("wait4(", StringComparison.Ordinal)).ToList();
+        // The select it was attached in, with no timeout, resumed when the job ended (SIGCHLD's
+        // handler then runs): no other wait, no tick.
+        var waits = beforeReap.Where(c => WaitCall().IsMatch(c)).ToList();
+        Assert.True(waits.Count == 1, string.Join("\n", calls));
+        Assert.Matches(@"^(pselect6|select)\(\d+, \[\d+\], NULL, NULL, NULL", waits[0]);
+        Assert.Contains(calls, c => c.StartsWith("wait4(", StringComparison.Ordinal));
+    }
+
+    /// <summary>A job that ignores SIGTERM past its time limit gets SIGKILL after the grace period, from its parent.</summary>
+    [Theory(Timeout = 30000)]
+    [InlineData("dash")]
+    [InlineData("dash+posix")]
+    public async Task A_job_ignoring_term_past_its_time_limit_is_killed_after_the_grace(string shell)
+    {
+        var client = _state.Client(shell);
+        var id = JobId.New();
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("trap '' TERM; sleep 300", Shell: "/bin/sh", Timeout: TimeSpan.FromSeconds(1), Grace: TimeSpan.FromSeconds(1)));
+        var status = await client.UntilFinishedAsync(id.Value);
+        Assert.Equal((JobState.TimedOut, 9), (status.State, status.Signal));
+    }
+
+    private static (int Parent, int Session) Stat(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (int.Parse(fields[1]), int.Parse(fields[3]));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(pselect6|select|poll|ppoll|nanosleep|clock_nanosleep|epoll_wait|epoll_pwait2?)\(")]
+    private static partial System.Text.RegularExpressions.Regex WaitCall();
+
+    private static string? Link(int pid, int fd) => new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget;
+}
