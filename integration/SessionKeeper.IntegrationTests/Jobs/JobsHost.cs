@@ -34,6 +34,9 @@ public class JobsHost : IAsyncLifetime
     /// </summary>
     protected virtual bool Brokered => Environment.GetEnvironmentVariable(BrokerVariable) == "1";
 
+    /// <summary>Whether this host's CLIs go through a daemon's broker (<see cref="Brokered"/>).</summary>
+    public bool IsBrokered => Brokered;
+
     /// <summary>The daemon's options when <see cref="Brokered"/>.</summary>
     protected virtual string[] DaemonOptions => [];
 
