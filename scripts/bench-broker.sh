@@ -2,11 +2,15 @@
 # bench-broker.sh: `run -d` through the daemon's connection broker (issue 13 item 2), against a
 # throwaway local sshd, with OpenSSH's ControlMaster as the anchor.
 #
-# Usage: scripts/bench-broker.sh [--rounds N] [--burst N] [--max-per-host N] [--no-build] [--keep]
+# Usage: scripts/bench-broker.sh [--rounds N] [--burst N] [--max-per-host N] [--binary PATH] [--no-build] [--keep]
+#
+# --binary PATH measures that sessionkeeper executable (the Native AOT binary of scripts/release.sh,
+# e.g. artifacts/release/stage/sessionkeeper-VERSION-linux-x64/sessionkeeper) instead of the JIT build
+# (dotnet sessionkeeper.dll), and builds nothing.
 #
 # All on 127.0.0.1, in a temp dir deleted at the end (--keep keeps it):
-#   1. builds the CLI in Release (unless --no-build) and starts an OpenSSH sshd (key auth only);
-#   2. starts `sessionkeeper daemon --broker` on its own state dir (broker.sock there), and one warm-up
+#   1. builds the CLI in Release (unless --no-build or --binary) and starts an OpenSSH sshd (key auth only);
+#   2. starts `sessionkeeper daemon` on its own state dir (broker.sock there), and one warm-up
 #      `run -d` so the daemon holds a connection to the host;
 #   3. paired rounds (A B C D, --rounds, default 15), medians of the wall time of:
 #        A `sessionkeeper run -d HOST -- true` through the daemon (already connected),
@@ -30,14 +34,16 @@ BURST=1000
 MAX_PER_HOST=4
 BUILD=1
 KEEP=0
+BINARY=
 while [ $# -gt 0 ]; do
     case $1 in
         --rounds) ROUNDS=$2; shift 2 ;;
         --burst) BURST=$2; shift 2 ;;
         --max-per-host) MAX_PER_HOST=$2; shift 2 ;;
         --no-build) BUILD=0; shift ;;
+        --binary) BINARY=$(realpath "$2"); BUILD=0; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
         *) echo "bench-broker: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -60,14 +66,21 @@ cleanup() {
 trap cleanup EXIT
 
 now() { perl -MTime::HiRes=time -e 'printf "%.6f\n", time'; }
-ms() { perl -e 'printf "%.1f", ($ARGV[1] - $ARGV[0]) * 1000' "$1" "$2"; }
+ms() { perl -e 'printf "%.1f\n", ($ARGV[1] - $ARGV[0]) * 1000' "$1" "$2"; }
 median() { sort -n | perl -e '@v = <STDIN>; chomp @v; printf "%.1f", @v % 2 ? $v[$#v / 2] : ($v[@v / 2 - 1] + $v[@v / 2]) / 2'; }
 
 if [ "$BUILD" = 1 ]; then
     echo "== building Release"
     dotnet build -c Release -v q -nologo "$ROOT/src/SessionKeeper.Cli" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 fi
-CLI_DLL=$ROOT/src/SessionKeeper.Cli/bin/Release/net10.0/sessionkeeper.dll
+if [ -n "$BINARY" ]; then
+    [ -x "$BINARY" ] || { echo "bench-broker: $BINARY is not an executable" >&2; exit 2; }
+    CLI=("$BINARY")
+    BUILT="native binary $BINARY"
+else
+    CLI=(dotnet "$ROOT/src/SessionKeeper.Cli/bin/Release/net10.0/sessionkeeper.dll")
+    BUILT="JIT build (dotnet sessionkeeper.dll)"
+fi
 
 echo "== starting sshd"
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_ed25519"
@@ -98,16 +111,17 @@ disown "$SSHD_PID"
 echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$WORK/host_ed25519.pub")" >"$WORK/known_hosts"
 for _ in $(seq 100); do grep -q "Server listening" "$WORK/sshd.log" 2>/dev/null && break; sleep 0.1; done
 HOST="$(id -un)@127.0.0.1"
-SK=(dotnet "$CLI_DLL" --state-dir "$WORK/local-state")
+SK=("${CLI[@]}" --state-dir "$WORK/local-state")
 CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")
 SSH=(ssh -F /dev/null -i "$WORK/user_ed25519" -p "$PORT" -o "UserKnownHostsFile=$WORK/known_hosts"
     -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes -T
     -o ControlMaster=auto -o "ControlPath=$WORK/cm.sock" -o ControlPersist=60)
 LAUNCH='nohup true >/dev/null 2>&1 </dev/null &'
-echo "sshd on port $PORT; $(nproc) CPUs; $(ssh -V 2>&1)"
+echo "sshd on port $PORT; $(nproc) CPUs; $(ssh -V 2>&1); $BUILT"
+echo "load: $(uptime)"
 
 echo "== starting the daemon (at most $MAX_PER_HOST connection(s) per host)"
-"${SK[@]}" daemon --broker --broker-max-per-host "$MAX_PER_HOST" --broker-idle 10m 2>"$WORK/daemon.log" &
+"${SK[@]}" daemon --broker-max-per-host "$MAX_PER_HOST" --broker-idle 10m 2>"$WORK/daemon.log" &
 DAEMON_PID=$!
 for _ in $(seq 300); do [ -S "$WORK/local-state/broker.sock" ] && break; sleep 0.1; done
 [ -S "$WORK/local-state/broker.sock" ] || { cat "$WORK/daemon.log" >&2; echo "no broker.sock" >&2; exit 1; }
@@ -119,7 +133,7 @@ echo "== $ROUNDS paired rounds"
 for _ in $(seq "$ROUNDS"); do
     t0=$(now); "${SK[@]}" run -d "${CONN[@]}" "$HOST" -- true >/dev/null
     t1=$(now); "${SK[@]}" run -d --no-daemon "${CONN[@]}" "$HOST" -- true >/dev/null
-    t2=$(now); dotnet "$CLI_DLL" --state-dir "$WORK/empty-state" jobs >/dev/null
+    t2=$(now); "${CLI[@]}" --state-dir "$WORK/empty-state" jobs >/dev/null
     t3=$(now); "${SSH[@]}" "$HOST" "$LAUNCH"
     t4=$(now)
     ms "$t0" "$t1" >>"$WORK/a"; ms "$t1" "$t2" >>"$WORK/b"; ms "$t2" "$t3" >>"$WORK/c"; ms "$t3" "$t4" >>"$WORK/d"
@@ -161,9 +175,10 @@ MAX_CM=$(cat "$WORK/max-cm")
 
 ratio() { perl -e 'printf "%.1fx", $ARGV[0] / $ARGV[1]' "$1" "$2"; }
 echo
+echo "$BUILT; load at the end: $(uptime)"
 echo "| work | SessionKeeper | anchor: OpenSSH ControlMaster | ratio |"
 echo "|---|---|---|---|"
 echo "| \`run -d h -- true\`, daemon connected (median of $ROUNDS) | $A ms | $D ms | $(ratio "$A" "$D") |"
 echo "| \`run -d h -- true\`, --no-daemon (new connection) | $B ms | $D ms | $(ratio "$B" "$D") |"
-echo "| start-up floor: \`jobs\` on an empty journal (no network) | $C ms | | |"
+echo "| start-up floor: \`jobs\` on an empty journal (no network) | $C ms | $D ms | $(ratio "$C" "$D") |"
 echo "| $BURST \`run -d\` in a row through the daemon | $BURST_SK s, max $MAX_SK connection(s) (limit $MAX_PER_HOST) | $BURST_CM s, max $MAX_CM connection(s) | $(ratio "$BURST_SK" "$BURST_CM") |"

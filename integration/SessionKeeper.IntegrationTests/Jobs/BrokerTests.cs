@@ -115,6 +115,64 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
         Assert.InRange(max, 1, BrokerHost.Limit);
     }
 
+    /// <summary>
+    /// More foreground runs at once than the daemon's connections have channels (2 connections of
+    /// 10, one of each kept for short requests): the daemon answers the rest busy at once and they
+    /// connect by themselves, as OpenSSH does when its master cannot open a session; meanwhile a
+    /// launch and a status still pass through. Every run gets its own output and exit code.
+    /// </summary>
+    [Fact(Timeout = 400_000)]
+    public async Task More_long_streams_than_the_daemons_channels_all_finish_and_short_requests_are_not_starved()
+    {
+        const int Streams = 24; // > 2 connections x 10 channels
+        const int PooledStreams = BrokerHost.Limit * (10 - 1);
+        var gate = Path.Combine(host.Sshd.TempDir, $"gate-{Guid.NewGuid():N}");
+        var started = Path.Combine(host.Sshd.TempDir, $"started-{Guid.NewGuid():N}");
+        var runs = new List<(int K, string Id, CliProcess Cli)>();
+        try
+        {
+            for (var k = 0; k < Streams; k++)
+            {
+                var job = JobsHost.NewJobId("m");
+                var command = $"touch '{started}.{k}'; while [ ! -e '{gate}' ]; do sleep 0.1; done; echo out-{k}; exit {10 + k}";
+                runs.Add((k, job, host.Start("run", ["--", command], ["-v", "--id", job, "--shell", "/bin/sh"])));
+            }
+
+            await Poll.UntilAsync(
+                () => Enumerable.Range(0, Streams).All(k => File.Exists($"{started}.{k}")) || runs.Any(r => r.Cli.HasExited),
+                TimeSpan.FromSeconds(240),
+                "every run's job to start");
+            Assert.All(runs, r => Assert.False(r.Cli.HasExited, $"run {r.K} ended early: {r.Cli.StderrText}"));
+
+            // Every stream is held open now: short requests still pass.
+            var shortJob = await host.LaunchAsync("echo short");
+            var status = await host.RunAsync("status", [runs[0].Id], ["--json"]);
+            Assert.True(status.ExitCode == 0, status.ToString());
+            Assert.Equal("running", JobStatusJson.Parse(status.StdoutText).State);
+            Assert.Equal(0, (await host.RunAsync("wait", [shortJob])).ExitCode);
+
+            File.WriteAllText(gate, "");
+            foreach (var (k, _, cli) in runs)
+            {
+                var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(120));
+                Assert.True(result.ExitCode == 10 + k, $"run {k}: {result}");
+                Assert.Equal($"out-{k}\n", result.StdoutText);
+            }
+
+            var overflowed = runs.Count(r => r.Cli.StderrText.Contains("has no free channel; this one goes over a connection of its own.", StringComparison.Ordinal));
+            Assert.True(overflowed >= Streams - PooledStreams, $"{overflowed} run(s) went over a connection of their own, {Streams - PooledStreams} expected at least");
+            Assert.Contains(runs, r => !r.Cli.StderrText.Contains("has no free channel", StringComparison.Ordinal) && r.Cli.StderrText.Contains("using the daemon's connection to", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.WriteAllText(gate, "");
+            foreach (var run in runs)
+            {
+                await run.Cli.DisposeAsync();
+            }
+        }
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task A_stale_socket_is_left_for_a_direct_connection()
     {
@@ -150,7 +208,7 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
     {
         var state = Directory.CreateTempSubdirectory("sk-killed-");
         var env = new Dictionary<string, string?> { ["SESSIONKEEPER_STATE_DIR"] = state.FullName };
-        var daemon = host.Cli.Start(["daemon", "--broker", "--poll", "1h"], env);
+        var daemon = host.Cli.Start(["daemon", "--poll", "1h"], env);
         try
         {
             File.SetUnixFileMode(state.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

@@ -34,8 +34,16 @@ public class JobsHost : IAsyncLifetime
     /// </summary>
     protected virtual bool Brokered => Environment.GetEnvironmentVariable(BrokerVariable) == "1";
 
-    /// <summary>The daemon's options when <see cref="Brokered"/>.</summary>
-    protected virtual string[] DaemonOptions => [];
+    /// <summary>Whether this host's CLIs go through a daemon's broker (<see cref="Brokered"/>).</summary>
+    public bool IsBrokered => Brokered;
+
+    /// <summary>
+    /// The daemon's options when <see cref="Brokered"/>: a poll long enough that its own
+    /// supervision never picks up the tests' jobs (its journal is empty at its start), so the only
+    /// difference from direct mode is the transport, and a test comparing the state directories
+    /// before and after a request sees no supervisor's writes (mirrors, stream helpers).
+    /// </summary>
+    protected virtual string[] DaemonOptions => ["--poll", "1h"];
 
     /// <summary>The daemon's stderr (its log) so far; empty when not brokered.</summary>
     public string DaemonLog => _daemon?.StderrText ?? string.Empty;
@@ -63,7 +71,7 @@ public class JobsHost : IAsyncLifetime
     /// <summary>Starts `daemon` on the state directory and waits until its broker socket is in place.</summary>
     public async Task StartDaemonAsync()
     {
-        _daemon = Cli.Start(["daemon", "--broker", .. DaemonOptions]);
+        _daemon = Cli.Start(["daemon", .. DaemonOptions]);
         await Poll.UntilAsync(
             () => File.Exists(BrokerSocket) || _daemon.HasExited,
             TimeSpan.FromSeconds(60),

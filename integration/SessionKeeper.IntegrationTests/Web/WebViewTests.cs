@@ -120,7 +120,17 @@ public sealed class WebViewTests(FleetHost host, ITestOutputHelper output)
         await using var browser = await HeadlessChromium.StartAsync(cancel.Token);
         await browser.NavigateAsync($"{origin}/?token={token}#/batch/{lab.BatchId}", cancel.Token);
         var running = new Dictionary<string, int> { ["failed"] = 10, ["ok"] = 20, ["running"] = 30 };
-        await UntilCountsAsync(browser, running, "20 ok, 10 failed, 30 running", cancel.Token);
+        try
+        {
+            await UntilCountsAsync(browser, running, "20 ok, 10 failed, 30 running", cancel.Token);
+        }
+        catch
+        {
+            output.WriteLine($"the launch: {launched}");
+            output.WriteLine($"the daemon so far: {daemon.StderrText}");
+            output.WriteLine($"jobs --json: {(await lab.RunAsync(["jobs", "--json"])).StdoutText}");
+            throw;
+        }
 
         // The same counts `batch status` gives now (the held hosts cannot move until released).
         var status = await lab.BatchStatusAsync();

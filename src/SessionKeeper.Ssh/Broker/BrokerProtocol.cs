@@ -56,6 +56,13 @@ internal enum BrokerFrameType : byte
 
     /// <summary>CLI → daemon, id = prompt: the answer (or none).</summary>
     Answer = 16,
+
+    /// <summary>
+    /// Daemon → CLI, id = session or channel: no room on the daemon's connections to the host (the
+    /// per-host limit is reached, or every channel of the session's connection is taken); the CLI
+    /// does it over a connection of its own, as without a daemon.
+    /// </summary>
+    Busy = 17,
 }
 
 /// <summary>The kinds of <see cref="BrokerFrameType.Prompt"/>, as <see cref="Prompts.IUserInteraction"/> has them.</summary>

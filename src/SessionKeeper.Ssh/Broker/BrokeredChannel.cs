@@ -88,6 +88,11 @@ internal sealed class BrokeredChannel : IRemoteOutput, IBrokerEndpoint
                 _ended.TrySetResult();
                 _output.End();
                 break;
+            case BrokerFrameType.Busy:
+                _opened.TrySetException(new BrokerBusyException());
+                _ended.TrySetException(new BrokerBusyException());
+                _output.End();
+                break;
             case BrokerFrameType.Error:
                 var failure = frame.ToFailure();
                 _opened.TrySetException(failure);

@@ -23,13 +23,21 @@ internal sealed class BrokeredConnector(SshTarget target, BrokerLink link, IRemo
             return await direct.ConnectAsync(cancellationToken);
         }
 
-        var session = new BrokeredSession(client, client.NextId(), target.Label, interaction);
+        var session = new BrokeredSession(client, client.NextId(), target.Label, interaction, direct, link.Note);
         var json = JsonSerializer.Serialize(SshTransport.Describe(target), EndpointJson.Default.JobEndpoint);
         try
         {
             await session.ConnectAsync(json, cancellationToken);
             link.Note($"using the daemon's connection to {target.Label}.");
             return session;
+        }
+        catch (BrokerBusyException)
+        {
+            // Every connection the daemon may hold to the host is another target's and in use:
+            // as OpenSSH does when its master cannot open a session, connect by ourselves.
+            await session.DisposeAsync();
+            link.Note($"the daemon's connections to {target.Label} are all in use; connecting directly.");
+            return await direct.ConnectAsync(cancellationToken);
         }
         catch (BrokerGoneException)
         {

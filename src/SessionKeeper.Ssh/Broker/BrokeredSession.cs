@@ -8,28 +8,53 @@ namespace SessionKeeper.Ssh.Broker;
 /// A session on a connection the daemon holds. Its channels run the same constant command with
 /// the same payload as <see cref="SshRemoteSession"/>'s, and fail with the same kinds and words:
 /// an interruption by the caller, a lost link (the connection's, or the daemon's socket's), or
-/// the failure the daemon met, as it was thrown there.
+/// the failure the daemon met, as it was thrown there. A channel the daemon has no room for
+/// (<see cref="BrokerFrameType.Busy"/>) runs over a connection of this process's own
+/// (<see cref="DirectOverflow"/>), so nothing ever waits on the daemon's capacity.
 /// </summary>
-internal sealed class BrokeredSession(BrokerClient client, uint id, string label, IUserInteraction interaction) : IRemoteSession, IBrokerEndpoint
+internal sealed class BrokeredSession : IRemoteSession, IBrokerEndpoint
 {
     private readonly CancellationTokenSource _lost = new();
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly BrokerClient _client;
+    private readonly uint _id;
+    private readonly string _label;
+    private readonly IUserInteraction _interaction;
+    private readonly DirectOverflow _overflow;
+    private readonly Action<string> _note;
     private int _released;
+    private int _noted;
 
-    public string HostLabel => label;
+    /// <param name="client">The daemon's socket.</param>
+    /// <param name="id">The session's id on it.</param>
+    /// <param name="label">The target, as messages name it.</param>
+    /// <param name="interaction">Who answers the daemon's relayed questions.</param>
+    /// <param name="direct">The direct connection to the same target, for channels the daemon has no room for.</param>
+    /// <param name="note">Where -v notes go.</param>
+    public BrokeredSession(BrokerClient client, uint id, string label, IUserInteraction interaction, IRemoteConnector direct, Action<string> note)
+    {
+        _client = client;
+        _id = id;
+        _label = label;
+        _interaction = interaction;
+        _note = note;
+        _overflow = new DirectOverflow(direct, MarkLost);
+    }
+
+    public string HostLabel => _label;
 
     public CancellationToken Lost => _lost.Token;
 
     public bool CanSendToStreams => true;
 
-    public BrokerClient Client => client;
+    public BrokerClient Client => _client;
 
     /// <summary>Binds this session to a connection of the daemon's to the target in <paramref name="targetJson"/>.</summary>
     public async Task ConnectAsync(string targetJson, CancellationToken cancellationToken)
     {
-        client.Register(id, this);
-        var body = new BodyWriter().String(targetJson).Byte(interaction.CanPrompt ? (byte)1 : (byte)0).ToArray();
-        if (!client.Writer.Send(BrokerFrameType.Connect, id, body))
+        _client.Register(_id, this);
+        var body = new BodyWriter().String(targetJson).Byte(_interaction.CanPrompt ? (byte)1 : (byte)0).ToArray();
+        if (!_client.Writer.Send(BrokerFrameType.Connect, _id, body))
         {
             throw new BrokerGoneException();
         }
@@ -44,6 +69,10 @@ internal sealed class BrokeredSession(BrokerClient client, uint id, string label
         {
             await channel.Ended.WaitAsync(cancellationToken);
             return channel.Collected();
+        }
+        catch (BrokerBusyException)
+        {
+            return await (await OverflowAsync(cancellationToken)).ExecAsync(stdin, cancellationToken);
         }
         catch (Exception ex) when (ex is not SessionKeeperException)
         {
@@ -63,6 +92,11 @@ internal sealed class BrokeredSession(BrokerClient client, uint id, string label
             await channel.Opened.WaitAsync(cancellationToken);
             return channel;
         }
+        catch (BrokerBusyException)
+        {
+            channel.Dispose();
+            return await (await OverflowAsync(cancellationToken)).OpenStreamAsync(stdin, cancellationToken);
+        }
         catch (Exception ex)
         {
             channel.Dispose();
@@ -72,20 +106,21 @@ internal sealed class BrokeredSession(BrokerClient client, uint id, string label
 
     public void Abort()
     {
-        client.Writer.Send(BrokerFrameType.Abort, id);
+        _client.Writer.Send(BrokerFrameType.Abort, _id);
+        _overflow.Abort();
         MarkLost();
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _released, 1) == 0)
         {
-            client.Writer.Send(BrokerFrameType.Release, id);
-            client.Unregister(id);
+            _client.Writer.Send(BrokerFrameType.Release, _id);
+            _client.Unregister(_id);
         }
 
         MarkLost();
-        return ValueTask.CompletedTask;
+        await _overflow.DisposeAsync();
     }
 
     public void Receive(BrokerFrame frame)
@@ -98,8 +133,11 @@ internal sealed class BrokeredSession(BrokerClient client, uint id, string label
             case BrokerFrameType.Error:
                 _connected.TrySetException(frame.ToFailure());
                 break;
+            case BrokerFrameType.Busy:
+                _connected.TrySetException(new BrokerBusyException());
+                break;
             case BrokerFrameType.Prompt:
-                PromptRelay.Answer(client, frame, interaction);
+                PromptRelay.Answer(_client, frame, _interaction);
                 break;
             case BrokerFrameType.Lost:
                 MarkLost();
@@ -115,10 +153,10 @@ internal sealed class BrokeredSession(BrokerClient client, uint id, string label
 
     private BrokeredChannel Open(byte[] stdin, bool keepInputOpen)
     {
-        var channel = new BrokeredChannel(client, client.NextId(), label, collect: !keepInputOpen, Lost);
-        client.Register(channel.Id, channel);
-        var body = new BodyWriter().Bytes(BitConverter.GetBytes(id)).Byte(keepInputOpen ? (byte)1 : (byte)0).Bytes(stdin).ToArray();
-        if (Lost.IsCancellationRequested || !client.Writer.Send(BrokerFrameType.Open, channel.Id, body))
+        var channel = new BrokeredChannel(_client, _client.NextId(), _label, collect: !keepInputOpen, Lost);
+        _client.Register(channel.Id, channel);
+        var body = new BodyWriter().Bytes(BitConverter.GetBytes(_id)).Byte(keepInputOpen ? (byte)1 : (byte)0).Bytes(stdin).ToArray();
+        if (Lost.IsCancellationRequested || !_client.Writer.Send(BrokerFrameType.Open, channel.Id, body))
         {
             channel.BrokerClosed();
         }
@@ -126,8 +164,26 @@ internal sealed class BrokeredSession(BrokerClient client, uint id, string label
         return channel;
     }
 
+    /// <summary>This session's own connection, for a channel the daemon has no room for.</summary>
+    private async Task<IRemoteSession> OverflowAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _noted, 1) == 0)
+        {
+            _note($"the daemon's connection to {_label} has no free channel; this one goes over a connection of its own.");
+        }
+
+        try
+        {
+            return await _overflow.SessionAsync(cancellationToken);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw SshRemoteSession.Failure(new OperationCanceledException(), cancellationToken.IsCancellationRequested, lost: true, _label);
+        }
+    }
+
     private SessionKeeperException Translate(Exception ex, CancellationToken callerToken) =>
-        SshRemoteSession.Failure(ex, callerToken.IsCancellationRequested, Lost.IsCancellationRequested, label);
+        SshRemoteSession.Failure(ex, callerToken.IsCancellationRequested, Lost.IsCancellationRequested, _label);
 
     private void MarkLost()
     {

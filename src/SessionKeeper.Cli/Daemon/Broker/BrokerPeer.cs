@@ -131,7 +131,12 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
             var endpoint = JsonSerializer.Deserialize(json, EndpointJson.Default.JobEndpoint)
                 ?? throw new SessionKeeperException(FailureKind.InvalidInput, "the CLI sent no target.");
             var target = SshTransport.ToTarget(endpoint);
-            var connection = await pool.AcquireAsync(BrokerPool.KeyOf(target), target, interaction, _gone.Token);
+            if (await pool.AcquireAsync(BrokerPool.KeyOf(target), target, interaction, _gone.Token) is not { } connection)
+            {
+                _writer.Send(BrokerFrameType.Busy, id);
+                return;
+            }
+
             var session = connection.Session.Result;
             var bound = new Bound(connection, session.Lost.Register(() => _writer.Send(BrokerFrameType.Lost, id)));
             if (!_sessions.TryAdd(id, bound) || _gone.IsCancellationRequested)
@@ -194,7 +199,7 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
 
     private sealed record Bound(PooledConnection Connection, CancellationTokenRegistration Lost);
 
-    /// <summary>A channel on a pooled connection, run for one CLI; it holds one of the connection's channel slots.</summary>
+    /// <summary>A channel on a pooled connection, run for one CLI; it holds one of the connection's channel slots, or is answered busy.</summary>
     private sealed class DaemonChannel(uint id, PooledConnection connection, FrameWriter writer, CancellationToken peerGone)
     {
         private readonly CancellationTokenSource _closed = CancellationTokenSource.CreateLinkedTokenSource(peerGone);
@@ -205,7 +210,11 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
             var session = connection.Session.Result;
             try
             {
-                await connection.Channels.WaitAsync(_closed.Token);
+                if (!(keepOpen ? connection.Channels.TryTakeStream() : await connection.Channels.TakeExecAsync(ChannelSlots.ExecWait, _closed.Token)))
+                {
+                    writer.Send(BrokerFrameType.Busy, id);
+                    return;
+                }
             }
             catch (OperationCanceledException)
             {

@@ -9,9 +9,11 @@ namespace SessionKeeper.Cli.Daemon.Broker;
 /// The daemon's SSH connections, per target key (everything that picks the target and its
 /// authentication: the journal's JSON of it, and the agent): a CLI's session is bound to one of
 /// them, which several sessions share (each channel takes one of its <see cref="PooledConnection.ChannelLimit"/>
-/// channel slots; more wait). At most <see cref="BrokerSettings.MaxPerHost"/> connections go to
-/// one host and port, whatever the keys; a connection nobody is bound to for
-/// <see cref="BrokerSettings.IdleTimeout"/> is closed.
+/// channel slots, <see cref="ChannelSlots"/>). At most <see cref="BrokerSettings.MaxPerHost"/>
+/// connections go to one host and port, whatever the keys; a connection nobody is bound to for
+/// <see cref="BrokerSettings.IdleTimeout"/> is closed. Nothing waits for room: a session the host
+/// has no connection for, or a channel its connection has no slot for, is answered busy and goes
+/// over a connection of its own, as an OpenSSH client does when its master cannot open a session.
 /// </summary>
 internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserInteraction, IRemoteConnector> connector) : IAsyncDisposable
 {
@@ -20,7 +22,6 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
 
     private readonly Lock _gate = new();
     private readonly List<PooledConnection> _connections = [];
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TimeSpan IdleTimeout => settings.IdleTimeout;
 
@@ -41,18 +42,18 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
     }
 
     /// <summary>
-    /// A connection for <paramref name="target"/>, bound to the caller until it releases it. A
-    /// connection this call opens asks its questions through <paramref name="interaction"/>, and
+    /// A connection for <paramref name="target"/>, bound to the caller until it releases it, or
+    /// null when the host's connections are all another target's and in use (the caller connects
+    /// by itself). A connection this call opens asks its questions through <paramref name="interaction"/>, and
     /// its failure is the caller's, exactly as a direct connection would have failed. A shared one
     /// still connecting that fails is not taken as an answer: the caller tries once on its own,
     /// as it would have without a daemon (its own questions, its own failure).
     /// </summary>
-    public async Task<PooledConnection> AcquireAsync(string key, SshTarget target, IUserInteraction interaction, CancellationToken cancellationToken)
+    public async Task<PooledConnection?> AcquireAsync(string key, SshTarget target, IUserInteraction interaction, CancellationToken cancellationToken)
     {
         var shareable = true;
         while (true)
         {
-            Task changed;
             PooledConnection? chosen = null;
             var opened = false;
             lock (_gate)
@@ -66,7 +67,7 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
                 var host = HostOf(target);
                 var same = _connections.Where(c => c.Key == key).OrderBy(c => c.Bound).ToList();
                 var onHost = _connections.Count(c => c.Host == host);
-                if (shareable && same.FirstOrDefault(c => c.Bound < SharePerConnection) is { } roomy)
+                if (shareable && same.FirstOrDefault(c => c.Bound < SharePerConnection && c.Channels.HasStreamRoom) is { } roomy)
                 {
                     chosen = roomy;
                 }
@@ -78,18 +79,18 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
                 }
                 else if (shareable && same.Count > 0)
                 {
-                    chosen = same[0];
+                    // The host is full: share the one with the most free channels (a channel
+                    // that finds none is answered busy and goes elsewhere).
+                    chosen = same.OrderByDescending(c => c.Channels.Free).ThenBy(c => c.Bound).First();
                 }
 
                 chosen?.Bind();
-                changed = _changed.Task;
             }
 
             if (chosen is null)
             {
-                // Every connection to the host is another target's and in use: wait for one to go.
-                await changed.WaitAsync(cancellationToken);
-                continue;
+                // Every connection to the host is another target's and in use: no waiting.
+                return null;
             }
 
             try
@@ -116,7 +117,6 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
         lock (_gate)
         {
             connection.Unbind();
-            Signal();
         }
     }
 
@@ -131,10 +131,6 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
             idle = [.. _connections.Where(c => c.IsDead || (c.IsIdle && now - c.IdleSince >= settings.IdleTimeout.TotalMilliseconds))];
             closed = [.. idle.Where(c => !c.IsDead).Select(c => c.Host)];
             _connections.RemoveAll(idle.Contains);
-            if (idle.Count > 0)
-            {
-                Signal();
-            }
         }
 
         foreach (var connection in idle)
@@ -178,27 +174,9 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
         return true;
     }
 
-    private Task<IRemoteSession> Connect(SshTarget target, IUserInteraction interaction)
-    {
-        // The connection outlives the CLI that asked for it: no caller's token, the target's own deadline.
-        var session = Task.Run(() => connector(target, interaction).ConnectAsync(CancellationToken.None));
-        _ = session.ContinueWith(
-            _ =>
-            {
-                lock (_gate)
-                {
-                    Signal();
-                }
-            },
-            TaskScheduler.Default);
-        return session;
-    }
-
-    private void Signal()
-    {
-        _changed.TrySetResult();
-        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    // The connection outlives the CLI that asked for it: no caller's token, the target's own deadline.
+    private Task<IRemoteSession> Connect(SshTarget target, IUserInteraction interaction) =>
+        Task.Run(() => connector(target, interaction).ConnectAsync(CancellationToken.None));
 }
 
 /// <summary>The daemon's broker settings: `daemon --broker-idle`, `--broker-max-per-host`.</summary>
@@ -219,8 +197,8 @@ internal sealed class PooledConnection(string key, string host, Task<IRemoteSess
 
     public Task<IRemoteSession> Session => session;
 
-    /// <summary>Channel slots: a channel waits for one.</summary>
-    public SemaphoreSlim Channels { get; } = new(ChannelLimit, ChannelLimit);
+    /// <summary>Channel slots: a stream never takes the last, a short request waits briefly for one.</summary>
+    public ChannelSlots Channels { get; } = new(ChannelLimit);
 
     public int Bound => _bound;
 

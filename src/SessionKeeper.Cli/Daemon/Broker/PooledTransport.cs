@@ -1,97 +1,135 @@
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Remote;
 using SessionKeeper.Ssh;
+using SessionKeeper.Ssh.Broker;
 
 namespace SessionKeeper.Cli.Daemon.Broker;
 
 /// <summary>
 /// The daemon's own supervision over the broker's pool: a job it follows shares the connection
-/// the CLIs use, so a host sees at most the per-host limit from this machine, whoever asks.
-/// The daemon never prompts: what needs a question fails here as in BatchMode.
+/// the CLIs use, so a host sees at most the per-host limit from this machine, whoever asks. What
+/// the pool has no room for (the host's connections all another target's, or a channel with no
+/// slot) goes over a direct connection, as a CLI's would. The daemon never prompts: what needs a
+/// question fails here as in BatchMode.
 /// </summary>
 internal sealed class PooledTransport(BrokerPool pool, SshTransport direct) : ITransport
 {
-    public IRemoteConnector Connector(IJobHost host) => new PooledConnector(pool, (SshTarget)direct.Restore(direct.Describe(host)));
+    public IRemoteConnector Connector(IJobHost host) => new PooledConnector(pool, (SshTarget)direct.Restore(direct.Describe(host)), direct.Connector(host));
 
     public JobEndpoint Describe(IJobHost host) => direct.Describe(host);
 
     public IJobHost Restore(JobEndpoint endpoint) => direct.Restore(endpoint);
 
-    private sealed class PooledConnector(BrokerPool pool, SshTarget target) : IRemoteConnector
+    private sealed class PooledConnector(BrokerPool pool, SshTarget target, IRemoteConnector direct) : IRemoteConnector
     {
         public string HostLabel => target.Label;
 
-        public async Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default)
-        {
-            var connection = await pool.AcquireAsync(BrokerPool.KeyOf(target), target, SessionKeeper.Ssh.Prompts.NoUserInteraction.Instance, cancellationToken);
-            return new PooledSession(pool, connection);
-        }
+        public async Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default) =>
+            await pool.AcquireAsync(BrokerPool.KeyOf(target), target, SessionKeeper.Ssh.Prompts.NoUserInteraction.Instance, cancellationToken) is { } connection
+                ? new PooledSession(pool, connection, direct)
+                : await direct.ConnectAsync(cancellationToken);
     }
 
     /// <summary>A pooled connection lent to one supervision: disposing it gives it back, Abort kills it for everyone.</summary>
-    private sealed class PooledSession(BrokerPool pool, PooledConnection connection) : IRemoteSession
+    private sealed class PooledSession : IRemoteSession
     {
-        private readonly IRemoteSession _session = connection.Session.Result;
+        private readonly BrokerPool _pool;
+        private readonly PooledConnection _connection;
+        private readonly IRemoteSession _session;
+        private readonly CancellationTokenSource _lost;
+        private readonly DirectOverflow _overflow;
         private int _released;
+
+        public PooledSession(BrokerPool pool, PooledConnection connection, IRemoteConnector direct)
+        {
+            _pool = pool;
+            _connection = connection;
+            _session = connection.Session.Result;
+            _lost = CancellationTokenSource.CreateLinkedTokenSource(_session.Lost);
+            _overflow = new DirectOverflow(direct, MarkLost);
+        }
 
         public string HostLabel => _session.HostLabel;
 
-        public CancellationToken Lost => _session.Lost;
+        public CancellationToken Lost => _lost.Token;
 
         public bool CanSendToStreams => _session.CanSendToStreams;
 
         public async Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default)
         {
-            await connection.Channels.WaitAsync(cancellationToken);
+            if (!await _connection.Channels.TakeExecAsync(ChannelSlots.ExecWait, cancellationToken))
+            {
+                return await (await _overflow.SessionAsync(cancellationToken)).ExecAsync(stdin, cancellationToken);
+            }
+
             try
             {
                 return await _session.ExecAsync(stdin, cancellationToken);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                connection.Failed(ex);
+                _connection.Failed(ex);
                 throw;
             }
             finally
             {
-                connection.Channels.Release();
+                _connection.Channels.Release();
             }
         }
 
         public async Task<IRemoteOutput> OpenStreamAsync(byte[] stdin, CancellationToken cancellationToken = default)
         {
-            await connection.Channels.WaitAsync(cancellationToken);
+            if (!_connection.Channels.TryTakeStream())
+            {
+                return await (await _overflow.SessionAsync(cancellationToken)).OpenStreamAsync(stdin, cancellationToken);
+            }
+
             try
             {
-                return new SlotOutput(await _session.OpenStreamAsync(stdin, cancellationToken), connection.Channels);
+                return new SlotOutput(await _session.OpenStreamAsync(stdin, cancellationToken), _connection.Channels);
             }
             catch (Exception ex)
             {
-                connection.Channels.Release();
+                _connection.Channels.Release();
                 if (!cancellationToken.IsCancellationRequested)
                 {
-                    connection.Failed(ex);
+                    _connection.Failed(ex);
                 }
 
                 throw;
             }
         }
 
-        public void Abort() => _session.Abort();
+        public void Abort()
+        {
+            _session.Abort();
+            _overflow.Abort();
+        }
 
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                pool.Release(connection);
+                _pool.Release(_connection);
+                await _overflow.DisposeAsync();
+                _lost.Dispose();
             }
+        }
 
-            return ValueTask.CompletedTask;
+        private void MarkLost()
+        {
+            try
+            {
+                _lost.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
         }
     }
 
     /// <summary>A stream that gives its channel slot back when disposed.</summary>
-    private sealed class SlotOutput(IRemoteOutput inner, SemaphoreSlim slots) : IRemoteOutput
+    private sealed class SlotOutput(IRemoteOutput inner, ChannelSlots slots) : IRemoteOutput
     {
         private int _disposed;
 

@@ -1,0 +1,90 @@
+namespace SessionKeeper.Cli.Daemon.Broker;
+
+/// <summary>
+/// The channels of one pooled connection (<see cref="PooledConnection.ChannelLimit"/>, sshd's
+/// MaxSessions default and SSH.NET's). A stream (a followed job, a foreground run) may run for
+/// days, so streams never take the last slot: it stays for short requests (a launch, a status, a
+/// kill), which wait a little for a slot at most (<see cref="ExecWait"/>). Whoever gets no slot is
+/// told the daemon is busy and uses a connection of its own: nothing waits on the pool for long.
+/// </summary>
+internal sealed class ChannelSlots(int limit)
+{
+    /// <summary>How long a short request waits for a slot before it is told to go elsewhere.</summary>
+    public static readonly TimeSpan ExecWait = TimeSpan.FromSeconds(2);
+
+    private readonly Lock _gate = new();
+    private int _used;
+    private TaskCompletionSource _freed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Slots not taken.</summary>
+    public int Free
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return limit - _used;
+            }
+        }
+    }
+
+    /// <summary>Whether a stream would get a slot now (one stays free for short requests).</summary>
+    public bool HasStreamRoom => Free > 1;
+
+    /// <summary>A stream's slot now, never the last one; false when there is none.</summary>
+    public bool TryTakeStream() => TryTake(limit - 1);
+
+    /// <summary>A short request's slot, waiting up to <paramref name="wait"/> for one; false when none came.</summary>
+    public async Task<bool> TakeExecAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(wait);
+        while (true)
+        {
+            Task freed;
+            lock (_gate)
+            {
+                if (_used < limit)
+                {
+                    _used++;
+                    return true;
+                }
+
+                freed = _freed.Task;
+            }
+
+            try
+            {
+                await freed.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+    }
+
+    public void Release()
+    {
+        lock (_gate)
+        {
+            _used--;
+            _freed.TrySetResult();
+            _freed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    private bool TryTake(int upTo)
+    {
+        lock (_gate)
+        {
+            if (_used >= upTo)
+            {
+                return false;
+            }
+
+            _used++;
+            return true;
+        }
+    }
+}
