@@ -10,7 +10,7 @@
 #
 # All on 127.0.0.1, in a temp dir deleted at the end (--keep keeps it):
 #   1. builds the CLI in Release (unless --no-build or --binary) and starts an OpenSSH sshd (key auth only);
-#   2. starts `sessionkeeper daemon` on its own state dir (broker.sock there), and one warm-up
+#   2. starts `sessionkeeper daemon --broker` on its own state dir (broker.sock there), and one warm-up
 #      `run -d` so the daemon holds a connection to the host;
 #   3. paired rounds (A B C D, --rounds, default 15), medians of the wall time of:
 #        A `sessionkeeper run -d HOST -- true` through the daemon (already connected),
@@ -121,7 +121,7 @@ echo "sshd on port $PORT; $(nproc) CPUs; $(ssh -V 2>&1); $BUILT"
 echo "load: $(uptime)"
 
 echo "== starting the daemon (at most $MAX_PER_HOST connection(s) per host)"
-"${SK[@]}" daemon --broker-max-per-host "$MAX_PER_HOST" --broker-idle 10m 2>"$WORK/daemon.log" &
+"${SK[@]}" daemon --broker --broker-max-per-host "$MAX_PER_HOST" --broker-idle 10m 2>"$WORK/daemon.log" &
 DAEMON_PID=$!
 for _ in $(seq 300); do [ -S "$WORK/local-state/broker.sock" ] && break; sleep 0.1; done
 [ -S "$WORK/local-state/broker.sock" ] || { cat "$WORK/daemon.log" >&2; echo "no broker.sock" >&2; exit 1; }

@@ -208,7 +208,7 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
     {
         var state = Directory.CreateTempSubdirectory("sk-killed-");
         var env = new Dictionary<string, string?> { ["SESSIONKEEPER_STATE_DIR"] = state.FullName };
-        var daemon = host.Cli.Start(["daemon", "--poll", "1h"], env);
+        var daemon = host.Cli.Start(["daemon", "--broker", "--poll", "1h"], env);
         try
         {
             File.SetUnixFileMode(state.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

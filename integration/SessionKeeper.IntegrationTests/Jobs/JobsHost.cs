@@ -71,7 +71,7 @@ public class JobsHost : IAsyncLifetime
     /// <summary>Starts `daemon` on the state directory and waits until its broker socket is in place.</summary>
     public async Task StartDaemonAsync()
     {
-        _daemon = Cli.Start(["daemon", .. DaemonOptions]);
+        _daemon = Cli.Start(["daemon", "--broker", .. DaemonOptions]);
         await Poll.UntilAsync(
             () => File.Exists(BrokerSocket) || _daemon.HasExited,
             TimeSpan.FromSeconds(60),
