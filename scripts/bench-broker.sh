@@ -51,16 +51,15 @@ done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/sk-bench-broker-XXXXXX)
 chmod 755 "$WORK"
-SSHD_PID= DAEMON_PID= POLL_PID=
+DAEMON_PID= POLL_PID=
+# shellcheck source=lib/loopback-sshd.sh
+. "$ROOT/scripts/lib/loopback-sshd.sh"
 
 cleanup() {
     [ -n "$POLL_PID" ] && kill "$POLL_PID" 2>/dev/null || true
     [ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null || true
     ssh -O exit -o ControlPath="$WORK/cm.sock" x 2>/dev/null || true
-    if [ -n "$SSHD_PID" ]; then
-        for p in $(pgrep -P "$SSHD_PID" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-        kill -9 "$SSHD_PID" 2>/dev/null || true
-    fi
+    loopback_sshd_stop
     if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -83,33 +82,9 @@ else
 fi
 
 echo "== starting sshd"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_ed25519"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/user_ed25519"
-cp "$WORK/user_ed25519.pub" "$WORK/authorized_keys"
-chmod 644 "$WORK/authorized_keys"
-mkdir -p "$WORK/remote-state" && chmod 1777 "$WORK/remote-state"
 mkdir -m 700 "$WORK/local-state" "$WORK/empty-state"
-[ "$(id -u)" = 0 ] && mkdir -p /run/sshd && chmod 755 /run/sshd
-PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
-cat >"$WORK/sshd_config" <<EOF
-ListenAddress 127.0.0.1
-Port $PORT
-HostKey $WORK/host_ed25519
-PidFile $WORK/sshd.pid
-AuthorizedKeysFile $WORK/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-MaxStartups 200:30:500
-SetEnv XDG_STATE_HOME=$WORK/remote-state
-EOF
-/usr/sbin/sshd -D -e -f "$WORK/sshd_config" -E "$WORK/sshd.log" </dev/null &
-SSHD_PID=$!
-disown "$SSHD_PID"
-echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$WORK/host_ed25519.pub")" >"$WORK/known_hosts"
-for _ in $(seq 100); do grep -q "Server listening" "$WORK/sshd.log" 2>/dev/null && break; sleep 0.1; done
+PORT=$(loopback_port)
+loopback_sshd_start "$PORT" || { cat "$WORK/sshd.log" >&2; exit 1; }
 HOST="$(id -un)@127.0.0.1"
 SK=("${CLI[@]}" --state-dir "$WORK/local-state")
 CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")
