@@ -543,7 +543,11 @@ sk_launch() {
                     SK_STARTED=${SK_STARTED#?}
                     ;;
                 error*) sk_fail no-setsid ;;
-                *) _tier=sh ;;
+                *)
+                    # Nothing started: the sh wrapper runs, and proto says so.
+                    _tier=sh
+                    [ "$SK_LAYOUT" = 2 ] && printf '2 sh\n' >"$SK_DIR/proto"
+                    ;;
             esac
         fi
         if [ $_tier = sh ]; then

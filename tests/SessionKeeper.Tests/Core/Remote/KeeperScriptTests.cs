@@ -77,6 +77,7 @@ public sealed partial class KeeperScriptTests : IDisposable
 
         Assert.Contains(replies, r => r.Tag == "status" && r.Fields.GetValueOrDefault("state") == "running");
         Assert.True(File.Exists(Path.Combine(dir, "wrapper.sh")));
+        Assert.Equal("2 sh\n", File.ReadAllText(Path.Combine(dir, "proto")));
         var client = _state.Client(shell);
         await Poll.UntilAsync(() => File.Exists(counter), "the job to start");
         await client.KillAsync(id, TimeSpan.FromSeconds(2));
