@@ -12,6 +12,10 @@
 #   SK_ARGS="..."   more arguments for sessionkeeper run (e.g. --json to study its timeline)
 #   KEEP_WORK=1     keep the temp dir (outputs, journals) for a look afterwards; sshd is stopped anyway
 #   SK_DLL=PATH     a sessionkeeper.dll to use instead of building src/SessionKeeper.Cli -c Release
+#   RTT_MS=50       put the hosts behind this round-trip time: every connection goes through
+#                   scripts/lib/delay-proxy.py, which holds each chunk RTT_MS/2 in each direction
+#                   (this kernel has no netem; the delay is the same for every tool). The
+#                   proxy's own CPU is printed apart and not counted in TARGETS.
 #
 # The hosts: N local users skb001..skbN (login shell /bin/sh, homes under /var/tmp/sk-bench-homes,
 # created once and reused) on SSHDS throwaway OpenSSH sshd processes on 127.0.0.1 with raised
@@ -29,8 +33,13 @@
 #   peak RSS  the largest sum of RSS over the controller's process tree (sampled every 20 ms),
 #             so the 32 ssh clients of pssh and pdsh count together, like SessionKeeper's one process
 #   RSS/host  peak RSS divided by N
-#   targets   CPU time spent on this machine during the run outside the controller: the sshd
-#             processes, the remote shells and the jobs (busy jiffies of /proc/stat minus cpu)
+#   targets   CPU time of the target side during the run: the sshd processes, the remote shells,
+#             the wrappers and the jobs, detached or not. Each sshd runs under
+#             scripts/lib/subreaper.pl, which becomes the parent of everything orphaned below it,
+#             so every process's CPU time is counted when it is reaped (the sshd's own and its
+#             reaped children's from /proc/PID/stat, the orphans' from the reaper's); the run's
+#             figure is counted once every session and orphan of the run has ended. Other work
+#             on the machine does not enter it.
 #   machine   how busy the whole machine's cores were during the run
 #   ok        hosts whose output line "ok" came back
 # Everything (targets, sshd, controllers) shares this machine's cores, so wall time includes the
@@ -47,6 +56,7 @@ PARALLEL=${PARALLEL:-32}
 SSHDS=${SSHDS:-4}
 KEEP_USERS=${KEEP_USERS:-1}
 TOOLS=${TOOLS:-sessionkeeper parallel-ssh pdsh}
+RTT_MS=${RTT_MS:-0}
 HOMES=/var/tmp/sk-bench-homes
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(100 500)
@@ -81,7 +91,7 @@ for n in "${SIZES[@]}"; do [ "$n" -gt "$MAX" ] && MAX=$n; done
 WORK=$(mktemp -d /tmp/sk-bench.XXXXXX)
 chmod 755 "$WORK"
 cleanup() {
-    for pidfile in "$WORK"/sshd-*.pid; do
+    for pidfile in "$WORK"/sshd-*.pid "$WORK"/proxy.pid "$WORK"/reaper-*.pid; do
         [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
     done
     if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
@@ -135,7 +145,8 @@ LogLevel ERROR
 MaxStartups 1000:30:2000
 MaxSessions 20
 EOF
-    /usr/sbin/sshd -f "$WORK/sshd-$s.conf" -E "$WORK/sshd-$s.log"
+    /usr/bin/perl "$ROOT/scripts/lib/subreaper.pl" /usr/sbin/sshd -D -f "$WORK/sshd-$s.conf" -E "$WORK/sshd-$s.log" &
+    echo $! >"$WORK/reaper-$s.pid"
     PORTS+=("$port")
 done
 for port in "${PORTS[@]}"; do
@@ -143,6 +154,21 @@ for port in "${PORTS[@]}"; do
         ssh-keyscan -p "$port" 127.0.0.1 >/dev/null 2>&1 && break
         sleep 0.1
     done
+done
+# The ports the tools connect to: the sshd ports, or the delay proxy's in front of them.
+HOSTPORTS=("${PORTS[@]}")
+PROXY_PID=
+if [ "$RTT_MS" != 0 ]; then
+    /usr/bin/python3 "$ROOT/scripts/lib/delay-proxy.py" "$(awk -v r="$RTT_MS" 'BEGIN { print r / 2 }')" \
+        "$WORK/proxy.ports" "${PORTS[@]}" 2>"$WORK/proxy.log" &
+    PROXY_PID=$!
+    echo "$PROXY_PID" >"$WORK/proxy.pid"
+    for _ in $(seq 1 100); do [ -f "$WORK/proxy.ports" ] && break; sleep 0.1; done
+    [ -f "$WORK/proxy.ports" ] || { echo "bench-fleet.sh: the delay proxy did not start:" >&2; cat "$WORK/proxy.log" >&2; exit 1; }
+    mapfile -t HOSTPORTS < <(cut -d' ' -f2 "$WORK/proxy.ports")
+    echo "==> hosts behind ${RTT_MS} ms round-trip time (delay proxy, pid $PROXY_PID)" >&2
+fi
+for port in "${HOSTPORTS[@]}"; do
     echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$WORK/host_ed25519.pub")" >>"$WORK/known_hosts"
 done
 
@@ -158,7 +184,7 @@ EOF
 : >"$WORK/hosts-all.txt"
 : >"$WORK/aliases-all.txt"
 for i in $(seq 1 "$MAX"); do
-    port=${PORTS[$((i % SSHDS))]}
+    port=${HOSTPORTS[$((i % SSHDS))]}
     printf 'Host h%03d\n    HostName 127.0.0.1\n    Port %s\n    User skb%03d\n' "$i" "$port" "$i" >>"$WORK/ssh_config"
     printf 'skb%03d@127.0.0.1:%s\n' "$i" "$port" >>"$WORK/hosts-all.txt"
     printf 'h%03d\n' "$i" >>"$WORK/aliases-all.txt"
@@ -166,12 +192,48 @@ done
 
 # Busy and total jiffies of all cores, from /proc/stat.
 cpu_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
+# CPU jiffies of the target side so far: each reaper's reaped orphans, each sshd's own and its
+# reaped sessions'.
+target_jiffies() {
+    local s total=0 j
+    for s in $(seq 0 $((SSHDS - 1))); do
+        j=$(awk '{ sub(/.*\) /, ""); print $14 + $15 }' "/proc/$(cat "$WORK/reaper-$s.pid")/stat")
+        total=$((total + j))
+        j=$(awk '{ sub(/.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$(cat "$WORK/sshd-$s.pid")/stat")
+        total=$((total + j))
+    done
+    echo "$total"
+}
+# Waits (10 s at most) until the run's sessions and orphans have all ended and been reaped: the
+# sshd has no child left, and the reaper none but the sshd.
+targets_settle() {
+    local s i busy
+    for i in $(seq 1 200); do
+        busy=0
+        for s in $(seq 0 $((SSHDS - 1))); do
+            local sshd reaper
+            sshd=$(cat "$WORK/sshd-$s.pid") reaper=$(cat "$WORK/reaper-$s.pid")
+            [ -z "$(cat /proc/"$sshd"/task/*/children)" ] || busy=1
+            [ "$(cat /proc/"$reaper"/task/*/children | tr -d ' ')" = "$sshd" ] || busy=1
+        done
+        [ "$busy" = 1 ] || return 0
+        sleep 0.05
+    done
+    echo "bench-fleet.sh: processes of the run still alive after 10 s; TARGETS counts what ended." >&2
+}
+# User+system jiffies of the delay proxy so far (0 without one).
+proxy_jiffies() {
+    if [ -n "$PROXY_PID" ]; then awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$PROXY_PID/stat"; else echo 0; fi
+}
 
 # measure NAME N OUTFILE COMMAND...: one row of the table.
 measure() {
     local name=$1 n=$2 out=$3 busy0 total0 busy1 total1
     shift 3
     read -r busy0 total0 < <(cpu_jiffies)
+    local proxy0 proxy1 targets0 targets1
+    proxy0=$(proxy_jiffies)
+    targets0=$(target_jiffies)
     /usr/bin/time -f '%e %U %S' -o "$WORK/time" "$@" >"$out" 2>"$out.err" &
     local pid=$!
     /usr/bin/python3 - "$pid" >"$WORK/rss" <<'EOF'
@@ -208,16 +270,24 @@ print(peak)
 EOF
     wait "$pid" || true
     read -r busy1 total1 < <(cpu_jiffies)
+    proxy1=$(proxy_jiffies)
+    targets_settle
+    targets1=$(target_jiffies)
     local wall user sys peak ok
     read -r wall user sys <"$WORK/time" || { wall=? user=0 sys=0; }
     peak=$(cat "$WORK/rss")
     ok=$(grep -c -E '(^|: )ok$' "$out" || true)
     awk -v name="$name" -v n="$n" -v wall="$wall" -v user="$user" -v sys="$sys" -v peak="$peak" -v ok="$ok/$n" \
         -v machine="$(( (busy1 - busy0) * 100 / (total1 - total0 + 1) ))" -v busy="$(( busy1 - busy0 ))" -v hz="$(getconf CLK_TCK)" \
-        'BEGIN { printf "%-14s %5d %8.1f %8.1f %10.1f %10.1f %10.1f %8d%% %9s\n", name, n, wall, user + sys, peak / 1048576, peak / 1024 / n, busy / hz - user - sys, machine, ok }'
+        -v proxy="$(( proxy1 - proxy0 ))" -v rtt="$RTT_MS" -v targets="$(( targets1 - targets0 ))" \
+        'BEGIN { printf "%-14s %5d %8.1f %8.1f %10.1f %10.1f %10.1f %8d%% %9s", name, n, wall, user + sys, peak / 1048576, peak / 1024 / n, targets / hz, machine, ok
+                 if (rtt != 0) printf " %8.1f", proxy / hz
+                 printf "\n" }'
 }
 
-printf '\n%-14s %5s %8s %8s %10s %10s %10s %9s %9s\n' TOOL N "WALL s" "CPU s" "PEAK MiB" "KiB/HOST" "TARGETS s" MACHINE OK
+printf '\n%-14s %5s %8s %8s %10s %10s %10s %9s %9s' TOOL N "WALL s" "CPU s" "PEAK MiB" "KiB/HOST" "TARGETS s" MACHINE OK
+if [ "$RTT_MS" != 0 ]; then printf ' %8s   (RTT %s ms)' "PROXY s" "$RTT_MS"; fi
+printf '\n'
 for n in "${SIZES[@]}"; do
     head -n "$n" "$WORK/hosts-all.txt" >"$WORK/hosts-$n.txt"
     head -n "$n" "$WORK/aliases-all.txt" >"$WORK/aliases-$n.txt"
