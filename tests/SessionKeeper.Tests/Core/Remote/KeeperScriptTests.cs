@@ -86,6 +86,40 @@ public sealed partial class KeeperScriptTests : IDisposable
     }
 
     /// <summary>
+    /// On an architecture whose system call numbers keeper.pl does not carry, it loads POSIX for
+    /// setsid, the signal mask and _exit. The test runs that branch here by sending a keeper.pl
+    /// whose table lookup finds nothing: the job still gets a session of its own, no signal
+    /// blocked, its stdin from the spool (on fd 0), and its exit status recorded by its parent.
+    /// </summary>
+    [Theory(Timeout = 30000)]
+    [InlineData("dash")]
+    [InlineData("ash")]
+    public async Task Without_known_system_call_numbers_keeper_pl_does_the_same_through_posix(string shell)
+    {
+        const string Lookup = "$by_machine{unpack('v', substr($elf, 18, 2))}";
+        Assert.Contains(Lookup, RunnerRequest.KeeperScript, StringComparison.Ordinal);
+        var keeper = RunnerRequest.KeeperScript.Replace(Lookup, "undef", StringComparison.Ordinal);
+        var id = JobId.New();
+        var spec = new JobSpec("read line; echo \"$line\"; grep -E '^SigBlk' /proc/self/status; ps -o sid= -p $$; exit 3", Shell: "/bin/sh");
+        var request = new LaunchRequest(id, JobCookie.New(), spec) { SpoolStdin = true }.ToRunnerRequest().Set(RequestVariables.Keeper, keeper);
+        var dir = _state.JobDir(id.Value);
+        var replies = ReplyParser.Parse(await Shells.Session(shell, _state.Path).ExecAsync(request.ToPayload()), "local");
+        var status = replies.Single(r => r.Tag == "status");
+        var pid = int.Parse(status.Fields["pid"], System.Globalization.CultureInfo.InvariantCulture);
+
+        await File.WriteAllTextAsync(Path.Combine(dir, "in"), "fed\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "in.eof"), "4\n");
+        var finished = await _state.Client(shell).UntilFinishedAsync(id.Value);
+
+        Assert.Equal("2 perl\n", File.ReadAllText(Path.Combine(dir, "proto")));
+        Assert.Equal((JobState.Exited, 3), (finished.State, finished.ExitCode));
+        var output = File.ReadAllLines(Path.Combine(dir, "out"));
+        Assert.Equal("fed", output[0]);
+        Assert.Equal("SigBlk:\t0000000000000000", output[1]);
+        Assert.Equal(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), output[2].Trim());
+    }
+
+    /// <summary>
     /// While the job runs silently the wrapper makes no system call at all but the select it waits
     /// in (no timeout), and wakes once, when the job ends. strace follows the wrapper alone; the job
     /// waits for a file the test creates once strace is attached, so the silent stretch is real
