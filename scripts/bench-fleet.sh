@@ -219,7 +219,12 @@ targets_settle() {
         [ "$busy" = 1 ] || return 0
         sleep 0.05
     done
-    echo "bench-fleet.sh: processes of the run still alive after 10 s; TARGETS counts what ended." >&2
+    echo "bench-fleet.sh: processes of the run still alive after 10 s; TARGETS counts what ended:" >&2
+    for s in $(seq 0 $((SSHDS - 1))); do
+        for p in $(cat /proc/"$(cat "$WORK/sshd-$s.pid")"/task/*/children /proc/"$(cat "$WORK/reaper-$s.pid")"/task/*/children); do
+            [ "$p" = "$(cat "$WORK/sshd-$s.pid")" ] || echo "    $p: $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)" >&2
+        done
+    done
 }
 # User+system jiffies of the delay proxy so far (0 without one).
 proxy_jiffies() {

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # bench-stream.sh: streaming benchmark of SessionKeeper against a throwaway local sshd (issue 3).
 #
-# Usage: scripts/bench-stream.sh [--size-mib N] [--rounds N] [--keep]
+# Usage: scripts/bench-stream.sh [--size-mib N] [--rounds N] [--binary PATH] [--keep]
+#
+# --binary PATH measures that sessionkeeper executable (the Native AOT binary that scripts/release.sh
+# and the Dockerfile build, what a user runs) instead of the JIT build of the tree (no build then).
 #
 # What it does, all on 127.0.0.1 and all in a temp dir it deletes at the end (--keep keeps it):
 #   1. builds the CLI in Release (dotnet build -c Release src/SessionKeeper.Cli);
@@ -39,8 +42,10 @@ set -euo pipefail
 SIZE_MIB=500
 ROUNDS=3
 KEEP=0
+BINARY=
 while [ $# -gt 0 ]; do
     case $1 in
+        --binary) BINARY=$(realpath "$2"); shift 2 ;;
         --size-mib) SIZE_MIB=$2; shift 2 ;;
         --rounds) ROUNDS=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
@@ -70,12 +75,17 @@ now() { perl -MTime::HiRes=time -e 'printf "%.6f\n", time'; }
 stamp() { perl -MTime::HiRes=time -e '$|=1; while (<STDIN>) { printf "%.6f %s", time, $_ }'; }
 mib_per_s() { perl -e 'printf "%.1f", $ARGV[0] / 1048576 / $ARGV[1]' "$1" "$2"; }
 
-echo "== building Release"
-dotnet build -c Release -v q -nologo "$ROOT/src/SessionKeeper.Cli" >"$WORK/build.log" 2>&1 || {
-    cat "$WORK/build.log" >&2
-    exit 1
-}
-CLI_DLL=$ROOT/src/SessionKeeper.Cli/bin/Release/net10.0/sessionkeeper.dll
+if [ -n "$BINARY" ]; then
+    echo "== native binary $BINARY"
+    SK=("$BINARY")
+else
+    echo "== building Release"
+    dotnet build -c Release -v q -nologo "$ROOT/src/SessionKeeper.Cli" >"$WORK/build.log" 2>&1 || {
+        cat "$WORK/build.log" >&2
+        exit 1
+    }
+    SK=(dotnet "$ROOT/src/SessionKeeper.Cli/bin/Release/net10.0/sessionkeeper.dll")
+fi
 
 echo "== starting sshd"
 # Private, as the CLI would create it: a state directory others can read gets a warning per command.
@@ -89,7 +99,6 @@ Match LocalPort $PORT2
     SetEnv $(loopback_env) SK_TIER=posix"
 loopback_sshd_start "$PORT" "$PORT2" || { cat "$WORK/sshd.log" >&2; exit 1; }
 USER_NAME=$(id -un)
-SK=(dotnet "$CLI_DLL")
 CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")
 SSH=(ssh -F /dev/null -i "$WORK/user_ed25519" -p "$PORT" -o "UserKnownHostsFile=$WORK/known_hosts"
     -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes -T)
