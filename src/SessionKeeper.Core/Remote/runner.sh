@@ -1561,6 +1561,10 @@ sk_main() {
     PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin${PATH:+:$PATH}
     export PATH
     # End any partial noise line the login shell may have printed without a newline.
+    # A write to a channel whose client is gone raises SIGPIPE: exit through the EXIT trap, so the
+    # watchdog ends with the call instead of outliving it (dying of the signal skips the trap). A
+    # caught signal is back at its default in every command this starts; an ignored one would not be.
+    trap 'exit 141' PIPE
     printf '\n'
     trap sk_bye EXIT
     _dl=120

@@ -225,17 +225,69 @@ public sealed class RunnerTamperScriptTests : IDisposable
         await UntilNoSleepAsync("the watchdog outlived its call");
     }
 
+    /// <summary>
+    /// A client that goes away mid-stream (its channel closed) makes the runner's next write fail
+    /// with SIGPIPE. The runner still ends its watchdog: dying of the signal would skip the EXIT
+    /// trap and leave the watchdog's sleep behind for the whole deadline (2 of 100 hosts of a
+    /// fleet run, where the client closes its channel as soon as it has the exit code).
+    /// </summary>
+    [Theory(Timeout = 60000)]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
+    public async Task A_call_whose_reader_is_gone_leaves_no_watchdog_behind(string shell)
+    {
+        var client = _state.Client(shell);
+        var id = JobId.New();
+        // Not a sleep: the check below looks for sleeps started for this state directory.
+        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("exec tail -f /dev/null", Shell: "/bin/sh"));
+        try
+        {
+            await StreamThenGoAwayAsync(shell, id);
+        }
+        finally
+        {
+            await client.KillAsync(id, TimeSpan.FromSeconds(2));
+        }
+    }
+
+    private async Task StreamThenGoAwayAsync(string shell, JobId id)
+    {
+        var path = Shells.Path_(shell);
+        var session = new LocalShellSession(_state.Path, "setsid", path) { InterpreterPath = path, Tier = Shells.IsPosixTier(shell) ? "posix" : null };
+        var request = new StreamRequest(id, default, 1 << 20, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60), "t") { Known = new StreamOffsets(0, 0, 0) };
+        using (var stream = await session.OpenStreamAsync(request.ToRunnerRequest().ToPayload()))
+        {
+            // The stream's reply: the runner, its watchdog and the helper all run; then the
+            // client is gone, and the helper's next heartbeat finds the channel closed.
+            var seen = new StringBuilder();
+            var buffer = new byte[4096];
+            while (!seen.ToString().Contains(" stream id=", StringComparison.Ordinal))
+            {
+                var n = await stream.Output.ReadAsync(buffer);
+                Assert.True(n > 0, "the stream ended before its reply: " + seen);
+                seen.Append(Encoding.UTF8.GetString(buffer, 0, n));
+            }
+
+            stream.Output.Dispose();
+            // The sh wrapper's own never-reaping sleep lives in the job's session, as long as the job.
+            var wrapperSession = File.ReadAllText(_state.JobFile(id.Value, "wrapper")).Split(' ')[0];
+            await UntilNoSleepAsync("the watchdog outlived a call whose client was gone", exceptSession: wrapperSession);
+        }
+    }
+
     /// <summary>No live sleep started for this test's state directory (the watchdog's default deadline is minutes).</summary>
-    private async Task UntilNoSleepAsync(string failure)
+    private async Task UntilNoSleepAsync(string failure, string? exceptSession = null)
     {
         var marker = "XDG_STATE_HOME=" + _state.Path;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (Process.GetProcessesByName("sleep").Any(p => !IsZombie(p.Id) && Environ(p.Id).Contains(marker, StringComparison.Ordinal)))
+        while (Process.GetProcessesByName("sleep").Any(p => !IsZombie(p.Id) && Environ(p.Id).Contains(marker, StringComparison.Ordinal) && SessionOf(p.Id) != exceptSession))
         {
             Assert.True(DateTime.UtcNow < deadline, failure);
             await Task.Delay(20);
         }
     }
+
+    /// <summary>The session id of a process (field 6 of /proc/PID/stat), or null once it is gone.</summary>
+    private static string? SessionOf(int pid) => Read($"/proc/{pid}/stat") is { Length: > 0 } stat && stat[(stat.LastIndexOf(") ", StringComparison.Ordinal) + 2)..].Split(' ') is { Length: > 4 } f ? f[3] : null;
 
     private static bool IsZombie(int pid) => Read($"/proc/{pid}/stat") is var stat && stat.Contains(") Z", StringComparison.Ordinal);
 
