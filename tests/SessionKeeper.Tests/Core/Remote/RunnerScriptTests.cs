@@ -75,6 +75,10 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Equal(first.Pid, second.Pid);
         var other = await Assert.ThrowsAsync<SessionKeeperException>(() => client.LaunchAsync(id, JobCookie.New(), spec));
         Assert.Contains("already exists", other.Message, StringComparison.Ordinal);
+
+        // The launch returns once the job's process exists, not once it has run its first command:
+        // on a busy machine the kill could otherwise end it before its line is written.
+        await Poll.UntilAsync(() => File.Exists(counter) && File.ReadAllText(counter).Length > 0, "the job to write its line", TimeSpan.FromSeconds(20));
         await client.KillAsync(id, TimeSpan.FromSeconds(2));
         Assert.Equal(["x"], File.ReadAllLines(counter));
     }
