@@ -284,37 +284,6 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Equal(JobState.Lost, lost.State);
     }
 
-    /// <summary>
-    /// A wrapper that cannot run (stopped here; starved on a loaded host) has not recorded the end
-    /// of a job that did end: the job is "ending", not lost (lost is final: the journal would keep
-    /// it and a restart policy would act on it), and once the wrapper runs the real status follows.
-    /// </summary>
-    [Theory(Timeout = 60000)]
-    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
-    public async Task A_job_that_ended_while_its_wrapper_is_stopped_is_ending_until_the_wrapper_records_it(string shell)
-    {
-        var client = _state.Client(shell);
-        var id = JobId.New();
-        await client.LaunchAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh"));
-        var wrapper = int.Parse(File.ReadAllText(_state.JobFile(id.Value, "wrapper")).Split(' ')[0]);
-        Assert.Equal(0, Tmds.Linux.LibC.kill(wrapper, Tmds.Linux.LibC.SIGSTOP));
-        try
-        {
-            var (stopped, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(1));
-            Assert.Equal("TERM", signalled);
-            Assert.Equal(JobState.Ending, stopped.State);
-            Assert.False(stopped.State.IsFinished());
-            Assert.Equal(JobState.Ending, (await client.StatusAsync(id)).State);
-        }
-        finally
-        {
-            Assert.Equal(0, Tmds.Linux.LibC.kill(wrapper, Tmds.Linux.LibC.SIGCONT));
-        }
-
-        var recorded = await client.UntilFinishedAsync(id.Value);
-        Assert.Equal((JobState.Killed, 15), (recorded.State, recorded.Signal));
-    }
-
     [Theory(Timeout = 30000)]
     [InlineData("dash")]
     [InlineData("dash+posix")]
