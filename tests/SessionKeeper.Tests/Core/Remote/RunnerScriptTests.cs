@@ -89,9 +89,13 @@ public sealed class RunnerScriptTests : IDisposable
     {
         var client = _state.Client(shell);
         var id = JobId.New();
-        var status = await client.LaunchAsync(id, JobCookie.New(), new JobSpec("trap '' TERM; sleep 300 & sleep 300 & wait", Shell: "/bin/bash"));
+        var status = await client.LaunchAsync(id, JobCookie.New(), new JobSpec("trap '' TERM; sleep 300 & sleep 300 & echo ready; wait", Shell: "/bin/bash"));
         var pgid = status.ProcessGroup!.Value;
-        await WaitUntil(() => GroupMembers(pgid).Count >= 3);
+
+        // "ready" once TERM is ignored and both sleeps are forked: counting the group's members
+        // alone let a kill on a loaded machine reach the job before its trap (TERM was enough).
+        var output = _state.JobFile(id.Value, "out");
+        await WaitUntil(() => File.Exists(output) && File.ReadAllText(output) == "ready\n" && GroupMembers(pgid).Count >= 3);
         var (killed, signalled) = await client.KillAsync(id, TimeSpan.FromSeconds(1));
         Assert.Equal("KILL", signalled);
         Assert.Equal(JobState.Killed, killed.State);
