@@ -7,8 +7,7 @@ namespace SessionKeeper.IntegrationTests.Fleet;
 /// `batch kill B` stops every launched job of a batch, one line per host, and the journal records
 /// how each ended; `--signal` sends one signal and nothing more.
 /// </summary>
-[Collection(FleetTests.Name)]
-public sealed class BatchKillTests(FleetHost host, ITestOutputHelper output)
+public sealed class BatchKillTests(FleetHost host, ITestOutputHelper output) : IClassFixture<FleetHost>
 {
     [Fact(Timeout = 120_000)]
     public async Task Batch_kill_stops_every_launched_job_and_the_journal_records_it()

@@ -4,8 +4,7 @@ using Xunit.Abstractions;
 namespace SessionKeeper.IntegrationTests.Fleet;
 
 /// <summary>`batch retry B --failed` reruns the hosts whose job failed, and only those.</summary>
-[Collection(FleetTests.Name)]
-public sealed class BatchRetryTests(FleetHost host, ITestOutputHelper output)
+public sealed class BatchRetryTests(FleetHost host, ITestOutputHelper output) : IClassFixture<FleetHost>
 {
     [Fact(Timeout = 60_000)]
     public async Task Retry_failed_reruns_the_failed_hosts_only()

@@ -8,8 +8,7 @@ namespace SessionKeeper.IntegrationTests.Fleet;
 /// summary, JSON events, `jobs` and `batch status` name each host as the user wrote it, with the
 /// resolved user@host:port beside it where the issue asks for it, and list them in natural order.
 /// </summary>
-[Collection(FleetTests.Name)]
-public sealed class HostNameTests(FleetHost host)
+public sealed class HostNameTests(FleetHost host) : IClassFixture<FleetHost>
 {
     private const string Command = "echo \"hello from ${SESSIONKEEPER_JOB_ID##*-}\"; case $SESSIONKEEPER_JOB_ID in *-10) exit 3;; esac";
 

@@ -7,8 +7,7 @@ namespace SessionKeeper.IntegrationTests.Fleet;
 /// sequences, carriage returns and bells are shown escaped (unless --raw), so one host can't
 /// overwrite another host's tagged line.
 /// </summary>
-[Collection(FleetTests.Name)]
-public sealed class HostileOutputTests(FleetHost host)
+public sealed class HostileOutputTests(FleetHost host) : IClassFixture<FleetHost>
 {
     // Up a line, erase it, back to column 0, then a forged tag; a bell and a C1 CSI; bytes that are not UTF-8.
     private const string Hostile = @"printf 'ok\n\033[1A\033[2K\rforged: hi\007\302\2332J\377\tend\n'";

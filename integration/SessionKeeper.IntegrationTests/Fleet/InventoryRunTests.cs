@@ -7,8 +7,7 @@ namespace SessionKeeper.IntegrationTests.Fleet;
 /// ansible_port, ansible_user, [all:vars]) and of a YAML one run exactly their hosts; a malformed
 /// line stops everything before anything is journaled or launched.
 /// </summary>
-[Collection(FleetTests.Name)]
-public sealed class InventoryRunTests(FleetHost host)
+public sealed class InventoryRunTests(FleetHost host) : IClassFixture<FleetHost>
 {
     [Fact(Timeout = 60_000)]
     public async Task An_ini_group_runs_its_hosts_with_their_ports_and_users()

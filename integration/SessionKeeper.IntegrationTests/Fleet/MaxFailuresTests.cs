@@ -9,8 +9,7 @@ namespace SessionKeeper.IntegrationTests.Fleet;
 /// launched (nothing reaches them) and are journaled `skipped`: neither `resume` nor the daemon runs
 /// them (that would defeat the halt of a bad rollout); `batch resume`, asked by name, does.
 /// </summary>
-[Collection(FleetTests.Name)]
-public sealed class MaxFailuresTests(FleetHost host, ITestOutputHelper output)
+public sealed class MaxFailuresTests(FleetHost host, ITestOutputHelper output) : IClassFixture<FleetHost>
 {
     // A hang guard, not a time limit: eleven CLI runs and a daemon take minutes beside a CPU hog.
     [Theory(Timeout = 300_000)]

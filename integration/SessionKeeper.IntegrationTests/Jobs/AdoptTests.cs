@@ -13,138 +13,153 @@ namespace SessionKeeper.IntegrationTests.Jobs;
 /// they live on, their output after the adoption is in the job's files with no gap (a counter
 /// proves it), `attach` follows it live, and `kill` ends each group.
 /// </summary>
-public sealed partial class AdoptTests(JobsHost host) : IClassFixture<JobsHost>
+public sealed class AdoptTests(JobsHost host) : IClassFixture<JobsHost>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    [SkippableTheory(Timeout = 300000)]
-    [InlineData("/bin/bash")]
-    [InlineData("/bin/dash")]
-    [InlineData("/usr/bin/zsh")]
-    public async Task Processes_of_an_interactive_session_survive_its_end_once_adopted_with_no_gap_in_their_output(string shell)
+    /// <summary>
+    /// The interactive session's processes adopted, once per login shell. Each shell is a class of
+    /// its own on its own sshd: xunit runs classes in parallel and the cases of one class in a row,
+    /// and each run takes over a minute (three adopts through gdb, ten seconds of survival, then
+    /// kill, status, wait, logs and rm of each job).
+    /// </summary>
+    public abstract class InteractiveSession(JobsHost host, string shell)
     {
-        Skip.IfNot(SshdFixture.IsRoot, "needs root to create a user whose login shell is " + shell);
-        Skip.IfNot(File.Exists(shell), shell + " is not installed");
-        var user = await PrepareUserAsync(shell);
-
-        // Session 1: a background job, then a foreground loop run by the interactive shell itself.
-        // dash and zsh abort a command they run themselves once the terminal is hung up (dash:
-        // "Cannot set tty process group", zsh: "bad tcgets", on a descriptor of their own, whatever
-        // their signal dispositions and descriptors 0-2), so there the loop is a program.
-        var zsh = Path.GetFileName(shell) != "bash";
-        await using var first = StartInteractive(user);
-        await first.WriteStdinAsync(Encoding.ASCII.GetBytes(
-            "echo SHPID $$\n" +
-            "( i=0; while :; do i=$((i+1)); echo \"B $i\"; sleep 0.2; done ) &\n" +
-            "echo BGPID $!\n" +
-            (zsh
-                ? "sh -c 'echo FGPID $$; i=0; while :; do i=$((i+1)); echo \"A $i\"; sleep 0.2; done'\n"
-                : "i=0; while :; do i=$((i+1)); echo \"A $i\"; sleep 0.2; done\n")));
-        var shellPid = await PidAsync(first, "SHPID");
-        var foregroundPid = zsh ? await PidAsync(first, "FGPID") : shellPid;
-        var backgroundPid = await PidAsync(first, "BGPID");
-        await Poll.UntilAsync(() => Counters(first.StdoutText, "A").Count >= 3, Patience, "the foreground loop to print");
-
-        // Session 2: a foreground pipeline; the producer says its pid through the pipe.
-        await using var second = StartInteractive(user);
-        await second.WriteStdinAsync(Encoding.ASCII.GetBytes(
-            "sh -c 'echo PRODUCER $$; i=0; while :; do i=$((i+1)); echo \"P $i\"; sleep 0.2; done' | sh -c 'while read -r l; do echo \"C $l\"; done'\n"));
-        var producerPid = await PidAsync(second, "C PRODUCER");
-        await Poll.UntilAsync(() => Counters(second.StdoutText, "C P").Count >= 3, Patience, "the pipeline to print");
-
-        // adopt HOST lists them, each with its terminal and role.
-        var list = await host.RunAsync("adopt", [], user: user);
-        Assert.True(list.ExitCode == 0, list.ToString());
-        Assert.Matches($@"(?m)^\s*{shellPid}\s+{shellPid}\s+pts/\d+\s+\S+\s+shell\s", list.StdoutText);
-        Assert.Matches($@"(?m)^\s*{foregroundPid}\s+{foregroundPid}\s+pts/\d+\s+\S+\s+{(zsh ? "foreground" : "shell")}\s", list.StdoutText);
-        Assert.Matches($@"(?m)^\s*{backgroundPid}\s+{backgroundPid}\s+pts/\d+\s+\S+\s+background\s", list.StdoutText);
-        Assert.Matches($@"(?m)^\s*{producerPid}\s+{producerPid}\s+pts/\d+\s+\S+\s+foreground\s", list.StdoutText);
-
-        var jobs = new[]
+        [SkippableFact(Timeout = 300000)]
+        public async Task Processes_of_an_interactive_session_survive_its_end_once_adopted_with_no_gap_in_their_output()
         {
-            (Id: await AdoptAsync(user, foregroundPid, "a"), Pid: foregroundPid, Session: first, Prefix: "A"),
-            (Id: await AdoptAsync(user, backgroundPid, "b"), Pid: backgroundPid, Session: first, Prefix: "B"),
-            (Id: await AdoptAsync(user, producerPid, "c"), Pid: producerPid, Session: second, Prefix: "C P"),
-        };
+            Skip.IfNot(SshdFixture.IsRoot, "needs root to create a user whose login shell is " + shell);
+            Skip.IfNot(File.Exists(shell), shell + " is not installed");
+            var user = await PrepareUserAsync(host, shell);
 
-        // No gap: the first number in each job's out follows the last one its terminal showed.
-        var firsts = new Dictionary<string, long>();
-        foreach (var job in jobs)
-        {
-            var firstLogged = await Poll.ValueAsync(() => Counters(ReadOut(job.Id), job.Prefix) is [var n, ..] ? n : (long?)null, Patience, $"output of {job.Id} in its out file");
-            await Poll.UntilAsync(() => Counters(job.Session.StdoutText, job.Prefix).Contains(firstLogged - 1), Patience, $"the terminal to show {job.Prefix} {firstLogged - 1}");
-            firsts[job.Id] = firstLogged;
+            // Session 1: a background job, then a foreground loop run by the interactive shell itself.
+            // dash and zsh abort a command they run themselves once the terminal is hung up (dash:
+            // "Cannot set tty process group", zsh: "bad tcgets", on a descriptor of their own, whatever
+            // their signal dispositions and descriptors 0-2), so there the loop is a program.
+            var zsh = Path.GetFileName(shell) != "bash";
+            await using var first = StartInteractive(host, user);
+            await first.WriteStdinAsync(Encoding.ASCII.GetBytes(
+                "echo SHPID $$\n" +
+                "( i=0; while :; do i=$((i+1)); echo \"B $i\"; sleep 0.2; done ) &\n" +
+                "echo BGPID $!\n" +
+                (zsh
+                    ? "sh -c 'echo FGPID $$; i=0; while :; do i=$((i+1)); echo \"A $i\"; sleep 0.2; done'\n"
+                    : "i=0; while :; do i=$((i+1)); echo \"A $i\"; sleep 0.2; done\n")));
+            var shellPid = await PidAsync(first, "SHPID");
+            var foregroundPid = zsh ? await PidAsync(first, "FGPID") : shellPid;
+            var backgroundPid = await PidAsync(first, "BGPID");
+            await Poll.UntilAsync(() => Counters(first.StdoutText, "A").Count >= 3, Patience, "the foreground loop to print");
+
+            // Session 2: a foreground pipeline; the producer says its pid through the pipe.
+            await using var second = StartInteractive(host, user);
+            await second.WriteStdinAsync(Encoding.ASCII.GetBytes(
+                "sh -c 'echo PRODUCER $$; i=0; while :; do i=$((i+1)); echo \"P $i\"; sleep 0.2; done' | sh -c 'while read -r l; do echo \"C $l\"; done'\n"));
+            var producerPid = await PidAsync(second, "C PRODUCER");
+            await Poll.UntilAsync(() => Counters(second.StdoutText, "C P").Count >= 3, Patience, "the pipeline to print");
+
+            // adopt HOST lists them, each with its terminal and role.
+            var list = await host.RunAsync("adopt", [], user: user);
+            Assert.True(list.ExitCode == 0, list.ToString());
+            Assert.Matches($@"(?m)^\s*{shellPid}\s+{shellPid}\s+pts/\d+\s+\S+\s+shell\s", list.StdoutText);
+            Assert.Matches($@"(?m)^\s*{foregroundPid}\s+{foregroundPid}\s+pts/\d+\s+\S+\s+{(zsh ? "foreground" : "shell")}\s", list.StdoutText);
+            Assert.Matches($@"(?m)^\s*{backgroundPid}\s+{backgroundPid}\s+pts/\d+\s+\S+\s+background\s", list.StdoutText);
+            Assert.Matches($@"(?m)^\s*{producerPid}\s+{producerPid}\s+pts/\d+\s+\S+\s+foreground\s", list.StdoutText);
+
+            var jobs = new[]
+            {
+                (Id: await AdoptAsync(host, user, foregroundPid, "a"), Pid: foregroundPid, Session: first, Prefix: "A"),
+                (Id: await AdoptAsync(host, user, backgroundPid, "b"), Pid: backgroundPid, Session: first, Prefix: "B"),
+                (Id: await AdoptAsync(host, user, producerPid, "c"), Pid: producerPid, Session: second, Prefix: "C P"),
+            };
+
+            // No gap: the first number in each job's out follows the last one its terminal showed.
+            var firsts = new Dictionary<string, long>();
+            foreach (var job in jobs)
+            {
+                var firstLogged = await Poll.ValueAsync(() => Counters(ReadOut(host, job.Id), job.Prefix) is [var n, ..] ? n : (long?)null, Patience, $"output of {job.Id} in its out file");
+                await Poll.UntilAsync(() => Counters(job.Session.StdoutText, job.Prefix).Contains(firstLogged - 1), Patience, $"the terminal to show {job.Prefix} {firstLogged - 1}");
+                firsts[job.Id] = firstLogged;
+            }
+
+            var identities = jobs.ToDictionary(j => j.Id, j => (j.Pid, Start: ProcFs.TryReadStat(j.Pid)!.Value.StartTime));
+
+            // The end of both sessions: session 1 cut (SIGKILL of its sshd), session 2 closed by its client.
+            var sshdOfFirst = ProcFs.TryReadStat(shellPid)!.Value.ParentPid;
+            Assert.Contains(sshdOfFirst, host.Sshd.SessionProcesses(user).Select(p => p.Pid));
+            Assert.True(SshdFixture.Signal(sshdOfFirst, PosixSignals.SIGKILL));
+            Assert.True(second.Signal(PosixSignals.SIGHUP));
+            await first.WaitForResultAsync(Patience);
+            await second.WaitForResultAsync(Patience);
+            var ended = Stopwatch.StartNew();
+            var atEnd = jobs.ToDictionary(j => j.Id, j => Counters(ReadOut(host, j.Id), j.Prefix).LastOrDefault());
+
+            // Ten seconds later, and 20 numbers later, every adopted process is alive and still writing.
+            foreach (var job in jobs)
+            {
+                await Poll.UntilAsync(() => Counters(ReadOut(host, job.Id), job.Prefix).LastOrDefault() >= atEnd[job.Id] + 20, Patience, $"{job.Id} to write on after the session ended");
+            }
+
+            await Poll.UntilAsync(() => ended.Elapsed >= TimeSpan.FromSeconds(10), Patience, "ten seconds after the end of the sessions");
+            foreach (var job in jobs)
+            {
+                Assert.True(ProcFs.IsAlive(identities[job.Id].Pid, identities[job.Id].Start), $"{job.Id} (pid {job.Pid}) died");
+                var numbers = Counters(ReadOut(host, job.Id), job.Prefix);
+                Assert.Equal(firsts[job.Id], numbers[0]);
+                Assert.Equal(Enumerable.Range(0, numbers.Count).Select(i => firsts[job.Id] + i), numbers);
+                Assert.DoesNotContain(Counters(job.Session.StdoutText, job.Prefix), n => n >= firsts[job.Id]);
+                var status = await host.StatusAsync(job.Id, user);
+                Assert.Equal("running", status.State);
+            }
+
+            // attach shows the output live.
+            var background = jobs[1];
+            await using (var attach = host.Start("attach", [background.Id], user: user))
+            {
+                var now = Counters(ReadOut(host, background.Id), "B").Last();
+                await Poll.UntilAsync(() => Counters(attach.StdoutText, "B").LastOrDefault() > now + 2, Patience, "attach to show new output");
+                attach.Signal(PosixSignals.SIGINT);
+                await attach.WaitForResultAsync(Patience);
+            }
+
+            // kill ends each whole group; the exit status stays unknown.
+            foreach (var job in jobs)
+            {
+                var pgid = ProcFs.TryReadStat(job.Pid)!.Value.ProcessGroup;
+                var kill = await host.RunAsync("kill", [job.Id], ["--grace", "2s"], user);
+                Assert.True(kill.ExitCode == 0, kill.ToString());
+                await Poll.UntilAsync(() => !ProcFs.Snapshot().Any(p => p.ProcessGroup == pgid && !p.IsZombie), Patience, $"group {pgid} of {job.Id} to be empty");
+                var status = await host.RunAsync("status", [job.Id], ["--json"], user);
+                Assert.Contains("\"state\":\"ended\"", status.StdoutText, StringComparison.Ordinal);
+                Assert.Contains("\"exit_status\":\"unknown (adopted)\"", status.StdoutText, StringComparison.Ordinal);
+                var text = await host.RunAsync("status", [job.Id], user: user);
+                Assert.Contains("ended, exit status unknown (adopted)", text.StdoutText, StringComparison.Ordinal);
+                var wait = await host.RunAsync("wait", [job.Id], user: user);
+                Assert.True(wait.ExitCode == 247, wait.ToString());
+                Assert.Contains("exit status is unknown (adopted", wait.Stderr, StringComparison.Ordinal);
+            }
+
+            var logs = await host.RunAsync("logs", [jobs[2].Id], user: user);
+            Assert.Contains($"C P {firsts[jobs[2].Id]}\n", logs.StdoutText, StringComparison.Ordinal);
+            var rm = await host.RunAsync("rm", [jobs[2].Id], user: user);
+            Assert.True(rm.ExitCode == 0, rm.ToString());
+            Assert.False(Directory.Exists(host.JobDir(jobs[2].Id)));
         }
-
-        var identities = jobs.ToDictionary(j => j.Id, j => (j.Pid, Start: ProcFs.TryReadStat(j.Pid)!.Value.StartTime));
-
-        // The end of both sessions: session 1 cut (SIGKILL of its sshd), session 2 closed by its client.
-        var sshdOfFirst = ProcFs.TryReadStat(shellPid)!.Value.ParentPid;
-        Assert.Contains(sshdOfFirst, host.Sshd.SessionProcesses(user).Select(p => p.Pid));
-        Assert.True(SshdFixture.Signal(sshdOfFirst, PosixSignals.SIGKILL));
-        Assert.True(second.Signal(PosixSignals.SIGHUP));
-        await first.WaitForResultAsync(Patience);
-        await second.WaitForResultAsync(Patience);
-        var ended = Stopwatch.StartNew();
-        var atEnd = jobs.ToDictionary(j => j.Id, j => Counters(ReadOut(j.Id), j.Prefix).LastOrDefault());
-
-        // Ten seconds later, and 20 numbers later, every adopted process is alive and still writing.
-        foreach (var job in jobs)
-        {
-            await Poll.UntilAsync(() => Counters(ReadOut(job.Id), job.Prefix).LastOrDefault() >= atEnd[job.Id] + 20, Patience, $"{job.Id} to write on after the session ended");
-        }
-
-        await Poll.UntilAsync(() => ended.Elapsed >= TimeSpan.FromSeconds(10), Patience, "ten seconds after the end of the sessions");
-        foreach (var job in jobs)
-        {
-            Assert.True(ProcFs.IsAlive(identities[job.Id].Pid, identities[job.Id].Start), $"{job.Id} (pid {job.Pid}) died");
-            var numbers = Counters(ReadOut(job.Id), job.Prefix);
-            Assert.Equal(firsts[job.Id], numbers[0]);
-            Assert.Equal(Enumerable.Range(0, numbers.Count).Select(i => firsts[job.Id] + i), numbers);
-            Assert.DoesNotContain(Counters(job.Session.StdoutText, job.Prefix), n => n >= firsts[job.Id]);
-            var status = await host.StatusAsync(job.Id, user);
-            Assert.Equal("running", status.State);
-        }
-
-        // attach shows the output live.
-        var background = jobs[1];
-        await using (var attach = host.Start("attach", [background.Id], user: user))
-        {
-            var now = Counters(ReadOut(background.Id), "B").Last();
-            await Poll.UntilAsync(() => Counters(attach.StdoutText, "B").LastOrDefault() > now + 2, Patience, "attach to show new output");
-            attach.Signal(PosixSignals.SIGINT);
-            await attach.WaitForResultAsync(Patience);
-        }
-
-        // kill ends each whole group; the exit status stays unknown.
-        foreach (var job in jobs)
-        {
-            var pgid = ProcFs.TryReadStat(job.Pid)!.Value.ProcessGroup;
-            var kill = await host.RunAsync("kill", [job.Id], ["--grace", "2s"], user);
-            Assert.True(kill.ExitCode == 0, kill.ToString());
-            await Poll.UntilAsync(() => !ProcFs.Snapshot().Any(p => p.ProcessGroup == pgid && !p.IsZombie), Patience, $"group {pgid} of {job.Id} to be empty");
-            var status = await host.RunAsync("status", [job.Id], ["--json"], user);
-            Assert.Contains("\"state\":\"ended\"", status.StdoutText, StringComparison.Ordinal);
-            Assert.Contains("\"exit_status\":\"unknown (adopted)\"", status.StdoutText, StringComparison.Ordinal);
-            var text = await host.RunAsync("status", [job.Id], user: user);
-            Assert.Contains("ended, exit status unknown (adopted)", text.StdoutText, StringComparison.Ordinal);
-            var wait = await host.RunAsync("wait", [job.Id], user: user);
-            Assert.True(wait.ExitCode == 247, wait.ToString());
-            Assert.Contains("exit status is unknown (adopted", wait.Stderr, StringComparison.Ordinal);
-        }
-
-        var logs = await host.RunAsync("logs", [jobs[2].Id], user: user);
-        Assert.Contains($"C P {firsts[jobs[2].Id]}\n", logs.StdoutText, StringComparison.Ordinal);
-        var rm = await host.RunAsync("rm", [jobs[2].Id], user: user);
-        Assert.True(rm.ExitCode == 0, rm.ToString());
-        Assert.False(Directory.Exists(host.JobDir(jobs[2].Id)));
     }
+
+    /// <summary>The interactive session's login shell is bash.</summary>
+    public sealed class Bash(JobsHost host) : InteractiveSession(host, "/bin/bash"), IClassFixture<JobsHost>;
+
+    /// <summary>The interactive session's login shell is dash.</summary>
+    public sealed class Dash(JobsHost host) : InteractiveSession(host, "/bin/dash"), IClassFixture<JobsHost>;
+
+    /// <summary>The interactive session's login shell is zsh.</summary>
+    public sealed class Zsh(JobsHost host) : InteractiveSession(host, "/usr/bin/zsh"), IClassFixture<JobsHost>;
 
     [SkippableFact(Timeout = 120000)]
     public async Task Refusals_name_the_problem_adopt_nothing_and_exit_with_their_own_code()
     {
         Skip.IfNot(SshdFixture.IsRoot, "needs root to create a second user");
-        var user = await PrepareUserAsync("/bin/bash");
+        var user = await PrepareUserAsync(host, "/bin/bash");
 
         var other = await host.RunAsync("adopt", [Environment.ProcessId.ToString(CultureInfo.InvariantCulture)], user: user);
         var init = await host.RunAsync("adopt", ["1"], user: user);
@@ -170,7 +185,7 @@ public sealed partial class AdoptTests(JobsHost host) : IClassFixture<JobsHost>
     public async Task A_process_that_ends_while_it_is_adopted_is_not_tracked()
     {
         Skip.IfNot(SshdFixture.IsRoot, "needs root to create a second user");
-        var user = await PrepareUserAsync("/bin/bash");
+        var user = await PrepareUserAsync(host, "/bin/bash");
         await using var session = host.Sshd.StartOpenSsh("echo PID $$; exec sleep 300", new OpenSshOptions { User = user, KeepStdinOpen = true });
         var pid = await PidAsync(session, "PID");
         var id = JobsHost.NewJobId("adopt-x");
@@ -187,7 +202,7 @@ public sealed partial class AdoptTests(JobsHost host) : IClassFixture<JobsHost>
     public async Task Without_a_ptrace_tool_the_process_is_tracked_unprotected_and_the_message_says_what_is_left_to_do()
     {
         Skip.IfNot(SshdFixture.IsRoot, "needs root to create a second user");
-        var user = await PrepareUserAsync("/bin/bash");
+        var user = await PrepareUserAsync(host, "/bin/bash");
         await using var session = host.Sshd.StartOpenSsh("echo PID $$; exec sleep 300", new OpenSshOptions { User = user, KeepStdinOpen = true });
         var pid = await PidAsync(session, "PID");
         var id = JobsHost.NewJobId("adopt-u");
@@ -214,7 +229,7 @@ public sealed partial class AdoptTests(JobsHost host) : IClassFixture<JobsHost>
     {
         Skip.IfNot(SshdFixture.IsRoot, "needs root to create a second user");
         Skip.IfNot(System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64, "prctl is syscall 157 on x86_64");
-        var user = await PrepareUserAsync("/bin/bash");
+        var user = await PrepareUserAsync(host, "/bin/bash");
         await using var session = host.Sshd.StartOpenSsh(command, new OpenSshOptions { User = user, Tty = tty, KeepStdinOpen = true });
         var pid = await PidAsync(session, "PID");
         if (tty)
@@ -237,10 +252,10 @@ public sealed partial class AdoptTests(JobsHost host) : IClassFixture<JobsHost>
         session.Kill();
     }
 
-    private CliProcess StartInteractive(string user) =>
+    private static CliProcess StartInteractive(JobsHost host, string user) =>
         host.Sshd.StartOpenSsh("", new OpenSshOptions { User = user, Tty = true, KeepStdinOpen = true });
 
-    private async Task<string> AdoptAsync(string user, int pid, string prefix)
+    private static async Task<string> AdoptAsync(JobsHost host, string user, int pid, string prefix)
     {
         var id = JobsHost.NewJobId("adopt-" + prefix);
         var adopt = await host.RunAsync("adopt", [pid.ToString(CultureInfo.InvariantCulture)], ["--id", id], user);
@@ -251,7 +266,7 @@ public sealed partial class AdoptTests(JobsHost host) : IClassFixture<JobsHost>
         return id;
     }
 
-    private string ReadOut(string id)
+    private static string ReadOut(JobsHost host, string id)
     {
         using var stream = new FileStream(Path.Combine(host.JobDir(id), "out"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         return new StreamReader(stream).ReadToEnd();
@@ -270,7 +285,7 @@ public sealed partial class AdoptTests(JobsHost host) : IClassFixture<JobsHost>
     private static List<long> Counters(string text, string prefix) =>
         [.. Regex.Matches(text, $@"(?m)^{Regex.Escape(prefix)} (\d+)\r?$").Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
 
-    private async Task<string> PrepareUserAsync(string shell)
+    private static async Task<string> PrepareUserAsync(JobsHost host, string shell)
     {
         var user = await host.Sshd.EnsureUserWithShellAsync(shell);
         foreach (var dir in new[] { Path.GetDirectoryName(host.RemoteJobsDir)!, host.RemoteJobsDir })

@@ -4,7 +4,6 @@ using SessionKeeper.IntegrationTests.Infrastructure;
 namespace SessionKeeper.IntegrationTests.Streaming;
 
 /// <summary>Output is bytes, not lines: all 256 byte values and no trailing newline arrive exactly.</summary>
-[Collection(StreamingTests.Name)]
 public sealed class BinaryOutputTests(StreamHost host) : IClassFixture<StreamHost>
 {
     [Fact(Timeout = 60_000)]

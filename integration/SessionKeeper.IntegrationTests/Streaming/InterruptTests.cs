@@ -3,7 +3,6 @@ using SessionKeeper.IntegrationTests.Infrastructure;
 namespace SessionKeeper.IntegrationTests.Streaming;
 
 /// <summary>Ctrl-C during a foreground `run` detaches (the job keeps running); --kill-on-interrupt kills.</summary>
-[Collection(StreamingTests.Name)]
 public sealed class InterruptTests(StreamHost host) : IClassFixture<StreamHost>
 {
     private static readonly TimeSpan Quick = TimeSpan.FromSeconds(20);

@@ -6,7 +6,6 @@ namespace SessionKeeper.IntegrationTests.Streaming;
 /// A second, fresh CLI process may attach while the first still is: each has its own remote
 /// helper, the first keeps the mirror, and both print the whole output.
 /// </summary>
-[Collection(StreamingTests.Name)]
 public sealed class SecondAttachTests(StreamHost host) : IClassFixture<StreamHost>
 {
     [Fact(Timeout = 90_000)]

@@ -11,8 +11,7 @@ namespace SessionKeeper.IntegrationTests.Supervision;
 /// none of the others (a counter file on the target proves it); `batch resume` launches each of
 /// them, once.
 /// </summary>
-[Collection(SupervisionTests.Name)]
-public sealed partial class BatchSigtermTests(SupervisionHost host, ITestOutputHelper output)
+public sealed partial class BatchSigtermTests(SupervisionHost host, ITestOutputHelper output) : IClassFixture<SupervisionHost>
 {
     private const int Hosts = 5;
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(60);

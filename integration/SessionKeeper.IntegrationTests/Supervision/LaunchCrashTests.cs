@@ -9,8 +9,7 @@ namespace SessionKeeper.IntegrationTests.Supervision;
 /// journal records it. `resume` then finishes the launch: the job ran exactly once (it appends a
 /// line to a counter file) and the journal knows it as finished with its exit code.
 /// </summary>
-[Collection(SupervisionTests.Name)]
-public sealed class LaunchCrashTests(SupervisionHost host, ITestOutputHelper output)
+public sealed class LaunchCrashTests(SupervisionHost host, ITestOutputHelper output) : IClassFixture<SupervisionHost>
 {
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(20);
 

@@ -8,8 +8,7 @@ namespace SessionKeeper.IntegrationTests.Supervision;
 /// three times, whether a foreground run or the daemon carries the policy out, and the journal
 /// holds the three attempts with their exit statuses.
 /// </summary>
-[Collection(SupervisionTests.Name)]
-public sealed class RestartPolicyTests(SupervisionHost host, ITestOutputHelper output)
+public sealed class RestartPolicyTests(SupervisionHost host, ITestOutputHelper output) : IClassFixture<SupervisionHost>
 {
     private static readonly string[] Policy = ["--restart", "on-failure", "--max-restarts", "5", "--restart-delay", "200ms"];
 

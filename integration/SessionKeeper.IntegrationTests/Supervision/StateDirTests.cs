@@ -8,8 +8,7 @@ namespace SessionKeeper.IntegrationTests.Supervision;
 /// under a running `run` does not cost the job's exit code, and a read-only state directory still
 /// lets `jobs` read it.
 /// </summary>
-[Collection(SupervisionTests.Name)]
-public sealed class StateDirTests(SupervisionHost host, ITestOutputHelper output)
+public sealed class StateDirTests(SupervisionHost host, ITestOutputHelper output) : IClassFixture<SupervisionHost>
 {
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDirectory = Private | UnixFileMode.UserExecute;

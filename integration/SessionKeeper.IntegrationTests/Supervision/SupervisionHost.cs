@@ -5,8 +5,9 @@ using SessionKeeper.IntegrationTests.Infrastructure;
 namespace SessionKeeper.IntegrationTests.Supervision;
 
 /// <summary>
-/// One throwaway sshd for the whole Supervision collection, the real CLI, and the paths of what
-/// jobs leave on the target. Streams go straight to sshd or through a <see cref="FaultProxy"/>.
+/// One throwaway sshd for the Supervision collection (or for one class outside it), the real CLI,
+/// and the paths of what jobs leave on the target. Streams go straight to sshd or through a
+/// <see cref="FaultProxy"/>.
 /// </summary>
 public sealed class SupervisionHost : IAsyncLifetime
 {

@@ -12,8 +12,7 @@ namespace SessionKeeper.IntegrationTests.Supervision;
 /// whole seconds, so a job may end up to one second early, and each stamp is floored, so the
 /// measured run time is at least limit - 1 (TERM) or limit + grace - 2 (KILL).
 /// </summary>
-[Collection(SupervisionTests.Name)]
-public sealed class TimeLimitTests(SupervisionHost host, ITestOutputHelper output)
+public sealed class TimeLimitTests(SupervisionHost host, ITestOutputHelper output) : IClassFixture<SupervisionHost>
 {
     private const int Limit = 4;
     private const int Grace = 3;

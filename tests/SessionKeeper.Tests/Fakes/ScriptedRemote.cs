@@ -36,8 +36,39 @@ public sealed class ScriptedStream : Stream
     private int _taken;
     private int _waitingAt = -1;
 
+    /// <summary>Completed (and replaced) each time the reader starts to wait for more.</summary>
+    private TaskCompletionSource _waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>The reader has taken every line fed and waits for more: what it took was handled.</summary>
     public bool Drained => Volatile.Read(ref _waitingAt) == Volatile.Read(ref _fed);
+
+    /// <summary>
+    /// Waits until <see cref="Drained"/>, woken by the reader itself each time it starts to wait:
+    /// thousands of frames in a row cost no poll interval each.
+    /// </summary>
+    public async Task UntilDrainedAsync(string description, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? Poll.Generous;
+        using var deadline = new CancellationTokenSource(limit);
+        while (true)
+        {
+            // Taken before the check: a wait that starts after the check completes this one.
+            var waiting = Volatile.Read(ref _waiting);
+            if (Drained)
+            {
+                return;
+            }
+
+            try
+            {
+                await waiting.Task.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"timed out after {limit.TotalSeconds:0} s waiting for {description}");
+            }
+        }
+    }
 
     public bool IsClosed => _closed.IsCancellationRequested;
 
@@ -52,6 +83,7 @@ public sealed class ScriptedStream : Stream
         if (_position == _current.Length)
         {
             Volatile.Write(ref _waitingAt, _taken);
+            Interlocked.Exchange(ref _waiting, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             try
             {
                 _current = _chunks.Take(_closed.Token);

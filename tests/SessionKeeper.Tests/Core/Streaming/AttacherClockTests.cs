@@ -156,7 +156,7 @@ public sealed class AttacherClockTests
     private static async Task HeartbeatAsync(ScriptedSession session)
     {
         session.Stream.Feed("@@SKH 0 0");
-        await Poll.UntilAsync(() => session.Stream.Drained, "the heartbeat to be read");
+        await session.Stream.UntilDrainedAsync("the heartbeat to be read");
     }
 
     private static async Task StopAsync(Task run, CancellationTokenSource cancel)
