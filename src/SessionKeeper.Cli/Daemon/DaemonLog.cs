@@ -43,4 +43,10 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "leases not renewed: {Problem}; trying again")]
     public static partial void LeasesFailed(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "leases renewed again after {Seconds:0.#} s; holding {Held}")]
+    public static partial void LeasesRenewed(ILogger logger, double seconds, int held);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "journal not read for new jobs: {Problem}; trying again at the next poll")]
+    public static partial void PollFailed(ILogger logger, string problem);
 }

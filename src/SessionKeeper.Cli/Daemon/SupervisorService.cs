@@ -54,6 +54,7 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
         var renewer = leases.RunAsync(
             added => DaemonLog.Claimed(logger, added.Count, leases.Fence.Count),
             ex => DaemonLog.LeasesFailed(logger, ex.Message.TrimEnd('.')),
+            after => DaemonLog.LeasesRenewed(logger, after.TotalSeconds, leases.Fence.Count),
             renewing.Token);
         try
         {
@@ -96,7 +97,19 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
         while (true)
         {
             var busy = _supervised.Keys.ToHashSet();
-            foreach (var job in journal.Unfinished())
+            IReadOnlyList<JournalJob> unfinished;
+            try
+            {
+                unfinished = journal.Unfinished();
+            }
+            catch (SessionKeeperException ex) when (ex.Kind == FailureKind.JournalUnavailable)
+            {
+                // A shared journal restarting or out of reach: the supervisions go on, the next poll tries again.
+                DaemonLog.PollFailed(logger, ex.Message.TrimEnd('.'));
+                unfinished = [];
+            }
+
+            foreach (var job in unfinished)
             {
                 var root = job.RootId ?? job.Id;
                 if (leases.Fence.TryGet(job.Id, out _) && !busy.Contains(root) && _supervised.TryAdd(root, 0))

@@ -151,11 +151,13 @@ internal sealed class LeaseKeeper
 
     /// <summary>
     /// Renews every <see cref="LeaseOptions.RenewEvery"/> and watches the deadline until
-    /// <paramref name="cancellationToken"/>; a failed round is told to <paramref name="failed"/>.
+    /// <paramref name="cancellationToken"/>; a failed round is told to <paramref name="failed"/>, and
+    /// the first round that succeeds after failures to <paramref name="recovered"/>.
     /// </summary>
-    public async Task RunAsync(Action<IReadOnlyList<JobLease>> claimed, Action<Exception> failed, CancellationToken cancellationToken)
+    public async Task RunAsync(Action<IReadOnlyList<JobLease>> claimed, Action<Exception> failed, Action<TimeSpan> recovered, CancellationToken cancellationToken)
     {
         var watchdog = WatchAsync(cancellationToken);
+        long? failingSince = null;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -164,6 +166,12 @@ internal sealed class LeaseKeeper
                 {
                     // Blocking database calls: off the caller's thread, so the watchdog keeps time.
                     var added = await Task.Run(Tick, cancellationToken);
+                    if (failingSince is { } since)
+                    {
+                        recovered(_time.GetElapsedTime(since));
+                        failingSince = null;
+                    }
+
                     if (added.Count > 0)
                     {
                         claimed(added);
@@ -171,6 +179,7 @@ internal sealed class LeaseKeeper
                 }
                 catch (SessionKeeperException ex)
                 {
+                    failingSince ??= _time.GetTimestamp();
                     failed(ex);
                 }
 
