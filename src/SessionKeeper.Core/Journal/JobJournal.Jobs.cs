@@ -86,18 +86,18 @@ internal sealed partial class JobJournal
             }
 
             fence.TryGet(previous, out var lease);
-            using (var lease2 = connection.CreateCommand())
+            using (var leaseNext = connection.CreateCommand())
             {
-                lease2.Transaction = transaction;
-                lease2.CommandText = """
+                leaseNext.Transaction = transaction;
+                leaseNext.CommandText = """
                     UPDATE jobs SET lease_owner = @me, lease_token = @token, lease_expires_at = (SELECT p.lease_expires_at FROM jobs p WHERE p.id = @previous)
                     WHERE id = @id
                     """;
-                lease2.Add("@me", fence.Owner);
-                lease2.Add("@token", lease.Token);
-                lease2.Add("@previous", previous.Value);
-                lease2.Add("@id", next.Id.Value);
-                lease2.ExecuteNonQuery();
+                leaseNext.Add("@me", fence.Owner);
+                leaseNext.Add("@token", lease.Token);
+                leaseNext.Add("@previous", previous.Value);
+                leaseNext.Add("@id", next.Id.Value);
+                leaseNext.ExecuteNonQuery();
             }
 
             transaction.Commit();
