@@ -92,6 +92,13 @@ public sealed class PostgresCluster : IDisposable
         }
     }
 
+    /// <summary>pg_ctl restart (fast shutdown: every connection is closed), on the same port.</summary>
+    public void Restart()
+    {
+        var dir = _started.Value;
+        Run(TestUid() == 0 ? Nobody() : ((int, int)?)null, "pg_ctl", ["-D", Path.Combine(dir, "data"), "-l", Path.Combine(dir, "server.log"), "-m", "fast", "-w", "-t", "60", "restart"]);
+    }
+
     public void Dispose()
     {
         if (!_started.IsValueCreated)

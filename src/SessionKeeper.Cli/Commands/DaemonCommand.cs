@@ -25,7 +25,8 @@ internal static class DaemonCommand
         var brokerIdle = new Option<string?>("--broker-idle") { Description = "Close a brokered SSH connection nobody has used for this long (default 5m)." };
         var brokerMax = new Option<int>("--broker-max-per-host") { Description = "At most this many brokered SSH connections to one host (default 4).", DefaultValueFactory = _ => 4 };
         var brokerOn = new Option<bool>("--broker") { Description = "Also listen on broker.sock: CLIs (and this daemon's own supervision) use the daemon's SSH connections, as with ControlMaster." };
-        var command = new Command("daemon", "Supervise every unfinished job in the journal until stopped (SIGTERM), and with --broker, broker CLIs' SSH connections.") { parallel, poll, web, webRemote, brokerOn, brokerIdle, brokerMax };
+        var lease = new Option<string?>("--lease") { Description = "How long a job's lease lasts in a shared journal without renewal (default 15s, renewed every third): a dead daemon's jobs are taken over within it." };
+        var command = new Command("daemon", "Supervise every unfinished job in the journal until stopped (SIGTERM), and with --broker, broker CLIs' SSH connections.") { parallel, poll, lease, web, webRemote, brokerOn, brokerIdle, brokerMax };
         streamOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -34,7 +35,10 @@ internal static class DaemonCommand
                 result.GetValue(parallel) is var p and >= 1 ? p : throw new SessionKeeperException(FailureKind.InvalidInput, "--parallel must be at least 1."),
                 result.GetValue(poll) is { } text ? Durations.Parse(text, "--poll") : TimeSpan.FromSeconds(2),
                 streamOptions.Resolve(result) with { GiveUpAfter = TimeSpan.FromMinutes(5) },
-                result.GetValue(CommonArguments.Journal));
+                result.GetValue(CommonArguments.Journal),
+                result.GetValue(lease) is { } leaseText
+                    ? Durations.Parse(leaseText, "--lease") is var l && l >= TimeSpan.FromSeconds(1) ? l : throw new SessionKeeperException(FailureKind.InvalidInput, "--lease must be at least 1s.")
+                    : null);
             var webSettings = WebSettings.From(result.GetValue(web), result.GetValue(webRemote));
 
             var broker = new BrokerSettings(

@@ -31,4 +31,22 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Debug, Message = "job {Id} on {Host}: launched (pid {Pid})")]
     public static partial void Launched(ILogger logger, string id, string host, int? pid);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "job {Id}: stopped acting on it: {Why}")]
+    public static partial void LeaseLost(ILogger logger, string id, string why);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "daemon {DaemonId}: leases of {Lease} s, renewed every third")]
+    public static partial void Leasing(ILogger logger, string daemonId, double lease);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "claimed {Count} job(s); holding {Held}")]
+    public static partial void Claimed(ILogger logger, int count, int held);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "leases not renewed: {Problem}; trying again")]
+    public static partial void LeasesFailed(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "leases renewed again after {Seconds:0.#} s; holding {Held}")]
+    public static partial void LeasesRenewed(ILogger logger, double seconds, int held);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "journal not read for new jobs: {Problem}; trying again at the next poll")]
+    public static partial void PollFailed(ILogger logger, string problem);
 }

@@ -14,8 +14,10 @@ using SessionKeeper.Ssh;
 namespace SessionKeeper.Cli.Daemon;
 
 /// <summary>
-/// Supervises every unfinished job in the journal: keeps mirrors current, records exit codes,
-/// reconnects through drops, applies restart policies, and picks up jobs the CLI launches later.
+/// Supervises the unfinished jobs of the journal it holds the leases of (<see cref="LeaseKeeper"/>:
+/// its fair share when daemons share a journal, every job otherwise): keeps mirrors current,
+/// records exit codes, reconnects through drops, applies restart policies, and picks up jobs the
+/// CLI launches later. Every state write it makes for a job is fenced by the job's lease token.
 /// </summary>
 internal sealed class SupervisorService(DaemonSettings settings, ILogger<SupervisorService> logger, Broker.BrokerPool? pool = null) : BackgroundService
 {
@@ -30,18 +32,54 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
         // With the broker, the daemon's own connections are the pool's: one limit per host for everyone.
         var keeper = Keepers.Open(settings.StateRoot, new LoggingSupervisionObserver(logger), transport: pool is null ? null : new Broker.PooledTransport(pool, SshTransport.Default), journal: settings.Journal);
         var journal = keeper.Journal;
-        var marked = journal.MarkUnfinishedToBeChecked();
+
+        // A shared journal's daemons each have an id of their own; the embedded journal has one
+        // daemon per state directory, and a restarted one takes its jobs back at once.
+        var leases = new LeaseKeeper(journal, journal.IsShared ? LeaseKeeper.NewDaemonId() : $"{Environment.MachineName}/local", new LeaseOptions(settings.Lease ?? LeaseOptions.DefaultLease), settings.Parallel);
+        journal.Fence = leases.Fence;
+        leases.Fence.Lost += (lease, why) => DaemonLog.LeaseLost(logger, lease.Id.Value, why);
+        var marked = journal.IsShared ? 0 : journal.MarkUnfinishedToBeChecked();
         DaemonLog.Started(logger, journal.Unfinished().Count, journal.Path, marked);
+        DaemonLog.Leasing(logger, leases.DaemonId, (settings.Lease ?? LeaseOptions.DefaultLease).TotalSeconds);
+        using var renewing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         try
         {
-            await BoundedParallel.RunAsync(Due(journal, stoppingToken), settings.Parallel, null, async (job, _, ct) =>
+            leases.Tick(); // the first share before the first poll
+        }
+        catch (SessionKeeperException ex)
+        {
+            DaemonLog.LeasesFailed(logger, ex.Message.TrimEnd('.'));
+        }
+
+        var renewer = leases.RunAsync(
+            added => DaemonLog.Claimed(logger, added.Count, leases.Fence.Count),
+            ex => DaemonLog.LeasesFailed(logger, ex.Message.TrimEnd('.')),
+            after => DaemonLog.LeasesRenewed(logger, after.TotalSeconds, leases.Fence.Count),
+            renewing.Token);
+        try
+        {
+            await BoundedParallel.RunAsync(Due(journal, leases, stoppingToken), settings.Parallel, null, async (job, _, ct) =>
             {
-                await SuperviseAsync(keeper, job, ct);
+                await SuperviseAsync(keeper, leases, job, ct);
                 return false;
             }, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            await renewing.CancelAsync();
+            await renewer;
+        }
+
+        try
+        {
+            leases.Release(); // the other daemons take the jobs over at once, not a lease later
+        }
+        catch (SessionKeeperException ex)
+        {
+            DaemonLog.LeasesFailed(logger, ex.Message.TrimEnd('.'));
         }
 
         _faults.Values.FirstOrDefault()?.Throw();
@@ -49,19 +87,32 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
     }
 
     /// <summary>
-    /// Every poll, the unfinished jobs whose root is not supervised already, in journal order;
-    /// each is asked for when a worker is free. Roots still supervised when the journal is read
-    /// are left to the next poll, even if they end meanwhile: their rows may be stale by then.
+    /// Every poll, the unfinished jobs this daemon holds the lease of and whose root is not
+    /// supervised already, in journal order; each is asked for when a worker is free. Roots still
+    /// supervised when the journal is read are left to the next poll, even if they end meanwhile:
+    /// their rows may be stale by then.
     /// </summary>
-    private async IAsyncEnumerable<JournalJob> Due(JobJournal journal, [EnumeratorCancellation] CancellationToken stoppingToken)
+    private async IAsyncEnumerable<JournalJob> Due(JobJournal journal, LeaseKeeper leases, [EnumeratorCancellation] CancellationToken stoppingToken)
     {
         while (true)
         {
             var busy = _supervised.Keys.ToHashSet();
-            foreach (var job in journal.Unfinished())
+            IReadOnlyList<JournalJob> unfinished;
+            try
+            {
+                unfinished = journal.Unfinished();
+            }
+            catch (SessionKeeperException ex) when (ex.Kind == FailureKind.JournalUnavailable)
+            {
+                // A shared journal restarting or out of reach: the supervisions go on, the next poll tries again.
+                DaemonLog.PollFailed(logger, ex.Message.TrimEnd('.'));
+                unfinished = [];
+            }
+
+            foreach (var job in unfinished)
             {
                 var root = job.RootId ?? job.Id;
-                if (!busy.Contains(root) && _supervised.TryAdd(root, 0))
+                if (leases.Fence.TryGet(job.Id, out _) && !busy.Contains(root) && _supervised.TryAdd(root, 0))
                 {
                     yield return job;
                 }
@@ -71,18 +122,30 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
         }
     }
 
-    private async Task SuperviseAsync(JobKeeper keeper, JournalJob job, CancellationToken stoppingToken)
+    private async Task SuperviseAsync(JobKeeper keeper, LeaseKeeper leases, JournalJob job, CancellationToken stoppingToken)
     {
         var root = job.RootId ?? job.Id;
+        var acting = leases.Acting(root, stoppingToken);
+        if (acting is null)
+        {
+            _supervised.TryRemove(root, out _); // lost between the poll and now
+            return;
+        }
+
         try
         {
             DaemonLog.Supervising(logger, job.Id.Value, job.Endpoint.Label);
-            var supervised = await keeper.AttachAsync(job.Id.Value, null, null, settings.Stream, stoppingToken);
+            var supervised = await keeper.AttachAsync(job.Id.Value, null, null, settings.Stream, acting.Token);
             DaemonLog.Finished(logger, supervised.Job.Id.Value, job.Endpoint.Label, supervised.Status.Describe());
             _faults.TryRemove(root, out _);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            _faults.TryRemove(root, out _);
+        }
+        catch (Exception ex) when (ex is LeaseLostException || (ex is OperationCanceledException && acting.IsCancellationRequested))
+        {
+            // The lease went (said once, by the fence): this daemon no longer acts on the job.
             _faults.TryRemove(root, out _);
         }
         catch (SessionKeeperException ex)
@@ -99,9 +162,10 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
         }
         finally
         {
+            leases.Done(root, acting);
             _supervised.TryRemove(root, out _);
         }
     }
 }
 
-internal sealed record DaemonSettings(string StateRoot, int Parallel, TimeSpan PollInterval, AttachOptions Stream, string? Journal = null);
+internal sealed record DaemonSettings(string StateRoot, int Parallel, TimeSpan PollInterval, AttachOptions Stream, string? Journal = null, TimeSpan? Lease = null);

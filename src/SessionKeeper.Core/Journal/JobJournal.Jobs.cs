@@ -22,12 +22,7 @@ internal sealed partial class JobJournal
             using var transaction = connection.BeginTransaction();
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
-            insert.CommandText = $"""
-                INSERT INTO jobs (id, transport, target_json, name, "user", host, port, cookie, {Dialect.CommandColumns}, cwd, env, shell,
-                    timeout_s, grace_s, timeout_ms, grace_ms, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id)
-                VALUES (@id, @transport, @target, @name, @user, @host, @port, @cookie, {Dialect.CommandValues}, @cwd, @env, @shell,
-                    @timeoutS, @graceS, @timeoutMs, @graceMs, @phase, @created, @mirror, @attempt, @root, @restartMode, @maxRestarts, @restartDelay, @batch)
-                """;
+            insert.CommandText = InsertSql;
             for (var i = 0; i < jobs.Count; i++)
             {
                 if (i % 256 == 0)
@@ -44,6 +39,69 @@ internal sealed partial class JobJournal
             }
 
             transaction.Commit();
+            return 0;
+        });
+    }
+
+    private string InsertSql => $"""
+        INSERT INTO jobs (id, transport, target_json, name, "user", host, port, cookie, {Dialect.CommandColumns}, cwd, env, shell,
+            timeout_s, grace_s, timeout_ms, grace_ms, phase, created_at, mirror_path, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id)
+        VALUES (@id, @transport, @target, @name, @user, @host, @port, @cookie, {Dialect.CommandValues}, @cwd, @env, @shell,
+            @timeoutS, @graceS, @timeoutMs, @graceMs, @phase, @created, @mirror, @attempt, @root, @restartMode, @maxRestarts, @restartDelay, @batch)
+        """;
+
+    /// <summary>
+    /// The next attempt of <paramref name="previous"/> (a restart by policy). With a fence, the
+    /// restart is claimed with the previous attempt's token in the same transaction (refused, and
+    /// nothing journaled, when that lease is lost), and the new row is leased to the same daemon
+    /// with the same token and expiry: two daemons never journal, so never launch, the same restart.
+    /// </summary>
+    public void AddAttempt(JournalJob next, JobId previous)
+    {
+        if (Fence is not { } fence)
+        {
+            AddIntent(next);
+            return;
+        }
+
+        Run(connection =>
+        {
+            using var transaction = connection.BeginTransaction();
+            using (var touch = connection.CreateCommand())
+            {
+                touch.Transaction = transaction;
+                touch.CommandText = "UPDATE jobs SET lease_token = lease_token WHERE id = @id";
+                touch.Add("@id", previous.Value);
+                if (Fenced(touch, previous) == 0)
+                {
+                    throw new LeaseLostException(previous, $"job {previous}: gone from the journal; its restart was not journaled");
+                }
+            }
+
+            using (var insert = connection.CreateCommand())
+            {
+                insert.Transaction = transaction;
+                insert.CommandText = InsertSql;
+                Insert(insert, next);
+            }
+
+            fence.TryGet(previous, out var lease);
+            using (var leaseNext = connection.CreateCommand())
+            {
+                leaseNext.Transaction = transaction;
+                leaseNext.CommandText = """
+                    UPDATE jobs SET lease_owner = @me, lease_token = @token, lease_expires_at = (SELECT p.lease_expires_at FROM jobs p WHERE p.id = @previous)
+                    WHERE id = @id
+                    """;
+                leaseNext.Add("@me", fence.Owner);
+                leaseNext.Add("@token", lease.Token);
+                leaseNext.Add("@previous", previous.Value);
+                leaseNext.Add("@id", next.Id.Value);
+                leaseNext.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            fence.Hold(new JobLease(next.Id, lease.Token, lease.Root));
             return 0;
         });
     }
@@ -131,7 +189,7 @@ internal sealed partial class JobJournal
             update.Add("@boot", (object?)status.BootId ?? DBNull.Value);
             update.Add("@seen", seenAt.ToUnixTimeMilliseconds());
             update.Add("@committed", (object?)committedLength ?? DBNull.Value);
-            return update.ExecuteNonQuery();
+            return Fenced(update, id);
         });
     }
 
@@ -173,7 +231,7 @@ internal sealed partial class JobJournal
         update.Add("@id", id.Value);
         update.Add("@phase", phase);
         update.Add("@reason", (object?)reason ?? DBNull.Value);
-        return update.ExecuteNonQuery();
+        return Fenced(update, id);
     });
 
     public void RecordCommitted(JobId id, long committedLength) => Run(connection =>
@@ -182,7 +240,7 @@ internal sealed partial class JobJournal
         update.CommandText = "UPDATE jobs SET committed_length = CASE WHEN committed_length > @n THEN committed_length ELSE @n END WHERE id = @id";
         update.Add("@id", id.Value);
         update.Add("@n", committedLength);
-        return update.ExecuteNonQuery();
+        return Fenced(update, id);
     });
 
     /// <summary>A supervisor starting up cannot know what happened while it was away.</summary>

@@ -19,7 +19,7 @@ namespace SessionKeeper.Core.Journal;
 /// </summary>
 internal static class JournalSchema
 {
-    public const int Current = 8;
+    public const int Current = 9;
 
     /// <summary>The jobs.transport of a <see cref="JobEndpoint"/>, the only target model there is so far.</summary>
     public const string SshTransport = "ssh";
@@ -147,6 +147,23 @@ internal static class JournalSchema
         UPDATE meta SET value = '8' WHERE key = 'schema_version';
         """;
 
+    /// <summary>
+    /// Leases (schema 9): a daemon supervises an unfinished job only while it holds the job's lease.
+    /// lease_owner is the holding daemon's id, lease_expires_at the end of the lease in milliseconds
+    /// since the epoch on the journal's own clock (never a workstation's), and lease_token a fencing
+    /// token that every claim increments and that never decreases: each write a daemon makes for the
+    /// job is conditional on the token it claimed with. daemons lists every daemon that ever
+    /// registered, with its last heartbeat (same clock): the live ones share the work. Rows of older
+    /// versions are unowned (token 0), for the first daemon to claim.
+    /// </summary>
+    public const string Version9 = """
+        ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+        ALTER TABLE jobs ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN lease_expires_at INTEGER;
+        CREATE TABLE daemons (id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, started_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL);
+        UPDATE meta SET value = '9' WHERE key = 'schema_version';
+        """;
+
     /// <summary>Migrations from version N-1 to N, at index N: the journal's path (for messages), its connection and the migration's transaction.</summary>
     private static readonly Action<string, SqliteConnection, SqliteTransaction>[] Steps =
     [
@@ -164,6 +181,7 @@ internal static class JournalSchema
             Sql(Version7Drop)(path, connection, transaction);
         },
         Sql(Version8),
+        Sql(Version9),
     ];
 
     public static int ReadVersion(SqliteConnection connection)

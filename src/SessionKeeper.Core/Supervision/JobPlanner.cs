@@ -27,14 +27,18 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
     /// Attempt <paramref name="attempt"/> of <paramref name="previous"/>'s job (a restart by policy,
     /// or `retry` of a finished job): a new job <c>ROOT-rN</c> with the same host, command, policy and
     /// batch, journaled as an <see cref="JournalPhase.Intent"/>, which resume and the daemon
-    /// complete, because it was asked for.
+    /// complete, because it was asked for. A daemon journals it only while it holds the previous
+    /// attempt's lease (<see cref="JobJournal.AddAttempt"/>).
     /// </summary>
     public JournalJob PlanRetry(JournalJob previous, int attempt)
     {
         var rootId = previous.RootId ?? previous.Id;
-        return Record(New(
+        var next = New(
             JobId.Parse($"{rootId}-r{attempt}"), previous.Endpoint, previous.Spec, previous.Restart, previous.BatchId, attempt, rootId, JournalPhase.Intent, _time.GetUtcNow()) with
-        { Name = previous.Name });
+        { Name = previous.Name };
+        journal.AddAttempt(next, previous.Id); // under a lease, fenced by the previous attempt's token
+        FaultPoints.Hit("after-intent");
+        return next;
     }
 
     /// <summary>

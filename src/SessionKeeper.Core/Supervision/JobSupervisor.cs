@@ -105,6 +105,10 @@ internal sealed class JobSupervisor(
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
                 JobStatus status;
                 OpenedStream? stream = null;
+
+                // Under a lease, the launch is claimed in the journal with its token first: a daemon
+                // that lost the job never sends it (the same id and cookie cover the rest).
+                journal.ConfirmLease(job.Id);
                 try
                 {
                     if (follow && retry is { } options)

@@ -70,8 +70,17 @@ internal static class PostgresSchema
         INSERT INTO meta (key, value) VALUES ('schema_version', '8');
         """;
 
+    /// <summary>Leases, as SQLite's schema 9 (<see cref="JournalSchema.Version9"/>).</summary>
+    public const string Version9 = """
+        ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+        ALTER TABLE jobs ADD COLUMN lease_token BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN lease_expires_at BIGINT;
+        CREATE TABLE daemons (id TEXT COLLATE "C" PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, started_at BIGINT NOT NULL, heartbeat_at BIGINT NOT NULL);
+        UPDATE meta SET value = '9' WHERE key = 'schema_version';
+        """;
+
     /// <summary>Migrations from version N-1 to N, at index N - <see cref="First"/>; index 0 creates the journal.</summary>
-    private static readonly string[] Steps = [Version8];
+    private static readonly string[] Steps = [Version8, Version9];
 
     /// <summary>0 for a database without a journal (other tables are not ours to judge), -1 for a jobs table without its meta.</summary>
     public static int ReadVersion(DbConnection connection)

@@ -129,6 +129,37 @@ public sealed class PostgresJobJournalTests(PostgresCluster cluster) : JobJourna
         Assert.Contains("it is not a SessionKeeper journal", error.Message, StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public void A_schema_8_journal_upgrades_to_leases_keeping_its_rows_unowned()
+    {
+        var url = Journal;
+        var database = url[(url.LastIndexOf('/') + 1)..];
+        cluster.Execute(database, SessionKeeper.Core.Journal.Stores.PostgresSchema.Version8 + """
+            INSERT INTO jobs (id, "user", host, port, cookie, command, env, grace_s, phase, created_at, target_json, name, to_be_checked)
+            VALUES ('v8-run', 'u', 'h', 22, 'c00k1e', 'sleep 600', '[]', 10, 'launched', 1796300100000,
+                '{"user":"u","host":"h","port":22,"identityFiles":[],"knownHostsFiles":[],"connectTimeout":"00:00:03"}', 'web-1', 1);
+            """);
+
+        var journal = JobJournal.Open(Dir.Path, url);
+
+        var row = journal.Run(c =>
+        {
+            using var select = c.CreateCommand();
+            select.CommandText = """
+                SELECT (SELECT value FROM meta WHERE key = 'schema_version'), id, name, phase, to_be_checked, lease_owner IS NULL, lease_token, lease_expires_at IS NULL,
+                    (SELECT count(*) FROM daemons)
+                FROM jobs
+                """;
+            using var r = select.ExecuteReader();
+            Assert.True(r.Read());
+            var values = string.Join('|', Enumerable.Range(0, r.FieldCount).Select(i => Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture)));
+            Assert.False(r.Read());
+            return values;
+        });
+        Assert.Equal($"{JournalSchema.Current}|v8-run|web-1|launched|1|True|0|True|0", row);
+        Assert.Equal("web-1", Assert.Single(journal.Unfinished()).Name);
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

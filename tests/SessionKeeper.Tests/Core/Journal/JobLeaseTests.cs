@@ -1,0 +1,354 @@
+using Microsoft.Extensions.Time.Testing;
+using SessionKeeper.Core.Jobs;
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Supervision;
+using SessionKeeper.Tests.Fakes;
+
+namespace SessionKeeper.Tests.Core.Journal;
+
+/// <summary>
+/// Leases (schema 9) on both stores: claims up to the fair share, expiry on the journal's clock,
+/// takeover with a higher token, every kind of state write refused for a stale token, concurrent
+/// claims that never take a job twice, and a daemon that stops acting on its own clock before its
+/// lease can pass on. <see cref="SqliteJobLeaseTests"/>, <see cref="PostgresJobLeaseTests"/>.
+/// </summary>
+public abstract class JobLeaseTests : IDisposable
+{
+    private static readonly TimeSpan Long = TimeSpan.FromMinutes(5);
+    private readonly TempDir _dir = new();
+
+    /// <summary>--journal for this store.</summary>
+    protected abstract string Journal { get; }
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _dir.Dispose();
+        }
+    }
+
+    private protected JobJournal Open() => JobJournal.Open(_dir.Path, Journal);
+
+    /// <summary>A journal with <paramref name="count"/> unfinished jobs (sent, not seen running yet), j001 oldest.</summary>
+    private protected JobJournal WithJobs(int count)
+    {
+        var journal = Open();
+        journal.AddIntents([.. Enumerable.Range(1, count).Select(i => new JournalJob
+        {
+            Id = JobId.Parse($"j{i:000}"),
+            Endpoint = new JobEndpoint("deploy", $"h{i % 7}", 22, [], [], TimeSpan.FromSeconds(5)),
+            Cookie = JobCookie.New(),
+            Spec = new JobSpec("true"),
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000 + i),
+            Phase = JournalPhase.Intent,
+            Restart = new RestartPolicy(RestartMode.Always, 3, TimeSpan.Zero),
+        })]);
+        return journal;
+    }
+
+    /// <summary>The same journal, as a daemon holding <paramref name="leases"/> writes it.</summary>
+    private protected JobJournal Fenced(string owner, IEnumerable<JobLease> leases)
+    {
+        var journal = Open();
+        journal.Fence = new LeaseFence(owner);
+        foreach (var lease in leases)
+        {
+            journal.Fence.Hold(lease);
+        }
+
+        return journal;
+    }
+
+    private static JobStatus Running(string id) => new() { Id = JobId.Parse(id), State = JobState.Running, Pid = 4242 };
+
+    [SkippableFact]
+    public void A_claim_takes_the_oldest_unowned_unfinished_jobs_and_increments_each_token()
+    {
+        var journal = WithJobs(3);
+        journal.AddIntent(new JournalJob
+        {
+            Id = JobId.Parse("planned"),
+            Endpoint = new JobEndpoint("deploy", "h", 22, [], [], TimeSpan.FromSeconds(5)),
+            Cookie = JobCookie.New(),
+            Spec = new JobSpec("true"),
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(1),
+        });
+
+        var claimed = journal.Claim("a", Long, capacity: 100);
+
+        Assert.Equal(["j001 1 j001", "j002 1 j002", "j003 1 j003"], claimed.Select(l => $"{l.Id} {l.Token} {l.Root}"));
+        Assert.Empty(journal.Claim("a", Long, 100)); // held already
+        Assert.Empty(journal.Claim("b", Long, 100)); // not expired
+        Assert.Equal(("a", 1L), Owner(journal, "j002"));
+        Assert.Equal((null, 0L), Owner(journal, "planned")); // never sent: nothing to supervise
+        Assert.Equal(["j001", "j002", "j003"], journal.Renew("a", Long).Select(l => l.Id.Value).Order());
+    }
+
+    [SkippableFact]
+    public void Live_daemons_share_the_jobs_each_up_to_its_fair_share_and_its_capacity()
+    {
+        var journal = WithJobs(7);
+        journal.Heartbeat("a", "host-a", 1);
+        journal.Heartbeat("b", "host-b", 2);
+        journal.Heartbeat("c", "host-c", 3);
+
+        Assert.Equal(3, journal.Claim("a", Long, 100).Count); // ceil(7 / 3)
+        Assert.Equal(2, journal.Claim("b", Long, capacity: 2).Count);
+        Assert.Equal(2, journal.Claim("c", Long, 100).Count); // what is left
+        Assert.Empty(journal.Claim("a", Long, 100));
+        Assert.Empty(journal.Claim("b", Long, 100));
+    }
+
+    [SkippableFact]
+    public void A_daemon_whose_heartbeat_is_older_than_the_lease_is_not_counted_and_its_expired_jobs_are_taken_over()
+    {
+        var journal = WithJobs(4);
+        journal.Heartbeat("a", "host-a", 1);
+        journal.Heartbeat("b", "host-b", 2);
+        var a = journal.Claim("a", Long, 100);
+        Assert.Equal(2, a.Count);
+        Assert.Equal(2, journal.Claim("b", Long, 100).Count);
+
+        // a dies: its leases lapse on the journal's clock (a lease of 0 is over at once), and its
+        // heartbeat grows older than a lease, so it no longer counts: b's share is all four.
+        journal.Renew("a", TimeSpan.Zero);
+        Assert.Empty(journal.Claim("b", Long, 100)); // a still counts as live: b has its share
+        journal.Run(c =>
+        {
+            using var age = c.CreateCommand();
+            age.CommandText = "UPDATE daemons SET heartbeat_at = heartbeat_at - 600000 WHERE id = 'a'";
+            return age.ExecuteNonQuery();
+        });
+        Assert.Equal(2, journal.Claim("b", Long, 100).Count);
+
+        Assert.All(a, l => Assert.Equal(("b", 2L), Owner(journal, l.Id.Value)));
+        Assert.Equal(("b", 1L), Owner(journal, "j003"));
+    }
+
+    [SkippableFact]
+    public void After_a_takeover_every_write_with_the_old_token_is_refused_and_leaves_the_row_as_it_was()
+    {
+        var journal = WithJobs(1);
+        var first = Assert.Single(journal.Claim("a", Long, 100));
+        var a = Fenced("a", [first]);
+        var lost = new List<string>();
+        a.Fence!.Lost += (lease, why) => lost.Add($"{lease.Id}: {why}");
+        a.RecordStatus(first.Id, Running("j001"), DateTimeOffset.UnixEpoch.AddDays(1), settled: false);
+
+        journal.Renew("a", TimeSpan.Zero);
+        var second = Assert.Single(journal.Claim("b", Long, 100));
+        Assert.Equal(2, second.Token);
+        var before = journal.Get(first.Id)!;
+
+        var refused = Assert.Throws<LeaseLostException>(() => a.RecordCommitted(first.Id, 999));
+        Assert.Equal(first.Id, refused.JobId);
+        Assert.Equal(["j001: the journal refused a write with token 1: another daemon holds the lease (token 2)"], lost);
+
+        // Once lost, nothing more is even sent, whatever the write.
+        Assert.Throws<LeaseLostException>(() => a.RecordStatus(first.Id, new JobStatus { Id = first.Id, State = JobState.Exited, ExitCode = 9 }, DateTimeOffset.UtcNow));
+        Assert.Throws<LeaseLostException>(() => a.RecordNotLaunched(first.Id, "late"));
+        Assert.Throws<LeaseLostException>(() => a.ConfirmLease(first.Id));
+        Assert.Single(lost);
+
+        // A daemon that still believes in token 1 (a fresh fence) is refused by the journal too.
+        var stale = Fenced("a", [first]);
+        Assert.Throws<LeaseLostException>(() => stale.RecordStatus(first.Id, new JobStatus { Id = first.Id, State = JobState.Exited, ExitCode = 9 }, DateTimeOffset.UtcNow));
+        Assert.Throws<LeaseLostException>(() => Fenced("a", [first]).MarkSending(first.Id));
+        Assert.Throws<LeaseLostException>(() => Fenced("a", [first]).ConfirmLease(first.Id));
+
+        var after = journal.Get(first.Id)!;
+        Assert.Equal((before.Phase, before.LastStatus?.State, before.LastStatus?.ExitCode, before.CommittedLength), (after.Phase, after.LastStatus?.State, after.LastStatus?.ExitCode, after.CommittedLength));
+
+        // The new owner writes.
+        var b = Fenced("b", [second]);
+        b.RecordStatus(first.Id, new JobStatus { Id = first.Id, State = JobState.Exited, ExitCode = 3 }, DateTimeOffset.UtcNow);
+        Assert.Equal(3, journal.Get(first.Id)!.LastStatus!.ExitCode);
+    }
+
+    [SkippableFact]
+    public void A_restart_is_journaled_only_with_the_previous_attempt_s_token_and_leased_to_the_same_daemon()
+    {
+        var journal = WithJobs(1);
+        var first = Assert.Single(journal.Claim("a", Long, 100));
+        var a = Fenced("a", [first]);
+        var planner = new JobPlanner(a, _dir.Path);
+        var root = journal.Get(first.Id)!;
+
+        var next = planner.PlanRetry(root, 2);
+
+        Assert.Equal("j001-r2", next.Id.Value);
+        Assert.True(a.Fence!.TryGet(next.Id, out var held));
+        Assert.Equal((1L, first.Id), (held.Token, held.Root));
+        Assert.Equal(("a", 1L), Owner(journal, "j001-r2"));
+        a.ConfirmLease(next.Id);
+
+        // b takes the chain over (a's leases lapsed); a's restart of it is refused and journals nothing.
+        journal.Renew("a", TimeSpan.Zero);
+        var taken = journal.Claim("b", Long, 100);
+        Assert.Contains(taken, l => l.Id == first.Id && l.Token == 2);
+        Assert.Throws<LeaseLostException>(() => new JobPlanner(Fenced("a", [first]), _dir.Path).PlanRetry(root, 3));
+        Assert.Null(journal.Get(JobId.Parse("j001-r3")));
+    }
+
+    [SkippableFact]
+    public void A_journal_without_a_fence_writes_as_before_whoever_holds_the_lease()
+    {
+        var journal = WithJobs(1);
+        journal.Claim("a", Long, 100);
+        journal.RecordStatus(JobId.Parse("j001"), new JobStatus { Id = JobId.Parse("j001"), State = JobState.Exited, ExitCode = 0 }, DateTimeOffset.UtcNow);
+        Assert.Equal(JournalPhase.Finished, journal.Get(JobId.Parse("j001"))!.Phase);
+        Assert.Equal(("a", 1L), Owner(journal, "j001"));
+    }
+
+    [SkippableFact(Timeout = 120_000)]
+    public async Task Daemons_claiming_at_once_from_their_own_connections_never_take_a_job_twice()
+    {
+        var journal = WithJobs(120);
+        var daemons = Enumerable.Range(0, 6).Select(i => $"d{i}").ToList();
+        foreach (var d in daemons)
+        {
+            journal.Heartbeat(d, "host", 1);
+        }
+
+        using var start = new ManualResetEventSlim();
+        var claims = daemons.Select(d => Task.Run(() =>
+        {
+            var mine = new List<JobLease>();
+            var own = Open();
+            start.Wait();
+            for (var round = 0; round < 10; round++)
+            {
+                mine.AddRange(own.Claim(d, Long, 100));
+            }
+
+            return mine;
+        })).ToList();
+        start.Set();
+        var all = (await Task.WhenAll(claims)).SelectMany(c => c).ToList();
+
+        Assert.Equal(all.Count, all.Select(l => l.Id).Distinct().Count());
+        Assert.All(all, l => Assert.Equal(1, l.Token));
+        Assert.All(claims, c => Assert.InRange(c.Result.Count, 0, 20)); // ceil(120 / 6)
+        Assert.Equal(all.Count, journal.Run(c =>
+        {
+            using var owned = c.CreateCommand();
+            owned.CommandText = "SELECT count(*) FROM jobs WHERE lease_owner IS NOT NULL";
+            return Convert.ToInt32(owned.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }));
+
+        // SKIP LOCKED skips rows another claim holds at that instant, so a round may get fewer; one
+        // more round each, one daemon at a time, leaves every job claimed exactly once.
+        foreach (var d in daemons)
+        {
+            all.AddRange(journal.Claim(d, Long, 100));
+        }
+
+        Assert.Equal(120, all.Count);
+        Assert.Equal(120, all.Select(l => l.Id).Distinct().Count());
+        Assert.All(all, l => Assert.Equal(1, l.Token));
+    }
+
+    [SkippableFact]
+    public void A_daemon_that_cannot_renew_gives_its_jobs_up_on_its_own_clock_before_the_lease_ends()
+    {
+        WithJobs(2);
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var journal = Open();
+        var options = new LeaseOptions(TimeSpan.FromSeconds(15));
+        var keeper = new LeaseKeeper(journal, "a", options, capacity: 10, time);
+        journal.Fence = keeper.Fence;
+        var lost = new List<string>();
+        keeper.Fence.Lost += (lease, why) => lost.Add($"{lease.Id}: {why}");
+
+        Assert.Equal(2, keeper.Tick().Count);
+        using var acting = keeper.Acting(JobId.Parse("j001"), CancellationToken.None)!;
+        Assert.NotNull(acting);
+
+        // Renewals fail (the journal is not asked here): up to lease - margin the jobs are still acted on...
+        time.Advance(options.Lease - options.SafetyMargin - TimeSpan.FromMilliseconds(1));
+        Assert.False(keeper.CheckDeadline());
+        Assert.False(acting.IsCancellationRequested);
+        journal.RecordCommitted(JobId.Parse("j001"), 10);
+
+        // ...and at lease - margin (12 s of 15) they are given up: supervision cancelled, writes refused here.
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(keeper.CheckDeadline());
+        Assert.True(acting.IsCancellationRequested);
+        Assert.Equal(2, lost.Count);
+        Assert.All(lost, l => Assert.EndsWith("no lease renewal succeeded for 12 s (lease 15 s)", l, StringComparison.Ordinal));
+        Assert.Throws<LeaseLostException>(() => journal.RecordCommitted(JobId.Parse("j001"), 20));
+        Assert.Null(keeper.Acting(JobId.Parse("j002"), CancellationToken.None));
+        Assert.Equal(10, journal.Get(JobId.Parse("j001"))!.CommittedLength);
+
+        // A renewal that gets through while nobody took them over gives them back, same tokens.
+        Assert.Equal(["j001 1", "j002 1"], keeper.Tick().Select(l => $"{l.Id} {l.Token}").Order());
+        Assert.False(keeper.Lapsed);
+    }
+
+    [SkippableFact]
+    public void A_renewal_finds_the_jobs_another_daemon_took_over_and_a_finished_one_is_released_not_lost()
+    {
+        var journal = WithJobs(2);
+        var time = new FakeTimeProvider();
+        var a = new LeaseKeeper(Open(), "a", new LeaseOptions(TimeSpan.FromSeconds(15)), 10, time);
+        var lost = new List<string>();
+        a.Fence.Lost += (lease, why) => lost.Add($"{lease.Id}: {why}");
+        Assert.Equal(2, a.Tick().Count);
+
+        Fenced("a", a.Fence.Held).RecordStatus(JobId.Parse("j002"), new JobStatus { Id = JobId.Parse("j002"), State = JobState.Exited, ExitCode = 0 }, DateTimeOffset.UtcNow);
+        journal.Renew("a", TimeSpan.Zero);
+        journal.Heartbeat("b", "host-b", 2);
+        Assert.Equal("j001", Assert.Single(journal.Claim("b", Long, 100)).Id.Value);
+
+        Assert.Empty(a.Tick());
+        Assert.Equal(["j001: its lease passed to b (token 2)"], lost);
+        Assert.Equal(0, a.Fence.Count);
+    }
+
+    [SkippableFact]
+    public void A_daemon_stopping_hands_its_jobs_back_for_another_to_claim_at_once()
+    {
+        var journal = WithJobs(3);
+        var a = new LeaseKeeper(Open(), "a", new LeaseOptions(Long), 10);
+        Assert.Equal(3, a.Tick().Count);
+        a.Release();
+        Assert.Equal(0, a.Fence.Count);
+        Assert.Equal(["j001 2", "j002 2", "j003 2"], journal.Claim("b", Long, 100).Select(l => $"{l.Id} {l.Token}"));
+    }
+
+    private static (string? Owner, long Token) Owner(JobJournal journal, string id)
+    {
+        var (owner, token, _) = journal.LeaseOf(JobId.Parse(id));
+        return (owner, token);
+    }
+}
+
+public sealed class SqliteJobLeaseTests : JobLeaseTests
+{
+    protected override string Journal => JobJournal.Embedded;
+}
+
+[Collection(PostgresServer.Name)]
+public sealed class PostgresJobLeaseTests(PostgresCluster cluster) : JobLeaseTests
+{
+    private string? _url;
+
+    protected override string Journal => _url ??= cluster.NewDatabase();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _url is not null)
+        {
+            cluster.DropDatabase(_url);
+        }
+
+        base.Dispose(disposing);
+    }
+}
