@@ -54,7 +54,7 @@ public sealed class JournalUpgradeTests(SupervisionHost host)
         var entries = await workstation.JobsAsync();
 
         Assert.Equal(expected.Split('|'), entries.Select(e => $"{e.Id} {e.State} {e.Phase}"));
-        Assert.Equal(["8"], Rows(workstation.JournalPath, "SELECT value FROM meta WHERE key = 'schema_version'"));
+        Assert.Equal(["9"], Rows(workstation.JournalPath, "SELECT value FROM meta WHERE key = 'schema_version'"));
         Assert.Equal(before, Rows(workstation.JournalPath, "SELECT id, phase, state, command, timeout_s, grace_s FROM jobs ORDER BY id"));
         if (version >= 5)
         {

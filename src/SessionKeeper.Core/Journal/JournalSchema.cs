@@ -13,13 +13,15 @@ namespace SessionKeeper.Core.Journal;
 /// before all their hosts were sent anything; version 7 keeps a job's target whole, as its
 /// transport describes it (<see cref="JobEndpoint"/> as JSON in target_json, with the transport's
 /// name in transport), instead of field by field; version 8 keeps the name the user gave each host
-/// (an alias, an inventory name, a member of a range) for listings. A journal from a newer version
+/// (an alias, an inventory name, a member of a range) for listings; version 9 keeps the target's last
+/// answer about each job whole (answer_json), so `status` of a finished job needs no connection. A
+/// journal from a newer version
 /// is refused, never rewritten. These are the SQLite journal's steps; a PostgreSQL journal starts at
 /// version 8 (<see cref="Stores.PostgresSchema"/>) and takes the same numbers from there on.
 /// </summary>
 internal static class JournalSchema
 {
-    public const int Current = 8;
+    public const int Current = 9;
 
     /// <summary>The jobs.transport of a <see cref="JobEndpoint"/>, the only target model there is so far.</summary>
     public const string SshTransport = "ssh";
@@ -147,6 +149,17 @@ internal static class JournalSchema
         UPDATE meta SET value = '8' WHERE key = 'schema_version';
         """;
 
+    /// <summary>
+    /// The target's last answer about a job, whole (<see cref="StatusJson"/>): what `status` prints of
+    /// a finished job without asking again. Rows of older versions keep NULL, and their `status` asks
+    /// the target as before. An older SessionKeeper would record new answers without it, so a
+    /// finished job's answer could be an earlier one: the version keeps it out.
+    /// </summary>
+    private const string Version9 = """
+        ALTER TABLE jobs ADD COLUMN answer_json TEXT;
+        UPDATE meta SET value = '9' WHERE key = 'schema_version';
+        """;
+
     /// <summary>Migrations from version N-1 to N, at index N: the journal's path (for messages), its connection and the migration's transaction.</summary>
     private static readonly Action<string, SqliteConnection, SqliteTransaction>[] Steps =
     [
@@ -164,6 +177,7 @@ internal static class JournalSchema
             Sql(Version7Drop)(path, connection, transaction);
         },
         Sql(Version8),
+        Sql(Version9),
     ];
 
     public static int ReadVersion(SqliteConnection connection)

@@ -70,8 +70,14 @@ internal static class PostgresSchema
         INSERT INTO meta (key, value) VALUES ('schema_version', '8');
         """;
 
+    /// <summary>As SQLite's version 9: the target's last answer about a job, whole.</summary>
+    public const string Version9 = """
+        ALTER TABLE jobs ADD COLUMN answer_json TEXT;
+        UPDATE meta SET value = '9' WHERE key = 'schema_version';
+        """;
+
     /// <summary>Migrations from version N-1 to N, at index N - <see cref="First"/>; index 0 creates the journal.</summary>
-    private static readonly string[] Steps = [Version8];
+    private static readonly string[] Steps = [Version8, Version9];
 
     /// <summary>0 for a database without a journal (other tables are not ours to judge), -1 for a jobs table without its meta.</summary>
     public static int ReadVersion(DbConnection connection)

@@ -109,13 +109,14 @@ public sealed class SqliteBatchStopTests : BatchStopTests
         journal.RecordNotLaunched(JobId.Parse("v5-2"), "interrupted before the launch request was sent");
         journal.MarkSending(JobId.Parse("v5-3"));
         // What version 5 wrote: the same rows, no batch_stops table, the endpoint in columns of its
-        // own (schema 7 moved it into target_json), no names (schema 8).
+        // own (schema 7 moved it into target_json), no names (schema 8), no answers (schema 9).
         journal.Run(c =>
         {
             using var downgrade = c.CreateCommand();
             downgrade.CommandText = """
                 DROP TABLE batch_stops;
                 ALTER TABLE jobs DROP COLUMN name;
+                ALTER TABLE jobs DROP COLUMN answer_json;
                 ALTER TABLE jobs ADD COLUMN identity_files TEXT NOT NULL DEFAULT '[]';
                 ALTER TABLE jobs ADD COLUMN known_hosts_files TEXT NOT NULL DEFAULT '[]';
                 ALTER TABLE jobs ADD COLUMN connect_timeout_ms INTEGER NOT NULL DEFAULT 0;
