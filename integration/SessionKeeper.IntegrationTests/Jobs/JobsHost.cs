@@ -145,9 +145,10 @@ public class JobsHost : IAsyncLifetime
     /// <summary>A job that has exited 0 (launched once per fixture): something for a bad request to hit.</summary>
     public Task<string> FinishedJobAsync() => _finishedJob.Value;
 
-    public async Task<JobStatusJson> StatusAsync(string id, string? user = null)
+    /// <summary>`status --json`; with <paramref name="refresh"/>, asked of the target even when the journal recorded the job's end.</summary>
+    public async Task<JobStatusJson> StatusAsync(string id, string? user = null, bool refresh = false)
     {
-        var result = await RunAsync("status", [id], ["--json"], user);
+        var result = await RunAsync("status", [id], refresh ? ["--json", "--refresh"] : ["--json"], user);
         Assert.True(result.ExitCode == 0, $"status --json failed: {result}");
         return JobStatusJson.Parse(result.StdoutText);
     }

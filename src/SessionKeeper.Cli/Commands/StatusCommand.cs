@@ -5,20 +5,24 @@ using SessionKeeper.Core.Jobs;
 
 namespace SessionKeeper.Cli.Commands;
 
-/// <summary>`status HOST JOB`: the job's state, derived on the target right now.</summary>
+/// <summary>
+/// `status HOST JOB`: the job's state; of a job whose end the journal recorded, the target's last
+/// answer as the journal keeps it (no connection), else, or with --refresh, derived on the target now.
+/// </summary>
 internal static class StatusCommand
 {
     public static Command Create(SshOptions ssh)
     {
         var job = JobTarget.Argument();
         var json = CommonArguments.Json();
-        var command = new Command("status", "Show a job's state, exit code and identity.") { job, json };
+        var refresh = new Option<bool>("--refresh") { Description = "Ask the target even when the journal has recorded the job's end." };
+        var command = new Command("status", "Show a job's state, exit code and identity.") { job, json, refresh };
         ssh.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             var resolved = JobTarget.Resolve(result, job, ssh);
             var target = resolved.Target;
-            var status = await resolved.Keeper.StatusAsync(resolved.JobId.Value, target, cancellationToken);
+            var status = await resolved.Keeper.StatusAsync(resolved.JobId.Value, target, result.GetValue(refresh), cancellationToken);
             if (result.GetValue(json))
             {
                 using var writer = new Utf8JsonWriter(Console.OpenStandardOutput());

@@ -174,7 +174,7 @@ internal sealed partial class JobJournal
                     boot_id = coalesce(@boot, boot_id), launched_at = coalesce(launched_at, @seen),
                     finished_at = CASE WHEN @phase = 'finished' THEN coalesce(finished_at, @seen) ELSE finished_at END,
                     last_seen_at = @seen, to_be_checked = 0,
-                    committed_length = coalesce(@committed, committed_length)
+                    committed_length = coalesce(@committed, committed_length), answer_json = @answer
                 WHERE id = @id
                 """;
             update.Add("@id", id.Value);
@@ -189,6 +189,7 @@ internal sealed partial class JobJournal
             update.Add("@boot", (object?)status.BootId ?? DBNull.Value);
             update.Add("@seen", seenAt.ToUnixTimeMilliseconds());
             update.Add("@committed", (object?)committedLength ?? DBNull.Value);
+            update.Add("@answer", StatusJson.Write(status));
             return Fenced(update, id);
         });
     }

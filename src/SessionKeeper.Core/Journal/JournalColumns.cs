@@ -24,7 +24,7 @@ internal sealed class JournalColumns(DbDataReader r)
         created_at, finished_at, last_seen_at, mirror_path, committed_length,
         attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, to_be_checked,
         CASE WHEN phase = 'planned' AND created_at <= stopped_at THEN stop_reason ELSE not_launched_reason END AS not_launched_reason,
-        timeout_ms, grace_ms
+        timeout_ms, grace_ms, answer_json
         """;
 
     /// <summary>The SELECT list in the store's dialect: PostgreSQL's command_raw beside command.</summary>
@@ -99,4 +99,6 @@ internal sealed class JournalColumns(DbDataReader r)
     public int TimeoutMs { get; } = r.GetOrdinal("timeout_ms");
 
     public int GraceMs { get; } = r.GetOrdinal("grace_ms");
+
+    public int AnswerJson { get; } = r.GetOrdinal("answer_json");
 }

@@ -44,6 +44,20 @@ public sealed record JournalJob
     /// <summary>The state as last seen on the target (null before the first contact).</summary>
     public JobStatus? LastStatus { get; init; }
 
+    /// <summary>
+    /// The target's last answer about the job, whole, as it came (null before the first one, and for
+    /// answers recorded before the journal kept them): what `status` prints of a finished job
+    /// without asking again. <see cref="LastStatus"/> is the journal's own model of the same answers.
+    /// </summary>
+    internal JobStatus? LastAnswer { get; init; }
+
+    /// <summary>
+    /// The answer to give for this job without asking its host: its last answer, when the journal
+    /// recorded its end (<see cref="JournalPhase.Finished"/>) and that answer is a final state;
+    /// null when only the target can tell.
+    /// </summary>
+    internal JobStatus? FinalAnswer => Phase == JournalPhase.Finished && LastAnswer is { } answer && answer.State.IsFinished() ? answer : null;
+
     /// <summary>When the job was journaled.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 

@@ -49,6 +49,7 @@ internal static class JournalRows
                 BatchId = r.IsDBNull(c.BatchId) ? null : r.GetString(c.BatchId),
                 ToBeChecked = r.GetInt64(c.ToBeChecked) != 0,
                 NotLaunchedReason = r.IsDBNull(c.NotLaunchedReason) ? null : r.GetString(c.NotLaunchedReason),
+                LastAnswer = r.IsDBNull(c.AnswerJson) ? null : StatusJson.Read(r.GetString(c.AnswerJson), jobId),
             };
         }
         catch (Exception ex) when (ex is FormatException or InvalidCastException or JsonException or ArgumentException or SessionKeeperException or IndexOutOfRangeException)
@@ -85,21 +86,25 @@ internal static class JournalRows
         }
     }
 
+    /// <summary>A state's word as <see cref="JobStateExtensions.ToWire"/> writes it.</summary>
+    /// <exception cref="FormatException">For any other word.</exception>
+    public static JobState State(string word) => word switch
+    {
+        "starting" => JobState.Starting,
+        "running" => JobState.Running,
+        "exited" => JobState.Exited,
+        "killed" => JobState.Killed,
+        "timed-out" => JobState.TimedOut,
+        "lost" => JobState.Lost,
+        "ending" => JobState.Ending,
+        "ended" => JobState.Ended,
+        var other => throw new FormatException($"unknown state '{other}'"),
+    };
+
     private static JobStatus Status(DbDataReader r, JournalColumns c, JobId id) => new()
     {
         Id = id,
-        State = r.GetString(c.State) switch
-        {
-            "starting" => JobState.Starting,
-            "running" => JobState.Running,
-            "exited" => JobState.Exited,
-            "killed" => JobState.Killed,
-            "timed-out" => JobState.TimedOut,
-            "lost" => JobState.Lost,
-            "ending" => JobState.Ending,
-            "ended" => JobState.Ended,
-            var other => throw new FormatException($"unknown state '{other}'"),
-        },
+        State = State(r.GetString(c.State)),
         ExitCode = r.IsDBNull(c.ExitCode) ? null : r.GetInt32(c.ExitCode),
         Signal = r.IsDBNull(c.Signal) ? null : r.GetInt32(c.Signal),
         LostReason = r.IsDBNull(c.LostReason) || r.GetString(c.State) == "ended" ? null : r.GetString(c.LostReason),

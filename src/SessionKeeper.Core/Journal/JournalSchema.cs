@@ -13,8 +13,10 @@ namespace SessionKeeper.Core.Journal;
 /// before all their hosts were sent anything; version 7 keeps a job's target whole, as its
 /// transport describes it (<see cref="JobEndpoint"/> as JSON in target_json, with the transport's
 /// name in transport), instead of field by field; version 8 keeps the name the user gave each host
-/// (an alias, an inventory name, a member of a range) for listings. A journal from a newer version
-/// is refused, never rewritten. These are the SQLite journal's steps; a PostgreSQL journal starts at
+/// (an alias, an inventory name, a member of a range) for listings; version 9 added leases (a job's
+/// lease owner, fencing token and expiry, and the daemons table) and keeps the target's last answer
+/// about each job whole (answer_json), so `status` of a finished job needs no connection. A journal
+/// from a newer version is refused, never rewritten. These are the SQLite journal's steps; a PostgreSQL journal starts at
 /// version 8 (<see cref="Stores.PostgresSchema"/>) and takes the same numbers from there on.
 /// </summary>
 internal static class JournalSchema
@@ -154,13 +156,18 @@ internal static class JournalSchema
     /// token that every claim increments and that never decreases: each write a daemon makes for the
     /// job is conditional on the token it claimed with. daemons lists every daemon that ever
     /// registered, with its last heartbeat (same clock): the live ones share the work. Rows of older
-    /// versions are unowned (token 0), for the first daemon to claim.
+    /// versions are unowned (token 0), for the first daemon to claim. Also answer_json: the target's
+    /// last answer about a job, whole (<see cref="StatusJson"/>): what `status` prints of a finished
+    /// job without asking again. Rows of older versions keep NULL, and their `status` asks the target
+    /// as before. An older SessionKeeper would record new answers without it, so a finished job's
+    /// answer could be an earlier one: the version keeps it out.
     /// </summary>
     public const string Version9 = """
         ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
         ALTER TABLE jobs ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE jobs ADD COLUMN lease_expires_at INTEGER;
         CREATE TABLE daemons (id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, started_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL);
+        ALTER TABLE jobs ADD COLUMN answer_json TEXT;
         UPDATE meta SET value = '9' WHERE key = 'schema_version';
         """;
 

@@ -290,10 +290,24 @@ public sealed class JobKeeper
         return JobEventPump.RunAsync((pump, following) => SuperviseAsync(job, pump.Output, options, pump, following, kill), detach);
     }
 
-    /// <summary>The job's state, derived on its host right now (and recorded in the journal when it knows the job).</summary>
+    /// <summary>
+    /// The job's state. Without <paramref name="refresh"/>, a job the journal knows as finished (a
+    /// supervisor saw its end with its output complete) is answered with the target's last answer,
+    /// as the journal keeps it whole, and no connection is made. A job unknown to the journal, not
+    /// finished there, or whose last answer was recorded before the journal kept answers, and every
+    /// job with <paramref name="refresh"/>, is asked of its host right now; the answer is recorded
+    /// in the journal when it knows the job.
+    /// </summary>
     /// <remarks><paramref name="id"/> is text as a user types it: a full id, or, without a host, a unique prefix of one that <see cref="Resolve"/> completes from the journal; hence a string, not a <see cref="JobId"/>. Pass <see cref="JobId.Value"/> to name a job held as a <see cref="JobId"/>.</remarks>
-    public Task<JobStatus> StatusAsync(string id, IJobHost? host = null, CancellationToken cancellationToken = default) =>
-        ControlAsync(id, host, _options.ControlTimeout, (client, jobId, ct) => client.StatusAsync(jobId, ct), s => s, cancellationToken);
+    public Task<JobStatus> StatusAsync(string id, IJobHost? host = null, bool refresh = false, CancellationToken cancellationToken = default)
+    {
+        if (!refresh && Locate(id, host).Known?.FinalAnswer is { } answer)
+        {
+            return Task.FromResult(answer);
+        }
+
+        return ControlAsync(id, host, _options.ControlTimeout, (client, jobId, ct) => client.StatusAsync(jobId, ct), s => s, cancellationToken);
+    }
 
     /// <summary>TERM to the job's process group, KILL after <paramref name="grace"/>; the group is checked against the live job first.</summary>
     /// <remarks><paramref name="id"/> is text as a user types it: a full id, or, without a host, a unique prefix of one that <see cref="Resolve"/> completes from the journal; hence a string, not a <see cref="JobId"/>. Pass <see cref="JobId.Value"/> to name a job held as a <see cref="JobId"/>.</remarks>

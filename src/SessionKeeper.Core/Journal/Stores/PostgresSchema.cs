@@ -70,12 +70,13 @@ internal static class PostgresSchema
         INSERT INTO meta (key, value) VALUES ('schema_version', '8');
         """;
 
-    /// <summary>Leases, as SQLite's schema 9 (<see cref="JournalSchema.Version9"/>).</summary>
+    /// <summary>Leases and the target's last answer, as SQLite's schema 9 (<see cref="JournalSchema.Version9"/>).</summary>
     public const string Version9 = """
         ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
         ALTER TABLE jobs ADD COLUMN lease_token BIGINT NOT NULL DEFAULT 0;
         ALTER TABLE jobs ADD COLUMN lease_expires_at BIGINT;
         CREATE TABLE daemons (id TEXT COLLATE "C" PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, started_at BIGINT NOT NULL, heartbeat_at BIGINT NOT NULL);
+        ALTER TABLE jobs ADD COLUMN answer_json TEXT;
         UPDATE meta SET value = '9' WHERE key = 'schema_version';
         """;
 

@@ -109,7 +109,7 @@ public sealed class SqliteBatchStopTests : BatchStopTests
         journal.RecordNotLaunched(JobId.Parse("v5-2"), "interrupted before the launch request was sent");
         journal.MarkSending(JobId.Parse("v5-3"));
         // What version 5 wrote: the same rows, no batch_stops table, the endpoint in columns of its
-        // own (schema 7 moved it into target_json), no names (schema 8), no leases (schema 9).
+        // own (schema 7 moved it into target_json), no names (schema 8), no leases and no answers (schema 9).
         journal.Run(c =>
         {
             using var downgrade = c.CreateCommand();
@@ -120,6 +120,7 @@ public sealed class SqliteBatchStopTests : BatchStopTests
                 ALTER TABLE jobs DROP COLUMN lease_token;
                 ALTER TABLE jobs DROP COLUMN lease_expires_at;
                 ALTER TABLE jobs DROP COLUMN name;
+                ALTER TABLE jobs DROP COLUMN answer_json;
                 ALTER TABLE jobs ADD COLUMN identity_files TEXT NOT NULL DEFAULT '[]';
                 ALTER TABLE jobs ADD COLUMN known_hosts_files TEXT NOT NULL DEFAULT '[]';
                 ALTER TABLE jobs ADD COLUMN connect_timeout_ms INTEGER NOT NULL DEFAULT 0;

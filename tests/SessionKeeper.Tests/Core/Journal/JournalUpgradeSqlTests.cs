@@ -29,12 +29,12 @@ public sealed class JournalUpgradeSqlTests : IDisposable
         "timeout_ms", "grace_ms", // schema 5
         "transport", "target_json", // schema 7
         "name", // schema 8
-        "lease_owner", "lease_token", "lease_expires_at", // schema 9
+        "lease_owner", "lease_token", "lease_expires_at", "answer_json", // schema 9
     ];
 
     private const string LaterColumns = """
         SELECT id, attempt, root_id, restart_mode, max_restarts, restart_delay_ms, batch_id, to_be_checked,
-            CASE WHEN json_type(target_json, '$.settings') IS NULL THEN NULL ELSE 'json' END, not_launched_reason, timeout_ms, grace_ms, name, lease_owner, lease_token, lease_expires_at
+            CASE WHEN json_type(target_json, '$.settings') IS NULL THEN NULL ELSE 'json' END, not_launched_reason, timeout_ms, grace_ms, name, lease_owner, lease_token, lease_expires_at, answer_json
         FROM jobs ORDER BY id
         """;
 
@@ -82,73 +82,73 @@ public sealed class JournalUpgradeSqlTests : IDisposable
         {
             1,
             [
-                "'v1-done'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL",
-                "'v1-running'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|3600000|5000|NULL|NULL|0|NULL",
-                "'v1-sent'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|1000|1000|NULL|NULL|0|NULL",
+                "'v1-done'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL|NULL",
+                "'v1-running'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|3600000|5000|NULL|NULL|0|NULL|NULL",
+                "'v1-sent'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|1000|1000|NULL|NULL|0|NULL|NULL",
             ]
         },
         {
             2,
             [
-                "'v2-batch-1-r2'|2|'v2-batch-1'|'on-failure'|3|1000|'v2-batch'|0|NULL|NULL|600000|10000|NULL|NULL|0|NULL",
-                "'v2-batch-2'|1|NULL|'always'|2|2500|'v2-batch'|1|NULL|NULL|NULL|10000|NULL|NULL|0|NULL",
-                "'v2old-done'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL",
-                "'v2old-running'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|3600000|5000|NULL|NULL|0|NULL",
-                "'v2old-sent'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|1000|1000|NULL|NULL|0|NULL",
+                "'v2-batch-1-r2'|2|'v2-batch-1'|'on-failure'|3|1000|'v2-batch'|0|NULL|NULL|600000|10000|NULL|NULL|0|NULL|NULL",
+                "'v2-batch-2'|1|NULL|'always'|2|2500|'v2-batch'|1|NULL|NULL|NULL|10000|NULL|NULL|0|NULL|NULL",
+                "'v2old-done'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL|NULL",
+                "'v2old-running'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|3600000|5000|NULL|NULL|0|NULL|NULL",
+                "'v2old-sent'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|1000|1000|NULL|NULL|0|NULL|NULL",
             ]
         },
         {
             3,
             [
-                "'v3-jump'|1|NULL|'no'|0|0|NULL|0|'json'|NULL|7200000|30000|NULL|NULL|0|NULL",
-                "'v3-sent'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL",
+                "'v3-jump'|1|NULL|'no'|0|0|NULL|0|'json'|NULL|7200000|30000|NULL|NULL|0|NULL|NULL",
+                "'v3-sent'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL|NULL",
             ]
         },
         {
             4,
             [
-                "'v4-bytes'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|1000|2000|NULL|NULL|0|NULL",
-                "'v4-planned'|1|NULL|'no'|0|0|'v4-batch'|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL",
-                "'v4-refused'|1|NULL|'no'|0|0|'v4-batch'|0|NULL|'host key refused'|NULL|10000|NULL|NULL|0|NULL",
-                "'v4-skipped'|1|NULL|'no'|0|0|'v4-batch'|0|NULL|'--max-failures reached'|NULL|10000|NULL|NULL|0|NULL",
+                "'v4-bytes'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|1000|2000|NULL|NULL|0|NULL|NULL",
+                "'v4-planned'|1|NULL|'no'|0|0|'v4-batch'|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL|NULL",
+                "'v4-refused'|1|NULL|'no'|0|0|'v4-batch'|0|NULL|'host key refused'|NULL|10000|NULL|NULL|0|NULL|NULL",
+                "'v4-skipped'|1|NULL|'no'|0|0|'v4-batch'|0|NULL|'--max-failures reached'|NULL|10000|NULL|NULL|0|NULL|NULL",
             ]
         },
         {
             5,
             [
-                "'v5-done'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|500|2500|NULL|NULL|0|NULL",
-                "'v5-planned'|1|NULL|'no'|0|0|'v5-batch'|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL",
-                "'v5-stopped'|1|NULL|'no'|0|0|'v5-batch'|0|NULL|'interrupted before the launch request was sent'|NULL|10000|NULL|NULL|0|NULL",
+                "'v5-done'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|500|2500|NULL|NULL|0|NULL|NULL",
+                "'v5-planned'|1|NULL|'no'|0|0|'v5-batch'|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL|NULL",
+                "'v5-stopped'|1|NULL|'no'|0|0|'v5-batch'|0|NULL|'interrupted before the launch request was sent'|NULL|10000|NULL|NULL|0|NULL|NULL",
             ]
         },
         {
             6,
             [
-                "'v6-b1'|1|NULL|'no'|0|0|'v6-batch'|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL",
-                "'v6-b2'|1|NULL|'no'|0|0|'v6-batch'|0|NULL|'host key refused'|NULL|10000|NULL|NULL|0|NULL",
-                "'v6-b3'|1|NULL|'no'|0|0|'v6-batch'|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL",
-                "'v6-bytes'|1|NULL|'no'|0|0|NULL|0|'json'|NULL|NULL|10000|NULL|NULL|0|NULL",
-                "'v6-done'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|500|2500|NULL|NULL|0|NULL",
-                "'v6-jump'|1|NULL|'no'|0|0|NULL|1|'json'|NULL|7200000|30000|NULL|NULL|0|NULL",
-                "'v6-root'|1|NULL|'on-failure'|2|1500|NULL|0|'json'|NULL|600000|10000|NULL|NULL|0|NULL",
-                "'v6-root-r2'|2|'v6-root'|'on-failure'|2|1500|NULL|0|'json'|NULL|600000|10000|NULL|NULL|0|NULL",
+                "'v6-b1'|1|NULL|'no'|0|0|'v6-batch'|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL|NULL",
+                "'v6-b2'|1|NULL|'no'|0|0|'v6-batch'|0|NULL|'host key refused'|NULL|10000|NULL|NULL|0|NULL|NULL",
+                "'v6-b3'|1|NULL|'no'|0|0|'v6-batch'|0|NULL|NULL|NULL|10000|NULL|NULL|0|NULL|NULL",
+                "'v6-bytes'|1|NULL|'no'|0|0|NULL|0|'json'|NULL|NULL|10000|NULL|NULL|0|NULL|NULL",
+                "'v6-done'|1|NULL|'no'|0|0|NULL|0|NULL|NULL|500|2500|NULL|NULL|0|NULL|NULL",
+                "'v6-jump'|1|NULL|'no'|0|0|NULL|1|'json'|NULL|7200000|30000|NULL|NULL|0|NULL|NULL",
+                "'v6-root'|1|NULL|'on-failure'|2|1500|NULL|0|'json'|NULL|600000|10000|NULL|NULL|0|NULL|NULL",
+                "'v6-root-r2'|2|'v6-root'|'on-failure'|2|1500|NULL|0|'json'|NULL|600000|10000|NULL|NULL|0|NULL|NULL",
             ]
         },
         {
             7,
             [
-                "'v7-b1'|1|NULL|'no'|0|0|'v7-batch'|0|'json'|NULL|NULL|10000|NULL|NULL|0|NULL",
-                "'v7-b2'|1|NULL|'no'|0|0|'v7-batch'|0|'json'|NULL|NULL|10000|NULL|NULL|0|NULL",
-                "'v7-b2-r2'|2|'v7-b2'|'no'|0|0|'v7-batch'|0|'json'|'connection refused'|NULL|10000|NULL|NULL|0|NULL",
-                "'v7-done'|1|NULL|'no'|0|0|NULL|0|'json'|NULL|500|2500|NULL|NULL|0|NULL",
+                "'v7-b1'|1|NULL|'no'|0|0|'v7-batch'|0|'json'|NULL|NULL|10000|NULL|NULL|0|NULL|NULL",
+                "'v7-b2'|1|NULL|'no'|0|0|'v7-batch'|0|'json'|NULL|NULL|10000|NULL|NULL|0|NULL|NULL",
+                "'v7-b2-r2'|2|'v7-b2'|'no'|0|0|'v7-batch'|0|'json'|'connection refused'|NULL|10000|NULL|NULL|0|NULL|NULL",
+                "'v7-done'|1|NULL|'no'|0|0|NULL|0|'json'|NULL|500|2500|NULL|NULL|0|NULL|NULL",
             ]
         },
         {
             8,
             [
-                "'v8-b1'|1|NULL|'no'|0|0|'v8-batch'|0|'json'|NULL|NULL|10000|'web-1'|NULL|0|NULL",
-                "'v8-b2'|1|NULL|'always'|3|2000|'v8-batch'|1|'json'|NULL|NULL|10000|'web-2'|NULL|0|NULL",
-                "'v8-sent'|1|NULL|'no'|0|0|NULL|0|'json'|NULL|NULL|10000|NULL|NULL|0|NULL",
+                "'v8-b1'|1|NULL|'no'|0|0|'v8-batch'|0|'json'|NULL|NULL|10000|'web-1'|NULL|0|NULL|NULL",
+                "'v8-b2'|1|NULL|'always'|3|2000|'v8-batch'|1|'json'|NULL|NULL|10000|'web-2'|NULL|0|NULL|NULL",
+                "'v8-sent'|1|NULL|'no'|0|0|NULL|0|'json'|NULL|NULL|10000|NULL|NULL|0|NULL|NULL",
             ]
         },
     };

@@ -154,6 +154,70 @@ public sealed class JobKeeperTests : IDisposable
         Assert.Equal(4, attached.ExitCode);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_finished_job_s_status_is_the_journal_s_record_of_the_target_s_answer_without_a_connection()
+    {
+        var request = new JobRequest(new JobSpec("echo out; echo err >&2; exit 3", Shell: "/bin/sh"));
+        JobResult? result = null;
+        await foreach (var e in _keeper.StartAndFollowAsync(Host, request, Follow))
+        {
+            result = (e as JobEvent.Finished)?.Result ?? result;
+        }
+
+        var id = result!.Job.Id.Value;
+        var asked = await _keeper.StatusAsync(id, refresh: true);
+        _transport.Unreachable = true;
+        var connects = _transport.Connects;
+
+        var answered = await _keeper.StatusAsync(id);
+        var refreshed = await Assert.ThrowsAsync<SessionKeeperException>(() => _keeper.StatusAsync(id, refresh: true));
+
+        Assert.Equal(JournalPhase.Finished, _keeper.Journal.Get(result.Job.Id)!.Phase);
+        Assert.Equal((JobState.Exited, 3), (answered.State, answered.ExitCode));
+        Assert.Equal(StatusJson.Write(asked), StatusJson.Write(answered));
+        Assert.Equal((asked.Describe(), asked.Pid, asked.CommandPreview, asked.Created, asked.Ended, asked.LogSize), (answered.Describe(), answered.Pid, answered.CommandPreview, answered.Created, answered.Ended, answered.LogSize));
+        Assert.Equal(FailureKind.Unreachable, refreshed.Kind);
+        Assert.Equal(connects + 1, _transport.Connects); // the refresh alone tried
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_job_whose_end_the_journal_has_not_recorded_is_asked_of_the_target()
+    {
+        var started = await _keeper.StartAsync(Host, new JobRequest(new JobSpec("exit 0", Shell: "/bin/sh")));
+        var waited = await _keeper.WaitAsync(started.Id.Value); // seen ended, but nobody settled its output
+        _transport.Unreachable = true;
+
+        var error = await Assert.ThrowsAsync<SessionKeeperException>(() => _keeper.StatusAsync(started.Id.Value));
+
+        Assert.Equal(JobState.Exited, waited.State);
+        Assert.NotEqual(JournalPhase.Finished, _keeper.Journal.Get(started.Id)!.Phase);
+        Assert.Equal(FailureKind.Unreachable, error.Kind);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_finished_job_recorded_before_the_journal_kept_answers_is_asked_of_the_target()
+    {
+        JobResult? result = null;
+        await foreach (var e in _keeper.StartAndFollowAsync(Host, new JobRequest(new JobSpec("exit 0", Shell: "/bin/sh")), Follow))
+        {
+            result = (e as JobEvent.Finished)?.Result ?? result;
+        }
+
+        var id = result!.Job.Id;
+        _keeper.Journal.Run(c =>
+        {
+            using var forget = c.CreateCommand();
+            forget.CommandText = $"UPDATE jobs SET answer_json = NULL WHERE id = '{id.Value}'"; // as schema 8 left it
+            return forget.ExecuteNonQuery();
+        });
+        _transport.Unreachable = true;
+
+        var error = await Assert.ThrowsAsync<SessionKeeperException>(() => _keeper.StatusAsync(id.Value));
+
+        Assert.Equal(JournalPhase.Finished, _keeper.Journal.Get(id)!.Phase);
+        Assert.Equal(FailureKind.Unreachable, error.Kind);
+    }
+
     [Theory]
     [InlineData("echo a\0b", null, "NUL")]
     [InlineData("", null, "empty")]
@@ -255,13 +319,25 @@ public sealed class JobKeeperTests : IDisposable
     private sealed class LocalTransport(string target) : ITransport
     {
         private FlakyConnector? _flaky;
+        private int _refused;
 
         public int BreakEvery { get; set; }
 
         public int Breaks => _flaky?.Breaks ?? 0;
 
+        /// <summary>Set, connections through <see cref="Connector"/> are refused, as a host that is down.</summary>
+        public bool Unreachable { get; set; }
+
+        /// <summary>The connections asked for while <see cref="Unreachable"/>.</summary>
+        public int Connects => _refused;
+
         public IRemoteConnector Connector(IJobHost host)
         {
+            if (Unreachable)
+            {
+                return new Refusing(this);
+            }
+
             if (BreakEvery == 0)
             {
                 return new Steady(target);
@@ -273,6 +349,17 @@ public sealed class JobKeeperTests : IDisposable
         public JobEndpoint Describe(IJobHost host) => new("u", "local", 22, [], [], TimeSpan.FromSeconds(5));
 
         public IJobHost Restore(JobEndpoint endpoint) => Host;
+
+        private sealed class Refusing(LocalTransport transport) : IRemoteConnector
+        {
+            public string HostLabel => "local";
+
+            public Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default)
+            {
+                Interlocked.Increment(ref transport._refused);
+                throw new SessionKeeperException(FailureKind.Unreachable, "local: connection refused.");
+            }
+        }
 
         private sealed class Steady(string target) : IRemoteConnector
         {
