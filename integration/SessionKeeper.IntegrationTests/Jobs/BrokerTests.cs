@@ -173,6 +173,79 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
         }
     }
 
+    /// <summary>
+    /// Two foreground runs share one of the daemon's connections; one of them declares its link
+    /// dead (its stream helper is stopped, so its heartbeats stop, as they seem to for a CLI starved
+    /// of CPU). Only that run's channel goes: the daemon probes the connection, which answers, so
+    /// the other run's stream is never interrupted. Both end with their own output and exit code.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task A_run_that_declares_its_link_dead_leaves_the_other_runs_on_the_connection_alone()
+    {
+        var gate = Path.Combine(host.Sshd.TempDir, $"gate-{Guid.NewGuid():N}");
+        var started = Path.Combine(host.Sshd.TempDir, $"started-{Guid.NewGuid():N}");
+        string Command(string name, int code) => $"touch '{started}.{name}'; while [ ! -e '{gate}' ]; do sleep 0.1; done; echo out-{name}; exit {code}";
+        var (a, b) = (JobsHost.NewJobId("da"), JobsHost.NewJobId("db"));
+        await using var quitter = host.Start("run", ["--", Command("a", 7)], ["-v", "--id", a, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "2s"]);
+        await using var bystander = host.Start("run", ["--", Command("b", 9)], ["-v", "--id", b, "--shell", "/bin/sh"]);
+        int[] stopped = [];
+        try
+        {
+            await Poll.UntilAsync(
+                () => (File.Exists($"{started}.a") && File.Exists($"{started}.b")) || quitter.HasExited || bystander.HasExited,
+                TimeSpan.FromSeconds(120),
+                "both jobs to start");
+            Assert.False(quitter.HasExited || bystander.HasExited, $"a run ended early: {quitter.StderrText} / {bystander.StderrText}");
+            Assert.Equal(1, Established(host.Sshd.Port));
+
+            // The quitter's heartbeats stop: its stream helper is stopped.
+            var helpers = Path.Combine(host.JobDir(a), "helpers");
+            var record = await Poll.ObjectAsync(() => Streaming.HelperLifetimeTests.HelperRecords(helpers) is [var one] ? File.ReadAllText(one).Trim() : null, TimeSpan.FromSeconds(30), "the quitter's helper record");
+            var helper = int.Parse(record.Split(' ')[0], CultureInfo.InvariantCulture);
+            stopped = [helper, .. ProcFs.Descendants(helper, ProcFs.Snapshot()).Select(p => p.Pid)];
+            foreach (var pid in stopped)
+            {
+                PosixSignals.Send(pid, PosixSignals.SIGSTOP);
+            }
+
+            try
+            {
+                await Poll.UntilAsync(
+                    () => quitter.StderrText.Contains("reconnected to", StringComparison.Ordinal) || quitter.HasExited,
+                    TimeSpan.FromSeconds(120),
+                    "the quitter to declare its link dead and reconnect");
+            }
+            catch (TimeoutException ex)
+            {
+                throw new TimeoutException($"{ex.Message}\nquitter: {quitter.StderrText}\nbystander: {bystander.StderrText}\ndaemon: {host.DaemonLog}", ex);
+            }
+
+            File.WriteAllText(gate, "");
+            var kept = await bystander.WaitForResultAsync(TimeSpan.FromSeconds(120));
+            Assert.True(kept.ExitCode == 9, kept.ToString());
+            Assert.Equal("out-b\n", kept.StdoutText);
+            Assert.DoesNotContain("lost at byte", kept.Stderr, StringComparison.Ordinal);
+            await Poll.UntilAsync(
+                () => host.DaemonLog.Contains("answered a probe", StringComparison.Ordinal) || host.DaemonLog.Contains("did not answer a probe", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60),
+                "the daemon's probe of the connection the quitter declared dead");
+            Assert.True(host.DaemonLog.Contains("answered a probe", StringComparison.Ordinal), host.DaemonLog);
+
+            var quit = await quitter.WaitForResultAsync(TimeSpan.FromSeconds(120));
+            Assert.True(quit.ExitCode == 7, quit.ToString());
+            Assert.Equal("out-a\n", quit.StdoutText);
+            Assert.Contains("lost at byte", quit.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.WriteAllText(gate, "");
+            foreach (var pid in stopped)
+            {
+                PosixSignals.Send(pid, PosixSignals.SIGCONT);
+            }
+        }
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task A_stale_socket_is_left_for_a_direct_connection()
     {
