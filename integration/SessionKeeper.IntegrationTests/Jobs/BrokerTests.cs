@@ -308,6 +308,83 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
         }
     }
 
+    /// <summary>
+    /// Launches in flight through a daemon that is stopped (SIGSTOP: they wait on it), then
+    /// SIGKILLed: every CLI falls back to a direct connection or says in one line why not; no job
+    /// runs twice (each appends one line to a counter file of its own), and every launch reported
+    /// done has run, is journaled exited 0, and is not lost.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task Launches_waiting_on_a_daemon_that_is_SIGKILLed_fall_back_and_none_runs_twice_or_is_lost()
+    {
+        const int Launches = 8;
+        var state = Directory.CreateTempSubdirectory("sk-waiting-");
+        var counters = Directory.CreateDirectory(Path.Combine(host.Sshd.TempDir, $"counters-{Guid.NewGuid():N}"));
+        var env = new Dictionary<string, string?> { ["SESSIONKEEPER_STATE_DIR"] = state.FullName };
+        var daemon = host.Cli.Start(["daemon", "--broker", "--poll", "1h"], env);
+        var clis = new List<(string Id, CliProcess Cli)>();
+        try
+        {
+            File.SetUnixFileMode(state.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await Poll.UntilAsync(() => File.Exists(Path.Combine(state.FullName, "broker.sock")) || daemon.HasExited, TimeSpan.FromSeconds(60), "the daemon's broker socket");
+            Assert.False(daemon.HasExited, daemon.StderrText);
+
+            for (var k = 0; k < Launches; k++)
+            {
+                var id = JobsHost.NewJobId("w");
+                var counter = Path.Combine(counters.FullName, id);
+                clis.Add((id, host.Cli.Start(["run", .. host.ConnectionOptions(), "-v", "--detach", "--id", id, host.Destination(), "--", $"echo ran >> '{counter}'"], env)));
+            }
+
+            // Once the first job has run, the others are on their way through the daemon: stopped, it answers none of them.
+            await Poll.UntilAsync(() => Directory.GetFiles(counters.FullName).Length > 0 || clis.All(c => c.Cli.HasExited), TimeSpan.FromSeconds(120), "a first job to run");
+            Assert.True(daemon.Signal(PosixSignals.SIGSTOP));
+            var waiting = clis.Count(c => !c.Cli.HasExited);
+            daemon.Kill();
+            await daemon.WaitForExitAsync();
+
+            var succeeded = 0;
+            foreach (var (id, cli) in clis)
+            {
+                var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(120));
+                var counter = Path.Combine(counters.FullName, id);
+                if (result.ExitCode == 0)
+                {
+                    succeeded++;
+                    Assert.Equal(id + "\n", result.StdoutText);
+                    await Poll.UntilAsync(() => File.Exists(counter), TimeSpan.FromSeconds(60), $"job {id} to run");
+                    var status = await host.Cli.RunAsync(["wait", .. host.ConnectionOptions(), host.Destination(), id], env);
+                    Assert.True(status.ExitCode == 0, $"job {id}: {status}");
+                    Assert.Equal("ran\n", File.ReadAllText(counter));
+                }
+                else
+                {
+                    // A clear error: one line, no stack trace; and the job ran at most once.
+                    var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("sessionkeeper: using", StringComparison.Ordinal)).ToList();
+                    Assert.True(lines.Count >= 1 && !result.Stderr.Contains("   at ", StringComparison.Ordinal), result.ToString());
+                    Assert.True(!File.Exists(counter) || File.ReadAllText(counter) == "ran\n", $"job {id} ran more than once: {result}");
+                }
+            }
+
+            var jobs = await host.Cli.RunAsync(["jobs", "--json"], env);
+            Assert.True(jobs.ExitCode == 0, jobs.ToString());
+            Assert.DoesNotContain("\"lost\"", jobs.StdoutText, StringComparison.Ordinal);
+            Assert.True(succeeded == Launches, $"{succeeded} of {Launches} launches succeeded ({waiting} were waiting on the daemon when it was killed): " + string.Join("\n", clis.Select(c => c.Cli.StderrText)));
+        }
+        finally
+        {
+            daemon.Kill();
+            await daemon.DisposeAsync();
+            foreach (var (_, cli) in clis)
+            {
+                await cli.DisposeAsync();
+            }
+
+            state.Delete(recursive: true);
+            counters.Delete(recursive: true);
+        }
+    }
+
     /// <summary>`run -v --detach` of `true` with <paramref name="env"/>: exit 0 and the id printed.</summary>
     private async Task<CliResult> LaunchAsync(Dictionary<string, string?> env)
     {
