@@ -202,6 +202,7 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
             var helpers = Path.Combine(host.JobDir(a), "helpers");
             var record = await Poll.ObjectAsync(() => Streaming.HelperLifetimeTests.HelperRecords(helpers) is [var one] ? File.ReadAllText(one).Trim() : null, TimeSpan.FromSeconds(30), "the quitter's helper record");
             var helper = int.Parse(record.Split(' ')[0], CultureInfo.InvariantCulture);
+            var logFrom = host.DaemonLog.Length;
             stopped = [helper, .. ProcFs.Descendants(helper, ProcFs.Snapshot()).Select(p => p.Pid)];
             foreach (var pid in stopped)
             {
@@ -226,10 +227,10 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
             Assert.Equal("out-b\n", kept.StdoutText);
             Assert.DoesNotContain("lost at byte", kept.Stderr, StringComparison.Ordinal);
             await Poll.UntilAsync(
-                () => host.DaemonLog.Contains("answered a probe", StringComparison.Ordinal) || host.DaemonLog.Contains("did not answer a probe", StringComparison.Ordinal),
+                () => host.DaemonLog[logFrom..].Contains("answered a probe", StringComparison.Ordinal) || host.DaemonLog[logFrom..].Contains("did not answer a probe", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(60),
                 "the daemon's probe of the connection the quitter declared dead");
-            Assert.True(host.DaemonLog.Contains("answered a probe", StringComparison.Ordinal), host.DaemonLog);
+            Assert.True(host.DaemonLog[logFrom..].Contains("answered a probe", StringComparison.Ordinal), host.DaemonLog);
 
             var quit = await quitter.WaitForResultAsync(TimeSpan.FromSeconds(120));
             Assert.True(quit.ExitCode == 7, quit.ToString());
@@ -242,6 +243,57 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
             foreach (var pid in stopped)
             {
                 PosixSignals.Send(pid, PosixSignals.SIGCONT);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The daemon's connection really goes silent (its sshd session process stopped: a black
+    /// hole): the probe gets no answer within its deadline, so the connection goes for everyone
+    /// on it, and both runs reconnect over a new one and end with their own output and exit code.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task A_connection_that_fails_the_probe_is_closed_for_everyone_and_every_run_still_finishes()
+    {
+        var gate = Path.Combine(host.Sshd.TempDir, $"gate-{Guid.NewGuid():N}");
+        var started = Path.Combine(host.Sshd.TempDir, $"started-{Guid.NewGuid():N}");
+        string Command(string name, int code) => $"touch '{started}.{name}'; while [ ! -e '{gate}' ]; do sleep 0.1; done; echo out-{name}; exit {code}";
+        string[] Options(string id) => ["-v", "--id", id, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "2s"];
+        var (a, b) = (JobsHost.NewJobId("ha"), JobsHost.NewJobId("hb"));
+        await using var first = host.Start("run", ["--", Command("a", 5)], Options(a));
+        await using var second = host.Start("run", ["--", Command("b", 6)], Options(b));
+        var hole = 0;
+        try
+        {
+            await Poll.UntilAsync(
+                () => (File.Exists($"{started}.a") && File.Exists($"{started}.b")) || first.HasExited || second.HasExited,
+                TimeSpan.FromSeconds(120),
+                "both jobs to start");
+            Assert.False(first.HasExited || second.HasExited, $"a run ended early: {first.StderrText} / {second.StderrText}");
+            var session = await Poll.ObjectAsync(() => host.Sshd.SessionProcesses() is [var one] ? one : null, TimeSpan.FromSeconds(60), "the daemon's one connection");
+            var logFrom = host.DaemonLog.Length;
+            hole = session.Pid;
+            Assert.True(PosixSignals.Send(hole, PosixSignals.SIGSTOP));
+
+            await Poll.UntilAsync(
+                () => host.DaemonLog[logFrom..].Contains("did not answer a probe", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(120),
+                "the daemon to give the silent connection up");
+            File.WriteAllText(gate, "");
+            foreach (var (cli, name, code) in new[] { (first, "a", 5), (second, "b", 6) })
+            {
+                var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(120));
+                Assert.True(result.ExitCode == code, result.ToString());
+                Assert.Equal($"out-{name}\n", result.StdoutText);
+                Assert.Contains("lost at byte", result.Stderr, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            File.WriteAllText(gate, "");
+            if (hole > 0)
+            {
+                PosixSignals.Send(hole, PosixSignals.SIGKILL);
             }
         }
     }
