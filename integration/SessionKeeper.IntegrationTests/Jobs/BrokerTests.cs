@@ -186,6 +186,7 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
         var started = Path.Combine(host.Sshd.TempDir, $"started-{Guid.NewGuid():N}");
         string Command(string name, int code) => $"touch '{started}.{name}'; while [ ! -e '{gate}' ]; do sleep 0.1; done; echo out-{name}; exit {code}";
         var (a, b) = (JobsHost.NewJobId("da"), JobsHost.NewJobId("db"));
+        await NoConnectionsAsync();
         await using var quitter = host.Start("run", ["--", Command("a", 7)], ["-v", "--id", a, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "2s"]);
         await using var bystander = host.Start("run", ["--", Command("b", 9)], ["-v", "--id", b, "--shell", "/bin/sh"]);
         int[] stopped = [];
@@ -260,6 +261,7 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
         string Command(string name, int code) => $"touch '{started}.{name}'; while [ ! -e '{gate}' ]; do sleep 0.1; done; echo out-{name}; exit {code}";
         string[] Options(string id) => ["-v", "--id", id, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "2s"];
         var (a, b) = (JobsHost.NewJobId("ha"), JobsHost.NewJobId("hb"));
+        await NoConnectionsAsync();
         await using var first = host.Start("run", ["--", Command("a", 5)], Options(a));
         await using var second = host.Start("run", ["--", Command("b", 6)], Options(b));
         var hole = 0;
@@ -436,6 +438,13 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
             counters.Delete(recursive: true);
         }
     }
+
+    /// <summary>
+    /// Earlier tests' connections idle out (2 s) first: a run binds to the least used connection,
+    /// so two runs started beside two open connections would not share one.
+    /// </summary>
+    private Task NoConnectionsAsync() =>
+        Poll.UntilAsync(() => host.Sshd.SessionProcesses().Count == 0, TimeSpan.FromSeconds(60), "earlier connections to close");
 
     /// <summary>`run -v --detach` of `true` with <paramref name="env"/>: exit 0 and the id printed.</summary>
     private async Task<CliResult> LaunchAsync(Dictionary<string, string?> env)
