@@ -2,20 +2,29 @@
 # bench-broker.sh: `run -d` through the daemon's connection broker (issue 13 item 2), against a
 # throwaway local sshd, with OpenSSH's ControlMaster as the anchor.
 #
-# Usage: scripts/bench-broker.sh [--rounds N] [--burst N] [--max-per-host N] [--binary PATH] [--no-build] [--keep]
+# Usage: scripts/bench-broker.sh [--rounds N] [--burst N] [--max-per-host N] [--binary PATH] [--user NAME] [--no-build] [--keep]
 #
 # --binary PATH measures that sessionkeeper executable (the Native AOT binary of scripts/release.sh,
 # e.g. artifacts/release/stage/sessionkeeper-VERSION-linux-x64/sessionkeeper) instead of the JIT build
 # (dotnet sessionkeeper.dll), and builds nothing.
 #
+# Both tools log in as the same target user, whose login shell is /bin/sh with an empty home: no rc
+# file runs for either (bash run by sshd reads ~/.bashrc, and a profile that starts pyenv there
+# makes every exec channel cost ~150 ms, ControlMaster's too, which hid what this measures). As
+# root that user is sk-bench, created for the run (useradd, shell /bin/sh, empty skeleton) and
+# removed at the end; --user NAME picks an existing one (it must be able to read $WORK); without
+# root, the current user (say so when comparing figures).
+#
 # All on 127.0.0.1, in a temp dir deleted at the end (--keep keeps it):
 #   1. builds the CLI in Release (unless --no-build or --binary) and starts an OpenSSH sshd (key auth only);
-#   2. starts `sessionkeeper daemon --broker` on its own state dir (broker.sock there), and one warm-up
+#   2. starts `sessionkeeper daemon` on its own state dir (broker.sock there), and one warm-up
 #      `run -d` so the daemon holds a connection to the host;
 #   3. paired rounds (A B C D, --rounds, default 15), medians of the wall time of:
 #        A `sessionkeeper run -d HOST -- true` through the daemon (already connected),
 #        B the same with --no-daemon (a new SSH connection each time),
 #        C `sessionkeeper jobs --state-dir EMPTY` (runtime start-up, JIT, journal: no network),
+#        E `sessionkeeper jobs` on the bench's own journal (the jobs launched so far),
+#        F `sessionkeeper status ID` of the warm-up job, finished and settled (from the journal),
 #        D `ssh -o ControlPath=... HOST 'nohup true >/dev/null 2>&1 </dev/null &'` on a master
 #          started with ControlMaster=auto and ControlPersist=60 (the anchor);
 #   4. a burst of --burst (default 1000) `run -d HOST -- true` in a row through the daemon, and
@@ -35,6 +44,7 @@ MAX_PER_HOST=4
 BUILD=1
 KEEP=0
 BINARY=
+TARGET_USER=
 while [ $# -gt 0 ]; do
     case $1 in
         --rounds) ROUNDS=$2; shift 2 ;;
@@ -42,8 +52,9 @@ while [ $# -gt 0 ]; do
         --max-per-host) MAX_PER_HOST=$2; shift 2 ;;
         --no-build) BUILD=0; shift ;;
         --binary) BINARY=$(realpath "$2"); BUILD=0; shift 2 ;;
+        --user) TARGET_USER=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,35p' "$0"; exit 0 ;;
         *) echo "bench-broker: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -51,7 +62,7 @@ done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/sk-bench-broker-XXXXXX)
 chmod 755 "$WORK"
-DAEMON_PID= POLL_PID=
+DAEMON_PID= POLL_PID= CREATED_USER=
 # shellcheck source=lib/loopback-sshd.sh
 . "$ROOT/scripts/lib/loopback-sshd.sh"
 
@@ -60,6 +71,7 @@ cleanup() {
     [ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null || true
     ssh -O exit -o ControlPath="$WORK/cm.sock" x 2>/dev/null || true
     loopback_sshd_stop
+    [ -z "$CREATED_USER" ] || userdel -r "$CREATED_USER" 2>/dev/null || true
     if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -85,7 +97,16 @@ echo "== starting sshd"
 mkdir -m 700 "$WORK/local-state" "$WORK/empty-state"
 PORT=$(loopback_port)
 loopback_sshd_start "$PORT" || { cat "$WORK/sshd.log" >&2; exit 1; }
-HOST="$(id -un)@127.0.0.1"
+if [ -z "$TARGET_USER" ] && [ "$(id -u)" = 0 ]; then
+    TARGET_USER=sk-bench
+    if ! getent passwd "$TARGET_USER" >/dev/null; then
+        mkdir -m 755 "$WORK/skel" # empty: no .bashrc, no .profile
+        useradd -m -k "$WORK/skel" -s /bin/sh -p '*' "$TARGET_USER"
+        CREATED_USER=$TARGET_USER
+    fi
+fi
+TARGET_USER=${TARGET_USER:-$(id -un)}
+HOST="$TARGET_USER@127.0.0.1"
 SK=("${CLI[@]}" --state-dir "$WORK/local-state")
 CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")
 SSH=(ssh -F /dev/null -i "$WORK/user_ed25519" -p "$PORT" -o "UserKnownHostsFile=$WORK/known_hosts"
@@ -93,27 +114,33 @@ SSH=(ssh -F /dev/null -i "$WORK/user_ed25519" -p "$PORT" -o "UserKnownHostsFile=
     -o ControlMaster=auto -o "ControlPath=$WORK/cm.sock" -o ControlPersist=60)
 LAUNCH='nohup true >/dev/null 2>&1 </dev/null &'
 echo "sshd on port $PORT; $(nproc) CPUs; $(ssh -V 2>&1); $BUILT"
+echo "target user $TARGET_USER, login shell $(getent passwd "$TARGET_USER" | cut -d: -f7), home $(getent passwd "$TARGET_USER" | cut -d: -f6): $(ls -A "$(getent passwd "$TARGET_USER" | cut -d: -f6)" 2>/dev/null | tr '\n' ' ')"
 echo "load: $(uptime)"
 
 echo "== starting the daemon (at most $MAX_PER_HOST connection(s) per host)"
-"${SK[@]}" daemon --broker --broker-max-per-host "$MAX_PER_HOST" --broker-idle 10m 2>"$WORK/daemon.log" &
+"${SK[@]}" daemon --broker-max-per-host "$MAX_PER_HOST" --broker-idle 10m 2>"$WORK/daemon.log" &
 DAEMON_PID=$!
 for _ in $(seq 300); do [ -S "$WORK/local-state/broker.sock" ] && break; sleep 0.1; done
 [ -S "$WORK/local-state/broker.sock" ] || { cat "$WORK/daemon.log" >&2; echo "no broker.sock" >&2; exit 1; }
-"${SK[@]}" run -d "${CONN[@]}" "$HOST" -- true >/dev/null # the daemon now holds a connection
+WARM=$("${SK[@]}" run -d "${CONN[@]}" "$HOST" -- true) # the daemon now holds a connection
+"${SK[@]}" wait "${CONN[@]}" "$HOST" "$WARM" >/dev/null   # finished and settled: F reads it
 "${SSH[@]}" "$HOST" "$LAUNCH"                             # the master is up
 
 echo "== $ROUNDS paired rounds"
-: >"$WORK/a" ; : >"$WORK/b" ; : >"$WORK/c" ; : >"$WORK/d"
+: >"$WORK/a" ; : >"$WORK/b" ; : >"$WORK/c" ; : >"$WORK/d" ; : >"$WORK/e" ; : >"$WORK/f"
 for _ in $(seq "$ROUNDS"); do
     t0=$(now); "${SK[@]}" run -d "${CONN[@]}" "$HOST" -- true >/dev/null
     t1=$(now); "${SK[@]}" run -d --no-daemon "${CONN[@]}" "$HOST" -- true >/dev/null
     t2=$(now); "${CLI[@]}" --state-dir "$WORK/empty-state" jobs >/dev/null
     t3=$(now); "${SSH[@]}" "$HOST" "$LAUNCH"
-    t4=$(now)
+    t4=$(now); "${SK[@]}" jobs >/dev/null
+    t5=$(now); "${SK[@]}" status "$WARM" >/dev/null
+    t6=$(now)
     ms "$t0" "$t1" >>"$WORK/a"; ms "$t1" "$t2" >>"$WORK/b"; ms "$t2" "$t3" >>"$WORK/c"; ms "$t3" "$t4" >>"$WORK/d"
+    ms "$t4" "$t5" >>"$WORK/e"; ms "$t5" "$t6" >>"$WORK/f"
 done
 A=$(median <"$WORK/a"); B=$(median <"$WORK/b"); C=$(median <"$WORK/c"); D=$(median <"$WORK/d")
+E=$(median <"$WORK/e"); F=$(median <"$WORK/f")
 
 # The most connections established to the sshd port at once, polled every 50 ms.
 poll_connections() {
@@ -150,10 +177,12 @@ MAX_CM=$(cat "$WORK/max-cm")
 
 ratio() { perl -e 'printf "%.1fx", $ARGV[0] / $ARGV[1]' "$1" "$2"; }
 echo
-echo "$BUILT; load at the end: $(uptime)"
+echo "$BUILT; target $HOST ($(getent passwd "$TARGET_USER" | cut -d: -f7)); load at the end: $(uptime)"
 echo "| work | SessionKeeper | anchor: OpenSSH ControlMaster | ratio |"
 echo "|---|---|---|---|"
 echo "| \`run -d h -- true\`, daemon connected (median of $ROUNDS) | $A ms | $D ms | $(ratio "$A" "$D") |"
 echo "| \`run -d h -- true\`, --no-daemon (new connection) | $B ms | $D ms | $(ratio "$B" "$D") |"
 echo "| start-up floor: \`jobs\` on an empty journal (no network) | $C ms | $D ms | $(ratio "$C" "$D") |"
+echo "| \`jobs\` on this run's journal | $E ms | | |"
+echo "| \`status\` of a finished job | $F ms | | |"
 echo "| $BURST \`run -d\` in a row through the daemon | $BURST_SK s, max $MAX_SK connection(s) (limit $MAX_PER_HOST) | $BURST_CM s, max $MAX_CM connection(s) | $(ratio "$BURST_SK" "$BURST_CM") |"

@@ -173,6 +173,133 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
         }
     }
 
+    /// <summary>
+    /// Two foreground runs share one of the daemon's connections; one of them declares its link
+    /// dead (its stream helper is stopped, so its heartbeats stop, as they seem to for a CLI starved
+    /// of CPU). Only that run's channel goes: the daemon probes the connection, which answers, so
+    /// the other run's stream is never interrupted. Both end with their own output and exit code.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task A_run_that_declares_its_link_dead_leaves_the_other_runs_on_the_connection_alone()
+    {
+        var gate = Path.Combine(host.Sshd.TempDir, $"gate-{Guid.NewGuid():N}");
+        var started = Path.Combine(host.Sshd.TempDir, $"started-{Guid.NewGuid():N}");
+        string Command(string name, int code) => $"touch '{started}.{name}'; while [ ! -e '{gate}' ]; do sleep 0.1; done; echo out-{name}; exit {code}";
+        var (a, b) = (JobsHost.NewJobId("da"), JobsHost.NewJobId("db"));
+        await NoConnectionsAsync();
+        await using var quitter = host.Start("run", ["--", Command("a", 7)], ["-v", "--id", a, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "2s"]);
+        await using var bystander = host.Start("run", ["--", Command("b", 9)], ["-v", "--id", b, "--shell", "/bin/sh"]);
+        int[] stopped = [];
+        try
+        {
+            await Poll.UntilAsync(
+                () => (File.Exists($"{started}.a") && File.Exists($"{started}.b")) || quitter.HasExited || bystander.HasExited,
+                TimeSpan.FromSeconds(120),
+                "both jobs to start");
+            Assert.False(quitter.HasExited || bystander.HasExited, $"a run ended early: {quitter.StderrText} / {bystander.StderrText}");
+            Assert.Equal(1, Established(host.Sshd.Port));
+
+            // The quitter's heartbeats stop: its stream helper is stopped.
+            var helpers = Path.Combine(host.JobDir(a), "helpers");
+            var record = await Poll.ObjectAsync(() => Streaming.HelperLifetimeTests.HelperRecords(helpers) is [var one] ? File.ReadAllText(one).Trim() : null, TimeSpan.FromSeconds(30), "the quitter's helper record");
+            var helper = int.Parse(record.Split(' ')[0], CultureInfo.InvariantCulture);
+            var logFrom = host.DaemonLog.Length;
+            stopped = [helper, .. ProcFs.Descendants(helper, ProcFs.Snapshot()).Select(p => p.Pid)];
+            foreach (var pid in stopped)
+            {
+                PosixSignals.Send(pid, PosixSignals.SIGSTOP);
+            }
+
+            try
+            {
+                await Poll.UntilAsync(
+                    () => quitter.StderrText.Contains("reconnected to", StringComparison.Ordinal) || quitter.HasExited,
+                    TimeSpan.FromSeconds(120),
+                    "the quitter to declare its link dead and reconnect");
+            }
+            catch (TimeoutException ex)
+            {
+                throw new TimeoutException($"{ex.Message}\nquitter: {quitter.StderrText}\nbystander: {bystander.StderrText}\ndaemon: {host.DaemonLog}", ex);
+            }
+
+            File.WriteAllText(gate, "");
+            var kept = await bystander.WaitForResultAsync(TimeSpan.FromSeconds(120));
+            Assert.True(kept.ExitCode == 9, kept.ToString());
+            Assert.Equal("out-b\n", kept.StdoutText);
+            Assert.DoesNotContain("lost at byte", kept.Stderr, StringComparison.Ordinal);
+            await Poll.UntilAsync(
+                () => host.DaemonLog[logFrom..].Contains("answered a probe", StringComparison.Ordinal) || host.DaemonLog[logFrom..].Contains("did not answer a probe", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60),
+                "the daemon's probe of the connection the quitter declared dead");
+            Assert.True(host.DaemonLog[logFrom..].Contains("answered a probe", StringComparison.Ordinal), host.DaemonLog);
+
+            var quit = await quitter.WaitForResultAsync(TimeSpan.FromSeconds(120));
+            Assert.True(quit.ExitCode == 7, quit.ToString());
+            Assert.Equal("out-a\n", quit.StdoutText);
+            Assert.Contains("lost at byte", quit.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.WriteAllText(gate, "");
+            foreach (var pid in stopped)
+            {
+                PosixSignals.Send(pid, PosixSignals.SIGCONT);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The daemon's connection really goes silent (its sshd session process stopped: a black
+    /// hole): the probe gets no answer within its deadline, so the connection goes for everyone
+    /// on it, and both runs reconnect over a new one and end with their own output and exit code.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task A_connection_that_fails_the_probe_is_closed_for_everyone_and_every_run_still_finishes()
+    {
+        var gate = Path.Combine(host.Sshd.TempDir, $"gate-{Guid.NewGuid():N}");
+        var started = Path.Combine(host.Sshd.TempDir, $"started-{Guid.NewGuid():N}");
+        string Command(string name, int code) => $"touch '{started}.{name}'; while [ ! -e '{gate}' ]; do sleep 0.1; done; echo out-{name}; exit {code}";
+        string[] Options(string id) => ["-v", "--id", id, "--shell", "/bin/sh", "--heartbeat", "200ms", "--dead-after", "2s"];
+        var (a, b) = (JobsHost.NewJobId("ha"), JobsHost.NewJobId("hb"));
+        await NoConnectionsAsync();
+        await using var first = host.Start("run", ["--", Command("a", 5)], Options(a));
+        await using var second = host.Start("run", ["--", Command("b", 6)], Options(b));
+        var hole = 0;
+        try
+        {
+            await Poll.UntilAsync(
+                () => (File.Exists($"{started}.a") && File.Exists($"{started}.b")) || first.HasExited || second.HasExited,
+                TimeSpan.FromSeconds(120),
+                "both jobs to start");
+            Assert.False(first.HasExited || second.HasExited, $"a run ended early: {first.StderrText} / {second.StderrText}");
+            var session = await Poll.ObjectAsync(() => host.Sshd.SessionProcesses() is [var one] ? one : null, TimeSpan.FromSeconds(60), "the daemon's one connection");
+            var logFrom = host.DaemonLog.Length;
+            hole = session.Pid;
+            Assert.True(PosixSignals.Send(hole, PosixSignals.SIGSTOP));
+
+            await Poll.UntilAsync(
+                () => host.DaemonLog[logFrom..].Contains("did not answer a probe", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(120),
+                "the daemon to give the silent connection up");
+            File.WriteAllText(gate, "");
+            foreach (var (cli, name, code) in new[] { (first, "a", 5), (second, "b", 6) })
+            {
+                var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(120));
+                Assert.True(result.ExitCode == code, result.ToString());
+                Assert.Equal($"out-{name}\n", result.StdoutText);
+                Assert.Contains("lost at byte", result.Stderr, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            File.WriteAllText(gate, "");
+            if (hole > 0)
+            {
+                PosixSignals.Send(hole, PosixSignals.SIGKILL);
+            }
+        }
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task A_stale_socket_is_left_for_a_direct_connection()
     {
@@ -234,6 +361,90 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
             state.Delete(recursive: true);
         }
     }
+
+    /// <summary>
+    /// Launches in flight through a daemon that is stopped (SIGSTOP: they wait on it), then
+    /// SIGKILLed: every CLI falls back to a direct connection or says in one line why not; no job
+    /// runs twice (each appends one line to a counter file of its own), and every launch reported
+    /// done has run, is journaled exited 0, and is not lost.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task Launches_waiting_on_a_daemon_that_is_SIGKILLed_fall_back_and_none_runs_twice_or_is_lost()
+    {
+        const int Launches = 8;
+        var state = Directory.CreateTempSubdirectory("sk-waiting-");
+        var counters = Directory.CreateDirectory(Path.Combine(host.Sshd.TempDir, $"counters-{Guid.NewGuid():N}"));
+        var env = new Dictionary<string, string?> { ["SESSIONKEEPER_STATE_DIR"] = state.FullName };
+        var daemon = host.Cli.Start(["daemon", "--broker", "--poll", "1h"], env);
+        var clis = new List<(string Id, CliProcess Cli)>();
+        try
+        {
+            File.SetUnixFileMode(state.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await Poll.UntilAsync(() => File.Exists(Path.Combine(state.FullName, "broker.sock")) || daemon.HasExited, TimeSpan.FromSeconds(60), "the daemon's broker socket");
+            Assert.False(daemon.HasExited, daemon.StderrText);
+
+            for (var k = 0; k < Launches; k++)
+            {
+                var id = JobsHost.NewJobId("w");
+                var counter = Path.Combine(counters.FullName, id);
+                clis.Add((id, host.Cli.Start(["run", .. host.ConnectionOptions(), "-v", "--detach", "--id", id, host.Destination(), "--", $"echo ran >> '{counter}'"], env)));
+            }
+
+            // Once the first job has run, the others are on their way through the daemon: stopped, it answers none of them.
+            await Poll.UntilAsync(() => Directory.GetFiles(counters.FullName).Length > 0 || clis.All(c => c.Cli.HasExited), TimeSpan.FromSeconds(120), "a first job to run");
+            Assert.True(daemon.Signal(PosixSignals.SIGSTOP));
+            var waiting = clis.Count(c => !c.Cli.HasExited);
+            daemon.Kill();
+            await daemon.WaitForExitAsync();
+
+            var succeeded = 0;
+            foreach (var (id, cli) in clis)
+            {
+                var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(120));
+                var counter = Path.Combine(counters.FullName, id);
+                if (result.ExitCode == 0)
+                {
+                    succeeded++;
+                    Assert.Equal(id + "\n", result.StdoutText);
+                    await Poll.UntilAsync(() => File.Exists(counter), TimeSpan.FromSeconds(60), $"job {id} to run");
+                    var status = await host.Cli.RunAsync(["wait", .. host.ConnectionOptions(), host.Destination(), id], env);
+                    Assert.True(status.ExitCode == 0, $"job {id}: {status}");
+                    Assert.Equal("ran\n", File.ReadAllText(counter));
+                }
+                else
+                {
+                    // A clear error: one line, no stack trace; and the job ran at most once.
+                    var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("sessionkeeper: using", StringComparison.Ordinal)).ToList();
+                    Assert.True(lines.Count >= 1 && !result.Stderr.Contains("   at ", StringComparison.Ordinal), result.ToString());
+                    Assert.True(!File.Exists(counter) || File.ReadAllText(counter) == "ran\n", $"job {id} ran more than once: {result}");
+                }
+            }
+
+            var jobs = await host.Cli.RunAsync(["jobs", "--json"], env);
+            Assert.True(jobs.ExitCode == 0, jobs.ToString());
+            Assert.DoesNotContain("\"lost\"", jobs.StdoutText, StringComparison.Ordinal);
+            Assert.True(succeeded == Launches, $"{succeeded} of {Launches} launches succeeded ({waiting} were waiting on the daemon when it was killed): " + string.Join("\n", clis.Select(c => c.Cli.StderrText)));
+        }
+        finally
+        {
+            daemon.Kill();
+            await daemon.DisposeAsync();
+            foreach (var (_, cli) in clis)
+            {
+                await cli.DisposeAsync();
+            }
+
+            state.Delete(recursive: true);
+            counters.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Earlier tests' connections idle out (2 s) first: a run binds to the least used connection,
+    /// so two runs started beside two open connections would not share one.
+    /// </summary>
+    private Task NoConnectionsAsync() =>
+        Poll.UntilAsync(() => host.Sshd.SessionProcesses().Count == 0, TimeSpan.FromSeconds(60), "earlier connections to close");
 
     /// <summary>`run -v --detach` of `true` with <paramref name="env"/>: exit 0 and the id printed.</summary>
     private async Task<CliResult> LaunchAsync(Dictionary<string, string?> env)

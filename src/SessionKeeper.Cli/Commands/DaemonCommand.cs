@@ -24,9 +24,10 @@ internal static class DaemonCommand
         var webRemote = new Option<bool>("--web-allow-remote") { Description = "Let --web listen on an address that is not loopback (plain HTTP: the token and every job's output cross the network)." };
         var brokerIdle = new Option<string?>("--broker-idle") { Description = "Close a brokered SSH connection nobody has used for this long (default 5m)." };
         var brokerMax = new Option<int>("--broker-max-per-host") { Description = "At most this many brokered SSH connections to one host (default 4).", DefaultValueFactory = _ => 4 };
-        var brokerOn = new Option<bool>("--broker") { Description = "Also listen on broker.sock: CLIs (and this daemon's own supervision) use the daemon's SSH connections, as with ControlMaster." };
+        var brokerOn = new Option<bool>("--broker") { Description = "Broker CLIs' SSH connections (the default; kept for scripts that say it)." };
+        var brokerOff = new Option<bool>("--no-broker") { Description = "Do not listen on broker.sock: CLIs and this daemon's supervision connect on their own." };
         var lease = new Option<string?>("--lease") { Description = "How long a job's lease lasts in a shared journal without renewal (default 15s, renewed every third): a dead daemon's jobs are taken over within it." };
-        var command = new Command("daemon", "Supervise every unfinished job in the journal until stopped (SIGTERM), and with --broker, broker CLIs' SSH connections.") { parallel, poll, lease, web, webRemote, brokerOn, brokerIdle, brokerMax };
+        var command = new Command("daemon", "Supervise every unfinished job in the journal until stopped (SIGTERM), and broker CLIs' SSH connections (on broker.sock in the state directory), as with ControlMaster.") { parallel, poll, lease, web, webRemote, brokerOn, brokerOff, brokerIdle, brokerMax };
         streamOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -63,7 +64,12 @@ internal static class DaemonCommand
             builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             builder.Services.AddSingleton(settings);
             builder.Services.AddHostedService<SupervisorService>();
-            if (result.GetValue(brokerOn))
+            if (result.GetValue(brokerOn) && result.GetValue(brokerOff))
+            {
+                throw new SessionKeeperException(FailureKind.InvalidInput, "--broker and --no-broker contradict each other.");
+            }
+
+            if (!result.GetValue(brokerOff))
             {
                 builder.Services.AddSingleton(broker);
                 builder.Services.AddSingleton(_ => new BrokerPool(broker, (target, interaction) => new SessionKeeper.Ssh.SshConnector(target, null, interaction)));

@@ -160,7 +160,10 @@ internal sealed partial class JobJournal
     /// <summary>
     /// Records what the target said. A job is "finished" here only when a supervisor saw its end
     /// with the mirror complete (<paramref name="settled"/>); a status seen by `status` or `wait`
-    /// updates the state but leaves the job for resume to complete. A finished job stays finished.
+    /// updates the state but leaves the job for resume to complete. A finished job stays finished,
+    /// and an end once recorded is never overwritten by a state that is not one: several processes
+    /// record the same job (the CLI that launched it, the daemon that follows it, `status`), and a
+    /// launch reply ("running") that arrives after the daemon saw the job end is old news.
     /// </summary>
     public void RecordStatus(JobId id, JobStatus status, DateTimeOffset seenAt, long? committedLength = null, bool settled = true)
     {
@@ -169,17 +172,23 @@ internal sealed partial class JobJournal
             using var update = connection.CreateCommand();
             update.CommandText = """
                 UPDATE jobs SET
-                    phase = CASE WHEN phase = 'finished' THEN phase ELSE @phase END, state = @state, exit_code = @code, signal = @signal, lost_reason = @reason,
+                    phase = CASE WHEN phase = 'finished' THEN phase ELSE @phase END,
+                    state = CASE WHEN phase = 'finished' OR (@final = 0 AND state IN ('exited', 'killed', 'timed-out', 'lost', 'ended')) THEN state ELSE @state END,
+                    exit_code = CASE WHEN phase = 'finished' OR (@final = 0 AND state IN ('exited', 'killed', 'timed-out', 'lost', 'ended')) THEN exit_code ELSE @code END,
+                    signal = CASE WHEN phase = 'finished' OR (@final = 0 AND state IN ('exited', 'killed', 'timed-out', 'lost', 'ended')) THEN signal ELSE @signal END,
+                    lost_reason = CASE WHEN phase = 'finished' OR (@final = 0 AND state IN ('exited', 'killed', 'timed-out', 'lost', 'ended')) THEN lost_reason ELSE @reason END,
                     pid = coalesce(@pid, pid), pgid = coalesce(@pgid, pgid), start_time = coalesce(@start, start_time),
                     boot_id = coalesce(@boot, boot_id), launched_at = coalesce(launched_at, @seen),
                     finished_at = CASE WHEN @phase = 'finished' THEN coalesce(finished_at, @seen) ELSE finished_at END,
                     last_seen_at = @seen, to_be_checked = 0,
-                    committed_length = coalesce(@committed, committed_length), answer_json = @answer
+                    committed_length = coalesce(@committed, committed_length),
+                    answer_json = CASE WHEN @final = 0 AND (phase = 'finished' OR state IN ('exited', 'killed', 'timed-out', 'lost', 'ended')) THEN coalesce(answer_json, @answer) ELSE @answer END
                 WHERE id = @id
                 """;
             update.Add("@id", id.Value);
             update.Add("@phase", settled && status.State.IsFinished() ? "finished" : "launched");
             update.Add("@state", status.State.ToWire());
+            update.Add("@final", status.State.IsFinished() ? 1 : 0);
             update.Add("@code", (object?)status.ExitCode ?? DBNull.Value);
             update.Add("@signal", (object?)status.Signal ?? DBNull.Value);
             update.Add("@reason", (object?)status.LostReason ?? status.EndedReason ?? (object)DBNull.Value);

@@ -173,11 +173,33 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
         bound.Lost.Dispose();
         if (abort)
         {
-            // The CLI's heartbeats stopped: the link is dead for everyone on it, as it would be for a direct one.
-            bound.Connection.Session.Result.Abort();
+            // The CLI's heartbeats stopped: its own channels go at once. Whether the link is dead
+            // for the others on it too is the probe's to say (the CLI may only have been starved of CPU).
+            foreach (var (channelId, channel) in _channels)
+            {
+                if (channel.Session == id && _channels.TryRemove(channelId, out _))
+                {
+                    channel.Close();
+                }
+            }
+
+            _ = ProbeAsync(bound.Connection);
         }
 
         pool.Release(bound.Connection);
+    }
+
+    private async Task ProbeAsync(PooledConnection connection)
+    {
+        BrokerLog.Probing(logger, connection.Host);
+        if (await connection.ProbeAsync(PooledConnection.ProbeDeadline))
+        {
+            BrokerLog.ProbeAnswered(logger, connection.Host);
+        }
+        else
+        {
+            BrokerLog.ProbeFailed(logger, connection.Host, PooledConnection.ProbeDeadline.TotalSeconds);
+        }
     }
 
     private void Open(BrokerFrame frame)
@@ -192,7 +214,7 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
             return;
         }
 
-        var channel = new DaemonChannel(frame.Id, bound.Connection, _writer, _gone.Token);
+        var channel = new DaemonChannel(frame.Id, session, bound.Connection, _writer, _gone.Token);
         _channels[frame.Id] = channel;
         _ = channel.RunAsync(keepOpen, stdin).ContinueWith(_ => _channels.TryRemove(frame.Id, out var _), TaskScheduler.Default);
     }
@@ -200,14 +222,17 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
     private sealed record Bound(PooledConnection Connection, CancellationTokenRegistration Lost);
 
     /// <summary>A channel on a pooled connection, run for one CLI; it holds one of the connection's channel slots, or is answered busy.</summary>
-    private sealed class DaemonChannel(uint id, PooledConnection connection, FrameWriter writer, CancellationToken peerGone)
+    private sealed class DaemonChannel(uint id, uint session, PooledConnection connection, FrameWriter writer, CancellationToken peerGone)
     {
         private readonly CancellationTokenSource _closed = CancellationTokenSource.CreateLinkedTokenSource(peerGone);
         private IRemoteOutput? _output;
 
+        /// <summary>The CLI's session the channel was opened on.</summary>
+        public uint Session => session;
+
         public async Task RunAsync(bool keepOpen, byte[] stdin)
         {
-            var session = connection.Session.Result;
+            var remote = connection.Session.Result;
             try
             {
                 if (!(keepOpen ? connection.Channels.TryTakeStream() : await connection.Channels.TakeExecAsync(ChannelSlots.ExecWait, _closed.Token)))
@@ -225,13 +250,13 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
             {
                 if (!keepOpen)
                 {
-                    var output = await session.ExecAsync(stdin, _closed.Token);
+                    var output = await remote.ExecAsync(stdin, _closed.Token);
                     SendData(output);
                     writer.Send(BrokerFrameType.Eof, id);
                     return;
                 }
 
-                var stream = await session.OpenStreamAsync(stdin, _closed.Token);
+                var stream = await remote.OpenStreamAsync(stdin, _closed.Token);
                 Volatile.Write(ref _output, stream);
                 if (_closed.IsCancellationRequested)
                 {
@@ -245,7 +270,7 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
             catch (Exception ex) when (!_closed.IsCancellationRequested)
             {
                 connection.Failed(ex);
-                writer.Send(BrokerFrameType.Error, id, BrokerFrame.Failure(BrokerErrors.Of(ex, session.HostLabel)));
+                writer.Send(BrokerFrameType.Error, id, BrokerFrame.Failure(BrokerErrors.Of(ex, remote.HostLabel)));
             }
             catch (Exception)
             {

@@ -218,6 +218,73 @@ internal sealed class PooledConnection(string key, string host, Task<IRemoteSess
         }
     }
 
+    /// <summary>How long a probe of a connection that one of its users declared dead may take before the connection goes for everyone.</summary>
+    public static readonly TimeSpan ProbeDeadline = TimeSpan.FromSeconds(15);
+
+    /// <summary>The probe's script for `sh -s`: it ends the shell at once, whether or not end-of-file follows.</summary>
+    private static readonly byte[] Probe = "exit 0\n"u8.ToArray();
+
+    private readonly Lock _probeGate = new();
+    private Task<bool>? _probe;
+
+    /// <summary>
+    /// One user of the connection declared it dead: its heartbeats stopped, which a user starved
+    /// of CPU sees as well as one whose link is gone, so the connection's other channels may be
+    /// fine. A round trip of its own (`exit 0` for the login shell's `sh -s`: with an empty
+    /// script the probe did not end in BrokerTests) with its own deadline decides: only a connection
+    /// that fails it is torn down, for everyone on it. True when it answered. Probes asked for
+    /// while one runs share it.
+    /// </summary>
+    public Task<bool> ProbeAsync(TimeSpan deadline)
+    {
+        lock (_probeGate)
+        {
+            if (_probe is null || _probe.IsCompleted)
+            {
+                _probe = Task.Run(() => RunProbeAsync(deadline));
+            }
+
+            return _probe;
+        }
+    }
+
+    private async Task<bool> RunProbeAsync(TimeSpan deadline)
+    {
+        if (!session.IsCompletedSuccessfully)
+        {
+            return false;
+        }
+
+        var remote = session.Result;
+        using var expiry = new CancellationTokenSource(deadline);
+        var slot = false;
+        try
+        {
+            // A short request's slot (streams never take the last one); the wait counts against the deadline.
+            slot = await Channels.TakeExecAsync(deadline, expiry.Token);
+            if (slot)
+            {
+                // SSH.NET blocks while it opens the channel: the deadline is kept from outside.
+                await Task.Run(() => remote.ExecAsync(Probe, expiry.Token), CancellationToken.None).WaitAsync(expiry.Token);
+                return true;
+            }
+        }
+        catch (Exception)
+        {
+            // No answer in time, or the link failed: torn down below.
+        }
+        finally
+        {
+            if (slot)
+            {
+                Channels.Release();
+            }
+        }
+
+        remote.Abort();
+        return false;
+    }
+
     /// <summary>A channel failed as if the link were gone: make sure it is, so nobody else is handed it.</summary>
     public void Failed(Exception ex)
     {

@@ -159,4 +159,13 @@ internal static partial class BrokerLog
 
     [LoggerMessage(EventId = 24, Level = LogLevel.Information, Message = "broker: closed an idle connection to {Host}")]
     public static partial void ClosedIdle(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 27, Level = LogLevel.Information, Message = "broker: a client declared its link to {Host} dead: its channels closed; probing the connection")]
+    public static partial void Probing(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 25, Level = LogLevel.Information, Message = "broker: the connection to {Host} answered a probe and stays for the others on it")]
+    public static partial void ProbeAnswered(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 26, Level = LogLevel.Warning, Message = "broker: the connection to {Host} did not answer a probe within {Seconds} s: closed for everyone on it")]
+    public static partial void ProbeFailed(ILogger logger, string host, double seconds);
 }

@@ -62,11 +62,12 @@ internal sealed class PooledTransport(BrokerPool pool, SshTransport direct) : IT
                 return await (await _overflow.SessionAsync(cancellationToken)).ExecAsync(stdin, cancellationToken);
             }
 
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lost);
             try
             {
-                return await _session.ExecAsync(stdin, cancellationToken);
+                return await _session.ExecAsync(stdin, linked.Token);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (!linked.IsCancellationRequested)
             {
                 _connection.Failed(ex);
                 throw;
@@ -84,14 +85,15 @@ internal sealed class PooledTransport(BrokerPool pool, SshTransport direct) : IT
                 return await (await _overflow.SessionAsync(cancellationToken)).OpenStreamAsync(stdin, cancellationToken);
             }
 
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lost);
             try
             {
-                return new SlotOutput(await _session.OpenStreamAsync(stdin, cancellationToken), _connection.Channels);
+                return new SlotOutput(await _session.OpenStreamAsync(stdin, linked.Token), _connection.Channels);
             }
             catch (Exception ex)
             {
                 _connection.Channels.Release();
-                if (!cancellationToken.IsCancellationRequested)
+                if (!linked.IsCancellationRequested)
                 {
                     _connection.Failed(ex);
                 }
@@ -100,10 +102,16 @@ internal sealed class PooledTransport(BrokerPool pool, SshTransport direct) : IT
             }
         }
 
+        /// <summary>
+        /// This supervision's link is declared dead (its heartbeats stopped): its own calls end
+        /// (they wait on <see cref="Lost"/>); the connection goes for everyone else on it only if
+        /// it fails a probe of its own, as a CLI's abort does.
+        /// </summary>
         public void Abort()
         {
-            _session.Abort();
+            MarkLost();
             _overflow.Abort();
+            _ = _connection.ProbeAsync(PooledConnection.ProbeDeadline);
         }
 
         public async ValueTask DisposeAsync()

@@ -392,6 +392,37 @@ public abstract class JobJournalTests : IDisposable
         Assert.Empty(journal.Unfinished());
     }
 
+    /// <summary>
+    /// The daemon saw the job end while the CLI that launched it still waited for its launch
+    /// reply, which then says "running": the end stays, settled or not (the web view's 60-host
+    /// test showed such jobs as lost, 9 of 60, with the broker on).
+    /// </summary>
+    [SkippableFact]
+    public void A_late_running_status_never_overwrites_a_recorded_end()
+    {
+        var journal = Open();
+        var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+        foreach (var settled in new[] { true, false })
+        {
+            var id = JobId.Parse(settled ? "late-1" : "late-2");
+            journal.AddIntent(NewJob(id.Value));
+            journal.RecordStatus(id, new JobStatus { Id = id, State = JobState.Exited, ExitCode = 3 }, now, 7, settled);
+            journal.RecordStatus(id, new JobStatus { Id = id, State = JobState.Running, Pid = 77, ProcessGroup = 77, StartTime = 5, BootId = "b" }, now.AddSeconds(1), settled: false);
+            var job = journal.Get(id)!;
+            Assert.Equal(("exited", 3), (job.StateText, job.LastStatus!.ExitCode));
+            Assert.Equal(settled ? JournalPhase.Finished : JournalPhase.Launched, job.Phase);
+            Assert.Equal(77, job.LastStatus.Pid);
+            // The target's answer kept for `status` is the end too, not the late "running".
+            Assert.Equal((JobState.Exited, 3), (job.LastAnswer!.State, job.LastAnswer.ExitCode));
+            Assert.Equal(settled, job.FinalAnswer is not null);
+        }
+
+        // An end seen by `wait` (not settled) is still completed by the supervisor's.
+        var open = JobId.Parse("late-2");
+        journal.RecordStatus(open, new JobStatus { Id = open, State = JobState.Exited, ExitCode = 3 }, now.AddSeconds(2), 9);
+        Assert.Equal(JournalPhase.Finished, journal.Get(open)!.Phase);
+    }
+
     [SkippableFact]
     public void Ids_resolve_by_unique_prefix_like_git()
     {
