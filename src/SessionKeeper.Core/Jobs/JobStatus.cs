@@ -81,6 +81,13 @@ public sealed record JobStatus
     /// <summary>Those bytes as they are, when they are not UTF-8 (<see cref="CommandPreview"/> then has U+FFFD); null otherwise.</summary>
     public byte[]? RawCommandPreview { get; init; }
 
+    /// <summary>
+    /// Derived from a stream's last word (state, exit code, sizes) rather than from the target's
+    /// report: no identity, no command, no signal sets. The journal keeps it in its state columns,
+    /// never as the answer `status` repeats.
+    /// </summary>
+    internal bool FromStreamEnd { get; init; }
+
     /// <summary>The state with exactly its own data (an exit code, a signal, a reason): what to switch on.</summary>
     public JobOutcome Outcome => State switch
     {

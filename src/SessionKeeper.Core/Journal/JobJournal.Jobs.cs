@@ -182,7 +182,9 @@ internal sealed partial class JobJournal
                     finished_at = CASE WHEN @phase = 'finished' THEN coalesce(finished_at, @seen) ELSE finished_at END,
                     last_seen_at = @seen, to_be_checked = 0,
                     committed_length = coalesce(@committed, committed_length),
-                    answer_json = CASE WHEN @final = 0 AND (phase = 'finished' OR state IN ('exited', 'killed', 'timed-out', 'lost', 'ended')) THEN coalesce(answer_json, @answer) ELSE @answer END
+                    answer_json = CASE WHEN @report = 0 THEN answer_json
+                        WHEN @final = 0 AND (phase = 'finished' OR state IN ('exited', 'killed', 'timed-out', 'lost', 'ended')) THEN coalesce(answer_json, @answer)
+                        ELSE @answer END
                 WHERE id = @id
                 """;
             update.Add("@id", id.Value);
@@ -198,6 +200,8 @@ internal sealed partial class JobJournal
             update.Add("@boot", (object?)status.BootId ?? DBNull.Value);
             update.Add("@seen", seenAt.ToUnixTimeMilliseconds());
             update.Add("@committed", (object?)committedLength ?? DBNull.Value);
+            // A status derived from a stream's end is no report of the target's: the answer kept is the last real one.
+            update.Add("@report", status.FromStreamEnd ? 0 : 1);
             update.Add("@answer", StatusJson.Write(status));
             return Fenced(update, id);
         });

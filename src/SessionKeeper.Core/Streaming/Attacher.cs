@@ -410,7 +410,7 @@ internal sealed class Attacher
         fields["id"] = _jobId.ToString();
         fields["out"] = done["o"] ?? "0";
         fields["err"] = done["e"] ?? "0";
-        return StatusParser.Parse(new ReplyLine("status", fields), _connector.HostLabel);
+        return StatusParser.Parse(new ReplyLine("status", fields), _connector.HostLabel) with { FromStreamEnd = true };
     }
 
     private static async Task DisposeQuietlyAsync(IRemoteSession session)

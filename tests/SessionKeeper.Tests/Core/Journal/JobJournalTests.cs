@@ -423,6 +423,34 @@ public abstract class JobJournalTests : IDisposable
         Assert.Equal(JournalPhase.Finished, journal.Get(open)!.Phase);
     }
 
+    /// <summary>
+    /// A stream's last word (state, exit code, sizes) updates the state but is never kept as the
+    /// answer `status` repeats: it has no identity, no command, no signal sets.
+    /// </summary>
+    [SkippableFact]
+    public void A_status_derived_from_a_stream_end_is_never_kept_as_the_answer()
+    {
+        var journal = Open();
+        var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+        var id = JobId.Parse("end-1");
+        journal.AddIntent(NewJob(id.Value));
+        journal.RecordStatus(id, new JobStatus { Id = id, State = JobState.Exited, ExitCode = 3, Pid = 77, CommandPreview = "echo hi" }, now, settled: false);
+        journal.RecordStatus(id, new JobStatus { Id = id, State = JobState.Exited, ExitCode = 3, FromStreamEnd = true }, now.AddSeconds(1), 7);
+        var job = journal.Get(id)!;
+        Assert.Equal(JournalPhase.Finished, job.Phase);
+        Assert.Equal(("echo hi", 77), (job.FinalAnswer!.CommandPreview, job.FinalAnswer.Pid));
+
+        // Followed from its launch report (running) to its end: no final answer kept, so `status` asks.
+        var followed = JobId.Parse("end-2");
+        journal.AddIntent(NewJob(followed.Value));
+        journal.RecordStatus(followed, new JobStatus { Id = followed, State = JobState.Running, Pid = 78, CommandPreview = "sleep 1" }, now, settled: false);
+        journal.RecordStatus(followed, new JobStatus { Id = followed, State = JobState.Exited, ExitCode = 0, FromStreamEnd = true }, now.AddSeconds(1), 5);
+        var ended = journal.Get(followed)!;
+        Assert.Equal(("exited", JournalPhase.Finished), (ended.StateText, ended.Phase));
+        Assert.Null(ended.FinalAnswer);
+        Assert.Equal(JobState.Running, ended.LastAnswer!.State);
+    }
+
     [SkippableFact]
     public void Ids_resolve_by_unique_prefix_like_git()
     {
