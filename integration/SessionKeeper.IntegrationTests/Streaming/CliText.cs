@@ -9,6 +9,15 @@ public static class CliText
 
     public static int Reconnects(string stderr) => Occurrences(stderr, "sessionkeeper: reconnected to ");
 
+    /// <summary>No connection lost yet, or the last word about it is a reconnection (retries also say "lost").</summary>
+    public static bool StreamIsBack(string stderr)
+    {
+        var lines = stderr.Split('\n');
+        var lastLost = Array.FindLastIndex(lines, l => l.StartsWith("sessionkeeper: connection to ", StringComparison.Ordinal) && l.Contains(" lost at byte ", StringComparison.Ordinal));
+        var lastBack = Array.FindLastIndex(lines, l => l.StartsWith("sessionkeeper: reconnected to ", StringComparison.Ordinal));
+        return lastLost < 0 || lastBack > lastLost;
+    }
+
     public static int Occurrences(string text, string needle)
     {
         var count = 0;

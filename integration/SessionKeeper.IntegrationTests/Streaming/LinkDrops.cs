@@ -45,6 +45,10 @@ public static class LinkDrops
 
                 break;
             default:
+                // Only the stream's heartbeats say "lost" within the deadline: after an earlier drop
+                // the spool may grow again (the upload is back) before the stream has reconnected,
+                // and a black hole then would meet a handshake rather than a stream.
+                await Poll.UntilAsync(() => CliText.StreamIsBack(cli.StderrText) || cli.HasExited, TimeSpan.FromSeconds(60), "the stream to be back before the black hole");
                 var lost = CliText.LostLines(cli.StderrText);
                 proxy.BlackHole();
                 await Poll.UntilAsync(() => CliText.LostLines(cli.StderrText) > lost || cli.HasExited, TimeSpan.FromSeconds(30), "the black hole to be noticed");
