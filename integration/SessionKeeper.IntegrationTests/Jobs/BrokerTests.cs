@@ -267,10 +267,16 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
         var hole = 0;
         try
         {
+            // Both runs past their launch replies, streaming: a job's own file can come before its
+            // reply reaches the CLI, and a reply lost with the connection is a launch retried, not
+            // a stream lost at a byte.
             await Poll.UntilAsync(
-                () => (File.Exists($"{started}.a") && File.Exists($"{started}.b")) || first.HasExited || second.HasExited,
+                () => (File.Exists($"{started}.a") && File.Exists($"{started}.b")
+                    && first.StderrText.Contains($"job {a} started on", StringComparison.Ordinal)
+                    && second.StderrText.Contains($"job {b} started on", StringComparison.Ordinal))
+                    || first.HasExited || second.HasExited,
                 TimeSpan.FromSeconds(120),
-                "both jobs to start");
+                "both runs to have their launch replies");
             Assert.False(first.HasExited || second.HasExited, $"a run ended early: {first.StderrText} / {second.StderrText}");
             var session = await Poll.ObjectAsync(() => host.Sshd.SessionProcesses() is [var one] ? one : null, TimeSpan.FromSeconds(60), "the daemon's one connection");
             var logFrom = host.DaemonLog.Length;
@@ -287,7 +293,7 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
                 var result = await cli.WaitForResultAsync(TimeSpan.FromSeconds(120));
                 Assert.True(result.ExitCode == code, result.ToString());
                 Assert.Equal($"out-{name}\n", result.StdoutText);
-                Assert.Contains("lost at byte", result.Stderr, StringComparison.Ordinal);
+                Assert.True(result.Stderr.Contains("lost at byte", StringComparison.Ordinal), $"{name}: {result}\ndaemon: {host.DaemonLog[logFrom..]}");
             }
         }
         finally
