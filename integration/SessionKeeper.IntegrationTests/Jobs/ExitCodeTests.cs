@@ -1,7 +1,7 @@
 namespace SessionKeeper.IntegrationTests.Jobs;
 
 /// <summary>Exit codes and deaths by signal come back exactly, from `status --json` and from `wait`.</summary>
-public sealed class ExitCodeTests(JobsHost host) : IClassFixture<JobsHost>
+public abstract class ExitCodeTests(JobsHost host)
 {
     /// <summary>Command, expected state, exit code (128+N for signal N) and signal.</summary>
     private static readonly (string Command, string State, int Code, int? Signal)[] Cases =
@@ -42,4 +42,10 @@ public sealed class ExitCodeTests(JobsHost host) : IClassFixture<JobsHost>
             }
         }
     }
+
+    /// <summary>Every CLI call connects by itself.</summary>
+    public sealed class Direct(JobsHost host) : ExitCodeTests(host), IClassFixture<JobsHost>;
+
+    /// <summary>Every CLI call goes through a daemon's broker: the same assertions.</summary>
+    public sealed class Brokered(BrokeredJobsHost host) : ExitCodeTests(host), IClassFixture<BrokeredJobsHost>;
 }

@@ -181,3 +181,9 @@ public sealed class DebugLogJobsHost : JobsHost
 {
     protected override SshdOptions SshdOptions { get; } = new() { ExtraConfig = "LogLevel DEBUG" };
 }
+
+/// <summary>A <see cref="JobsHost"/> whose CLIs always go through a daemon's broker, whatever SK_TEST_BROKER says.</summary>
+public sealed class BrokeredJobsHost : JobsHost
+{
+    protected override bool Brokered => true;
+}

@@ -9,7 +9,7 @@ namespace SessionKeeper.IntegrationTests.Jobs;
 /// leaves the job running exits 245, and a job whose end its stopped wrapper cannot record yet is
 /// reported as such.
 /// </summary>
-public sealed class KillTests(JobsHost host) : IClassFixture<JobsHost>
+public abstract class KillTests(JobsHost host)
 {
     // A job with children, grandchildren and a pipeline, all in the job's process group.
     private const string Tree = "sleep 300 & (sleep 300; echo never) & sleep 300 | cat & echo ready; wait";
@@ -255,4 +255,10 @@ public sealed class KillTests(JobsHost host) : IClassFixture<JobsHost>
     /// <summary>Live (non-zombie) processes whose process group is <paramref name="pgid"/>, from /proc.</summary>
     private static List<ProcStat> GroupMembers(int pgid) =>
         [.. ProcFs.Snapshot().Where(p => p.ProcessGroup == pgid && !p.IsZombie)];
+
+    /// <summary>Every CLI call connects by itself.</summary>
+    public sealed class Direct(JobsHost host) : KillTests(host), IClassFixture<JobsHost>;
+
+    /// <summary>Every CLI call goes through a daemon's broker: the same assertions.</summary>
+    public sealed class Brokered(BrokeredJobsHost host) : KillTests(host), IClassFixture<BrokeredJobsHost>;
 }

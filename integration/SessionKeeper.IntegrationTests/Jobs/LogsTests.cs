@@ -3,7 +3,7 @@ using SessionKeeper.IntegrationTests.Infrastructure;
 namespace SessionKeeper.IntegrationTests.Jobs;
 
 /// <summary>`logs` prints a job's output so far (from its last N lines with --tail) and, with --follow, the rest until it ends, with its exit code.</summary>
-public sealed class LogsTests(JobsHost host) : IClassFixture<JobsHost>
+public abstract class LogsTests(JobsHost host)
 {
     [Fact(Timeout = 60_000)]
     public async Task Logs_prints_everything_so_far_or_the_last_lines_with_tail()
@@ -41,4 +41,10 @@ public sealed class LogsTests(JobsHost host) : IClassFixture<JobsHost>
             File.Delete(gate);
         }
     }
+
+    /// <summary>Every CLI call connects by itself.</summary>
+    public sealed class Direct(JobsHost host) : LogsTests(host), IClassFixture<JobsHost>;
+
+    /// <summary>Every CLI call goes through a daemon's broker: the same assertions.</summary>
+    public sealed class Brokered(BrokeredJobsHost host) : LogsTests(host), IClassFixture<BrokeredJobsHost>;
 }

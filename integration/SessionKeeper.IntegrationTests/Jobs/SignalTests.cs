@@ -8,7 +8,7 @@ namespace SessionKeeper.IntegrationTests.Jobs;
 /// Signals as under ssh: a job starts with the dispositions and mask `ssh HOST CMD` gives, gets
 /// any signal on request (`kill --signal`), and Ctrl-C can be forwarded (`--interrupt signal`).
 /// </summary>
-public sealed class SignalTests(JobsHost host) : IClassFixture<JobsHost>
+public abstract class SignalTests(JobsHost host)
 {
     private const string Probe = "grep -E '^Sig(Ign|Blk):' /proc/self/status";
 
@@ -136,4 +136,10 @@ public sealed class SignalTests(JobsHost host) : IClassFixture<JobsHost>
 
         return user;
     }
+
+    /// <summary>Every CLI call connects by itself.</summary>
+    public sealed class Direct(JobsHost host) : SignalTests(host), IClassFixture<JobsHost>;
+
+    /// <summary>Every CLI call goes through a daemon's broker: the same assertions.</summary>
+    public sealed class Brokered(BrokeredJobsHost host) : SignalTests(host), IClassFixture<BrokeredJobsHost>;
 }
