@@ -11,6 +11,30 @@ namespace SessionKeeper.Tests.Core.Supervision;
 /// </summary>
 public sealed class BoundedParallelTests
 {
+    /// <summary>
+    /// Items block threads while they wait on the network (SSH.NET's key exchange, authentication,
+    /// channel opens): the pool's minimum covers two per item in flight, so none waits for the
+    /// pool's slow thread injection.
+    /// </summary>
+    [Fact(Timeout = 10_000)]
+    public async Task The_thread_pool_minimum_covers_two_blocked_threads_per_item_in_flight()
+    {
+        var inside = new TaskCompletionSource<(int Workers, int Completion)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ThreadPool.GetMinThreads(out _, out var completionBefore);
+        var run = BoundedParallel.RunAsync(Enumerable.Range(0, 60).ToList(), 60, null, (item, _, _) =>
+        {
+            ThreadPool.GetMinThreads(out var workers, out var completion);
+            inside.TrySetResult((workers, completion));
+            return ValueTask.FromResult(false);
+        }, CancellationToken.None);
+
+        var (workers, completion) = await inside.Task;
+        await run;
+
+        Assert.True(workers >= (2 * 60) + Environment.ProcessorCount, $"minimum worker threads {workers}");
+        Assert.Equal(completionBefore, completion);
+    }
+
     [Fact(Timeout = 10_000)]
     public async Task Never_more_than_limit_items_run_at_once_and_every_item_runs_once()
     {
