@@ -7,15 +7,17 @@ namespace SessionKeeper.IntegrationTests.Supervision;
 
 /// <summary>
 /// Daemons sharing a PostgreSQL journal (a real throwaway cluster) with leases of 3 s, against the
-/// real sshd: each supervises its share; a SIGKILLed one's jobs are taken over and finished with
+/// real sshd: each supervises its share (60 jobs on 20 hosts); a SIGKILLed one's jobs are taken over and finished with
 /// mirrors byte-equal to the targets' logs and right exit codes, no job or restart launched twice
 /// (a counter file each job appends to when it starts); one whose journal link is black-holed
 /// stops acting on its jobs, another takes them over, and when the link comes back the first one
-/// does not take them back or write them; a PostgreSQL restart is survived.
+/// does not take them back or write them; a daemon that joins picks up its share (the first hands
+/// jobs back mid-stream); a PostgreSQL restart is survived.
 /// </summary>
 [Collection(SupervisionTests.Name)]
 public sealed class LeaseFailoverTests(SupervisionHost host, PostgresCluster cluster, ITestOutputHelper output) : IClassFixture<PostgresCluster>, IDisposable
 {
+    private const int Hosts = 20;
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(60);
     private readonly List<string> _databases = [];
     private readonly List<Workstation> _workstations = [];
@@ -28,57 +30,87 @@ public sealed class LeaseFailoverTests(SupervisionHost host, PostgresCluster clu
         }
     }
 
-    [SkippableFact(Timeout = 300_000)]
-    public async Task Three_daemons_share_the_jobs_and_a_SIGKILLed_one_s_jobs_are_taken_over_each_launched_once()
+    /// <summary>
+    /// The issue's scale proof: 60 jobs on 20 hosts (three batches on <c>h1</c> ... <c>h20</c>, the
+    /// third on h1-h19 ending by itself after a few seconds, and one job with a restart policy on
+    /// h20), 3 daemons; the one holding the restart job is SIGKILLed while everything streams.
+    /// The 20 hosts are ssh_config aliases of the one test sshd (as <c>FleetLab.Aliases</c> does):
+    /// they differ only by their names, which is what a daemon supervises them by.
+    /// </summary>
+    [SkippableFact(Timeout = 420_000)]
+    public async Task Three_daemons_share_60_jobs_on_20_hosts_and_a_SIGKILLed_one_s_jobs_are_taken_over_each_launched_once()
     {
         var url = NewDatabase();
         var launcher = Workstation("lease-run");
         var daemons = Enumerable.Range(1, 3).Select(i => StartDaemon(Workstation($"lease-d{i}"), url)).ToList();
-        var proxies = Enumerable.Range(0, 4).Select(_ => FaultProxy.Start(host.Sshd.Port)).ToList(); // four "hosts", one port each
+        var counters = host.TempFile($"lease-counters-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(counters);
+        var config = host.TempFile($"lease-hosts-{Guid.NewGuid():N}.config");
+        await File.WriteAllTextAsync(config, string.Concat(Enumerable.Range(1, Hosts).Select(n =>
+            $"Host h{n}\n    HostName 127.0.0.1\n    Port {host.Sshd.Port}\n    User {host.Sshd.UserName}\n")));
+        string[] connection = ["-F", config, "-i", host.Sshd.UserKeyPath, "--known-hosts", host.Sshd.KnownHostsPath, "--connect-timeout", "15s"];
+        var stop = host.TempFile($"lease-{Guid.NewGuid():N}.stop");
+        var count = $"echo start >> '{counters}'/\"$SESSIONKEEPER_JOB_ID\"; ";
         try
         {
             await Poll.UntilAsync(() => Scalar(url, "SELECT count(*) FROM daemons") == 3, Step, "three daemons registered");
-            var jobs = new List<LeasedJob>();
-            for (var i = 0; i < 12; i++)
+
+            // The restart job first (oldest: claimed first), then the batches.
+            var restartId = SupervisionHost.NewJobId("lse");
+            var restart = await launcher.RunAsync(
+                ["run", .. connection, "--id", restartId, "--shell", "/bin/sh", "--detach", "--restart", "on-failure", "--max-restarts", "1", "--restart-delay", "200ms", $"h{Hosts}", "--", count + SequenceJob.Command(stop, 1, pause: "0.3")],
+                Journal(url));
+            Assert.True(restart.ExitCode == 0, $"run --detach: {restart}");
+            var expected = new Dictionary<string, int> { [restartId] = 1 };
+            (string Prefix, string Hosts, int Exit, string Command)[] batches =
+            [
+                ("lsa", $"h[1-{Hosts}]", 0, SequenceJob.Command(stop, 0, pause: "0.3")),
+                ("lsb", $"h[1-{Hosts}]", 2, SequenceJob.Command(stop, 2, pause: "0.3")),
+                ("lsc", $"h[1-{Hosts - 1}]", 3, FiniteCommand(3)),
+            ];
+            foreach (var (prefix, hosts, exit, command) in batches)
             {
-                var restart = i == 0;
-                var job = NewJob("lse", restart ? 1 : i % 4);
-                jobs.Add(job);
-                var options = restart ? ["--detach", "--restart", "on-failure", "--max-restarts", "1", "--restart-delay", "200ms"] : new[] { "--detach" };
-                var run = await launcher.RunAsync(host.RunArguments(job.Id, job.Command, options, proxies[i % proxies.Count]), Journal(url));
-                Assert.True(run.ExitCode == 0, $"run --detach: {run}");
+                var batch = prefix + Guid.NewGuid().ToString("N")[..8];
+                var run = await launcher.RunAsync(["run", .. connection, "--id", batch, "--shell", "/bin/sh", "--detach", "-H", hosts, "--", count + command], Journal(url));
+                Assert.True(run.ExitCode == 0, $"run --detach -H {hosts}: {run}");
+                foreach (var entry in await JournalAsync(launcher, url))
+                {
+                    if (entry.Id.StartsWith(batch + "-", StringComparison.Ordinal))
+                    {
+                        expected[entry.Id] = exit;
+                    }
+                }
             }
 
+            Assert.Equal(3 * Hosts, expected.Count);
+            var longRunning = expected.Keys.Where(id => !id.StartsWith("lsc", StringComparison.Ordinal)).ToList();
             var spread = await Poll.ObjectAsync(
-                () => Owners(url) is var o && o.Count == jobs.Count && o.Values.Select(v => v.Owner).Distinct().Count() == 3 ? o : null,
+                () => Owners(url) is var o && longRunning.All(o.ContainsKey) && o.Values.Select(v => v.Owner).Distinct().Count() == 3 ? o : null,
                 Step,
-                "every job leased, to all three daemons");
+                "every long-running job leased, to all three daemons");
             output.WriteLine("shares: " + string.Join(", ", spread.Values.GroupBy(v => v.Owner).Select(g => $"{g.Key} {g.Count()}")));
-            await Poll.UntilAsync(() => jobs.All(j => MirrorLength(j.Id) > 0), Step, "every job streaming into its mirror");
+            await Poll.UntilAsync(() => longRunning.All(id => MirrorLength(id) > 0), Step, "every long-running job streaming into its mirror");
 
             // SIGKILL the daemon with the restart job, mid-stream.
-            var victimId = spread[jobs[0].Id].Owner;
+            var leased = Owners(url);
+            var victimId = leased[restartId].Owner;
             var victim = daemons.Single(d => victimId.Contains($"/{d.Pid}/", StringComparison.Ordinal));
-            var taken = spread.Where(kv => kv.Value.Owner == victimId).Select(kv => kv.Key).ToList();
+            var taken = leased.Where(kv => kv.Value.Owner == victimId && longRunning.Contains(kv.Key)).Select(kv => kv.Key).ToList();
             victim.Signal(PosixSignals.SIGKILL);
             await victim.WaitForExitAsync().WaitAsync(Step);
-            output.WriteLine($"SIGKILLed {victimId} holding {taken.Count}: {string.Join(" ", taken)}");
+            output.WriteLine($"SIGKILLed {victimId} holding {taken.Count} long-running: {string.Join(" ", taken)}");
 
             var after = await Poll.ObjectAsync(
-                () => Owners(url) is var o && taken.All(id => o.TryGetValue(id, out var l) && l.Owner != victimId && l.Token >= 2) ? o : null,
+                () => Owners(url) is var o && taken.All(id => o.TryGetValue(id, out var l) && l.Owner != victimId && l.Token > leased[id].Token) ? o : null,
                 Step,
                 $"{victimId}'s jobs taken over");
             var sizes = taken.ToDictionary(id => id, MirrorLength);
             await Poll.UntilAsync(() => taken.All(id => MirrorLength(id) > sizes[id]), Step, "the jobs taken over streaming again");
-            output.WriteLine("taken over by: " + string.Join(", ", taken.Select(id => $"{id} {after[id].Owner} token {after[id].Token}")));
+            output.WriteLine("taken over by: " + string.Join(", ", after.Where(kv => taken.Contains(kv.Key)).GroupBy(kv => kv.Value.Owner).Select(g => $"{g.Key} {g.Count()}")));
 
-            foreach (var job in jobs)
-            {
-                await File.WriteAllTextAsync(job.StopFile, "");
-            }
-
-            var restarted = jobs[0].Id + "-r2";
-            var finished = await WaitForJournalAsync(launcher, url, j => j.Count == jobs.Count + 1 && j.All(e => e.Phase == "finished"), "every job and the restart finished");
+            await File.WriteAllTextAsync(stop, "");
+            var restarted = restartId + "-r2";
+            var finished = await WaitForJournalAsync(launcher, url, j => j.Count == expected.Count + 1 && j.All(e => e.Phase == "finished"), "every job and the restart finished");
             foreach (var survivor in daemons.Where(d => d != victim))
             {
                 survivor.Signal(PosixSignals.SIGTERM);
@@ -86,22 +118,19 @@ public sealed class LeaseFailoverTests(SupervisionHost host, PostgresCluster clu
                 Assert.True(stopped.ExitCode == 0, stopped.ToString());
             }
 
-            foreach (var job in jobs)
+            foreach (var (id, exit) in expected)
             {
-                AssertComplete(job, finished, job == jobs[0] ? 2 : 1);
+                AssertComplete(id, exit, Path.Combine(counters, id), finished);
             }
 
             var again = finished.Single(e => e.Id == restarted);
             Assert.Equal(("exited", (int?)1, 2), (again.State, again.ExitCode, again.Attempt));
             Assert.Equal(SupervisionHost.Sha256(File.ReadAllBytes(host.RemoteLog(restarted))), SupervisionHost.Sha256(ReadMirror(restarted)));
+            Assert.Single(File.ReadAllLines(Path.Combine(counters, restarted)));
+            Assert.Equal(expected.Count + 1, Directory.GetFiles(counters).Length); // nothing else was started
         }
         finally
         {
-            foreach (var proxy in proxies)
-            {
-                await proxy.DisposeAsync();
-            }
-
             foreach (var daemon in daemons)
             {
                 await daemon.DisposeAsync();
@@ -149,7 +178,8 @@ public sealed class LeaseFailoverTests(SupervisionHost host, PostgresCluster clu
         var sizes = theirs.ToDictionary(id => id, MirrorLength);
         await Poll.UntilAsync(() => theirs.All(id => MirrorLength(id) > sizes[id]), Step, "the jobs taken over streaming again");
 
-        // The link comes back: the cut daemon renews again, holds nothing, claims nothing (the other holds every lease).
+        // The link comes back: the cut daemon renews again, holding nothing of its old leases (the
+        // other may hand it some back to rebalance, with new tokens).
         var mark = cut.StderrText.Length;
         link.ResetAll();
         link.Resume();
@@ -162,9 +192,14 @@ public sealed class LeaseFailoverTests(SupervisionHost host, PostgresCluster clu
         var finished = await WaitForJournalAsync(launcher, url, j => j.Count == jobs.Count && j.All(e => e.Phase == "finished"), "every job finished");
         var owners = Owners(url);
         output.WriteLine($"cut {cutId} held {string.Join(" ", theirs)}; after the link returned: {string.Join(", ", theirs.Select(id => $"{id} {owners[id].Owner} token {owners[id].Token}"))}");
-        Assert.All(theirs, id => Assert.Equal((after[id].Owner, after[id].Token), owners[id]));
+        // Each job is where the takeover put it, or was handed back to the cut daemon since by
+        // rebalancing (it is live again) under a new, higher token: never under its old lease.
+        Assert.All(theirs, id => Assert.True(owners[id] == (after[id].Owner, after[id].Token) || owners[id].Token > after[id].Token, $"{id}: {owners[id]} after {after[id]}"));
         var late = cut.StderrText[mark..];
-        Assert.All(theirs, id => Assert.DoesNotContain($"job {id} on", late, StringComparison.Ordinal)); // neither supervised nor finished there again
+        foreach (var id in theirs.Where(id => owners[id] == (after[id].Owner, after[id].Token)))
+        {
+            Assert.DoesNotContain($"job {id} on", late, StringComparison.Ordinal); // neither supervised nor finished there again
+        }
         foreach (var job in jobs)
         {
             AssertComplete(job, finished, 1);
@@ -172,6 +207,54 @@ public sealed class LeaseFailoverTests(SupervisionHost host, PostgresCluster clu
 
         other.Signal(PosixSignals.SIGTERM);
         Assert.Equal(0, (await other.WaitForResultAsync(Step)).ExitCode);
+    }
+
+    [SkippableFact(Timeout = 300_000)]
+    public async Task A_daemon_that_joins_picks_up_its_share_handed_over_mid_stream_without_a_byte_lost()
+    {
+        var url = NewDatabase();
+        var launcher = Workstation("lease-join");
+        await using var first = StartDaemon(Workstation("lease-join-1"), url);
+        await Poll.UntilAsync(() => Scalar(url, "SELECT count(*) FROM daemons") == 1, Step, "the first daemon registered");
+        var jobs = new List<LeasedJob>();
+        for (var i = 0; i < 6; i++)
+        {
+            var job = NewJob("jn", i % 3);
+            jobs.Add(job);
+            var run = await launcher.RunAsync(host.RunArguments(job.Id, job.Command, ["--detach"]), Journal(url));
+            Assert.True(run.ExitCode == 0, $"run --detach: {run}");
+        }
+
+        var alone = await Poll.ObjectAsync(() => Owners(url) is var o && o.Count == jobs.Count ? o : null, Step, "every job leased to the first daemon");
+        await Poll.UntilAsync(() => jobs.All(j => MirrorLength(j.Id) > 0), Step, "every job streaming");
+
+        await using var second = StartDaemon(Workstation("lease-join-2"), url);
+        var shared = await Poll.ObjectAsync(
+            () => Owners(url) is var o && o.Count == jobs.Count && o.Values.GroupBy(v => v.Owner).Select(g => g.Count()).Order().SequenceEqual([3, 3]) ? o : null,
+            Step,
+            $"the second daemon to pick up its share\n{first.StderrText}");
+        var moved = jobs.Select(j => j.Id).Where(id => shared[id].Owner != alone[id].Owner).ToList();
+        output.WriteLine($"handed over: {string.Join(", ", moved.Select(id => $"{id} token {alone[id].Token} -> {shared[id].Token}"))}");
+        Assert.Contains("handed 3 job(s) back to the journal", first.StderrText, StringComparison.Ordinal);
+        var sizes = moved.ToDictionary(id => id, MirrorLength);
+        await Poll.UntilAsync(() => moved.All(id => MirrorLength(id) > sizes[id]), Step, "the jobs handed over streaming again");
+
+        foreach (var job in jobs)
+        {
+            await File.WriteAllTextAsync(job.StopFile, "");
+        }
+
+        var finished = await WaitForJournalAsync(launcher, url, j => j.Count == jobs.Count && j.All(e => e.Phase == "finished"), "every job finished");
+        foreach (var job in jobs)
+        {
+            AssertComplete(job, finished, 1);
+        }
+
+        foreach (var daemon in new[] { first, second })
+        {
+            daemon.Signal(PosixSignals.SIGTERM);
+            Assert.Equal(0, (await daemon.WaitForResultAsync(Step)).ExitCode);
+        }
     }
 
     [SkippableFact(Timeout = 300_000)]
@@ -311,17 +394,33 @@ public sealed class LeaseFailoverTests(SupervisionHost host, PostgresCluster clu
         }
     }
 
-    private void AssertComplete(LeasedJob job, IReadOnlyList<JournalEntry> journal, int starts)
+    private void AssertComplete(LeasedJob job, IReadOnlyList<JournalEntry> journal, int starts) =>
+        AssertComplete(job.Id, job.ExitCode, job.Counter, journal, starts);
+
+    private void AssertComplete(string id, int exitCode, string counter, IReadOnlyList<JournalEntry> journal, int starts = 1)
     {
-        var remote = File.ReadAllBytes(host.RemoteLog(job.Id));
-        var mirror = ReadMirror(job.Id);
+        var remote = File.ReadAllBytes(host.RemoteLog(id));
+        var mirror = ReadMirror(id);
         var lines = SequenceJob.Analyze(mirror);
-        var entry = journal.Single(e => e.Id == job.Id);
-        var counted = File.ReadAllLines(job.Counter).Length;
-        output.WriteLine($"{job.Id}: remote {remote.Length} B, mirror {mirror.Length} B, {lines.Lines} lines, journal {entry.State} {entry.ExitCode}, started {counted} time(s)");
+        var entry = journal.Single(e => e.Id == id);
+        var counted = File.ReadAllLines(counter).Length;
+        output.WriteLine($"{id}: remote {remote.Length} B, mirror {mirror.Length} B, {lines.Lines} lines, journal {entry.State} {entry.ExitCode}, started {counted} time(s)");
         Assert.Equal(SupervisionHost.Sha256(remote), SupervisionHost.Sha256(mirror));
         Assert.True(lines.IsPerfect, lines.ToString());
-        Assert.Equal(("exited", (int?)job.ExitCode), (entry.State, entry.ExitCode));
+        Assert.Equal(("exited", (int?)exitCode), (entry.State, entry.ExitCode));
         Assert.Equal(starts, counted);
+    }
+
+    /// <summary>A sequence job that ends by itself: 20 bursts over about 6 s, then "end N" and <paramref name="exitCode"/>.</summary>
+    private static string FiniteCommand(int exitCode) =>
+        "i=0; while [ $i -lt 100 ]; do j=0; while [ $j -lt 5 ]; do "
+        + "echo \"seq $i abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\"; "
+        + $"i=$((i+1)); j=$((j+1)); done; sleep 0.3; done; echo \"end $i\"; exit {exitCode}";
+
+    private static async Task<IReadOnlyList<JournalEntry>> JournalAsync(Workstation workstation, string url)
+    {
+        var jobs = await workstation.RunAsync(["jobs", "--json"], Journal(url));
+        Assert.True(jobs.ExitCode == 0, jobs.ToString());
+        return JournalEntry.ParseArray(jobs.StdoutText);
     }
 }

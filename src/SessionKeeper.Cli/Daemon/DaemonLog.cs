@@ -49,4 +49,13 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "journal not read for new jobs: {Problem}; trying again at the next poll")]
     public static partial void PollFailed(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "handed {Count} job(s) back to the journal: {Why}")]
+    public static partial void HandedBack(ILogger logger, int count, string why);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "job {Id} on {Host}: this daemon cannot authenticate there ({Problem}); its jobs there are left to the other daemons, not failed")]
+    public static partial void Refused(ILogger logger, string id, string host, string problem);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Information, Message = "job {Id} on {Host}: left to the other daemons (this daemon cannot authenticate there)")]
+    public static partial void LeftToOthers(ILogger logger, string id, string host);
 }

@@ -38,6 +38,7 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
         var leases = new LeaseKeeper(journal, journal.IsShared ? LeaseKeeper.NewDaemonId() : $"{Environment.MachineName}/local", new LeaseOptions(settings.Lease ?? LeaseOptions.DefaultLease), settings.Parallel);
         journal.Fence = leases.Fence;
         leases.Fence.Lost += (lease, why) => DaemonLog.LeaseLost(logger, lease.Id.Value, why);
+        leases.HandedBack += (count, why) => DaemonLog.HandedBack(logger, count, why);
         var marked = journal.IsShared ? 0 : journal.MarkUnfinishedToBeChecked();
         DaemonLog.Started(logger, journal.Unfinished().Count, journal.Path, marked);
         DaemonLog.Leasing(logger, leases.DaemonId, (settings.Lease ?? LeaseOptions.DefaultLease).TotalSeconds);
@@ -132,6 +133,7 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
             return;
         }
 
+        string? refused = null;
         try
         {
             DaemonLog.Supervising(logger, job.Id.Value, job.Endpoint.Label);
@@ -148,9 +150,15 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
             // The lease went (said once, by the fence): this daemon no longer acts on the job.
             _faults.TryRemove(root, out _);
         }
+        catch (SessionKeeperException ex) when (ex.Kind is FailureKind.AuthenticationFailed or FailureKind.HostKeyRefused)
+        {
+            // Credentials and host keys are this daemon's own: another daemon may well get in.
+            _faults.TryRemove(root, out _);
+            refused = ex.Message.TrimEnd('.');
+        }
         catch (SessionKeeperException ex)
         {
-            // Unreachable for longer than the give-up time, or refused: the next poll tries again.
+            // Unreachable for longer than the give-up time: the next poll tries again.
             _faults.TryRemove(root, out _);
             DaemonLog.Failed(logger, job.Id.Value, job.Endpoint.Label, ex.Message.TrimEnd('.'));
         }
@@ -163,7 +171,33 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
         finally
         {
             leases.Done(root, acting);
+            if (refused is not null)
+            {
+                GiveBack(leases, job, refused);
+            }
+
             _supervised.TryRemove(root, out _);
+        }
+    }
+
+    /// <summary>A job on a target this daemon cannot authenticate to goes back to the journal for the others, said once per target.</summary>
+    private void GiveBack(LeaseKeeper leases, JournalJob job, string problem)
+    {
+        try
+        {
+            if (leases.Refuse(job, problem))
+            {
+                DaemonLog.Refused(logger, job.Id.Value, job.Endpoint.Label, problem);
+            }
+            else
+            {
+                DaemonLog.LeftToOthers(logger, job.Id.Value, job.Endpoint.Label);
+            }
+        }
+        catch (SessionKeeperException ex)
+        {
+            // The journal is out of reach: the lease lapses and is taken over the usual way.
+            DaemonLog.LeasesFailed(logger, ex.Message.TrimEnd('.'));
         }
     }
 }

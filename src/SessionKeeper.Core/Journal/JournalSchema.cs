@@ -15,13 +15,14 @@ namespace SessionKeeper.Core.Journal;
 /// name in transport), instead of field by field; version 8 keeps the name the user gave each host
 /// (an alias, an inventory name, a member of a range) for listings; version 9 added leases (a job's
 /// lease owner, fencing token and expiry, and the daemons table) and keeps the target's last answer
-/// about each job whole (answer_json), so `status` of a finished job needs no connection. A journal
+/// about each job whole (answer_json), so `status` of a finished job needs no connection; version 10
+/// added each daemon's capacity and the targets a daemon could not authenticate to. A journal
 /// from a newer version is refused, never rewritten. These are the SQLite journal's steps; a PostgreSQL journal starts at
 /// version 8 (<see cref="Stores.PostgresSchema"/>) and takes the same numbers from there on.
 /// </summary>
 internal static class JournalSchema
 {
-    public const int Current = 9;
+    public const int Current = 10;
 
     /// <summary>The jobs.transport of a <see cref="JobEndpoint"/>, the only target model there is so far.</summary>
     public const string SshTransport = "ssh";
@@ -171,6 +172,19 @@ internal static class JournalSchema
         UPDATE meta SET value = '9' WHERE key = 'schema_version';
         """;
 
+    /// <summary>
+    /// Sharing (schema 10): a daemon's capacity (its --parallel) beside its heartbeat, so that the
+    /// live daemons agree on each one's share; and daemon_refusals, the targets a daemon could not
+    /// authenticate to (or whose host key it refused), with why and when: it leaves their jobs to
+    /// the other daemons. Rows of older versions have capacity 0, read as "no limit known".
+    /// </summary>
+    public const string Version10 = """
+        ALTER TABLE daemons ADD COLUMN capacity INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE daemon_refusals (daemon_id TEXT NOT NULL, target_user TEXT NOT NULL, target_host TEXT NOT NULL, target_port INTEGER NOT NULL,
+            problem TEXT NOT NULL, refused_at INTEGER NOT NULL, PRIMARY KEY (daemon_id, target_user, target_host, target_port));
+        UPDATE meta SET value = '10' WHERE key = 'schema_version';
+        """;
+
     /// <summary>Migrations from version N-1 to N, at index N: the journal's path (for messages), its connection and the migration's transaction.</summary>
     private static readonly Action<string, SqliteConnection, SqliteTransaction>[] Steps =
     [
@@ -189,6 +203,7 @@ internal static class JournalSchema
         },
         Sql(Version8),
         Sql(Version9),
+        Sql(Version10),
     ];
 
     public static int ReadVersion(SqliteConnection connection)

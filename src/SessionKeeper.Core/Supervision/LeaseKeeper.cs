@@ -24,7 +24,8 @@ internal sealed record LeaseOptions(TimeSpan Lease)
 
 /// <summary>
 /// One daemon's side of the leases: registers it and heartbeats in the journal, claims its fair
-/// share of the unfinished jobs, renews what it holds every <see cref="LeaseOptions.RenewEvery"/>,
+/// share of the unfinished jobs (and hands back what is above it when daemons join), renews what it
+/// holds every <see cref="LeaseOptions.RenewEvery"/>,
 /// and keeps <see cref="Fence"/> (set on the journal by the caller) to what it really holds. A job
 /// the journal says it no longer holds, or every job when no renewal has succeeded by the last
 /// success + lease - margin, is lost: its <see cref="Acting"/> token is cancelled so its
@@ -38,6 +39,12 @@ internal sealed class LeaseKeeper
     private readonly TimeProvider _time;
     private readonly string _host = Environment.MachineName;
     private readonly ConcurrentDictionary<JobId, CancellationTokenSource> _acting = new();
+
+    /// <summary>Guards starting to act on a root against handing it back (<see cref="Acting"/>, <see cref="Shed"/>).</summary>
+    private readonly Lock _gate = new();
+
+    /// <summary>Roots being handed back: their supervision was told to stop; their leases go once it has.</summary>
+    private readonly HashSet<JobId> _shedding = [];
     private long _renewedAt;
     private bool _everRenewed;
 
@@ -59,6 +66,9 @@ internal sealed class LeaseKeeper
 
     public LeaseFence Fence { get; }
 
+    /// <summary>Told how many jobs this daemon handed back to the journal for the others, and why.</summary>
+    public event Action<int, string>? HandedBack;
+
     public string DaemonId => Fence.Owner;
 
     /// <summary>A daemon id for a shared journal: unique to this process (host, pid and a random part).</summary>
@@ -74,33 +84,65 @@ internal sealed class LeaseKeeper
     /// </summary>
     public CancellationTokenSource? Acting(JobId root, CancellationToken stopping)
     {
-        if (Lapsed || !Fence.Held.Any(l => l.Root == root))
+        lock (_gate)
         {
-            return null;
-        }
+            if (Lapsed || _shedding.Contains(root) || !Fence.Held.Any(l => l.Root == root))
+            {
+                return null;
+            }
 
-        var acting = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        _acting[root] = acting;
-        return acting;
+            var acting = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            _acting[root] = acting;
+            return acting;
+        }
     }
 
     /// <summary>The chain's supervision ended: its token goes, and so do its leases if it finished (the journal keeps the row's token).</summary>
     public void Done(JobId root, CancellationTokenSource acting)
     {
-        _acting.TryRemove(new KeyValuePair<JobId, CancellationTokenSource>(root, acting));
+        lock (_gate)
+        {
+            _acting.TryRemove(new KeyValuePair<JobId, CancellationTokenSource>(root, acting));
+        }
+
         acting.Dispose();
     }
 
     /// <summary>
+    /// This daemon cannot authenticate to <paramref name="job"/>'s target (or refused its host key):
+    /// recorded in the journal, so that it claims none of that target's jobs for a while and the
+    /// other daemons take them, and the chain's leases are handed back, unwritten. Call it once the
+    /// chain's supervision ended. True the first time for that target (say so then).
+    /// </summary>
+    public bool Refuse(JournalJob job, string problem)
+    {
+        var fresh = _journal.Refuse(DaemonId, job.Endpoint, problem);
+        var root = job.RootId ?? job.Id;
+        List<JobLease> leases;
+        lock (_gate)
+        {
+            leases = [.. Fence.Held.Where(l => l.Root == root)];
+            foreach (var lease in leases)
+            {
+                Fence.Release(lease.Id);
+            }
+        }
+
+        _journal.ReleaseLeases(DaemonId, leases);
+        return fresh;
+    }
+
+    /// <summary>
     /// One round: heartbeat, renew what is held (a job no longer returned is checked and, when
-    /// another daemon has it, lost), then claim up to the fair share. Returns the jobs newly held.
+    /// another daemon has it, lost), claim up to the fair share, then hand back what is more than
+    /// one above it (a daemon joined: it picks up its share). Returns the jobs newly held.
     /// A journal that cannot be reached throws (<see cref="FailureKind.JournalUnavailable"/>):
     /// nothing changes here then, and <see cref="CheckDeadline"/> decides.
     /// </summary>
     public IReadOnlyList<JobLease> Tick()
     {
         var started = _time.GetTimestamp();
-        _journal.Heartbeat(DaemonId, _host, Environment.ProcessId);
+        _journal.Heartbeat(DaemonId, _host, Environment.ProcessId, _capacity);
         var renewed = _journal.Renew(DaemonId, _options.Lease);
         var claimed = _journal.Claim(DaemonId, _options.Lease, _capacity);
         Volatile.Write(ref _renewedAt, started);
@@ -134,7 +176,61 @@ internal sealed class LeaseKeeper
             }
         }
 
+        var handedBack = Shed(_journal.Excess(DaemonId, _options.Lease, _capacity));
+        if (handedBack > 0)
+        {
+            HandedBack?.Invoke(handedBack, $"above this daemon's share of {Fence.Count + handedBack} held; the other live daemons take them");
+        }
+
         return added;
+    }
+
+    /// <summary>
+    /// Rebalancing: the chains of <paramref name="excess"/> go back to the journal, whole. One not
+    /// acted on goes at once; one under supervision is told to stop, and goes at the first round
+    /// after its supervision ended (so nothing it writes races the next owner). Returns how many
+    /// jobs were handed back now.
+    /// </summary>
+    private int Shed(IReadOnlyList<JobLease> excess)
+    {
+        var release = new List<JobLease>();
+        var stop = new List<CancellationTokenSource>();
+        lock (_gate)
+        {
+            foreach (var root in excess.Select(l => l.Root).Distinct())
+            {
+                _shedding.Add(root);
+                if (_acting.TryGetValue(root, out var acting))
+                {
+                    stop.Add(acting);
+                }
+            }
+
+            foreach (var root in _shedding.Where(r => !_acting.ContainsKey(r)).ToList())
+            {
+                foreach (var lease in Fence.Held.Where(l => l.Root == root))
+                {
+                    Fence.Release(lease.Id);
+                    release.Add(lease);
+                }
+
+                _shedding.Remove(root);
+            }
+        }
+
+        foreach (var acting in stop)
+        {
+            try
+            {
+                acting.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Its supervision ended meanwhile: it goes at the next round.
+            }
+        }
+
+        return release.Count == 0 ? 0 : _journal.ReleaseLeases(DaemonId, release);
     }
 
     /// <summary>Past the deadline without a renewal: every job is given up before another daemon can claim it.</summary>

@@ -80,8 +80,16 @@ internal static class PostgresSchema
         UPDATE meta SET value = '9' WHERE key = 'schema_version';
         """;
 
+    /// <summary>Daemons' capacities and refusals, as SQLite's schema 10 (<see cref="JournalSchema.Version10"/>).</summary>
+    public const string Version10 = """
+        ALTER TABLE daemons ADD COLUMN capacity INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE daemon_refusals (daemon_id TEXT COLLATE "C" NOT NULL, target_user TEXT NOT NULL, target_host TEXT NOT NULL, target_port INTEGER NOT NULL,
+            problem TEXT NOT NULL, refused_at BIGINT NOT NULL, PRIMARY KEY (daemon_id, target_user, target_host, target_port));
+        UPDATE meta SET value = '10' WHERE key = 'schema_version';
+        """;
+
     /// <summary>Migrations from version N-1 to N, at index N - <see cref="First"/>; index 0 creates the journal.</summary>
-    private static readonly string[] Steps = [Version8, Version9];
+    private static readonly string[] Steps = [Version8, Version9, Version10];
 
     /// <summary>0 for a database without a journal (other tables are not ours to judge), -1 for a jobs table without its meta.</summary>
     public static int ReadVersion(DbConnection connection)

@@ -109,13 +109,14 @@ public sealed class SqliteBatchStopTests : BatchStopTests
         journal.RecordNotLaunched(JobId.Parse("v5-2"), "interrupted before the launch request was sent");
         journal.MarkSending(JobId.Parse("v5-3"));
         // What version 5 wrote: the same rows, no batch_stops table, the endpoint in columns of its
-        // own (schema 7 moved it into target_json), no names (schema 8), no leases and no answers (schema 9).
+        // own (schema 7 moved it into target_json), no names (schema 8), no leases and no answers (schema 9), no capacities and refusals (schema 10).
         journal.Run(c =>
         {
             using var downgrade = c.CreateCommand();
             downgrade.CommandText = """
                 DROP TABLE batch_stops;
                 DROP TABLE daemons;
+                DROP TABLE daemon_refusals;
                 ALTER TABLE jobs DROP COLUMN lease_owner;
                 ALTER TABLE jobs DROP COLUMN lease_token;
                 ALTER TABLE jobs DROP COLUMN lease_expires_at;

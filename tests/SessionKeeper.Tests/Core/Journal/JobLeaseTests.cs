@@ -323,6 +323,109 @@ public abstract class JobLeaseTests : IDisposable
         Assert.Equal(["j001 2", "j002 2", "j003 2"], journal.Claim("b", Long, 100).Select(l => $"{l.Id} {l.Token}"));
     }
 
+    [Theory]
+    [InlineData(10, "a:64 b:64 c:64", "4 4 4")] // ceil(10 / 3) each
+    [InlineData(10, "a:2 b:64", "2 8")]
+    [InlineData(10, "a:64 b:0", "5 5")] // 0: no limit known
+    [InlineData(3, "a:2 b:2", "2 2")]
+    [InlineData(9, "a:2 b:2", "2 2")] // the rest waits for capacity
+    [InlineData(9, "a:64 b:2 c:2", "5 2 2")]
+    public void Shares_fill_the_smallest_capacities_first_and_the_rest_is_spread_over_the_others(long unfinished, string daemons, string expected)
+    {
+        var live = daemons.Split(' ').Select(d => d.Split(':')).Select(d => (Id: d[0], Capacity: long.Parse(d[1], System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        var shares = live.Select(d => JobJournal.ShareOf(d.Id, d.Capacity == 0 ? 1000 : (int)d.Capacity, live.Where(o => o.Id != d.Id), unfinished));
+        Assert.Equal(expected, string.Join(' ', shares));
+    }
+
+    [SkippableFact]
+    public void A_new_daemon_picks_up_its_share_the_others_hand_back_what_is_above_theirs()
+    {
+        WithJobs(12);
+        var a = new LeaseKeeper(Open(), "a", new LeaseOptions(Long), 64);
+        var handedBack = new List<int>();
+        a.HandedBack += (count, _) => handedBack.Add(count);
+        Assert.Equal(12, a.Tick().Count); // alone: everything
+
+        var b = new LeaseKeeper(Open(), "b", new LeaseOptions(Long), 64);
+        Assert.Empty(b.Tick()); // registered; nothing unowned yet
+        a.Tick(); // a sees b: hands back the newest six
+        Assert.Equal([6], handedBack);
+        Assert.Equal(["j001", "j002", "j003", "j004", "j005", "j006"], a.Fence.Held.Select(l => l.Id.Value).Order());
+        Assert.Equal(["j007 3", "j008 3", "j009 3", "j010 3", "j011 3", "j012 3"], b.Tick().Select(l => $"{l.Id} {l.Token}").Order()); // handing back moves the token on, and b's claim again
+
+        var c = new LeaseKeeper(Open(), "c", new LeaseOptions(Long), 64);
+        c.Tick();
+        a.Tick();
+        b.Tick();
+        c.Tick();
+        Assert.Equal([4, 4, 4], new[] { a, b, c }.Select(k => k.Fence.Count));
+
+        // Balanced within one: nobody hands anything back any more.
+        foreach (var keeper in new[] { a, b, c, a, b, c })
+        {
+            keeper.Tick();
+        }
+
+        Assert.Equal([6, 2], handedBack);
+        Assert.Equal(12, new[] { a, b, c }.Sum(k => k.Fence.Count));
+    }
+
+    [SkippableFact]
+    public void A_chain_under_supervision_is_handed_back_only_once_its_supervision_stopped()
+    {
+        var journal = WithJobs(4);
+        var a = new LeaseKeeper(Open(), "a", new LeaseOptions(Long), 64);
+        a.Tick();
+        using var stopping = new CancellationTokenSource();
+        var newest = a.Acting(JobId.Parse("j004"), stopping.Token)!;
+        var oldest = a.Acting(JobId.Parse("j001"), stopping.Token)!;
+
+        var b = new LeaseKeeper(Open(), "b", new LeaseOptions(Long), 64);
+        b.Tick();
+        a.Tick(); // share 2 each: j004 and j003 go; j003 at once, j004 once its supervision stopped
+        Assert.True(newest.IsCancellationRequested);
+        Assert.False(oldest.IsCancellationRequested);
+        Assert.Null(Owner(journal, "j003").Owner);
+        Assert.Equal("a", Owner(journal, "j004").Owner);
+        Assert.Null(a.Acting(JobId.Parse("j004"), stopping.Token)); // being handed back: nobody starts on it again
+
+        a.Done(JobId.Parse("j004"), newest);
+        a.Tick();
+        Assert.Null(Owner(journal, "j004").Owner);
+        Assert.Equal(["j003", "j004"], b.Tick().Select(l => l.Id.Value));
+        Assert.Equal(["j001", "j002"], a.Fence.Held.Select(l => l.Id.Value).Order());
+        a.Done(JobId.Parse("j001"), oldest);
+    }
+
+    [SkippableFact]
+    public void A_target_a_daemon_cannot_authenticate_to_is_left_to_the_others_and_not_claimed_again()
+    {
+        var journal = WithJobs(4);
+        var a = new LeaseKeeper(Open(), "a", new LeaseOptions(Long), 64);
+        var b = new LeaseKeeper(Open(), "b", new LeaseOptions(Long), 64);
+        journal.Heartbeat("b", "host-b", 2, 64);
+        Assert.Equal(["j001", "j002"], a.Tick().Select(l => l.Id.Value));
+        Assert.Equal(["j003", "j004"], b.Tick().Select(l => l.Id.Value));
+
+        var refused = journal.Unfinished().Single(j => j.Id.Value == "j001");
+        Assert.True(a.Refuse(refused, "permission denied (publickey)"));
+        Assert.False(a.Refuse(refused, "permission denied (publickey)")); // said once
+        Assert.Equal(["j002"], a.Fence.Held.Select(l => l.Id.Value));
+        Assert.Equal((null, 2L), Owner(journal, "j001")); // unowned, not failed; the token moved on
+        Assert.Equal(JournalPhase.Intent, journal.Unfinished().Single(j => j.Id.Value == "j001").Phase);
+
+        a.Tick();
+        Assert.Null(Owner(journal, "j001").Owner); // a never claims it back
+        Assert.Equal(["j001 3"], b.Tick().Select(l => $"{l.Id} {l.Token}")); // beyond b's share: nobody else would take it
+        foreach (var keeper in new[] { a, b, a, b })
+        {
+            keeper.Tick();
+        }
+
+        Assert.Equal(("b", 3L), Owner(journal, "j001")); // b does not hand back what only it can take
+        Assert.Equal(["a deploy@h1:22 permission denied (publickey)"], journal.Refusals().Select(r => $"{r.DaemonId} {r.Target} {r.Problem}"));
+    }
+
     private static (string? Owner, long Token) Owner(JobJournal journal, string id)
     {
         var (owner, token, _) = journal.LeaseOf(JobId.Parse(id));

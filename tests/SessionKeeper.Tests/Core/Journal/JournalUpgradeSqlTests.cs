@@ -151,6 +151,14 @@ public sealed class JournalUpgradeSqlTests : IDisposable
                 "'v8-sent'|1|NULL|'no'|0|0|NULL|0|'json'|NULL|NULL|10000|NULL|NULL|0|NULL|NULL",
             ]
         },
+        {
+            9,
+            [
+                "'v9-done'|1|NULL|'no'|0|0|NULL|0|'json'|NULL|NULL|10000|'db-1'|NULL|1|NULL|NULL",
+                "'v9-run'|1|NULL|'on-failure'|2|1000|NULL|0|'json'|NULL|NULL|10000|'db-2'|NULL|2|NULL|NULL",
+                "'v9-sent'|1|NULL|'no'|0|0|NULL|0|'json'|NULL|NULL|10000|NULL|NULL|1|NULL|NULL",
+            ]
+        },
     };
 
     /// <summary>
@@ -210,6 +218,10 @@ public sealed class JournalUpgradeSqlTests : IDisposable
 
         // Schema 9's daemons table starts empty: no daemon has registered with an older journal.
         Assert.Equal(["0"], Query(path, "SELECT count(*) FROM daemons"));
+
+        // Schema 10's capacities and refusals: a column of daemons, an empty table.
+        Assert.Equal(["'capacity'"], Query(path, "SELECT name FROM pragma_table_info('daemons') WHERE name = 'capacity'"));
+        Assert.Equal(["0"], Query(path, "SELECT count(*) FROM daemon_refusals"));
 
         // And the current reader takes every row (what it makes of them is checked above, in SQL).
         Assert.Equal(laterColumns.Length, journal.List().Count);
