@@ -3,6 +3,19 @@
 # Usage: perl DIR/keeper.pl DIR ID LOGIN_PATH RESET (written to DIR by the runner's sk_launch, which
 # has made DIR, its start.lock and the request's files; the cookie comes in SK_LAUNCH_COOKIE).
 #
+# Or, for the run verb (the runner's sk_run_fast): perl -e PROGRAM run BASE ID LOGIN_PATH RESET WARN
+# DEADLINE STREAM_PROGRAM STREAM_ARGS..., with the request's values in SK_LAUNCH_* variables. Then this
+# one process is the whole call on the target, and nothing else is exec'd for it: alarm(DEADLINE) in
+# place of the runner's watchdog; mkdir BASE/ID (the atomic create is the launch's key, as in
+# sk_launch; a directory that exists already, a retried launch, is left to the runner: "declined" on
+# fd 3, nothing done), proto, start.lock and the request's files; the launch below; the replies
+# launched and status on stdout (the channel); then STREAM_PROGRAM (stream.pl) compiled in this
+# process with STREAM_ARGS, the same process as the stream helper. The wrapper is a fork of it whose
+# command line is rewritten to "perl DIR/keeper.pl DIR", the one sk_wrapper_alive knows. On fd 3 it
+# tells the runner how far it went: "declined"; "files" (DIR and its files made, nothing started:
+# the sh wrapper starts the job); "error" (no fork); "report" (started, not seen running: the
+# runner reports and streams); "launched" (replies sent), then stream.pl's own words.
+#
 # The launcher (this process, in the runner's call) writes created, helpers and cookie, forks the
 # wrapper and waits until the job has recorded its identity and exec'd its command; then it prints
 # the job's status line (the one sk_report prints) on stdout and ends. If it prints nothing, nothing
@@ -31,7 +44,19 @@ use strict;
 BEGIN { $^W = 1 }
 use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK O_RDONLY O_NOFOLLOW);
 
-my ($d, $id, $lpath, $reset) = @ARGV;
+my $run = @ARGV && $ARGV[0] eq 'run' ? shift @ARGV : '';
+my ($d, $id, $lpath, $reset, $base, $warn, $deadline, $stream_tool, @stream_args, %req, $runner);
+if ($run) {
+    ($base, $id, $lpath, $reset, $warn, $deadline, $stream_tool, @stream_args) = @ARGV;
+    $d = "$base/$id";
+    # Out of the environment at once: the wrapper and the job inherit it.
+    $req{$_} = delete $ENV{"SK_LAUNCH_\U$_"} // '' for qw(cmd cwd env shell umask limits stdin);
+    alarm $deadline if defined $deadline && $deadline =~ /\A[1-9][0-9]{0,8}\z/;
+    open($runner, '>&=', 3) or exit 6;
+}
+else {
+    ($d, $id, $lpath, $reset) = @ARGV;
+}
 $reset = 'INT,QUIT' unless defined $reset;
 $| = 1;
 
@@ -97,20 +122,62 @@ sub unblock_all {
     return $nr ? syscall($nr->[1], 2, $empty, 0, 8) : POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
 }
 
+# The run verb's own part of the launch (sk_launch's, for a directory this call creates): anything
+# unusual (no base directory, a cwd that is not a directory, an existing job directory) is declined
+# before anything is made, and the runner's sh does it all as before.
+sub run_prepare {
+    my $say = sub { syswrite($runner, "$_[0]\n"); exit 0; };
+    umask 077;
+    if (!-d $base) {
+        my $p = '';
+        for (grep { length } split m{/}, $base) { $p .= "/$_"; mkdir $p; }
+    }
+    $say->('declined') unless -d $base && ($req{cwd} eq '' || -d $req{cwd});
+    mkdir $d or $say->('declined');
+    chdir $d or $say->('report');
+    # Layout 2's proto first, then start.lock, as sk_launch writes them (a fresh directory is ours).
+    my $write = sub {
+        open(my $fh, '>', $_[0]) or return;
+        print {$fh} $_[1];
+        close $fh;
+    };
+    $write->('proto', "2 perl\n");
+    mkdir 'start.lock' or $say->('report');
+    $write->($_, $req{$_}) for qw(cmd cwd env shell);
+    $write->('umask', "$req{umask}\n");
+    $write->('limits', "$req{limits}\n");
+    if ($req{stdin} eq 'spool') {
+        $write->('in', '');
+        $write->('stdin', "spool\n");
+    }
+    else {
+        $write->('stdin', "null\n");
+    }
+    $write->('out', '');
+    $write->('err', '');
+    $write->('exit.slot', (' ' x 63) . "\n");
+}
+
 # ---- the launcher -------------------------------------------------------------------------
+run_prepare() if $run;
+# Nothing started (the runner then starts the sh wrapper): in the run verb, it is told so on fd 3.
+my $unstarted = sub {
+    syswrite($runner, "$_[0]\n") if $run;
+    exit 1;
+};
 umask 077;
-chdir $d or exit 1;
+chdir $d or $unstarted->('files');
 my $cookie = delete $ENV{SK_LAUNCH_COOKIE} // '';
 my $now = time;
 put('created', "$now\n");
 mkdir 'helpers';
-put('cookie', "$cookie\n") or exit 1;
+put('cookie', "$cookie\n") or $unstarted->('files');
 
 # The job's start: EOF once it exec'd (close-on-exec), or the errno of a failed exec.
-pipe(my $started_r, my $started_w) or exit 1;
+pipe(my $started_r, my $started_w) or $unstarted->('files');
 my $wrapper = fork;
 if (!defined $wrapper) {
-    print "error\n";
+    $run ? syswrite($runner, "error\n") : print "error\n";
     exit 1;
 }
 if ($wrapper == 0) {
@@ -122,8 +189,11 @@ close $started_w;
 my $said = '';
 1 while sysread($started_r, $said, 64, length $said);
 # Anything but a clean exec, or an exit already recorded: the runner reads the state itself.
-print "started\n";
-exit 0 if $said ne '' || -e 'exit' || !-f 'starttime';
+print "started\n" unless $run;
+if ($said ne '' || -e 'exit' || !-f 'starttime') {
+    syswrite($runner, "report\n") if $run;
+    exit 0;
+}
 my %id;
 for my $f (qw(pid pgid starttime boot_id created)) {
     my $v = slurp($f) // '';
@@ -144,10 +214,21 @@ if (-f 'in' && !-l 'in') {
     $stdin = " stdin=spool in=$st_i[7] ineof=$eof";
 }
 my $cmd = slurp('cmd', 160) // '';
-printf "status id=%s state=running pid=%s pgid=%s start=%s boot=%s created=%s%s layout=2 out=%d err=%d%s cmd=%s\n",
+my $status = sprintf "status id=%s state=running pid=%s pgid=%s start=%s boot=%s created=%s%s layout=2 out=%d err=%d%s cmd=%s\n",
     $id, $id{pid}, $id{pgid}, $id{starttime}, $id{boot_id}, $id{created}, $sigf, $st_o[7] // 0, $st_e[7] // 0,
     $stdin, unpack('H*', $cmd);
-exit 0;
+if (!$run) {
+    print $status;
+    exit 0;
+}
+# The run verb: the launch's replies, then this process goes on as the job's stream helper.
+print "\@\@SK2 launched id=$id fresh=1$warn\n\@\@SK2 $status";
+syswrite($runner, "launched\n");
+@ARGV = @stream_args;
+eval $stream_tool;
+# stream.pl ends the process itself; here it could not be compiled (then the runner, told nothing
+# more than "launched", streams in sh) or died.
+exit 7;
 
 # ---- the wrapper --------------------------------------------------------------------------
 sub wrapper {
@@ -156,6 +237,18 @@ sub wrapper {
     open(STDIN, '<', '/dev/null');
     open(STDOUT, '>', '/dev/null');
     open(STDERR, '>>', "$d/wrapper.err");
+    if ($run) {
+        close $runner;
+        # The command line sk_wrapper_alive knows ("perl DIR/keeper.pl DIR"). $0 is written over
+        # the original arguments and perl pads it with spaces: padded with NULs to their exact
+        # length instead, the kernel shows the arguments whole, not as one setproctitle string.
+        if (open(my $cl, '<', '/proc/self/cmdline')) {
+            local $/;
+            my $len = length(<$cl> // '');
+            my $title = "perl\0$d/keeper.pl\0$d\0";
+            $0 = $title . ("\0" x ($len - length $title)) if $len > length $title;
+        }
+    }
     # $0 stays as it is: the runner knows its wrapper by this command line (sk_wrapper_alive).
     put('wrapper', "$$ " . (starttime($$) // 0) . "\n");
 

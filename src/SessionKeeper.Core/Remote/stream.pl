@@ -1,9 +1,11 @@
 # SessionKeeper stream helper, fast tier (perl 5.10+, core modules only).
 #
-# Usage: perl -e "$PROGRAM" DIR ID LAYOUT CLIENT OFF_A KNOWN_A OFF_B KNOWN_B MAX HB_MS TTL CREDIT ONCE TAIL
+# Usage: perl -e "$PROGRAM" DIR ID LAYOUT CLIENT OFF_A KNOWN_A OFF_B KNOWN_B MAX HB_MS TTL CREDIT ONCE TAIL [DEADLINE]
 # Started by the runner's sk_stream_fast once the request is validated (runner.sh: the job
 # directory is ours, untampered, of a known layout, not adopted) with the channel on fds 0 and 1,
-# and fd 3 open for its last word to the runner. It speaks exactly the POSIX tier's protocol
+# and fd 3 open for its last word to the runner; or, for the run verb, compiled by keeper.pl in its
+# run mode once it has launched the job (the same process: no second perl start). DEADLINE is the
+# call's bound (its alarm, in place of the runner's watchdog); without it, TTL + 120 s. It speaks exactly the POSIX tier's protocol
 # (sk_stream): frames "@@SKD S OFF LEN" + bytes + "@@SKE", heartbeats "@@SKH O E", credit lines
 # "@@SKC SUM" on stdin, and the replies stream, more, caught, done and error (+ end). What it adds:
 # it reads up to 1 MiB per frame with sysread from a descriptor opened once, takes credit from
@@ -11,11 +13,12 @@
 # nothing grows: no process is started while the job is silent, sizes are polled with stat.
 #
 # To the runner, on fd 3: "started" before anything is sent (without it the runner serves the
-# stream in sh), and exit codes: 0 a reply was sent (the runner ends with "end"); 3 everything was
-# sent, and the job has no exit record, no live process and no live wrapper: the runner derives
-# the lost state (sk_report) and replies done with the offsets written on fd 3 after "started";
-# 4 an error reply and its end were sent; anything else: ended (by its successor, a signal, the
-# channel's end), nothing more to say.
+# stream in sh), and exit codes: 0 the last reply and "end" were sent (the call is over: the runner
+# sends nothing more, so nothing of the call but this process can block on the channel); 3
+# everything was sent, and the job has no exit record, no live process and no live wrapper: the
+# runner derives the lost state (sk_report) and replies done with the offsets written on fd 3 after
+# "started"; 4 an error reply and its end were sent; anything else: ended (by its successor, a
+# signal, the channel's end), nothing more to say.
 use 5.010;
 use strict;
 BEGIN { $^W = 1 }    # warnings as perl -w: warnings.pm alone would cost 2 ms of CPU per stream
@@ -25,7 +28,7 @@ use Time::HiRes qw(time);
 # EINTR, 4 on every Linux architecture: a constant rather than %!, which loads Errno.
 sub EINTR () { 4 }
 
-my ($dir, $id, $layout, $client, $oa, $ka, $ob, $kb, $max, $hb_ms, $ttl, $credit_on, $once, $tail) = @ARGV;
+my ($dir, $id, $layout, $client, $oa, $ka, $ob, $kb, $max, $hb_ms, $ttl, $credit_on, $once, $tail, $bound) = @ARGV;
 my $frame_max = 1 << 20;
 my ($ta, $fa, $tb, $fb) = $layout eq '1' ? ('l', "$dir/log", '', '') : ('o', "$dir/out", 'e', "$dir/err");
 my ($sa, $sb) = (0, 0);
@@ -37,8 +40,8 @@ my $hb = $hb_ms / 1000;
 open(my $runner, '>&=', 3) or exit 6;
 syswrite($runner, "started\n");
 $SIG{PIPE} = 'DEFAULT';
-# Bounded on its own as every call is (the runner's watchdog bounds it too, where there is one).
-alarm($ttl + 120);
+# Bounded on its own as every call is: the runner starts no watchdog while this serves the call.
+alarm(defined $bound && $bound =~ /\A[1-9][0-9]{0,8}\z/ ? $bound : $ttl + 120);
 binmode STDOUT;
 
 sub out {
@@ -48,7 +51,7 @@ sub out {
         my $n = syswrite(STDOUT, $buf, length($buf) - $at, $at);
         if (!defined $n) {
             next if $! == EINTR;
-            exit 0;    # the channel is gone: nobody reads a reply any more
+            exit 5;    # the channel is gone: nobody reads a reply any more
         }
         $at += $n;
     }
@@ -62,6 +65,13 @@ sub fail {
     reply("error code=$_[0]");
     reply('end');
     exit 4;
+}
+
+# The call's last reply, and its end.
+sub finish {
+    reply(@_);
+    reply('end');
+    exit 0;
 }
 
 # A regular file, not a symlink (sk_regular): lstat, never stat.
@@ -312,19 +322,17 @@ reply("stream id=$id " . offsets() . "$so tier=perl");
 my $deadline = time + $ttl;
 my ($quiet_since, $tick, $beats) = (time, 0.01, 0);
 while (1) {
-    exit 0 if getppid() != $parent;    # ended by a successor: it took our runner
+    exit 5 if getppid() != $parent;    # ended by a successor: it took our runner
     wait_input(0) if $stdin_open;
     if (!$stdin_open && $oa + $ob >= $credit) {
-        reply('more ' . offsets());
-        exit 0;
+        finish('more ' . offsets());
     }
     sizes();
     if (send_frames()) {
         ($quiet_since, $tick) = (time, 0.01);
         # A job that never pauses keeps this loop from its heartbeats: renew here too.
         if (++$beats % 16 == 0 && time >= $deadline) {
-            reply('more ' . offsets());
-            exit 0;
+            finish('more ' . offsets());
         }
         next;
     }
@@ -332,15 +340,13 @@ while (1) {
     my $all = $sa <= $oa && $sb <= $ob;
     if ($all) {
         if ($once eq '1') {
-            reply('caught ' . offsets());
-            exit 0;
+            finish('caught ' . offsets());
         }
         if (defined(my $rec = exit_record())) {
             # The exit record is written after the job ended: one more look at the sizes.
             sizes();
             next if $sa > $oa || $sb > $ob;
-            reply('done ' . offsets() . " $rec");
-            exit 0;
+            finish('done ' . offsets() . " $rec");
         }
     }
     my $now = time;
@@ -349,8 +355,7 @@ while (1) {
         $quiet_since = $now;
         $beats++;
         if ($now >= $deadline) {
-            reply('more ' . offsets());
-            exit 0;
+            finish('more ' . offsets());
         }
         if ($all && !job_alive() && !defined wrapper_alive() && !defined exit_record()) {
             # The runner derives the state (sk_report) and replies done with these offsets.
