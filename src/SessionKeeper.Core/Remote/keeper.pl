@@ -3,6 +3,19 @@
 # Usage: perl DIR/keeper.pl DIR ID LOGIN_PATH RESET (written to DIR by the runner's sk_launch, which
 # has made DIR, its start.lock and the request's files; the cookie comes in SK_LAUNCH_COOKIE).
 #
+# Or, for the run verb (the runner's sk_run_fast): perl -e PROGRAM run BASE ID LOGIN_PATH RESET WARN
+# DEADLINE STREAM_PROGRAM STREAM_ARGS..., with the request's values in SK_LAUNCH_* variables. Then this
+# one process is the whole call on the target, and nothing else is exec'd for it: alarm(DEADLINE) in
+# place of the runner's watchdog; mkdir BASE/ID (the atomic create is the launch's key, as in
+# sk_launch; a directory that exists already, a retried launch, is left to the runner: "declined" on
+# fd 3, nothing done), proto, start.lock and the request's files; the launch below; the replies
+# launched and status on stdout (the channel); then STREAM_PROGRAM (stream.pl) compiled in this
+# process with STREAM_ARGS, the same process as the stream helper. The wrapper is a fork of it whose
+# command line is rewritten to "perl DIR/keeper.pl DIR", the one sk_wrapper_alive knows. On fd 3 it
+# tells the runner how far it went: "declined"; "files" (DIR and its files made, nothing started:
+# the sh wrapper starts the job); "error" (no fork); "report" (started, not seen running: the
+# runner reports and streams); "launched" (replies sent), then stream.pl's own words.
+#
 # The launcher (this process, in the runner's call) writes created, helpers and cookie, forks the
 # wrapper and waits until the job has recorded its identity and exec'd its command; then it prints
 # the job's status line (the one sk_report prints) on stdout and ends. If it prints nothing, nothing
@@ -21,17 +34,29 @@
 # Then it writes the exit record as wrapper.sh does ("v1 KIND CODE SIGNAL TIMEDOUT ENDED").
 #
 # Start-up cost: every job pays this script's start on its target, so it loads no module it can do
-# without. POSIX alone costs about 9 ms of CPU to load, as much as the rest of the script: where
-# the architecture is known (x86_64, aarch64, read from the ELF header of /proc/self/exe) its four
-# calls are made as system calls, elsewhere POSIX is loaded. Time::HiRes is loaded for a
+# without. POSIX alone costs about 9 ms of CPU to load, as much as the rest of the script, and Fcntl
+# about 3: where the architecture is known (x86_64, aarch64, read from the ELF header of
+# /proc/self/exe) POSIX's four calls are made as system calls and Fcntl's flags are constants,
+# elsewhere both are loaded. Time::HiRes is loaded for a
 # --timeout only, Errno only when a stdin write fails; warnings are on through $^W (as perl -w),
 # which costs nothing, rather than warnings.pm, which costs 2 ms.
 use 5.010;
 use strict;
 BEGIN { $^W = 1 }
-use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK O_RDONLY O_NOFOLLOW);
 
-my ($d, $id, $lpath, $reset) = @ARGV;
+my $run = @ARGV && $ARGV[0] eq 'run' ? shift @ARGV : '';
+my ($d, $id, $lpath, $reset, $base, $warn, $deadline, $stream_tool, @stream_args, %req, $runner);
+if ($run) {
+    ($base, $id, $lpath, $reset, $warn, $deadline, $stream_tool, @stream_args) = @ARGV;
+    $d = "$base/$id";
+    # Out of the environment at once: the wrapper and the job inherit it.
+    $req{$_} = delete $ENV{"SK_LAUNCH_\U$_"} // '' for qw(cmd cwd env shell umask limits stdin);
+    alarm $deadline if defined $deadline && $deadline =~ /\A[1-9][0-9]{0,8}\z/;
+    open($runner, '>&=', 3) or exit 6;
+}
+else {
+    ($d, $id, $lpath, $reset) = @ARGV;
+}
 $reset = 'INT,QUIT' unless defined $reset;
 $| = 1;
 
@@ -76,15 +101,23 @@ sub parse_env {
     return \@pairs;
 }
 
-# System call numbers of setsid, rt_sigprocmask and exit_group, by ELF machine (62: x86_64,
-# 183: aarch64); undef elsewhere, where POSIX is loaded instead.
+# System call numbers of setsid, rt_sigprocmask and exit_group, and O_NOFOLLOW, by ELF machine (62:
+# x86_64, 183: aarch64); undef elsewhere, where POSIX and Fcntl are loaded instead (Fcntl too costs
+# about 3 ms of CPU to load; the other flags are the same on both architectures).
 my $nr = do {
     my $elf = '';
     if (open(my $exe, '<', '/proc/self/exe')) { sysread($exe, $elf, 20); }
-    my %by_machine = (62 => [112, 14, 231], 183 => [157, 135, 94]);
+    my %by_machine = (62 => [112, 14, 231, 0400000], 183 => [157, 135, 94, 0100000]);
     length $elf == 20 && substr($elf, 0, 6) eq "\x7fELF\x02\x01" ? $by_machine{unpack('v', substr($elf, 18, 2))} : undef;
 };
 require POSIX unless $nr;
+my %fc = $nr
+    ? (GETFL => 3, SETFL => 4, NONBLOCK => 04000, RDONLY => 0, NOFOLLOW => $nr->[3])
+    : do {
+        require Fcntl;
+        (GETFL => Fcntl::F_GETFL(), SETFL => Fcntl::F_SETFL(), NONBLOCK => Fcntl::O_NONBLOCK(), RDONLY => Fcntl::O_RDONLY(),
+            NOFOLLOW => Fcntl::O_NOFOLLOW());
+    };
 
 sub new_session { return $nr ? syscall($nr->[0]) : POSIX::setsid(); }
 
@@ -97,20 +130,63 @@ sub unblock_all {
     return $nr ? syscall($nr->[1], 2, $empty, 0, 8) : POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
 }
 
+# The run verb's own part of the launch (sk_launch's, for a directory this call creates): anything
+# unusual (no base directory, a cwd that is not a directory, an existing job directory) is declined
+# before anything is made, and the runner's sh does it all as before.
+sub run_prepare {
+    my $say = sub { syswrite($runner, "$_[0]\n"); exit 0; };
+    umask 077;
+    $say->('declined') unless $base =~ m{\A/};
+    if (!-d $base) {
+        my $p = '';
+        for (grep { length } split m{/}, $base) { $p .= "/$_"; mkdir $p; }
+    }
+    $say->('declined') unless -d $base && ($req{cwd} eq '' || -d $req{cwd});
+    mkdir $d or $say->('declined');
+    chdir $d or $say->('report');
+    # Layout 2's proto first, then start.lock, as sk_launch writes them (a fresh directory is ours).
+    my $write = sub {
+        open(my $fh, '>', $_[0]) or return;
+        print {$fh} $_[1];
+        close $fh;
+    };
+    $write->('proto', "2 perl\n");
+    mkdir 'start.lock' or $say->('report');
+    $write->($_, $req{$_}) for qw(cmd cwd env shell);
+    $write->('umask', "$req{umask}\n");
+    $write->('limits', "$req{limits}\n");
+    if ($req{stdin} eq 'spool') {
+        $write->('in', '');
+        $write->('stdin', "spool\n");
+    }
+    else {
+        $write->('stdin', "null\n");
+    }
+    $write->('out', '');
+    $write->('err', '');
+    $write->('exit.slot', (' ' x 63) . "\n");
+}
+
 # ---- the launcher -------------------------------------------------------------------------
+run_prepare() if $run;
+# Nothing started (the runner then starts the sh wrapper): in the run verb, it is told so on fd 3.
+my $unstarted = sub {
+    syswrite($runner, "$_[0]\n") if $run;
+    exit 1;
+};
 umask 077;
-chdir $d or exit 1;
+chdir $d or $unstarted->('files');
 my $cookie = delete $ENV{SK_LAUNCH_COOKIE} // '';
 my $now = time;
 put('created', "$now\n");
 mkdir 'helpers';
-put('cookie', "$cookie\n") or exit 1;
+put('cookie', "$cookie\n") or $unstarted->('files');
 
 # The job's start: EOF once it exec'd (close-on-exec), or the errno of a failed exec.
-pipe(my $started_r, my $started_w) or exit 1;
+pipe(my $started_r, my $started_w) or $unstarted->('files');
 my $wrapper = fork;
 if (!defined $wrapper) {
-    print "error\n";
+    $run ? syswrite($runner, "error\n") : print "error\n";
     exit 1;
 }
 if ($wrapper == 0) {
@@ -122,8 +198,11 @@ close $started_w;
 my $said = '';
 1 while sysread($started_r, $said, 64, length $said);
 # Anything but a clean exec, or an exit already recorded: the runner reads the state itself.
-print "started\n";
-exit 0 if $said ne '' || -e 'exit' || !-f 'starttime';
+print "started\n" unless $run;
+if ($said ne '' || -e 'exit' || !-f 'starttime') {
+    syswrite($runner, "report\n") if $run;
+    exit 0;
+}
 my %id;
 for my $f (qw(pid pgid starttime boot_id created)) {
     my $v = slurp($f) // '';
@@ -144,10 +223,21 @@ if (-f 'in' && !-l 'in') {
     $stdin = " stdin=spool in=$st_i[7] ineof=$eof";
 }
 my $cmd = slurp('cmd', 160) // '';
-printf "status id=%s state=running pid=%s pgid=%s start=%s boot=%s created=%s%s layout=2 out=%d err=%d%s cmd=%s\n",
+my $status = sprintf "status id=%s state=running pid=%s pgid=%s start=%s boot=%s created=%s%s layout=2 out=%d err=%d%s cmd=%s\n",
     $id, $id{pid}, $id{pgid}, $id{starttime}, $id{boot_id}, $id{created}, $sigf, $st_o[7] // 0, $st_e[7] // 0,
     $stdin, unpack('H*', $cmd);
-exit 0;
+if (!$run) {
+    print $status;
+    exit 0;
+}
+# The run verb: the launch's replies, then this process goes on as the job's stream helper.
+print "\@\@SK2 launched id=$id fresh=1$warn\n\@\@SK2 $status";
+syswrite($runner, "launched\n");
+@ARGV = @stream_args;
+eval $stream_tool;
+# stream.pl ends the process itself; here it could not be compiled (then the runner, told nothing
+# more than "launched", streams in sh) or died.
+exit 7;
 
 # ---- the wrapper --------------------------------------------------------------------------
 sub wrapper {
@@ -156,6 +246,18 @@ sub wrapper {
     open(STDIN, '<', '/dev/null');
     open(STDOUT, '>', '/dev/null');
     open(STDERR, '>>', "$d/wrapper.err");
+    if ($run) {
+        close $runner;
+        # The command line sk_wrapper_alive knows ("perl DIR/keeper.pl DIR"). $0 is written over
+        # the original arguments and perl pads it with spaces: padded with NULs to their exact
+        # length instead, the kernel shows the arguments whole, not as one setproctitle string.
+        if (open(my $cl, '<', '/proc/self/cmdline')) {
+            local $/;
+            my $len = length(<$cl> // '');
+            my $title = "perl\0$d/keeper.pl\0$d\0";
+            $0 = $title . ("\0" x ($len - length $title)) if $len > length $title;
+        }
+    }
     # $0 stays as it is: the runner knows its wrapper by this command line (sk_wrapper_alive).
     put('wrapper', "$$ " . (starttime($$) // 0) . "\n");
 
@@ -199,7 +301,7 @@ sub wrapper {
     my ($in, $off, $pending, $nap) = (undef, 0, '', 0.01);
     if ($spool) {
         nonblock($job_w);
-        sysopen($in, 'in', O_RDONLY | O_NOFOLLOW) or do { close $job_w; $spool = 0 };
+        sysopen($in, 'in', $fc{RDONLY} | $fc{NOFOLLOW}) or do { close $job_w; $spool = 0 };
     }
 
     my ($timedout, $termed, $raw) = (0, 0, undef);
@@ -299,8 +401,8 @@ sub transient {
 }
 
 sub nonblock {
-    my $flags = fcntl($_[0], F_GETFL, 0) // return;
-    fcntl($_[0], F_SETFL, $flags | O_NONBLOCK);
+    my $flags = fcntl($_[0], $fc{GETFL}, 0) // return;
+    fcntl($_[0], $fc{SETFL}, $flags | $fc{NONBLOCK});
 }
 
 # The exit record, as wrapper.sh writes it: atomically when there is room, else in place in the

@@ -550,18 +550,28 @@ sk_launch() {
                     ;;
             esac
         fi
-        if [ $_tier = sh ]; then
-            printf '%s' "$SK_WRAPPER" >"$SK_DIR/wrapper.sh"
-            date +%s >"$SK_DIR/created"
-            mkdir -p "$SK_DIR/helpers"
-            sk_put "$SK_DIR/cookie" "$SK_COOKIE"
-            # The wrapper gets a pipe on fd 3 that the job's prelude closes once the job's identity
-            # is recorded (the wrapper and its keeper close their copies before that, and every
-            # holder's end closes it too): reading it to its end waits for the start without a poll.
-            _r=$(sk_start_wrapper 3>&1) || sk_fail no-setsid
-        fi
+        [ $_tier = sh ] && sk_start_sh
         [ "${SK_FAULT:-}" = remote-after-start ] && exit 0
     fi
+    sk_launched
+}
+
+# sk_start_sh: the POSIX tier's wrapper (wrapper.sh) starts the job of SK_DIR, whose request files
+# are written.
+sk_start_sh() {
+    printf '%s' "$SK_WRAPPER" >"$SK_DIR/wrapper.sh"
+    date +%s >"$SK_DIR/created"
+    mkdir -p "$SK_DIR/helpers"
+    sk_put "$SK_DIR/cookie" "$SK_COOKIE"
+    # The wrapper gets a pipe on fd 3 that the job's prelude closes once the job's identity
+    # is recorded (the wrapper and its keeper close their copies before that, and every
+    # holder's end closes it too): reading it to its end waits for the start without a poll.
+    _r=$(sk_start_wrapper 3>&1) || sk_fail no-setsid
+}
+
+# sk_launched: the launch's replies: launched, and the job's status (SK_STARTED when keeper.pl sent
+# it, else read once the job has recorded its identity or its end).
+sk_launched() {
     if [ -n "$SK_STARTED" ]; then
         _warn=
         sk_logind_kills && _warn=" warn=logind-kill-user-processes"
@@ -881,9 +891,14 @@ sk_stream() {
 # The run verb: a launch whose channel becomes the job's stream (one login and one runner per
 # job instead of two). The launch replies come first, as for launch; then, unless the launch was
 # refused (sk_fail ends the call), the stream from the client's offsets. The directory was
-# checked (or made) by the launch itself.
+# checked (or made) by the launch itself. Where perl exists, one perl process does it all
+# (sk_run_fast); the runner's sh serves what it declines or leaves over.
 sk_run() {
-    sk_launch
+    SK_STARTED=
+    if ! sk_run_fast; then
+        sk_watchdog_late
+        sk_launch
+    fi
     sk_untampered
     # A launch that started the job itself knows the layout it wrote.
     [ -n "$SK_STARTED" ] || sk_known_layout
@@ -896,6 +911,7 @@ sk_follow() {
     case $SK_CLIENT in '' | *[!a-z0-9-]*) sk_fail bad-request ;; esac
     sk_slots
     sk_stream_fast && return
+    sk_watchdog_late
     mkdir -p "$SK_DIR/helpers"
     # At most one helper per job and client: end the previous one, identity checked.
     # shellcheck disable=SC2046
@@ -997,7 +1013,7 @@ sk_follow() {
 # the channel on fds 0 and 1: the runner's watchdog still bounds it, and when the job turns out to
 # be gone without a record, perl hands its offsets back on fd 3 for sk_report to derive the state.
 sk_stream_fast() {
-    [ "${SK_TIER:-}" != posix ] && [ -n "${SK_STREAM_TOOL:-}" ] || return 1
+    [ "${SK_TIER:-}" != posix ] && [ -n "${SK_STREAM_TOOL:-}" ] && [ "${SK_PERL_STREAM:-}" != no ] || return 1
     sk_adopted && return 1
     command -v perl >/dev/null 2>&1 || return 1
     # Test hook: a target without perl.
@@ -1006,23 +1022,92 @@ sk_stream_fast() {
     sk_isnum "${SK_TAIL:-}" && _tl=$SK_TAIL
     exec 4>&1
     _pl=$(perl -e "$SK_STREAM_TOOL" "$SK_DIR" "$SK_ID" "$SK_LAYOUT" "$SK_CLIENT" "$_oa" "$_ka" "$_ob" "$_kb" \
-        "$SK_MAX" "$SK_HB_MS" "$SK_TTL" "${SK_CREDIT:-0}" "${SK_ONCE:-0}" "$_tl" 3>&1 1>&4 4>&-)
+        "$SK_MAX" "$SK_HB_MS" "$SK_TTL" "${SK_CREDIT:-0}" "${SK_ONCE:-0}" "$_tl" "${SK_WD_LATE:-}" 3>&1 1>&4 4>&-)
     _rc=$?
     exec 4>&-
-    # Not started (perl too old, a core module missing): nothing was sent, sh serves the stream.
+    sk_stream_after
+}
+
+# sk_stream_after: what is left to the runner once stream.pl has ended (its words on fd 3 in _pl,
+# its exit code in _rc). Fails when it never started (perl too old, a core module missing): nothing
+# was sent, sh serves the stream.
+sk_stream_after() {
     case $_pl in started*) ;; *) return 1 ;; esac
-    [ "$_rc" = 0 ] && return 0
+    # Its last reply and end were sent (0), or an error reply and its end (4), or the helper was
+    # ended (by its successor, a signal or the channel's end): nothing more to say.
+    [ "$_rc" = 3 ] || exit 0
     # shellcheck disable=SC2086
     set -- $_pl
-    if [ "$_rc" = 3 ] && sk_isnum "${2:-}" && sk_isnum "${3:-}"; then
-        _oa=$2 _ob=$3
-        sk_report "$SK_ID"
-        sk_reply "done $(sk_offsets) $SK_LINE"
-        return 0
-    fi
-    # An error reply and its end were sent, or the helper was ended (by its successor, a signal or
-    # the channel's end): nothing more to say.
-    exit 0
+    sk_isnum "${2:-}" && sk_isnum "${3:-}" || exit 0
+    sk_watchdog_late
+    _oa=$2 _ob=$3
+    sk_report "$SK_ID"
+    sk_reply "done $(sk_offsets) $SK_LINE"
+}
+
+# sk_run_fast: the run verb served by one perl process, where perl exists: keeper.pl in its run mode
+# (see there) makes the job directory and its files, starts the job, replies launched and status,
+# then compiles stream.pl (SK_STREAM_TOOL) and is the stream helper; its alarm bounds the call in
+# place of the watchdog. No other process is started on the target for the call: no mkdir, no
+# watchdog sleep, no second perl. Fails, having done and sent nothing, when the sh path must serve
+# the whole call: no perl, SK_TIER=posix, a test's fault hook, a request the stream would refuse,
+# or a job directory that exists already (a retried launch). Returns 0 when the launch is done
+# and sh streams (perl left that to it); ends the call when perl served it whole.
+sk_run_fast() {
+    [ -z "${SK_FAULT:-}" ] && [ "${SK_TIER:-}" != posix ] && [ -n "${SK_KEEPER:-}" ] && [ -n "${SK_STREAM_TOOL:-}" ] || return 1
+    sk_base
+    sk_check_id "$SK_ID"
+    for _v in "$SK_OFFSET" "$SK_MAX" "$SK_HB_MS" "$SK_TTL" "${SK_OFFSET_E:-0}" "${SK_OFFSET_L:-0}" \
+        "${SK_KNOWN:-0}" "${SK_KNOWN_E:-0}" "${SK_KNOWN_L:-0}"; do
+        sk_isnum "$_v" || return 1
+    done
+    case $SK_CLIENT in '' | *[!a-z0-9-]*) return 1 ;; esac
+    command -v perl >/dev/null 2>&1 || return 1
+    SK_DIR=$SK_BASE/$SK_ID SK_LAYOUT=2 SK_FRESH=1
+    sk_slots
+    _tl=
+    sk_isnum "${SK_TAIL:-}" && _tl=$SK_TAIL
+    _warn=
+    sk_logind_kills && _warn=" warn=logind-kill-user-processes"
+    # The request's values go in the environment (argv is public to every user of the host); the
+    # job never sees them (keeper.pl deletes them first).
+    exec 4>&1
+    _pl=$(SK_LAUNCH_COOKIE=$SK_COOKIE SK_LAUNCH_CMD=$SK_CMD SK_LAUNCH_CWD=$SK_CWD SK_LAUNCH_ENV=$SK_ENVTXT \
+        SK_LAUNCH_SHELL=$SK_SHELL SK_LAUNCH_UMASK=$SK_USER_UMASK SK_LAUNCH_LIMITS="$SK_TIMEOUT $SK_GRACE" \
+        SK_LAUNCH_STDIN=${SK_STDIN:-null} perl -e "$SK_KEEPER" run "$SK_BASE" "$SK_ID" "$SK_LOGIN_PATH" INT,QUIT \
+        "$_warn" "$SK_WD_LATE" "$SK_STREAM_TOOL" "$SK_DIR" "$SK_ID" 2 "$SK_CLIENT" "$_oa" "$_ka" "$_ob" "$_kb" \
+        "$SK_MAX" "$SK_HB_MS" "$SK_TTL" "${SK_CREDIT:-0}" "${SK_ONCE:-0}" "$_tl" "$SK_WD_LATE" 3>&1 1>&4 4>&-)
+    _rc=$?
+    exec 4>&-
+    case $_pl in
+        launched*)
+            SK_STARTED=1
+            _pl=${_pl#launched}
+            _pl=${_pl#?}
+            if sk_stream_after; then
+                sk_reply end
+                exit 0
+            fi
+            # stream.pl could not be compiled: sh streams, with no second try.
+            sk_watchdog_late
+            SK_PERL_STREAM=no
+            return 0
+            ;;
+        files*)
+            # The directory and the request's files are made, nothing started: the sh wrapper starts it.
+            sk_watchdog_late
+            printf '2 sh\n' >"$SK_DIR/proto"
+            sk_start_sh
+            ;;
+        error*) sk_fail no-setsid ;;
+        report*) sk_watchdog_late ;;
+        *)
+            # Declined, or perl never ran: nothing was done.
+            SK_DIR=
+            return 1
+            ;;
+    esac
+    sk_launched
 }
 
 # The job's stdin, uploaded into its spool (the file in, read by the wrapper's feeder). One call:
@@ -1542,6 +1627,14 @@ sk_watchdog() {
     SK_WD=$!
 }
 
+# sk_watchdog_late: the watchdog of a call whose perl would have bounded it, started once its sh
+# takes over (sk_main defers it for run and stream).
+sk_watchdog_late() {
+    [ -n "${SK_WD_LATE:-}" ] || return 0
+    sk_watchdog "$SK_WD_LATE"
+    SK_WD_LATE=
+}
+
 # Ends the watchdog (on every exit, sk_fail's included).
 sk_bye() {
     [ -n "${SK_WD:-}" ] && kill "$SK_WD" 2>/dev/null
@@ -1574,7 +1667,13 @@ sk_main() {
         stream:*:[0-9]* | run:*:[0-9]*) sk_isnum "$SK_TTL" && [ ${#SK_TTL} -le 6 ] && _dl=$((120 + SK_TTL)) ;;
         gc:* | list:*) _dl=600 ;;
     esac
-    sk_watchdog "${SK_DEADLINE:-$_dl}"
+    # run and stream are served by one perl process where perl exists, bounded by its alarm: no
+    # watchdog process for them (one exec fewer per call); each sh path of theirs starts it late.
+    SK_WD_LATE=
+    case ${SK_FAULT:-}:$SK_VERB in
+        :run | :stream) SK_WD_LATE=${SK_DEADLINE:-$_dl} ;;
+        *) sk_watchdog "${SK_DEADLINE:-$_dl}" ;;
+    esac
     # Test hook: a call stuck on the target (as a read of a FIFO once was), for the watchdog to end.
     [ "${SK_FAULT:-}" = remote-stuck ] && sleep 2147483647
     case $SK_VERB in

@@ -1,9 +1,11 @@
 # SessionKeeper stream helper, fast tier (perl 5.10+, core modules only).
 #
-# Usage: perl -e "$PROGRAM" DIR ID LAYOUT CLIENT OFF_A KNOWN_A OFF_B KNOWN_B MAX HB_MS TTL CREDIT ONCE TAIL
+# Usage: perl -e "$PROGRAM" DIR ID LAYOUT CLIENT OFF_A KNOWN_A OFF_B KNOWN_B MAX HB_MS TTL CREDIT ONCE TAIL [DEADLINE]
 # Started by the runner's sk_stream_fast once the request is validated (runner.sh: the job
 # directory is ours, untampered, of a known layout, not adopted) with the channel on fds 0 and 1,
-# and fd 3 open for its last word to the runner. It speaks exactly the POSIX tier's protocol
+# and fd 3 open for its last word to the runner; or, for the run verb, compiled by keeper.pl in its
+# run mode once it has launched the job (the same process: no second perl start). DEADLINE is the
+# call's bound (its alarm, in place of the runner's watchdog); without it, TTL + 120 s. It speaks exactly the POSIX tier's protocol
 # (sk_stream): frames "@@SKD S OFF LEN" + bytes + "@@SKE", heartbeats "@@SKH O E", credit lines
 # "@@SKC SUM" on stdin, and the replies stream, more, caught, done and error (+ end). What it adds:
 # it reads up to 1 MiB per frame with sysread from a descriptor opened once, takes credit from
@@ -11,21 +13,53 @@
 # nothing grows: no process is started while the job is silent, sizes are polled with stat.
 #
 # To the runner, on fd 3: "started" before anything is sent (without it the runner serves the
-# stream in sh), and exit codes: 0 a reply was sent (the runner ends with "end"); 3 everything was
-# sent, and the job has no exit record, no live process and no live wrapper: the runner derives
-# the lost state (sk_report) and replies done with the offsets written on fd 3 after "started";
-# 4 an error reply and its end were sent; anything else: ended (by its successor, a signal, the
-# channel's end), nothing more to say.
+# stream in sh), and exit codes: 0 the last reply and "end" were sent (the call is over: the runner
+# sends nothing more, so nothing of the call but this process can block on the channel); 3
+# everything was sent, and the job has no exit record, no live process and no live wrapper: the
+# runner derives the lost state (sk_report) and replies done with the offsets written on fd 3 after
+# "started"; 4 an error reply and its end were sent; anything else: ended (by its successor, a
+# signal, the channel's end), nothing more to say.
 use 5.010;
 use strict;
 BEGIN { $^W = 1 }    # warnings as perl -w: warnings.pm alone would cost 2 ms of CPU per stream
-use Fcntl qw(O_RDONLY O_NOFOLLOW O_NONBLOCK S_ISREG);
-use Time::HiRes qw(time);
+# Fcntl and Time::HiRes cost more CPU to load than the rest of this start (about 3 and 5 ms here):
+# where the architecture is known (x86_64, aarch64, read from the ELF header of /proc/self/exe, as
+# keeper.pl does) the open flags are constants and the clock is clock_gettime as a system call;
+# elsewhere both modules are loaded.
+BEGIN {
+    my $elf = '';
+    if (open(my $exe, '<', '/proc/self/exe')) { sysread($exe, $elf, 20); }
+    # O_NOFOLLOW and clock_gettime's number; every other flag is the same on both.
+    my %by_machine = (62 => [0400000, 228], 183 => [0100000, 113]);
+    my $m = length $elf == 20 && substr($elf, 0, 6) eq "\x7fELF\x02\x01" ? $by_machine{unpack('v', substr($elf, 18, 2))} : undef;
+    if ($m) {
+        my ($nofollow, $clock) = @$m;
+        no strict 'refs';
+        *{"O_$_->[0]"} = eval "sub () { $_->[1] }" for [RDONLY => 0], [WRONLY => 1], [CREAT => 0100], [EXCL => 0200],
+            [NONBLOCK => 04000], [NOFOLLOW => $nofollow];
+        # CLOCK_REALTIME (0), as time() counts: seconds and nanoseconds, two 64-bit words.
+        *now = sub {
+            my $ts = "\0" x 16;
+            syscall($clock, 0, $ts) == 0 or return time;
+            my ($sec, $nsec) = unpack('q2', $ts);
+            return $sec + $nsec / 1e9;
+        };
+    }
+    else {
+        require Fcntl;
+        Fcntl->import(qw(O_RDONLY O_WRONLY O_CREAT O_EXCL O_NONBLOCK O_NOFOLLOW));
+        require Time::HiRes;
+        *now = \&Time::HiRes::time;
+    }
+}
+
+# A regular file's mode (S_ISREG), the same on every Linux.
+sub S_ISREG { return ($_[0] & 0170000) == 0100000; }
 
 # EINTR, 4 on every Linux architecture: a constant rather than %!, which loads Errno.
 sub EINTR () { 4 }
 
-my ($dir, $id, $layout, $client, $oa, $ka, $ob, $kb, $max, $hb_ms, $ttl, $credit_on, $once, $tail) = @ARGV;
+my ($dir, $id, $layout, $client, $oa, $ka, $ob, $kb, $max, $hb_ms, $ttl, $credit_on, $once, $tail, $bound) = @ARGV;
 my $frame_max = 1 << 20;
 my ($ta, $fa, $tb, $fb) = $layout eq '1' ? ('l', "$dir/log", '', '') : ('o', "$dir/out", 'e', "$dir/err");
 my ($sa, $sb) = (0, 0);
@@ -37,8 +71,8 @@ my $hb = $hb_ms / 1000;
 open(my $runner, '>&=', 3) or exit 6;
 syswrite($runner, "started\n");
 $SIG{PIPE} = 'DEFAULT';
-# Bounded on its own as every call is (the runner's watchdog bounds it too, where there is one).
-alarm($ttl + 120);
+# Bounded on its own as every call is: the runner starts no watchdog while this serves the call.
+alarm(defined $bound && $bound =~ /\A[1-9][0-9]{0,8}\z/ ? $bound : $ttl + 120);
 binmode STDOUT;
 
 sub out {
@@ -48,7 +82,7 @@ sub out {
         my $n = syswrite(STDOUT, $buf, length($buf) - $at, $at);
         if (!defined $n) {
             next if $! == EINTR;
-            exit 0;    # the channel is gone: nobody reads a reply any more
+            exit 5;    # the channel is gone: nobody reads a reply any more
         }
         $at += $n;
     }
@@ -62,6 +96,13 @@ sub fail {
     reply("error code=$_[0]");
     reply('end');
     exit 4;
+}
+
+# The call's last reply, and its end.
+sub finish {
+    reply(@_);
+    reply('end');
+    exit 0;
 }
 
 # A regular file, not a symlink (sk_regular): lstat, never stat.
@@ -293,7 +334,7 @@ sub register {
     return unless defined $start;
     my $tmp = "$me.tmp.$$";
     unlink $tmp;
-    sysopen(my $h, $tmp, Fcntl::O_WRONLY | Fcntl::O_CREAT | Fcntl::O_EXCL | O_NOFOLLOW, 0600) or return;
+    sysopen(my $h, $tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600) or return;
     syswrite($h, "$parent $start\n");
     close $h;
     rename $tmp, $me;
@@ -309,22 +350,20 @@ $credit = $oa + $ob + $max;
 my $so = regular("$dir/in") && !regular("$dir/in.eof") ? ' stdin=open' : '';
 reply("stream id=$id " . offsets() . "$so tier=perl");
 
-my $deadline = time + $ttl;
-my ($quiet_since, $tick, $beats) = (time, 0.01, 0);
+my $deadline = now() + $ttl;
+my ($quiet_since, $tick, $beats) = (now(), 0.01, 0);
 while (1) {
-    exit 0 if getppid() != $parent;    # ended by a successor: it took our runner
+    exit 5 if getppid() != $parent;    # ended by a successor: it took our runner
     wait_input(0) if $stdin_open;
     if (!$stdin_open && $oa + $ob >= $credit) {
-        reply('more ' . offsets());
-        exit 0;
+        finish('more ' . offsets());
     }
     sizes();
     if (send_frames()) {
-        ($quiet_since, $tick) = (time, 0.01);
+        ($quiet_since, $tick) = (now(), 0.01);
         # A job that never pauses keeps this loop from its heartbeats: renew here too.
-        if (++$beats % 16 == 0 && time >= $deadline) {
-            reply('more ' . offsets());
-            exit 0;
+        if (++$beats % 16 == 0 && now() >= $deadline) {
+            finish('more ' . offsets());
         }
         next;
     }
@@ -332,25 +371,22 @@ while (1) {
     my $all = $sa <= $oa && $sb <= $ob;
     if ($all) {
         if ($once eq '1') {
-            reply('caught ' . offsets());
-            exit 0;
+            finish('caught ' . offsets());
         }
         if (defined(my $rec = exit_record())) {
             # The exit record is written after the job ended: one more look at the sizes.
             sizes();
             next if $sa > $oa || $sb > $ob;
-            reply('done ' . offsets() . " $rec");
-            exit 0;
+            finish('done ' . offsets() . " $rec");
         }
     }
-    my $now = time;
+    my $now = now();
     if ($now - $quiet_since >= $hb) {
         out("\@\@SKH $oa $ob\n");
         $quiet_since = $now;
         $beats++;
         if ($now >= $deadline) {
-            reply('more ' . offsets());
-            exit 0;
+            finish('more ' . offsets());
         }
         if ($all && !job_alive() && !defined wrapper_alive() && !defined exit_record()) {
             # The runner derives the state (sk_report) and replies done with these offsets.
@@ -360,7 +396,7 @@ while (1) {
     }
     # Credit-bound: stdin wakes us. Otherwise a tick that backs off while nothing grows, never
     # past the next heartbeat.
-    my $left = $hb - (time - $quiet_since);
+    my $left = $hb - (now() - $quiet_since);
     my $t = !$all && $oa + $ob >= $credit ? $left : ($tick < $left ? $tick : $left);
     wait_input($t);
     $tick = $tick * 2 < 0.25 ? $tick * 2 : 0.25;

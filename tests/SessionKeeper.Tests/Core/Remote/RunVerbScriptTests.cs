@@ -52,6 +52,123 @@ public sealed class RunVerbScriptTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Where perl exists the whole call is one perl process (keeper.pl in its run mode): its fork is
+    /// the detached wrapper, known to the runner by the command line "perl DIR/keeper.pl DIR" that
+    /// it writes over its own, and the process itself goes on as the stream helper the runner
+    /// registered. Kill, with the wrapper alive, finds the job by that lineage.
+    /// </summary>
+    [Theory(Timeout = 30000)]
+    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    public async Task On_the_perl_tier_one_process_launches_and_streams_and_its_fork_is_the_wrapper(string shell)
+    {
+        var id = JobId.New();
+        var client = _state.Client(shell);
+        var (status, stream) = await client.LaunchStreamingAsync(id, JobCookie.New(), new JobSpec("sleep 300", Shell: "/bin/sh"), spoolStdin: false, Request(id));
+        using (stream)
+        {
+            var dir = _state.JobDir(id.Value);
+            var wrapper = int.Parse(File.ReadAllText(Path.Combine(dir, "wrapper")).Split(' ')[0]);
+            var helper = Stat(wrapper).Parent;
+            // The helper registers once the launch's replies are out.
+            var registration = Path.Combine(dir, "helpers", "test-client");
+            await Poll.UntilAsync(() => File.Exists(registration), "the stream helper registered");
+            var runner = int.Parse(File.ReadAllText(registration).Split(' ')[0]);
+
+            Assert.Equal("2 perl\n", File.ReadAllText(Path.Combine(dir, "proto")));
+            Assert.Equal("perl", status.SignalReset);
+            Assert.Equal(["perl", Path.Combine(dir, "keeper.pl"), dir], File.ReadAllText($"/proc/{wrapper}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal(wrapper, Stat(status.Pid!.Value).Parent);
+            Assert.Equal(wrapper, Stat(wrapper).Session);
+            Assert.Equal("/dev/null", Link(wrapper, 0));
+            Assert.Equal("/dev/null", Link(wrapper, 1));
+            Assert.Equal(Path.Combine(dir, "wrapper.err"), Link(wrapper, 2));
+            // The stream helper is the wrapper's parent: the launcher itself, its parent the runner.
+            Assert.Equal(runner, Stat(helper).Parent);
+            Assert.StartsWith("perl\0-e\0", File.ReadAllText($"/proc/{helper}/cmdline"), StringComparison.Ordinal);
+            // fd 3 of the helper is its pipe to the runner (read to its end): the wrapper holds none of it.
+            var toRunner = Link(helper, 3);
+            Assert.StartsWith("pipe:", toRunner, StringComparison.Ordinal);
+            Assert.DoesNotContain(toRunner, Directory.GetFiles($"/proc/{wrapper}/fd").Select(fd => new FileInfo(fd).LinkTarget));
+
+            await client.KillAsync(id, TimeSpan.FromSeconds(2));
+            var (_, done) = ReadToEnd(stream.Reader);
+            Assert.Equal(("killed", "15"), (done["state"], done["signal"]));
+        }
+    }
+
+    /// <summary>
+    /// A run sent again with the same id and cookie (its reply was lost) finds the directory: the
+    /// runner's sh confirms the launch (fresh=0), nothing starts twice, and the stream is the same.
+    /// </summary>
+    [Theory(Timeout = 30000)]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
+    public async Task A_run_sent_again_starts_nothing_twice_and_streams_the_same_job(string shell)
+    {
+        var id = JobId.New();
+        var cookie = JobCookie.New();
+        var counter = Path.Combine(_state.Path, "counter");
+        var spec = new JobSpec($"echo x >> '{counter}'; echo hi; exit 4", Shell: "/bin/sh");
+        for (var i = 0; i < 2; i++)
+        {
+            var (_, stream) = await _state.Client(shell).LaunchStreamingAsync(id, cookie, spec, spoolStdin: false, Request(id));
+            using (stream)
+            {
+                var (outputs, done) = ReadToEnd(stream.Reader);
+                Assert.Equal("hi\n", outputs[OutputKind.Stdout].ToString());
+                Assert.Equal(("exited", "4"), (done["state"], done["code"]));
+            }
+        }
+
+        Assert.Equal("x\n", File.ReadAllText(counter));
+    }
+
+    /// <summary>
+    /// No watchdog process bounds a run that perl serves: its alarm does. A call whose deadline
+    /// (SK_DEADLINE) passes while the job runs on ends there, and the job is not touched.
+    /// </summary>
+    [Theory(Timeout = 60000)]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
+    public async Task A_run_past_its_deadline_ends_and_leaves_the_job_running(string shell)
+    {
+        var id = JobId.New();
+        var path = Shells.Path_(shell);
+        var session = new LocalShellSession(_state.Path, "setsid", path) { InterpreterPath = path, Tier = Shells.IsPosixTier(shell) ? "posix" : null };
+        var launch = new LaunchRequest(id, JobCookie.New(), new JobSpec("exec tail -f /dev/null", Shell: "/bin/sh"));
+        var payload = new RunRequest(launch, Request(id)).ToRunnerRequest().Set(RequestVariables.Deadline, 5).ToPayload();
+        var seen = new StringBuilder();
+        using (var stream = await session.OpenStreamAsync(payload))
+        {
+            var buffer = new byte[4096];
+            int n;
+            while ((n = await stream.Output.ReadAsync(buffer)) > 0)
+            {
+                seen.Append(Encoding.UTF8.GetString(buffer, 0, n));
+            }
+        }
+
+        var client = _state.Client(shell);
+        try
+        {
+            Assert.Contains(" launched id=", seen.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(" done ", seen.ToString(), StringComparison.Ordinal);
+            Assert.Equal(JobState.Running, (await client.StatusAsync(id)).State);
+        }
+        finally
+        {
+            await client.KillAsync(id, TimeSpan.FromSeconds(2));
+        }
+    }
+
+    private static (int Parent, int Session) Stat(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (int.Parse(fields[1]), int.Parse(fields[3]));
+    }
+
+    private static string? Link(int pid, int fd) => new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget;
+
     private static StreamRequest Request(JobId id) =>
         new(id, default, 1 << 20, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(60), "test-client") { Credit = false };
 
