@@ -98,12 +98,12 @@ PY
 run() {
     local store=$1 journal=$2 daemons=$3 state=$WORK/state-$1
     mkdir -m 700 -p "$state"
-    dotnet "$DLL" launch "$state" "$journal" "$JOBS" >"$WORK/$store.launch"
+    SESSIONKEEPER_STATE_DIR="$state" dotnet "$DLL" launch "$journal" "$JOBS" >"$WORK/$store.launch"
     local before=0
     [ "$store" = postgresql ] && before=$(server_cpu)
     local pids=()
     for i in $(seq 1 "$daemons"); do
-        dotnet "$DLL" daemon "$state" "$journal" "$CAPACITY" >"$WORK/$store.d$i" &
+        SESSIONKEEPER_STATE_DIR="$state" dotnet "$DLL" daemon "$journal" "$CAPACITY" >"$WORK/$store.d$i" &
         pids+=($!)
     done
     for pid in "${pids[@]}"; do wait "$pid"; done

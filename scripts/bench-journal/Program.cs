@@ -4,14 +4,16 @@ using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Supervision;
 
-// scripts/bench-journal.sh's driver. `launch STATE JOURNAL JOBS` journals JOBS intents the way a
-// detached batch does (AddIntents, one transaction per 500). `daemon STATE JOURNAL CAPACITY` does
+// scripts/bench-journal.sh's driver, on the state directory SESSIONKEEPER_STATE_DIR names, as the
+// CLI's. `launch JOURNAL JOBS` journals JOBS intents the way a detached batch does (AddIntents,
+// one transaction per 500). `daemon JOURNAL CAPACITY` does
 // one daemon's journal work until no unfinished job is left: LeaseKeeper.Tick (heartbeat, renew,
 // claim, hand back) and the poll (Unfinished) each round, and for each job it holds what the
 // supervisor writes for a short job: ConfirmLease before the launch, RecordStatus running
 // (unsettled), one RecordCommitted, RecordStatus exited (settled). Every write is fenced by the
 // lease token, as in the daemon. Prints one line: jobs ops wall_ms cpu_ms start_ms end_ms.
-var (verb, state, journalUrl) = (args[0], args[1], args[2]);
+var (verb, journalUrl) = (args[0], args[1]);
+var state = Environment.GetEnvironmentVariable("SESSIONKEEPER_STATE_DIR") is { Length: > 0 } named ? named : throw new InvalidOperationException("SESSIONKEEPER_STATE_DIR is not set.");
 var journal = JobJournal.Open(state, journalUrl == "sqlite" ? JobJournal.Embedded : journalUrl);
 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
 var clock = Stopwatch.StartNew();
@@ -19,7 +21,7 @@ var startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 long ops = 0, jobs = 0;
 if (verb == "launch")
 {
-    var count = int.Parse(args[3], CultureInfo.InvariantCulture);
+    var count = int.Parse(args[2], CultureInfo.InvariantCulture);
     for (var from = 0; from < count; from += 500)
     {
         journal.AddIntents([.. Enumerable.Range(from, Math.Min(500, count - from)).Select(i => new JournalJob
@@ -39,7 +41,7 @@ if (verb == "launch")
 }
 else
 {
-    var capacity = int.Parse(args[3], CultureInfo.InvariantCulture);
+    var capacity = int.Parse(args[2], CultureInfo.InvariantCulture);
     var keeper = new LeaseKeeper(journal, LeaseKeeper.NewDaemonId(), new LeaseOptions(LeaseOptions.DefaultLease), capacity);
     journal.Fence = keeper.Fence;
     var done = new HashSet<JobId>();
