@@ -199,9 +199,13 @@ internal sealed class SqliteJournalStore : JournalStore
     {
         try
         {
+            // A WAL kept by earlier calls stays as it is whatever this call meets; a journal without
+            // one (new, or found as it was left by another tool) keeps SQLite's own close until a
+            // call has worked on it, so one found unreadable is left as it was (no WAL, no SHM).
+            var walKept = !_readOnly && File.Exists(Path + "-wal");
             using var connection = new SqliteConnection(_connectionString);
             connection.Open();
-            if (!_readOnly)
+            if (walKept)
             {
                 KeepWalOnClose(connection);
             }
@@ -214,7 +218,13 @@ internal sealed class SqliteJournalStore : JournalStore
                 pragmas.ExecuteNonQuery();
             }
 
-            return action(connection);
+            var result = action(connection);
+            if (!_readOnly && !walKept)
+            {
+                KeepWalOnClose(connection);
+            }
+
+            return result;
         }
         catch (SqliteException ex) when (_prepared && !_readOnly && ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.Ordinal))
         {
