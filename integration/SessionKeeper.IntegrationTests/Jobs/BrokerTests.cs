@@ -99,11 +99,18 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
     {
         using var stop = new CancellationTokenSource();
         var max = 0;
+        var holders = "";
         var gauge = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
-                max = Math.Max(max, Established(host.Sshd.Port));
+                var now = Established(host.Sshd.Port);
+                if (now > max && now > BrokerHost.Limit)
+                {
+                    holders = Holders(host.Sshd.Port);
+                }
+
+                max = Math.Max(max, now);
                 await Task.Delay(5, CancellationToken.None);
             }
         });
@@ -112,7 +119,7 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
         await gauge;
 
         Assert.All(ids, id => Assert.True(Directory.Exists(host.JobDir(id)), $"job {id} has no directory"));
-        Assert.InRange(max, 1, BrokerHost.Limit);
+        Assert.True(max >= 1 && max <= BrokerHost.Limit, $"{max} connections established at once (limit {BrokerHost.Limit}); their client ends then: {holders}");
     }
 
     /// <summary>
@@ -464,6 +471,42 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
     }
 
     /// <summary>TCP connections established to <paramref name="port"/> on the sshd side, from /proc/net/tcp (as `ss -tn` shows them).</summary>
+    /// <summary>
+    /// Who holds the client end of each connection to the sshd on <paramref name="port"/> (any
+    /// state): pid and command line by the socket's inode, or "gone" for a socket no process has
+    /// any more (a connection being closed). So a count above the limit says whose it was.
+    /// </summary>
+    private static string Holders(int port)
+    {
+        var remote = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
+        var sockets = File.ReadLines("/proc/net/tcp").Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length > 9 && f[2].EndsWith(remote, StringComparison.Ordinal))
+            .Select(f => (State: f[3], Inode: f[9]))
+            .ToList();
+        var owners = new Dictionary<string, string>();
+        foreach (var proc in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine(proc, "fd")))
+                {
+                    if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:[", StringComparison.Ordinal))
+                    {
+                        var command = File.ReadAllText(Path.Combine(proc, "cmdline")).Replace('\0', ' ').Trim();
+                        owners.TryAdd(target[8..^1], $"{Path.GetFileName(proc)} {command[..Math.Min(command.Length, 160)]}");
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended meanwhile.
+            }
+        }
+
+        return string.Join("; ", sockets.Select(s => $"state {s.State}: {owners.GetValueOrDefault(s.Inode, "gone")}"));
+    }
+
     private static int Established(int port)
     {
         var local = ":" + port.ToString("X4", CultureInfo.InvariantCulture);

@@ -23,6 +23,13 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
     private readonly Lock _gate = new();
     private readonly List<PooledConnection> _connections = [];
 
+    /// <summary>
+    /// Connections taken out of the pool whose socket may still be open: a connection's close runs
+    /// on the thread pool (SSH.NET's disconnect, then the socket's), and a new connection to the
+    /// same host waits for them, so the host never sees more than the limit at once.
+    /// </summary>
+    private readonly List<(string Host, Task Closed)> _closing = [];
+
     public TimeSpan IdleTimeout => settings.IdleTimeout;
 
     /// <summary>What tells connections apart: the target as the journal records it (auth and host-key policy included) and the agent.</summary>
@@ -61,7 +68,7 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
                 foreach (var dead in _connections.Where(c => c.IsDead).ToList())
                 {
                     _connections.Remove(dead);
-                    dead.Close();
+                    Retire(dead);
                 }
 
                 var host = HostOf(target);
@@ -73,7 +80,7 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
                 }
                 else if (onHost < settings.MaxPerHost || CloseIdleOther(host, key))
                 {
-                    chosen = new PooledConnection(key, host, Connect(target, interaction));
+                    chosen = new PooledConnection(key, host, Connect(target, interaction, ClosingOn(host)));
                     _connections.Add(chosen);
                     opened = true;
                 }
@@ -131,11 +138,10 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
             idle = [.. _connections.Where(c => c.IsDead || (c.IsIdle && now - c.IdleSince >= settings.IdleTimeout.TotalMilliseconds))];
             closed = [.. idle.Where(c => !c.IsDead).Select(c => c.Host)];
             _connections.RemoveAll(idle.Contains);
-        }
-
-        foreach (var connection in idle)
-        {
-            connection.Close();
+            foreach (var connection in idle)
+            {
+                Retire(connection);
+            }
         }
 
         return closed;
@@ -152,7 +158,7 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
 
         foreach (var connection in all)
         {
-            connection.Close();
+            _ = connection.Close();
         }
 
         return ValueTask.CompletedTask;
@@ -170,13 +176,58 @@ internal sealed class BrokerPool(BrokerSettings settings, Func<SshTarget, IUserI
         }
 
         _connections.Remove(idle);
-        idle.Close();
+        Retire(idle);
         return true;
     }
 
+    /// <summary>How long a new connection waits for the host's closing ones before it connects anyway.</summary>
+    private static readonly TimeSpan ClosingWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>Closes a connection taken out of <see cref="_connections"/> (under the gate), and keeps its close until it is done.</summary>
+    private void Retire(PooledConnection connection)
+    {
+        var closed = connection.Close();
+        if (closed.IsCompleted)
+        {
+            return;
+        }
+
+        var entry = (connection.Host, closed);
+        _closing.Add(entry);
+        _ = closed.ContinueWith(
+            _ =>
+            {
+                lock (_gate)
+                {
+                    _closing.Remove(entry);
+                }
+            },
+            TaskScheduler.Default);
+    }
+
+    /// <summary>The closes still under way on <paramref name="host"/> (under the gate).</summary>
+    private Task[] ClosingOn(string host) => [.. _closing.Where(c => c.Host == host).Select(c => c.Closed)];
+
     // The connection outlives the CLI that asked for it: no caller's token, the target's own deadline.
-    private Task<IRemoteSession> Connect(SshTarget target, IUserInteraction interaction) =>
-        Task.Run(() => connector(target, interaction).ConnectAsync(CancellationToken.None));
+    // It is made once the host's connections being closed are gone (BrokerTests once counted 3
+    // established against a limit of 2: an idle one still closing while two new ones opened).
+    private Task<IRemoteSession> Connect(SshTarget target, IUserInteraction interaction, Task[] closing) =>
+        Task.Run(async () =>
+        {
+            if (closing.Length > 0)
+            {
+                try
+                {
+                    await Task.WhenAll(closing).WaitAsync(ClosingWait);
+                }
+                catch (Exception)
+                {
+                    // A close that failed or hangs: its socket is as good as gone; connect anyway.
+                }
+            }
+
+            return await connector(target, interaction).ConnectAsync(CancellationToken.None);
+        });
 }
 
 /// <summary>The daemon's broker settings: `daemon --broker-idle`, `--broker-max-per-host`.</summary>
@@ -294,7 +345,8 @@ internal sealed class PooledConnection(string key, string host, Task<IRemoteSess
         }
     }
 
-    public void Close() => _ = session.ContinueWith(
+    /// <summary>Closes the connection (once it has opened, if it is still opening); the task ends when its socket is closed.</summary>
+    public Task Close() => session.ContinueWith(
         t => t.IsCompletedSuccessfully ? t.Result.DisposeAsync().AsTask() : Task.CompletedTask,
         TaskScheduler.Default).Unwrap();
 }

@@ -16,7 +16,10 @@ public sealed class SqliteJobJournalTests : JobJournalTests
         FROM jobs WHERE id = 'target-full'
         """;
 
-    private protected override string Snapshot(JobJournal journal) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(journal.Path)));
+    // The WAL too: committed records stay there after a call (no checkpoint on close).
+    private protected override string Snapshot(JobJournal journal) =>
+        Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(journal.Path))) + "/"
+        + (File.Exists(journal.Path + "-wal") ? Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(journal.Path + "-wal"))) : "-");
 
     protected override string Corruption(string name) => name switch
     {
@@ -38,6 +41,28 @@ public sealed class SqliteJobJournalTests : JobJournalTests
         var journal = JobJournal.Open(Dir.Path, JobJournal.Embedded);
         Assert.Equal(Path.Combine(Dir.Path, JobJournal.FileName), journal.Path);
         Assert.False(journal.IsShared);
+    }
+
+    /// <summary>
+    /// A call's connection closes without a checkpoint: what it committed stays in the WAL (synced
+    /// at the commit), which is neither deleted nor created again at every call, and the next
+    /// opener reads it from there.
+    /// </summary>
+    [Fact]
+    public void A_commit_stays_in_the_wal_after_its_call_and_the_next_opener_reads_it()
+    {
+        var journal = Open();
+        journal.AddIntent(NewJob("kept-in-wal"));
+        var wal = journal.Path + "-wal";
+        Assert.True(File.Exists(wal), "the WAL was deleted by a checkpoint on close");
+        var size = new FileInfo(wal).Length;
+        Assert.True(size > 0, "the WAL is empty after a commit");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(wal));
+
+        journal.RecordNotLaunched(JobId.Parse("kept-in-wal"), "test");
+        Assert.True(File.Exists(wal));
+        var again = JobJournal.Open(Dir.Path, JobJournal.Embedded);
+        Assert.Equal(JournalPhase.NotLaunched, again.Get(JobId.Parse("kept-in-wal"))!.Phase);
     }
 
     [Fact]
