@@ -10,7 +10,8 @@
 # sk_launch; a directory that exists already, a retried launch, is left to the runner: "declined" on
 # fd 3, nothing done), proto, start.lock and the request's files; the launch below; the replies
 # launched and status on stdout (the channel); then STREAM_PROGRAM (stream.pl) compiled in this
-# process with STREAM_ARGS, the same process as the stream helper. The wrapper is a fork of it whose
+# process with STREAM_ARGS, the same process as the stream helper. The wrapper is the grandchild of a
+# double fork (nobody's child in the call once its parent has ended at once), and its
 # command line is rewritten to "perl DIR/keeper.pl DIR", the one sk_wrapper_alive knows. On fd 3 it
 # tells the runner how far it went: "declined"; "files" (DIR and its files made, nothing started:
 # the sh wrapper starts the job); "error" (no fork); "report" (started, not seen running: the
@@ -191,10 +192,27 @@ if (!defined $wrapper) {
 }
 if ($wrapper == 0) {
     close $started_r;
+    # In the run verb this process goes on as the stream helper: the wrapper is a second fork whose
+    # parent ends at once, so that, as when the launcher ends, it is nobody's child in the call: no
+    # zombie of it waits there for the stream to end, and whatever ends the call's process tree
+    # cannot reach it.
+    if ($run) {
+        my $second = fork;
+        if (!defined $second) {
+            syswrite($runner, "error\n");
+            quit(1);
+        }
+        quit(0) if $second;
+    }
     wrapper($started_w);
     quit(0);
 }
 close $started_w;
+if ($run) {
+    waitpid($wrapper, 0);
+    # The second fork failed: the runner was told.
+    exit 1 if $? != 0;
+}
 my $said = '';
 1 while sysread($started_r, $said, 64, length $said);
 # Anything but a clean exec, or an exit already recorded: the runner reads the state itself.

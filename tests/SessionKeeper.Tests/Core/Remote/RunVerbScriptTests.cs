@@ -53,10 +53,11 @@ public sealed class RunVerbScriptTests : IDisposable
     }
 
     /// <summary>
-    /// Where perl exists the whole call is one perl process (keeper.pl in its run mode): its fork is
-    /// the detached wrapper, known to the runner by the command line "perl DIR/keeper.pl DIR" that
-    /// it writes over its own, and the process itself goes on as the stream helper the runner
-    /// registered. Kill, with the wrapper alive, finds the job by that lineage.
+    /// Where perl exists the whole call is one perl process (keeper.pl in its run mode): the
+    /// grandchild of its double fork is the detached wrapper, nobody's child in the call, known to
+    /// the runner by the command line "perl DIR/keeper.pl DIR" that it writes over its own, and the
+    /// process itself goes on as the stream helper the runner registered. Kill, with the wrapper
+    /// alive, finds the job by that lineage.
     /// </summary>
     [Theory(Timeout = 30000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
@@ -69,11 +70,11 @@ public sealed class RunVerbScriptTests : IDisposable
         {
             var dir = _state.JobDir(id.Value);
             var wrapper = int.Parse(File.ReadAllText(Path.Combine(dir, "wrapper")).Split(' ')[0]);
-            var helper = Stat(wrapper).Parent;
             // The helper registers once the launch's replies are out.
             var registration = Path.Combine(dir, "helpers", "test-client");
             await Poll.UntilAsync(() => File.Exists(registration), "the stream helper registered");
             var runner = int.Parse(File.ReadAllText(registration).Split(' ')[0]);
+            var helper = Assert.Single(ChildrenOf(runner));
 
             Assert.Equal("2 perl\n", File.ReadAllText(Path.Combine(dir, "proto")));
             Assert.Equal("perl", status.SignalReset);
@@ -83,8 +84,10 @@ public sealed class RunVerbScriptTests : IDisposable
             Assert.Equal("/dev/null", Link(wrapper, 0));
             Assert.Equal("/dev/null", Link(wrapper, 1));
             Assert.Equal(Path.Combine(dir, "wrapper.err"), Link(wrapper, 2));
-            // The stream helper is the wrapper's parent: the launcher itself, its parent the runner.
-            Assert.Equal(runner, Stat(helper).Parent);
+            // The stream helper is the launcher itself, the runner's child; the wrapper is not its
+            // child (a process tree ended with the call's would take it along).
+            Assert.NotEqual(helper, Stat(wrapper).Parent);
+            Assert.NotEqual(runner, Stat(wrapper).Parent);
             Assert.StartsWith("perl\0-e\0", File.ReadAllText($"/proc/{helper}/cmdline"), StringComparison.Ordinal);
             // fd 3 of the helper is its pipe to the runner (read to its end): the wrapper holds none of it.
             var toRunner = Link(helper, 3);
@@ -165,6 +168,24 @@ public sealed class RunVerbScriptTests : IDisposable
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return (int.Parse(fields[1]), int.Parse(fields[3]));
+    }
+
+    /// <summary>The live processes whose parent is <paramref name="parent"/>.</summary>
+    private static List<int> ChildrenOf(int parent) =>
+        [.. Directory.GetDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && TryStat(pid) is { Parent: var p } && p == parent)];
+
+    private static (int Parent, int Session)? TryStat(int pid)
+    {
+        try
+        {
+            return Stat(pid);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static string? Link(int pid, int fd) => new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget;
