@@ -51,7 +51,7 @@ dotnet format SessionKeeper.sln --verify-no-changes --no-restore </dev/null
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 
-# The integration tests start the CLI as a process over a thousand times, and each start JITs
+# The integration tests start the CLI as a process about a thousand times, and each start JITs
 # it: published once with ReadyToRun (the same IL compiled ahead, fault injection kept in), a
 # start costs about half the CPU. The publish runs beside the unit tests, which mostly wait on
 # the shells they start. $SESSIONKEEPER_CLI_DLL, when set, is used as given.
