@@ -7,8 +7,7 @@ namespace SessionKeeper.IntegrationTests.Fleet;
 /// A run on several hosts does not read piped stdin unless asked: it is refused before anything is
 /// journaled; with --stdin-to-all every host, OpenSSH and Dropbear alike, gets the same bytes.
 /// </summary>
-[Collection(FleetTests.Name)]
-public sealed class FleetStdinTests(FleetHost host)
+public sealed class FleetStdinTests(FleetHost host) : IClassFixture<FleetHost>
 {
     [Fact(Timeout = 60_000)]
     public async Task Piped_stdin_is_refused_before_anything_is_journaled_or_started()

@@ -6,8 +6,8 @@ namespace SessionKeeper.IntegrationTests.Fleet;
 /// xunit runs such collections after all the others, one class after another: the suite's
 /// longest path. A fleet class that cuts no link, kills no supervisor and measures neither time
 /// nor memory (max-failures with -j 1, batch retry and kill, hostile output, host names,
-/// inventories) is not in it: it has a <see cref="FleetHost"/> of its own as a class fixture and
-/// runs beside the others.
+/// inventories, output modes, stdin to every host, the terminal, the web view) is not in it: it
+/// has a <see cref="FleetHost"/> of its own as a class fixture and runs beside the others.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class FleetTests : ICollectionFixture<FleetHost>

@@ -7,8 +7,7 @@ namespace SessionKeeper.IntegrationTests.Fleet;
 /// `--tag` (the default) prefixes each line with its host, stdout lines on stdout and stderr lines
 /// on stderr; `--group` folds identical outputs (stdout, then stderr).
 /// </summary>
-[Collection(FleetTests.Name)]
-public sealed partial class OutputModeTests(FleetHost host)
+public sealed partial class OutputModeTests(FleetHost host) : IClassFixture<FleetHost>
 {
     private const int Hosts = 6;
 

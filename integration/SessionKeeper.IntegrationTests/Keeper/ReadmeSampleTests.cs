@@ -13,7 +13,6 @@ namespace SessionKeeper.IntegrationTests.Keeper;
 /// in the middle of the job: the output arrives exactly once, the drop and the reconnection are
 /// events, and the job's exit code comes back, recorded in the journal the CLI reads.
 /// </summary>
-[Collection(StreamingTests.Name)]
 public sealed partial class ReadmeSampleTests(StreamHost host) : IClassFixture<StreamHost>
 {
     [Fact]

@@ -8,8 +8,7 @@ namespace SessionKeeper.IntegrationTests.Supervision;
 /// A journal.db that is not a journal (random bytes; or a real journal's header followed by
 /// garbage) makes every verb that needs it exit 248 with one clear line, and stays byte-identical.
 /// </summary>
-[Collection(SupervisionTests.Name)]
-public sealed class CorruptJournalTests(SupervisionHost host, ITestOutputHelper output)
+public sealed class CorruptJournalTests(SupervisionHost host, ITestOutputHelper output) : IClassFixture<SupervisionHost>
 {
     [Theory(Timeout = 60_000)]
     [InlineData(false)]

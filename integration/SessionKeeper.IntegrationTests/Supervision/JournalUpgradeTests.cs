@@ -7,8 +7,7 @@ namespace SessionKeeper.IntegrationTests.Supervision;
 /// hand-written SQL fixture (tests/SessionKeeper.Tests/Fixtures/journal-vN.sql), whose listing is
 /// checked against what the test expects and whose upgrade is checked with SQL of its own.
 /// </summary>
-[Collection(SupervisionTests.Name)]
-public sealed class JournalUpgradeTests(SupervisionHost host)
+public sealed class JournalUpgradeTests(SupervisionHost host) : IClassFixture<SupervisionHost>
 {
     [Fact(Timeout = 60_000)]
     public async Task Jobs_lists_a_version_1_journal()

@@ -9,11 +9,10 @@ namespace SessionKeeper.IntegrationTests.Web;
 
 /// <summary>
 /// `daemon --web`: the read-only view, in a real headless chromium driven over the DevTools
-/// protocol, against jobs on a real sshd (ssh_config aliases of the Fleet collection's sshd). The
+/// protocol, against jobs on a real sshd (ssh_config aliases of its own FleetHost's sshd). The
 /// daemon supervises the jobs; the page reads what it journals and mirrors.
 /// </summary>
-[Collection(FleetTests.Name)]
-public sealed class WebViewTests(FleetHost host, ITestOutputHelper output)
+public sealed class WebViewTests(FleetHost host, ITestOutputHelper output) : IClassFixture<FleetHost>
 {
     private const string UrlPrefix = "sessionkeeper: web view: ";
 
