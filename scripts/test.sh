@@ -58,7 +58,8 @@ trap 'rm -rf "$results"' EXIT
 publish=
 if [ -z "${SESSIONKEEPER_CLI_DLL:-}" ]; then
     echo "==> ReadyToRun CLI for the integration tests (published beside the unit tests)"
-    dotnet publish src/SessionKeeper.Cli -c Release -r linux-x64 --self-contained false -nologo -clp:ErrorsOnly \
+    case $(uname -m) in aarch64 | arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
+    dotnet publish src/SessionKeeper.Cli -c Release -r "$rid" --self-contained false -nologo -clp:ErrorsOnly \
         -p:PublishReadyToRun=true -p:FaultInjection=true \
         --artifacts-path "$results/cli-build" -o "$results/cli" </dev/null >"$results/publish.log" 2>&1 &
     publish=$!
@@ -91,10 +92,10 @@ if [ -n "$publish" ]; then
     if wait "$publish"; then
         export SESSIONKEEPER_CLI_DLL=$results/cli/sessionkeeper.dll
     else
-        # The integration tests still run, on the CLI beside their assembly.
+        # Only the speed depends on it: the integration tests run on the CLI beside their
+        # assembly (the same code, JIT-compiled), and the failure is shown.
         cat "$results/publish.log" >&2
-        echo "==> the ReadyToRun publish of the CLI failed" >&2
-        failed=1
+        echo "==> the ReadyToRun publish of the CLI failed: the integration tests use the JIT build" >&2
     fi
 fi
 suite "integration tests (real sshd on loopback)" integration/SessionKeeper.IntegrationTests "$@"
