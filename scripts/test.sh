@@ -49,7 +49,11 @@ dotnet format SessionKeeper.sln --verify-no-changes --no-restore </dev/null
 # Runs one suite; prints how many tests were skipped and why. With CI=true a skip is a failure
 # (the tests themselves also fail instead of skipping when CI=true, see README "Testing").
 results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+# The published CLI: in a directory of its own that every user can read, since some tests run the
+# CLI as another user (a read-only state directory, a socket of another uid).
+cli=$(mktemp -d)
+chmod 755 "$cli"
+trap 'rm -rf "$results" "$cli"' EXIT
 
 # The integration tests start the CLI as a process about a thousand times, and each start JITs
 # it: published once with ReadyToRun (the same IL compiled ahead, fault injection kept in), a
@@ -61,7 +65,7 @@ if [ -z "${SESSIONKEEPER_CLI_DLL:-}" ]; then
     case $(uname -m) in aarch64 | arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
     dotnet publish src/SessionKeeper.Cli -c Release -r "$rid" --self-contained false -nologo -clp:ErrorsOnly \
         -p:PublishReadyToRun=true -p:FaultInjection=true \
-        --artifacts-path "$results/cli-build" -o "$results/cli" </dev/null >"$results/publish.log" 2>&1 &
+        --artifacts-path "$results/cli-build" -o "$cli" </dev/null >"$results/publish.log" 2>&1 &
     publish=$!
 fi
 failed=0
@@ -90,7 +94,7 @@ suite() {
 suite "unit tests" tests/SessionKeeper.Tests "$@"
 if [ -n "$publish" ]; then
     if wait "$publish"; then
-        export SESSIONKEEPER_CLI_DLL=$results/cli/sessionkeeper.dll
+        export SESSIONKEEPER_CLI_DLL=$cli/sessionkeeper.dll
     else
         # Only the speed depends on it: the integration tests run on the CLI beside their
         # assembly (the same code, JIT-compiled), and the failure is shown.

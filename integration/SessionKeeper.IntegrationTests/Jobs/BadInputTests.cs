@@ -129,8 +129,11 @@ public sealed class BadInputTests(JobsHost host) : IClassFixture<JobsHost>
             {
                 var info = new FileInfo(path);
                 // A daemon's broker.sock (SK_TEST_BROKER=1) is a socket: its presence is what counts.
+                // journal.db-shm is SQLite's shared-memory index of the WAL, not state: every reader
+                // writes its read marks there, and SQLite rebuilds it from the WAL when it is gone.
                 lines.Add(info.Attributes.HasFlag(FileAttributes.Directory) ? $"{path}/"
                     : Path.GetFileName(path) == "broker.sock" ? $"{path} (socket)"
+                    : path.EndsWith(".db-shm", StringComparison.Ordinal) ? $"{path} (index)"
                     : $"{path} {Convert.ToHexString(File.ReadAllBytes(path))}");
             }
         }

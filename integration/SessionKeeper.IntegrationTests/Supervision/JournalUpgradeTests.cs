@@ -1,3 +1,5 @@
+using System.Globalization;
+using SessionKeeper.Core.Journal;
 using Microsoft.Data.Sqlite;
 
 namespace SessionKeeper.IntegrationTests.Supervision;
@@ -39,6 +41,7 @@ public sealed class JournalUpgradeTests(SupervisionHost host) : IClassFixture<Su
     [InlineData(6, "v6-done exited finished|v6-jump to-be-checked launched|v6-bytes killed finished|v6-root exited finished|v6-root-r2 running launched|v6-b1 lost finished|v6-b2 not-launched not-launched|v6-b3 not-launched not-launched")]
     [InlineData(7, "v7-done exited finished|v7-b1 exited finished|v7-b2 exited finished|v7-b2-r2 not-launched not-launched")]
     [InlineData(8, "v8-b1 exited finished|v8-b2 to-be-checked launched|v8-sent launching intent")]
+    [InlineData(9, "v9-done exited finished|v9-run running launched|v9-sent launching intent")]
     public async Task Jobs_lists_a_hand_written_journal_of_each_older_version_and_upgrades_it(int version, string expected)
     {
         var workstation = host.NewWorkstation($"sql-v{version}");
@@ -54,7 +57,7 @@ public sealed class JournalUpgradeTests(SupervisionHost host) : IClassFixture<Su
         var entries = await workstation.JobsAsync();
 
         Assert.Equal(expected.Split('|'), entries.Select(e => $"{e.Id} {e.State} {e.Phase}"));
-        Assert.Equal(["9"], Rows(workstation.JournalPath, "SELECT value FROM meta WHERE key = 'schema_version'"));
+        Assert.Equal([JournalSchema.Current.ToString(CultureInfo.InvariantCulture)], Rows(workstation.JournalPath, "SELECT value FROM meta WHERE key = 'schema_version'"));
         Assert.Equal(before, Rows(workstation.JournalPath, "SELECT id, phase, state, command, timeout_s, grace_s FROM jobs ORDER BY id"));
         if (version >= 5)
         {
