@@ -1,6 +1,6 @@
 using System.Globalization;
-using SessionKeeper.Core.Journal;
 using Microsoft.Data.Sqlite;
+using SessionKeeper.Core.Journal;
 
 namespace SessionKeeper.IntegrationTests.Supervision;
 
