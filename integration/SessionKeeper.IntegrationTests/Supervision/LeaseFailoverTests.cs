@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using SessionKeeper.IntegrationTests.Agent;
 using SessionKeeper.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -136,6 +137,89 @@ public sealed class LeaseFailoverTests(SupervisionHost host, PostgresCluster clu
                 await daemon.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// Credentials are each daemon's own. The jobs are launched through an ssh-agent that holds the
+    /// target's key; the first daemon's agent holds only a stranger's, so it cannot authenticate: it
+    /// says so once for the target, leaves the jobs to the others instead of failing them, and does
+    /// not claim them again. A second daemon with the right agent takes them all, above its share,
+    /// and follows each to its end: exit codes right, mirrors equal to the targets' logs, each
+    /// started once.
+    /// </summary>
+    [SkippableFact(Timeout = 300_000)]
+    public async Task A_daemon_that_cannot_authenticate_to_a_target_leaves_its_jobs_to_the_others_and_fails_none()
+    {
+        var url = NewDatabase();
+        var agents = host.TempFile($"lease-agents-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(agents, "right"));
+        Directory.CreateDirectory(Path.Combine(agents, "stranger"));
+        await using var right = await SshAgentProcess.StartAsync(Path.Combine(agents, "right"));
+        await right.AddAsync(host.Sshd.UserKeyPath);
+        await using var wrong = await SshAgentProcess.StartAsync(Path.Combine(agents, "stranger"));
+        var strangerKey = Path.Combine(agents, "stranger_ed25519");
+        await SshKeyGen.GenerateAsync(strangerKey, "ed25519", CancellationToken.None);
+        await wrong.AddAsync(strangerKey);
+        var withKey = Journal(url);
+        withKey["SSH_AUTH_SOCK"] = right.SocketPath;
+        var withoutKey = Journal(url);
+        withoutKey["SSH_AUTH_SOCK"] = wrong.SocketPath;
+        // No -i: the jobs record the agent as their credentials, whichever machine follows them.
+        string[] connection = ["-p", host.Sshd.Port.ToString(CultureInfo.InvariantCulture), "--known-hosts", host.Sshd.KnownHostsPath, "--connect-timeout", "15s"];
+
+        var launcher = Workstation("lease-auth-run");
+        await using var refused = Workstation("lease-auth-refused").Start(["daemon", "--poll", "200ms", "--lease", "3s", .. SupervisionHost.Fast], withoutKey);
+        await Poll.UntilAsync(() => Scalar(url, "SELECT count(*) FROM daemons") == 1, Step, "the daemon without the key registered");
+        var jobs = Enumerable.Range(0, 4).Select(i => NewJob("lsr", i)).ToList();
+        foreach (var job in jobs)
+        {
+            var run = await launcher.RunAsync(["run", .. connection, "--id", job.Id, "--shell", "/bin/sh", "--detach", host.Destination, "--", job.Command], withKey);
+            Assert.True(run.ExitCode == 0, $"run --detach: {run}");
+        }
+
+        await Poll.UntilAsync(
+            () => refused.StderrText.Contains("this daemon cannot authenticate there", StringComparison.Ordinal) || refused.HasExited,
+            Step,
+            "the daemon without the key to say it cannot authenticate");
+        Assert.False(refused.HasExited, refused.StderrText);
+
+        await using var able = Workstation("lease-auth-able").Start(["daemon", "--poll", "200ms", "--lease", "3s", .. SupervisionHost.Fast], withKey);
+        var owners = await Poll.ObjectAsync(
+            () => Owners(url) is var o && jobs.All(j => o.ContainsKey(j.Id)) && o.Values.Select(v => v.Owner).Distinct().Count() == 1 && o.Values.All(v => !v.Owner.Contains($"/{refused.Pid}/", StringComparison.Ordinal)) ? o : null,
+            Step,
+            "every job leased to the daemon with the key");
+        await Poll.UntilAsync(() => jobs.All(j => MirrorLength(j.Id) > 0), Step, "every job streaming into the able daemon's mirror");
+        foreach (var job in jobs)
+        {
+            await File.WriteAllTextAsync(job.StopFile, "");
+        }
+
+        var finished = await WaitForJournalAsync(launcher, url, j => jobs.All(job => j.Any(e => e.Id == job.Id && e.Phase == "finished")), "every job finished");
+        foreach (var job in jobs)
+        {
+            AssertComplete(job, finished, starts: 1);
+        }
+
+        // Said once for the target (its other jobs there are only noted as left); none was failed.
+        Assert.Equal(1, CountOf(refused.StderrText, "its jobs there are left to the other daemons, not failed"));
+        Assert.Single(owners.Values.Select(v => v.Owner).Distinct());
+        foreach (var daemon in new[] { refused, able })
+        {
+            daemon.Signal(PosixSignals.SIGTERM);
+            var stopped = await daemon.WaitForResultAsync(Step);
+            Assert.True(stopped.ExitCode == 0, stopped.ToString());
+        }
+    }
+
+    private static int CountOf(string text, string part)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     [SkippableFact(Timeout = 300_000)]
