@@ -5,8 +5,8 @@
 # directory is ours, untampered, of a known layout, not adopted) with the channel on fds 0 and 1,
 # and fd 3 open for its last word to the runner; or, for the run verb, compiled by keeper.pl in its
 # run mode once it has launched the job (the same process: no second perl start). DEADLINE is the
-# call's bound (its alarm, in place of the runner's watchdog); without it, TTL + 120 s. It speaks exactly the POSIX tier's protocol
-# (sk_stream): frames "@@SKD S OFF LEN" + bytes + "@@SKE", heartbeats "@@SKH O E", credit lines
+# call's bound (its alarm, in place of the runner's watchdog); without it, TTL + 120 s. It speaks
+# exactly the POSIX tier's protocol (sk_stream): frames "@@SKD S OFF LEN" + bytes + "@@SKE", heartbeats "@@SKH O E", credit lines
 # "@@SKC SUM" on stdin, and the replies stream, more, caught, done and error (+ end). What it adds:
 # it reads up to 1 MiB per frame with sysread from a descriptor opened once, takes credit from
 # stdin through select instead of a file copied by a background reader, and sleeps in select while
