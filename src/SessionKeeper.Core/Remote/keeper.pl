@@ -53,6 +53,9 @@ if ($run) {
     $d = "$base/$id";
     # Out of the environment at once: the wrapper and the job inherit it.
     $req{$_} = delete $ENV{"SK_LAUNCH_\U$_"} // '' for qw(cmd cwd env shell umask limits stdin);
+    # The login's umask, unless the runner read it (its sh forks no $(umask) for this verb): the
+    # runner's sh has not changed it, and nothing is made before run_prepare's umask 077.
+    $req{umask} = sprintf('%04o', umask) if $req{umask} eq '';
     alarm $deadline if defined $deadline && $deadline =~ /\A[1-9][0-9]{0,8}\z/;
     open($runner, '>&=', 3) or exit 6;
 }
