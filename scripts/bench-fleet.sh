@@ -12,6 +12,11 @@
 #   SK_ARGS="..."   more arguments for sessionkeeper run (e.g. --json to study its timeline)
 #   KEEP_WORK=1     keep the temp dir (outputs, journals) for a look afterwards; sshd is stopped anyway
 #   SK_DLL=PATH     a sessionkeeper.dll to use instead of building src/SessionKeeper.Cli -c Release
+#   SK_BIN=PATH     a sessionkeeper executable to run instead of `dotnet sessionkeeper.dll`: the
+#                   shipped Native AOT binary, e.g. the one
+#                   `scripts/release.sh --rid linux-x64 --no-pack --out DIR` unpacks into
+#                   DIR/sessionkeeper-VERSION-linux-x64/sessionkeeper (the tarball in DIR), so the
+#                   controller's CPU is that of the artifact users run; nothing is built then
 #   RTT_MS=50       put the hosts behind this round-trip time: every connection goes through
 #                   scripts/lib/delay-proxy.py, which holds each chunk RTT_MS/2 in each direction
 #                   (this kernel has no netem; the delay is the same for every tool). The
@@ -44,9 +49,9 @@
 #   ok        hosts whose output line "ok" came back
 # Everything (targets, sshd, controllers) shares this machine's cores, so wall time includes the
 # targets' work, and there SessionKeeper does more per host: one remote call as for pssh and pdsh,
-# but on the target a wrapper that records the exit status and a stream helper (perl where it
-# exists: about 10 execs per host for this 1-second job, against 3 for pssh and pdsh; about 90
-# with the POSIX-sh tier). On a real fleet each target pays its own share. The controllers
+# but on the target a wrapper that records the exit status and a stream helper (one perl process
+# where perl exists: 6 process starts per host for this 1-second job, against 3 for pssh and pdsh;
+# about 90 with the POSIX-sh tier). On a real fleet each target pays its own share. The controllers
 # differ the other way: pssh and pdsh start one OpenSSH client per host (which negotiates
 # sntrup761x25519 by default), SessionKeeper holds every connection in one process (curve25519).
 set -euo pipefail
@@ -78,11 +83,15 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" </dev/null >&2
 fi
 
-if [ -z "${SK_DLL:-}" ]; then
+if [ -n "${SK_BIN:-}" ]; then
+    [ -x "$SK_BIN" ] || { echo "bench-fleet.sh: SK_BIN=$SK_BIN is not an executable." >&2; exit 2; }
+    SK_CMD=("$(realpath "$SK_BIN")")
+elif [ -z "${SK_DLL:-}" ]; then
     echo "==> building SessionKeeper (Release)" >&2
     dotnet build "$ROOT/src/SessionKeeper.Cli" -c Release -nologo -v q -clp:ErrorsOnly </dev/null >&2
     SK_DLL="$ROOT/src/SessionKeeper.Cli/bin/Release/net10.0/sessionkeeper.dll"
 fi
+[ -n "${SK_BIN:-}" ] || SK_CMD=(dotnet "$SK_DLL")
 
 ulimit -n "$(ulimit -Hn)"   # 500 connections, their pipes and the journal need more than 1024
 MAX=0
@@ -297,7 +306,7 @@ for n in "${SIZES[@]}"; do
     head -n "$n" "$WORK/hosts-all.txt" >"$WORK/hosts-$n.txt"
     head -n "$n" "$WORK/aliases-all.txt" >"$WORK/aliases-$n.txt"
     [[ " $TOOLS " != *" sessionkeeper "* ]] || measure sessionkeeper "$n" "$WORK/sk-$n.out" \
-        env SESSIONKEEPER_STATE_DIR="$WORK/state-$n" dotnet "$SK_DLL" run -j "$PARALLEL" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts" \
+        env SESSIONKEEPER_STATE_DIR="$WORK/state-$n" "${SK_CMD[@]}" run -j "$PARALLEL" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts" \
         --shell /bin/sh ${SK_ARGS:-} -H "@$WORK/hosts-$n.txt" -- 'sleep 1; echo ok'
     [[ " $TOOLS " != *" parallel-ssh "* ]] || measure parallel-ssh "$n" "$WORK/pssh-$n.out" \
         parallel-ssh -h "$WORK/aliases-$n.txt" -p "$PARALLEL" -t 0 -i -x "-F $WORK/ssh_config" 'sleep 1; echo ok'

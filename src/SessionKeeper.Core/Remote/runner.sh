@@ -896,6 +896,7 @@ sk_stream() {
 sk_run() {
     SK_STARTED=
     if ! sk_run_fast; then
+        sk_private
         sk_watchdog_late
         sk_launch
     fi
@@ -1039,6 +1040,7 @@ sk_stream_after() {
     # shellcheck disable=SC2086
     set -- $_pl
     sk_isnum "${2:-}" && sk_isnum "${3:-}" || exit 0
+    sk_private
     sk_watchdog_late
     _oa=$2 _ob=$3
     sk_report "$SK_ID"
@@ -1070,7 +1072,8 @@ sk_run_fast() {
     _warn=
     sk_logind_kills && _warn=" warn=logind-kill-user-processes"
     # The request's values go in the environment (argv is public to every user of the host); the
-    # job never sees them (keeper.pl deletes them first).
+    # job never sees them (keeper.pl deletes them first). SK_USER_UMASK is empty: perl reads the
+    # login's umask itself (see sk_main), then makes its files private.
     exec 4>&1
     _pl=$(SK_LAUNCH_COOKIE=$SK_COOKIE SK_LAUNCH_CMD=$SK_CMD SK_LAUNCH_CWD=$SK_CWD SK_LAUNCH_ENV=$SK_ENVTXT \
         SK_LAUNCH_SHELL=$SK_SHELL SK_LAUNCH_UMASK=$SK_USER_UMASK SK_LAUNCH_LIMITS="$SK_TIMEOUT $SK_GRACE" \
@@ -1089,18 +1092,23 @@ sk_run_fast() {
                 exit 0
             fi
             # stream.pl could not be compiled: sh streams, with no second try.
+            sk_private
             sk_watchdog_late
             SK_PERL_STREAM=no
             return 0
             ;;
         files*)
             # The directory and the request's files are made, nothing started: the sh wrapper starts it.
+            sk_private
             sk_watchdog_late
             printf '2 sh\n' >"$SK_DIR/proto"
             sk_start_sh
             ;;
         error*) sk_fail no-setsid ;;
-        report*) sk_watchdog_late ;;
+        report*)
+            sk_private
+            sk_watchdog_late
+            ;;
         *)
             # Declined, or perl never ran: nothing was done.
             SK_DIR=
@@ -1635,6 +1643,14 @@ sk_watchdog_late() {
     SK_WD_LATE=
 }
 
+# sk_private: from here on this call's files are private (umask 077), the login's umask kept in
+# SK_USER_UMASK for the job; once per call.
+sk_private() {
+    [ -z "$SK_USER_UMASK" ] || return 0
+    SK_USER_UMASK=$(umask)
+    umask 077
+}
+
 # Ends the watchdog (on every exit, sk_fail's included).
 sk_bye() {
     [ -n "${SK_WD:-}" ] && kill "$SK_WD" 2>/dev/null
@@ -1643,9 +1659,14 @@ sk_bye() {
 
 sk_main() {
     # Job directories and their files are private (0700/0600): env may hold secrets. The job
-    # itself gets the login's own umask back, as it would under plain ssh.
-    SK_USER_UMASK=$(umask)
-    umask 077
+    # itself gets the login's own umask back, as it would under plain ssh. The run verb's perl
+    # (sk_run_fast) reads it itself before anything is made: its sh creates no file before, and
+    # takes the umask on every path of its own (sk_private), so the common case forks no $(umask).
+    SK_USER_UMASK=
+    case ${SK_FAULT:-}:$SK_VERB in
+        :run) ;;
+        *) sk_private ;;
+    esac
     # The POSIX sh that runs wrappers and jobs' preludes; tests point it at bash or BusyBox ash.
     SK_INTERP=${SESSIONKEEPER_INTERP:-/bin/sh}
     # Our own tools come from the system's directories first; the job gets the login's PATH back

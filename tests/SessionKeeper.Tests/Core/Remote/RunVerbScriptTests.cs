@@ -34,6 +34,36 @@ public sealed class RunVerbScriptTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// On the perl tier the runner's sh forks no $(umask) for the run verb: keeper.pl reads the
+    /// login's umask itself before it makes anything. Either way the job directory is private and
+    /// the job runs with the login's umask.
+    /// </summary>
+    [Theory(Timeout = 30000)]
+    [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
+    public async Task Run_keeps_the_job_directory_private_and_gives_the_job_the_login_umask(string shell)
+    {
+        var id = JobId.New();
+        var (_, stream) = await _state.Client(shell).LaunchStreamingAsync(
+            id, JobCookie.New(), new JobSpec("umask", Shell: "/bin/sh"), spoolStdin: false, Request(id));
+        using (stream)
+        {
+            var (outputs, done) = ReadToEnd(stream.Reader);
+            var dir = _state.JobDir(id.Value);
+            var loginUmask = File.ReadAllText(Path.Combine(dir, "umask")).Trim();
+
+            Assert.Equal("0", done["code"]);
+            Assert.Matches("^0[0-7]{3}$", loginUmask);
+            Assert.NotEqual("0077", loginUmask);
+            Assert.Equal(loginUmask, outputs[OutputKind.Stdout].ToString().Trim());
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
+            foreach (var file in Directory.GetFiles(dir))
+            {
+                Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(file) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite));
+            }
+        }
+    }
+
     [Theory(Timeout = 30000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_job_gets_no_descriptor_of_the_launch_beyond_stdin_stdout_and_stderr(string shell)
