@@ -472,15 +472,48 @@ sk_start_wrapper() {
 }
 
 # systemd-logind with KillUserProcesses=yes kills everything of a user at their last logout,
-# setsid or not, unless lingering is on: the client warns about it.
+# setsid or not, unless lingering is on: the client warns about it. Lingering is logind's file
+# /var/lib/systemd/linger/USER, looked at directly. KillUserProcesses is logind's own setting,
+# asked over D-Bus (busctl, an exec and a round trip through logind) once per boot and logind
+# configuration: the answer is kept in the state directory's logind file ("BOOT_ID yes|no") and
+# asked again after a reboot, or once a logind.conf file or drop-in directory is newer than it.
+# A configuration changed before an answer was kept and only then reloaded into logind is seen at
+# the next change or reboot: the warning is advice, the job is the same either way.
+# SESSIONKEEPER_SYSTEMD_ROOT and SESSIONKEEPER_BUSCTL are test hooks (a fake root and busctl).
 sk_logind_kills() {
+    _lgsr=${SESSIONKEEPER_SYSTEMD_ROOT:-}
     # logind runs only where systemd is the init: elsewhere (containers, BusyBox) nothing to ask.
-    [ -d /run/systemd/system ] || return 1
-    command -v busctl >/dev/null 2>&1 || return 1
-    _k=$(busctl get-property org.freedesktop.login1 /org/freedesktop/login1 \
-        org.freedesktop.login1.Manager KillUserProcesses 2>/dev/null) || return 1
-    [ "$_k" = "b true" ] || return 1
-    [ "$(loginctl show-user "$(id -un)" -p Linger --value 2>/dev/null)" != yes ]
+    [ -d "$_lgsr/run/systemd/system" ] || return 1
+    _lgu=${LOGNAME:-${USER:-}}
+    [ -n "$_lgu" ] || _lgu=$(id -un)
+    [ -e "$_lgsr/var/lib/systemd/linger/$_lgu" ] && return 1
+    _lgkf=${SK_BASE%/jobs}/logind _lgk= _lgkb=
+    read -r _lgboot </proc/sys/kernel/random/boot_id || _lgboot=none
+    if [ -f "$_lgkf" ] && [ ! -L "$_lgkf" ] && read -r _lgkb _lgk <"$_lgkf" && [ "$_lgkb" = "$_lgboot" ]; then
+        for _lgf in "$_lgsr"/etc/systemd/logind.conf "$_lgsr"/etc/systemd/logind.conf.d "$_lgsr"/etc/systemd/logind.conf.d/* \
+            "$_lgsr"/run/systemd/logind.conf.d "$_lgsr"/run/systemd/logind.conf.d/* \
+            "$_lgsr"/usr/local/lib/systemd/logind.conf.d "$_lgsr"/usr/local/lib/systemd/logind.conf.d/* \
+            "$_lgsr"/usr/lib/systemd/logind.conf.d "$_lgsr"/usr/lib/systemd/logind.conf.d/* \
+            "$_lgsr"/lib/systemd/logind.conf.d "$_lgsr"/lib/systemd/logind.conf.d/*; do
+            [ -e "$_lgf" ] || continue
+            [ "$_lgkf" -nt "$_lgf" ] || _lgk=
+        done
+    else
+        _lgk=
+    fi
+    case $_lgk in
+        yes | no) ;;
+        *)
+            _lgbc=${SESSIONKEEPER_BUSCTL:-busctl}
+            command -v "$_lgbc" >/dev/null 2>&1 || return 1
+            _lgk=$("$_lgbc" get-property org.freedesktop.login1 /org/freedesktop/login1 \
+                org.freedesktop.login1.Manager KillUserProcesses 2>/dev/null) || return 1
+            case $_lgk in "b true") _lgk=yes ;; *) _lgk=no ;; esac
+            # Private, as everything in the state directory (the run verb's sh has not set its umask yet).
+            [ -d "${SK_BASE%/jobs}" ] && (umask 077 && printf '%s %s\n' "$_lgboot" "$_lgk" >"$_lgkf") 2>/dev/null
+            ;;
+    esac
+    [ "$_lgk" = yes ]
 }
 
 sk_launch() {

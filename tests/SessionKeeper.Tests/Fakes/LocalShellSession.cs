@@ -35,6 +35,9 @@ public sealed class LocalShellSession : IRemoteSession
     /// <summary>"posix": SK_TIER in the runner's environment keeps the stream helper in sh (null: the runner picks).</summary>
     public string? Tier { get; init; }
 
+    /// <summary>More variables for the runner's environment (test hooks such as a fake root).</summary>
+    public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
+
     public async Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default)
     {
         using var process = Start();
@@ -91,6 +94,12 @@ public sealed class LocalShellSession : IRemoteSession
         {
             info.Environment["SK_TIER"] = tier;
         }
+
+        foreach (var (name, value) in ExtraEnvironment)
+        {
+            info.Environment[name] = value;
+        }
+
         return Process.Start(info) ?? throw new InvalidOperationException("cannot start " + _interpreter[0]);
     }
 
