@@ -12,6 +12,7 @@ namespace SessionKeeper.IntegrationTests.Fleet;
 /// shows (its erasures applied) is every tagged line whole and the summary, with no progress line
 /// left over. And the proof: 500 hosts (ssh_config aliases of one sshd), all but two ok.
 /// </summary>
+[LongRunning(105)]
 public sealed class TerminalTests(FleetHost host, ITestOutputHelper output) : IClassFixture<FleetHost>
 {
     private const string Script = "/usr/bin/script";

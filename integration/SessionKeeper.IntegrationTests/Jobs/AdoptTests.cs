@@ -147,6 +147,7 @@ public sealed class AdoptTests(JobsHost host) : IClassFixture<JobsHost>
     }
 
     /// <summary>The interactive session's login shell is bash.</summary>
+    [LongRunning(60)]
     public sealed class Bash(JobsHost host) : InteractiveSession(host, "/bin/bash"), IClassFixture<JobsHost>;
 
     /// <summary>The interactive session's login shell is dash.</summary>

@@ -19,6 +19,7 @@ public sealed class BrokerHost : JobsHost
 }
 
 /// <summary>The daemon as a connection broker (issue 13): its socket, whom it serves, how many connections it holds and for how long.</summary>
+[LongRunning(100)]
 public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
 {
     [Fact(Timeout = 120_000)]

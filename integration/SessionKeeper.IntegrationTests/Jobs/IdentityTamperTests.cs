@@ -38,6 +38,7 @@ public abstract class IdentityTamperTests(JobsHost host)
     };
 
     /// <summary>`kill` (TERM, then KILL after the grace period) against a job whose identity files were forged.</summary>
+    [LongRunning(75)]
     public sealed class Kill(JobsHost host) : IdentityTamperTests(host), IClassFixture<JobsHost>
     {
         [Theory(Timeout = 120_000)]
@@ -69,6 +70,7 @@ public abstract class IdentityTamperTests(JobsHost host)
     }
 
     /// <summary>`kill --signal INT` against a job whose identity files were forged.</summary>
+    [LongRunning(60)]
     public sealed class KillSignalInt(JobsHost host) : IdentityTamperTests(host), IClassFixture<JobsHost>
     {
         [Theory(Timeout = 120_000)]
@@ -100,6 +102,7 @@ public abstract class IdentityTamperTests(JobsHost host)
     }
 
     /// <summary>`status`, `rm` and `gc` against a job whose identity files were forged.</summary>
+    [LongRunning(180)]
     public sealed class RmAndGc(JobsHost host) : IdentityTamperTests(host), IClassFixture<JobsHost>
     {
         /// <summary>Neither rm nor gc touch the job; status says what the files allow it to say.</summary>
@@ -128,6 +131,7 @@ public abstract class IdentityTamperTests(JobsHost host)
     }
 
     /// <summary>A restart policy against a job whose identity files were forged.</summary>
+    [LongRunning(75)]
     public sealed class RestartPolicy(JobsHost host) : IdentityTamperTests(host), IClassFixture<JobsHost>
     {
         /// <summary>The job fails after its files were forged: the wrapper's record still says exit 3, and the policy runs it again.</summary>
@@ -158,6 +162,7 @@ public abstract class IdentityTamperTests(JobsHost host)
     }
 
     /// <summary>`--timeout` against a job whose identity files were forged.</summary>
+    [LongRunning(120)]
     public sealed class TimeoutOption(JobsHost host) : IdentityTamperTests(host), IClassFixture<JobsHost>
     {
         /// <summary>

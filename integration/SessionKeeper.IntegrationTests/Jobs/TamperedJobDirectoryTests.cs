@@ -9,6 +9,7 @@ namespace SessionKeeper.IntegrationTests.Jobs;
 /// where a state file should be, forged exit records, garbled identity files, a truncated log.
 /// Each is named as what it is, at once, and nothing is left running on the target.
 /// </summary>
+[LongRunning(75)]
 public sealed class TamperedJobDirectoryTests(JobsHost host) : IClassFixture<JobsHost>
 {
     /// <summary>Far above what any of these calls needs (attach on a FIFO log used to never return).</summary>

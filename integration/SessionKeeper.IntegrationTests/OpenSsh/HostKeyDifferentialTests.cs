@@ -12,6 +12,7 @@ namespace SessionKeeper.IntegrationTests.OpenSsh;
 /// `ssh -o StrictHostKeyChecking=yes -o BatchMode=yes` does, against the same sshd; a refusal exits
 /// 254, and sshd's log shows that no authentication request followed it.
 /// </summary>
+[LongRunning(115)]
 public sealed class HostKeyDifferentialTests(HostKeyLab lab, ITestOutputHelper output) : IClassFixture<HostKeyLab>
 {
     private static readonly string[] AuthenticationSigns = ["userauth-request", "Accepted ", "Failed ", "Postponed", "authenticating user"];

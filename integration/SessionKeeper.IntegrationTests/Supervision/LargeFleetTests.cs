@@ -13,6 +13,7 @@ namespace SessionKeeper.IntegrationTests.Supervision;
 /// recorded not-launched. How fast: scripts/bench-large-range.sh (no timing here). The hosts
 /// all resolve, through an ssh_config, to a closed loopback port: nothing leaves the machine.
 /// </summary>
+[LongRunning(90)]
 public sealed class LargeFleetTests(SupervisionHost host, ITestOutputHelper output) : IClassFixture<SupervisionHost>
 {
     private const int Hosts = 20_000;

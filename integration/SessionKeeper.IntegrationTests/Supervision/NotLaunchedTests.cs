@@ -10,6 +10,7 @@ namespace SessionKeeper.IntegrationTests.Supervision;
 /// `not-launched`, and once the cause is gone neither `resume` nor the daemon runs it (a counter
 /// file on the target proves it); only `retry JOB` does, exactly once. `rm --local` forgets it.
 /// </summary>
+[LongRunning(100)]
 public sealed class NotLaunchedTests(SupervisionHost host, ITestOutputHelper output) : IClassFixture<SupervisionHost>
 {
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(30);
