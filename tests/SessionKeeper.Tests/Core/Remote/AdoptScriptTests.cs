@@ -37,7 +37,7 @@ public sealed class AdoptScriptTests : IDisposable
 
     private JobClient Client(string shell) => new(Shells.Session(shell, _state.Path));
 
-    [SkippableTheory(Timeout = 60000)]
+    [SkippableTheory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task Every_process_of_the_group_ignores_sighup_and_the_job_ends_with_its_status_unknown(string shell)
     {
@@ -68,7 +68,7 @@ public sealed class AdoptScriptTests : IDisposable
         Assert.False(Directory.Exists(_state.JobDir(id.Value)));
     }
 
-    [SkippableTheory(Timeout = 60000)]
+    [SkippableTheory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task What_adopt_refuses_it_refuses_by_name_and_records_nothing(string shell)
     {

@@ -63,7 +63,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
 
     private static string Fixture(string name, string file = "") => Path.Combine(AppContext.BaseDirectory, "Fixtures", "jobdir-v1", name, file);
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task Status_of_the_finished_fixture_is_exited_3_with_its_recorded_identity(string shell)
     {
@@ -88,7 +88,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
         Assert.Equal((status.Id, status.State, status.ExitCode, status.Pid, status.StartTime, status.LogSize), (listed.Id, listed.State, listed.ExitCode, listed.Pid, listed.StartTime, listed.LogSize));
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task Logs_of_the_finished_fixture_are_its_log_bytes_in_written_order(string shell)
     {
@@ -103,7 +103,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
         Assert.Contains("truncated or replaced", truncated.Message, StringComparison.Ordinal);
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_stream_of_the_finished_fixture_is_its_log_exactly_then_its_exit_record(string shell)
     {
@@ -127,7 +127,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
         Assert.Equal(3, resumed.ExitCode);
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task Rm_removes_the_finished_fixture(string shell)
     {
@@ -141,7 +141,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
         Assert.Equal(FailureKind.JobNotFound, again.Kind);
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task Gc_removes_the_finished_fixture_once_it_is_older_than_asked(string shell)
     {
@@ -161,7 +161,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
     /// wrapper and job are gone, in this boot or before a reboot. Its identity is still reported,
     /// its log read whole, and the stream ends on that state.
     /// </summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(TiersAndBoots))]
     public async Task The_running_fixture_without_its_processes_is_lost_and_its_log_still_reads(string shell, bool sameBoot)
     {
@@ -187,7 +187,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
     }
 
     /// <summary>Lost is final: rm removes the stale running-shaped copy, and gc does too.</summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(ShellsAndBoots))]
     public async Task Rm_and_gc_remove_the_running_fixture_without_its_processes(string shell, bool sameBoot)
     {
@@ -209,7 +209,7 @@ public sealed class JobDirV1FixtureTests : IDisposable
     /// takes the finished fixture beside it), <c>logs</c> and the stream read the log the old
     /// wrapper keeps appending to, a signal reaches it, and the stream ends on its exit record.
     /// </summary>
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_running_fixture_under_its_own_wave_1_wrapper_is_served_until_it_ends(string shell)
     {

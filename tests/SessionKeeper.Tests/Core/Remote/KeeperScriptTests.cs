@@ -17,7 +17,7 @@ public sealed partial class KeeperScriptTests : IDisposable
 
     public void Dispose() => _state.Dispose();
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task The_perl_wrapper_is_the_jobs_parent_in_a_session_of_its_own_and_holds_nothing_of_the_channel(string shell)
     {
@@ -40,7 +40,7 @@ public sealed partial class KeeperScriptTests : IDisposable
         Assert.Equal(JobState.Killed, (await client.UntilFinishedAsync(id.Value)).State);
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [InlineData("dash+posix")]
     [InlineData("ash+posix")]
     public async Task Sk_tier_posix_keeps_the_sh_wrapper_and_its_keeper(string shell)
@@ -63,7 +63,7 @@ public sealed partial class KeeperScriptTests : IDisposable
     /// nothing; a target without perl never runs it: either way the sh wrapper starts the job,
     /// once, and the launch reports it running.
     /// </summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [InlineData("dash", RequestVariables.Keeper, "use 5.999;\n")]
     [InlineData("ash", RequestVariables.Keeper, "use 5.999;\n")]
     [InlineData("dash", RequestVariables.Fault, "remote-no-perl")]
@@ -91,7 +91,7 @@ public sealed partial class KeeperScriptTests : IDisposable
     /// whose table lookup finds nothing: the job still gets a session of its own, no signal
     /// blocked, its stdin from the spool (on fd 0), and its exit status recorded by its parent.
     /// </summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [InlineData("dash")]
     [InlineData("ash")]
     public async Task Without_known_system_call_numbers_keeper_pl_does_the_same_through_posix(string shell)
@@ -125,7 +125,7 @@ public sealed partial class KeeperScriptTests : IDisposable
     /// waits for a file the test creates once strace is attached, so the silent stretch is real
     /// however slow the machine is.
     /// </summary>
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [InlineData("dash")]
     [InlineData("ash")]
     public async Task A_silent_job_wakes_its_wrapper_once_when_it_ends(string shell)
@@ -170,7 +170,7 @@ public sealed partial class KeeperScriptTests : IDisposable
     }
 
     /// <summary>A job that ignores SIGTERM past its time limit gets SIGKILL after the grace period, from its parent.</summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [InlineData("dash")]
     [InlineData("dash+posix")]
     public async Task A_job_ignoring_term_past_its_time_limit_is_killed_after_the_grace(string shell)

@@ -37,7 +37,7 @@ public sealed class LogindWarningScriptTests : IDisposable
         _root.Dispose();
     }
 
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Logind_is_asked_once_then_again_only_after_its_configuration_changes(string shell)
     {
@@ -64,7 +64,7 @@ public sealed class LogindWarningScriptTests : IDisposable
         Assert.Equal(2, CallCount());
     }
 
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_new_drop_in_or_another_boot_asks_logind_again(string shell)
     {
@@ -88,7 +88,7 @@ public sealed class LogindWarningScriptTests : IDisposable
         Assert.Single(otherBoot.Warnings);
     }
 
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_lingering_user_gets_no_warning_and_logind_is_not_asked(string shell)
     {
@@ -100,7 +100,7 @@ public sealed class LogindWarningScriptTests : IDisposable
         Assert.Equal(0, CallCount());
     }
 
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_foreground_run_warns_from_the_same_kept_answer(string shell)
     {

@@ -32,7 +32,7 @@ public sealed class PreludeEnvironmentScriptTests : IDisposable
 
     public void Dispose() => _state.Dispose();
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Cases))]
     public async Task The_exit_code_comes_back_exact_whatever_the_job_environment_says(string shell, string name, string value)
     {
@@ -47,7 +47,7 @@ public sealed class PreludeEnvironmentScriptTests : IDisposable
         Assert.DoesNotContain("not found", log, StringComparison.Ordinal);
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_job_sees_its_own_environment_and_the_login_path_otherwise(string shell)
     {

@@ -14,7 +14,7 @@ public sealed class ProcStatReadTests : IDisposable
 
     public void Dispose() => _state.Dispose();
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_command_name_with_a_newline_is_read_whole(string shell)
     {

@@ -16,7 +16,7 @@ public sealed class RunVerbScriptTests : IDisposable
 
     public void Dispose() => _state.Dispose();
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Run_launches_then_streams_both_outputs_and_the_exit_status_on_one_channel(string shell)
     {
@@ -39,7 +39,7 @@ public sealed class RunVerbScriptTests : IDisposable
     /// login's umask itself before it makes anything. Either way the job directory is private and
     /// the job runs with the login's umask.
     /// </summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Run_keeps_the_job_directory_private_and_gives_the_job_the_login_umask(string shell)
     {
@@ -64,7 +64,7 @@ public sealed class RunVerbScriptTests : IDisposable
         }
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_job_gets_no_descriptor_of_the_launch_beyond_stdin_stdout_and_stderr(string shell)
     {
@@ -89,7 +89,7 @@ public sealed class RunVerbScriptTests : IDisposable
     /// process itself goes on as the stream helper the runner registered. Kill, with the wrapper
     /// alive, finds the job by that lineage.
     /// </summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task On_the_perl_tier_one_process_launches_and_streams_and_its_fork_is_the_wrapper(string shell)
     {
@@ -134,7 +134,7 @@ public sealed class RunVerbScriptTests : IDisposable
     /// A run sent again with the same id and cookie (its reply was lost) finds the directory: the
     /// runner's sh confirms the launch (fresh=0), nothing starts twice, and the stream is the same.
     /// </summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_run_sent_again_starts_nothing_twice_and_streams_the_same_job(string shell)
     {
@@ -160,7 +160,7 @@ public sealed class RunVerbScriptTests : IDisposable
     /// No watchdog process bounds a run that perl serves: its alarm does. A call whose deadline
     /// (SK_DEADLINE) passes while the job runs on ends there, and the job is not touched.
     /// </summary>
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_run_past_its_deadline_ends_and_leaves_the_job_running(string shell)
     {

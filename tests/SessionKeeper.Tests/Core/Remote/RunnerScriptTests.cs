@@ -14,7 +14,7 @@ public sealed class RunnerScriptTests : IDisposable
 
     public void Dispose() => _state.Dispose();
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [InlineData("dash", "exit 0", JobState.Exited, 0, null)]
     [InlineData("dash", "exit 1", JobState.Exited, 1, null)]
     [InlineData("dash", "exit 42", JobState.Exited, 42, null)]
@@ -43,7 +43,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Equal(signal, status.Signal);
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Launch_confirms_a_running_job_with_its_identity(string shell)
     {
@@ -61,7 +61,7 @@ public sealed class RunnerScriptTests : IDisposable
         await client.KillAsync(id, TimeSpan.FromSeconds(2));
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_retried_launch_with_the_same_cookie_never_starts_a_second_copy(string shell)
     {
@@ -83,7 +83,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Equal(["x"], File.ReadAllLines(counter));
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Kill_ends_the_whole_group_and_the_exit_is_still_recorded(string shell)
     {
@@ -103,7 +103,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Empty(GroupMembers(pgid));
     }
 
-    [Fact(Timeout = 30000)]
+    [Fact(Timeout = 120000)]
     public async Task Kill_with_a_cooperative_job_needs_only_term()
     {
         var client = _state.Client("dash");
@@ -115,7 +115,7 @@ public sealed class RunnerScriptTests : IDisposable
     }
 
     /// <summary>The pid file names a live process that is not the job while its wrapper lives: refused.</summary>
-    [Fact(Timeout = 30000)]
+    [Fact(Timeout = 120000)]
     public async Task A_tampered_pid_file_makes_the_job_lost_and_its_kill_refused_without_signalling_the_named_process()
     {
         var client = _state.Client("dash");
@@ -134,7 +134,7 @@ public sealed class RunnerScriptTests : IDisposable
         Process.GetProcessById(started.Pid!.Value).Kill(); // the real job: its wrapper then records it and ends its keeper
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [InlineData("0")]
     [InlineData("1")]
     [InlineData("-1")]
@@ -154,7 +154,7 @@ public sealed class RunnerScriptTests : IDisposable
         Process.GetProcessById(real).Kill();
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Command_text_working_directory_and_environment_are_stored_verbatim(string shell)
     {
@@ -170,7 +170,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Contains("it's \"q\" $x `y`\nline1\nline2\n/tmp\n" + id + "\n", log, StringComparison.Ordinal);
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_job_directory_is_private_but_the_job_keeps_the_login_umask(string shell)
     {
@@ -186,7 +186,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Equal(loginUmask, File.ReadAllText(Path.Combine(dir, "out")).Trim());
     }
 
-    [Fact(Timeout = 30000)]
+    [Fact(Timeout = 120000)]
     public async Task A_missing_working_directory_starts_nothing_and_leaves_nothing()
     {
         var client = _state.Client("dash");
@@ -196,7 +196,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.False(Directory.Exists(_state.JobDir(id.Value)));
     }
 
-    [Fact(Timeout = 30000)]
+    [Fact(Timeout = 120000)]
     public async Task A_payload_cut_short_runs_nothing()
     {
         var request = new RunnerRequest("launch").Set("SK_ID", "cut-short").Set("SK_COOKIE", "c").Set("SK_CMD", "true")
@@ -213,7 +213,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_state.Path, "sessionkeeper")));
     }
 
-    [Fact(Timeout = 30000)]
+    [Fact(Timeout = 120000)]
     public async Task Unknown_jobs_and_bad_ids_are_told_apart()
     {
         var client = _state.Client("dash");
@@ -221,7 +221,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Equal(FailureKind.InvalidInput, (await Assert.ThrowsAsync<SessionKeeperException>(() => client.StatusAsync(JobId.Parse("../etc")))).Kind);
     }
 
-    [Fact(Timeout = 30000)]
+    [Fact(Timeout = 120000)]
     public async Task Rm_refuses_a_running_job_and_removes_a_finished_one()
     {
         var client = _state.Client("dash");
@@ -235,7 +235,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.False(Directory.Exists(_state.JobDir(id.Value)));
     }
 
-    [SkippableFact(Timeout = 30000)]
+    [SkippableFact(Timeout = 120000)]
     public async Task A_job_directory_owned_by_someone_else_is_refused_and_untouched()
     {
         Prerequisite.Require(Environment.UserName == "root", "needs root to chown");
@@ -250,7 +250,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.True(File.Exists(Path.Combine(dir, "exit")));
     }
 
-    [Fact(Timeout = 30000)]
+    [Fact(Timeout = 120000)]
     public async Task List_reports_every_job()
     {
         var client = _state.Client("dash");
@@ -270,7 +270,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.All(listed, s => Assert.Equal(3, s.ExitCode));
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [InlineData("dash")]
     [InlineData("dash+posix")]
     public async Task A_wrapper_that_died_without_an_exit_record_makes_the_job_lost(string shell)
@@ -288,7 +288,7 @@ public sealed class RunnerScriptTests : IDisposable
         Assert.Equal(JobState.Lost, lost.State);
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [InlineData("dash")]
     [InlineData("dash+posix")]
     public async Task A_time_limit_is_enforced_on_the_target(string shell)

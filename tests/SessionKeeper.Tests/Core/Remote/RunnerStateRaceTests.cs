@@ -16,7 +16,7 @@ public sealed class RunnerStateRaceTests : IDisposable
 
     public void Dispose() => _state.Dispose();
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task An_exit_record_appearing_between_two_looks_is_read_not_called_corrupt(string shell)
     {

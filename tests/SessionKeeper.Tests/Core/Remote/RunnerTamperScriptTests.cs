@@ -46,7 +46,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
         return data;
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(ForgedRecords))]
     public async Task A_forged_exit_record_is_reported_as_malformed_never_as_an_exit_status(string shell, string record)
     {
@@ -62,7 +62,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
         Assert.Equal("lost (malformed exit record)", status.Describe());
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [InlineData("dash", "v1 exited 255 0 0 1700000000", JobState.Exited, 255)]
     [InlineData("dash", "v1 killed 192 64 0 1700000000", JobState.Killed, 192)]
     [InlineData("ash", "v1 killed 129 1 1 1700000000", JobState.TimedOut, 129)]
@@ -76,7 +76,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
         Assert.Equal((state, code), (status.State, status.ShellExitCode));
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_fifo_as_the_stdout_file_is_refused_at_once_by_status_and_stream(string shell)
     {
@@ -103,7 +103,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
     /// like any tampered file, one that names a later layout is refused with the advice to upgrade,
     /// and neither is read further (ps names them and goes on).
     /// </summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [InlineData("dash", "fifo", "tampered-proto")]
     [InlineData("ash", "3 perl", "newer-layout")]
     [InlineData("bash", "junk", "tampered-proto")]
@@ -135,7 +135,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
         Assert.Equal((JobState.Lost, code), (listed.State, listed.LostReason));
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [InlineData("dash", "out")]
     [InlineData("ash", "err")]
     [InlineData("bash", "proto")]
@@ -160,7 +160,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
         Assert.DoesNotContain("@@SKD", output, StringComparison.Ordinal);
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_log_shorter_than_what_the_client_already_has_is_refused(string shell)
     {
@@ -177,7 +177,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
     /// echoed that text as reply fields: "malformed reply: field 'touch'" (250) after a kill that
     /// had in fact worked.
     /// </summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_kill_through_the_cookie_with_a_garbled_pid_file_reports_what_happened(string shell)
     {
@@ -198,7 +198,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
         Assert.False(File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z", StringComparison.Ordinal));
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_call_stuck_on_the_target_is_ended_by_its_own_deadline_with_everything_it_started(string shell)
     {
@@ -214,7 +214,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
         await UntilNoSleepAsync("the stuck command outlived its call");
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_call_that_ends_in_time_leaves_no_watchdog_behind(string shell)
     {
@@ -231,7 +231,7 @@ public sealed class RunnerTamperScriptTests : IDisposable
     /// trap and leave the watchdog's sleep behind for the whole deadline (2 of 100 hosts of a
     /// fleet run, where the client closes its channel as soon as it has the exit code).
     /// </summary>
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_call_whose_reader_is_gone_leaves_no_watchdog_behind(string shell)
     {

@@ -12,7 +12,7 @@ public sealed class ScriptStrictnessTests
 {
     public static TheoryData<string> Scripts => new() { "keeper.pl", "stream.pl", "adopt.pl" };
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Scripts))]
     public async Task The_perl_tools_compile_under_strict_and_warnings_without_a_word(string name)
     {

@@ -17,7 +17,7 @@ public sealed class SignalDispositionScriptTests : IDisposable
 
     public void Dispose() => _state.Dispose();
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_job_gets_the_dispositions_and_mask_of_a_command_started_directly(string shell)
     {
@@ -34,7 +34,7 @@ public sealed class SignalDispositionScriptTests : IDisposable
         Assert.Equal(Shells.IsPosixTier(shell) ? "env" : "perl", status.SignalReset);
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_signal_on_request_reaches_the_job_and_its_own_exit_code_comes_back(string shell)
     {
@@ -55,7 +55,7 @@ public sealed class SignalDispositionScriptTests : IDisposable
         Assert.Equal("ready\ncheckpoint\n", File.ReadAllText(log));
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Sigint_ends_a_job_without_a_trap_as_killed_by_it(string shell)
     {

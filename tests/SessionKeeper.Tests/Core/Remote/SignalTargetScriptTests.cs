@@ -17,7 +17,7 @@ public sealed class SignalTargetScriptTests : IDisposable
 
     private JobClient Client(string shell) => new(Shells.Session(shell, _state.Path));
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_pgid_file_naming_another_group_is_refused_and_nothing_is_signalled(string shell)
     {
@@ -49,7 +49,7 @@ public sealed class SignalTargetScriptTests : IDisposable
     /// real start time copied) passed every check of the files, and `kill` signalled it. The target
     /// is now proven from /proc (the job is its wrapper's grandchild): refused, nothing sent.
     /// </summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task Identity_files_all_naming_another_session_leader_are_refused_and_it_gets_no_signal(string shell)
     {
@@ -82,7 +82,7 @@ public sealed class SignalTargetScriptTests : IDisposable
     /// A forged starttime or boot_id file changes nothing while the job is proven its wrapper's
     /// grandchild: the job is reported running and `kill` stops it.
     /// </summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [InlineData("dash", "starttime")]
     [InlineData("bash", "boot_id")]
     [InlineData("ash", "starttime")]
@@ -105,7 +105,7 @@ public sealed class SignalTargetScriptTests : IDisposable
     /// own environment. Files forged to name a bystander without it send nothing (nothing of the job
     /// is there); put right, they let the kill reach the job.
     /// </summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task With_the_wrapper_gone_only_a_process_carrying_the_cookie_is_signalled(string shell)
     {

@@ -40,7 +40,7 @@ public sealed class StdinSpoolScriptTests : IDisposable
         Assert.Equal("done\n", File.ReadAllText(_state.JobFile(id.Value, "err")));
     }
 
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task The_job_reads_input_as_it_arrives_and_end_of_file_at_its_end(string shell)
     {
@@ -63,7 +63,7 @@ public sealed class StdinSpoolScriptTests : IDisposable
         Assert.Equal("second\neof\n", File.ReadAllText(_state.JobFile(id.Value, "out")));
     }
 
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_job_that_stops_reading_ends_the_upload_without_an_error(string shell)
     {
@@ -83,7 +83,7 @@ public sealed class StdinSpoolScriptTests : IDisposable
         source.End();
     }
 
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_spool_whose_source_is_gone_is_closed_where_it_stands(string shell)
     {
@@ -97,7 +97,7 @@ public sealed class StdinSpoolScriptTests : IDisposable
         Assert.Equal("5", File.ReadAllText(_state.JobFile(id.Value, "out")).Trim());
     }
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_job_started_without_a_spool_reads_dev_null_and_refuses_uploads(string shell)
     {

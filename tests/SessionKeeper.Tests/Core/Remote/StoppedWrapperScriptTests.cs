@@ -20,7 +20,7 @@ public sealed class StoppedWrapperScriptTests : IDisposable
     /// of a job that did end: the job is "ending", not lost (lost is final: the journal would keep
     /// it and a restart policy would act on it), and once the wrapper runs the real status follows.
     /// </summary>
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_job_that_ended_while_its_wrapper_is_stopped_is_ending_until_the_wrapper_records_it(string shell)
     {

@@ -20,7 +20,7 @@ public sealed class StreamHelperScriptTests : IDisposable
 
     public void Dispose() => _state.Dispose();
 
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task Perl_serves_the_stream_unless_posix_is_asked_perl_is_missing_or_too_old(string shell)
     {
@@ -42,7 +42,7 @@ public sealed class StreamHelperScriptTests : IDisposable
     }
 
     /// <summary>Both layouts, from the start and from offsets inside the files: exactly the bytes from there, then the exit record.</summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [InlineData("dash", 2)]
     [InlineData("bash", 1)]
     [InlineData("ash", 2)]
@@ -69,7 +69,7 @@ public sealed class StreamHelperScriptTests : IDisposable
     }
 
     /// <summary>A 3 MiB log through a link cut at random bytes: the client resumes each stream at its own offset, byte-exact.</summary>
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_link_cut_at_random_bytes_resumes_exactly(string shell)
     {
@@ -96,7 +96,7 @@ public sealed class StreamHelperScriptTests : IDisposable
     /// A job silent for longer than the dead-after period, then writing again: the helper's heartbeats
     /// keep the one connection alive through the silence, and the late output still arrives.
     /// </summary>
-    [Theory(Timeout = 60000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task Output_after_a_long_silence_arrives_on_the_same_connection(string shell)
     {
@@ -118,7 +118,7 @@ public sealed class StreamHelperScriptTests : IDisposable
     /// what it sent. Its next look (a tick or the credit) refuses it (log-truncated), and it never
     /// sends bytes of the shorter file.
     /// </summary>
-    [Theory(Timeout = 30000)]
+    [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.AllTiers), MemberType = typeof(Shells))]
     public async Task A_log_cut_shorter_while_the_helper_waits_for_credit_is_refused(string shell)
     {
