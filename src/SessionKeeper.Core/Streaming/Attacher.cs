@@ -35,6 +35,10 @@ internal sealed class Attacher
     private long _troubleSince;
     private long _lastHeard;
 
+    // 1 once a connection was tried since the last progress: a budget found spent when a loss is
+    // seen gets one try first (see ReconnectAsync).
+    private int _triedSinceProgress;
+
     /// <param name="connector">Opens a new connection after a drop.</param>
     /// <param name="jobId">The job to follow.</param>
     /// <param name="mirror">The local copy to append to, when this process holds its lease.</param>
@@ -154,13 +158,32 @@ internal sealed class Attacher
 
     private async Task<IRemoteSession> ReconnectAsync(long? lostAt, CancellationToken cancellationToken)
     {
+        // A budget already spent when the loss is seen (this process was stopped or starved, or the
+        // machine slept) still gets one connection since the target was last heard, with the time a
+        // new link has for its first word: the link may be back, and only a try proves it is not.
+        if (_options.GiveUpAfter is { } budget && Volatile.Read(ref _triedSinceProgress) == 0)
+        {
+            var oneTry = Max(_options.DeadAfter, _options.HelperStartTimeout);
+            if (budget - TroubleFor() < oneTry)
+            {
+                var kept = Max(TimeSpan.Zero, budget - oneTry);
+                Interlocked.Exchange(ref _troubleSince, _time.GetTimestamp() - (long)(kept.TotalSeconds * _time.TimestampFrequency));
+            }
+        }
+
         using var giveUp = _options.GiveUpAfter is { } limit
             ? new CancellationTokenSource(Max(TimeSpan.Zero, limit - TroubleFor()), _time)
             : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, giveUp.Token);
         try
         {
-            var session = await _reconnect.ExecuteAsync(async ct => await _connector.ConnectAsync(ct), linked.Token);
+            var session = await _reconnect.ExecuteAsync(
+                async ct =>
+                {
+                    Volatile.Write(ref _triedSinceProgress, 1);
+                    return await _connector.ConnectAsync(ct);
+                },
+                linked.Token);
             if (lostAt is { } t)
             {
                 _observer.Reconnected(_time.GetElapsedTime(t), Offset);
@@ -292,7 +315,11 @@ internal sealed class Attacher
     }
 
     /// <summary>Real progress (see _troubleSince): --give-up-after's clock stops until the next trouble.</summary>
-    private void Progressed() => Interlocked.Exchange(ref _troubleSince, 0);
+    private void Progressed()
+    {
+        Interlocked.Exchange(ref _troubleSince, 0);
+        Volatile.Write(ref _triedSinceProgress, 0);
+    }
 
     /// <summary>
     /// Reads one helper's stream. With credit, the helper sends at most <see cref="AttachOptions.ChunkBytes"/>

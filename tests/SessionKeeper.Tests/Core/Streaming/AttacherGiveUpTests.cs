@@ -105,6 +105,34 @@ public sealed class AttacherGiveUpTests
         Assert.True(connector.Attempts >= 2, "no reconnection after a link that worked died");
     }
 
+    /// <summary>
+    /// The loss is seen only after the budget is spent (this process was stopped, or the machine
+    /// slept, for longer than --give-up-after): one connection is still tried before giving up, as
+    /// the link may be back; a try that fails too gives up, with no second one.
+    /// </summary>
+    [Fact(Timeout = 120000)]
+    public async Task A_loss_seen_after_the_budget_is_spent_still_gets_one_connection()
+    {
+        var (time, connector, run) = Start(n => n == 1 ? Outcome.Connect : Outcome.ConnectSilent);
+        var session = await FirstSessionAsync(connector);
+
+        // A link that has worked (it kept talking for longer than --dead-after)...
+        var now = TimeSpan.Zero;
+        for (; now < Options.DeadAfter * 2; now += Options.Heartbeat)
+        {
+            await HeartbeatAsync(session);
+            time.Advance(Options.Heartbeat);
+        }
+
+        // ...then nothing runs here for longer than the budget: the clock jumps.
+        var asleep = Budget + TimeSpan.FromSeconds(5);
+        time.Advance(asleep);
+        var spent = now + asleep + await RunClockAsync(time, run);
+
+        await AssertGaveUpAsync(run, spent, now + Budget);
+        Assert.Equal(2, connector.Attempts);
+    }
+
     private static (CountingFakeTime Time, ScriptedConnector Connector, Task<JobStatus> Run) Start(Func<int, Outcome> script)
     {
         var time = new CountingFakeTime();
