@@ -123,6 +123,75 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
     }
 
     /// <summary>
+    /// `run -d` after `run -d` through a daemon that supervises what they launch (a poll of 1 s) over
+    /// one connection at most: more jobs running at once than it has stream channels (9). The daemon's
+    /// own supervision once went over a connection of its own for each stream with no slot (9
+    /// established against a limit of 4 in a burst of 250, every one the daemon's); now it waits for
+    /// a slot. Never more than the limit established on the sshd side, and every job's end is still
+    /// recorded by the daemon.
+    /// </summary>
+    [Fact(Timeout = 400_000)]
+    public async Task A_sequential_burst_the_daemon_supervises_never_holds_more_connections_than_the_limit()
+    {
+        const int Launches = 16;
+        const int Limit = 1;
+        await NoConnectionsAsync();
+        var state = Directory.CreateTempSubdirectory("sk-burst-");
+        var env = new Dictionary<string, string?> { ["SESSIONKEEPER_STATE_DIR"] = state.FullName };
+        var daemon = host.Cli.Start(["daemon", "--broker", "--broker-max-per-host", Limit.ToString(CultureInfo.InvariantCulture), "--broker-idle", "2s", "--poll", "1s"], env);
+        using var stop = new CancellationTokenSource();
+        var max = 0;
+        var holders = "";
+        var log = "";
+        var gauge = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var now = Established(host.Sshd.Port);
+                if (now > max && now > Limit)
+                {
+                    holders = Holders(host.Sshd.Port);
+                }
+
+                max = Math.Max(max, now);
+                await Task.Delay(5, CancellationToken.None);
+            }
+        });
+        try
+        {
+            File.SetUnixFileMode(state.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await Poll.UntilAsync(() => File.Exists(Path.Combine(state.FullName, "broker.sock")) || daemon.HasExited, TimeSpan.FromSeconds(60), "the daemon's broker socket");
+            Assert.False(daemon.HasExited, daemon.StderrText);
+
+            var ids = new List<string>();
+            for (var k = 0; k < Launches; k++)
+            {
+                var id = JobsHost.NewJobId("s");
+                var run = await host.Cli.RunAsync(["run", .. host.ConnectionOptions(), "--detach", "--id", id, host.Destination(), "--", "sleep 20"], env);
+                Assert.True(run.ExitCode == 0, run.ToString());
+                ids.Add(id);
+            }
+
+            await Poll.UntilAsync(
+                () => ids.All(id => daemon.StderrText.Contains($"job {id} on ", StringComparison.Ordinal) && daemon.StderrText.Contains($"job {id} on {host.Destination()}:{host.Sshd.Port}: exited 0", StringComparison.Ordinal)) || daemon.HasExited,
+                TimeSpan.FromSeconds(240),
+                "the daemon to record every job's end");
+            Assert.False(daemon.HasExited, daemon.StderrText);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await gauge;
+            daemon.Kill();
+            log = daemon.StderrText;
+            await daemon.DisposeAsync();
+            state.Delete(recursive: true);
+        }
+
+        Assert.True(max == Limit, $"{max} connections established at once (limit {Limit}); their client ends then: {holders}; the daemon's log: {log}");
+    }
+
+    /// <summary>
     /// More foreground runs at once than the daemon's connections have channels (2 connections of
     /// 10, one of each kept for short requests): the daemon answers the rest busy at once and they
     /// connect by themselves, as OpenSSH does when its master cannot open a session; meanwhile a
@@ -479,7 +548,8 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
     private static string Holders(int port)
     {
         var remote = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
-        var sockets = File.ReadLines("/proc/net/tcp").Skip(1)
+        // A dual-stack client socket (the CLI's and the daemon's: [::ffff:127.0.0.1]) is in tcp6.
+        var sockets = File.ReadLines("/proc/net/tcp").Skip(1).Concat(File.ReadLines("/proc/net/tcp6").Skip(1))
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Where(f => f.Length > 9 && f[2].EndsWith(remote, StringComparison.Ordinal))
             .Select(f => (State: f[3], Inode: f[9]))

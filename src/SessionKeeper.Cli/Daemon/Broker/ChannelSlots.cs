@@ -39,30 +39,26 @@ internal sealed class ChannelSlots(int limit)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(wait);
-        while (true)
+        try
         {
-            Task freed;
-            lock (_gate)
-            {
-                if (_used < limit)
-                {
-                    _used++;
-                    return true;
-                }
-
-                freed = _freed.Task;
-            }
-
-            try
-            {
-                await freed.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return false;
-            }
+            await TakeAsync(limit, deadline.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
+
+    /// <summary>
+    /// A stream's slot (never the last one), waiting as long as it takes: for the daemon's own
+    /// supervision, which has nobody waiting on it and must not open a connection beyond the
+    /// host's limit (a direct one per stream took a burst of 250 launches to 9 against 4).
+    /// </summary>
+    public Task TakeStreamAsync(CancellationToken cancellationToken) => TakeAsync(limit - 1, cancellationToken);
+
+    /// <summary>A short request's slot, waiting as long as it takes (the daemon's own supervision, as <see cref="TakeStreamAsync"/>).</summary>
+    public Task TakeExecAsync(CancellationToken cancellationToken) => TakeAsync(limit, cancellationToken);
 
     public void Release()
     {
@@ -85,6 +81,26 @@ internal sealed class ChannelSlots(int limit)
 
             _used++;
             return true;
+        }
+    }
+
+    private async Task TakeAsync(int upTo, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task freed;
+            lock (_gate)
+            {
+                if (_used < upTo)
+                {
+                    _used++;
+                    return;
+                }
+
+                freed = _freed.Task;
+            }
+
+            await freed.WaitAsync(cancellationToken);
         }
     }
 }
