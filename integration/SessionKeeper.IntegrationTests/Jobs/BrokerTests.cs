@@ -522,6 +522,123 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
     }
 
     /// <summary>
+    /// A brokered `run -d` goes to the connection's resident launcher (one perl process on the
+    /// target, keeper.pl's serve mode), started once, not over an exec channel: the job directory has
+    /// no keeper.pl, which only the runner's launch writes. The CLI prints what it prints otherwise.
+    /// </summary>
+    [Fact(Timeout = 180_000)]
+    public async Task A_brokered_launch_goes_to_the_resident_launcher_started_once()
+    {
+        await WithDaemonAsync(async (daemon, env) =>
+        {
+            for (var k = 0; k < 3; k++)
+            {
+                var id = JobsHost.NewJobId("r");
+                var run = await host.Cli.RunAsync(["run", .. host.ConnectionOptions(), "--detach", "--id", id, host.Destination(), "--", "echo resident; exit 4"], env);
+                Assert.True(run.ExitCode == 0, run.ToString());
+                Assert.Equal(id + "\n", run.StdoutText);
+                Assert.False(File.Exists(Path.Combine(host.JobDir(id), "keeper.pl")), $"job {id} was launched over an exec channel: {daemon.StderrText}");
+                var wait = await host.Cli.RunAsync(["wait", .. host.ConnectionOptions(), host.Destination(), id], env);
+                Assert.True(wait.ExitCode == 4, wait.ToString());
+                Assert.Equal("resident\n", File.ReadAllText(Path.Combine(host.JobDir(id), "out")));
+            }
+
+            // Another daemon's launcher (an earlier test's) ends with its connection or its idle time.
+            await Poll.UntilAsync(() => Launchers().Count == 1, TimeSpan.FromSeconds(60), "one resident launcher on the target");
+            Assert.Equal(1, Occurrences(daemon.StderrText, LauncherStarted));
+        });
+    }
+
+    /// <summary>
+    /// The resident launcher SIGKILLed on the target: the next `run -d` still works and its job runs
+    /// once (a counter file), over an exec channel or a new launcher; the one after has a new launcher.
+    /// </summary>
+    [Fact(Timeout = 180_000)]
+    public async Task A_launcher_killed_on_the_target_leaves_the_next_launch_working_and_run_once()
+    {
+        await WithDaemonAsync(async (daemon, env) =>
+        {
+            await LaunchCountedAsync(env);
+            await Poll.UntilAsync(() => Launchers().Count == 1, TimeSpan.FromSeconds(60), "one resident launcher on the target");
+            var launcher = Assert.Single(Launchers());
+            Assert.Equal(0, Libc.Kill(launcher, PosixSignals.SIGKILL));
+            await Poll.UntilAsync(() => !Launchers().Contains(launcher), TimeSpan.FromSeconds(30), "the launcher to die");
+
+            await LaunchCountedAsync(env);
+            await LaunchCountedAsync(env);
+            Assert.Single(Launchers());
+            Assert.Equal(2, Occurrences(daemon.StderrText, LauncherStarted));
+        });
+    }
+
+    private string LauncherStarted => $"the resident launcher on 127.0.0.1:{host.Sshd.Port}: started";
+
+    /// <summary>`run -d` of a job that appends to a counter file of its own; the job has run exactly once by the time `wait` answers.</summary>
+    private async Task LaunchCountedAsync(Dictionary<string, string?> env)
+    {
+        var id = JobsHost.NewJobId("c");
+        var counter = Path.Combine(host.Sshd.TempDir, "counter-" + id);
+        var run = await host.Cli.RunAsync(["run", .. host.ConnectionOptions(), "--detach", "--id", id, host.Destination(), "--", $"echo ran >> '{counter}'"], env);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var wait = await host.Cli.RunAsync(["wait", .. host.ConnectionOptions(), host.Destination(), id], env);
+        Assert.True(wait.ExitCode == 0, wait.ToString());
+        Assert.Equal("ran\n", File.ReadAllText(counter));
+    }
+
+    /// <summary>A daemon of the test's own (its own state directory, idle connections kept a minute), ended after <paramref name="body"/>.</summary>
+    private async Task WithDaemonAsync(Func<CliProcess, Dictionary<string, string?>, Task> body)
+    {
+        var state = Directory.CreateTempSubdirectory("sk-resident-");
+        var env = new Dictionary<string, string?> { ["SESSIONKEEPER_STATE_DIR"] = state.FullName };
+        var daemon = host.Cli.Start(["daemon", "--broker", "--broker-idle", "60s", "--poll", "1h"], env);
+        try
+        {
+            File.SetUnixFileMode(state.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await Poll.UntilAsync(() => File.Exists(Path.Combine(state.FullName, "broker.sock")) || daemon.HasExited, TimeSpan.FromSeconds(60), "the daemon's broker socket");
+            Assert.False(daemon.HasExited, daemon.StderrText);
+            await body(daemon, env);
+        }
+        finally
+        {
+            daemon.Kill();
+            await daemon.DisposeAsync();
+            state.Delete(recursive: true);
+        }
+    }
+
+    private static int Occurrences(string text, string what) =>
+        (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
+
+    /// <summary>The resident launchers serving this class's sshd: perl processes in serve mode whose environment has its state directory.</summary>
+    private List<int> Launchers()
+    {
+        var launchers = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (args.Length > 3 && args[0] == "perl" && args[1] == "-e" && args[3] == "serve"
+                    && File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains("XDG_STATE_HOME=" + host.Sshd.RemoteStateDir))
+                {
+                    launchers.Add(pid);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended meanwhile.
+            }
+        }
+
+        return launchers;
+    }
+
+    /// <summary>
     /// Earlier tests' connections idle out (2 s) first: a run binds to the least used connection,
     /// so two runs started beside two open connections would not share one.
     /// </summary>
