@@ -190,5 +190,5 @@ internal static class ReplyTags
     public const string Clock = "clock";
 
     /// <summary>Every tag above, for the test that compares them with runner.sh.</summary>
-    public static IReadOnlyList<string> All { get; } = [End, Error, Status, Launched, Kill, Removed, Stream, More, Caught, Done, Upload, Acked, Uploaded, Adopted, Candidate, Clock];
+    public static IReadOnlyList<string> All { get; } = [End, Error, Status, Launched, Kill, Removed, Stream, More, Caught, Done, Upload, Acked, Uploaded, Adopted, Candidate, Clock, Serve];
 }
