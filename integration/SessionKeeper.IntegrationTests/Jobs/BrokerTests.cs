@@ -124,6 +124,75 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
     }
 
     /// <summary>
+    /// `run -d` after `run -d` through a daemon that supervises what they launch (a poll of 1 s) over
+    /// one connection at most: more jobs running at once than it has stream channels (9). The daemon's
+    /// own supervision once went over a connection of its own for each stream with no slot (9
+    /// established against a limit of 4 in a burst of 250, every one the daemon's); now it waits for
+    /// a slot. Never more than the limit established on the sshd side, and every job's end is still
+    /// recorded by the daemon.
+    /// </summary>
+    [Fact(Timeout = 400_000)]
+    public async Task A_sequential_burst_the_daemon_supervises_never_holds_more_connections_than_the_limit()
+    {
+        const int Launches = 16;
+        const int Limit = 1;
+        await NoConnectionsAsync();
+        var state = Directory.CreateTempSubdirectory("sk-burst-");
+        var env = new Dictionary<string, string?> { ["SESSIONKEEPER_STATE_DIR"] = state.FullName };
+        var daemon = host.Cli.Start(["daemon", "--broker", "--broker-max-per-host", Limit.ToString(CultureInfo.InvariantCulture), "--broker-idle", "2s", "--poll", "1s"], env);
+        using var stop = new CancellationTokenSource();
+        var max = 0;
+        var holders = "";
+        var log = "";
+        var gauge = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var now = Established(host.Sshd.Port);
+                if (now > max && now > Limit)
+                {
+                    holders = Holders(host.Sshd.Port);
+                }
+
+                max = Math.Max(max, now);
+                await Task.Delay(5, CancellationToken.None);
+            }
+        });
+        try
+        {
+            File.SetUnixFileMode(state.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await Poll.UntilAsync(() => File.Exists(Path.Combine(state.FullName, "broker.sock")) || daemon.HasExited, TimeSpan.FromSeconds(60), "the daemon's broker socket");
+            Assert.False(daemon.HasExited, daemon.StderrText);
+
+            var ids = new List<string>();
+            for (var k = 0; k < Launches; k++)
+            {
+                var id = JobsHost.NewJobId("s");
+                var run = await host.Cli.RunAsync(["run", .. host.ConnectionOptions(), "--detach", "--id", id, host.Destination(), "--", "sleep 20"], env);
+                Assert.True(run.ExitCode == 0, run.ToString());
+                ids.Add(id);
+            }
+
+            await Poll.UntilAsync(
+                () => ids.All(id => daemon.StderrText.Contains($"job {id} on ", StringComparison.Ordinal) && daemon.StderrText.Contains($"job {id} on {host.Destination()}:{host.Sshd.Port}: exited 0", StringComparison.Ordinal)) || daemon.HasExited,
+                TimeSpan.FromSeconds(240),
+                "the daemon to record every job's end");
+            Assert.False(daemon.HasExited, daemon.StderrText);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await gauge;
+            daemon.Kill();
+            log = daemon.StderrText;
+            await daemon.DisposeAsync();
+            state.Delete(recursive: true);
+        }
+
+        Assert.True(max == Limit, $"{max} connections established at once (limit {Limit}); their client ends then: {holders}; the daemon's log: {log}");
+    }
+
+    /// <summary>
     /// More foreground runs at once than the daemon's connections have channels (2 connections of
     /// 10, one of each kept for short requests): the daemon answers the rest busy at once and they
     /// connect by themselves, as OpenSSH does when its master cannot open a session; meanwhile a
@@ -454,6 +523,123 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
     }
 
     /// <summary>
+    /// A brokered `run -d` goes to the connection's resident launcher (one perl process on the
+    /// target, keeper.pl's serve mode), started once, not over an exec channel: the job directory has
+    /// no keeper.pl, which only the runner's launch writes. The CLI prints what it prints otherwise.
+    /// </summary>
+    [Fact(Timeout = 180_000)]
+    public async Task A_brokered_launch_goes_to_the_resident_launcher_started_once()
+    {
+        await WithDaemonAsync(async (daemon, env) =>
+        {
+            for (var k = 0; k < 3; k++)
+            {
+                var id = JobsHost.NewJobId("r");
+                var run = await host.Cli.RunAsync(["run", .. host.ConnectionOptions(), "--detach", "--id", id, host.Destination(), "--", "echo resident; exit 4"], env);
+                Assert.True(run.ExitCode == 0, run.ToString());
+                Assert.Equal(id + "\n", run.StdoutText);
+                Assert.False(File.Exists(Path.Combine(host.JobDir(id), "keeper.pl")), $"job {id} was launched over an exec channel: {daemon.StderrText}");
+                var wait = await host.Cli.RunAsync(["wait", .. host.ConnectionOptions(), host.Destination(), id], env);
+                Assert.True(wait.ExitCode == 4, wait.ToString());
+                Assert.Equal("resident\n", File.ReadAllText(Path.Combine(host.JobDir(id), "out")));
+            }
+
+            // Another daemon's launcher (an earlier test's) ends with its connection or its idle time.
+            await Poll.UntilAsync(() => Launchers().Count == 1, TimeSpan.FromSeconds(60), "one resident launcher on the target");
+            Assert.Equal(1, Occurrences(daemon.StderrText, LauncherStarted));
+        });
+    }
+
+    /// <summary>
+    /// The resident launcher SIGKILLed on the target: the next `run -d` still works and its job runs
+    /// once (a counter file), over an exec channel or a new launcher; the one after has a new launcher.
+    /// </summary>
+    [Fact(Timeout = 180_000)]
+    public async Task A_launcher_killed_on_the_target_leaves_the_next_launch_working_and_run_once()
+    {
+        await WithDaemonAsync(async (daemon, env) =>
+        {
+            await LaunchCountedAsync(env);
+            await Poll.UntilAsync(() => Launchers().Count == 1, TimeSpan.FromSeconds(60), "one resident launcher on the target");
+            var launcher = Assert.Single(Launchers());
+            Assert.Equal(0, Libc.Kill(launcher, PosixSignals.SIGKILL));
+            await Poll.UntilAsync(() => !Launchers().Contains(launcher), TimeSpan.FromSeconds(30), "the launcher to die");
+
+            await LaunchCountedAsync(env);
+            await LaunchCountedAsync(env);
+            Assert.Single(Launchers());
+            Assert.Equal(2, Occurrences(daemon.StderrText, LauncherStarted));
+        });
+    }
+
+    private string LauncherStarted => $"the resident launcher on 127.0.0.1:{host.Sshd.Port}: started";
+
+    /// <summary>`run -d` of a job that appends to a counter file of its own; the job has run exactly once by the time `wait` answers.</summary>
+    private async Task LaunchCountedAsync(Dictionary<string, string?> env)
+    {
+        var id = JobsHost.NewJobId("c");
+        var counter = Path.Combine(host.Sshd.TempDir, "counter-" + id);
+        var run = await host.Cli.RunAsync(["run", .. host.ConnectionOptions(), "--detach", "--id", id, host.Destination(), "--", $"echo ran >> '{counter}'"], env);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var wait = await host.Cli.RunAsync(["wait", .. host.ConnectionOptions(), host.Destination(), id], env);
+        Assert.True(wait.ExitCode == 0, wait.ToString());
+        Assert.Equal("ran\n", File.ReadAllText(counter));
+    }
+
+    /// <summary>A daemon of the test's own (its own state directory, idle connections kept a minute), ended after <paramref name="body"/>.</summary>
+    private async Task WithDaemonAsync(Func<CliProcess, Dictionary<string, string?>, Task> body)
+    {
+        var state = Directory.CreateTempSubdirectory("sk-resident-");
+        var env = new Dictionary<string, string?> { ["SESSIONKEEPER_STATE_DIR"] = state.FullName };
+        var daemon = host.Cli.Start(["daemon", "--broker", "--broker-idle", "60s", "--poll", "1h"], env);
+        try
+        {
+            File.SetUnixFileMode(state.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await Poll.UntilAsync(() => File.Exists(Path.Combine(state.FullName, "broker.sock")) || daemon.HasExited, TimeSpan.FromSeconds(60), "the daemon's broker socket");
+            Assert.False(daemon.HasExited, daemon.StderrText);
+            await body(daemon, env);
+        }
+        finally
+        {
+            daemon.Kill();
+            await daemon.DisposeAsync();
+            state.Delete(recursive: true);
+        }
+    }
+
+    private static int Occurrences(string text, string what) =>
+        (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
+
+    /// <summary>The resident launchers serving this class's sshd: perl processes in serve mode whose environment has its state directory.</summary>
+    private List<int> Launchers()
+    {
+        var launchers = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (args.Length > 3 && args[0] == "perl" && args[1] == "-e" && args[3] == "serve"
+                    && File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains("XDG_STATE_HOME=" + host.Sshd.RemoteStateDir))
+                {
+                    launchers.Add(pid);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended meanwhile.
+            }
+        }
+
+        return launchers;
+    }
+
+    /// <summary>
     /// Earlier tests' connections idle out (2 s) first: a run binds to the least used connection,
     /// so two runs started beside two open connections would not share one.
     /// </summary>
@@ -480,7 +666,8 @@ public sealed class BrokerTests(BrokerHost host) : IClassFixture<BrokerHost>
     private static string Holders(int port)
     {
         var remote = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
-        var sockets = File.ReadLines("/proc/net/tcp").Skip(1)
+        // A dual-stack client socket (the CLI's and the daemon's: [::ffff:127.0.0.1]) is in tcp6.
+        var sockets = File.ReadLines("/proc/net/tcp").Skip(1).Concat(File.ReadLines("/proc/net/tcp6").Skip(1))
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Where(f => f.Length > 9 && f[2].EndsWith(remote, StringComparison.Ordinal))
             .Select(f => (State: f[3], Inode: f[9]))

@@ -68,6 +68,9 @@ internal static class Verbs
 
     /// <summary>This user's processes that have a terminal: the candidates of `adopt HOST`.</summary>
     public const string Adoptable = "adoptable";
+
+    /// <summary>The resident launcher of a daemon's pooled connection (keeper.pl's serve mode; see <see cref="ResidentLaunch"/>).</summary>
+    public const string Serve = "serve";
 }
 
 /// <summary>The shell variables a request sets before <c>sk_main</c> runs.</summary>
@@ -168,6 +171,9 @@ internal static class ReplyTags
     /// <summary>"upload id=... in=N eof=N|- ended=0|1": what the stdin spool holds; the bytes from N on follow unless it is complete or the job ended.</summary>
     public const string Upload = "upload";
 
+    /// <summary>"serve none": no resident launcher here (no perl, or the POSIX tier); launches go over exec channels.</summary>
+    public const string Serve = "serve";
+
     /// <summary>"acked in=N [ended=1]": while an upload call lasts, what the spool holds now (and that the job has ended).</summary>
     public const string Acked = "acked";
 
@@ -184,5 +190,5 @@ internal static class ReplyTags
     public const string Clock = "clock";
 
     /// <summary>Every tag above, for the test that compares them with runner.sh.</summary>
-    public static IReadOnlyList<string> All { get; } = [End, Error, Status, Launched, Kill, Removed, Stream, More, Caught, Done, Upload, Acked, Uploaded, Adopted, Candidate, Clock];
+    public static IReadOnlyList<string> All { get; } = [End, Error, Status, Launched, Kill, Removed, Stream, More, Caught, Done, Upload, Acked, Uploaded, Adopted, Candidate, Clock, Serve];
 }

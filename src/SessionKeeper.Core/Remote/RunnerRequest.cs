@@ -81,6 +81,73 @@ internal sealed class RunnerRequest
         return payload.ToArray();
     }
 
+    /// <summary>
+    /// The variables of a payload <see cref="ToPayload"/> made with this build's runner (the daemon
+    /// reads a CLI's request this way: both are one build), or null for anything else.
+    /// </summary>
+    public static Dictionary<string, byte[]>? ReadVariables(ReadOnlySpan<byte> payload)
+    {
+        var prefix = RunnerPrefix.Value;
+        var suffix = "sk_main\nexit\n}\n"u8;
+        if (!payload.StartsWith(prefix) || !payload.EndsWith(suffix) || payload.Length < prefix.Length + suffix.Length)
+        {
+            return null;
+        }
+
+        var body = payload[prefix.Length..^suffix.Length];
+        var variables = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var value = new List<byte>();
+        while (!body.IsEmpty)
+        {
+            var eq = body.IndexOf((byte)'=');
+            if (eq <= 0 || body[..eq].ContainsAnyExcept(NameBytes))
+            {
+                return null;
+            }
+
+            var name = Encoding.ASCII.GetString(body[..eq]);
+            body = body[(eq + 1)..];
+            value.Clear();
+            while (!body.IsEmpty && body[0] != (byte)'\n')
+            {
+                if (body[0] == (byte)'\'')
+                {
+                    var close = body[1..].IndexOf((byte)'\'');
+                    if (close < 0)
+                    {
+                        return null;
+                    }
+
+                    value.AddRange(body.Slice(1, close));
+                    body = body[(close + 2)..];
+                }
+                else if (body.StartsWith("\\'"u8))
+                {
+                    value.Add((byte)'\'');
+                    body = body[2..];
+                }
+                else
+                {
+                    return null;
+                }
+            }
+
+            if (body.IsEmpty)
+            {
+                return null;
+            }
+
+            body = body[1..];
+            variables[name] = [.. value];
+        }
+
+        return variables;
+    }
+
+    private static readonly Lazy<byte[]> RunnerPrefix = new(() => Encoding.UTF8.GetBytes("{\n" + Runner.Value + "\n"));
+
+    private static readonly System.Buffers.SearchValues<byte> NameBytes = System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"u8);
+
     private static string LoadResource(string name)
     {
         using var stream = typeof(RunnerRequest).Assembly.GetManifestResourceStream(name)

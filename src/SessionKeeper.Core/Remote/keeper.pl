@@ -46,9 +46,12 @@
 use 5.010;
 BEGIN { $^W = 1 }
 
-my $run = @ARGV && $ARGV[0] eq 'run' ? shift @ARGV : '';
+my $run = @ARGV && $ARGV[0] =~ /\A(?:run|serve)\z/ ? shift @ARGV : '';
 my ($d, $id, $lpath, $reset, $base, $warn, $deadline, $stream_tool, @stream_args, %req, $runner);
-if ($run) {
+if ($run eq 'serve') {
+    serve(@ARGV);
+}
+elsif ($run) {
     ($base, $id, $lpath, $reset, $warn, $deadline, $stream_tool, @stream_args) = @ARGV;
     $d = "$base/$id";
     # Out of the environment at once: the wrapper and the job inherit it.
@@ -64,6 +67,84 @@ else {
 }
 $reset = 'INT,QUIT' unless defined $reset;
 $| = 1;
+
+# The resident launcher (serve mode): perl -e PROGRAM serve LOGIN_PATH UMASK WARN TTL, exec'd by the
+# runner's sk_serve on a channel of the daemon's pooled connection that stays open. It says
+# "@@SKR ready", then reads launch requests on stdin, one line each: "launch ID" and, each as "x"
+# and its hex, the cookie, cmd, cwd, env, shell, timeout, grace and stdin mode. Each request is done
+# by a child of its own, exactly as the run verb's launch does it (mkdir of the job directory as the
+# key, the request's files, the double-forked wrapper), and the child prints the replies the runner's
+# launch prints ("@@SK2 launched ...", "@@SK2 status ..."); then this process says how far the child
+# went, "@@SKR WORD" (run mode's words on fd 3: "launched" with the replies sent; "declined" with
+# nothing made, an existing directory above all, left to the runner's launch; "files", "report" or
+# "error" otherwise), and reads the next. No login shell, no sh parse and no perl compile per launch.
+# It ends at end-of-file on stdin (the channel or the connection closed) or after TTL seconds
+# without a request; whoever reads its replies has the request's child to thank for them, so a
+# launch under way when the reader goes still ends as it would have (the job directory is the key).
+sub serve {
+    my ($login_path, $umask, $warning, $ttl) = @_;
+    $ttl = 300 unless defined $ttl && $ttl =~ /\A[1-9][0-9]{0,6}\z/;
+    $| = 1;
+    $SIG{PIPE} = 'DEFAULT';
+    print "\@\@SKR ready\n";
+    my $line = '';
+    while (1) {
+        my $rin = '';
+        vec($rin, 0, 1) = 1;
+        # Idle for TTL: gone, whatever the connection says (a black-holed one never closes stdin).
+        if (index($line, "\n") < 0) {
+            my $n = select(my $rout = $rin, undef, undef, $ttl);
+            exit 0 if $n == 0;
+            next if $n < 0;
+            my $got = sysread(STDIN, $line, 1 << 20, length $line);
+            exit 0 unless $got;
+            next if index($line, "\n") < 0;
+        }
+        my $request = substr($line, 0, index($line, "\n") + 1, '');
+        chomp $request;
+        my @f = split / /, $request, -1;
+        if (@f != 10 || $f[0] ne 'launch' || $f[1] !~ /\A[a-z0-9][a-z0-9-]{0,63}\z/ || grep { !/\Ax(?:[0-9a-f]{2})*\z/ } @f[2 .. 9]) {
+            print "\@\@SKR malformed\n";
+            next;
+        }
+        my @v = map { pack('H*', substr($_, 1)) } @f[2 .. 9];
+        pipe(my $word_r, my $word_w) or do { print "\@\@SKR error\n"; next };
+        my $child = fork;
+        if (!defined $child) {
+            print "\@\@SKR error\n";
+            next;
+        }
+        if ($child == 0) {
+            close $word_r;
+            # The run verb's launch, in this child: its globals, then on below as run mode goes.
+            $id = $f[1];
+            # sk_base's directory; without HOME and XDG_STATE_HOME, none: declined (the runner says why).
+            my $home = defined $ENV{XDG_STATE_HOME} && $ENV{XDG_STATE_HOME} ne '' ? $ENV{XDG_STATE_HOME}
+                : defined $ENV{HOME} && $ENV{HOME} ne '' ? "$ENV{HOME}/.local/state" : '';
+            $base = $home eq '' ? '' : "$home/sessionkeeper/jobs";
+            $d = "$base/$id";
+            $lpath = $login_path;
+            $reset = 'INT,QUIT';
+            $warn = $warning;
+            $ENV{SK_LAUNCH_COOKIE} = $v[0];
+            @req{qw(cmd cwd env shell)} = @v[1 .. 4];
+            $req{limits} = "$v[5] $v[6]";
+            $req{umask} = $umask;
+            $req{stdin} = $v[7];
+            $runner = $word_w;
+            # Bounded as a runner's call is.
+            alarm 120;
+            return;
+        }
+        close $word_w;
+        waitpid($child, 0);
+        my $word = '';
+        1 while sysread($word_r, $word, 64, length $word);
+        close $word_r;
+        ($word) = $word =~ /\A([a-z]+)/;
+        print "\@\@SKR ", $word // 'error', "\n";
+    }
+}
 
 sub slurp {
     my ($file, $max) = @_;
@@ -221,7 +302,9 @@ my $said = '';
 1 while sysread($started_r, $said, 64, length $said);
 # Anything but a clean exec, or an exit already recorded: the runner reads the state itself.
 print "started\n" unless $run;
-if ($said ne '' || -e 'exit' || !-f 'starttime') {
+# The resident launcher takes a job that ended at once as it was at its exec, running (its status a
+# moment earlier, as the runner's may be a moment later): the next status finds its end.
+if ($said ne '' || ($run ne 'serve' && -e 'exit') || !-f 'starttime') {
     syswrite($runner, "report\n") if $run;
     exit 0;
 }
@@ -255,6 +338,8 @@ if (!$run) {
 # The run verb: the launch's replies, then this process goes on as the job's stream helper.
 print "\@\@SK2 launched id=$id fresh=1$warn\n\@\@SK2 $status";
 syswrite($runner, "launched\n");
+# The resident launcher's request ends here: its replies are out.
+quit(0) if $run eq 'serve';
 @ARGV = @stream_args;
 eval $stream_tool;
 # stream.pl ends the process itself; here it could not be compiled (then the runner, told nothing
@@ -276,7 +361,10 @@ sub wrapper {
         if (open(my $cl, '<', '/proc/self/cmdline')) {
             local $/;
             my $len = length(<$cl> // '');
-            my $title = "perl\0$d/keeper.pl\0$d\0";
+            # From the resident launcher, a word follows DIR: the kernel shows the whole padded
+            # area there, and once sh's $(...) strips the trailing newlines, DIR must not be last
+            # (sk_wrapper_alive matches "DIR/keeper.pl NL DIR NL" and more).
+            my $title = "perl\0$d/keeper.pl\0$d\0" . ($run eq 'serve' ? "serve\0" : '');
             $0 = $title . ("\0" x ($len - length $title)) if $len > length $title;
         }
     }

@@ -589,6 +589,20 @@ sk_launch() {
     sk_launched
 }
 
+# sk_serve: the resident launcher of a daemon's pooled connection (keeper.pl's serve mode, sent as
+# SK_KEEPER): this call's sh becomes one perl process that reads launch requests on the channel's
+# stdin until it closes or SK_TTL seconds pass without one, and does each as the run verb's launch
+# does (see keeper.pl). Without perl, "serve none": the daemon launches over exec channels.
+sk_serve() {
+    sk_fast_wrapper || {
+        sk_reply "serve none"
+        return
+    }
+    _warn=
+    sk_logind_kills && _warn=" warn=logind-kill-user-processes"
+    exec perl -e "$SK_KEEPER" serve "$SK_LOGIN_PATH" "$SK_USER_UMASK" "$_warn" "${SK_TTL:-300}"
+}
+
 # sk_start_sh: the POSIX tier's wrapper (wrapper.sh) starts the job of SK_DIR, whose request files
 # are written.
 sk_start_sh() {
@@ -1726,6 +1740,8 @@ sk_main() {
     SK_WD_LATE=
     case ${SK_FAULT:-}:$SK_VERB in
         :run | :stream) SK_WD_LATE=${SK_DEADLINE:-$_dl} ;;
+        # The resident launcher is bounded by its own idle time (it execs perl or ends at once).
+        *:serve) ;;
         *) sk_watchdog "${SK_DEADLINE:-$_dl}" ;;
     esac
     # Test hook: a call stuck on the target (as a read of a FIFO once was), for the watchdog to end.
@@ -1742,6 +1758,7 @@ sk_main() {
         upload) sk_upload ;;
         adopt) sk_adopt ;;
         adoptable) sk_adoptable ;;
+        serve) sk_serve ;;
         *) sk_fail unknown-verb ;;
     esac
     sk_reply end

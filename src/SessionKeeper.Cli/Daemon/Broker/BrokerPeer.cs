@@ -214,9 +214,12 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
             return;
         }
 
-        var channel = new DaemonChannel(frame.Id, session, bound.Connection, _writer, _gone.Token);
+        var connection = bound.Connection;
+        var launch = keepOpen ? null : ResidentLaunch.From(stdin);
+        var launcher = launch is null ? null : connection.Launcher(pool.IdleTimeout, what => BrokerLog.Launcher(logger, connection.Host, what));
+        var channel = new DaemonChannel(frame.Id, session, connection, _writer, _gone.Token);
         _channels[frame.Id] = channel;
-        _ = channel.RunAsync(keepOpen, stdin).ContinueWith(_ => _channels.TryRemove(frame.Id, out var _), TaskScheduler.Default);
+        _ = channel.RunAsync(keepOpen, stdin, launch, launcher).ContinueWith(_ => _channels.TryRemove(frame.Id, out var _), TaskScheduler.Default);
     }
 
     private sealed record Bound(PooledConnection Connection, CancellationTokenRegistration Lost);
@@ -230,9 +233,17 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
         /// <summary>The CLI's session the channel was opened on.</summary>
         public uint Session => session;
 
-        public async Task RunAsync(bool keepOpen, byte[] stdin)
+        public async Task RunAsync(bool keepOpen, byte[] stdin, ResidentLaunch? launch, ResidentLauncher? launcher)
         {
             var remote = connection.Session.Result;
+            if (launch is not null && launcher is not null && await launcher.TryLaunchAsync(launch, _closed.Token) is { } launched)
+            {
+                // The runner's reply to the launch, from the connection's resident launcher: no exec channel.
+                SendData(launched);
+                writer.Send(BrokerFrameType.Eof, id);
+                return;
+            }
+
             try
             {
                 if (!(keepOpen ? connection.Channels.TryTakeStream() : await connection.Channels.TakeExecAsync(ChannelSlots.ExecWait, _closed.Token)))

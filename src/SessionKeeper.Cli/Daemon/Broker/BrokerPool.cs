@@ -345,8 +345,29 @@ internal sealed class PooledConnection(string key, string host, Task<IRemoteSess
         }
     }
 
+    private ResidentLauncher? _launcher;
+
+    /// <summary>The connection's resident launcher (made on first use; it starts its channel on its first launch).</summary>
+    public ResidentLauncher Launcher(TimeSpan idle, Action<string> log)
+    {
+        lock (_probeGate)
+        {
+            return _launcher ??= new ResidentLauncher(this, idle, log);
+        }
+    }
+
     /// <summary>Closes the connection (once it has opened, if it is still opening); the task ends when its socket is closed.</summary>
-    public Task Close() => session.ContinueWith(
+    public Task Close()
+    {
+        lock (_probeGate)
+        {
+            _launcher?.Close();
+        }
+
+        return CloseSession();
+    }
+
+    private Task CloseSession() => session.ContinueWith(
         t => t.IsCompletedSuccessfully ? t.Result.DisposeAsync().AsTask() : Task.CompletedTask,
         TaskScheduler.Default).Unwrap();
 }

@@ -166,6 +166,9 @@ internal static partial class BrokerLog
     [LoggerMessage(EventId = 25, Level = LogLevel.Information, Message = "broker: the connection to {Host} answered a probe and stays for the others on it")]
     public static partial void ProbeAnswered(ILogger logger, string host);
 
+    [LoggerMessage(EventId = 28, Level = LogLevel.Information, Message = "broker: the resident launcher on {Host}: {What}")]
+    public static partial void Launcher(ILogger logger, string host, string what);
+
     [LoggerMessage(EventId = 26, Level = LogLevel.Warning, Message = "broker: the connection to {Host} did not answer a probe within {Seconds} s: closed for everyone on it")]
     public static partial void ProbeFailed(ILogger logger, string host, double seconds);
 }

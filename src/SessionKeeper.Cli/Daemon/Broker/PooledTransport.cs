@@ -7,10 +7,13 @@ namespace SessionKeeper.Cli.Daemon.Broker;
 
 /// <summary>
 /// The daemon's own supervision over the broker's pool: a job it follows shares the connection
-/// the CLIs use, so a host sees at most the per-host limit from this machine, whoever asks. What
-/// the pool has no room for (the host's connections all another target's, or a channel with no
-/// slot) goes over a direct connection, as a CLI's would. The daemon never prompts: what needs a
-/// question fails here as in BatchMode.
+/// the CLIs use, so a host sees at most the per-host limit from this machine, whoever asks. A
+/// channel with no slot waits for one: nobody waits on the daemon's own supervision, and a direct
+/// connection per stream (as a CLI's busy channel takes) put a burst of 250 `run -d` at 9
+/// connections against a limit of 4, every one of them the daemon's. Only a host whose connections
+/// are all another target's (the pool has no connection to lend) is reached over a direct
+/// connection, as a CLI's would. The daemon never prompts: what needs a question fails here as in
+/// BatchMode.
 /// </summary>
 internal sealed class PooledTransport(BrokerPool pool, SshTransport direct) : ITransport
 {
@@ -26,7 +29,7 @@ internal sealed class PooledTransport(BrokerPool pool, SshTransport direct) : IT
 
         public async Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default) =>
             await pool.AcquireAsync(BrokerPool.KeyOf(target), target, SessionKeeper.Ssh.Prompts.NoUserInteraction.Instance, cancellationToken) is { } connection
-                ? new PooledSession(pool, connection, direct)
+                ? new PooledSession(pool, connection)
                 : await direct.ConnectAsync(cancellationToken);
     }
 
@@ -37,16 +40,14 @@ internal sealed class PooledTransport(BrokerPool pool, SshTransport direct) : IT
         private readonly PooledConnection _connection;
         private readonly IRemoteSession _session;
         private readonly CancellationTokenSource _lost;
-        private readonly DirectOverflow _overflow;
         private int _released;
 
-        public PooledSession(BrokerPool pool, PooledConnection connection, IRemoteConnector direct)
+        public PooledSession(BrokerPool pool, PooledConnection connection)
         {
             _pool = pool;
             _connection = connection;
             _session = connection.Session.Result;
             _lost = CancellationTokenSource.CreateLinkedTokenSource(_session.Lost);
-            _overflow = new DirectOverflow(direct, MarkLost);
         }
 
         public string HostLabel => _session.HostLabel;
@@ -57,12 +58,8 @@ internal sealed class PooledTransport(BrokerPool pool, SshTransport direct) : IT
 
         public async Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default)
         {
-            if (!await _connection.Channels.TakeExecAsync(ChannelSlots.ExecWait, cancellationToken))
-            {
-                return await (await _overflow.SessionAsync(cancellationToken)).ExecAsync(stdin, cancellationToken);
-            }
-
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lost);
+            await _connection.Channels.TakeExecAsync(linked.Token);
             try
             {
                 return await _session.ExecAsync(stdin, linked.Token);
@@ -80,12 +77,8 @@ internal sealed class PooledTransport(BrokerPool pool, SshTransport direct) : IT
 
         public async Task<IRemoteOutput> OpenStreamAsync(byte[] stdin, CancellationToken cancellationToken = default)
         {
-            if (!_connection.Channels.TryTakeStream())
-            {
-                return await (await _overflow.SessionAsync(cancellationToken)).OpenStreamAsync(stdin, cancellationToken);
-            }
-
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lost);
+            await _connection.Channels.TakeStreamAsync(linked.Token);
             try
             {
                 return new SlotOutput(await _session.OpenStreamAsync(stdin, linked.Token), _connection.Channels);
@@ -110,18 +103,18 @@ internal sealed class PooledTransport(BrokerPool pool, SshTransport direct) : IT
         public void Abort()
         {
             MarkLost();
-            _overflow.Abort();
             _ = _connection.ProbeAsync(PooledConnection.ProbeDeadline);
         }
 
-        public async ValueTask DisposeAsync()
+        public ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
                 _pool.Release(_connection);
-                await _overflow.DisposeAsync();
                 _lost.Dispose();
             }
+
+            return ValueTask.CompletedTask;
         }
 
         private void MarkLost()

@@ -1,0 +1,94 @@
+using System.Text;
+
+namespace SessionKeeper.Core.Remote;
+
+/// <summary>
+/// A launch as the resident launcher takes it (keeper.pl's serve mode, see runner.sh's sk_serve):
+/// recognised in the runner payload a client built for an exec channel, sent as one request line,
+/// and answered with the very reply lines the runner's launch prints. Only a plain launch goes
+/// there (the perl tier, no fault hook); everything else stays on an exec channel.
+/// </summary>
+internal sealed class ResidentLaunch
+{
+    /// <summary>What starts every line the resident launcher says of its own (never the runner's "@@SK2 ").</summary>
+    public const string WordPrefix = "@@SKR ";
+
+    /// <summary>Its first word: it reads requests now.</summary>
+    public const string Ready = "ready";
+
+    /// <summary>A request's word when the replies before it are the launch's (anything else: the runner's launch decides).</summary>
+    public const string Launched = "launched";
+
+    private static readonly string[] Fields =
+    [
+        RequestVariables.Cookie, RequestVariables.Command, RequestVariables.WorkingDirectory, RequestVariables.Environment,
+        RequestVariables.Shell, RequestVariables.Timeout, RequestVariables.Grace, RequestVariables.Stdin,
+    ];
+
+    private ResidentLaunch(string id, byte[] line)
+    {
+        Id = id;
+        Line = line;
+    }
+
+    public string Id { get; }
+
+    /// <summary>The request line: "launch ID" and each field as "x" and its hex.</summary>
+    public byte[] Line { get; }
+
+    /// <summary>The payload that starts a resident launcher: the runner's serve verb with keeper.pl, ending after <paramref name="idle"/> without a request.</summary>
+    public static byte[] ServePayload(TimeSpan idle) =>
+        new RunnerRequest(Verbs.Serve)
+            .Set(RequestVariables.Keeper, RunnerRequest.KeeperScript)
+            .Set(RequestVariables.TimeToLive, (long)Math.Max(1, idle.TotalSeconds))
+            .ToPayload();
+
+    /// <summary>The launch in <paramref name="payload"/>, or null for any other request (or a launch the resident launcher does not do).</summary>
+    public static ResidentLaunch? From(ReadOnlySpan<byte> payload)
+    {
+        if (RunnerRequest.ReadVariables(payload) is not { } variables
+            || !variables.TryGetValue(RequestVariables.Verb, out var verb) || !verb.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(Verbs.Launch))
+            || variables.ContainsKey(RequestVariables.Fault)
+            || variables.ContainsKey(RequestVariables.Tier)
+            || !variables.TryGetValue(RequestVariables.Keeper, out var keeper) || keeper.Length == 0
+            || !variables.TryGetValue(RequestVariables.Id, out var idBytes))
+        {
+            return null;
+        }
+
+        var id = Encoding.UTF8.GetString(idBytes);
+        if (!Jobs.JobId.IsValid(id))
+        {
+            return null;
+        }
+
+        var line = new StringBuilder("launch ").Append(id);
+        foreach (var name in Fields)
+        {
+            line.Append(" x").Append(Convert.ToHexStringLower(variables.TryGetValue(name, out var value) ? value : []));
+        }
+
+        return new ResidentLaunch(id, Encoding.ASCII.GetBytes(line.Append('\n').ToString()));
+    }
+
+    /// <summary>
+    /// What the runner's launch would have printed, from the resident launcher's replies to one
+    /// request (its "@@SK2 " lines) and its word; null when the word says the runner's launch must
+    /// decide (nothing made, or not seen running).
+    /// </summary>
+    public static byte[]? Reply(IReadOnlyList<string> lines, string word)
+    {
+        if (word != Launched || lines.Count == 0)
+        {
+            return null;
+        }
+
+        var reply = new StringBuilder("\n");
+        foreach (var line in lines)
+        {
+            reply.Append(line).Append('\n');
+        }
+
+        return Encoding.UTF8.GetBytes(reply.Append(Protocol.ReplyPrefix).Append(ReplyTags.End).Append('\n').ToString());
+    }
+}
