@@ -24,7 +24,8 @@
 #        B the same with --no-daemon (a new SSH connection each time),
 #        C `sessionkeeper jobs --state-dir EMPTY` (runtime start-up, JIT, journal: no network),
 #        E `sessionkeeper jobs` on the bench's own journal (the jobs launched so far),
-#        F `sessionkeeper status ID` of the warm-up job, finished and settled (from the journal),
+#        F `sessionkeeper status ID` of the warm-up job, once the daemon has settled it (the journal
+#          records it finished: answered from the journal, no connection),
 #        D `ssh -o ControlPath=... HOST 'nohup true >/dev/null 2>&1 </dev/null &'` on a master
 #          started with ControlMaster=auto and ControlPersist=60 (the anchor);
 #   4. a burst of --burst (default 1000) `run -d HOST -- true` in a row through the daemon, and
@@ -54,7 +55,7 @@ while [ $# -gt 0 ]; do
         --binary) BINARY=$(realpath "$2"); BUILD=0; shift 2 ;;
         --user) TARGET_USER=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h | --help) sed -n '2,35p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,36p' "$0"; exit 0 ;;
         *) echo "bench-broker: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -123,7 +124,18 @@ DAEMON_PID=$!
 for _ in $(seq 300); do [ -S "$WORK/local-state/broker.sock" ] && break; sleep 0.1; done
 [ -S "$WORK/local-state/broker.sock" ] || { cat "$WORK/daemon.log" >&2; echo "no broker.sock" >&2; exit 1; }
 WARM=$("${SK[@]}" run -d "${CONN[@]}" "$HOST" -- true) # the daemon now holds a connection
-"${SK[@]}" wait "${CONN[@]}" "$HOST" "$WARM" >/dev/null   # finished and settled: F reads it
+"${SK[@]}" wait "${CONN[@]}" "$HOST" "$WARM" >/dev/null   # ended; the journal says so once the daemon settles it
+# F measures `status` of a job the journal has settled (answered without a connection): `wait`
+# records the end but leaves the job to a supervisor, which the daemon is once it has claimed it
+# (its first lease round, a few seconds). Until then `status` asks the target.
+settled=0
+for _ in $(seq 600); do
+    if "${SK[@]}" jobs --json | perl -MJSON::PP -e 'exit((grep { $_->{id} eq $ARGV[0] && $_->{phase} eq "finished" } @{decode_json(join "", <STDIN>)}) ? 0 : 1)' "$WARM"; then
+        settled=1; break
+    fi
+    sleep 0.1
+done
+[ "$settled" = 1 ] || { cat "$WORK/daemon.log" >&2; echo "bench-broker: the daemon did not settle $WARM within 60 s" >&2; exit 1; }
 "${SSH[@]}" "$HOST" "$LAUNCH"                             # the master is up
 
 echo "== $ROUNDS paired rounds"

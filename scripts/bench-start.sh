@@ -14,8 +14,8 @@
 #      new process and a new connection:
 #        native `run -d HOST -- sleep 5`, JIT `run -d HOST -- sleep 5`, and
 #        `ssh HOST 'nohup sleep 5 >/dev/null 2>&1 </dev/null &'` (OpenSSH, no ControlMaster);
-#      then, local only, `jobs` (the journal) and `status HOST JOB` of a finished job, native and
-#      JIT;
+#      then, local only, `jobs` (the journal) and `status JOB` of a job run in the foreground (so
+#      settled: answered from the journal), native and JIT;
 #   4. prints one table of medians: wall time (Time::HiRes around the process), CPU (user + system
 #      of the process and its children, /usr/bin/time) and peak RSS, and each one's ratio to ssh.
 #
@@ -91,10 +91,12 @@ for r in $(seq "$ROUNDS"); do
 done
 
 echo "== $ROUNDS rounds of jobs and status of a finished job"
-FINISHED_NATIVE=$("$NATIVE" --state-dir "$WORK/state-native" run -d "${CONN[@]}" "$HOST" -- true)
-FINISHED_JIT=$("${JIT[@]}" --state-dir "$WORK/state-jit" run -d "${CONN[@]}" "$HOST" -- true)
-"$NATIVE" --state-dir "$WORK/state-native" wait "$FINISHED_NATIVE" >/dev/null
-"${JIT[@]}" --state-dir "$WORK/state-jit" wait "$FINISHED_JIT" >/dev/null
+# Run in the foreground, each job is followed to its end and settled: the journal records it
+# finished, and `status` answers from there (after `run -d` and `wait` it would ask the target).
+FINISHED_NATIVE=fin-native-$$
+FINISHED_JIT=fin-jit-$$
+"$NATIVE" --state-dir "$WORK/state-native" run --id "$FINISHED_NATIVE" "${CONN[@]}" "$HOST" -- true
+"${JIT[@]}" --state-dir "$WORK/state-jit" run --id "$FINISHED_JIT" "${CONN[@]}" "$HOST" -- true
 for r in $(seq "$ROUNDS"); do
     sample jobs-native "$NATIVE" --state-dir "$WORK/state-native" jobs
     sample jobs-jit "${JIT[@]}" --state-dir "$WORK/state-jit" jobs

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
 using SessionKeeper.Core.Failures;
 
 namespace SessionKeeper.Core.Jobs;
@@ -43,7 +42,7 @@ public readonly record struct JobCookie
     public bool IsDefault => _value is null;
 
     /// <summary>A new cookie: 128 random bits as 32 lower-case hex digits.</summary>
-    public static JobCookie New() => new(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+    public static JobCookie New() => new(Convert.ToHexStringLower(SecureRandom.GetBytes(16)));
 
     /// <summary>ASCII letters, digits, dashes and underscores, 1 to <see cref="MaxLength"/> of them.</summary>
     public static bool IsValid([NotNullWhen(true)] string? cookie) =>

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
 using SessionKeeper.Core.Failures;
 
 namespace SessionKeeper.Core.Jobs;
@@ -48,7 +47,7 @@ public readonly record struct JobId : IComparable<JobId>
         Span<char> chars = stackalloc char[14];
         for (var i = 0; i < chars.Length; i++)
         {
-            chars[i] = i is 4 or 9 ? '-' : Alphabet[RandomNumberGenerator.GetInt32(Alphabet.Length)];
+            chars[i] = i is 4 or 9 ? '-' : Alphabet[SecureRandom.GetInt32(Alphabet.Length)];
         }
 
         return new JobId(new string(chars));

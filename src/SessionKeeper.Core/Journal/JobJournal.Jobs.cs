@@ -15,9 +15,29 @@ internal sealed partial class JobJournal
     /// Records many jobs in one transaction: a fleet's hosts are all known before the first launch.
     /// A cancellation rolls the whole batch back: nothing is journaled.
     /// </summary>
-    public void AddIntents(IReadOnlyList<JournalJob> jobs, CancellationToken cancellationToken = default)
+    public void AddIntents(IReadOnlyList<JournalJob> jobs, CancellationToken cancellationToken = default) => AddIntents(jobs, synced: true, cancellationToken);
+
+    /// <summary>
+    /// A job <see cref="JournalPhase.Planned"/> for this process to launch, committed without an
+    /// fsync of its own (<see cref="JournalStore.RunUnsynced{T}"/>): nothing implicit ever acts on
+    /// a planned job, and its launch request goes out only after <see cref="MarkSending"/>, whose
+    /// synced commit makes this one durable with it. A power cut before that loses a job that was
+    /// never sent, and that nobody was told of.
+    /// </summary>
+    public void AddPlanned(JournalJob job)
     {
-        Run(connection =>
+        if (job.Phase != JournalPhase.Planned)
+        {
+            throw new ArgumentException($"job {job.Id} is {job.Phase}, not planned.", nameof(job));
+        }
+
+        AddIntents([job], synced: false, CancellationToken.None);
+    }
+
+    private void AddIntents(IReadOnlyList<JournalJob> jobs, bool synced, CancellationToken cancellationToken)
+    {
+        Func<Func<DbConnection, int>, int> run = synced ? Run : _store.RunUnsynced;
+        run(connection =>
         {
             using var transaction = connection.BeginTransaction();
             using var insert = connection.CreateCommand();
@@ -165,9 +185,23 @@ internal sealed partial class JobJournal
     /// record the same job (the CLI that launched it, the daemon that follows it, `status`), and a
     /// launch reply ("running") that arrives after the daemon saw the job end is old news.
     /// </summary>
-    public void RecordStatus(JobId id, JobStatus status, DateTimeOffset seenAt, long? committedLength = null, bool settled = true)
+    public void RecordStatus(JobId id, JobStatus status, DateTimeOffset seenAt, long? committedLength = null, bool settled = true) =>
+        RecordStatus(id, status, seenAt, committedLength, settled, synced: true);
+
+    /// <summary>
+    /// The launch's reply, as <see cref="RecordStatus(JobId, JobStatus, DateTimeOffset, long?, bool)"/>
+    /// unsettled, committed without an fsync of its own (<see cref="JournalStore.RunUnsynced{T}"/>):
+    /// the intent before it was synced, so a power cut that loses this reply leaves the job an
+    /// intent, which resume and the daemon complete by asking the target (the same id and cookie
+    /// make that launch the one already done). The next synced commit makes it durable.
+    /// </summary>
+    public void RecordLaunchReply(JobId id, JobStatus status, DateTimeOffset seenAt) =>
+        RecordStatus(id, status, seenAt, null, settled: false, synced: false);
+
+    private void RecordStatus(JobId id, JobStatus status, DateTimeOffset seenAt, long? committedLength, bool settled, bool synced)
     {
-        Run(connection =>
+        Func<Func<DbConnection, int>, int> run = synced ? Run : _store.RunUnsynced;
+        run(connection =>
         {
             using var update = connection.CreateCommand();
             update.CommandText = """

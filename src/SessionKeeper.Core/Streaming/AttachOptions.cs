@@ -34,5 +34,5 @@ public sealed record AttachOptions
     public TimeSpan HelperTimeToLive { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Identifies this client to the target: at most one helper per job and client.</summary>
-    public string ClientId { get; init; } = "c" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+    public string ClientId { get; init; } = "c" + Convert.ToHexStringLower(Jobs.SecureRandom.GetBytes(6));
 }

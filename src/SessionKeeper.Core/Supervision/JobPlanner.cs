@@ -117,7 +117,15 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
 
     private JournalJob Record(JournalJob job)
     {
-        journal.AddIntent(job);
+        if (job.Phase == JournalPhase.Planned)
+        {
+            journal.AddPlanned(job);
+        }
+        else
+        {
+            journal.AddIntent(job);
+        }
+
         FaultPoints.Hit(job.Phase == JournalPhase.Planned ? "after-plan" : "after-intent");
         return job;
     }

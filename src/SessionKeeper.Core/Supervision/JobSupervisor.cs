@@ -131,7 +131,7 @@ internal sealed class JobSupervisor(
                     FaultPoints.Hit("after-launch-reply");
 
                     // Even a job that has already ended is settled only once its output is in the mirror.
-                    journal.RecordStatus(job.Id, status, _time.GetUtcNow(), settled: false);
+                    journal.RecordLaunchReply(job.Id, status, _time.GetUtcNow());
                 }
                 catch
                 {

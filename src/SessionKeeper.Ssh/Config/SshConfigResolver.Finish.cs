@@ -75,14 +75,13 @@ internal sealed partial class SshConfigResolver
     }
 
     /// <summary>DEFAULT_CLIENT_PERCENT_EXPAND_ARGS: the tokens of IdentityFile, UserKnownHostsFile and the like.</summary>
-    private Dictionary<char, string> ClientTokens(string hostArg, string host, int port, string user, string? hostKeyAlias)
+    private ClientTokenSet ClientTokens(string hostArg, string host, int port, string user, string? hostKeyAlias)
     {
         var portText = ConfigValues.FormatInt(port);
         var localHost = _environment.LocalHostName;
         var dot = localHost.IndexOf('.', StringComparison.Ordinal);
         var tokens = new Dictionary<char, string>
         {
-            ['C'] = TokenExpander.ConnectionHash(localHost, host, portText, user),
             ['L'] = dot >= 0 ? localHost[..dot] : localHost,
             ['k'] = hostKeyAlias ?? hostArg,
             ['l'] = localHost,
@@ -98,23 +97,40 @@ internal sealed partial class SshConfigResolver
             tokens['i'] = uid;
         }
 
-        return tokens;
+        return new ClientTokenSet(tokens, () => TokenExpander.ConnectionHash(localHost, host, portText, user));
+    }
+
+    /// <summary>
+    /// The client tokens, %C (a SHA-1, through OpenSSL) computed only for a path that has a token:
+    /// loading OpenSSL costs a CLI about 3 ms, and a run through the daemon needs it for nothing else.
+    /// </summary>
+    private sealed class ClientTokenSet(Dictionary<char, string> tokens, Func<string> connectionHash)
+    {
+        public IReadOnlyDictionary<char, string> For(string path)
+        {
+            if (path.Contains('%', StringComparison.Ordinal) && !tokens.ContainsKey('C'))
+            {
+                tokens['C'] = connectionHash();
+            }
+
+            return tokens;
+        }
     }
 
     /// <summary>What ssh loads: ~, tokens and ${VARIABLES} expanded.</summary>
-    private List<string> ExpandFiles(IEnumerable<ConfiguredFile> files, Dictionary<char, string> tokens) =>
+    private List<string> ExpandFiles(IEnumerable<ConfiguredFile> files, ClientTokenSet tokens) =>
         [.. files.Select(f => ExpandPath(f.Path, f.Source, tokens))];
 
-    private string ExpandPath(string path, SourceLocation source, Dictionary<char, string> tokens)
+    private string ExpandPath(string path, SourceLocation source, ClientTokenSet tokens)
     {
         var tilde = TokenExpander.ExpandTilde(path, _environment)
             ?? throw SshConfigException.At(source, $"{path}: no such user for ~", "Use ~/ for your own home directory, or an absolute path");
-        return TokenExpander.Expand(tilde, tokens, _environment.GetVariable, out var error)
+        return TokenExpander.Expand(tilde, tokens.For(tilde), _environment.GetVariable, out var error)
             ?? throw SshConfigException.At(source, $"{path}: {error}",
                 "See TOKENS and ENVIRONMENT VARIABLES in ssh_config(5); write %% for a literal percent sign");
     }
 
-    private List<string> UserKnownHosts(ConfigOptions o, Dictionary<char, string> tokens)
+    private List<string> UserKnownHosts(ConfigOptions o, ClientTokenSet tokens)
     {
         if (o.UserKnownHostsFiles is null)
         {

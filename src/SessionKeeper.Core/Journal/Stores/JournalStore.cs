@@ -24,6 +24,15 @@ internal abstract class JournalStore
     /// <summary>Runs <paramref name="action"/> on an open connection; a failure of the store becomes a <see cref="SessionKeeperException"/>.</summary>
     public abstract T Run<T>(Func<DbConnection, T> action);
 
+    /// <summary>
+    /// As <see cref="Run{T}"/>, for a write that need not reach the disk by itself: a later synced
+    /// write carries it there, or losing it to a power cut loses nothing anyone relies on. The
+    /// embedded journal commits it without an fsync (SQLite's WAL is one file whose frames are in
+    /// commit order, so the next synced commit makes this one durable too); a shared journal
+    /// commits every write as usual.
+    /// </summary>
+    public virtual T RunUnsynced<T>(Func<DbConnection, T> action) => Run(action);
+
     /// <summary>A write refused because the row's key exists already.</summary>
     public abstract bool IsDuplicateKey(DbException exception);
 

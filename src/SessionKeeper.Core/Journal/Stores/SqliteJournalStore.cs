@@ -176,7 +176,16 @@ internal sealed class SqliteJournalStore : JournalStore
         PrepareFile();
     }
 
-    public override T Run<T>(Func<DbConnection, T> action)
+    public override T Run<T>(Func<DbConnection, T> action) => Run(action, synced: true);
+
+    /// <summary>
+    /// With synchronous = NORMAL on its connection: the commit is written to the WAL (so it
+    /// survives the process) but not synced; the next commit with synchronous = FULL syncs the WAL
+    /// file, this commit's frames with its own.
+    /// </summary>
+    public override T RunUnsynced<T>(Func<DbConnection, T> action) => Run(action, synced: false);
+
+    private T Run<T>(Func<DbConnection, T> action, bool synced)
     {
         if (_prepared && !_readOnly && !File.Exists(Path))
         {
@@ -185,17 +194,17 @@ internal sealed class SqliteJournalStore : JournalStore
 
         try
         {
-            return RunOnce(action);
+            return RunOnce(action, synced);
         }
         catch (SqliteException ex) when (_prepared && !_readOnly && ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.Ordinal))
         {
             // Deleted between the check and the open: SQLite made an empty file.
             Recreate();
-            return RunOnce(action);
+            return RunOnce(action, synced);
         }
     }
 
-    private T RunOnce<T>(Func<DbConnection, T> action)
+    private T RunOnce<T>(Func<DbConnection, T> action, bool synced)
     {
         try
         {
@@ -214,7 +223,9 @@ internal sealed class SqliteJournalStore : JournalStore
             {
                 pragmas.CommandText = _readOnly
                     ? "PRAGMA busy_timeout = 30000;"
-                    : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;";
+                    : synced
+                        ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;"
+                        : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
                 pragmas.ExecuteNonQuery();
             }
 

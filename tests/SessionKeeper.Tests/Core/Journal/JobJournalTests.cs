@@ -526,4 +526,35 @@ public abstract class JobJournalTests : IDisposable
         Assert.Equal(before, Snapshot(journal));
     }
 
+    /// <summary>
+    /// A run's plan and its launch reply are committed without an fsync of their own (only the
+    /// intent between them is synced before the launch request goes out): committed all the same,
+    /// the next opener reads them.
+    /// </summary>
+    [SkippableFact]
+    public void A_plan_and_a_launch_reply_committed_without_a_sync_are_read_by_the_next_opener()
+    {
+        var journal = Open();
+        var job = NewJob("unsynced-1");
+        journal.AddPlanned(job);
+        var planned = Open().Get(job.Id)!;
+        journal.MarkSending(job.Id);
+        journal.RecordLaunchReply(job.Id, new JobStatus { Id = job.Id, State = JobState.Exited, ExitCode = 0, Pid = 77, CommandPreview = "true" }, DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_001_000));
+
+        var launched = Open().Get(job.Id)!;
+        Assert.Equal(JournalPhase.Planned, planned.Phase);
+        Assert.Equal(job.Cookie, planned.Cookie);
+        Assert.Equal(JournalPhase.Launched, launched.Phase); // a reply is never the settled end
+        Assert.Equal((JobState.Exited, 0, 77), (launched.LastStatus!.State, launched.LastStatus.ExitCode, launched.LastStatus.Pid));
+        Assert.Null(launched.FinalAnswer);
+    }
+
+    [SkippableFact]
+    public void Only_a_planned_job_is_journaled_without_a_sync()
+    {
+        var journal = Open();
+        var error = Assert.Throws<ArgumentException>(() => journal.AddPlanned(NewJob("intent-1") with { Phase = JournalPhase.Intent }));
+        Assert.Contains("not planned", error.Message, StringComparison.Ordinal);
+        Assert.Empty(journal.List());
+    }
 }

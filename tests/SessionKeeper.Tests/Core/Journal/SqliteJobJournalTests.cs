@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Journal.Stores;
 
 namespace SessionKeeper.Tests.Core.Journal;
 
@@ -123,5 +124,23 @@ public sealed class SqliteJobJournalTests : JobJournalTests
         Assert.Equal(code != 0, policy.ShouldRestart(status, 2));
         Assert.False(policy.ShouldRestart(status, 3));
         Assert.True(new RestartPolicy(RestartMode.Always, 1, TimeSpan.Zero).ShouldRestart(status, 1));
+    }
+
+    /// <summary>
+    /// Every write is synced at its commit (synchronous = FULL), but for those run unsynced
+    /// (synchronous = NORMAL: in the WAL, not fsynced until the next synced commit).
+    /// </summary>
+    [Fact]
+    public void A_write_run_unsynced_is_committed_with_synchronous_normal_and_every_other_with_full()
+    {
+        var store = SqliteJournalStore.Open(Dir.Path);
+        static long Synchronous(System.Data.Common.DbConnection c)
+        {
+            using var read = c.CreateCommand();
+            read.CommandText = "PRAGMA synchronous";
+            return Convert.ToInt64(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        Assert.Equal((2L, 1L, 2L), (store.Run(Synchronous), store.RunUnsynced(Synchronous), store.Run(Synchronous)));
     }
 }
