@@ -487,9 +487,11 @@ sk_logind_kills() {
     _lgu=${LOGNAME:-${USER:-}}
     [ -n "$_lgu" ] || _lgu=$(id -un)
     [ -e "$_lgsr/var/lib/systemd/linger/$_lgu" ] && return 1
-    _lgkf=${SK_BASE%/jobs}/logind _lgk= _lgkb=
+    # Kept only where the call knows its state directory (sk_base ran).
+    _lgkf= _lgk= _lgkb=
+    [ -n "${SK_BASE:-}" ] && _lgkf=${SK_BASE%/jobs}/logind
     read -r _lgboot </proc/sys/kernel/random/boot_id || _lgboot=none
-    if [ -f "$_lgkf" ] && [ ! -L "$_lgkf" ] && read -r _lgkb _lgk <"$_lgkf" && [ "$_lgkb" = "$_lgboot" ]; then
+    if [ -n "$_lgkf" ] && [ -f "$_lgkf" ] && [ ! -L "$_lgkf" ] && read -r _lgkb _lgk <"$_lgkf" && [ "$_lgkb" = "$_lgboot" ]; then
         for _lgf in "$_lgsr"/etc/systemd/logind.conf "$_lgsr"/etc/systemd/logind.conf.d "$_lgsr"/etc/systemd/logind.conf.d/* \
             "$_lgsr"/run/systemd/logind.conf.d "$_lgsr"/run/systemd/logind.conf.d/* \
             "$_lgsr"/usr/local/lib/systemd/logind.conf.d "$_lgsr"/usr/local/lib/systemd/logind.conf.d/* \
@@ -510,7 +512,7 @@ sk_logind_kills() {
                 org.freedesktop.login1.Manager KillUserProcesses 2>/dev/null) || return 1
             case $_lgk in "b true") _lgk=yes ;; *) _lgk=no ;; esac
             # Private, as everything in the state directory (the run verb's sh has not set its umask yet).
-            [ -d "${SK_BASE%/jobs}" ] && (umask 077 && printf '%s %s\n' "$_lgboot" "$_lgk" >"$_lgkf") 2>/dev/null
+            [ -n "$_lgkf" ] && [ -d "${SK_BASE%/jobs}" ] && (umask 077 && printf '%s %s\n' "$_lgboot" "$_lgk" >"$_lgkf") 2>/dev/null
             ;;
     esac
     [ "$_lgk" = yes ]
