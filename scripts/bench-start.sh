@@ -2,7 +2,13 @@
 # bench-start.sh: what a single command costs from a cold start (issue 13), against a throwaway
 # local sshd.
 #
-# Usage: scripts/bench-start.sh [--rounds N] [--native PATH] [--keep]
+# Usage: scripts/bench-start.sh [--rounds N] [--native PATH] [--user NAME] [--keep]
+#
+# Every remote command logs in as one target user whose login shell is /bin/sh with an empty home,
+# so no rc file runs for either tool (root's profile here starts pyenv, about 0.8 s per login, and
+# its lock contention made the ratios noise). As root that user is sk-bench, created for the run
+# (useradd, shell /bin/sh, empty skeleton) and removed at the end; --user NAME picks an existing
+# one; without root, the current user (say so when comparing figures).
 #
 # What it does, all on 127.0.0.1 and in a temp dir it deletes at the end (--keep keeps it):
 #   1. the native binary: --native PATH, else $SESSIONKEEPER_NATIVE_BIN, else it publishes one
@@ -26,12 +32,14 @@ set -euo pipefail
 ROUNDS=15
 KEEP=0
 NATIVE=${SESSIONKEEPER_NATIVE_BIN:-}
+TARGET_USER= CREATED_USER=
 while [ $# -gt 0 ]; do
     case $1 in
         --rounds) ROUNDS=$2; shift 2 ;;
         --native) NATIVE=$2; shift 2 ;;
+        --user) TARGET_USER=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
         *) echo "bench-start: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -44,6 +52,7 @@ chmod 755 "$WORK"
 
 cleanup() {
     loopback_sshd_stop
+    [ -z "$CREATED_USER" ] || userdel -r "$CREATED_USER" 2>/dev/null || true
     if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -64,11 +73,21 @@ echo "== starting sshd"
 mkdir -m 700 "$WORK/state-native" "$WORK/state-jit"
 PORT=$(loopback_port)
 loopback_sshd_start "$PORT" || { cat "$WORK/sshd.log" >&2; exit 1; }
-HOST="$(id -un)@127.0.0.1"
+if [ -z "$TARGET_USER" ] && [ "$(id -u)" = 0 ]; then
+    TARGET_USER=sk-bench
+    if ! getent passwd "$TARGET_USER" >/dev/null; then
+        mkdir -m 755 "$WORK/skel" # empty: no .bashrc, no .profile
+        useradd -m -k "$WORK/skel" -s /bin/sh -p '*' "$TARGET_USER"
+        CREATED_USER=$TARGET_USER
+    fi
+fi
+TARGET_USER=${TARGET_USER:-$(id -un)}
+HOST="$TARGET_USER@127.0.0.1"
 CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")
 SSH=(ssh -F /dev/null -i "$WORK/user_ed25519" -p "$PORT" -o "UserKnownHostsFile=$WORK/known_hosts"
     -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes -T)
 echo "sshd on port $PORT; $(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg); $("${SSH[@]}" -V 2>&1)"
+echo "target user $TARGET_USER, login shell $(getent passwd "$TARGET_USER" | cut -d: -f7)"
 
 # sample NAME CMD...: one run, appended to $WORK/NAME as "wall cpu rss_kib"; a failure stops the bench.
 sample() {
