@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # bench-stream.sh: streaming benchmark of SessionKeeper against a throwaway local sshd (issue 3).
 #
-# Usage: scripts/bench-stream.sh [--size-mib N] [--rounds N] [--binary PATH] [--keep]
+# Usage: scripts/bench-stream.sh [--size-mib N] [--rounds N] [--binary PATH] [--plain-user | --user NAME] [--keep]
+#
+# Both tools log in as the current user, unless --plain-user (as root: a throwaway user sk-bench
+# with /bin/sh and an empty home, created for the run and removed at the end, so no rc file runs
+# for either tool; root's profile here starts pyenv, which every new connection, the resume's
+# included, pays) or --user NAME (an existing user). With another user the targets' CPU is not
+# counted (that user's per-connection sshd does not hand its children's CPU up to the listener,
+# where the count is read): the figures say n/a.
 #
 # --binary PATH measures that sessionkeeper executable (the Native AOT binary that scripts/release.sh
 # and the Dockerfile build, what a user runs) instead of the JIT build of the tree (no build then).
@@ -43,13 +50,16 @@ SIZE_MIB=500
 ROUNDS=3
 KEEP=0
 BINARY=
+TARGET_USER= CREATED_USER=
 while [ $# -gt 0 ]; do
     case $1 in
         --binary) BINARY=$(realpath "$2"); shift 2 ;;
         --size-mib) SIZE_MIB=$2; shift 2 ;;
         --rounds) ROUNDS=$2; shift 2 ;;
+        --user) TARGET_USER=$2; shift 2 ;;
+        --plain-user) TARGET_USER=sk-bench; shift ;;
         --keep) KEEP=1; shift ;;
-        -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,36p' "$0"; exit 0 ;;
         *) echo "bench-stream: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -66,6 +76,7 @@ CLI_PIDS=()
 cleanup() {
     for p in "${CLI_PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
     loopback_sshd_stop
+    [ -z "$CREATED_USER" ] || userdel -r "$CREATED_USER" 2>/dev/null || true
     if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -98,12 +109,22 @@ SSHD_EXTRA="Match LocalPort $PORT
 Match LocalPort $PORT2
     SetEnv $(loopback_env) SK_TIER=posix"
 loopback_sshd_start "$PORT" "$PORT2" || { cat "$WORK/sshd.log" >&2; exit 1; }
-USER_NAME=$(id -un)
+if [ "$TARGET_USER" = sk-bench ] && [ "$(id -u)" = 0 ]; then
+    if ! getent passwd "$TARGET_USER" >/dev/null; then
+        mkdir -m 755 "$WORK/skel" # empty: no .bashrc, no .profile
+        useradd -m -k "$WORK/skel" -s /bin/sh -p '*' "$TARGET_USER"
+        CREATED_USER=$TARGET_USER
+    fi
+fi
+USER_NAME=${TARGET_USER:-$(id -un)}
+TARGET_COUNTED=1
+[ "$USER_NAME" = "$(id -un)" ] || TARGET_COUNTED=0
 CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")
 SSH=(ssh -F /dev/null -i "$WORK/user_ed25519" -p "$PORT" -o "UserKnownHostsFile=$WORK/known_hosts"
     -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes -T)
 HOST="$USER_NAME@127.0.0.1"
 echo "sshd pid $SSHD_PID on port $PORT; $(nproc) CPUs; $("${SSH[@]}" -V 2>&1)"
+echo "target user $USER_NAME, login shell $(getent passwd "$USER_NAME" | cut -d: -f7)"
 
 # --- throughput -------------------------------------------------------------------------------
 BYTES=$((SIZE_MIB * 1048576))
@@ -147,13 +168,13 @@ for r in $(seq "$ROUNDS"); do
     measure posix "${SK[@]}" --state-dir "$WORK/local-state-posix" attach -p "$PORT2" -i "$WORK/user_ed25519" \
         --known-hosts "$WORK/known_hosts" "$HOST" "$JOB"
     measure ssh "${SSH[@]}" "$HOST" "cat $LOG"
-    tail -n 3 "$WORK/tp" | BYTES=$BYTES perl -ne '($n, $w, $c, $t, $m) = split; printf "round '"$r"': %-5s %6.1f MiB/s, CPU client %.2f s, target %.2f s, client peak %.1f MiB\n", $n, $ENV{BYTES} / 1048576 / $w, $c, $t, $m / 1024'
+    tail -n 3 "$WORK/tp" | BYTES=$BYTES COUNTED=$TARGET_COUNTED perl -ne '($n, $w, $c, $t, $m) = split; printf "round '"$r"': %-5s %6.1f MiB/s, CPU client %.2f s, target %s, client peak %.1f MiB\n", $n, $ENV{BYTES} / 1048576 / $w, $c, $ENV{COUNTED} ? sprintf("%.2f s", $t) : "n/a", $m / 1024'
 done
 cmp -s "$LOG" "$WORK/local-state/mirrors/${USER_NAME}@127.0.0.1_$PORT/$JOB.out" ||
     { echo "the mirror differs from the remote log" >&2; exit 1; }
 cmp -s "$LOG" "$WORK/local-state-posix/mirrors/${USER_NAME}@127.0.0.1_$PORT2/$JOB.out" ||
     { echo "the posix tier's mirror differs from the remote log" >&2; exit 1; }
-BYTES=$BYTES SIZE=$SIZE_MIB ROUNDS=$ROUNDS perl -e '
+BYTES=$BYTES SIZE=$SIZE_MIB ROUNDS=$ROUNDS COUNTED=$TARGET_COUNTED perl -e '
     my (%best, %cc, %tc, %n, %rss);
     while (<>) {
         my ($name, $wall, $client, $target, $peak) = split;
@@ -165,9 +186,9 @@ BYTES=$BYTES SIZE=$SIZE_MIB ROUNDS=$ROUNDS perl -e '
     my $mib = $ENV{BYTES} / 1048576;
     for my $name (qw(perl posix ssh)) {
         my $label = $name eq "ssh" ? "ssh cat" : "sessionkeeper attach ($name tier)";
-        printf "throughput over %d MiB (best of %d): %-36s %7.1f MiB/s, ratio %.2f; CPU per MiB: client %.2f ms, target %.2f ms; client peak %.1f MiB\n",
+        printf "throughput over %d MiB (best of %d): %-36s %7.1f MiB/s, ratio %.2f; CPU per MiB: client %.2f ms, target %s; client peak %.1f MiB\n",
             $ENV{SIZE}, $ENV{ROUNDS}, $label, $best{$name}, $best{$name} / $best{ssh},
-            $cc{$name} / $n{$name} / $mib * 1000, $tc{$name} / $n{$name} / $mib * 1000, $rss{$name} / 1024;
+            $cc{$name} / $n{$name} / $mib * 1000, $ENV{COUNTED} ? sprintf("%.2f ms", $tc{$name} / $n{$name} / $mib * 1000) : "n/a", $rss{$name} / 1024;
     }' "$WORK/tp"
 echo "(targets: attach >= 1.00 x ssh cat with the perl tier; attach's peak under 100 MiB for any log size)"
 
@@ -177,17 +198,17 @@ echo "(targets: attach >= 1.00 x ssh cat with the perl tier; attach's peak under
 best_up_sk=0 best_up_ssh=0
 for r in $(seq "$ROUNDS"); do
     t0=$(now)
-    "${SK[@]}" --state-dir "$WORK/local-state" run "${CONN[@]}" --shell /bin/sh "$HOST" -- "cat >$WORK/up.sk" <"$LOG"
+    "${SK[@]}" --state-dir "$WORK/local-state" run "${CONN[@]}" --shell /bin/sh "$HOST" -- "cat >$WORK/remote-state/up.sk" <"$LOG"
     t1=$(now)
-    "${SSH[@]}" "$HOST" "cat >$WORK/up.ssh" <"$LOG"
+    "${SSH[@]}" "$HOST" "cat >$WORK/remote-state/up.ssh" <"$LOG"
     t2=$(now)
-    cmp -s "$LOG" "$WORK/up.sk" || { echo "the uploaded copy differs from its source" >&2; exit 1; }
+    cmp -s "$LOG" "$WORK/remote-state/up.sk" || { echo "the uploaded copy differs from its source" >&2; exit 1; }
     sk=$(mib_per_s "$BYTES" "$(perl -e "print $t1 - $t0")")
     os=$(mib_per_s "$BYTES" "$(perl -e "print $t2 - $t1")")
     echo "round $r: sessionkeeper run <stdin $sk MiB/s, ssh 'cat >file' $os MiB/s"
     best_up_sk=$(perl -e 'print $ARGV[0] > $ARGV[1] ? $ARGV[0] : $ARGV[1]' "$sk" "$best_up_sk")
     best_up_ssh=$(perl -e 'print $ARGV[0] > $ARGV[1] ? $ARGV[0] : $ARGV[1]' "$os" "$best_up_ssh")
-    rm -f "$WORK/up.sk" "$WORK/up.ssh"
+    rm -f "$WORK/remote-state/up.sk" "$WORK/remote-state/up.ssh"
 done
 echo "stdin upload over $SIZE_MIB MiB (best of $ROUNDS): sessionkeeper run $best_up_sk MiB/s, ssh 'cat >file' $best_up_ssh MiB/s," \
     "ratio $(perl -e 'printf "%.2f", $ARGV[0] / $ARGV[1]' "$best_up_sk" "$best_up_ssh")"
