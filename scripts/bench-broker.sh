@@ -63,7 +63,7 @@ done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/sk-bench-broker-XXXXXX)
 chmod 755 "$WORK"
-DAEMON_PID= POLL_PID= CREATED_USER=
+DAEMON_PID= POLL_PID=
 # shellcheck source=lib/loopback-sshd.sh
 . "$ROOT/scripts/lib/loopback-sshd.sh"
 
@@ -72,7 +72,6 @@ cleanup() {
     [ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null || true
     ssh -O exit -o ControlPath="$WORK/cm.sock" x 2>/dev/null || true
     loopback_sshd_stop
-    [ -z "$CREATED_USER" ] || userdel -r "$CREATED_USER" 2>/dev/null || true
     if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -98,15 +97,7 @@ echo "== starting sshd"
 mkdir -m 700 "$WORK/local-state" "$WORK/empty-state"
 PORT=$(loopback_port)
 loopback_sshd_start "$PORT" || { cat "$WORK/sshd.log" >&2; exit 1; }
-if [ -z "$TARGET_USER" ] && [ "$(id -u)" = 0 ]; then
-    TARGET_USER=sk-bench
-    if ! getent passwd "$TARGET_USER" >/dev/null; then
-        mkdir -m 755 "$WORK/skel" # empty: no .bashrc, no .profile
-        useradd -m -k "$WORK/skel" -s /bin/sh -p '*' "$TARGET_USER"
-        CREATED_USER=$TARGET_USER
-    fi
-fi
-TARGET_USER=${TARGET_USER:-$(id -un)}
+loopback_target_user "${TARGET_USER:-plain}"
 HOST="$TARGET_USER@127.0.0.1"
 SK=("${CLI[@]}" --state-dir "$WORK/local-state")
 CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")

@@ -32,7 +32,7 @@ set -euo pipefail
 ROUNDS=15
 KEEP=0
 NATIVE=${SESSIONKEEPER_NATIVE_BIN:-}
-TARGET_USER= CREATED_USER=
+TARGET_USER=
 while [ $# -gt 0 ]; do
     case $1 in
         --rounds) ROUNDS=$2; shift 2 ;;
@@ -52,7 +52,6 @@ chmod 755 "$WORK"
 
 cleanup() {
     loopback_sshd_stop
-    [ -z "$CREATED_USER" ] || userdel -r "$CREATED_USER" 2>/dev/null || true
     if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -73,15 +72,7 @@ echo "== starting sshd"
 mkdir -m 700 "$WORK/state-native" "$WORK/state-jit"
 PORT=$(loopback_port)
 loopback_sshd_start "$PORT" || { cat "$WORK/sshd.log" >&2; exit 1; }
-if [ -z "$TARGET_USER" ] && [ "$(id -u)" = 0 ]; then
-    TARGET_USER=sk-bench
-    if ! getent passwd "$TARGET_USER" >/dev/null; then
-        mkdir -m 755 "$WORK/skel" # empty: no .bashrc, no .profile
-        useradd -m -k "$WORK/skel" -s /bin/sh -p '*' "$TARGET_USER"
-        CREATED_USER=$TARGET_USER
-    fi
-fi
-TARGET_USER=${TARGET_USER:-$(id -un)}
+loopback_target_user "${TARGET_USER:-plain}"
 HOST="$TARGET_USER@127.0.0.1"
 CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")
 SSH=(ssh -F /dev/null -i "$WORK/user_ed25519" -p "$PORT" -o "UserKnownHostsFile=$WORK/known_hosts"

@@ -50,14 +50,14 @@ SIZE_MIB=500
 ROUNDS=3
 KEEP=0
 BINARY=
-TARGET_USER= CREATED_USER=
+TARGET_USER=
 while [ $# -gt 0 ]; do
     case $1 in
         --binary) BINARY=$(realpath "$2"); shift 2 ;;
         --size-mib) SIZE_MIB=$2; shift 2 ;;
         --rounds) ROUNDS=$2; shift 2 ;;
         --user) TARGET_USER=$2; shift 2 ;;
-        --plain-user) TARGET_USER=sk-bench; shift ;;
+        --plain-user) TARGET_USER=plain; shift ;;
         --keep) KEEP=1; shift ;;
         -h | --help) sed -n '2,36p' "$0"; exit 0 ;;
         *) echo "bench-stream: unknown argument $1" >&2; exit 2 ;;
@@ -76,7 +76,6 @@ CLI_PIDS=()
 cleanup() {
     for p in "${CLI_PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
     loopback_sshd_stop
-    [ -z "$CREATED_USER" ] || userdel -r "$CREATED_USER" 2>/dev/null || true
     if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -109,14 +108,8 @@ SSHD_EXTRA="Match LocalPort $PORT
 Match LocalPort $PORT2
     SetEnv $(loopback_env) SK_TIER=posix"
 loopback_sshd_start "$PORT" "$PORT2" || { cat "$WORK/sshd.log" >&2; exit 1; }
-if [ "$TARGET_USER" = sk-bench ] && [ "$(id -u)" = 0 ]; then
-    if ! getent passwd "$TARGET_USER" >/dev/null; then
-        mkdir -m 755 "$WORK/skel" # empty: no .bashrc, no .profile
-        useradd -m -k "$WORK/skel" -s /bin/sh -p '*' "$TARGET_USER"
-        CREATED_USER=$TARGET_USER
-    fi
-fi
-USER_NAME=${TARGET_USER:-$(id -un)}
+loopback_target_user "$TARGET_USER"
+USER_NAME=$TARGET_USER
 TARGET_COUNTED=1
 [ "$USER_NAME" = "$(id -un)" ] || TARGET_COUNTED=0
 CONN=(-p "$PORT" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts")

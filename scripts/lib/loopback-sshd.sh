@@ -14,12 +14,19 @@
 #                                written, since sshd keeps the first SetEnv it reads
 #   loopback_sshd_stop           SIGKILLs the listener, every per-connection sshd (stopped ones are
 #                                continued first) and every process whose environment holds our
-#                                SK_MARK: the jobs started through it
+#                                SK_MARK: the jobs started through it; removes the user
+#                                loopback_target_user created
+#   loopback_target_user WHO     sets TARGET_USER, the user the tools log in as: WHO when it names
+#                                one; with WHO=plain, as root, sk-bench (login shell /bin/sh, an
+#                                empty home: no rc file runs for any tool; root's profile here
+#                                starts pyenv, which every login would pay), created if missing;
+#                                otherwise the current user
 #
 # Needs: /usr/sbin/sshd, ssh-keygen, perl (IO::Socket::INET is in perl-base). Reads /proc
 # directly, so procps may be missing.
 
 SSHD_PID=
+LOOPBACK_CREATED_USER=
 
 loopback_port() {
     perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'
@@ -88,6 +95,22 @@ loopback_descendants() {
     return 0
 }
 
+loopback_target_user() {
+    case ${1:-} in
+        '') TARGET_USER=$(id -un) ;;
+        plain)
+            TARGET_USER=$(id -un)
+            [ "$(id -u)" = 0 ] || return 0
+            TARGET_USER=sk-bench
+            getent passwd "$TARGET_USER" >/dev/null && return 0
+            mkdir -m 755 "$WORK/skel" # empty: no .bashrc, no .profile
+            useradd -m -k "$WORK/skel" -s /bin/sh -p '*' "$TARGET_USER"
+            LOOPBACK_CREATED_USER=$TARGET_USER
+            ;;
+        *) TARGET_USER=$1 ;;
+    esac
+}
+
 loopback_sshd_stop() {
     local p e
     if [ -n "$SSHD_PID" ]; then
@@ -105,5 +128,9 @@ loopback_sshd_stop() {
             [ "$p" = $$ ] || kill -9 "$p" 2>/dev/null || true
         fi
     done
+    if [ -n "$LOOPBACK_CREATED_USER" ]; then
+        userdel -r "$LOOPBACK_CREATED_USER" 2>/dev/null || true
+        LOOPBACK_CREATED_USER=
+    fi
     return 0
 }
