@@ -7,18 +7,77 @@ using SessionKeeper.Core.Streaming;
 
 namespace SessionKeeper.Tests.Fakes;
 
-/// <summary>A fake clock that counts the timers created on it: a timer is how code waits on it.</summary>
+/// <summary>
+/// A fake clock that counts the timers created on it (a timer is how code waits on it), and the
+/// one-shot timers armed now: a delay or a deadline that only this clock's hand can end.
+/// </summary>
 public sealed class CountingFakeTime : FakeTimeProvider
 {
     private int _timers;
+    private int _armedOneShots;
 
     public int Timers => Volatile.Read(ref _timers);
 
+    /// <summary>One-shot timers set and neither fired nor disposed (a periodic timer never counts).</summary>
+    public int ArmedOneShots => Volatile.Read(ref _armedOneShots);
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        var timer = base.CreateTimer(callback, state, dueTime, period);
+        // Armed before it exists: a timer due now may fire while it is being made.
+        var timer = new TrackedTimer(this, TrackedTimer.IsOneShot(dueTime, period));
+        timer.Inner = base.CreateTimer(timer.Fire(callback), state, dueTime, period);
         Interlocked.Increment(ref _timers);
         return timer;
+    }
+
+    private sealed class TrackedTimer : ITimer
+    {
+        private readonly CountingFakeTime _clock;
+        private int _armed;
+
+        public TrackedTimer(CountingFakeTime clock, bool oneShot)
+        {
+            _clock = clock;
+            Arm(oneShot);
+        }
+
+        public ITimer? Inner { get; set; }
+
+        /// <summary>The callback, disarming a one-shot timer before it runs: once it fires, nothing waits on it.</summary>
+        public TimerCallback Fire(TimerCallback callback) => state =>
+        {
+            Arm(false);
+            callback(state);
+        };
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            Arm(IsOneShot(dueTime, period));
+            return Inner!.Change(dueTime, period);
+        }
+
+        public void Dispose()
+        {
+            Arm(false);
+            Inner?.Dispose();
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+
+        public static bool IsOneShot(TimeSpan dueTime, TimeSpan period) =>
+            dueTime != Timeout.InfiniteTimeSpan && (period == Timeout.InfiniteTimeSpan || period == TimeSpan.Zero);
+
+        private void Arm(bool armed)
+        {
+            if (Interlocked.Exchange(ref _armed, armed ? 1 : 0) != (armed ? 1 : 0))
+            {
+                Interlocked.Add(ref _clock._armedOneShots, armed ? 1 : -1);
+            }
+        }
     }
 }
 
@@ -143,10 +202,14 @@ public sealed class ScriptedSession(bool openHangs = false) : IRemoteSession, IR
 {
     private readonly CancellationTokenSource _lost = new();
     private int _aborted;
+    private int _openWaiting;
 
     public ScriptedStream Stream { get; } = new();
 
     public bool Aborted => Volatile.Read(ref _aborted) == 1;
+
+    /// <summary>The stream request is waiting for an answer that never comes (until the session is aborted).</summary>
+    public bool OpenWaiting => Volatile.Read(ref _openWaiting) == 1;
 
     public string HostLabel => "scripted";
 
@@ -161,7 +224,9 @@ public sealed class ScriptedSession(bool openHangs = false) : IRemoteSession, IR
         if (openHangs)
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lost.Token);
+            Volatile.Write(ref _openWaiting, 1);
             await Task.Delay(Timeout.Infinite, linked.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            Volatile.Write(ref _openWaiting, 0);
             throw new SessionKeeperException(FailureKind.ConnectionLost, "the connection to scripted was lost.");
         }
 
@@ -200,8 +265,12 @@ public sealed class ScriptedConnector(Func<int, ScriptedConnector.Outcome> scrip
     }
 
     private int _attempts;
+    private int _hanging;
 
     public int Attempts => Volatile.Read(ref _attempts);
+
+    /// <summary>Connection attempts waiting until cancelled (<see cref="Outcome.Hang"/>).</summary>
+    public int Hanging => Volatile.Read(ref _hanging);
 
     public ConcurrentQueue<ScriptedSession> Sessions { get; } = new();
 
@@ -216,7 +285,16 @@ public sealed class ScriptedConnector(Func<int, ScriptedConnector.Outcome> scrip
             case Outcome.Fail:
                 throw new SessionKeeperException(FailureKind.Unreachable, $"attempt {attempt} refused");
             case Outcome.Hang:
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                Interlocked.Increment(ref _hanging);
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _hanging);
+                }
+
                 throw new InvalidOperationException("unreachable");
             default:
                 var session = new ScriptedSession(openHangs: outcome == Outcome.ConnectSilent);

@@ -10,8 +10,8 @@ namespace SessionKeeper.Tests.Core.Streaming;
 /// Issue 9 item 8: --give-up-after bounds the whole attach, on a fake clock. Links that connect
 /// and then say nothing, or one word and then nothing, must not restart the clock; output, or a
 /// link that keeps talking for a whole dead-after period, does. Time moves only by the test's hand,
-/// so "not before the budget" is exact; the clock moves a tick at a time, letting the attacher's
-/// threads catch up between ticks, up to a bound the old code never got past.
+/// so "not before the budget" is exact; the clock moves a tick at a time, each once the attacher
+/// waits on nothing but the clock or the link, up to a bound the old code never got past.
 /// </summary>
 public sealed class AttacherGiveUpTests
 {
@@ -34,7 +34,7 @@ public sealed class AttacherGiveUpTests
     public async Task Connections_that_never_answer_the_stream_request_give_up_at_the_budget()
     {
         var (time, connector, run) = Start(_ => Outcome.ConnectSilent);
-        var spent = await RunClockAsync(time, run);
+        var spent = await RunClockAsync(time, connector, run);
 
         await AssertGaveUpAsync(run, spent, Budget);
         Assert.True(connector.Attempts >= 2, $"{connector.Attempts} connection(s): the budget was not tested across reconnections");
@@ -50,7 +50,7 @@ public sealed class AttacherGiveUpTests
     {
         var (time, connector, run) = Start(_ => Outcome.Connect);
         var seen = new Dictionary<ScriptedSession, TimeSpan>();
-        var spent = await RunClockAsync(time, run, async now =>
+        var spent = await RunClockAsync(time, connector, run, async now =>
         {
             foreach (var session in connector.Sessions.Where(s => s.Stream.Drained || seen.ContainsKey(s)))
             {
@@ -100,7 +100,7 @@ public sealed class AttacherGiveUpTests
         }
 
         // Then the link dies: a reconnection, and the budget runs from the last word.
-        var spent = now + await RunClockAsync(time, run);
+        var spent = now + await RunClockAsync(time, connector, run);
         await AssertGaveUpAsync(run, spent, lastWord + Budget);
         Assert.True(connector.Attempts >= 2, "no reconnection after a link that worked died");
     }
@@ -127,7 +127,7 @@ public sealed class AttacherGiveUpTests
         // ...then nothing runs here for longer than the budget: the clock jumps.
         var asleep = Budget + TimeSpan.FromSeconds(5);
         time.Advance(asleep);
-        var spent = now + asleep + await RunClockAsync(time, run);
+        var spent = now + asleep + await RunClockAsync(time, connector, run);
 
         await AssertGaveUpAsync(run, spent, now + Budget);
         Assert.Equal(2, connector.Attempts);
@@ -141,8 +141,12 @@ public sealed class AttacherGiveUpTests
         return (time, connector, Task.Run(() => attacher.RunAsync(null)));
     }
 
-    /// <summary>Advances the fake clock a tick at a time until the run ends or <see cref="FakeLimit"/>; returns the fake time spent.</summary>
-    private static async Task<TimeSpan> RunClockAsync(CountingFakeTime time, Task run, Func<TimeSpan, Task>? eachTick = null)
+    /// <summary>
+    /// Advances the fake clock a tick at a time until the run ends or <see cref="FakeLimit"/>; returns
+    /// the fake time spent. Each tick waits until the attacher is parked where only the clock or the
+    /// test can move it (see <see cref="Parked"/>), so a starved attacher never sees the clock outrun it.
+    /// </summary>
+    private static async Task<TimeSpan> RunClockAsync(CountingFakeTime time, ScriptedConnector connector, Task run, Func<TimeSpan, Task>? eachTick = null)
     {
         var spent = TimeSpan.Zero;
         while (!run.IsCompleted && spent < FakeLimit)
@@ -152,15 +156,40 @@ public sealed class AttacherGiveUpTests
                 await eachTick(spent);
             }
 
+            await Poll.UntilAsync(
+                () => run.IsCompleted || Parked(time, connector),
+                $"the attacher to wait on the clock or the link at {spent} (armed one-shot timers: {time.ArmedOneShots}, attempts: {connector.Attempts})");
+            if (run.IsCompleted)
+            {
+                break;
+            }
+
             time.Advance(Tick);
             spent += Tick;
-
-            // Pacing, not synchronisation: the outcome does not depend on it, only how fast the
-            // fake clock outruns the threads that react to it.
-            await Task.Delay(2, CancellationToken.None);
         }
 
         return spent;
+    }
+
+    /// <summary>
+    /// The attacher waits on nothing but the fake clock or the scripted link: a connection attempt
+    /// that hangs; a live link whose stream request is unanswered or whose reader has taken all it
+    /// was fed (its watchdog is a timer); or, between links, a backoff delay beside the give-up
+    /// deadline (two one-shot timers: the deadline alone is armed from before the first attempt).
+    /// </summary>
+    private static bool Parked(CountingFakeTime time, ScriptedConnector connector)
+    {
+        if (connector.Hanging > 0)
+        {
+            return true;
+        }
+
+        if (connector.Sessions.LastOrDefault() is { Aborted: false } live)
+        {
+            return live.Stream.Drained || live.OpenWaiting;
+        }
+
+        return time.ArmedOneShots >= 2;
     }
 
     private static async Task AssertGaveUpAsync(Task run, TimeSpan spent, TimeSpan notBefore)
