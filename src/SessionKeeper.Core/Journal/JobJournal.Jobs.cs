@@ -198,29 +198,41 @@ internal sealed partial class JobJournal
     public void RecordLaunchReply(JobId id, JobStatus status, DateTimeOffset seenAt) =>
         RecordStatus(id, status, seenAt, null, settled: false, synced: false);
 
+    /// <summary>The journal's words for the states a job ends in (<see cref="JobStateExtensions.IsFinished"/>), as an SQL list.</summary>
+    private static readonly string FinishedStates =
+        string.Join(", ", Enum.GetValues<JobState>().Where(s => s.IsFinished()).Select(s => $"'{s.ToWire()}'"));
+
+    /// <summary>
+    /// A report never undoes an end: a finished row keeps its outcome, and so does a row whose
+    /// state is already final when the report is not (@final = 0: a late "running" after the end).
+    /// </summary>
+    private static readonly string OutcomeKept = $"phase = 'finished' OR (@final = 0 AND state IN ({FinishedStates}))";
+
+    private static readonly string RecordStatusSql = $"""
+        UPDATE jobs SET
+            phase = CASE WHEN phase = 'finished' THEN phase ELSE @phase END,
+            state = CASE WHEN {OutcomeKept} THEN state ELSE @state END,
+            exit_code = CASE WHEN {OutcomeKept} THEN exit_code ELSE @code END,
+            signal = CASE WHEN {OutcomeKept} THEN signal ELSE @signal END,
+            lost_reason = CASE WHEN {OutcomeKept} THEN lost_reason ELSE @reason END,
+            pid = coalesce(@pid, pid), pgid = coalesce(@pgid, pgid), start_time = coalesce(@start, start_time),
+            boot_id = coalesce(@boot, boot_id), launched_at = coalesce(launched_at, @seen),
+            finished_at = CASE WHEN @phase = 'finished' THEN coalesce(finished_at, @seen) ELSE finished_at END,
+            last_seen_at = @seen, to_be_checked = 0,
+            committed_length = coalesce(@committed, committed_length),
+            answer_json = CASE WHEN @report = 0 THEN answer_json
+                WHEN @final = 0 AND (phase = 'finished' OR state IN ({FinishedStates})) THEN coalesce(answer_json, @answer)
+                ELSE @answer END
+        WHERE id = @id
+        """;
+
     private void RecordStatus(JobId id, JobStatus status, DateTimeOffset seenAt, long? committedLength, bool settled, bool synced)
     {
         Func<Func<DbConnection, int>, int> run = synced ? Run : _store.RunUnsynced;
         run(connection =>
         {
             using var update = connection.CreateCommand();
-            update.CommandText = """
-                UPDATE jobs SET
-                    phase = CASE WHEN phase = 'finished' THEN phase ELSE @phase END,
-                    state = CASE WHEN phase = 'finished' OR (@final = 0 AND state IN ('exited', 'killed', 'timed-out', 'lost', 'ended')) THEN state ELSE @state END,
-                    exit_code = CASE WHEN phase = 'finished' OR (@final = 0 AND state IN ('exited', 'killed', 'timed-out', 'lost', 'ended')) THEN exit_code ELSE @code END,
-                    signal = CASE WHEN phase = 'finished' OR (@final = 0 AND state IN ('exited', 'killed', 'timed-out', 'lost', 'ended')) THEN signal ELSE @signal END,
-                    lost_reason = CASE WHEN phase = 'finished' OR (@final = 0 AND state IN ('exited', 'killed', 'timed-out', 'lost', 'ended')) THEN lost_reason ELSE @reason END,
-                    pid = coalesce(@pid, pid), pgid = coalesce(@pgid, pgid), start_time = coalesce(@start, start_time),
-                    boot_id = coalesce(@boot, boot_id), launched_at = coalesce(launched_at, @seen),
-                    finished_at = CASE WHEN @phase = 'finished' THEN coalesce(finished_at, @seen) ELSE finished_at END,
-                    last_seen_at = @seen, to_be_checked = 0,
-                    committed_length = coalesce(@committed, committed_length),
-                    answer_json = CASE WHEN @report = 0 THEN answer_json
-                        WHEN @final = 0 AND (phase = 'finished' OR state IN ('exited', 'killed', 'timed-out', 'lost', 'ended')) THEN coalesce(answer_json, @answer)
-                        ELSE @answer END
-                WHERE id = @id
-                """;
+            update.CommandText = RecordStatusSql;
             update.Add("@id", id.Value);
             update.Add("@phase", settled && status.State.IsFinished() ? "finished" : "launched");
             update.Add("@state", status.State.ToWire());

@@ -423,6 +423,25 @@ public abstract class JobJournalTests : IDisposable
         Assert.Equal(JournalPhase.Finished, journal.Get(open)!.Phase);
     }
 
+    /// <summary>Every final state, not only an exit code, survives a late "running" report.</summary>
+    [SkippableTheory]
+    [InlineData(JobState.Killed)]
+    [InlineData(JobState.TimedOut)]
+    [InlineData(JobState.Lost)]
+    [InlineData(JobState.Ended)]
+    public void A_late_running_status_never_overwrites_any_final_state(JobState final)
+    {
+        var journal = Open();
+        var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+        var id = JobId.Parse("late-3");
+        journal.AddIntent(NewJob(id.Value));
+        journal.RecordStatus(id, new JobStatus { Id = id, State = final, Signal = final == JobState.Killed ? 15 : null }, now, 7, settled: false);
+        journal.RecordStatus(id, new JobStatus { Id = id, State = JobState.Running, Pid = 77, ProcessGroup = 77, StartTime = 5, BootId = "b" }, now.AddSeconds(1), settled: false);
+        var job = journal.Get(id)!;
+        Assert.Equal(final.ToWire(), job.StateText);
+        Assert.Equal(final, job.LastAnswer!.State);
+    }
+
     /// <summary>
     /// A stream's last word (state, exit code, sizes) updates the state but is never kept as the
     /// answer `status` repeats: it has no identity, no command, no signal sets.
