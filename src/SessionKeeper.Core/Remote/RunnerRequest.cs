@@ -13,12 +13,12 @@ internal sealed class RunnerRequest
     /// <summary>The only command the login shell ever sees.</summary>
     public const string RemoteCommand = "exec /bin/sh -s";
 
-    // The scripts as sent: without comments and blank lines (ScriptStripper), once per process.
-    private static readonly Lazy<string> Runner = new(() => ScriptStripper.Shell(Source("runner.sh")));
-    private static readonly Lazy<string> Wrapper = new(() => ScriptStripper.Shell(Source("wrapper.sh")));
-    private static readonly Lazy<string> Keeper = new(() => ScriptStripper.Perl(Source("keeper.pl")));
-    private static readonly Lazy<string> AdoptTool = new(() => ScriptStripper.Perl(Source("adopt.pl")));
-    private static readonly Lazy<string> StreamTool = new(() => ScriptStripper.Perl(Source("stream.pl")));
+    // Embedded as sent: without comments and blank lines (see the project file).
+    private static readonly Lazy<string> Runner = new(() => LoadResource("SessionKeeper.runner.sh"));
+    private static readonly Lazy<string> Wrapper = new(() => LoadResource("SessionKeeper.wrapper.sh"));
+    private static readonly Lazy<string> Keeper = new(() => LoadResource("SessionKeeper.keeper.pl"));
+    private static readonly Lazy<string> AdoptTool = new(() => LoadResource("SessionKeeper.adopt.pl"));
+    private static readonly Lazy<string> StreamTool = new(() => LoadResource("SessionKeeper.stream.pl"));
 
     private readonly List<KeyValuePair<string, byte[]>> _variables = [];
 
@@ -29,6 +29,9 @@ internal sealed class RunnerRequest
     }
 
     public string Verb { get; }
+
+    /// <summary>The runner as sent (the start of every payload).</summary>
+    public static string RunnerScript => Runner.Value;
 
     public static string WrapperScript => Wrapper.Value;
 
@@ -149,10 +152,8 @@ internal sealed class RunnerRequest
 
     private static readonly System.Buffers.SearchValues<byte> NameBytes = System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"u8);
 
-    /// <summary>A script as written, with its comments (runner.sh, wrapper.sh, keeper.pl, adopt.pl, stream.pl).</summary>
-    internal static string Source(string file)
+    private static string LoadResource(string name)
     {
-        var name = "SessionKeeper." + file;
         using var stream = typeof(RunnerRequest).Assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"resource {name} missing from {Assembly.GetExecutingAssembly().FullName}");
         using var reader = new StreamReader(stream, Encoding.UTF8);

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using SessionKeeper.Core.Remote;
+using SessionKeeper.Build;
 using SessionKeeper.Tests.Fakes;
 
-namespace SessionKeeper.Tests.Core.Remote;
+namespace SessionKeeper.Tests.Build;
 
 /// <summary>
 /// <see cref="ScriptStripper"/> on scripts of its own, made of what a stripper gets wrong: the

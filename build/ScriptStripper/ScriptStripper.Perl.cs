@@ -1,4 +1,4 @@
-namespace SessionKeeper.Core.Remote;
+namespace SessionKeeper.Build;
 
 internal static partial class ScriptStripper
 {

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace SessionKeeper.Core.Remote;
+namespace SessionKeeper.Build;
 
 /// <summary>
 /// The scripts as sent: without their comment lines, blank lines, indentation and trailing blanks,
