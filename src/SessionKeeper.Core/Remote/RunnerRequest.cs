@@ -13,6 +13,7 @@ internal sealed class RunnerRequest
     /// <summary>The only command the login shell ever sees.</summary>
     public const string RemoteCommand = "exec /bin/sh -s";
 
+    // Embedded as sent: without comments and blank lines (see the project file).
     private static readonly Lazy<string> Runner = new(() => LoadResource("SessionKeeper.runner.sh"));
     private static readonly Lazy<string> Wrapper = new(() => LoadResource("SessionKeeper.wrapper.sh"));
     private static readonly Lazy<string> Keeper = new(() => LoadResource("SessionKeeper.keeper.pl"));
@@ -28,6 +29,9 @@ internal sealed class RunnerRequest
     }
 
     public string Verb { get; }
+
+    /// <summary>The runner as sent (the start of every payload).</summary>
+    public static string RunnerScript => Runner.Value;
 
     public static string WrapperScript => Wrapper.Value;
 
