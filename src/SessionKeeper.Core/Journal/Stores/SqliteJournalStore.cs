@@ -21,6 +21,7 @@ internal sealed class SqliteJournalStore : JournalStore
 
     private SqliteJournalStore(string path, bool readOnly, bool immutable = false)
     {
+        SqliteLibrary.Install();
         Path = path;
         _readOnly = readOnly;
         _connectionString = new SqliteConnectionStringBuilder
