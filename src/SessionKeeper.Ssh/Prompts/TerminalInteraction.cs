@@ -31,7 +31,16 @@ internal sealed class TerminalInteraction : IUserInteraction
         _ttyAvailable = ttyAvailable ?? TtyAvailable;
     }
 
-    public bool CanPrompt => AskPassProgram() is { } program ? !Path.IsPathRooted(program) || File.Exists(program) : _ttyAvailable();
+    /// <remarks>The terminal is opened at most once to tell (it was opened twice for every connection).</remarks>
+    public bool CanPrompt
+    {
+        get
+        {
+            bool? tty = null;
+            bool Tty() => tty ??= _ttyAvailable();
+            return AskPassProgram(Tty) is { } program ? !Path.IsPathRooted(program) || File.Exists(program) : Tty();
+        }
+    }
 
     public string? ReadSecret(string prompt) => Read(prompt, echo: false);
 
@@ -46,7 +55,9 @@ internal sealed class TerminalInteraction : IUserInteraction
     }
 
     /// <summary>The askpass program to use, or null to use the terminal.</summary>
-    internal string? AskPassProgram()
+    internal string? AskPassProgram() => AskPassProgram(_ttyAvailable);
+
+    private string? AskPassProgram(Func<bool> ttyAvailable)
     {
         var display = _environment("DISPLAY");
         var allow = !string.IsNullOrEmpty(display);
@@ -64,7 +75,7 @@ internal sealed class TerminalInteraction : IUserInteraction
                 break;
         }
 
-        use = use || !_ttyAvailable();
+        use = use || !ttyAvailable();
         return use && allow ? _environment("SSH_ASKPASS") is { Length: > 0 } askPass ? askPass : DefaultAskPass : null;
     }
 

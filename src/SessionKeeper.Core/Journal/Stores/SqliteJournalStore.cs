@@ -18,9 +18,11 @@ internal sealed class SqliteJournalStore : JournalStore
     private readonly bool _readOnly;
     private bool _prepared;
     private bool _warnedVanished;
+    private IdleConnection? _idle;
 
     private SqliteJournalStore(string path, bool readOnly, bool immutable = false)
     {
+        SqliteLibrary.Install();
         Path = path;
         _readOnly = readOnly;
         _connectionString = new SqliteConnectionStringBuilder
@@ -164,6 +166,7 @@ internal sealed class SqliteJournalStore : JournalStore
             JobJournal.Warn($"the journal {Path} vanished while in use; a new one was created (earlier records are gone; this run goes on from memory).");
         }
 
+        DropIdle();
         var directory = System.IO.Path.GetDirectoryName(Path)!;
         Directory.CreateDirectory(directory, PrivateDirectory);
         foreach (var stale in new[] { Path + "-wal", Path + "-shm" })
@@ -206,17 +209,23 @@ internal sealed class SqliteJournalStore : JournalStore
 
     private T RunOnce<T>(Func<DbConnection, T> action, bool synced)
     {
+        SqliteConnection? connection = null;
         try
         {
             // A WAL kept by earlier calls stays as it is whatever this call meets; a journal without
             // one (new, or found as it was left by another tool) keeps SQLite's own close until a
             // call has worked on it, so one found unreadable is left as it was (no WAL, no SHM).
-            var walKept = !_readOnly && File.Exists(Path + "-wal");
-            using var connection = new SqliteConnection(_connectionString);
-            connection.Open();
-            if (walKept)
+            // A connection kept from an earlier call of this process has worked on it already.
+            var reused = TakeIdle(out var file);
+            var walKept = reused is not null || (!_readOnly && File.Exists(Path + "-wal"));
+            connection = reused ?? new SqliteConnection(_connectionString);
+            if (reused is null)
             {
-                KeepWalOnClose(connection);
+                connection.Open();
+                if (walKept)
+                {
+                    KeepWalOnClose(connection);
+                }
             }
 
             using (var pragmas = connection.CreateCommand())
@@ -235,6 +244,8 @@ internal sealed class SqliteJournalStore : JournalStore
                 KeepWalOnClose(connection);
             }
 
+            KeepIdle(connection, file);
+            connection = null;
             return result;
         }
         catch (SqliteException ex) when (_prepared && !_readOnly && ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.Ordinal))
@@ -249,7 +260,50 @@ internal sealed class SqliteJournalStore : JournalStore
         {
             throw new SessionKeeperException(FailureKind.StateCorrupt, $"cannot use the journal {Path}: {ex.Message}", ex);
         }
+        finally
+        {
+            connection?.Dispose();
+        }
     }
+
+    /// <summary>
+    /// The connection the last call left, if the journal's path still names the file it has open;
+    /// <paramref name="file"/> is that file (null when it cannot be told: the connection is then
+    /// not kept). Opening a connection costs more than most calls: SQLite's first connection in a
+    /// process rebuilds the WAL index from the whole WAL (up to 1000 pages) in its -shm file, and
+    /// a CLI verb made one connection per call (`status` three, each rebuilding it).
+    /// </summary>
+    private SqliteConnection? TakeIdle(out FileIdentity? file)
+    {
+        file = FileIdentity.Of(Path);
+        var idle = Interlocked.Exchange(ref _idle, null);
+        if (idle is null)
+        {
+            return null;
+        }
+
+        if (file is not null && idle.File == file)
+        {
+            return idle.Connection;
+        }
+
+        // Deleted, moved aside or replaced since: this call opens the path anew.
+        idle.Connection.Dispose();
+        return null;
+    }
+
+    /// <summary>Keeps <paramref name="connection"/> for the next call (one is kept; a concurrent call's is closed).</summary>
+    private void KeepIdle(SqliteConnection connection, FileIdentity? file)
+    {
+        if (file is null || Interlocked.CompareExchange(ref _idle, new IdleConnection(connection, file.Value), null) is not null)
+        {
+            connection.Dispose();
+        }
+    }
+
+    private void DropIdle() => Interlocked.Exchange(ref _idle, null)?.Connection.Dispose();
+
+    private sealed record IdleConnection(SqliteConnection Connection, FileIdentity File);
 
     /// <summary>
     /// The last connection to close does not checkpoint: the WAL stays, and with it the records

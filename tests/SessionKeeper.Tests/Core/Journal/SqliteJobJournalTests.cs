@@ -3,6 +3,7 @@ using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Journal.Stores;
+using SessionKeeper.Tests.Fakes;
 
 namespace SessionKeeper.Tests.Core.Journal;
 
@@ -64,6 +65,57 @@ public sealed class SqliteJobJournalTests : JobJournalTests
         Assert.True(File.Exists(wal));
         var again = JobJournal.Open(Dir.Path, JobJournal.Embedded);
         Assert.Equal(JournalPhase.NotLaunched, again.Get(JobId.Parse("kept-in-wal"))!.Phase);
+    }
+
+    /// <summary>
+    /// A journal keeps its last connection open for the next call of the process; a journal file
+    /// moved aside and replaced by another between two calls is read from the new file, never
+    /// from the one the kept connection has open.
+    /// </summary>
+    [Fact]
+    public void A_journal_replaced_between_calls_is_read_from_the_file_its_path_names_now()
+    {
+        var journal = Open();
+        journal.AddIntent(NewJob("in-the-first"));
+        Assert.NotNull(journal.Get(JobId.Parse("in-the-first")));
+
+        using var other = new TempDir();
+        JobJournal.Open(other.Path, JobJournal.Embedded).AddIntent(NewJob("in-the-second"));
+        var aside = Path.Combine(Dir.Path, "aside");
+        Directory.CreateDirectory(aside);
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            var name = JobJournal.FileName + suffix;
+            if (File.Exists(Path.Combine(Dir.Path, name)))
+            {
+                File.Move(Path.Combine(Dir.Path, name), Path.Combine(aside, name));
+            }
+
+            if (File.Exists(Path.Combine(other.Path, name)))
+            {
+                File.Move(Path.Combine(other.Path, name), Path.Combine(Dir.Path, name));
+            }
+        }
+
+        Assert.Null(journal.Get(JobId.Parse("in-the-first")));
+        Assert.NotNull(journal.Get(JobId.Parse("in-the-second")));
+        journal.AddIntent(NewJob("after-the-swap"));
+        Assert.NotNull(JobJournal.Open(Dir.Path, JobJournal.Embedded).Get(JobId.Parse("after-the-swap")));
+        Assert.Null(JobJournal.Open(aside, JobJournal.Embedded).Get(JobId.Parse("after-the-swap")));
+    }
+
+    /// <summary>Calls in a row on one journal object, and two objects at once, see each other's commits.</summary>
+    [Fact]
+    public void Calls_on_a_kept_connection_see_what_other_connections_committed()
+    {
+        var first = Open();
+        var second = Open();
+        first.AddIntent(NewJob("from-first"));
+        Assert.NotNull(second.Get(JobId.Parse("from-first")));
+        second.AddIntent(NewJob("from-second"));
+        Assert.NotNull(first.Get(JobId.Parse("from-second")));
+        Parallel.For(0, 8, i => first.AddIntent(NewJob($"parallel-{i}")));
+        Assert.Equal(10, second.List().Count);
     }
 
     [Fact]
