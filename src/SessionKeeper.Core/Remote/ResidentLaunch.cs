@@ -127,6 +127,18 @@ internal sealed class ResidentLaunch
     public byte[] ToPayload() => LaunchRequest.ToRunnerRequest(Id, _fields).ToPayload();
 
     /// <summary>
+    /// The reply of a launch whose two lines are read, the launched line and the job's status (a
+    /// request's child prints them only on the launched path, once the job has exec'd), before the
+    /// launcher's word; null until then.
+    /// </summary>
+    public static byte[]? Whole(IReadOnlyList<string> lines) =>
+        lines.Count == 2
+        && lines[0].StartsWith(Protocol.ReplyPrefix + ReplyTags.Launched + " ", StringComparison.Ordinal)
+        && lines[1].StartsWith(Protocol.ReplyPrefix + ReplyTags.Status + " ", StringComparison.Ordinal)
+            ? Reply(lines, Launched)
+            : null;
+
+    /// <summary>
     /// What the runner's launch would have printed, from the resident launcher's replies to one
     /// request (its "@@SK2 " lines) and its word; null when the word says the runner's launch must
     /// decide (nothing made, or not seen running).

@@ -60,6 +60,17 @@ public sealed class ResidentLaunchTests
         }
     }
 
+    [Fact]
+    public void A_reply_is_whole_once_its_launched_and_status_lines_are_read()
+    {
+        string[] both = ["@@SK2 launched id=a fresh=1", "@@SK2 status id=a state=running pid=9"];
+        Assert.Equal(ResidentLaunch.Reply(both, ResidentLaunch.Launched), ResidentLaunch.Whole(both));
+        Assert.Equal("\n@@SK2 launched id=a fresh=1\n@@SK2 status id=a state=running pid=9\n@@SK2 end\n", Encoding.UTF8.GetString(ResidentLaunch.Whole(both)!));
+        Assert.Null(ResidentLaunch.Whole(both[..1]));
+        Assert.Null(ResidentLaunch.Whole([both[1], both[0]]));
+        Assert.Null(ResidentLaunch.Whole([.. both, "@@SK2 status id=b state=running"]));
+    }
+
     private static LaunchRequest Request(string which)
     {
         var id = JobId.New();
