@@ -48,7 +48,9 @@ internal static class DaemonCommand
 
             // A corrupt or newer journal is the user's to fix: one line and exit 248 here, because
             // once inside the host a faulted service is only logged and the process exits 0.
-            JobJournal.Open(settings.StateRoot, settings.Journal);
+            // Held open while the daemon lives: every CLI's journal call then finds SQLite's WAL
+            // index ready instead of rebuilding it from the whole WAL (JournalStore.HoldOpen).
+            using var held = JobJournal.Open(settings.StateRoot, settings.Journal).HoldOpen();
             IHostApplicationBuilder builder = webSettings is null
                 ? Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true })
                 : WebView.CreateBuilder(webSettings);

@@ -266,7 +266,9 @@ internal sealed class JobClient(IRemoteSession session)
 
     private async Task<IReadOnlyList<ReplyLine>> RunAsync(IRunnerRequest request, JobId? id, CancellationToken cancellationToken)
     {
-        var output = await session.ExecAsync(request.ToRunnerRequest().ToPayload(), cancellationToken);
+        var output = request is LaunchRequest launch && session is ILaunchSession launcher && ResidentLaunch.Of(launch) is { } line
+            ? await launcher.LaunchAsync(line, cancellationToken)
+            : await session.ExecAsync(request.ToRunnerRequest().ToPayload(), cancellationToken);
         var lines = ReplyParser.Parse(output, Host);
         ReplyParser.ThrowIfError(lines, Host, id);
         return lines;

@@ -68,4 +68,11 @@ internal sealed partial class JobJournal
     }
 
     internal T Run<T>(Func<DbConnection, T> action) => _store.Run(action);
+
+    /// <summary>
+    /// A connection kept open until disposed, for a process that lives long (the daemon): while it
+    /// is open, every other process's connection finds the journal's WAL index ready instead of
+    /// rebuilding it (see <see cref="JournalStore.HoldOpen"/>). Null for a shared journal.
+    /// </summary>
+    public IDisposable? HoldOpen() => _store.HoldOpen();
 }

@@ -21,23 +21,47 @@ internal sealed record LaunchRequest(JobId Id, JobCookie Cookie, JobSpec Spec, s
 
     public RunnerRequest ToRunnerRequest()
     {
-        var request = new RunnerRequest(Verbs.Launch)
-            .Set(RequestVariables.Id, Id.ToString())
-            .Set(RequestVariables.Cookie, Cookie.ToString())
-            .Set(RequestVariables.Command, Spec.CommandBytes)
-            .Set(RequestVariables.WorkingDirectory, Spec.WorkingDirectory ?? "")
-            .Set(RequestVariables.Environment, JobClient.EnvironmentText(Spec.Environment))
-            .Set(RequestVariables.Shell, Spec.Shell ?? "")
-            .Set(RequestVariables.Timeout, WholeSeconds(Spec.Timeout ?? TimeSpan.Zero))
-            .Set(RequestVariables.Grace, WholeSeconds(Spec.Grace ?? JobSpec.DefaultGrace))
-            .Set(RequestVariables.Wrapper, RunnerRequest.WrapperScript)
-            .Set(RequestVariables.Keeper, RunnerRequest.KeeperScript)
-            .Set(RequestVariables.Stdin, SpoolStdin ? "spool" : "null");
+        var request = ToRunnerRequest(Id.ToString(), Fields());
         return Fault is { } fault ? request.Set(RequestVariables.Fault, fault) : request;
     }
 
+    /// <summary>
+    /// The runner's launch of job <paramref name="id"/> with the request's own values, by variable
+    /// name (<see cref="Fields"/>): the scripts are this build's, so the daemon's broker rebuilds
+    /// from a resident launcher's request line (<see cref="ResidentLaunch"/>) the very payload the
+    /// CLI would have sent.
+    /// </summary>
+    internal static RunnerRequest ToRunnerRequest(string id, IReadOnlyDictionary<string, byte[]> fields) =>
+        new RunnerRequest(Verbs.Launch)
+            .Set(RequestVariables.Id, id)
+            .Set(RequestVariables.Cookie, fields[RequestVariables.Cookie])
+            .Set(RequestVariables.Command, fields[RequestVariables.Command])
+            .Set(RequestVariables.WorkingDirectory, fields[RequestVariables.WorkingDirectory])
+            .Set(RequestVariables.Environment, fields[RequestVariables.Environment])
+            .Set(RequestVariables.Shell, fields[RequestVariables.Shell])
+            .Set(RequestVariables.Timeout, fields[RequestVariables.Timeout])
+            .Set(RequestVariables.Grace, fields[RequestVariables.Grace])
+            .Set(RequestVariables.Wrapper, RunnerRequest.WrapperScript)
+            .Set(RequestVariables.Keeper, RunnerRequest.KeeperScript)
+            .Set(RequestVariables.Stdin, fields[RequestVariables.Stdin]);
+
+    /// <summary>The request's values, by variable name, as the runner gets them (the scripts and the fault hook aside).</summary>
+    internal Dictionary<string, byte[]> Fields() => new(StringComparer.Ordinal)
+    {
+        [RequestVariables.Cookie] = Utf8(Cookie.ToString()),
+        [RequestVariables.Command] = Spec.CommandBytes,
+        [RequestVariables.WorkingDirectory] = Utf8(Spec.WorkingDirectory ?? ""),
+        [RequestVariables.Environment] = Utf8(JobClient.EnvironmentText(Spec.Environment)),
+        [RequestVariables.Shell] = Utf8(Spec.Shell ?? ""),
+        [RequestVariables.Timeout] = Utf8(WholeSeconds(Spec.Timeout ?? TimeSpan.Zero).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        [RequestVariables.Grace] = Utf8(WholeSeconds(Spec.Grace ?? JobSpec.DefaultGrace).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        [RequestVariables.Stdin] = Utf8(SpoolStdin ? "spool" : "null"),
+    };
+
     /// <summary>The wrapper counts in whole seconds; a part of one is rounded up, never to "no limit".</summary>
     internal static long WholeSeconds(TimeSpan span) => (long)Math.Ceiling(span.TotalSeconds);
+
+    private static byte[] Utf8(string value) => System.Text.Encoding.UTF8.GetBytes(value);
 }
 
 /// <summary>

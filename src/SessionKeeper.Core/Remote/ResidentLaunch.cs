@@ -19,16 +19,30 @@ internal sealed class ResidentLaunch
     /// <summary>A request's word when the replies before it are the launch's (anything else: the runner's launch decides).</summary>
     public const string Launched = "launched";
 
+    /// <summary>The longest request line the broker takes (a frame's own limit is far above it).</summary>
+    private const int BrokerLineLimit = 8 << 20;
+
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     private static readonly string[] Fields =
     [
         RequestVariables.Cookie, RequestVariables.Command, RequestVariables.WorkingDirectory, RequestVariables.Environment,
         RequestVariables.Shell, RequestVariables.Timeout, RequestVariables.Grace, RequestVariables.Stdin,
     ];
 
-    private ResidentLaunch(string id, byte[] line)
+    private readonly IReadOnlyDictionary<string, byte[]> _fields;
+
+    private ResidentLaunch(string id, IReadOnlyDictionary<string, byte[]> fields)
     {
         Id = id;
-        Line = line;
+        _fields = fields;
+        var line = new StringBuilder("launch ").Append(id);
+        foreach (var name in Fields)
+        {
+            line.Append(" x").Append(Convert.ToHexStringLower(fields[name]));
+        }
+
+        Line = Encoding.ASCII.GetBytes(line.Append('\n').ToString());
     }
 
     public string Id { get; }
@@ -62,14 +76,67 @@ internal sealed class ResidentLaunch
             return null;
         }
 
-        var line = new StringBuilder("launch ").Append(id);
+        var fields = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var name in Fields)
         {
-            line.Append(" x").Append(Convert.ToHexStringLower(variables.TryGetValue(name, out var value) ? value : []));
+            fields[name] = variables.TryGetValue(name, out var value) ? value : [];
         }
 
-        return new ResidentLaunch(id, Encoding.ASCII.GetBytes(line.Append('\n').ToString()));
+        return new ResidentLaunch(id, fields);
     }
+
+    /// <summary>
+    /// <paramref name="request"/> as the resident launcher takes it, without building the runner's
+    /// payload (the daemon's broker rebuilds that, <see cref="ToPayload"/>, only when the launch goes
+    /// over an exec channel); null for a launch with a fault hook, which only the runner knows.
+    /// </summary>
+    public static ResidentLaunch? Of(LaunchRequest request) =>
+        request.Fault is null ? new ResidentLaunch(request.Id.ToString(), request.Fields()) : null;
+
+    /// <summary>The launch a request line (<see cref="Line"/>) stands for, or null for anything else.</summary>
+    public static ResidentLaunch? Parse(ReadOnlySpan<byte> line)
+    {
+        if (line.IsEmpty || line[^1] != (byte)'\n' || line.Length > BrokerLineLimit)
+        {
+            return null;
+        }
+
+        var words = Encoding.ASCII.GetString(line[..^1]).Split(' ');
+        if (words.Length != Fields.Length + 2 || words[0] != "launch" || !Jobs.JobId.IsValid(words[1]))
+        {
+            return null;
+        }
+
+        var fields = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        for (var i = 0; i < Fields.Length; i++)
+        {
+            var word = words[i + 2];
+            if (word.Length == 0 || word[0] != 'x' || word.Length % 2 == 0 || word.AsSpan(1).ContainsAnyExcept(LowerHex))
+            {
+                return null;
+            }
+
+            fields[Fields[i]] = Convert.FromHexString(word.AsSpan(1));
+        }
+
+        var launch = new ResidentLaunch(words[1], fields);
+        return launch.Line.AsSpan().SequenceEqual(line) ? launch : null;
+    }
+
+    /// <summary>The runner's payload for this launch, byte for byte what <see cref="LaunchRequest.ToRunnerRequest()"/> makes of the request.</summary>
+    public byte[] ToPayload() => LaunchRequest.ToRunnerRequest(Id, _fields).ToPayload();
+
+    /// <summary>
+    /// The reply of a launch whose two lines are read, the launched line and the job's status (a
+    /// request's child prints them only on the launched path, once the job has exec'd), before the
+    /// launcher's word; null until then.
+    /// </summary>
+    public static byte[]? Whole(IReadOnlyList<string> lines) =>
+        lines.Count == 2
+        && lines[0].StartsWith(Protocol.ReplyPrefix + ReplyTags.Launched + " ", StringComparison.Ordinal)
+        && lines[1].StartsWith(Protocol.ReplyPrefix + ReplyTags.Status + " ", StringComparison.Ordinal)
+            ? Reply(lines, Launched)
+            : null;
 
     /// <summary>
     /// What the runner's launch would have printed, from the resident launcher's replies to one

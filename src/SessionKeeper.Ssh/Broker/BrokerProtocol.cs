@@ -63,6 +63,14 @@ internal enum BrokerFrameType : byte
     /// does it over a connection of its own, as without a daemon.
     /// </summary>
     Busy = 17,
+
+    /// <summary>
+    /// CLI → daemon, id = channel: a launch on a session, as the resident launcher's request line
+    /// (<see cref="Core.Remote.ResidentLaunch.Line"/>) instead of a runner payload; answered as an
+    /// exec channel is (the runner's reply in Data, then Eof), whether the connection's resident
+    /// launcher or an exec channel with the payload the line stands for did it.
+    /// </summary>
+    Launch = 18,
 }
 
 /// <summary>The kinds of <see cref="BrokerFrameType.Prompt"/>, as <see cref="Prompts.IUserInteraction"/> has them.</summary>

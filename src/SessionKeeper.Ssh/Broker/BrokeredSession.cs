@@ -12,7 +12,7 @@ namespace SessionKeeper.Ssh.Broker;
 /// (<see cref="BrokerFrameType.Busy"/>) runs over a connection of this process's own
 /// (<see cref="DirectOverflow"/>), so nothing ever waits on the daemon's capacity.
 /// </summary>
-internal sealed class BrokeredSession : IRemoteSession, IBrokerEndpoint
+internal sealed class BrokeredSession : IRemoteSession, ILaunchSession, IBrokerEndpoint
 {
     private readonly CancellationTokenSource _lost = new();
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -62,9 +62,15 @@ internal sealed class BrokeredSession : IRemoteSession, IBrokerEndpoint
         await _connected.Task.WaitAsync(cancellationToken);
     }
 
-    public async Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default)
+    public Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default) =>
+        CollectAsync(Open(stdin, keepInputOpen: false), () => stdin, cancellationToken);
+
+    public Task<byte[]> LaunchAsync(ResidentLaunch launch, CancellationToken cancellationToken = default) =>
+        CollectAsync(Open(BrokerFrameType.Launch, launch.Line, keepInputOpen: false), launch.ToPayload, cancellationToken);
+
+    /// <summary>An exec channel's whole output; over a connection of this process's own (with <paramref name="payload"/>) when the daemon has no room.</summary>
+    private async Task<byte[]> CollectAsync(BrokeredChannel channel, Func<byte[]> payload, CancellationToken cancellationToken)
     {
-        var channel = Open(stdin, keepInputOpen: false);
         try
         {
             await channel.Ended.WaitAsync(cancellationToken);
@@ -72,7 +78,7 @@ internal sealed class BrokeredSession : IRemoteSession, IBrokerEndpoint
         }
         catch (BrokerBusyException)
         {
-            return await (await OverflowAsync(cancellationToken)).ExecAsync(stdin, cancellationToken);
+            return await (await OverflowAsync(cancellationToken)).ExecAsync(payload(), cancellationToken);
         }
         catch (Exception ex) when (ex is not SessionKeeperException)
         {
@@ -151,12 +157,14 @@ internal sealed class BrokeredSession : IRemoteSession, IBrokerEndpoint
         MarkLost();
     }
 
-    private BrokeredChannel Open(byte[] stdin, bool keepInputOpen)
+    private BrokeredChannel Open(byte[] stdin, bool keepInputOpen) => Open(BrokerFrameType.Open, stdin, keepInputOpen);
+
+    private BrokeredChannel Open(BrokerFrameType type, byte[] stdin, bool keepInputOpen)
     {
         var channel = new BrokeredChannel(_client, _client.NextId(), _label, collect: !keepInputOpen, Lost);
         _client.Register(channel.Id, channel);
         var body = new BodyWriter().Bytes(BitConverter.GetBytes(_id)).Byte(keepInputOpen ? (byte)1 : (byte)0).Bytes(stdin).ToArray();
-        if (Lost.IsCancellationRequested || !_client.Writer.Send(BrokerFrameType.Open, channel.Id, body))
+        if (Lost.IsCancellationRequested || !_client.Writer.Send(type, channel.Id, body))
         {
             channel.BrokerClosed();
         }

@@ -104,6 +104,7 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
                 Release(frame.Id, abort: true);
                 break;
             case BrokerFrameType.Open:
+            case BrokerFrameType.Launch:
                 Open(frame);
                 break;
             case BrokerFrameType.Data when _channels.TryGetValue(frame.Id, out var channel):
@@ -214,12 +215,22 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
             return;
         }
 
+        // A Launch frame carries the resident launcher's request line, not a payload: the payload
+        // it stands for is built here only if the launch goes over an exec channel after all.
+        var lineOnly = frame.Type == BrokerFrameType.Launch;
+        var launch = lineOnly ? ResidentLaunch.Parse(stdin) : keepOpen ? null : ResidentLaunch.From(stdin);
+        if (lineOnly && (launch is null || keepOpen))
+        {
+            _writer.Send(BrokerFrameType.Error, frame.Id, BrokerFrame.Failure(new SessionKeeperException(FailureKind.InvalidInput, "the CLI sent a malformed launch.")));
+            return;
+        }
+
         var connection = bound.Connection;
-        var launch = keepOpen ? null : ResidentLaunch.From(stdin);
         var launcher = launch is null ? null : connection.Launcher(pool.IdleTimeout, what => BrokerLog.Launcher(logger, connection.Host, what));
         var channel = new DaemonChannel(frame.Id, session, connection, _writer, _gone.Token);
         _channels[frame.Id] = channel;
-        _ = channel.RunAsync(keepOpen, stdin, launch, launcher).ContinueWith(_ => _channels.TryRemove(frame.Id, out var _), TaskScheduler.Default);
+        Func<byte[]> payload = lineOnly ? launch!.ToPayload : () => stdin;
+        _ = channel.RunAsync(keepOpen, payload, launch, launcher).ContinueWith(_ => _channels.TryRemove(frame.Id, out var _), TaskScheduler.Default);
     }
 
     private sealed record Bound(PooledConnection Connection, CancellationTokenRegistration Lost);
@@ -233,7 +244,7 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
         /// <summary>The CLI's session the channel was opened on.</summary>
         public uint Session => session;
 
-        public async Task RunAsync(bool keepOpen, byte[] stdin, ResidentLaunch? launch, ResidentLauncher? launcher)
+        public async Task RunAsync(bool keepOpen, Func<byte[]> stdin, ResidentLaunch? launch, ResidentLauncher? launcher)
         {
             var remote = connection.Session.Result;
             if (launch is not null && launcher is not null && await launcher.TryLaunchAsync(launch, _closed.Token) is { } launched)
@@ -261,13 +272,13 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
             {
                 if (!keepOpen)
                 {
-                    var output = await remote.ExecAsync(stdin, _closed.Token);
+                    var output = await remote.ExecAsync(stdin(), _closed.Token);
                     SendData(output);
                     writer.Send(BrokerFrameType.Eof, id);
                     return;
                 }
 
-                var stream = await remote.OpenStreamAsync(stdin, _closed.Token);
+                var stream = await remote.OpenStreamAsync(stdin(), _closed.Token);
                 Volatile.Write(ref _output, stream);
                 if (_closed.IsCancellationRequested)
                 {

@@ -25,7 +25,14 @@ internal sealed class ResidentLauncher(PooledConnection connection, TimeSpan idl
     private LineReader? _reader;
     private bool _refused;
 
-    /// <summary>The launch done by the resident launcher, as the runner's launch would reply; null to launch over an exec channel.</summary>
+    /// <summary>
+    /// The launch done by the resident launcher, as the runner's launch would reply; null to launch
+    /// over an exec channel. The reply is handed back as soon as its two lines (launched, status)
+    /// are read: the request's child prints them only once the job has exec'd, and its word,
+    /// "launched", follows only after that child's exit and the launcher's wait for it (two more
+    /// wake-ups on the target and one more packet). The launcher stays this launch's until the word
+    /// is read, so the next request still finds it alone.
+    /// </summary>
     public async Task<byte[]?> TryLaunchAsync(ResidentLaunch launch, CancellationToken cancellationToken)
     {
         if (_refused || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
@@ -33,22 +40,32 @@ internal sealed class ResidentLauncher(PooledConnection connection, TimeSpan idl
             return null;
         }
 
+        var replied = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var work = Task.Run(() => Launch(launch, replied), CancellationToken.None);
+        _ = ReleaseAfterAsync(work);
         try
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(AnswerDeadline);
-            var work = Task.Run(() => Launch(launch), CancellationToken.None);
-            try
-            {
-                return await work.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // No answer in time (or the CLI went): the launcher goes, the blocked read with it.
-                Stop("no answer in time");
-                await ((Task)work).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                return null;
-            }
+            return await replied.Task.WaitAsync(AnswerDeadline, cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+            // No answer in time (or the CLI went): the launcher goes, the blocked read with it.
+            Stop("no answer in time");
+            return null;
+        }
+    }
+
+    /// <summary>The launcher is free again once the launch's word is read, or once it is stopped (a word that never comes is bounded too).</summary>
+    private async Task ReleaseAfterAsync(Task<byte[]?> work)
+    {
+        try
+        {
+            await work.WaitAsync(AnswerDeadline);
+        }
+        catch (TimeoutException)
+        {
+            Stop("no word in time");
+            await ((Task)work).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         finally
         {
@@ -76,8 +93,22 @@ internal sealed class ResidentLauncher(PooledConnection connection, TimeSpan idl
         }
     }
 
-    /// <summary>Under the gate, on a thread of its own: reads block.</summary>
-    private byte[]? Launch(ResidentLaunch launch)
+    /// <summary>Under the gate, on a thread of its own: reads block. <paramref name="replied"/> gets the reply as soon as it is whole, else what the word says.</summary>
+    private byte[]? Launch(ResidentLaunch launch, TaskCompletionSource<byte[]?> replied)
+    {
+        byte[]? reply = null;
+        try
+        {
+            reply = Launch(launch, early => replied.TrySetResult(early));
+            return reply;
+        }
+        finally
+        {
+            replied.TrySetResult(reply);
+        }
+    }
+
+    private byte[]? Launch(ResidentLaunch launch, Action<byte[]> whole)
     {
         try
         {
@@ -98,6 +129,10 @@ internal sealed class ResidentLauncher(PooledConnection connection, TimeSpan idl
                 if (line.StartsWith(Protocol.ReplyPrefix, StringComparison.Ordinal))
                 {
                     lines.Add(line);
+                    if (ResidentLaunch.Whole(lines) is { } reply)
+                    {
+                        whole(reply);
+                    }
                 }
             }
 

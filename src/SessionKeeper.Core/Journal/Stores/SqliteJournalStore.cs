@@ -323,6 +323,31 @@ internal sealed class SqliteJournalStore : JournalStore
         }
     }
 
+    public override IDisposable? HoldOpen()
+    {
+        if (_readOnly)
+        {
+            return null;
+        }
+
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            KeepWalOnClose(connection);
+            using var read = connection.CreateCommand();
+            read.CommandText = "PRAGMA busy_timeout = 30000; SELECT count(*) FROM meta;"; // maps the WAL index; no transaction stays open
+            read.ExecuteScalar();
+            return connection;
+        }
+        catch (SqliteException)
+        {
+            // Only an optimisation: the calls themselves report what is wrong with the journal.
+            connection.Dispose();
+            return null;
+        }
+    }
+
     public override bool IsDuplicateKey(DbException exception) => exception is SqliteException { SqliteErrorCode: 19 };
 
     protected override int ReadVersion(DbConnection connection) => JournalSchema.ReadVersion((SqliteConnection)connection);

@@ -46,6 +46,30 @@ public sealed class SqliteJobJournalTests : JobJournalTests
     }
 
     /// <summary>
+    /// The daemon's held connection (<see cref="JobJournal.HoldOpen"/>): every call beside it, of
+    /// this journal or another opener's, works as without it, and closing it checkpoints nothing:
+    /// the WAL stays, with what was committed beside it.
+    /// </summary>
+    [Fact]
+    public void A_connection_held_open_changes_nothing_a_call_sees_and_keeps_the_wal_when_closed()
+    {
+        var journal = Open();
+        journal.AddIntent(NewJob("before-hold"));
+        using (var held = journal.HoldOpen())
+        {
+            Assert.NotNull(held);
+            var other = Open();
+            other.AddIntent(NewJob("beside-hold"));
+            journal.MarkSending(JobId.Parse("beside-hold"));
+            Assert.Equal(JournalPhase.Intent, other.Get(JobId.Parse("beside-hold"))!.Phase);
+            Assert.NotNull(journal.Get(JobId.Parse("before-hold")));
+        }
+
+        Assert.True(File.Exists(journal.Path + "-wal"), "closing the held connection checkpointed the WAL away");
+        Assert.NotNull(Open().Get(JobId.Parse("beside-hold")));
+    }
+
+    /// <summary>
     /// A call's connection closes without a checkpoint: what it committed stays in the WAL (synced
     /// at the commit), which is neither deleted nor created again at every call, and the next
     /// opener reads it from there.
