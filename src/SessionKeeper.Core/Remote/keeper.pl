@@ -146,12 +146,19 @@ sub serve {
     }
 }
 
+# At most MAX bytes (128 by default) of FILE, a regular file, not a symlink. Read in pieces: a
+# single sysread of MAX would have perl allocate MAX bytes first, whatever the file holds.
 sub slurp {
     my ($file, $max) = @_;
+    $max //= 128;
     return undef if -l $file || !-f _;
     open(my $fh, '<', $file) or return undef;
     my $buf = '';
-    sysread($fh, $buf, $max // 128) // return undef;
+    while (length $buf < $max) {
+        my $want = $max - length $buf;
+        my $n = sysread($fh, $buf, $want < 65536 ? $want : 65536, length $buf) // return undef;
+        last if $n == 0;
+    }
     return $buf;
 }
 
@@ -262,13 +269,22 @@ my $unstarted = sub {
 };
 umask 077;
 chdir $d or $unstarted->('files');
-my $cookie = delete $ENV{SK_LAUNCH_COOKIE} // '';
+$req{cookie} = delete $ENV{SK_LAUNCH_COOKIE} // '';
+if (!$run) {
+    # The runner's sk_launch wrote the request's files: read here once, before the fork; the
+    # wrapper and the job take their values from memory.
+    $req{cmd} = slurp('cmd', 1 << 30) // '';
+    $req{env} = slurp('env', 1 << 24) // '';
+    $req{$_} = slurp($_, 65536) // '' for qw(cwd shell);
+    ($req{$_} = slurp($_) // '') =~ s/\n\z// for qw(umask limits stdin);
+}
 my $now = time;
 put('created', "$now\n");
 mkdir 'helpers';
-put('cookie', "$cookie\n") or $unstarted->('files');
+put('cookie', "$req{cookie}\n") or $unstarted->('files');
 
-# The job's start: EOF once it exec'd (close-on-exec), or the errno of a failed exec.
+# The job's start: its identity ("ok PID START BOOT SIGIGN SIGBLK SIGRESET", once recorded in its
+# files), then EOF once it exec'd (close-on-exec); or the exit code of a failed start.
 pipe(my $started_r, my $started_w) or $unstarted->('files');
 my $wrapper = fork;
 if (!defined $wrapper) {
@@ -299,38 +315,31 @@ if ($run) {
     exit 1 if $? != 0;
 }
 my $said = '';
-1 while sysread($started_r, $said, 64, length $said);
+1 while sysread($started_r, $said, 256, length $said);
 # Anything but a clean exec, or an exit already recorded: the runner reads the state itself.
 print "started\n" unless $run;
 # The resident launcher takes a job that ended at once as it was at its exec, running (its status a
 # moment earlier, as the runner's may be a moment later): the next status finds its end.
-if ($said ne '' || ($run ne 'serve' && -e 'exit') || !-f 'starttime') {
+my @id = $said =~ /\Aok ([0-9]+) ([0-9]+) ([0-9a-z-]+) ([0-9a-f]+|-) ([0-9a-f]+|-) ([A-Za-z0-9,-]+)\n\z/;
+if (!@id || ($run ne 'serve' && -e 'exit')) {
     syswrite($runner, "report\n") if $run;
     exit 0;
 }
-my %id;
-for my $f (qw(pid pgid starttime boot_id created)) {
-    my $v = slurp($f) // '';
-    chomp $v;
-    $id{$f} = $v;
-}
-my $sig = slurp('signals') // '';
-my @sig = split ' ', $sig;
-my $sigf = @sig == 3 ? " sigign=$sig[0] sigblk=$sig[1] sigreset=$sig[2]" : '';
+# The status line the runner's sk_report prints, from what this process holds: the job's identity
+# as it sent it, the request, and the logs' sizes now (empty but for what the job wrote since).
 my @st_o = stat 'out';
 my @st_e = stat 'err';
 my $stdin = '';
-if (-f 'in' && !-l 'in') {
+if ($req{stdin} =~ /\Aspool\b/ && -f 'in' && !-l 'in') {
     my @st_i = stat _;
     my $eof = slurp('in.eof') // '';
     chomp $eof;
     $eof = '-' unless $eof =~ /\A[0-9]+\z/;
     $stdin = " stdin=spool in=$st_i[7] ineof=$eof";
 }
-my $cmd = slurp('cmd', 160) // '';
-my $status = sprintf "status id=%s state=running pid=%s pgid=%s start=%s boot=%s created=%s%s layout=2 out=%d err=%d%s cmd=%s\n",
-    $id, $id{pid}, $id{pgid}, $id{starttime}, $id{boot_id}, $id{created}, $sigf, $st_o[7] // 0, $st_e[7] // 0,
-    $stdin, unpack('H*', $cmd);
+my $status = sprintf "status id=%s state=running pid=%s pgid=%s start=%s boot=%s created=%s sigign=%s sigblk=%s sigreset=%s layout=2 out=%d err=%d%s cmd=%s\n",
+    $id, $id[0], $id[0], $id[1], $id[2] =~ /\A[0-9a-f-]{1,48}\z/ ? $id[2] : '', $now, @id[3 .. 5], $st_o[7] // 0, $st_e[7] // 0,
+    $stdin, unpack('H*', substr($req{cmd}, 0, 160));
 if (!$run) {
     print $status;
     exit 0;
@@ -371,11 +380,10 @@ sub wrapper {
     # $0 stays as it is: the runner knows its wrapper by this command line (sk_wrapper_alive).
     put('wrapper', "$$ " . (starttime($$) // 0) . "\n");
 
-    my ($timeout, $grace) = split ' ', (slurp('limits') // '');
+    my ($timeout, $grace) = split ' ', $req{limits};
     $timeout = 0 unless defined $timeout && $timeout =~ /\A[0-9]+\z/;
     $grace = 10 unless defined $grace && $grace =~ /\A[0-9]+\z/;
-    my $mode = slurp('stdin') // '';
-    my $spool = $mode =~ /\Aspool\b/ && -f 'in' && !-l 'in';
+    my $spool = $req{stdin} =~ /\Aspool\b/ && -f 'in' && !-l 'in';
 
     my ($job_r, $job_w);
     if ($spool) {
@@ -560,15 +568,12 @@ sub job {
     my $boot = slurp('/proc/sys/kernel/random/boot_id') // "none\n";
     put("$d/boot_id", $boot);
     put("$d/starttime", "$start\n");
+    chomp $boot;
+    syswrite($started_w, 'ok ' . join(' ', $$, $start, $boot, $ign // '-', $blk // '-', 'perl') . "\n");
 
-    my $cookie = slurp("$d/cookie") // '';
-    chomp $cookie;
-    my $cwd = slurp("$d/cwd", 65536) // '';
-    my $um = slurp("$d/umask") // '';
-    my $shell = slurp("$d/shell", 65536) // '';
-    my $cmd = slurp("$d/cmd", 1 << 30) // '';
-    my $envtext = slurp("$d/env", 1 << 24) // '';
-    my $env = parse_env($envtext) // $fail->(126, 'the job environment file is malformed');
+    # The request, as the launcher holds it (it wrote or read its files before the fork).
+    my ($cookie, $cwd, $um, $shell, $cmd) = @req{qw(cookie cwd umask shell cmd)};
+    my $env = parse_env($req{env}) // $fail->(126, 'the job environment file is malformed');
     if ($cwd ne '') {
         chdir $cwd or $fail->(126, "cannot change to directory $cwd");
     }
