@@ -370,10 +370,11 @@ sub wrapper {
         if (open(my $cl, '<', '/proc/self/cmdline')) {
             local $/;
             my $len = length(<$cl> // '');
-            # From the resident launcher, a word follows DIR: the kernel shows the whole padded
-            # area there, and once sh's $(...) strips the trailing newlines, DIR must not be last
-            # (sk_wrapper_alive matches "DIR/keeper.pl NL DIR NL" and more).
-            my $title = "perl\0$d/keeper.pl\0$d\0" . ($run eq 'serve' ? "serve\0" : '');
+            # A word (the mode) follows DIR: the kernel shows the whole padded area, and once sh's
+            # $(...) strips the trailing newlines, DIR must not be last (sk_wrapper_alive matches
+            # "DIR/keeper.pl NL DIR NL" and more). With DIR last, as the run verb had it, the sh
+            # tier never proved the wrapper alive and fell back to the cookie.
+            my $title = "perl\0$d/keeper.pl\0$d\0$run\0";
             $0 = $title . ("\0" x ($len - length $title)) if $len > length $title;
         }
     }

@@ -108,7 +108,7 @@ public sealed class RunVerbScriptTests : IDisposable
 
             Assert.Equal("2 perl\n", File.ReadAllText(Path.Combine(dir, "proto")));
             Assert.Equal("perl", status.SignalReset);
-            Assert.Equal(["perl", Path.Combine(dir, "keeper.pl"), dir], File.ReadAllText($"/proc/{wrapper}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal(["perl", Path.Combine(dir, "keeper.pl"), dir, "run"], File.ReadAllText($"/proc/{wrapper}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries));
             Assert.Equal(wrapper, Stat(status.Pid!.Value).Parent);
             Assert.Equal(wrapper, Stat(wrapper).Session);
             Assert.Equal("/dev/null", Link(wrapper, 0));
