@@ -1,4 +1,5 @@
-# SessionKeeper job wrapper, fast tier (perl 5.10+, core modules only), job directory layout 2.
+# SessionKeeper job wrapper, fast tier (perl 5.10+, core modules only), job directory layout 3
+# where it makes the directory itself (run and serve modes), layout 2 where the runner made it.
 #
 # Usage: perl DIR/keeper.pl DIR ID LOGIN_PATH RESET (written to DIR by the runner's sk_launch, which
 # has made DIR, its start.lock and the request's files; the cookie comes in SK_LAUNCH_COOKIE).
@@ -8,7 +9,8 @@
 # one process is the whole call on the target, and nothing else is exec'd for it: alarm(DEADLINE) in
 # place of the runner's watchdog; mkdir BASE/ID (the atomic create is the launch's key, as in
 # sk_launch; a directory that exists already, a retried launch, is left to the runner: "declined" on
-# fd 3, nothing done), proto, start.lock and the request's files; the launch below; the replies
+# fd 3, nothing done), proto (layout 3: the settings in it), start.lock and the request's files
+# (cmd; cwd, env and shell when not empty); the launch below; the replies
 # launched and status on stdout (the channel); then STREAM_PROGRAM (stream.pl) compiled in this
 # process with STREAM_ARGS, the same process as the stream helper. The wrapper is the grandchild of a
 # double fork (nobody's child in the call once its parent has ended at once), and its
@@ -17,7 +19,7 @@
 # the sh wrapper starts the job); "error" (no fork); "report" (started, not seen running: the
 # runner reports and streams); "launched" (replies sent), then stream.pl's own words.
 #
-# The launcher (this process, in the runner's call) writes created, helpers and cookie, forks the
+# The launcher (this process, in the runner's call) writes helpers (layout 2: created and cookie too), forks the
 # wrapper and waits until the job has recorded its identity and exec'd its command; then it prints
 # the job's status line (the one sk_report prints) on stdout and ends. If it prints nothing, nothing
 # was started (a perl that cannot compile this), and the runner starts the POSIX tier's wrapper.sh.
@@ -25,7 +27,9 @@
 # The wrapper: setsid, fds 0 and 1 on /dev/null and 2 on wrapper.err (a descriptor left on the
 # channel keeps sshd from closing it), "pid starttime" in wrapper; forks the job, which setsid()s,
 # gets INT and QUIT (RESET) back at their default, records signals, pid, pgid, boot_id and
-# starttime (last, by rename) and becomes "$shell -c $cmd" in its cwd, umask and environment. The
+# starttime (last, by rename; layout 3: all in ident, by rename), sends them to the launcher on the
+# start pipe (the launch's status line is built from them and the request in memory, nothing read
+# back) and becomes "$shell -c $cmd" in its cwd, umask and environment (from memory). The
 # wrapper is the job's parent and reaps it itself: waitpid gives the raw wait status (exit 143 and
 # SIGTERM stay apart) and, unreaped, the job's pid cannot be reused, so a --timeout kill of its
 # group cannot reach a stranger. It sleeps in select() with no timeout while the job runs: it wakes
@@ -47,7 +51,7 @@ use 5.010;
 BEGIN { $^W = 1 }
 
 my $run = @ARGV && $ARGV[0] =~ /\A(?:run|serve)\z/ ? shift @ARGV : '';
-my ($d, $id, $lpath, $reset, $base, $warn, $deadline, $stream_tool, @stream_args, %req, $runner);
+my ($d, $id, $lpath, $reset, $base, $warn, $deadline, $stream_tool, @stream_args, %req, $runner, $now);
 if ($run eq 'serve') {
     serve(@ARGV);
 }
@@ -226,10 +230,21 @@ sub unblock_all {
 # The run verb's own part of the launch (sk_launch's, for a directory this call creates): anything
 # unusual (no base directory, a cwd that is not a directory, an existing job directory) is declined
 # before anything is made, and the runner's sh does it all as before.
+# A file of a directory this process made: written in place.
+sub write_file {
+    open(my $fh, '>', $_[0]) or return;
+    print {$fh} $_[1];
+    close $fh;
+}
+
 sub run_prepare {
     my $say = sub { syswrite($runner, "$_[0]\n"); exit 0; };
     umask 077;
     $say->('declined') unless $base =~ m{\A/};
+    # Layout 3's proto holds the settings as words: anything unusual is left to the runner's sh.
+    $say->('declined')
+        unless $req{cookie} =~ /\A[!-~]{1,128}\z/ && $req{umask} =~ /\A[0-7]{1,4}\z/ && $req{limits} =~ /\A[0-9]{1,12} [0-9]{1,12}\z/
+        && $req{stdin} =~ /\A(?:null|spool)\z/;
     if (!-d $base) {
         my $p = '';
         for (grep { length } split m{/}, $base) { $p .= "/$_"; mkdir $p; }
@@ -237,39 +252,43 @@ sub run_prepare {
     $say->('declined') unless -d $base && ($req{cwd} eq '' || -d $req{cwd});
     mkdir $d or $say->('declined');
     chdir $d or $say->('report');
-    # Layout 2's proto first, then start.lock, as sk_launch writes them (a fresh directory is ours).
-    my $write = sub {
-        open(my $fh, '>', $_[0]) or return;
-        print {$fh} $_[1];
-        close $fh;
-    };
-    $write->('proto', "2 perl\n");
+    # Layout 3: proto first, whole (by rename), with the launch's settings, then start.lock (see the
+    # runner's header). Cut before proto, the directory is completed by a retried launch as layout 2.
+    $now = time;
+    put('proto', "3 perl $now $req{cookie} $req{umask} $req{limits} $req{stdin}\n") or $say->('report');
     mkdir 'start.lock' or $say->('report');
-    $write->($_, $req{$_}) for qw(cmd cwd env shell);
-    $write->('umask', "$req{umask}\n");
-    $write->('limits', "$req{limits}\n");
-    if ($req{stdin} eq 'spool') {
-        $write->('in', '');
-        $write->('stdin', "spool\n");
-    }
-    else {
-        $write->('stdin', "null\n");
-    }
-    $write->('out', '');
-    $write->('err', '');
-    $write->('exit.slot', (' ' x 63) . "\n");
+    # The request's cmd; cwd, env and shell only when they are not empty (absent is empty).
+    write_file('cmd', $req{cmd});
+    write_file($_, $req{$_}) for grep { $req{$_} ne '' } qw(cwd env shell);
+    write_file('in', '') if $req{stdin} eq 'spool';
+    write_file('out', '');
+    write_file('err', '');
+    write_file('exit.slot', (' ' x 63) . "\n");
+}
+
+# The request's files of layout 2, for the runner's sh wrapper (wrapper.sh) when this launch went
+# no further than its files: the runner then writes proto "2 sh", created and cookie itself.
+sub layout2_files {
+    write_file($_, $req{$_}) for qw(cwd env shell);
+    write_file($_, "$req{$_}\n") for qw(umask limits stdin);
 }
 
 # ---- the launcher -------------------------------------------------------------------------
+$req{cookie} = delete $ENV{SK_LAUNCH_COOKIE} // '';
+# The job directory's layout: 3 where this process makes the directory (the run verb and the
+# resident launcher), 2 where the runner's sk_launch made it and its files.
+my $layout = $run ? 3 : 2;
 run_prepare() if $run;
 # Nothing started (the runner then starts the sh wrapper): in the run verb, it is told so on fd 3.
 my $unstarted = sub {
-    syswrite($runner, "$_[0]\n") if $run;
+    if ($run) {
+        layout2_files() if $_[0] eq 'files';
+        syswrite($runner, "$_[0]\n");
+    }
     exit 1;
 };
 umask 077;
 chdir $d or $unstarted->('files');
-$req{cookie} = delete $ENV{SK_LAUNCH_COOKIE} // '';
 if (!$run) {
     # The runner's sk_launch wrote the request's files: read here once, before the fork; the
     # wrapper and the job take their values from memory.
@@ -278,10 +297,12 @@ if (!$run) {
     $req{$_} = slurp($_, 65536) // '' for qw(cwd shell);
     ($req{$_} = slurp($_) // '') =~ s/\n\z// for qw(umask limits stdin);
 }
-my $now = time;
-put('created', "$now\n");
+if ($layout == 2) {
+    $now = time;
+    put('created', "$now\n");
+    put('cookie', "$req{cookie}\n") or $unstarted->('files');
+}
 mkdir 'helpers';
-put('cookie', "$req{cookie}\n") or $unstarted->('files');
 
 # The job's start: its identity ("ok PID START BOOT SIGIGN SIGBLK SIGRESET", once recorded in its
 # files), then EOF once it exec'd (close-on-exec); or the exit code of a failed start.
@@ -562,14 +583,20 @@ sub job {
     my $status = slurp('/proc/self/status', 65536) // '';
     my ($ign) = $status =~ /^SigIgn:\s*([0-9a-f]+)/m;
     my ($blk) = $status =~ /^SigBlk:\s*([0-9a-f]+)/m;
-    put("$d/signals", ($ign // '-') . ' ' . ($blk // '-') . " perl\n");
     my $start = starttime($$) // time;
-    put("$d/pid", "$$\n");
-    put("$d/pgid", "$$\n");
     my $boot = slurp('/proc/sys/kernel/random/boot_id') // "none\n";
-    put("$d/boot_id", $boot);
-    put("$d/starttime", "$start\n");
     chomp $boot;
+    if ($layout == 3) {
+        # One file, by rename: "PID PGID START BOOT SIGIGN SIGBLK SIGRESET".
+        put("$d/ident", join(' ', $$, $$, $start, $boot, $ign // '-', $blk // '-', 'perl') . "\n");
+    }
+    else {
+        put("$d/signals", ($ign // '-') . ' ' . ($blk // '-') . " perl\n");
+        put("$d/pid", "$$\n");
+        put("$d/pgid", "$$\n");
+        put("$d/boot_id", "$boot\n");
+        put("$d/starttime", "$start\n");
+    }
     syswrite($started_w, 'ok ' . join(' ', $$, $start, $boot, $ign // '-', $blk // '-', 'perl') . "\n");
 
     # The request, as the launcher holds it (it wrote or read its files before the fork).
