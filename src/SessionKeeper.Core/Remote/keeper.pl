@@ -307,6 +307,11 @@ mkdir 'helpers';
 # The job's start: its identity ("ok PID START BOOT SIGIGN SIGBLK SIGRESET", once recorded in its
 # files), then EOF once it exec'd (close-on-exec); or the exit code of a failed start.
 pipe(my $started_r, my $started_w) or $unstarted->('files');
+# The run verb's stream helper (this process, once launched) wakes when the wrapper ends, its exit
+# record written, rather than at its next tick: the wrapper holds the write end for its whole life
+# (close-on-exec, so the job's command never does); at its end the read end sees EOF.
+my ($ended_r, $ended_w);
+pipe($ended_r, $ended_w) or ($ended_r, $ended_w) = () if $run eq 'run';
 my $wrapper = fork;
 if (!defined $wrapper) {
     $run ? syswrite($runner, "error\n") : print "error\n";
@@ -314,6 +319,7 @@ if (!defined $wrapper) {
 }
 if ($wrapper == 0) {
     close $started_r;
+    close $ended_r if $ended_r;
     # In the run verb this process goes on as the stream helper: the wrapper is a second fork whose
     # parent ends at once, so that, as when the launcher ends, it is nobody's child in the call: no
     # zombie of it waits there for the stream to end, and whatever ends the call's process tree
@@ -330,6 +336,7 @@ if ($wrapper == 0) {
     quit(0);
 }
 close $started_w;
+close $ended_w if $ended_w;
 if ($run) {
     waitpid($wrapper, 0);
     # The second fork failed: the runner was told.
@@ -371,6 +378,7 @@ syswrite($runner, "launched\n");
 # The resident launcher's request ends here: its replies are out.
 quit(0) if $run eq 'serve';
 @ARGV = @stream_args;
+our $sk_ended = $ended_r;
 eval $stream_tool;
 # stream.pl ends the process itself; here it could not be compiled (then the runner, told nothing
 # more than "launched", streams in sh) or died.
@@ -427,6 +435,7 @@ sub wrapper {
         close $sig_r;
         close $sig_w;
         close $job_w if $spool;
+        close $ended_w if $ended_w;
         job($started_w, $spool ? $job_r : undef);
     }
     close $started_w;

@@ -327,13 +327,20 @@ sub read_credit {
     $inbuf = '' if length $inbuf > 8192;
 }
 
-# Waits up to $t seconds for stdin (when it carries credit); reads what came.
+# Waits up to $t seconds for stdin (when it carries credit); reads what came. In the run verb
+# keeper.pl leaves $main::sk_ended, a pipe whose writer is the job's wrapper: its EOF (the wrapper
+# ended, its exit record written) ends the wait too, and the pipe is watched no more.
 sub wait_input {
     my ($t) = @_;
     my $rin = '';
     vec($rin, 0, 1) = 1 if $stdin_open;
+    vec($rin, fileno($main::sk_ended), 1) = 1 if $main::sk_ended;
     my $ready = select(my $rout = $rin, undef, undef, $t > 0 ? $t : 0);
     read_credit() if $ready > 0 && $stdin_open && vec($rout, 0, 1);
+    if ($ready > 0 && $main::sk_ended && vec($rout, fileno($main::sk_ended), 1)) {
+        close $main::sk_ended;
+        $main::sk_ended = undef;
+    }
 }
 
 # The previous helper of this client (identity checked by start time) is ended; this one registered.
