@@ -146,7 +146,7 @@ public abstract class IdentityTamperTests(JobsHost host)
                 "run",
                 ["--", $"while [ ! -e '{gate}' ]; do sleep 0.05; done; exit 3"],
                 ["--id", id, "--shell", "/bin/sh", "--restart", "on-failure", "--max-restarts", "1", "--restart-delay", "100ms"]);
-            await Poll.UntilAsync(() => File.Exists(Path.Combine(Host.JobDir(id), "starttime")), TimeSpan.FromSeconds(60), "the first attempt to start");
+            await Poll.UntilAsync(() => JobDirFiles.HasIdentity(Host.JobDir(id)), TimeSpan.FromSeconds(60), "the first attempt to start");
             Forge(id, combo, victim);
             File.WriteAllText(gate, "");
 
@@ -228,7 +228,7 @@ public abstract class IdentityTamperTests(JobsHost host)
                 "cookie" => victim.Cookie,
                 _ => throw new ArgumentOutOfRangeException(nameof(combo), file, "unknown identity file"),
             };
-            File.WriteAllText(Path.Combine(host.JobDir(id), file), value + "\n");
+            JobDirFiles.Forge(host.JobDir(id), file, value);
         }
     }
 

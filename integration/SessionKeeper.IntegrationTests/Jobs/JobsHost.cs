@@ -163,10 +163,8 @@ public class JobsHost : IAsyncLifetime
 
     public string JobDir(string id) => Path.Combine(RemoteJobsDir, id);
 
-    /// <summary>The identity the job recorded for itself: (pid, start time) from its pid and starttime files.</summary>
-    public (int Pid, long StartTime) RecordedIdentity(string id) =>
-        (int.Parse(File.ReadAllText(Path.Combine(JobDir(id), "pid")).Trim(), CultureInfo.InvariantCulture),
-         long.Parse(File.ReadAllText(Path.Combine(JobDir(id), "starttime")).Trim(), CultureInfo.InvariantCulture));
+    /// <summary>The identity the job recorded for itself: (pid, start time), from either layout's files.</summary>
+    public (int Pid, long StartTime) RecordedIdentity(string id) => JobDirFiles.Identity(JobDir(id));
 
     /// <summary>Unique, valid, and recognisable in `ps` output.</summary>
     public static string NewJobId(string prefix = "t") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 64)];

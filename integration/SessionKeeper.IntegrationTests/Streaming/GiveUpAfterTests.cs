@@ -1,4 +1,3 @@
-using System.Globalization;
 using SessionKeeper.IntegrationTests.Infrastructure;
 
 namespace SessionKeeper.IntegrationTests.Streaming;
@@ -105,8 +104,7 @@ public sealed class GiveUpAfterTests(StreamHost host) : IClassFixture<StreamHost
 
     private void AssertStillRuns(string id)
     {
-        var pid = int.Parse(File.ReadAllText(Path.Combine(host.JobDir(id), "pid")).Trim(), CultureInfo.InvariantCulture);
-        var start = long.Parse(File.ReadAllText(Path.Combine(host.JobDir(id), "starttime")).Trim(), CultureInfo.InvariantCulture);
+        var (pid, start) = JobDirFiles.Identity(host.JobDir(id));
         Assert.True(ProcFs.IsAlive(pid, start), "the job must keep running");
     }
 }

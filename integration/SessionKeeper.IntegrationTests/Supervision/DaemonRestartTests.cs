@@ -138,8 +138,7 @@ public sealed class DaemonRestartTests(SupervisionHost host, ITestOutputHelper o
 
     private bool JobIsAlive(string id)
     {
-        var pid = int.Parse(File.ReadAllText(Path.Combine(host.JobDir(id), "pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        var start = long.Parse(File.ReadAllText(Path.Combine(host.JobDir(id), "starttime")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var (pid, start) = JobDirFiles.Identity(host.JobDir(id));
         return ProcFs.IsAlive(pid, start);
     }
 

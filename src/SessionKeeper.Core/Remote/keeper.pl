@@ -1,4 +1,5 @@
-# SessionKeeper job wrapper, fast tier (perl 5.10+, core modules only), job directory layout 2.
+# SessionKeeper job wrapper, fast tier (perl 5.10+, core modules only), job directory layout 3
+# where it makes the directory itself (run and serve modes), layout 2 where the runner made it.
 #
 # Usage: perl DIR/keeper.pl DIR ID LOGIN_PATH RESET (written to DIR by the runner's sk_launch, which
 # has made DIR, its start.lock and the request's files; the cookie comes in SK_LAUNCH_COOKIE).
@@ -8,7 +9,8 @@
 # one process is the whole call on the target, and nothing else is exec'd for it: alarm(DEADLINE) in
 # place of the runner's watchdog; mkdir BASE/ID (the atomic create is the launch's key, as in
 # sk_launch; a directory that exists already, a retried launch, is left to the runner: "declined" on
-# fd 3, nothing done), proto, start.lock and the request's files; the launch below; the replies
+# fd 3, nothing done), proto (layout 3: the settings in it), start.lock and the request's files
+# (cmd; cwd, env and shell when not empty); the launch below; the replies
 # launched and status on stdout (the channel); then STREAM_PROGRAM (stream.pl) compiled in this
 # process with STREAM_ARGS, the same process as the stream helper. The wrapper is the grandchild of a
 # double fork (nobody's child in the call once its parent has ended at once), and its
@@ -17,7 +19,7 @@
 # the sh wrapper starts the job); "error" (no fork); "report" (started, not seen running: the
 # runner reports and streams); "launched" (replies sent), then stream.pl's own words.
 #
-# The launcher (this process, in the runner's call) writes created, helpers and cookie, forks the
+# The launcher (this process, in the runner's call) writes helpers (layout 2: created and cookie too), forks the
 # wrapper and waits until the job has recorded its identity and exec'd its command; then it prints
 # the job's status line (the one sk_report prints) on stdout and ends. If it prints nothing, nothing
 # was started (a perl that cannot compile this), and the runner starts the POSIX tier's wrapper.sh.
@@ -25,7 +27,9 @@
 # The wrapper: setsid, fds 0 and 1 on /dev/null and 2 on wrapper.err (a descriptor left on the
 # channel keeps sshd from closing it), "pid starttime" in wrapper; forks the job, which setsid()s,
 # gets INT and QUIT (RESET) back at their default, records signals, pid, pgid, boot_id and
-# starttime (last, by rename) and becomes "$shell -c $cmd" in its cwd, umask and environment. The
+# starttime (last, by rename; layout 3: all in ident, by rename), sends them to the launcher on the
+# start pipe (the launch's status line is built from them and the request in memory, nothing read
+# back) and becomes "$shell -c $cmd" in its cwd, umask and environment (from memory). The
 # wrapper is the job's parent and reaps it itself: waitpid gives the raw wait status (exit 143 and
 # SIGTERM stay apart) and, unreaped, the job's pid cannot be reused, so a --timeout kill of its
 # group cannot reach a stranger. It sleeps in select() with no timeout while the job runs: it wakes
@@ -47,7 +51,7 @@ use 5.010;
 BEGIN { $^W = 1 }
 
 my $run = @ARGV && $ARGV[0] =~ /\A(?:run|serve)\z/ ? shift @ARGV : '';
-my ($d, $id, $lpath, $reset, $base, $warn, $deadline, $stream_tool, @stream_args, %req, $runner);
+my ($d, $id, $lpath, $reset, $base, $warn, $deadline, $stream_tool, @stream_args, %req, $runner, $now);
 if ($run eq 'serve') {
     serve(@ARGV);
 }
@@ -146,12 +150,19 @@ sub serve {
     }
 }
 
+# At most MAX bytes (128 by default) of FILE, a regular file, not a symlink. Read in pieces: a
+# single sysread of MAX would have perl allocate MAX bytes first, whatever the file holds.
 sub slurp {
     my ($file, $max) = @_;
+    $max //= 128;
     return undef if -l $file || !-f _;
     open(my $fh, '<', $file) or return undef;
     my $buf = '';
-    sysread($fh, $buf, $max // 128) // return undef;
+    while (length $buf < $max) {
+        my $want = $max - length $buf;
+        my $n = sysread($fh, $buf, $want < 65536 ? $want : 65536, length $buf) // return undef;
+        last if $n == 0;
+    }
     return $buf;
 }
 
@@ -219,10 +230,21 @@ sub unblock_all {
 # The run verb's own part of the launch (sk_launch's, for a directory this call creates): anything
 # unusual (no base directory, a cwd that is not a directory, an existing job directory) is declined
 # before anything is made, and the runner's sh does it all as before.
+# A file of a directory this process made: written in place.
+sub write_file {
+    open(my $fh, '>', $_[0]) or return;
+    print {$fh} $_[1];
+    close $fh;
+}
+
 sub run_prepare {
     my $say = sub { syswrite($runner, "$_[0]\n"); exit 0; };
     umask 077;
     $say->('declined') unless $base =~ m{\A/};
+    # Layout 3's proto holds the settings as words: anything unusual is left to the runner's sh.
+    $say->('declined')
+        unless $req{cookie} =~ /\A[!-~]{1,128}\z/ && $req{umask} =~ /\A[0-7]{1,4}\z/ && $req{limits} =~ /\A[0-9]{1,12} [0-9]{1,12}\z/
+        && $req{stdin} =~ /\A(?:null|spool)\z/;
     if (!-d $base) {
         my $p = '';
         for (grep { length } split m{/}, $base) { $p .= "/$_"; mkdir $p; }
@@ -230,46 +252,66 @@ sub run_prepare {
     $say->('declined') unless -d $base && ($req{cwd} eq '' || -d $req{cwd});
     mkdir $d or $say->('declined');
     chdir $d or $say->('report');
-    # Layout 2's proto first, then start.lock, as sk_launch writes them (a fresh directory is ours).
-    my $write = sub {
-        open(my $fh, '>', $_[0]) or return;
-        print {$fh} $_[1];
-        close $fh;
-    };
-    $write->('proto', "2 perl\n");
+    # Layout 3: proto first, whole (by rename), with the launch's settings, then start.lock (see the
+    # runner's header). Cut before proto, the directory is completed by a retried launch as layout 2.
+    $now = time;
+    put('proto', "3 perl $now $req{cookie} $req{umask} $req{limits} $req{stdin}\n") or $say->('report');
     mkdir 'start.lock' or $say->('report');
-    $write->($_, $req{$_}) for qw(cmd cwd env shell);
-    $write->('umask', "$req{umask}\n");
-    $write->('limits', "$req{limits}\n");
-    if ($req{stdin} eq 'spool') {
-        $write->('in', '');
-        $write->('stdin', "spool\n");
-    }
-    else {
-        $write->('stdin', "null\n");
-    }
-    $write->('out', '');
-    $write->('err', '');
-    $write->('exit.slot', (' ' x 63) . "\n");
+    # The request's cmd; cwd, env and shell only when they are not empty (absent is empty).
+    write_file('cmd', $req{cmd});
+    write_file($_, $req{$_}) for grep { $req{$_} ne '' } qw(cwd env shell);
+    write_file('in', '') if $req{stdin} eq 'spool';
+    write_file('out', '');
+    write_file('err', '');
+    write_file('exit.slot', (' ' x 63) . "\n");
+}
+
+# The request's files of layout 2, for the runner's sh wrapper (wrapper.sh) when this launch went
+# no further than its files: the runner then writes proto "2 sh", created and cookie itself.
+sub layout2_files {
+    write_file($_, $req{$_}) for qw(cwd env shell);
+    write_file($_, "$req{$_}\n") for qw(umask limits stdin);
 }
 
 # ---- the launcher -------------------------------------------------------------------------
+$req{cookie} = delete $ENV{SK_LAUNCH_COOKIE} // '';
+# The job directory's layout: 3 where this process makes the directory (the run verb and the
+# resident launcher), 2 where the runner's sk_launch made it and its files.
+my $layout = $run ? 3 : 2;
 run_prepare() if $run;
 # Nothing started (the runner then starts the sh wrapper): in the run verb, it is told so on fd 3.
 my $unstarted = sub {
-    syswrite($runner, "$_[0]\n") if $run;
+    if ($run) {
+        layout2_files() if $_[0] eq 'files';
+        syswrite($runner, "$_[0]\n");
+    }
     exit 1;
 };
 umask 077;
 chdir $d or $unstarted->('files');
-my $cookie = delete $ENV{SK_LAUNCH_COOKIE} // '';
-my $now = time;
-put('created', "$now\n");
+if (!$run) {
+    # The runner's sk_launch wrote the request's files: read here once, before the fork; the
+    # wrapper and the job take their values from memory.
+    $req{cmd} = slurp('cmd', 1 << 30) // '';
+    $req{env} = slurp('env', 1 << 24) // '';
+    $req{$_} = slurp($_, 65536) // '' for qw(cwd shell);
+    ($req{$_} = slurp($_) // '') =~ s/\n\z// for qw(umask limits stdin);
+}
+if ($layout == 2) {
+    $now = time;
+    put('created', "$now\n");
+    put('cookie', "$req{cookie}\n") or $unstarted->('files');
+}
 mkdir 'helpers';
-put('cookie', "$cookie\n") or $unstarted->('files');
 
-# The job's start: EOF once it exec'd (close-on-exec), or the errno of a failed exec.
+# The job's start: its identity ("ok PID START BOOT SIGIGN SIGBLK SIGRESET", once recorded in its
+# files), then EOF once it exec'd (close-on-exec); or the exit code of a failed start.
 pipe(my $started_r, my $started_w) or $unstarted->('files');
+# The run verb's stream helper (this process, once launched) wakes when the wrapper ends, its exit
+# record written, rather than at its next tick: the wrapper holds the write end for its whole life
+# (close-on-exec, so the job's command never does); at its end the read end sees EOF.
+my ($ended_r, $ended_w);
+pipe($ended_r, $ended_w) or ($ended_r, $ended_w) = () if $run eq 'run';
 my $wrapper = fork;
 if (!defined $wrapper) {
     $run ? syswrite($runner, "error\n") : print "error\n";
@@ -277,6 +319,7 @@ if (!defined $wrapper) {
 }
 if ($wrapper == 0) {
     close $started_r;
+    close $ended_r if $ended_r;
     # In the run verb this process goes on as the stream helper: the wrapper is a second fork whose
     # parent ends at once, so that, as when the launcher ends, it is nobody's child in the call: no
     # zombie of it waits there for the stream to end, and whatever ends the call's process tree
@@ -293,44 +336,38 @@ if ($wrapper == 0) {
     quit(0);
 }
 close $started_w;
+close $ended_w if $ended_w;
 if ($run) {
     waitpid($wrapper, 0);
     # The second fork failed: the runner was told.
     exit 1 if $? != 0;
 }
 my $said = '';
-1 while sysread($started_r, $said, 64, length $said);
+1 while sysread($started_r, $said, 256, length $said);
 # Anything but a clean exec, or an exit already recorded: the runner reads the state itself.
 print "started\n" unless $run;
 # The resident launcher takes a job that ended at once as it was at its exec, running (its status a
 # moment earlier, as the runner's may be a moment later): the next status finds its end.
-if ($said ne '' || ($run ne 'serve' && -e 'exit') || !-f 'starttime') {
+my @id = $said =~ /\Aok ([0-9]+) ([0-9]+) ([0-9a-z-]+) ([0-9a-f]+|-) ([0-9a-f]+|-) ([A-Za-z0-9,-]+)\n\z/;
+if (!@id || ($run ne 'serve' && -e 'exit')) {
     syswrite($runner, "report\n") if $run;
     exit 0;
 }
-my %id;
-for my $f (qw(pid pgid starttime boot_id created)) {
-    my $v = slurp($f) // '';
-    chomp $v;
-    $id{$f} = $v;
-}
-my $sig = slurp('signals') // '';
-my @sig = split ' ', $sig;
-my $sigf = @sig == 3 ? " sigign=$sig[0] sigblk=$sig[1] sigreset=$sig[2]" : '';
+# The status line the runner's sk_report prints, from what this process holds: the job's identity
+# as it sent it, the request, and the logs' sizes now (empty but for what the job wrote since).
 my @st_o = stat 'out';
 my @st_e = stat 'err';
 my $stdin = '';
-if (-f 'in' && !-l 'in') {
+if ($req{stdin} =~ /\Aspool\b/ && -f 'in' && !-l 'in') {
     my @st_i = stat _;
     my $eof = slurp('in.eof') // '';
     chomp $eof;
     $eof = '-' unless $eof =~ /\A[0-9]+\z/;
     $stdin = " stdin=spool in=$st_i[7] ineof=$eof";
 }
-my $cmd = slurp('cmd', 160) // '';
-my $status = sprintf "status id=%s state=running pid=%s pgid=%s start=%s boot=%s created=%s%s layout=2 out=%d err=%d%s cmd=%s\n",
-    $id, $id{pid}, $id{pgid}, $id{starttime}, $id{boot_id}, $id{created}, $sigf, $st_o[7] // 0, $st_e[7] // 0,
-    $stdin, unpack('H*', $cmd);
+my $status = sprintf "status id=%s state=running pid=%s pgid=%s start=%s boot=%s created=%s sigign=%s sigblk=%s sigreset=%s layout=2 out=%d err=%d%s cmd=%s\n",
+    $id, $id[0], $id[0], $id[1], $id[2] =~ /\A[0-9a-f-]{1,48}\z/ ? $id[2] : '', $now, @id[3 .. 5], $st_o[7] // 0, $st_e[7] // 0,
+    $stdin, unpack('H*', substr($req{cmd}, 0, 160));
 if (!$run) {
     print $status;
     exit 0;
@@ -341,6 +378,7 @@ syswrite($runner, "launched\n");
 # The resident launcher's request ends here: its replies are out.
 quit(0) if $run eq 'serve';
 @ARGV = @stream_args;
+our $sk_ended = $ended_r;
 eval $stream_tool;
 # stream.pl ends the process itself; here it could not be compiled (then the runner, told nothing
 # more than "launched", streams in sh) or died.
@@ -361,21 +399,21 @@ sub wrapper {
         if (open(my $cl, '<', '/proc/self/cmdline')) {
             local $/;
             my $len = length(<$cl> // '');
-            # From the resident launcher, a word follows DIR: the kernel shows the whole padded
-            # area there, and once sh's $(...) strips the trailing newlines, DIR must not be last
-            # (sk_wrapper_alive matches "DIR/keeper.pl NL DIR NL" and more).
-            my $title = "perl\0$d/keeper.pl\0$d\0" . ($run eq 'serve' ? "serve\0" : '');
+            # A word (the mode) follows DIR: the kernel shows the whole padded area, and once sh's
+            # $(...) strips the trailing newlines, DIR must not be last (sk_wrapper_alive matches
+            # "DIR/keeper.pl NL DIR NL" and more). With DIR last, as the run verb had it, the sh
+            # tier never proved the wrapper alive and fell back to the cookie.
+            my $title = "perl\0$d/keeper.pl\0$d\0$run\0";
             $0 = $title . ("\0" x ($len - length $title)) if $len > length $title;
         }
     }
     # $0 stays as it is: the runner knows its wrapper by this command line (sk_wrapper_alive).
     put('wrapper', "$$ " . (starttime($$) // 0) . "\n");
 
-    my ($timeout, $grace) = split ' ', (slurp('limits') // '');
+    my ($timeout, $grace) = split ' ', $req{limits};
     $timeout = 0 unless defined $timeout && $timeout =~ /\A[0-9]+\z/;
     $grace = 10 unless defined $grace && $grace =~ /\A[0-9]+\z/;
-    my $mode = slurp('stdin') // '';
-    my $spool = $mode =~ /\Aspool\b/ && -f 'in' && !-l 'in';
+    my $spool = $req{stdin} =~ /\Aspool\b/ && -f 'in' && !-l 'in';
 
     my ($job_r, $job_w);
     if ($spool) {
@@ -397,6 +435,7 @@ sub wrapper {
         close $sig_r;
         close $sig_w;
         close $job_w if $spool;
+        close $ended_w if $ended_w;
         job($started_w, $spool ? $job_r : undef);
     }
     close $started_w;
@@ -553,22 +592,25 @@ sub job {
     my $status = slurp('/proc/self/status', 65536) // '';
     my ($ign) = $status =~ /^SigIgn:\s*([0-9a-f]+)/m;
     my ($blk) = $status =~ /^SigBlk:\s*([0-9a-f]+)/m;
-    put("$d/signals", ($ign // '-') . ' ' . ($blk // '-') . " perl\n");
     my $start = starttime($$) // time;
-    put("$d/pid", "$$\n");
-    put("$d/pgid", "$$\n");
     my $boot = slurp('/proc/sys/kernel/random/boot_id') // "none\n";
-    put("$d/boot_id", $boot);
-    put("$d/starttime", "$start\n");
+    chomp $boot;
+    if ($layout == 3) {
+        # One file, by rename: "PID PGID START BOOT SIGIGN SIGBLK SIGRESET".
+        put("$d/ident", join(' ', $$, $$, $start, $boot, $ign // '-', $blk // '-', 'perl') . "\n");
+    }
+    else {
+        put("$d/signals", ($ign // '-') . ' ' . ($blk // '-') . " perl\n");
+        put("$d/pid", "$$\n");
+        put("$d/pgid", "$$\n");
+        put("$d/boot_id", "$boot\n");
+        put("$d/starttime", "$start\n");
+    }
+    syswrite($started_w, 'ok ' . join(' ', $$, $start, $boot, $ign // '-', $blk // '-', 'perl') . "\n");
 
-    my $cookie = slurp("$d/cookie") // '';
-    chomp $cookie;
-    my $cwd = slurp("$d/cwd", 65536) // '';
-    my $um = slurp("$d/umask") // '';
-    my $shell = slurp("$d/shell", 65536) // '';
-    my $cmd = slurp("$d/cmd", 1 << 30) // '';
-    my $envtext = slurp("$d/env", 1 << 24) // '';
-    my $env = parse_env($envtext) // $fail->(126, 'the job environment file is malformed');
+    # The request, as the launcher holds it (it wrote or read its files before the fork).
+    my ($cookie, $cwd, $um, $shell, $cmd) = @req{qw(cookie cwd umask shell cmd)};
+    my $env = parse_env($req{env}) // $fail->(126, 'the job environment file is malformed');
     if ($cwd ne '') {
         chdir $cwd or $fail->(126, "cannot change to directory $cwd");
     }

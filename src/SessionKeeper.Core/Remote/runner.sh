@@ -25,6 +25,12 @@
 #   in.eof                              "N": the spool is complete at N bytes (written once, by rename)
 #   uploader                            "pid start catpid catstart" of the upload call writing in
 #   feeder                              "pid" of the wrapper's feeder (the job's stdin pipe)
+# Layout 3 (keeper.pl's, where it makes the directory: the run verb's sk_run_fast and sk_serve) has
+# fewer files, each inode costing the target CPU: proto "3 perl CREATED COOKIE UMASK TIMEOUT GRACE
+# STDIN" (one line, by rename, before start.lock) in place of created cookie umask limits stdin;
+# ident "PID PGID STARTTIME BOOT_ID SIGIGN SIGBLK SIGRESET" (written whole by the job, by rename) in
+# place of pid pgid starttime boot_id signals; no cwd, env or shell when empty. sk_rec reads a
+# record of either layout; replies say layout=2 for both (the output files are the same).
 # An adopted job (sessionkeeper adopt, see sk_adopt) is layout 2 with proto "2 adopted": a process
 # started by hand in a terminal, recorded here; no wrapper, no exit record, ever.
 # Layout 1 (wave 1, no proto) differs only in one file, log, for stdout and stderr together: its
@@ -55,10 +61,58 @@ sk_small() {
     dd if="$1" bs=128 count=1 2>/dev/null
 }
 
+# sk_rec NAME: prints the job's record NAME, from layout 2's file of that name or from layout 3's
+# ident (the job's "pid pgid starttime boot_id sigign sigblk sigreset", one file) and proto ("3
+# TIER created cookie umask timeout grace stdin"). NAME: pid pgid starttime boot_id signals
+# (three words), created cookie stdin. Fails when the job has no such record (yet).
+sk_rec() {
+    case $1 in
+        created | cookie | stdin)
+            # Layout 2's file; a layout-3 directory has none, its proto holds the value.
+            if [ -e "$SK_DIR/$1" ] || [ -L "$SK_DIR/$1" ] || ! sk_regular "$SK_DIR/proto"; then
+                sk_small "$SK_DIR/$1"
+                return
+            fi
+            # shellcheck disable=SC2046
+            set -- "$1" $(sk_small "$SK_DIR/proto")
+            [ "${2:-}" = 3 ] && [ $# -eq 9 ] || return 1
+            case $1 in
+                created) printf '%s\n' "$4" ;;
+                cookie) printf '%s\n' "$5" ;;
+                *) printf '%s\n' "$9" ;;
+            esac
+            ;;
+        *)
+            if [ ! -e "$SK_DIR/ident" ] && [ ! -L "$SK_DIR/ident" ]; then
+                sk_small "$SK_DIR/$1"
+                return
+            fi
+            sk_regular "$SK_DIR/ident" || return 1
+            # shellcheck disable=SC2046
+            set -- "$1" $(dd if="$SK_DIR/ident" bs=256 count=1 2>/dev/null)
+            [ $# -eq 8 ] || return 1
+            case $1 in
+                pid) printf '%s\n' "$2" ;;
+                pgid) printf '%s\n' "$3" ;;
+                starttime) printf '%s\n' "$4" ;;
+                boot_id) printf '%s\n' "$5" ;;
+                signals) printf '%s %s %s\n' "$6" "$7" "$8" ;;
+                *) return 1 ;;
+            esac
+            ;;
+    esac
+}
+
+# sk_started: the job has recorded its identity (layout 2's starttime, written last, or layout 3's
+# ident, written whole).
+sk_started() {
+    [ -f "$SK_DIR/starttime" ] || [ -f "$SK_DIR/ident" ]
+}
+
 # sk_tampered: true when a file of $SK_DIR exists but is not a regular file (or helpers is not a
 # plain directory); SK_TAMPERED names it.
 sk_tampered() {
-    for SK_TAMPERED in proto pid pgid starttime boot_id created cookie wrapper cmd log out err exit exit.slot stdin in in.eof uploader; do
+    for SK_TAMPERED in proto pid pgid starttime boot_id ident created cookie wrapper cmd log out err exit exit.slot stdin in in.eof uploader; do
         if [ -e "$SK_DIR/$SK_TAMPERED" ] || [ -L "$SK_DIR/$SK_TAMPERED" ]; then
             sk_regular "$SK_DIR/$SK_TAMPERED" || return 0
         fi
@@ -178,7 +232,7 @@ sk_wrapper_parent() {
 # forged too: then only a process that really carries the forged value matches, and such a process
 # cannot be told from the job by anything left once the wrapper is gone; it is accepted as the job.
 sk_has_cookie() {
-    _c=$(sk_small "$SK_DIR/cookie")
+    _c=$(sk_rec cookie)
     [ -n "$_c" ] || return 1
     tr '\000' '\n' <"/proc/$1/environ" 2>/dev/null | grep -qxF "SESSIONKEEPER_JOB_COOKIE=$_c"
 }
@@ -207,7 +261,7 @@ sk_ours() {
 # sk_job_alive: the process the pid file names is alive and is this job (sk_ours). The starttime
 # file is not consulted: a reused pid fails the proof, and a forged start time changes nothing.
 sk_job_alive() {
-    sk_ours "$(sk_small "$SK_DIR/pid")"
+    sk_ours "$(sk_rec pid)"
 }
 
 # sk_valid_exit v1 KIND CODE SIGNAL TIMEDOUT ENDED [nospace]: a record the wrapper could have
@@ -278,17 +332,17 @@ sk_state() {
     fi
     # A job proven alive (sk_ours) is running whatever its boot_id file says: that file may be
     # forged, and a process from before a reboot cannot pass the proof.
-    if [ -f "$SK_DIR/starttime" ] && sk_job_alive; then
+    if sk_started && sk_job_alive; then
         SK_LINE="state=running"
         return
     fi
     # A live wrapper of this directory (its command line checked) dates from this boot.
-    _b=$(sk_small "$SK_DIR/boot_id")
+    _b=$(sk_rec boot_id)
     if [ -n "$_b" ] && [ "$_b" != "$(sk_boot_id)" ] && ! sk_wrapper_alive; then
         SK_LINE="state=lost reason=rebooted"
         return
     fi
-    if [ ! -f "$SK_DIR/starttime" ]; then
+    if ! sk_started; then
         if sk_wrapper_alive; then
             SK_LINE="state=starting"
         elif [ -d "$SK_DIR/start.lock" ]; then
@@ -328,7 +382,7 @@ sk_state() {
 # itself), and its start time is the one the job recorded. A zombie's pid is not reused while it
 # is unreaped.
 sk_job_ended() {
-    _ep=$(sk_small "$SK_DIR/pid") _es=$(sk_small "$SK_DIR/starttime")
+    _ep=$(sk_rec pid) _es=$(sk_rec starttime)
     sk_isnum "$_es" || return 1
     sk_proc "$_ep" && [ "$SK_STATE" = Z ] && [ "$SK_START" = "$_es" ] || return 1
     _ek=$SK_PPID
@@ -341,11 +395,11 @@ sk_hex() {
     dd if="$1" bs=160 count=1 2>/dev/null | od -An -tx1 -v | tr -d ' \n'
 }
 
-# sk_field NAME FILE PATTERN: "NAME=value" when the file holds one line matching the case PATTERN
+# sk_field NAME RECORD PATTERN: "NAME=value" when the record (sk_rec) is one line matching the case PATTERN
 # class check below, "NAME=" otherwise. A state file is never echoed as it is: its text could hold
 # spaces or "key=value" words that would be read as fields of the reply.
 sk_field() {
-    _v=$(sk_small "$2") || _v=
+    _v=$(sk_rec "$2") || _v=
     case $3 in
         num) case $_v in '' | *[!0-9]* | ?????????????????????*) _v= ;; esac ;;
         *) case $_v in '' | *[!0-9a-f-]* | ?????????????????????????????????????????????????*) _v= ;; esac ;;
@@ -354,11 +408,10 @@ sk_field() {
 }
 
 sk_ident_fields() {
-    printf '%s %s %s %s %s' "$(sk_field pid "$SK_DIR/pid" num)" "$(sk_field pgid "$SK_DIR/pgid" num)" \
-        "$(sk_field start "$SK_DIR/starttime" num)" "$(sk_field boot "$SK_DIR/boot_id" hex)" \
-        "$(sk_field created "$SK_DIR/created" num)"
+    printf '%s %s %s %s %s' "$(sk_field pid pid num)" "$(sk_field pgid pgid num)" \
+        "$(sk_field start starttime num)" "$(sk_field boot boot_id hex)" "$(sk_field created created num)"
     # shellcheck disable=SC2046
-    set -- $(sk_small "$SK_DIR/signals")
+    set -- $(sk_rec signals)
     [ $# -eq 3 ] || return 0
     case $1$2 in *[!0-9a-f-]* | ???????????????????????????????????*) return 0 ;; esac
     case $3 in '' | *[!A-Za-z0-9-]* | ?????????????????*) return 0 ;; esac
@@ -370,13 +423,16 @@ sk_ident_fields() {
 # the launch was cut right after its mkdir and is completed as layout 2. Returns 1 when proto is not a
 # regular file (tampered), 2 when it names a later layout (a newer client started the job).
 sk_layout() {
-    SK_LAYOUT=2
+    SK_LAYOUT=2 SK_PROTO=
     if [ -e "$SK_DIR/proto" ] || [ -L "$SK_DIR/proto" ]; then
         # shellcheck disable=SC2046
         set -- $(sk_small "$SK_DIR/proto")
         case ${1:-} in
-            2) return 0 ;;
-            [3-9] | [1-9][0-9]) return 2 ;;
+            2 | 3)
+                SK_PROTO=$1
+                return 0
+                ;;
+            [4-9] | [1-9][0-9]) return 2 ;;
             *) return 1 ;;
         esac
     fi
@@ -530,7 +586,7 @@ sk_launch() {
     else
         SK_FRESH=0
         sk_owned "$SK_DIR" || sk_fail foreign-owner
-        _c=$(sk_small "$SK_DIR/cookie")
+        _c=$(sk_rec cookie)
         [ -z "$_c" ] || [ "$_c" = "$SK_COOKIE" ] || sk_fail id-exists
     fi
     if [ -n "$SK_CWD" ] && [ ! -d "$SK_CWD" ]; then
@@ -547,6 +603,8 @@ sk_launch() {
     [ "$SK_LAYOUT" = 2 ] && [ ! -e "$SK_DIR/proto" ] && printf '2 %s\n' "$_tier" >"$SK_DIR/proto"
     SK_STARTED=
     if mkdir "$SK_DIR/start.lock" 2>/dev/null; then
+        # A layout-3 launch cut before its start.lock: this call completes it as layout 2.
+        [ "$SK_PROTO" = 3 ] && printf '2 %s\n' "$_tier" >"$SK_DIR/proto"
         printf '%s' "$SK_CMD" >"$SK_DIR/cmd"
         printf '%s' "$SK_CWD" >"$SK_DIR/cwd"
         printf '%s' "$SK_ENVTXT" >"$SK_DIR/env"
@@ -632,7 +690,7 @@ sk_launched() {
     # After a fresh start this loop finds either at once; a retried launch may have to wait.
     _n=0
     while [ $_n -lt 300 ]; do
-        [ -f "$SK_DIR/starttime" ] || [ -f "$SK_DIR/exit" ] && break
+        sk_started || [ -f "$SK_DIR/exit" ] && break
         [ $_n -gt 20 ] && ! sk_wrapper_alive && [ -f "$SK_DIR/wrapper" ] && break
         sk_nap 0.02
         _n=$((_n + 1))
@@ -688,7 +746,7 @@ sk_target_group() {
         sk_adopted_group
         return
     fi
-    _tp=$(sk_small "$SK_DIR/pid") _tg=$(sk_small "$SK_DIR/pgid")
+    _tp=$(sk_rec pid) _tg=$(sk_rec pgid)
     sk_isnum "$_tp" && [ "$_tp" -gt 1 ] || return 1
     if sk_proc "$_tp" && [ "$SK_STATE" != Z ]; then
         if ! sk_ours "$_tp"; then
@@ -832,7 +890,7 @@ sk_gc() {
         sk_wrapper_alive && continue
         # shellcheck disable=SC2086
         set -- $SK_LINE
-        _when=$(sk_small "$SK_DIR/created")
+        _when=$(sk_rec created)
         for _f in "$@"; do
             case $_f in ended=*) _when=${_f#ended=} ;; esac
         done
@@ -1181,7 +1239,7 @@ sk_upload() {
     sk_jobdir "$SK_ID"
     sk_untampered
     sk_known_layout
-    [ "$(sk_small "$SK_DIR/stdin")" = spool ] || sk_fail no-stdin
+    [ "$(sk_rec stdin)" = spool ] || sk_fail no-stdin
     sk_regular "$SK_DIR/in" || sk_fail tampered-in
     [ -z "${SK_IN_END:-}" ] || sk_isnum "$SK_IN_END" || sk_fail bad-request
     sk_end_uploader || sk_fail uploader-busy

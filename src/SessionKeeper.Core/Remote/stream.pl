@@ -116,13 +116,28 @@ sub regular {
     return @st && S_ISREG($st[2]);
 }
 
-# First 128 bytes of a small state file (sk_small), or undef when it is not a regular file.
+# First 128 bytes (or N) of a small state file (sk_small), or undef when it is not a regular file.
 sub small {
     return undef unless regular($_[0]);
     sysopen(my $h, $_[0], O_RDONLY | O_NOFOLLOW | O_NONBLOCK) or return undef;
     my $s = '';
-    sysread($h, $s, 128);
+    sysread($h, $s, $_[1] // 128);
     return $s;
+}
+
+# The job's record pid or cookie (sk_rec): layout 2's file of that name, or in layout 3 the first
+# word of ident ("pid pgid starttime boot_id sigign sigblk sigreset") or the fourth of proto ("3
+# TIER created cookie umask timeout grace stdin").
+sub rec {
+    my ($name) = @_;
+    if ($name eq 'cookie') {
+        return small("$dir/cookie") if lstat("$dir/cookie") || !regular("$dir/proto");
+        my @p = split ' ', small("$dir/proto") // '';
+        return @p == 8 && $p[0] eq '3' ? "$p[3]\n" : undef;
+    }
+    return small("$dir/$name") unless lstat("$dir/ident");
+    my @i = split ' ', small("$dir/ident", 256) // '';
+    return @i == 7 ? "$i[0]\n" : undef;
 }
 
 # One line of the kernel's /proc/PID/stat: (state, ppid, start) split after the last ") ".
@@ -272,7 +287,7 @@ sub wrapper_alive {
 # The pid file names this job, proven from /proc (sk_ours): the live wrapper's grandchild (its
 # child under keeper.pl), or once the wrapper is gone a process whose environment carries the cookie.
 sub job_alive {
-    my $pid = small("$dir/pid") // return 0;
+    my $pid = rec('pid') // return 0;
     $pid =~ s/\n+\z//;
     my ($st, $pp, $js) = proc($pid);
     return 0 unless defined $st;
@@ -284,7 +299,7 @@ sub job_alive {
             return 0 unless defined $kp && $kp eq $wp;
         }
     } else {
-        my $c = small("$dir/cookie") // return 0;
+        my $c = rec('cookie') // return 0;
         $c =~ s/\n+\z//;
         return 0 if $c eq '' || $c =~ /\n/;
         open(my $h, '<', "/proc/$pid/environ") or return 0;
@@ -312,13 +327,20 @@ sub read_credit {
     $inbuf = '' if length $inbuf > 8192;
 }
 
-# Waits up to $t seconds for stdin (when it carries credit); reads what came.
+# Waits up to $t seconds for stdin (when it carries credit); reads what came. In the run verb
+# keeper.pl leaves $main::sk_ended, a pipe whose writer is the job's wrapper: its EOF (the wrapper
+# ended, its exit record written) ends the wait too, and the pipe is watched no more.
 sub wait_input {
     my ($t) = @_;
     my $rin = '';
     vec($rin, 0, 1) = 1 if $stdin_open;
+    vec($rin, fileno($main::sk_ended), 1) = 1 if $main::sk_ended;
     my $ready = select(my $rout = $rin, undef, undef, $t > 0 ? $t : 0);
     read_credit() if $ready > 0 && $stdin_open && vec($rout, 0, 1);
+    if ($ready > 0 && $main::sk_ended && vec($rout, fileno($main::sk_ended), 1)) {
+        close $main::sk_ended;
+        $main::sk_ended = undef;
+    }
 }
 
 # The previous helper of this client (identity checked by start time) is ended; this one registered.

@@ -44,7 +44,7 @@ public sealed class ResidentLauncherScriptTests : IDisposable
             Assert.Equal("ran\n", File.ReadAllText(counter));
             Assert.Equal(id.Value + "\n", File.ReadAllText(_state.JobFile(id.Value, "out")));
             Assert.StartsWith("v1 exited 0 0 0 ", File.ReadAllText(_state.JobFile(id.Value, "exit")), StringComparison.Ordinal);
-            Assert.Equal("2 perl\n", File.ReadAllText(_state.JobFile(id.Value, "proto")));
+            Assert.StartsWith("3 perl ", File.ReadAllText(_state.JobFile(id.Value, "proto")), StringComparison.Ordinal);
 
             // The same launch again (a retry): declined, nothing done; the runner's launch reattaches.
             Assert.Null(Ask(launcher, launch));
@@ -54,7 +54,7 @@ public sealed class ResidentLauncherScriptTests : IDisposable
 
     [Theory(Timeout = 30000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
-    public async Task The_same_job_launched_by_the_runner_and_by_the_launcher_has_the_same_files_and_status_fields(string shell)
+    public async Task The_same_job_launched_by_the_runner_and_by_the_launcher_has_the_same_settings_and_status_fields(string shell)
     {
         var byRunner = JobId.New();
         var runnerLines = ReplyParser.Parse(
@@ -67,11 +67,14 @@ public sealed class ResidentLauncherScriptTests : IDisposable
         Assert.Equal(runnerLines[1].Fields.Keys.Order(), launcherLines[1].Fields.Keys.Order());
         Assert.Equal(runnerLines[1]["state"], launcherLines[1]["state"]);
         Assert.Equal(runnerLines[1]["cmd"], launcherLines[1]["cmd"]);
-        // The runner's launch also leaves keeper.pl in the directory (the run verb does not).
-        var files = (string id) => Directory.GetFileSystemEntries(_state.JobDir(id)).Select(Path.GetFileName).Where(f => f != "keeper.pl").Order();
-        Assert.Equal(files(byRunner.Value), files(byLauncher.Value));
-        Assert.Equal(File.ReadAllText(_state.JobFile(byRunner.Value, "limits")), File.ReadAllText(_state.JobFile(byLauncher.Value, "limits")));
-        Assert.Equal(File.ReadAllText(_state.JobFile(byRunner.Value, "umask")), File.ReadAllText(_state.JobFile(byLauncher.Value, "umask")));
+        // The runner's launch writes layout 2, the launcher layout 3: the same settings, in proto.
+        Assert.StartsWith("2 perl", File.ReadAllText(_state.JobFile(byRunner.Value, "proto")), StringComparison.Ordinal);
+        var proto = File.ReadAllText(_state.JobFile(byLauncher.Value, "proto")).TrimEnd('\n').Split(' ');
+        Assert.Equal("3", proto[0]);
+        Assert.Equal(File.ReadAllText(_state.JobFile(byRunner.Value, "umask")).TrimEnd('\n'), proto[4]);
+        Assert.Equal(File.ReadAllText(_state.JobFile(byRunner.Value, "limits")).TrimEnd('\n'), proto[5] + " " + proto[6]);
+        Assert.Equal(File.ReadAllText(_state.JobFile(byRunner.Value, "stdin")).TrimEnd('\n'), proto[7]);
+        Assert.Equal(File.ReadAllText(_state.JobFile(byRunner.Value, "cookie")).Length, proto[3].Length + 1);
         foreach (var id in new[] { byRunner, byLauncher })
         {
             var (killed, _) = await _state.Client(shell).KillAsync(id, TimeSpan.FromSeconds(5));

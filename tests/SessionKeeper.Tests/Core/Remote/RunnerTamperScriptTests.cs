@@ -105,9 +105,9 @@ public sealed class RunnerTamperScriptTests : IDisposable
     /// </summary>
     [Theory(Timeout = 120000)]
     [InlineData("dash", "fifo", "tampered-proto")]
-    [InlineData("ash", "3 perl", "newer-layout")]
+    [InlineData("ash", "4 perl", "newer-layout")]
     [InlineData("bash", "junk", "tampered-proto")]
-    public async Task A_layout_file_that_is_not_layout_2_is_refused(string shell, string proto, string code)
+    public async Task A_layout_file_that_is_not_layout_2_or_3_is_refused(string shell, string proto, string code)
     {
         var client = _state.Client(shell);
         var id = await FinishedJobAsync(client);
