@@ -11,6 +11,9 @@ public static class JobDirFiles
 {
     private static readonly string[] IdentFields = ["pid", "pgid", "starttime", "boot_id"];
 
+    /// <summary>Layout 3's proto, word by word after "3 TIER": the records it holds in place of layout 2's files.</summary>
+    private static readonly string[] ProtoFields = ["", "", "created", "cookie", "umask"];
+
     /// <summary>The job has recorded its identity: layout 2's starttime (written last) or layout 3's ident (written whole).</summary>
     public static bool HasIdentity(string jobDir) =>
         File.Exists(Path.Combine(jobDir, "starttime")) || File.Exists(Path.Combine(jobDir, "ident"));
@@ -19,7 +22,7 @@ public static class JobDirFiles
     public static (int Pid, long StartTime) Identity(string jobDir) =>
         (int.Parse(Read(jobDir, "pid"), CultureInfo.InvariantCulture), long.Parse(Read(jobDir, "starttime"), CultureInfo.InvariantCulture));
 
-    /// <summary>One record (pid pgid starttime boot_id cookie), from whichever layout the directory has.</summary>
+    /// <summary>One record (pid pgid starttime boot_id created cookie umask), from whichever layout the directory has.</summary>
     public static string Read(string jobDir, string name)
     {
         var ident = Path.Combine(jobDir, "ident");
@@ -29,9 +32,9 @@ public static class JobDirFiles
         }
 
         var proto = Path.Combine(jobDir, "proto");
-        if (name == "cookie" && File.Exists(proto) && Words(proto) is ["3", ..] p)
+        if (Array.IndexOf(ProtoFields, name) is var j and >= 2 && File.Exists(proto) && Words(proto) is ["3", ..] p)
         {
-            return p[3];
+            return p[j];
         }
 
         return File.ReadAllText(Path.Combine(jobDir, name)).Trim();

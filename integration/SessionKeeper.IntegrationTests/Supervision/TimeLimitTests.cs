@@ -30,7 +30,7 @@ public sealed class TimeLimitTests(SupervisionHost host, ITestOutputHelper outpu
         // Nothing of ours runs now: the exit record can only come from the wrapper on the target.
         var exitFile = Path.Combine(host.JobDir(id), "exit");
         await Poll.UntilAsync(() => File.Exists(exitFile), TimeSpan.FromSeconds(45), "the wrapper to end the job");
-        var created = long.Parse(File.ReadAllText(Path.Combine(host.JobDir(id), "created")).Trim(), CultureInfo.InvariantCulture);
+        var created = long.Parse(JobDirFiles.Read(host.JobDir(id), "created"), CultureInfo.InvariantCulture);
         var ended = long.Parse(File.ReadAllText(exitFile).Trim().Split(' ')[^1], CultureInfo.InvariantCulture);
         var ran = ended - created;
         var wait = await workstation.RunAsync(["wait", id]);
