@@ -8,9 +8,15 @@ internal sealed class OutputCapture
     private byte[] _buffer = new byte[4096];
     private int _length;
 
+    /// <summary>
+    /// Reads on a thread of its own, not the pool: a child's last bytes are taken as soon as they
+    /// are written, however busy the pool is. Under load a pool-driven read of a `run -d`'s id once
+    /// came later than <see cref="CliProcess.DrainTimeout"/> after the child's exit, and the test
+    /// saw an empty stdout from a run that had printed its id and exited 0.
+    /// </summary>
     public OutputCapture(Stream stream)
     {
-        Completion = Task.Run(() => PumpAsync(stream));
+        Completion = Task.Factory.StartNew(() => Pump(stream), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Completes at end of stream (or when the stream breaks).</summary>
@@ -39,13 +45,13 @@ internal sealed class OutputCapture
     public Task WaitUntilAsync(Func<byte[], bool> condition, CancellationToken ct) =>
         _changed.WaitUntilAsync(() => Completion.IsCompleted || condition(Snapshot()), ct);
 
-    private async Task PumpAsync(Stream stream)
+    private void Pump(Stream stream)
     {
         var chunk = new byte[64 * 1024];
         try
         {
             int read;
-            while ((read = await stream.ReadAsync(chunk)) > 0)
+            while ((read = stream.Read(chunk)) > 0)
             {
                 Append(chunk.AsSpan(0, read));
                 _changed.Notify();

@@ -138,7 +138,7 @@ public class JobsHost : IAsyncLifetime
         string[] options = shell is null ? ["--detach", "--id", id] : ["--detach", "--id", id, "--shell", shell];
         var result = await RunAsync("run", ["--", command], options, user);
         Assert.True(result.ExitCode == 0, $"run --detach failed: {result}");
-        Assert.Equal(id + "\n", result.StdoutText);
+        Assert.True(result.StdoutText == id + "\n", $"run --detach printed no id {id}: {result}");
         return id;
     }
 
