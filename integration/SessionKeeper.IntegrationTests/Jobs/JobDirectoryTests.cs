@@ -24,9 +24,19 @@ public sealed class JobDirectoryTests(JobsHost host) : IClassFixture<JobsHost>
         Assert.Equal($"s3cret value|{cwd}\n", result.StdoutText);
         var dir = host.JobDir(id);
         Assert.Equal(PrivateDir, File.GetUnixFileMode(dir));
-        foreach (var name in new[] { "proto", "cmd", "env", "cwd", "cookie", "out", "err", "exit", "pid" })
+
+        // Every file and directory in it, whichever layout wrote it (layout 3 keeps the cookie in
+        // proto and the identity in ident; layout 2 has files of their own).
+        foreach (var name in new[] { "proto", "cmd", "env", "cwd", "out", "err", "exit" })
         {
-            Assert.True(File.GetUnixFileMode(Path.Combine(dir, name)) == Private, $"{name} is {File.GetUnixFileMode(Path.Combine(dir, name))}");
+            Assert.True(File.Exists(Path.Combine(dir, name)), $"no {name} in the job directory");
+        }
+
+        Assert.True(JobDirFiles.HasIdentity(dir), "no identity record in the job directory");
+        foreach (var entry in Directory.EnumerateFileSystemEntries(dir, "*", SearchOption.AllDirectories))
+        {
+            var expected = Directory.Exists(entry) ? PrivateDir : Private;
+            Assert.True(File.GetUnixFileMode(entry) == expected, $"{Path.GetRelativePath(dir, entry)} is {File.GetUnixFileMode(entry)}");
         }
     }
 
