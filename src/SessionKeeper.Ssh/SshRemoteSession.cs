@@ -47,7 +47,7 @@ internal sealed class SshRemoteSession : IRemoteSession
         var command = _client.CreateCommand(RunnerRequest.RemoteCommand);
         try
         {
-            var (execution, _) = await StartAsync(command, stdin, keepInputOpen: false, linked.Token);
+            var execution = await StartAsync(command, stdin, keepInputOpen: false, linked.Token);
             await execution.WaitAsync(linked.Token);
             using var buffer = new MemoryStream();
             await command.OutputStream.CopyToAsync(buffer, linked.Token);
@@ -69,9 +69,9 @@ internal sealed class SshRemoteSession : IRemoteSession
         var command = _client.CreateCommand(RunnerRequest.RemoteCommand);
         try
         {
-            var (execution, input) = await StartAsync(command, stdin, keepInputOpen: true, linked.Token);
+            var execution = await StartAsync(command, stdin, keepInputOpen: true, linked.Token);
             _ = execution.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
-            return new CommandOutput(command, input!);
+            return new CommandOutput(command);
         }
         catch (Exception ex) when (ex is not SessionKeeperException)
         {
@@ -127,24 +127,22 @@ internal sealed class SshRemoteSession : IRemoteSession
 
     /// <summary>
     /// Opening a channel and sending the exec request block the caller in SSH.NET, so they run on
-    /// the pool under our token; the payload follows on stdin, then EOF unless the input is kept open.
+    /// the pool under our token; the payload follows on stdin, then EOF unless the input is kept
+    /// open. Both go through <see cref="ChannelSends"/>, never SSH.NET's input stream, whose EOF
+    /// can follow the channel's CLOSE.
     /// </summary>
-    private static async Task<(Task Execution, Stream? Input)> StartAsync(SshCommand command, byte[] stdin, bool keepInputOpen, CancellationToken cancellationToken)
+    private static async Task<Task> StartAsync(SshCommand command, byte[] stdin, bool keepInputOpen, CancellationToken cancellationToken)
     {
         var start = Task.Factory.StartNew(
             () =>
             {
                 var execution = command.ExecuteAsync(cancellationToken);
-                var input = command.CreateInputStream();
-                input.Write(stdin);
-                input.Flush();
-                if (!keepInputOpen)
+                if (ChannelSends.Data(command, stdin) && !keepInputOpen)
                 {
-                    input.Dispose();
-                    return (execution, (Stream?)null);
+                    ChannelSends.Eof(command);
                 }
 
-                return (execution, input);
+                return execution;
             },
             CancellationToken.None,
             TaskCreationOptions.DenyChildAttach,
@@ -173,17 +171,9 @@ internal sealed class SshRemoteSession : IRemoteSession
             : SshFailures.Established(ex, label);
     }
 
-    private static void DisposeQuietly(SshCommand command, Stream? input = null)
+    /// <summary>Closes the channel (SSH.NET sends EOF and CLOSE under one lock, EOF only while the server has not closed) and releases the command.</summary>
+    private static void DisposeQuietly(SshCommand command)
     {
-        try
-        {
-            input?.Dispose();
-        }
-        catch (Exception)
-        {
-            // EOF cannot be sent on a dead connection; the channel goes with it.
-        }
-
         try
         {
             command.OutputStream.Dispose();
@@ -195,16 +185,22 @@ internal sealed class SshRemoteSession : IRemoteSession
         }
     }
 
-    private sealed class CommandOutput(SshCommand command, Stream input) : IRemoteOutput
+    private sealed class CommandOutput(SshCommand command) : IRemoteOutput
     {
+        /// <summary>One send at a time: <see cref="ChannelSends"/> relies on it.</summary>
+        private readonly Lock _sending = new();
+
         public Stream Output => command.OutputStream;
 
         public void Send(ReadOnlySpan<byte> bytes)
         {
             try
             {
-                input.Write(bytes);
-                input.Flush();
+                lock (_sending)
+                {
+                    // On a closed channel the bytes are dropped, as SSH.NET drops them.
+                    ChannelSends.Data(command, bytes.ToArray());
+                }
             }
             catch (Exception ex) when (ex is not IOException and not ObjectDisposedException)
             {
@@ -217,7 +213,10 @@ internal sealed class SshRemoteSession : IRemoteSession
         {
             try
             {
-                input.Dispose();
+                lock (_sending)
+                {
+                    ChannelSends.Eof(command);
+                }
             }
             catch (Exception ex) when (ex is not IOException and not ObjectDisposedException)
             {
@@ -229,7 +228,7 @@ internal sealed class SshRemoteSession : IRemoteSession
         {
             // Unblock a reader at once, then let the channel close in the background.
             command.OutputStream.Dispose();
-            _ = Task.Run(() => DisposeQuietly(command, input));
+            _ = Task.Run(() => DisposeQuietly(command));
         }
     }
 }
