@@ -16,6 +16,7 @@ internal sealed class SshRemoteSession : IRemoteSession
     private readonly SshClient _client;
     private readonly IReadOnlyList<SshClient> _links;
     private readonly CancellationTokenSource _lost = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     /// <param name="links">The connections, first jump host first, the target last.</param>
@@ -96,6 +97,14 @@ internal sealed class SshRemoteSession : IRemoteSession
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// Ends when every link's socket is closed, whoever closed them. A dispose returns at once when
+    /// an <see cref="Abort"/>'s close is still under way (a CLI must not wait on a socket a black
+    /// hole keeps), but the daemon opens the next connection to a host only once the last one is
+    /// gone, and an aborted connection's dispose would have told it so too early.
+    /// </summary>
+    internal Task Closed => _closed.Task;
+
     private void MarkLost()
     {
         try
@@ -122,6 +131,8 @@ internal sealed class SshRemoteSession : IRemoteSession
                     // A client on a dead socket may throw while saying goodbye; it is gone either way.
                 }
             }
+
+            _closed.TrySetResult();
         }
     }
 

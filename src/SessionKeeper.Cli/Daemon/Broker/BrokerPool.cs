@@ -368,7 +368,18 @@ internal sealed class PooledConnection(string key, string host, Task<IRemoteSess
     }
 
     private Task CloseSession() => session.ContinueWith(
-        t => t.IsCompletedSuccessfully ? t.Result.DisposeAsync().AsTask() : Task.CompletedTask,
+        async t =>
+        {
+            if (t.IsCompletedSuccessfully)
+            {
+                await t.Result.DisposeAsync();
+                if (t.Result is SshRemoteSession ssh)
+                {
+                    // Closed by an abort of its own, maybe still closing: its socket is what counts.
+                    await ssh.Closed;
+                }
+            }
+        },
         TaskScheduler.Default).Unwrap();
 }
 
