@@ -2,7 +2,7 @@
 # bench-broker.sh: `run -d` through the daemon's connection broker (issue 13 item 2), against a
 # throwaway local sshd, with OpenSSH's ControlMaster as the anchor.
 #
-# Usage: scripts/bench-broker.sh [--rounds N] [--burst N] [--max-per-host N] [--binary PATH] [--user NAME] [--no-build] [--keep]
+# Usage: scripts/bench-broker.sh [--rounds N] [--burst N] [--max-per-host N] [--binary PATH] [--user NAME] [--no-build] [--keep] [--count-execs N]
 #
 # --binary PATH measures that sessionkeeper executable (the Native AOT binary of scripts/release.sh,
 # e.g. artifacts/release/stage/sessionkeeper-VERSION-linux-x64/sessionkeeper) instead of the JIT build
@@ -34,6 +34,10 @@
 #      limit is --max-per-host, default 4; the master is closed during the daemon's burst, while
 #      the daemon's idle connection stays open, and is counted, during the master's);
 #   5. one table with the ratios.
+# --count-execs N (before 3): the process starts on the target (execve, by strace -f of the sshd
+#   listener and every process under it, the daemon's connections included) during N `run -d` in a
+#   row through the daemon and until the daemon has settled all N (the journal says finished):
+#   the launches and the daemon's supervision of them, per job and by program.
 #
 # Needs: dotnet, /usr/sbin/sshd, ssh, ssh-keygen, perl, ss. Prints the table; exit 0 unless
 # something failed to run.
@@ -46,6 +50,7 @@ BUILD=1
 KEEP=0
 BINARY=
 TARGET_USER=
+COUNT_EXECS=0
 while [ $# -gt 0 ]; do
     case $1 in
         --rounds) ROUNDS=$2; shift 2 ;;
@@ -55,7 +60,8 @@ while [ $# -gt 0 ]; do
         --binary) BINARY=$(realpath "$2"); BUILD=0; shift 2 ;;
         --user) TARGET_USER=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h | --help) sed -n '2,36p' "$0"; exit 0 ;;
+        --count-execs) COUNT_EXECS=$2; shift 2 ;;
+        -h | --help) sed -n '2,40p' "$0"; exit 0 ;;
         *) echo "bench-broker: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -63,12 +69,13 @@ done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/sk-bench-broker-XXXXXX)
 chmod 755 "$WORK"
-DAEMON_PID= POLL_PID=
+DAEMON_PID= POLL_PID= STRACE_PID=
 # shellcheck source=lib/loopback-sshd.sh
 . "$ROOT/scripts/lib/loopback-sshd.sh"
 
 cleanup() {
     [ -n "$POLL_PID" ] && kill "$POLL_PID" 2>/dev/null || true
+    [ -n "$STRACE_PID" ] && kill "$STRACE_PID" 2>/dev/null || true
     [ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null || true
     ssh -O exit -o ControlPath="$WORK/cm.sock" x 2>/dev/null || true
     loopback_sshd_stop
@@ -128,6 +135,32 @@ for _ in $(seq 600); do
 done
 [ "$settled" = 1 ] || { cat "$WORK/daemon.log" >&2; echo "bench-broker: the daemon did not settle $WARM within 60 s" >&2; exit 1; }
 "${SSH[@]}" "$HOST" "$LAUNCH"                             # the master is up
+
+if [ "$COUNT_EXECS" -gt 0 ]; then
+    echo "== process starts on the target: $COUNT_EXECS run -d through the daemon, until it settled them"
+    tracees=()
+    for p in "$SSHD_PID" $(loopback_descendants "$SSHD_PID"); do tracees+=(-p "$p"); done
+    strace -f -qq -e trace=execve -o "$WORK/execs" "${tracees[@]}" &
+    STRACE_PID=$!
+    for _ in $(seq 100); do [ "$(awk '/^TracerPid/ {print $2}' "/proc/$SSHD_PID/status")" != 0 ] && break; sleep 0.1; done
+    : >"$WORK/traced-ids"
+    for _ in $(seq "$COUNT_EXECS"); do "${SK[@]}" run -d "${CONN[@]}" "$HOST" -- true >>"$WORK/traced-ids"; done
+    settled=0
+    for _ in $(seq 1200); do
+        if "${SK[@]}" jobs --json | perl -MJSON::PP -e '
+            my %done = map { $_->{phase} eq "finished" ? ($_->{id} => 1) : () } @{decode_json(join "", <STDIN>)};
+            open(my $ids, "<", $ARGV[0]) or exit 1; my @ids = grep { length } map { chomp; $_ } <$ids>;
+            exit((grep { !$done{$_} } @ids) ? 1 : 0)' "$WORK/traced-ids"; then
+            settled=1; break
+        fi
+        sleep 0.1
+    done
+    kill "$STRACE_PID"; wait "$STRACE_PID" 2>/dev/null || true; STRACE_PID=
+    [ "$settled" = 1 ] || echo "bench-broker: the daemon did not settle the $COUNT_EXECS jobs within 120 s; counted so far" >&2
+    EXECS=$(grep -c 'execve(.* = 0$' "$WORK/execs" || true)
+    echo "$EXECS process starts on the target for $COUNT_EXECS run -d and their supervision ($(perl -e 'printf "%.1f", $ARGV[0] / $ARGV[1]' "$EXECS" "$COUNT_EXECS") per job); by program:"
+    grep 'execve(.* = 0$' "$WORK/execs" | sed -E 's/^[0-9]+ +execve\("([^"]*)".*/\1/' | sort | uniq -c | sort -rn | sed 's/^/    /'
+fi
 
 echo "== $ROUNDS paired rounds"
 : >"$WORK/a" ; : >"$WORK/b" ; : >"$WORK/c" ; : >"$WORK/d" ; : >"$WORK/e" ; : >"$WORK/f"

@@ -30,7 +30,7 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // With the broker, the daemon's own connections are the pool's: one limit per host for everyone.
-        var keeper = Keepers.Open(settings.StateRoot, new LoggingSupervisionObserver(logger), transport: pool is null ? null : new Broker.PooledTransport(pool, SshTransport.Default), journal: settings.Journal);
+        var keeper = Keepers.Open(settings.StateRoot, new LoggingSupervisionObserver(logger), transport: pool is null ? null : new Broker.PooledTransport(pool, SshTransport.Default, (host, what) => Broker.BrokerLog.Watcher(logger, host, what)), journal: settings.Journal);
         var journal = keeper.Journal;
 
         // A shared journal's daemons each have an id of their own; the embedded journal has one

@@ -107,6 +107,8 @@ sub serve {
         my $request = substr($line, 0, index($line, "\n") + 1, '');
         chomp $request;
         my @f = split / /, $request, -1;
+        # A watch request makes this process the connection's resident watcher for good.
+        watch($request, $line, $ttl) if @f && $f[0] eq 'watch';
         if (@f != 10 || $f[0] ne 'launch' || $f[1] !~ /\A[a-z0-9][a-z0-9-]{0,63}\z/ || grep { !/\Ax(?:[0-9a-f]{2})*\z/ } @f[2 .. 9]) {
             print "\@\@SKR malformed\n";
             next;
@@ -148,6 +150,152 @@ sub serve {
         ($word) = $word =~ /\A([a-z]+)/;
         print "\@\@SKR ", $word // 'error', "\n";
     }
+}
+
+# The resident watcher: a serve process (a channel of its own on the pooled connection) whose
+# first request is "watch" watches jobs for the daemon's supervision from then on, in place of an
+# exec channel and a stream helper per job (no process is started per job). Requests, one line
+# each: "watch ID O E" (the job's stdout and stderr as far as the daemon's mirror holds them),
+# "unwatch ID", and "beat" (the daemon is there). Each watched job is looked at on every pass (a
+# tick that backs off from 10 ms to 250 ms, and at most 5000 jobs a second), and answered once,
+# "@@SKW ID WORD", when there is something the daemon must do:
+#   done layout=2 o=O e=E FIELDS  the job's exit record (FIELDS as stream.pl's done reply says it),
+#                                 and nothing beyond O and E in its logs: its end, whole;
+#   output                        its logs hold more than O or E: the daemon streams them;
+#   check                         anything else: not a job directory of this user's of layout 3, a
+#                                 file not a regular one (sk_tampered's list), logs shorter than the
+#                                 mirror, its stdin spool open, or no live wrapper (identity checked
+#                                 as stream.pl's wrapper_alive does) and no exit record: the daemon
+#                                 streams it over an exec channel, whose runner decides, as before.
+# "@@SKW beat" every second tells the daemon the link works. It ends at end-of-file on stdin, when
+# its channel's write fails, or after TTL seconds without a request line (the daemon's beat lines
+# keep it while the daemon is there): a black-holed link leaves it a bounded life.
+sub watch {
+    my ($first, $line, $ttl) = @_;
+    my $home = defined $ENV{XDG_STATE_HOME} && $ENV{XDG_STATE_HOME} ne '' ? $ENV{XDG_STATE_HOME}
+        : defined $ENV{HOME} && $ENV{HOME} ne '' ? "$ENV{HOME}/.local/state" : '';
+    my $jobs = "$home/sessionkeeper/jobs";
+    my (%w, @queue);
+    my ($heard, $beat, $tick) = (time, 0, 0.25);
+    @queue = ($first);
+    while (1) {
+        while (@queue || index($line, "\n") >= 0) {
+            my $r = @queue ? shift @queue : substr($line, 0, index($line, "\n") + 1, '');
+            chomp $r;
+            $heard = time;
+            my @f = split / /, $r, -1;
+            if (@f == 4 && $f[0] eq 'watch' && $f[1] =~ /\A[a-z0-9][a-z0-9-]{0,63}\z/ && "$f[2] $f[3]" =~ /\A[0-9]{1,18} [0-9]{1,18}\z/) {
+                $w{$f[1]} = [$f[2], $f[3]];
+                $tick = 0.01;
+            }
+            elsif (@f == 2 && $f[0] eq 'unwatch') {
+                delete $w{$f[1]};
+            }
+            elsif ($r ne 'beat') {
+                print "\@\@SKW malformed\n";
+            }
+        }
+        for my $id (keys %w) {
+            next if $home eq '';
+            my $word = watch_one("$jobs/$id", @{$w{$id}}) // next;
+            print "\@\@SKW $id $word\n";
+            delete $w{$id};
+        }
+        if (time != $beat) {
+            $beat = time;
+            print "\@\@SKW beat\n";
+        }
+        exit 0 if time - $heard >= $ttl;
+        my $wait = %w ? $tick : 1;
+        $wait = keys(%w) / 5000 if $wait < keys(%w) / 5000;
+        $wait = 1 if $wait > 1;
+        $tick = $tick * 2 < 0.25 ? $tick * 2 : 0.25;
+        my $rin = '';
+        vec($rin, 0, 1) = 1;
+        my $n = select(my $rout = $rin, undef, undef, $wait);
+        next unless $n > 0;
+        my $got = sysread(STDIN, $line, 1 << 20, length $line);
+        exit 0 unless $got;
+        # A line longer than any request is noise.
+        $line = '' if length $line > 65536 && index($line, "\n") < 0;
+    }
+}
+
+# One watched job's word (see watch), or undef while there is nothing to say.
+sub watch_one {
+    my ($dir, $o, $e) = @_;
+    my @st = lstat $dir;
+    return 'check' unless @st && -d _ && $st[4] == $<;
+    my @p = split ' ', slurp("$dir/proto") // '';
+    return 'check' unless @p == 8 && $p[0] eq '3';
+    for (qw(proto pid pgid starttime boot_id ident created cookie wrapper cmd log out err exit exit.slot stdin in in.eof uploader)) {
+        return 'check' if lstat("$dir/$_") && !-f _;
+    }
+    return 'check' if lstat("$dir/helpers") && !-d _;
+    return 'check' if -f "$dir/in" && !-f "$dir/in.eof";
+    my $sizes = sub {
+        my ($so, $se) = ((lstat "$dir/out")[7], (lstat "$dir/err")[7]);
+        return 'check' unless defined $so && defined $se && $so >= $o && $se >= $e;
+        return $so > $o || $se > $e ? 'output' : undef;
+    };
+    my $said = $sizes->();
+    return $said if defined $said;
+    my $rec = watch_exit("$dir");
+    if (!defined $rec) {
+        return undef if watch_wrapper_alive($dir);
+        # The wrapper may have written its record and ended since the first look.
+        $rec = watch_exit("$dir") // return 'check';
+    }
+    # The exit record is written after the job ended: one more look at the sizes.
+    return $sizes->() // "done layout=2 o=$o e=$e $rec";
+}
+
+# The exit record as stream.pl's exit_record reads and validates it (the reply's fields), or undef.
+sub watch_exit {
+    my ($dir) = @_;
+    my $rec;
+    if (-e "$dir/exit" || -l "$dir/exit") {
+        $rec = slurp("$dir/exit") // '';
+    }
+    else {
+        my $s = slurp("$dir/exit.slot") // return undef;
+        ($rec) = split /\n/, $s, 2;
+        return undef unless defined $rec && $rec =~ /^v1 /;
+    }
+    my @w = split ' ', $rec;
+    return undef unless @w == 6 || (@w == 7 && $w[6] eq 'nospace');
+    my ($v, $kind, $code, $sig, $to, $ended) = @w;
+    return undef unless $v eq 'v1';
+    for ($code, $sig) { return undef unless /^(0|[1-9][0-9]{0,2})$/; }
+    return undef unless $to =~ /^[01]$/ && $ended =~ /^(0|[1-9][0-9]{0,10})$/;
+    my $ok = $kind eq 'exited' ? $code <= 255 && $sig == 0
+        : $kind eq 'killed' ? $sig >= 1 && $sig <= 64 && $code == 128 + $sig
+        : $kind eq 'unknown' ? $code == 0 && $sig == 0
+        : 0;
+    return undef unless $ok;
+    my $ns = @w == 7 ? ' nospace=1' : '';
+    return $kind eq 'unknown'
+        ? "state=lost reason=exit-status-unknown ended=$ended$ns"
+        : "state=$kind code=$code signal=$sig timedout=$to ended=$ended$ns";
+}
+
+# The wrapper file names a live process, not a zombie, with its recorded start time, whose command
+# line runs this directory's keeper.pl or wrapper.sh on it (stream.pl's wrapper_alive).
+sub watch_wrapper_alive {
+    my ($dir) = @_;
+    my @w = split ' ', slurp("$dir/wrapper") // '';
+    return 0 unless @w == 2 && $w[0] =~ /\A[0-9]+\z/ && $w[0] > 1;
+    my $state = sub {
+        my $stat = slurp("/proc/$w[0]/stat", 4096) // return ();
+        $stat =~ s/.*\) //s or return ();
+        return (split ' ', $stat)[0, 19];
+    };
+    my ($st, $start) = $state->();
+    return 0 unless defined $st && $st ne 'Z' && $start eq $w[1];
+    my @argv = split /\0/, slurp("/proc/$w[0]/cmdline", 65536) // '';
+    return 0 unless @argv >= 3 && ($argv[1] eq "$dir/wrapper.sh" || $argv[1] eq "$dir/keeper.pl") && $argv[2] eq $dir;
+    ($st, $start) = $state->();
+    return defined $st && $st ne 'Z' && $start eq $w[1];
 }
 
 # At most MAX bytes (128 by default) of FILE, a regular file, not a symlink. Read in pieces: a

@@ -423,21 +423,23 @@ internal sealed class Attacher
         _ => "the log",
     };
 
-    private JobStatus Finished(ReplyLine done)
+    private JobStatus Finished(ReplyLine done) => Finished(done, Offsets, _jobId, _connector.HostLabel);
+
+    /// <summary>The job's status from a stream's done reply, once every byte up to <paramref name="at"/> has been delivered (the reply's offsets must be those).</summary>
+    internal static JobStatus Finished(ReplyLine done, StreamOffsets at, JobId jobId, string host)
     {
-        var at = Offsets;
         var (sent, sentErr) = (done.Number("o"), done.Number("e"));
         var received = at.Stdout + at.Combined;
         if (sent != received || sentErr != at.Stderr)
         {
-            throw new SessionKeeperException(FailureKind.ConnectionLost, $"stream from {_connector.HostLabel} ended at {done["o"]}+{done["e"]} bytes, received {received}+{at.Stderr}");
+            throw new SessionKeeperException(FailureKind.ConnectionLost, $"stream from {host} ended at {done["o"]}+{done["e"]} bytes, received {received}+{at.Stderr}");
         }
 
         var fields = done.Fields.ToDictionary(StringComparer.Ordinal);
-        fields["id"] = _jobId.ToString();
+        fields["id"] = jobId.ToString();
         fields["out"] = done["o"] ?? "0";
         fields["err"] = done["e"] ?? "0";
-        return StatusParser.Parse(new ReplyLine("status", fields), _connector.HostLabel) with { FromStreamEnd = true };
+        return StatusParser.Parse(new ReplyLine("status", fields), host) with { FromStreamEnd = true };
     }
 
     private static async Task DisposeQuietlyAsync(IRemoteSession session)

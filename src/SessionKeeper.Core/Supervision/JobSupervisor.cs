@@ -263,6 +263,17 @@ internal sealed class JobSupervisor(
             }
         }
 
+        if (mirror.IsWriter && output is null && session is null && opened is null && !job.ToBeChecked && start.Combined == 0
+            && connectors(job.Endpoint) is IJobWatch watch and IRemoteConnector host
+            && await watch.WatchAsync(job.Id, start, cancellationToken) is { } done)
+        {
+            // Settled from the watch: it ended with every byte of its output in the mirror already.
+            var ended = Attacher.Finished(done, start, job.Id, host.HostLabel);
+            journal.RecordStatus(job.Id, ended, _time.GetUtcNow(), Committed(mirror), settled: true);
+            journal.RecordCommitted(job.Id, Committed(mirror));
+            return ended;
+        }
+
         var connector = job.ToBeChecked ? new CheckingConnector(Connector(job.Endpoint), journal, job.Id, _time) : Connector(job.Endpoint);
         Task? closing = null;
         var attacher = new Attacher(

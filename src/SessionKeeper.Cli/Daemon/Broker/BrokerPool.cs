@@ -253,7 +253,7 @@ internal sealed class PooledConnection(string key, string host, Task<IRemoteSess
 
     public int Bound => _bound;
 
-    public bool IsIdle => _bound == 0 && session.IsCompletedSuccessfully;
+    public bool IsIdle => _bound == 0 && session.IsCompletedSuccessfully && Volatile.Read(ref _watcher) is not { IsWatching: true };
 
     public long IdleSince => Interlocked.Read(ref _idleSince);
 
@@ -356,12 +356,24 @@ internal sealed class PooledConnection(string key, string host, Task<IRemoteSess
         }
     }
 
+    private ResidentWatcher? _watcher;
+
+    /// <summary>The connection's resident watcher (made on first use; it starts its channel on its first watch).</summary>
+    public ResidentWatcher Watcher(TimeSpan idle, Action<string> log)
+    {
+        lock (_probeGate)
+        {
+            return _watcher ??= new ResidentWatcher(this, idle, log);
+        }
+    }
+
     /// <summary>Closes the connection (once it has opened, if it is still opening); the task ends when its socket is closed.</summary>
     public Task Close()
     {
         lock (_probeGate)
         {
             _launcher?.Close();
+            _watcher?.Dispose();
         }
 
         return CloseSession();

@@ -169,6 +169,9 @@ internal static partial class BrokerLog
     [LoggerMessage(EventId = 28, Level = LogLevel.Information, Message = "broker: the resident launcher on {Host}: {What}")]
     public static partial void Launcher(ILogger logger, string host, string what);
 
+    [LoggerMessage(EventId = 29, Level = LogLevel.Information, Message = "broker: the resident watcher on {Host}: {What}")]
+    public static partial void Watcher(ILogger logger, string host, string what);
+
     [LoggerMessage(EventId = 26, Level = LogLevel.Warning, Message = "broker: the connection to {Host} did not answer a probe within {Seconds} s: closed for everyone on it")]
     public static partial void ProbeFailed(ILogger logger, string host, double seconds);
 }

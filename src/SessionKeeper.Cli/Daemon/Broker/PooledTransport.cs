@@ -15,17 +15,44 @@ namespace SessionKeeper.Cli.Daemon.Broker;
 /// connection, as a CLI's would. The daemon never prompts: what needs a question fails here as in
 /// BatchMode.
 /// </summary>
-internal sealed class PooledTransport(BrokerPool pool, SshTransport direct) : ITransport
+internal sealed class PooledTransport(BrokerPool pool, SshTransport direct, Action<string, string>? log = null) : ITransport
 {
-    public IRemoteConnector Connector(IJobHost host) => new PooledConnector(pool, (SshTarget)direct.Restore(direct.Describe(host)), direct.Connector(host));
+    public IRemoteConnector Connector(IJobHost host) => new PooledConnector(pool, (SshTarget)direct.Restore(direct.Describe(host)), direct.Connector(host), log ?? ((_, _) => { }));
 
     public JobEndpoint Describe(IJobHost host) => direct.Describe(host);
 
     public IJobHost Restore(JobEndpoint endpoint) => direct.Restore(endpoint);
 
-    private sealed class PooledConnector(BrokerPool pool, SshTarget target, IRemoteConnector direct) : IRemoteConnector
+    private sealed class PooledConnector(BrokerPool pool, SshTarget target, IRemoteConnector direct, Action<string, string> log) : IRemoteConnector, IJobWatch
     {
         public string HostLabel => target.Label;
+
+        /// <summary>
+        /// Through the resident watcher of a pooled connection to the host (see <see cref="ResidentWatcher"/>);
+        /// null (stream as before) when the pool lends none or it fails to connect: the stream's own
+        /// connection then meets the failure and says it as it always did.
+        /// </summary>
+        public async Task<ReplyLine?> WatchAsync(SessionKeeper.Core.Jobs.JobId id, SessionKeeper.Core.Streaming.StreamOffsets mirrored, CancellationToken cancellationToken)
+        {
+            ResidentWatcher watcher;
+            try
+            {
+                if (await pool.AcquireAsync(BrokerPool.KeyOf(target), target, SessionKeeper.Ssh.Prompts.NoUserInteraction.Instance, cancellationToken) is not { } connection)
+                {
+                    return null;
+                }
+
+                // Not bound while it waits: one channel watches every job, and the watcher keeps the connection from idling.
+                watcher = connection.Watcher(pool.IdleTimeout, what => log(connection.Host, what));
+                pool.Release(connection);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return null;
+            }
+
+            return await watcher.WatchAsync(id, mirrored, cancellationToken);
+        }
 
         public async Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default) =>
             await pool.AcquireAsync(BrokerPool.KeyOf(target), target, SessionKeeper.Ssh.Prompts.NoUserInteraction.Instance, cancellationToken) is { } connection
