@@ -1,0 +1,162 @@
+using SessionKeeper.Core.Journal;
+using SessionKeeper.Core.Journal.Stores;
+using SessionKeeper.Core.Remote;
+using SessionKeeper.Core.Supervision;
+using SessionKeeper.Ssh;
+using SessionKeeper.Ssh.Broker;
+using SessionKeeper.Ssh.Prompts;
+
+namespace SessionKeeper.Cli.Daemon.Broker;
+
+/// <summary>
+/// The daemon's side of <see cref="BrokerFrameType.Start"/>: a CLI's <c>run -d</c> journaled,
+/// launched and journaled again here, on the journal connection the daemon keeps and the pooled
+/// connection to the host, by the same <see cref="JobSupervisor"/> code a CLI runs: planned, then
+/// <c>launching</c> (synced) before the launch line goes out, then the reply. The CLI opens no
+/// journal; what it prints it reads from the reply this hands back.
+/// </summary>
+internal sealed class BrokerStarts(JobJournal journal, string stateRoot, BrokerPool pool, Action<string, string> log)
+{
+    private readonly FileIdentity? _journal = journal.IsShared ? null : FileIdentity.Of(journal.Path);
+
+    /// <summary>The daemon's state directory: the jobs' mirrors are under it.</summary>
+    public string StateRoot => stateRoot;
+
+    /// <summary>
+    /// Whether a CLI whose journal is the file <paramref name="theirs"/> may hand its starts here:
+    /// only when it is the very file this daemon holds (a shared journal's fences and leases stay the CLI's).
+    /// </summary>
+    public bool Serves(string theirs) => _journal is { } ours && FileIdentity.Of(theirs) == ours;
+
+    /// <summary>
+    /// Journals and launches <paramref name="job"/>: what the runner printed for the launch, or
+    /// null when the host's connections are all another target's and in use, with the job
+    /// journaled but maybe not sent (the CLI finishes it from the journal, by the same id and cookie).
+    /// A failure is thrown once journaled as a direct start journals it.
+    /// </summary>
+    public async Task<byte[]?> StartAsync(JournalJob job, IUserInteraction interaction, CancellationToken cancellationToken)
+    {
+        var target = SshTransport.ToTarget(job.Endpoint);
+        var replies = new LaunchReplies();
+        var supervisor = new JobSupervisor(journal, _ => new Connector(pool, target, interaction, replies, log), stateRoot);
+        var planned = supervisor.Planner.Plan(job);
+        try
+        {
+            var (session, _) = await supervisor.LaunchAsync(planned, cancellationToken);
+            await session.DisposeAsync();
+            return replies.Last ?? throw new InvalidOperationException("the launch returned without a reply.");
+        }
+        catch (NoRoomException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The last reply a launch of this start read: the one the supervisor took.</summary>
+    private sealed class LaunchReplies
+    {
+        public byte[]? Last { get; set; }
+    }
+
+    /// <summary>The pool has no connection to lend: nothing was sent on this attempt.</summary>
+    private sealed class NoRoomException() : Exception("no room on the daemon's connections.");
+
+    private sealed class Connector(BrokerPool pool, SshTarget target, IUserInteraction interaction, LaunchReplies replies, Action<string, string> log) : IRemoteConnector
+    {
+        public string HostLabel => target.Label;
+
+        public async Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default) =>
+            await pool.AcquireAsync(BrokerPool.KeyOf(target), target, interaction, cancellationToken) is { } connection
+                ? new LaunchSession(pool, connection, replies, log)
+                : throw new NoRoomException();
+    }
+
+    /// <summary>
+    /// A pooled connection lent to one start: a launch goes to its resident launcher, or over an
+    /// exec channel (waiting for a slot: nothing else can take it for this start) when the launcher
+    /// cannot take it. Disposing gives the connection back.
+    /// </summary>
+    private sealed class LaunchSession : IRemoteSession, ILaunchSession
+    {
+        private readonly BrokerPool _pool;
+        private readonly PooledConnection _connection;
+        private readonly IRemoteSession _session;
+        private readonly LaunchReplies _replies;
+        private readonly Action<string, string> _log;
+        private readonly CancellationTokenSource _lost;
+        private int _released;
+
+        public LaunchSession(BrokerPool pool, PooledConnection connection, LaunchReplies replies, Action<string, string> log)
+        {
+            _pool = pool;
+            _connection = connection;
+            _session = connection.Session.Result;
+            _replies = replies;
+            _log = log;
+            _lost = CancellationTokenSource.CreateLinkedTokenSource(_session.Lost);
+        }
+
+        public string HostLabel => _session.HostLabel;
+
+        public CancellationToken Lost => _lost.Token;
+
+        public bool CanSendToStreams => _session.CanSendToStreams;
+
+        public async Task<byte[]> LaunchAsync(ResidentLaunch launch, CancellationToken cancellationToken = default)
+        {
+            var launcher = _connection.Launcher(_pool.IdleTimeout, what => _log(_connection.Host, what));
+            var reply = await launcher.TryLaunchAsync(launch, cancellationToken) ?? await ExecAsync(launch.ToPayload(), cancellationToken);
+            _replies.Last = reply;
+            return reply;
+        }
+
+        public async Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lost);
+            await _connection.Channels.TakeExecAsync(linked.Token);
+            try
+            {
+                var output = await _session.ExecAsync(stdin, linked.Token);
+                _replies.Last = output;
+                return output;
+            }
+            catch (Exception ex) when (!linked.IsCancellationRequested)
+            {
+                _connection.Failed(ex);
+                throw BrokerErrors.Of(ex, HostLabel);
+            }
+            finally
+            {
+                _connection.Channels.Release();
+            }
+        }
+
+        /// <summary>A start only launches: the CLI follows nothing through it.</summary>
+        public Task<IRemoteOutput> OpenStreamAsync(byte[] stdin, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("a daemon's start opens no stream.");
+
+        public void Abort()
+        {
+            try
+            {
+                _lost.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+
+            _ = _connection.ProbeAsync(PooledConnection.ProbeDeadline);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                _pool.Release(_connection);
+                _lost.Dispose();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+}
