@@ -25,15 +25,20 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
 
     /// <summary>
     /// A new job as <see cref="Plan(JobId, JobEndpoint, JobSpec, RestartPolicy)"/> journals it, made
-    /// by another process than the one that journals it (<see cref="Plan(JournalJob)"/>): a CLI makes
+    /// by another process than the one that journals it (<see cref="Plan(JournalJob, bool)"/>): a CLI makes
     /// it, cookie included, and the daemon journals and launches it. Nothing is written.
     /// </summary>
     public static JournalJob Draft(JobId id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart, string stateRoot, DateTimeOffset created) =>
         New(id, endpoint, spec, restart, null, 1, null, JournalPhase.Planned, created, stateRoot);
 
-    /// <summary>Journals a <see cref="Draft"/> (its cookie kept) as <see cref="JournalPhase.Planned"/>, created now; its mirror is under this planner's state root.</summary>
-    public JournalJob Plan(JournalJob draft) =>
-        Record(New(draft.Id, draft.Endpoint, draft.Spec, draft.Restart, null, 1, null, JournalPhase.Planned, _time.GetUtcNow(), stateRoot) with { Cookie = draft.Cookie });
+    /// <summary>
+    /// Journals a <see cref="Draft"/> (its cookie kept), created now, with its mirror under this
+    /// planner's state root: <see cref="JournalPhase.Planned"/>, or with <paramref name="sending"/>
+    /// an <see cref="JournalPhase.Intent"/> at once (synced), for a caller that holds the connection
+    /// already and sends the launch next: one commit where a plan and its intent take two.
+    /// </summary>
+    public JournalJob Plan(JournalJob draft, bool sending = false) =>
+        Record(New(draft.Id, draft.Endpoint, draft.Spec, draft.Restart, null, 1, null, sending ? JournalPhase.Intent : JournalPhase.Planned, _time.GetUtcNow(), stateRoot) with { Cookie = draft.Cookie });
 
     /// <summary>
     /// Attempt <paramref name="attempt"/> of <paramref name="previous"/>'s job (a restart by policy,

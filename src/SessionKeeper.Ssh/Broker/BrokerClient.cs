@@ -166,6 +166,7 @@ internal sealed class BrokerClient : IDisposable
                         note("the daemon's socket closed before it answered the launch; the journal says what it did.");
                         return (DelegatedStart.Unsettled, true);
                     case { Type: BrokerFrameType.Started } started when started.Id == Id:
+                        note($"using the daemon's connection to {request.Job.Endpoint.Label}; the daemon journaled the job.");
                         return (new DelegatedStart(DelegatedOutcome.Launched, started.Body), false);
                     case { Type: BrokerFrameType.Error } error when error.Id == Id:
                         throw error.ToFailure();
@@ -184,7 +185,9 @@ internal sealed class BrokerClient : IDisposable
         }
         catch (Exception ex) when (ex is SocketException or IOException)
         {
-            note($"not using the daemon ({path}: {ex.Message.TrimEnd('.')}); connecting directly.");
+            note(sent
+                ? $"the daemon's socket failed before it answered the launch ({ex.Message.TrimEnd('.')}); the journal says what it did."
+                : $"not using the daemon ({path}: {ex.Message.TrimEnd('.')}, a stale socket?); connecting directly.");
         }
         finally
         {

@@ -77,8 +77,9 @@ internal enum BrokerFrameType : byte
     /// (<see cref="StartRequest"/>): the daemon journals the job, launches it over its connection to
     /// the host and journals the reply, so the CLI opens no journal. Answered <see cref="Started"/>,
     /// <see cref="Error"/> (the failure, journaled as a direct start journals it) or <see cref="Busy"/>
-    /// (one byte: 1 when the job may be journaled, for the CLI to finish from the journal; 0 when
-    /// nothing is, another journal's daemon or no room before anything was written); the daemon
+    /// (one byte: 0 when nothing is journaled, for the CLI to start the job itself: another
+    /// journal's daemon, or no room on the host's connections; 1 when the job is journaled and may
+    /// have been sent, for the CLI to finish from the journal: a retry that found no room); the daemon
     /// relays its connection's prompts on the same id.
     /// </summary>
     Start = 19,
@@ -225,6 +226,9 @@ internal sealed class BodyReader(byte[] body)
 
     /// <summary>Whether every field has been read: a body longer than its fields is malformed too.</summary>
     public bool AtEnd => _at == body.Length;
+
+    /// <summary>The bytes not read yet.</summary>
+    public int Left => body.Length - _at;
 
     public byte[] Bytes()
     {

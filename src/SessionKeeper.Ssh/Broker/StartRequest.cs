@@ -1,4 +1,3 @@
-using System.Text.Json;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
 
@@ -17,18 +16,23 @@ internal sealed record StartRequest(string Journal, JournalJob Job, bool CanProm
     public byte[] Encode()
     {
         var spec = Job.Spec;
-        var body = new BodyWriter()
-            .String(Journal)
-            .Byte(CanPrompt ? (byte)1 : (byte)0)
-            .String(JsonSerializer.Serialize(Job.Endpoint, EndpointJson.Default.JobEndpoint))
-            .String(Job.Id.Value)
+        var body = new BodyWriter().String(Journal).Byte(Flag(CanPrompt));
+        WriteEndpoint(body, Job.Endpoint);
+        body.String(Job.Id.Value)
             .String(Job.Cookie.Value)
             .Bytes(spec.CommandBytes);
         Optional(body, spec.WorkingDirectory);
-        body.Long(spec.Environment?.Count ?? -1);
-        foreach (var (name, value) in spec.Environment ?? [])
+        if (spec.Environment is null)
         {
-            body.String(name).String(value);
+            body.Byte(0);
+        }
+        else
+        {
+            body.Byte(1).Long(spec.Environment.Count);
+            foreach (var (name, value) in spec.Environment)
+            {
+                body.String(name).String(value);
+            }
         }
 
         Optional(body, spec.Shell);
@@ -45,21 +49,19 @@ internal sealed record StartRequest(string Journal, JournalJob Job, bool CanProm
         {
             var journal = reader.String();
             var canPrompt = reader.Byte() == 1;
-            var endpoint = JsonSerializer.Deserialize(reader.String(), EndpointJson.Default.JobEndpoint) ?? throw new IOException("no target");
+            var endpoint = ReadEndpoint(reader, depth: 0);
             var id = JobId.Parse(reader.String());
             var cookie = JobCookie.Parse(reader.String());
             var command = reader.Bytes();
             var cwd = OptionalString(reader);
-            var count = reader.Long();
-            if (count < -1 || count > body.Length)
+            List<KeyValuePair<string, string>>? environment = null;
+            if (reader.Byte() == 1)
             {
-                throw new IOException($"{count} environment variables");
-            }
-
-            var environment = count < 0 ? null : new List<KeyValuePair<string, string>>((int)count);
-            for (var i = 0; i < count; i++)
-            {
-                environment!.Add(new(reader.String(), reader.String()));
+                environment = new(Count(reader));
+                for (var i = environment.Capacity; i > 0; i--)
+                {
+                    environment.Add(new(reader.String(), reader.String()));
+                }
             }
 
             var shell = OptionalString(reader);
@@ -75,10 +77,113 @@ internal sealed record StartRequest(string Journal, JournalJob Job, bool CanProm
             var spec = new JobSpec(string.Empty, cwd, environment, shell, timeout, grace).WithCommand(command);
             return new StartRequest(journal, Core.Supervision.JobPlanner.Draft(id, endpoint, spec, restart, stateRoot, DateTimeOffset.UtcNow) with { Cookie = cookie }, canPrompt);
         }
-        catch (Exception ex) when (ex is JsonException or Core.Failures.SessionKeeperException or OverflowException)
+        catch (Exception ex) when (ex is Core.Failures.SessionKeeperException or OverflowException or ArgumentException)
         {
             throw new IOException($"a start frame is malformed: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// The endpoint's fields one after the other, as <see cref="JobEndpoint"/> and
+    /// <see cref="EndpointSettings"/> declare them (jump hosts nested): the journal's JSON would
+    /// cost the CLI System.Text.Json's metadata for these two records, a millisecond of a
+    /// brokered <c>run -d</c>. StartRequestTests checks every member is carried.
+    /// </summary>
+    private static void WriteEndpoint(BodyWriter body, JobEndpoint endpoint)
+    {
+        body.String(endpoint.User).String(endpoint.Host).Long(endpoint.Port);
+        Strings(body, endpoint.IdentityFiles);
+        Strings(body, endpoint.KnownHostsFiles);
+        body.Long(endpoint.ConnectTimeout.Ticks);
+        if (endpoint.Settings is not { } s)
+        {
+            body.Byte(0);
+            return;
+        }
+
+        body.Byte(1).Long(s.JumpHosts.Count);
+        foreach (var hop in s.JumpHosts)
+        {
+            WriteEndpoint(body, hop);
+        }
+
+        Strings(body, s.GlobalKnownHostsFiles);
+        body.String(s.StrictHostKeyChecking).Byte(Flag(s.HashKnownHosts));
+        Optional(body, s.HostKeyAlias);
+        body.Byte(Flag(s.UseAgent)).Byte(Flag(s.IdentitiesOnly));
+        Strings(body, s.CertificateFiles);
+        body.Byte(Flag(s.BatchMode)).Byte(Flag(s.PasswordAuthentication));
+        Strings(body, s.KexAlgorithms);
+        body.Long(s.ServerAliveInterval).Long(s.ServerAliveCountMax);
+    }
+
+    private static JobEndpoint ReadEndpoint(BodyReader reader, int depth)
+    {
+        if (depth > 16)
+        {
+            throw new IOException("jump hosts nested too deep");
+        }
+
+        var endpoint = new JobEndpoint(reader.String(), reader.String(), checked((int)reader.Long()), ReadStrings(reader), ReadStrings(reader), TimeSpan.FromTicks(reader.Long()));
+        if (reader.Byte() == 0)
+        {
+            return endpoint;
+        }
+
+        var hops = new JobEndpoint[Count(reader)];
+        for (var i = 0; i < hops.Length; i++)
+        {
+            hops[i] = ReadEndpoint(reader, depth + 1);
+        }
+
+        return endpoint with
+        {
+            Settings = new EndpointSettings
+            {
+                JumpHosts = hops,
+                GlobalKnownHostsFiles = ReadStrings(reader),
+                StrictHostKeyChecking = reader.String(),
+                HashKnownHosts = reader.Byte() == 1,
+                HostKeyAlias = OptionalString(reader),
+                UseAgent = reader.Byte() == 1,
+                IdentitiesOnly = reader.Byte() == 1,
+                CertificateFiles = ReadStrings(reader),
+                BatchMode = reader.Byte() == 1,
+                PasswordAuthentication = reader.Byte() == 1,
+                KexAlgorithms = ReadStrings(reader),
+                ServerAliveInterval = checked((int)reader.Long()),
+                ServerAliveCountMax = checked((int)reader.Long()),
+            },
+        };
+    }
+
+    private static byte Flag(bool value) => value ? (byte)1 : (byte)0;
+
+    private static void Strings(BodyWriter body, IReadOnlyList<string> values)
+    {
+        body.Long(values.Count);
+        foreach (var value in values)
+        {
+            body.String(value);
+        }
+    }
+
+    private static string[] ReadStrings(BodyReader reader)
+    {
+        var values = new string[Count(reader)];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = reader.String();
+        }
+
+        return values;
+    }
+
+    /// <summary>A count of fields to come: each takes at least a byte, so more than the body holds is malformed.</summary>
+    private static int Count(BodyReader reader)
+    {
+        var count = reader.Long();
+        return count >= 0 && count <= reader.Left ? (int)count : throw new IOException($"a count of {count}");
     }
 
     private static void Optional(BodyWriter body, string? value)

@@ -170,8 +170,8 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger,
     /// <summary>
     /// A CLI's whole <c>run -d</c> (<see cref="BrokerStarts"/>): answered Started with the launch's
     /// reply, Error with the failure as a direct start would have thrown it (and journaled it), or
-    /// Busy: 0 when nothing is journaled (another journal, or a daemon without one), 1 when the job
-    /// is journaled and the CLI is to finish it (no room on the host's connections).
+    /// Busy: 0 when nothing is journaled (another journal, a daemon without one, no room on the
+    /// host's connections), 1 when the job is journaled and the CLI is to finish it (a retry found no room).
     /// </summary>
     private async Task StartAsync(BrokerFrame frame)
     {
@@ -199,7 +199,11 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger,
         {
             await Task.Yield(); // off the socket's reader: the journal's commits and the launch take their time
             var reply = await starts.StartAsync(request.Job, interaction, _gone.Token);
-            _writer.Send(reply is null ? BrokerFrameType.Busy : BrokerFrameType.Started, id, reply ?? [1]);
+            _writer.Send(reply is null ? BrokerFrameType.Busy : BrokerFrameType.Started, id, reply ?? [0]);
+        }
+        catch (BrokerStarts.NoRoomException)
+        {
+            _writer.Send(BrokerFrameType.Busy, id, [1]); // an intent whose retry found no room: the CLI finishes it
         }
         catch (OperationCanceledException) when (_gone.IsCancellationRequested)
         {

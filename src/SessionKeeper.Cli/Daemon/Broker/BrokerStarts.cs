@@ -1,3 +1,4 @@
+using SessionKeeper.Core.Failures;
 using SessionKeeper.Core.Journal;
 using SessionKeeper.Core.Journal.Stores;
 using SessionKeeper.Core.Remote;
@@ -29,27 +30,59 @@ internal sealed class BrokerStarts(JobJournal journal, string stateRoot, BrokerP
     public bool Serves(string theirs) => _journal is { } ours && FileIdentity.Of(theirs) == ours;
 
     /// <summary>
-    /// Journals and launches <paramref name="job"/>: what the runner printed for the launch, or
-    /// null when the host's connections are all another target's and in use, with the job
-    /// journaled but maybe not sent (the CLI finishes it from the journal, by the same id and cookie).
-    /// A failure is thrown once journaled as a direct start journals it.
+    /// Journals and launches <paramref name="job"/>: what the runner printed for the launch. Null
+    /// when nothing is journaled and nothing sent: the host's connections are all another target's
+    /// and in use (the CLI starts the job itself, as a CLI told busy connects by itself). The
+    /// connection comes first: with it in hand the job is journaled as an intent at once (one
+    /// synced commit, before the launch line goes out); without it, planned and not launched with
+    /// the failure's words, as a direct start journals a connection that failed, and the failure
+    /// is thrown. A retry after a lost reply (the same id and cookie) may find no room: then the
+    /// job stays an intent and <see cref="NoRoomException"/> goes to the caller, for the CLI to finish it.
     /// </summary>
     public async Task<byte[]?> StartAsync(JournalJob job, IUserInteraction interaction, CancellationToken cancellationToken)
     {
         var target = SshTransport.ToTarget(job.Endpoint);
         var replies = new LaunchReplies();
-        var supervisor = new JobSupervisor(journal, _ => new Connector(pool, target, interaction, replies, log), stateRoot);
-        var planned = supervisor.Planner.Plan(job);
+        var connector = new Connector(pool, target, interaction, replies, log);
+        var supervisor = new JobSupervisor(journal, _ => connector, stateRoot);
+        IRemoteSession? first;
         try
         {
-            var (session, _) = await supervisor.LaunchAsync(planned, cancellationToken);
-            await session.DisposeAsync();
-            return replies.Last ?? throw new InvalidOperationException("the launch returned without a reply.");
+            first = await connector.TryConnectAsync(cancellationToken);
         }
-        catch (NoRoomException)
+        catch (Exception ex)
+        {
+            var failure = ex as SessionKeeperException ?? (ex is OperationCanceledException ? null : BrokerErrors.Of(ex, target.Label));
+            var planned = supervisor.Planner.Plan(job);
+            journal.RecordNotLaunched(planned.Id, failure?.Message ?? "interrupted before the launch request was sent");
+            if (ex is SessionKeeperException or OperationCanceledException)
+            {
+                throw;
+            }
+
+            throw failure!;
+        }
+
+        if (first is null)
         {
             return null;
         }
+
+        JournalJob intent;
+        try
+        {
+            intent = supervisor.Planner.Plan(job, sending: true);
+        }
+        catch
+        {
+            await first.DisposeAsync();
+            throw;
+        }
+
+        connector.First = first;
+        var (session, _) = await supervisor.LaunchAsync(intent, cancellationToken);
+        await session.DisposeAsync();
+        return replies.Last ?? throw new InvalidOperationException("the launch returned without a reply.");
     }
 
     /// <summary>The last reply a launch of this start read: the one the supervisor took.</summary>
@@ -58,17 +91,31 @@ internal sealed class BrokerStarts(JobJournal journal, string stateRoot, BrokerP
         public byte[]? Last { get; set; }
     }
 
-    /// <summary>The pool has no connection to lend: nothing was sent on this attempt.</summary>
-    private sealed class NoRoomException() : Exception("no room on the daemon's connections.");
+    /// <summary>The pool has no connection to lend to a retry: nothing was sent on this attempt.</summary>
+    public sealed class NoRoomException() : Exception("no room on the daemon's connections.");
 
+    /// <summary>The pool's connection to the start's target; the first one, taken before the job is journaled, is handed out first.</summary>
     private sealed class Connector(BrokerPool pool, SshTarget target, IUserInteraction interaction, LaunchReplies replies, Action<string, string> log) : IRemoteConnector
     {
         public string HostLabel => target.Label;
 
-        public async Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default) =>
+        public IRemoteSession? First { get; set; }
+
+        public async Task<IRemoteSession?> TryConnectAsync(CancellationToken cancellationToken) =>
             await pool.AcquireAsync(BrokerPool.KeyOf(target), target, interaction, cancellationToken) is { } connection
                 ? new LaunchSession(pool, connection, replies, log)
-                : throw new NoRoomException();
+                : null;
+
+        public async Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken = default)
+        {
+            if (First is { } first)
+            {
+                First = null;
+                return first;
+            }
+
+            return await TryConnectAsync(cancellationToken) ?? throw new NoRoomException();
+        }
     }
 
     /// <summary>

@@ -72,6 +72,22 @@ public sealed class BrokerStartsTests : IDisposable
         Assert.Equal(failure.Message, journaled.NotLaunchedReason);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task With_no_room_on_the_hosts_connections_nothing_is_journaled_or_sent()
+    {
+        await using var full = new BrokerPool(new BrokerSettings(TimeSpan.FromMinutes(1), 1), (_, _) => new Local(_target.Path, () => false));
+        var other = SessionKeeper.Ssh.SshTransport.ToTarget(Endpoint with { User = "another" });
+        var held = await full.AcquireAsync(BrokerPool.KeyOf(other), other, NoUserInteraction.Instance, CancellationToken.None);
+        Assert.NotNull(held);
+        var draft = Draft();
+
+        var reply = await new BrokerStarts(_journal, _state.Path, full, (_, _) => { }).StartAsync(Received(draft), NoUserInteraction.Instance, CancellationToken.None);
+
+        Assert.Null(reply);
+        Assert.Null(_journal.Get(draft.Id));
+        Assert.False(File.Exists(Counter));
+    }
+
     [Fact]
     public void Only_a_CLI_of_the_journal_file_it_holds_is_served()
     {
