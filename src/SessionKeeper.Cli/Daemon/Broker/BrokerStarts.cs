@@ -50,17 +50,14 @@ internal sealed class BrokerStarts(JobJournal journal, string stateRoot, BrokerP
         {
             first = await connector.TryConnectAsync(cancellationToken);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var failure = ex as SessionKeeperException ?? (ex is OperationCanceledException ? null : BrokerErrors.Of(ex, target.Label));
+            // Cancelled, the CLI is gone (interrupted, or it stopped waiting and does the start
+            // itself): nothing is journaled here, so the id stays the CLI's to journal.
+            var failure = ex as SessionKeeperException ?? BrokerErrors.Of(ex, target.Label);
             var planned = supervisor.Planner.Plan(job);
-            journal.RecordNotLaunched(planned.Id, failure?.Message ?? "interrupted before the launch request was sent");
-            if (ex is SessionKeeperException or OperationCanceledException)
-            {
-                throw;
-            }
-
-            throw failure!;
+            journal.RecordNotLaunched(planned.Id, failure.Message);
+            throw failure;
         }
 
         if (first is null)
