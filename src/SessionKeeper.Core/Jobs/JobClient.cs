@@ -102,18 +102,33 @@ internal sealed class JobClient(IRemoteSession session)
         }
     }
 
+    /// <summary>
+    /// The status of a launch from what the runner printed for it (<paramref name="output"/>, as
+    /// <see cref="LaunchAsync(JobId, JobCookie, JobSpec, bool, CancellationToken)"/> reads it): the
+    /// reply a daemon that launched the job for this process hands back (<see cref="IJournalingTransport"/>)
+    /// is read by the same code as a reply read here.
+    /// </summary>
+    public static JobStatus LaunchReply(byte[] output, JobId id, string host)
+    {
+        var lines = ReplyParser.Parse(output, host);
+        ReplyParser.ThrowIfError(lines, host, id);
+        return Launched(lines, id, host);
+    }
+
+    private JobStatus Launched(IReadOnlyList<ReplyLine> lines, JobId id) => Launched(lines, id, Host);
+
     /// <summary>The launch's status, with the warnings its launched reply carries.</summary>
-    private JobStatus Launched(IReadOnlyList<ReplyLine> lines, JobId id)
+    private static JobStatus Launched(IReadOnlyList<ReplyLine> lines, JobId id, string host)
     {
         var launched = LaunchedReply.Find(lines)
-            ?? throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} did not confirm the launch of '{id}'.");
-        var status = SingleStatus(lines);
+            ?? throw new SessionKeeperException(FailureKind.RemoteError, $"{host} did not confirm the launch of '{id}'.");
+        var status = SingleStatus(lines, host);
         return launched.Warning == LaunchedReply.LogindKillsUserProcesses
             ? status with
             {
                 Warnings =
                 [
-                    $"systemd-logind on {Host} kills a user's processes when their last session ends (KillUserProcesses=yes) and lingering is off: " +
+                    $"systemd-logind on {host} kills a user's processes when their last session ends (KillUserProcesses=yes) and lingering is off: " +
                     "this job may die at logout. Turn lingering on there: loginctl enable-linger",
                 ],
             }
@@ -274,10 +289,12 @@ internal sealed class JobClient(IRemoteSession session)
         return lines;
     }
 
-    private JobStatus SingleStatus(IReadOnlyList<ReplyLine> lines)
+    private JobStatus SingleStatus(IReadOnlyList<ReplyLine> lines) => SingleStatus(lines, Host);
+
+    private static JobStatus SingleStatus(IReadOnlyList<ReplyLine> lines, string host)
     {
         var line = lines.LastOrDefault(l => l.Tag == ReplyTags.Status)
-            ?? throw new SessionKeeperException(FailureKind.RemoteError, $"{Host} sent no job status.");
-        return StatusParser.Parse(line, Host);
+            ?? throw new SessionKeeperException(FailureKind.RemoteError, $"{host} sent no job status.");
+        return StatusParser.Parse(line, host);
     }
 }

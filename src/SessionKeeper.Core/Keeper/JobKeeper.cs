@@ -252,6 +252,20 @@ public sealed class JobKeeper
     /// <summary>Starts a job and returns once the target has it (as <c>run --detach</c>); it is launched exactly once even if the link drops meanwhile.</summary>
     public async Task<JobHandle> StartAsync(IJobHost host, JobRequest request, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Input is null && _options.Transport is IJournalingTransport daemon && !FaultPoints.Armed)
+        {
+            request.Validate();
+            var draft = JobPlanner.Draft(request.Id ?? JobId.New(), _options.Transport.Describe(host), request.Spec, request.Restart, StateDirectory, _time.GetUtcNow());
+            if (await StartThroughDaemonAsync(daemon, draft, cancellationToken).ConfigureAwait(false) is { } handle)
+            {
+                return handle;
+            }
+
+            request = request with { Id = draft.Id };
+        }
+
         var job = Plan(host, request);
         var supervisor = Supervisor();
         return request.Input is not { } input
@@ -615,6 +629,37 @@ public sealed class JobKeeper
     }
 
     /// <summary>Launches a journaled job exactly once and closes the connection: nothing follows it.</summary>
+    /// <summary>
+    /// A start the daemon journals and launches (<see cref="IJournalingTransport"/>); null when
+    /// nothing of <paramref name="draft"/> is journaled, so this process starts it as without a daemon.
+    /// A daemon that stopped short of answering may have journaled it, even sent it: the record of
+    /// its id with its cookie says so, and this process finishes that launch (the same id and
+    /// cookie: the target starts it at most once), or reads its reply when the daemon had it.
+    /// </summary>
+    private async Task<JobHandle?> StartThroughDaemonAsync(IJournalingTransport daemon, JournalJob draft, CancellationToken cancellationToken)
+    {
+        var started = await daemon.StartAsync(StateDirectory, _options.Journal, draft, cancellationToken).ConfigureAwait(false);
+        switch (started.Outcome)
+        {
+            case DelegatedOutcome.Launched:
+                var status = JobClient.LaunchReply(started.Reply ?? [], draft.Id, draft.Endpoint.Label);
+                var observer = _options.Observer ?? NullSupervisionObserver.Instance;
+                foreach (var warning in status.Warnings)
+                {
+                    observer.Warning(draft, warning);
+                }
+
+                observer.Launched(draft, status);
+                return new JobHandle(draft, status);
+            case DelegatedOutcome.Unsettled when Journal.Get(draft.Id) is { } journaled && journaled.Cookie == draft.Cookie:
+                return journaled is { Phase: JournalPhase.Launched or JournalPhase.Finished, LastStatus: { } last }
+                    ? new JobHandle(journaled, last)
+                    : new JobHandle(journaled, await LaunchOnlyAsync(Supervisor(), journaled, null, cancellationToken).ConfigureAwait(false));
+            default:
+                return null;
+        }
+    }
+
     private static async Task<JobStatus> LaunchOnlyAsync(JobSupervisor supervisor, JournalJob job, AttachOptions? retry, CancellationToken cancellationToken)
     {
         var (session, status) = await supervisor.LaunchAsync(job, retry, cancellationToken).ConfigureAwait(false);

@@ -23,8 +23,16 @@ internal static class FaultPoints
 #if FAULT_INJECTION
     public static string? Remote =>
         Environment.GetEnvironmentVariable(Variable) is { } point && point.StartsWith("remote-", StringComparison.Ordinal) ? point : null;
+
+    /// <summary>
+    /// Whether a point is named: this process is the one a test means to stop, so it does its own
+    /// journal work instead of handing a launch to the daemon (<see cref="IJournalingTransport"/>).
+    /// </summary>
+    public static bool Armed => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable));
 #else
     public static string? Remote => null;
+
+    public static bool Armed => false;
 #endif
 
     [Conditional("FAULT_INJECTION")]

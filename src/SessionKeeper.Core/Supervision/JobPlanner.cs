@@ -21,7 +21,24 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
     /// launches: until its launch request goes out, resume and the daemon leave it alone.
     /// </summary>
     public JournalJob Plan(JobId id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart) =>
-        Record(New(id, endpoint, spec, restart, null, 1, null, JournalPhase.Planned, _time.GetUtcNow()));
+        Record(Draft(id, endpoint, spec, restart, stateRoot, _time.GetUtcNow()));
+
+    /// <summary>
+    /// A new job as <see cref="Plan(JobId, JobEndpoint, JobSpec, RestartPolicy)"/> journals it, made
+    /// by another process than the one that journals it (<see cref="Plan(JournalJob, bool)"/>): a CLI makes
+    /// it, cookie included, and the daemon journals and launches it. Nothing is written.
+    /// </summary>
+    public static JournalJob Draft(JobId id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart, string stateRoot, DateTimeOffset created) =>
+        New(id, endpoint, spec, restart, null, 1, null, JournalPhase.Planned, created, stateRoot);
+
+    /// <summary>
+    /// Journals a <see cref="Draft"/> (its cookie kept), created now, with its mirror under this
+    /// planner's state root: <see cref="JournalPhase.Planned"/>, or with <paramref name="sending"/>
+    /// an <see cref="JournalPhase.Intent"/> at once (synced), for a caller that holds the connection
+    /// already and sends the launch next: one commit where a plan and its intent take two.
+    /// </summary>
+    public JournalJob Plan(JournalJob draft, bool sending = false) =>
+        Record(New(draft.Id, draft.Endpoint, draft.Spec, draft.Restart, null, 1, null, sending ? JournalPhase.Intent : JournalPhase.Planned, _time.GetUtcNow(), stateRoot) with { Cookie = draft.Cookie });
 
     /// <summary>
     /// Attempt <paramref name="attempt"/> of <paramref name="previous"/>'s job (a restart by policy,
@@ -131,7 +148,11 @@ internal sealed class JobPlanner(JobJournal journal, string stateRoot, TimeProvi
     }
 
     private JournalJob New(
-        JobId id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart, string? batchId, int attempt, JobId? rootId, JournalPhase phase, DateTimeOffset created) => new()
+        JobId id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart, string? batchId, int attempt, JobId? rootId, JournalPhase phase, DateTimeOffset created) =>
+        New(id, endpoint, spec, restart, batchId, attempt, rootId, phase, created, stateRoot);
+
+    private static JournalJob New(
+        JobId id, JobEndpoint endpoint, JobSpec spec, RestartPolicy restart, string? batchId, int attempt, JobId? rootId, JournalPhase phase, DateTimeOffset created, string stateRoot) => new()
         {
             Id = id,
             Endpoint = endpoint,

@@ -64,14 +64,8 @@ internal sealed class BrokerClient : IDisposable
     /// </summary>
     public static async Task<BrokerClient?> TryConnectAsync(string path, Action<string> note, Action<string> warn, CancellationToken cancellationToken)
     {
-        if (!File.Exists(path) && !Directory.Exists(path) && new FileInfo(path).LinkTarget is null)
+        if (!Usable(path, warn))
         {
-            return null;
-        }
-
-        if (Distrust(path) is { } why)
-        {
-            warn($"not using the daemon: {why}; connecting directly. Remove it, or run the daemon again to recreate it.");
             return null;
         }
 
@@ -110,6 +104,114 @@ internal sealed class BrokerClient : IDisposable
         client?.Dispose();
         socket.Dispose();
         return null;
+    }
+
+    /// <summary>
+    /// A whole <c>run -d</c> handed to the daemon (<see cref="BrokerFrameType.Start"/>), sent with
+    /// the hello in one write: one round trip where a session took three (hello, connect, launch).
+    /// The connection's questions are relayed to <paramref name="interaction"/> meanwhile. A daemon
+    /// that refuses the hello read nothing else (<see cref="DelegatedOutcome.NotTaken"/>); once the
+    /// start may have reached it, silence or a closed socket leaves the journal to decide
+    /// (<see cref="DelegatedOutcome.Unsettled"/>). <c>Refused</c>: the daemon is not to be used again by this process.
+    /// </summary>
+    public static async Task<(DelegatedStart Start, bool Refused)> StartAsync(
+        string path, StartRequest request, IUserInteraction interaction, Action<string> note, Action<string> warn, CancellationToken cancellationToken)
+    {
+        if (!Usable(path, warn))
+        {
+            return (DelegatedStart.NotTaken, true);
+        }
+
+        const uint Id = 1;
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        NetworkStream? stream = null;
+        var sent = false;
+        try
+        {
+            using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                deadline.CancelAfter(HelloTimeout);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), deadline.Token);
+                stream = new NetworkStream(socket, ownsSocket: false);
+                byte[] frames =
+                [
+                    .. new BrokerFrame(BrokerFrameType.Hello, 0, new BodyWriter().String(BrokerFrame.Build).String(AgentSocket()).ToArray()).Encode(),
+                    .. new BrokerFrame(BrokerFrameType.Start, Id, request.Encode()).Encode(),
+                ];
+                sent = true;
+                for (var at = 0; at < frames.Length;)
+                {
+                    at += socket.Send(frames, at, frames.Length - at, SocketFlags.None);
+                }
+
+                switch (await BrokerFrame.ReadAsync(stream, deadline.Token))
+                {
+                    case { Type: BrokerFrameType.Welcome }:
+                        break;
+                    case { Type: BrokerFrameType.Error } refusal:
+                        note($"not using the daemon ({refusal.ToFailure().Message.TrimEnd('.')}); connecting directly.");
+                        return (DelegatedStart.NotTaken, true);
+                    default:
+                        note("not using the daemon (it closed the socket without answering); connecting directly.");
+                        return (DelegatedStart.NotTaken, true);
+                }
+            }
+
+            var writer = new FrameWriter(socket);
+            while (true)
+            {
+                switch (await BrokerFrame.ReadAsync(stream, cancellationToken))
+                {
+                    case null:
+                        note("the daemon's socket closed before it answered the launch; the journal says what it did.");
+                        return (DelegatedStart.Unsettled, true);
+                    case { Type: BrokerFrameType.Started } started when started.Id == Id:
+                        note($"using the daemon's connection to {request.Job.Endpoint.Label}; the daemon journaled the job.");
+                        return (new DelegatedStart(DelegatedOutcome.Launched, started.Body), false);
+                    case { Type: BrokerFrameType.Error } error when error.Id == Id:
+                        throw error.ToFailure();
+                    case { Type: BrokerFrameType.Busy } busy when busy.Id == Id:
+                        note("the daemon did not launch this job (no room on its connections, or another journal); connecting directly.");
+                        return (busy.Body is [1] ? DelegatedStart.Unsettled : DelegatedStart.NotTaken, false);
+                    case { Type: BrokerFrameType.Prompt } prompt when prompt.Id == Id:
+                        PromptRelay.Answer(writer, prompt, interaction);
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            note($"not using the daemon (no answer on {path} within {HelloTimeout.TotalSeconds:0} s); connecting directly.");
+        }
+        catch (Exception ex) when (ex is SocketException or IOException)
+        {
+            note(sent
+                ? $"the daemon's socket failed before it answered the launch ({ex.Message.TrimEnd('.')}); the journal says what it did."
+                : $"not using the daemon ({path}: {ex.Message.TrimEnd('.')}, a stale socket?); connecting directly.");
+        }
+        finally
+        {
+            stream?.Dispose();
+        }
+
+        return (sent ? DelegatedStart.Unsettled : DelegatedStart.NotTaken, true);
+    }
+
+    /// <summary>Whether there is a socket to try: none is said nothing of; one we must not trust is warned of (<see cref="Distrust"/>).</summary>
+    private static bool Usable(string path, Action<string> warn)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path) && new FileInfo(path).LinkTarget is null)
+        {
+            return false;
+        }
+
+        if (Distrust(path) is { } why)
+        {
+            warn($"not using the daemon: {why}; connecting directly. Remove it, or run the daemon again to recreate it.");
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>The agent this process would use: the daemon offers its own agent's keys, so both must be the same.</summary>
@@ -179,7 +281,7 @@ internal interface IBrokerEndpoint
 /// </summary>
 internal static class PromptRelay
 {
-    public static void Answer(BrokerClient client, BrokerFrame frame, IUserInteraction interaction)
+    public static void Answer(FrameWriter writer, BrokerFrame frame, IUserInteraction interaction)
     {
         var body = new BodyReader(frame.Body);
         var kind = (BrokerPromptKind)body.Byte();
@@ -200,7 +302,7 @@ internal static class PromptRelay
                     return;
             }
 
-            client.Writer.Send(
+            writer.Send(
                 BrokerFrameType.Answer,
                 frame.Id,
                 answer is null ? new BodyWriter().Byte(0).ToArray() : new BodyWriter().Byte(1).String(answer).ToArray());

@@ -71,6 +71,21 @@ internal enum BrokerFrameType : byte
     /// launcher or an exec channel with the payload the line stands for did it.
     /// </summary>
     Launch = 18,
+
+    /// <summary>
+    /// CLI → daemon, id = start, sent with the hello (one round trip for both): a whole <c>run -d</c>
+    /// (<see cref="StartRequest"/>): the daemon journals the job, launches it over its connection to
+    /// the host and journals the reply, so the CLI opens no journal. Answered <see cref="Started"/>,
+    /// <see cref="Error"/> (the failure, journaled as a direct start journals it) or <see cref="Busy"/>
+    /// (one byte: 0 when nothing is journaled, for the CLI to start the job itself: another
+    /// journal's daemon, or no room on the host's connections; 1 when the job is journaled and may
+    /// have been sent, for the CLI to finish from the journal: a retry that found no room); the daemon
+    /// relays its connection's prompts on the same id.
+    /// </summary>
+    Start = 19,
+
+    /// <summary>Daemon → CLI, id = start: the job is launched and journaled; the body is what the runner printed for the launch.</summary>
+    Started = 20,
 }
 
 /// <summary>The kinds of <see cref="BrokerFrameType.Prompt"/>, as <see cref="Prompts.IUserInteraction"/> has them.</summary>
@@ -168,6 +183,14 @@ internal sealed class BodyWriter
 
     public BodyWriter String(string value) => Bytes(Encoding.UTF8.GetBytes(value));
 
+    public BodyWriter Long(long value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(bytes, value);
+        _buffer.Write(bytes);
+        return this;
+    }
+
     public BodyWriter Bytes(ReadOnlySpan<byte> value)
     {
         Span<byte> length = stackalloc byte[4];
@@ -188,6 +211,24 @@ internal sealed class BodyReader(byte[] body)
     public byte Byte() => _at < body.Length ? body[_at++] : throw Malformed();
 
     public string String() => Encoding.UTF8.GetString(Bytes());
+
+    public long Long()
+    {
+        if (body.Length - _at < 8)
+        {
+            throw Malformed();
+        }
+
+        var value = BinaryPrimitives.ReadInt64BigEndian(body.AsSpan(_at));
+        _at += 8;
+        return value;
+    }
+
+    /// <summary>Whether every field has been read: a body longer than its fields is malformed too.</summary>
+    public bool AtEnd => _at == body.Length;
+
+    /// <summary>The bytes not read yet.</summary>
+    public int Left => body.Length - _at;
 
     public byte[] Bytes()
     {

@@ -67,12 +67,29 @@ internal sealed class BrokerLink(string socketPath, Action<string> note, Action<
     private readonly Lazy<Task<BrokerClient?>> _first = new(() => BrokerClient.TryConnectAsync(socketPath, note, warn, CancellationToken.None));
     private BrokerClient? _client;
     private int _taken;
+    private volatile bool _refused;
 
     public void Note(string message) => note(message);
+
+    /// <summary>
+    /// A <c>run -d</c> handed to the daemon whole (<see cref="BrokerClient.StartAsync"/>), on a socket
+    /// of its own; a daemon that is not there, refuses or goes away is not tried again by this process.
+    /// </summary>
+    public async Task<DelegatedStart> StartAsync(StartRequest request, IUserInteraction interaction, CancellationToken cancellationToken)
+    {
+        var (start, refused) = await BrokerClient.StartAsync(socketPath, request, interaction, note, warn, cancellationToken);
+        _refused |= refused;
+        return start;
+    }
 
     /// <summary>The daemon's link, tried on first use (bounded by <see cref="BrokerClient.HelloTimeout"/>), or null to go direct.</summary>
     public async Task<BrokerClient?> ClientAsync(CancellationToken cancellationToken)
     {
+        if (_refused)
+        {
+            return null;
+        }
+
         var first = await _first.Value.WaitAsync(cancellationToken);
         if (Interlocked.Exchange(ref _taken, 1) == 0)
         {

@@ -143,7 +143,7 @@ internal sealed class BrokeredSession : IRemoteSession, ILaunchSession, IBrokerE
                 _connected.TrySetException(new BrokerBusyException());
                 break;
             case BrokerFrameType.Prompt:
-                PromptRelay.Answer(_client, frame, _interaction);
+                PromptRelay.Answer(_client.Writer, frame, _interaction);
                 break;
             case BrokerFrameType.Lost:
                 MarkLost();

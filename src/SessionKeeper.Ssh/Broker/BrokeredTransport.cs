@@ -10,7 +10,7 @@ namespace SessionKeeper.Ssh.Broker;
 /// state directory's broker socket: the journal records the same endpoints, the same prompts reach
 /// the same terminal (relayed), and without a daemon every connection is the direct one.
 /// </summary>
-internal sealed class BrokeredTransport : ITransport
+internal sealed class BrokeredTransport : ITransport, IJournalingTransport
 {
     private readonly SshTransport _direct;
     private readonly BrokerLink _link;
@@ -35,6 +35,15 @@ internal sealed class BrokeredTransport : ITransport
     public JobEndpoint Describe(IJobHost host) => _direct.Describe(host);
 
     public IJobHost Restore(JobEndpoint endpoint) => _direct.Restore(endpoint);
+
+    /// <summary>
+    /// Only for the state directory's own journal: a shared one is left to this process (the
+    /// daemon takes a start only for the journal file it holds, which it checks too).
+    /// </summary>
+    public Task<DelegatedStart> StartAsync(string stateRoot, string? journal, JournalJob draft, CancellationToken cancellationToken) =>
+        JobJournal.Shared(journal) is not null
+            ? Task.FromResult(DelegatedStart.NotTaken)
+            : _link.StartAsync(new StartRequest(Path.Combine(Path.GetFullPath(stateRoot), JobJournal.FileName), draft, _interaction.CanPrompt), _interaction, cancellationToken);
 
     private IRemoteConnector Brokered(IRemoteConnector direct) =>
         direct is SshConnector ssh ? new BrokeredConnector(ssh.Target, _link, direct, _interaction) : direct;

@@ -17,7 +17,7 @@ namespace SessionKeeper.Cli.Daemon.Broker;
 /// connections stay in the pool for the next CLI.
 /// </summary>
 [SuppressMessage("Reliability", "CA1001", Justification = "The peer's token is cancelled when it ends and outlives it in late registrations (a connection still opening); it holds no timer or handle.")]
-internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
+internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger, BrokerStarts? starts = null)
 {
     /// <summary>Largest Data frame sent: output reaches the CLI as it comes, in pieces the frame limit fits many times.</summary>
     private const int ChunkSize = 256 << 10;
@@ -93,6 +93,9 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
             case BrokerFrameType.Connect:
                 _ = ConnectAsync(frame);
                 break;
+            case BrokerFrameType.Start:
+                _ = StartAsync(frame);
+                break;
             case BrokerFrameType.Answer when _connecting.TryGetValue(frame.Id, out var interaction):
                 var body = new BodyReader(frame.Body);
                 interaction.Answered(body.Byte() == 1 ? body.String() : null);
@@ -156,6 +159,60 @@ internal sealed class BrokerPeer(Socket socket, BrokerPool pool, ILogger logger)
         {
             var failure = ex as SessionKeeperException ?? BrokerErrors.Of(ex, "the target");
             BrokerLog.ConnectFailed(logger, failure.Message);
+            _writer.Send(BrokerFrameType.Error, id, BrokerFrame.Failure(failure));
+        }
+        finally
+        {
+            _connecting.TryRemove(id, out _);
+        }
+    }
+
+    /// <summary>
+    /// A CLI's whole <c>run -d</c> (<see cref="BrokerStarts"/>): answered Started with the launch's
+    /// reply, Error with the failure as a direct start would have thrown it (and journaled it), or
+    /// Busy: 0 when nothing is journaled (another journal, a daemon without one, no room on the
+    /// host's connections), 1 when the job is journaled and the CLI is to finish it (a retry found no room).
+    /// </summary>
+    private async Task StartAsync(BrokerFrame frame)
+    {
+        var id = frame.Id;
+        StartRequest request;
+        try
+        {
+            request = StartRequest.Decode(frame.Body, starts?.StateRoot ?? string.Empty);
+        }
+        catch (IOException ex)
+        {
+            _writer.Send(BrokerFrameType.Error, id, BrokerFrame.Failure(new SessionKeeperException(FailureKind.InvalidInput, $"the CLI sent a malformed launch ({ex.Message.TrimEnd('.')}).")));
+            return;
+        }
+
+        if (starts is null || !starts.Serves(request.Journal) || _gone.IsCancellationRequested)
+        {
+            _writer.Send(BrokerFrameType.Busy, id, [0]);
+            return;
+        }
+
+        var interaction = new RelayedInteraction(_writer, id, request.CanPrompt, _gone.Token);
+        _connecting[id] = interaction;
+        try
+        {
+            await Task.Yield(); // off the socket's reader: the journal's commits and the launch take their time
+            var reply = await starts.StartAsync(request.Job, interaction, _gone.Token);
+            _writer.Send(reply is null ? BrokerFrameType.Busy : BrokerFrameType.Started, id, reply ?? [0]);
+        }
+        catch (BrokerStarts.NoRoomException)
+        {
+            _writer.Send(BrokerFrameType.Busy, id, [1]); // an intent whose retry found no room: the CLI finishes it
+        }
+        catch (OperationCanceledException) when (_gone.IsCancellationRequested)
+        {
+            // The CLI went: the journal holds what became of the job, as it would have for the CLI.
+        }
+        catch (Exception ex)
+        {
+            var failure = ex as SessionKeeperException ?? BrokerErrors.Of(ex, request.Job.Endpoint.Label);
+            BrokerLog.StartFailed(logger, request.Job.Id.Value, failure.Message);
             _writer.Send(BrokerFrameType.Error, id, BrokerFrame.Failure(failure));
         }
         finally

@@ -23,6 +23,11 @@ internal sealed class BrokerService(DaemonSettings daemon, BrokerSettings settin
         }
 
         BrokerLog.Listening(logger, path, settings.MaxPerHost, settings.IdleTimeout.TotalSeconds);
+        var starts = new BrokerStarts(
+            SessionKeeper.Core.Journal.JobJournal.Open(daemon.StateRoot, daemon.Journal),
+            daemon.StateRoot,
+            pool,
+            (host, what) => BrokerLog.Launcher(logger, host, what));
         var reaper = ReapAsync(pool, logger, stoppingToken);
         try
         {
@@ -31,7 +36,7 @@ internal sealed class BrokerService(DaemonSettings daemon, BrokerSettings settin
                 var socket = await listener.AcceptAsync(stoppingToken);
                 if (Admit(socket))
                 {
-                    _ = Task.Run(() => new BrokerPeer(socket, pool, logger).ServeAsync(stoppingToken), CancellationToken.None);
+                    _ = Task.Run(() => new BrokerPeer(socket, pool, logger, starts).ServeAsync(stoppingToken), CancellationToken.None);
                 }
             }
         }
@@ -171,6 +176,9 @@ internal static partial class BrokerLog
 
     [LoggerMessage(EventId = 29, Level = LogLevel.Information, Message = "broker: the resident watcher on {Host}: {What}")]
     public static partial void Watcher(ILogger logger, string host, string what);
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Debug, Message = "broker: a CLI's start of {Id} failed: {Reason}")]
+    public static partial void StartFailed(ILogger logger, string id, string reason);
 
     [LoggerMessage(EventId = 26, Level = LogLevel.Warning, Message = "broker: the connection to {Host} did not answer a probe within {Seconds} s: closed for everyone on it")]
     public static partial void ProbeFailed(ILogger logger, string host, double seconds);
