@@ -909,11 +909,13 @@ sk_kill() {
             return
             ;;
     esac
-    _kg=$SK_TG _n=0 _limit=$((SK_GRACE * 10)) _rc=0
-    while [ $_n -lt $_limit ]; do
+    # The grace is time, not a count of polls: each poll reads /proc, which on a loaded machine
+    # takes long enough to stretch a count of them well past the grace asked for.
+    _kg=$SK_TG _rc=0
+    sk_deadline "$SK_GRACE"
+    while sk_in_time; do
         sk_target_group || break
         sk_nap 0.1
-        _n=$((_n + 1))
     done
     # Re-check the identity in this same round trip before escalating.
     sk_signal_group KILL
