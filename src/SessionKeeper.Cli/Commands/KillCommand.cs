@@ -46,9 +46,11 @@ internal static class KillCommand
     }
 
     /// <summary>
-    /// What `kill` prints and returns once the target answered. A TERM-then-KILL stop that leaves
-    /// the job running or starting (SIGKILL does not end a leader in uninterruptible sleep, nor one
-    /// under ids the login user may not signal) exits
+    /// What `kill` prints and returns once the target answered. The runner answers once the stop is
+    /// over (the group it signalled has ended and the exit status is recorded) or 30 s after its last
+    /// signal, so the status is what the stop did. A TERM-then-KILL stop that leaves the job running
+    /// or starting (SIGKILL does not end a leader in uninterruptible sleep, nor one under ids the
+    /// login user may not signal) exits
     /// <see cref="ExitCodes.StillRunning"/>; an ending job (dead, its status not recorded yet) is
     /// stopped. One --signal asks for no stop: whatever the job does next, it was sent.
     /// </summary>

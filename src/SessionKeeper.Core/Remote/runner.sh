@@ -809,6 +809,81 @@ sk_send() {
     sk_report "$SK_ID"
 }
 
+# sk_deadline SECONDS: a deadline SECONDS from now for sk_in_time, by the kernel's uptime clock
+# (hundredths of a second, read without a fork), so a loaded machine's slow polls do not stretch
+# it; where /proc/uptime cannot be read, by polls, ten a second assumed.
+sk_deadline() {
+    SK_DL= SK_DLN=$(($1 * 10))
+    sk_uptime_cs && SK_DL=$((SK_CS + $1 * 100))
+}
+
+# sk_in_time: the deadline of sk_deadline has not passed (each call counts as a poll).
+sk_in_time() {
+    SK_DLN=$((SK_DLN - 1))
+    if [ -n "$SK_DL" ]; then
+        sk_uptime_cs && [ "$SK_CS" -lt "$SK_DL" ]
+    else
+        [ "$SK_DLN" -ge 0 ]
+    fi
+}
+
+# sk_uptime_cs: SK_CS is the time since boot in hundredths of a second; fails where it cannot be read.
+sk_uptime_cs() {
+    SK_CS=
+    read -r _up _ </proc/uptime 2>/dev/null || return 1
+    case $_up in [0-9]*.[0-9][0-9]) ;; *) return 1 ;; esac
+    _up=${_up%.*}${_up#*.}
+    _up=${_up#"${_up%%[!0]*}"}
+    SK_CS=${_up:-0}
+    sk_isnum "$SK_CS" || SK_CS=
+    [ -n "$SK_CS" ]
+}
+
+# sk_group_dying GROUP: a process of GROUP is still alive (not a zombie: that one is dead and only
+# waits for its parent, or init, to reap it) and this user may signal it, so the stop's last signal
+# reached it and its end is under way. One the user may not signal (other ids) is not waited for:
+# no signal of ours will end it.
+sk_group_dying() {
+    sk_isnum "$1" && [ "$1" -gt 1 ] || return 1
+    for _st in /proc/[0-9]*/stat; do
+        _pp=${_st%/stat}
+        _pp=${_pp#/proc/}
+        sk_proc "$_pp" && [ "$SK_PGRP" = "$1" ] || continue
+        case $SK_STATE in Z | X | x) continue ;; esac
+        kill -s 0 "$_pp" 2>/dev/null && return 0
+    done
+    return 1
+}
+
+# sk_stop_wait GROUP: after kill's last signal to GROUP, waits until the stop is over, so that the
+# report that follows says what the stop did rather than what a moment caught: no process of GROUP
+# that got the signal is alive, and the job's live wrapper (not stopped) has recorded the exit
+# status, unless something of the job lives on (a leader under ids the user may not signal, or an
+# identity that no longer matches: no record is coming). SIGKILL ends a process only once it runs
+# again: on a loaded machine that is not at once (a report made right after the kill once called
+# an adopted shell still running), and a wrapper sees its job's end at its next poll. A process in
+# uninterruptible sleep (I/O on a dead NFS server) ends only when that I/O does, so the wait is
+# bounded: 30 seconds (sk_deadline); the report is then true of that moment, and a job still
+# alive is reported running.
+sk_stop_wait() {
+    sk_deadline 30
+    _n=0
+    while :; do
+        if ! sk_group_dying "$1"; then
+            sk_adopted && return 0
+            sk_exit_record && return 0
+            # A stopped wrapper records nothing until it is continued (status then says ending).
+            sk_wrapper_alive || return 0
+            case $SK_STATE in [Tt]) return 0 ;; esac
+            sk_target_group
+            [ $? = 1 ] || return 0
+        fi
+        sk_in_time || return 0
+        _n=$((_n + 1))
+        if [ $_n -le 20 ]; then sk_nap 0.02; else sk_nap 0.1; fi
+    done
+}
+
 sk_kill() {
     sk_jobdir "$SK_ID"
     if [ -n "${SK_SIGNAL:-}" ]; then
@@ -834,11 +909,13 @@ sk_kill() {
             return
             ;;
     esac
-    _n=0 _limit=$((SK_GRACE * 10)) _rc=0
-    while [ $_n -lt $_limit ]; do
+    # The grace is time, not a count of polls: each poll reads /proc, which on a loaded machine
+    # takes long enough to stretch a count of them well past the grace asked for.
+    _kg=$SK_TG _rc=0
+    sk_deadline "$SK_GRACE"
+    while sk_in_time; do
         sk_target_group || break
         sk_nap 0.1
-        _n=$((_n + 1))
     done
     # Re-check the identity in this same round trip before escalating.
     sk_signal_group KILL
@@ -846,12 +923,7 @@ sk_kill() {
         0) _sig=KILL ;;
         2) _rc=2 ;;
     esac
-    _n=0
-    while [ $_n -lt 100 ] && ! sk_exit_record; do
-        sk_wrapper_alive || break
-        sk_nap 0.05
-        _n=$((_n + 1))
-    done
+    sk_stop_wait "$_kg"
     if [ $_rc = 2 ]; then
         sk_reply "kill signalled=$_sig refused=identity-mismatch"
     else
@@ -1287,7 +1359,8 @@ sk_upload() {
 }
 
 # sk_end_uploader: the previous upload call (its sh and its cat, each checked by start time) is
-# ended and gone, or a zombie: either way it holds the spool no more. Fails if it will not go.
+# ended and gone, or a zombie: either way it holds the spool no more. Fails if it will not go
+# within 30 s (sk_deadline): a killed process ends once it runs again, late on a loaded machine.
 sk_end_uploader() {
     # shellcheck disable=SC2046
     set -- $(sk_small "$SK_DIR/uploader")
@@ -1299,7 +1372,7 @@ sk_end_uploader() {
             _u="$_u $_p"
         fi
     done
-    _n=0
+    sk_deadline 30
     while [ -n "$_u" ]; do
         set -- $_u
         _u=
@@ -1307,9 +1380,8 @@ sk_end_uploader() {
             sk_proc "${_p%%:*}" && [ "$SK_START" = "${_p#*:}" ] && [ "$SK_STATE" != Z ] && _u="$_u $_p"
         done
         [ -z "$_u" ] && return 0
-        [ $_n -ge 250 ] && return 1
+        sk_in_time || return 1
         sk_nap 0.02
-        _n=$((_n + 1))
     done
     return 0
 }
