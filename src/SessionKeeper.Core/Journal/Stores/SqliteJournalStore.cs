@@ -14,24 +14,29 @@ internal sealed class SqliteJournalStore : JournalStore
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private static int _warnedReadable;
 
+    /// <summary>How long a call waits for a lock while nobody writes to the journal, before it says the journal is stuck.</summary>
+    public static readonly TimeSpan DefaultLockWait = TimeSpan.FromSeconds(30);
+
     private readonly string _connectionString;
     private readonly bool _readOnly;
+    private readonly TimeSpan _lockWait;
     private bool _prepared;
     private bool _warnedVanished;
     private IdleConnection? _idle;
 
-    private SqliteJournalStore(string path, bool readOnly, bool immutable = false)
+    private SqliteJournalStore(string path, bool readOnly, TimeSpan lockWait, bool immutable = false)
     {
         SqliteLibrary.Install();
         Path = path;
         _readOnly = readOnly;
+        _lockWait = lockWait;
         _connectionString = new SqliteConnectionStringBuilder
         {
             // A read-only directory has no room for WAL's -shm file: read the file as it is then.
             DataSource = immutable ? $"file:{Uri.EscapeDataString(path).Replace("%2F", "/", StringComparison.Ordinal)}?immutable=1" : path,
             Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
-            DefaultTimeout = 30,
+            DefaultTimeout = (int)Math.Ceiling(lockWait.TotalSeconds),
         }.ToString();
     }
 
@@ -43,7 +48,12 @@ internal sealed class SqliteJournalStore : JournalStore
 
     public override bool ReadOnly => _readOnly;
 
-    public static SqliteJournalStore Open(string stateRoot)
+    /// <summary>
+    /// The journal in <paramref name="stateRoot"/>, created or upgraded as needed. A call that finds
+    /// it locked waits as long as other processes keep writing to it, and gives up only after
+    /// <paramref name="lockWait"/> (default <see cref="DefaultLockWait"/>) in which nobody did.
+    /// </summary>
+    public static SqliteJournalStore Open(string stateRoot, TimeSpan? lockWait = null)
     {
         try
         {
@@ -59,7 +69,7 @@ internal sealed class SqliteJournalStore : JournalStore
         }
 
         WarnIfReadable(stateRoot);
-        var store = new SqliteJournalStore(System.IO.Path.Combine(stateRoot, JobJournal.FileName), readOnly: false);
+        var store = new SqliteJournalStore(System.IO.Path.Combine(stateRoot, JobJournal.FileName), readOnly: false, lockWait ?? DefaultLockWait);
         store.PrepareFile();
         return store;
     }
@@ -85,13 +95,13 @@ internal sealed class SqliteJournalStore : JournalStore
 
             try
             {
-                var shared = new SqliteJournalStore(path, readOnly: true);
+                var shared = new SqliteJournalStore(path, readOnly: true, DefaultLockWait);
                 shared.PrepareFile();
                 return shared;
             }
             catch (SessionKeeperException again) when (again.InnerException is SqliteException { SqliteErrorCode: 8 or 14 })
             {
-                var immutable = new SqliteJournalStore(path, readOnly: true, immutable: true);
+                var immutable = new SqliteJournalStore(path, readOnly: true, DefaultLockWait, immutable: true);
                 immutable.PrepareFile();
                 return immutable;
             }
@@ -197,15 +207,76 @@ internal sealed class SqliteJournalStore : JournalStore
 
         try
         {
-            return RunOnce(action, synced);
+            return RunWaiting(action, synced);
         }
         catch (SqliteException ex) when (_prepared && !_readOnly && ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.Ordinal))
         {
             // Deleted between the check and the open: SQLite made an empty file.
             Recreate();
-            return RunOnce(action, synced);
+            return RunWaiting(action, synced);
         }
     }
+
+    /// <summary>
+    /// <see cref="RunOnce"/>, again and again while it finds the journal locked (SQLITE_BUSY) and
+    /// another process has written to it since the last try, or for at most the lock wait since
+    /// anyone did. SQLite waits out a lock by polling it (busy_timeout, then Microsoft.Data.Sqlite's
+    /// own retry of the statement), with no queue: while many processes write one after the other
+    /// (24 CLIs and a daemon on a machine at load 70: each commit takes long, and the write lock
+    /// is never free for long), a poller can miss every moment it is free for the whole wait and
+    /// fail with "database is locked" though nothing is stuck. A lock SQLite cannot wait for
+    /// (SQLITE_BUSY_SNAPSHOT: a transaction's snapshot went stale before its first write) is also
+    /// a failed try: the call's transaction was rolled back, so it runs again whole. Only a lock
+    /// held while nobody writes, for the whole wait (a process stopped in the middle of a
+    /// transaction), ends the call, with a message that says so.
+    /// </summary>
+    private T RunWaiting<T>(Func<DbConnection, T> action, bool synced)
+    {
+        var seen = JournalWrites.Of(Path);
+        var quiet = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return RunOnce(action, synced);
+            }
+            catch (JournalLockedException locked)
+            {
+                var now = JournalWrites.Of(Path);
+                if (now != seen)
+                {
+                    seen = now;
+                    quiet.Restart();
+                }
+                else if (quiet.Elapsed >= _lockWait)
+                {
+                    throw new SessionKeeperException(
+                        FailureKind.StateCorrupt,
+                        $"cannot use the journal {Path}: it stayed locked for {quiet.Elapsed.TotalSeconds:0} s while no process wrote to it ({locked.InnerException!.Message}); a process holding it may be stopped or hung (`fuser {Path}` names them)",
+                        locked.InnerException);
+                }
+
+                // A try that failed at once (a stale snapshot) must not spin against the writer ahead of it.
+                Thread.Sleep(Random.Shared.Next(10, 60));
+            }
+        }
+    }
+
+    /// <summary>What tells that some process wrote to the journal: the WAL's and the database file's size and modification time (a commit appends to the WAL or rewrites it from its start; a checkpoint writes the database file).</summary>
+    private readonly record struct JournalWrites(long WalLength, DateTime WalWritten, long Length, DateTime Written)
+    {
+        public static JournalWrites Of(string path)
+        {
+            var wal = new FileInfo(path + "-wal");
+            var db = new FileInfo(path);
+            return wal.Exists
+                ? new(wal.Length, wal.LastWriteTimeUtc, db.Exists ? db.Length : -1, db.Exists ? db.LastWriteTimeUtc : default)
+                : new(-1, default, db.Exists ? db.Length : -1, db.Exists ? db.LastWriteTimeUtc : default);
+        }
+    }
+
+    /// <summary>A try of <see cref="RunOnce"/> that found the journal locked; its transaction was rolled back.</summary>
+    private sealed class JournalLockedException(SqliteException inner) : Exception(inner.Message, inner);
 
     private T RunOnce<T>(Func<DbConnection, T> action, bool synced)
     {
@@ -222,19 +293,28 @@ internal sealed class SqliteJournalStore : JournalStore
             if (reused is null)
             {
                 connection.Open();
+                using (var busy = connection.CreateCommand())
+                {
+                    // Before anything reads the journal: journal_mode does (and changes a new one's
+                    // under an exclusive lock), and without it fails at once on a lock. A command
+                    // of its own: Microsoft.Data.Sqlite ignores the errors of the statements that
+                    // follow one that returns a row, as this one does.
+                    busy.CommandText = $"PRAGMA busy_timeout = {(long)_lockWait.TotalMilliseconds};";
+                    busy.ExecuteNonQuery();
+                }
+
                 if (walKept)
                 {
                     KeepWalOnClose(connection);
                 }
             }
 
-            using (var pragmas = connection.CreateCommand())
+            if (!_readOnly)
             {
-                pragmas.CommandText = _readOnly
-                    ? "PRAGMA busy_timeout = 30000;"
-                    : synced
-                        ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;"
-                        : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+                using var pragmas = connection.CreateCommand();
+                pragmas.CommandText = synced
+                    ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                    : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
                 pragmas.ExecuteNonQuery();
             }
 
@@ -255,6 +335,10 @@ internal sealed class SqliteJournalStore : JournalStore
         catch (SqliteException ex) when (ex.SqliteErrorCode is 26 or 11)
         {
             throw Corrupt(ex, ex.Message);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SQLitePCL.raw.SQLITE_BUSY)
+        {
+            throw new JournalLockedException(ex);
         }
         catch (SqliteException ex)
         {
@@ -336,7 +420,7 @@ internal sealed class SqliteJournalStore : JournalStore
             connection.Open();
             KeepWalOnClose(connection);
             using var read = connection.CreateCommand();
-            read.CommandText = "PRAGMA busy_timeout = 30000; SELECT count(*) FROM meta;"; // maps the WAL index; no transaction stays open
+            read.CommandText = $"PRAGMA busy_timeout = {(long)_lockWait.TotalMilliseconds}; SELECT count(*) FROM meta;"; // maps the WAL index; no transaction stays open
             read.ExecuteScalar();
             return connection;
         }
