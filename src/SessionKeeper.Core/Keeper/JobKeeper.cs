@@ -263,7 +263,19 @@ public sealed class JobKeeper
                 return handle;
             }
 
-            request = request with { Id = draft.Id };
+            JournalJob planned;
+            try
+            {
+                // The draft as it is, its cookie kept: a daemon still at work may journal it too.
+                planned = Supervisor().Planner.Plan(draft);
+            }
+            catch (SessionKeeperException) when (Journal.Get(draft.Id) is { } journaled && journaled.Cookie == draft.Cookie)
+            {
+                // The daemon journaled it between our look and our plan: its launch and ours are one.
+                return await FinishJournaledAsync(journaled, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new JobHandle(planned, await LaunchOnlyAsync(Supervisor(), planned, null, cancellationToken).ConfigureAwait(false));
         }
 
         var job = Plan(host, request);
@@ -628,7 +640,6 @@ public sealed class JobKeeper
         return result;
     }
 
-    /// <summary>Launches a journaled job exactly once and closes the connection: nothing follows it.</summary>
     /// <summary>
     /// A start the daemon journals and launches (<see cref="IJournalingTransport"/>); null when
     /// nothing of <paramref name="draft"/> is journaled, so this process starts it as without a daemon.
@@ -652,14 +663,19 @@ public sealed class JobKeeper
                 observer.Launched(draft, status);
                 return new JobHandle(draft, status);
             case DelegatedOutcome.Unsettled when Journal.Get(draft.Id) is { } journaled && journaled.Cookie == draft.Cookie:
-                return journaled is { Phase: JournalPhase.Launched or JournalPhase.Finished, LastStatus: { } last }
-                    ? new JobHandle(journaled, last)
-                    : new JobHandle(journaled, await LaunchOnlyAsync(Supervisor(), journaled, null, cancellationToken).ConfigureAwait(false));
+                return await FinishJournaledAsync(journaled, cancellationToken).ConfigureAwait(false);
             default:
                 return null;
         }
     }
 
+    /// <summary>A start the daemon journaled (the record has this process's cookie): its reply when it had one, else the launch finished here with the same id and cookie, which the target starts at most once.</summary>
+    private async Task<JobHandle> FinishJournaledAsync(JournalJob journaled, CancellationToken cancellationToken) =>
+        journaled is { Phase: JournalPhase.Launched or JournalPhase.Finished, LastStatus: { } last }
+            ? new JobHandle(journaled, last)
+            : new JobHandle(journaled, await LaunchOnlyAsync(Supervisor(), journaled, null, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Launches a journaled job exactly once and closes the connection: nothing follows it.</summary>
     private static async Task<JobStatus> LaunchOnlyAsync(JobSupervisor supervisor, JournalJob job, AttachOptions? retry, CancellationToken cancellationToken)
     {
         var (session, status) = await supervisor.LaunchAsync(job, retry, cancellationToken).ConfigureAwait(false);

@@ -166,6 +166,34 @@ public sealed class BrokerStartsTests : IDisposable
         Assert.Equal("run\n", File.ReadAllText(Counter));
     }
 
+    /// <summary>
+    /// The daemon journals the job just after the CLI looked for it (the CLI gave up waiting for
+    /// its answer, modelled here as an answer that took nothing with the record already there):
+    /// the CLI's own plan meets the daemon's record, which has its cookie, and finishes that launch
+    /// instead of calling the id taken. One run.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_record_the_daemon_journals_after_the_CLI_looked_is_the_same_job_and_it_runs_once()
+    {
+        var keeper = Keeper((draft, _) =>
+        {
+            new JobPlanner(_journal, _state.Path).Plan(Received(draft));
+            return Task.FromResult(DelegatedStart.NotTaken);
+        });
+
+        var started = await keeper.StartAsync(LocalHost.Instance, Request(), CancellationToken.None);
+
+        Assert.Equal(JournalPhase.Launched, _journal.Get(started.Id)!.Phase);
+        Assert.Single(_journal.List());
+        await Poll.UntilAsync(() => File.Exists(Counter) && File.ReadAllText(Counter) == "run\n", "the job's one run");
+        await using (var session = Shells.Session("dash", _target.Path))
+        {
+            await Poll.UntilAsync(async () => await new JobClient(session).StatusAsync(started.Id), s => s.State.IsFinished(), "the job's end");
+        }
+
+        Assert.Equal("run\n", File.ReadAllText(Counter));
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task An_id_journaled_before_under_another_cookie_is_refused_as_without_a_daemon()
     {
