@@ -80,7 +80,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now() { perl -MTime::HiRes=time -e 'printf "%.6f\n", time'; }
+# The shell's own clock (bash 5): no process is started to read it (a perl -MTime::HiRes took ~8 ms).
+now() { echo "$EPOCHREALTIME"; }
 # Prefixes each input line with the time it was read; unbuffered.
 stamp() { perl -MTime::HiRes=time -e '$|=1; while (<STDIN>) { printf "%.6f %s", time, $_ }'; }
 mib_per_s() { perl -e 'printf "%.1f", $ARGV[0] / 1048576 / $ARGV[1]' "$1" "$2"; }
