@@ -129,6 +129,21 @@ internal readonly record struct BrokerFrame(BrokerFrameType Type, uint Id, byte[
         return frame;
     }
 
+    /// <summary>The next frame, or null at a clean end of the stream; blocking (<see cref="ReadAsync"/> otherwise the same).</summary>
+    public static BrokerFrame? Read(Stream stream)
+    {
+        var head = new byte[9];
+        var first = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (first == 0)
+        {
+            return null;
+        }
+
+        var body = new byte[BodyLength(head, first)];
+        stream.ReadExactly(body);
+        return new BrokerFrame((BrokerFrameType)head[4], BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(5)), body);
+    }
+
     /// <summary>The next frame, or null at a clean end of the stream.</summary>
     public static async Task<BrokerFrame?> ReadAsync(Stream stream, CancellationToken cancellationToken)
     {
@@ -139,20 +154,21 @@ internal readonly record struct BrokerFrame(BrokerFrameType Type, uint Id, byte[
             return null;
         }
 
-        if (first < head.Length)
+        var body = new byte[BodyLength(head, first)];
+        await stream.ReadExactlyAsync(body, cancellationToken);
+        return new BrokerFrame((BrokerFrameType)head[4], BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(5)), body);
+    }
+
+    /// <summary>The body's length a whole frame head gives, or why there is no frame to read.</summary>
+    private static int BodyLength(byte[] head, int read)
+    {
+        if (read < head.Length)
         {
             throw new IOException("the broker socket closed in the middle of a frame.");
         }
 
         var length = BinaryPrimitives.ReadInt32BigEndian(head);
-        if (length < 5 || length > MaxLength)
-        {
-            throw new IOException($"a broker frame of {length} bytes is malformed.");
-        }
-
-        var body = new byte[length - 5];
-        await stream.ReadExactlyAsync(body, cancellationToken);
-        return new BrokerFrame((BrokerFrameType)head[4], BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(5)), body);
+        return length < 5 || length > MaxLength ? throw new IOException($"a broker frame of {length} bytes is malformed.") : length - 5;
     }
 
     /// <summary>An error frame's body: the failure's kind, message and host.</summary>

@@ -72,14 +72,14 @@ internal sealed class BrokerLink(string socketPath, Action<string> note, Action<
     public void Note(string message) => note(message);
 
     /// <summary>
-    /// A <c>run -d</c> handed to the daemon whole (<see cref="BrokerClient.StartAsync"/>), on a socket
+    /// A <c>run -d</c> handed to the daemon whole (<see cref="BrokerClient.StartJob"/>), on a socket
     /// of its own; a daemon that is not there, refuses or goes away is not tried again by this process.
     /// </summary>
-    public async Task<DelegatedStart> StartAsync(StartRequest request, IUserInteraction interaction, CancellationToken cancellationToken)
+    public Task<DelegatedStart> StartAsync(StartRequest request, IUserInteraction interaction, CancellationToken cancellationToken)
     {
-        var (start, refused) = await BrokerClient.StartAsync(socketPath, request, interaction, note, warn, cancellationToken);
+        var (start, refused) = BrokerClient.StartJob(socketPath, request, interaction, note, warn, cancellationToken);
         _refused |= refused;
-        return start;
+        return Task.FromResult(start);
     }
 
     /// <summary>The daemon's link, tried on first use (bounded by <see cref="BrokerClient.HelloTimeout"/>), or null to go direct.</summary>
