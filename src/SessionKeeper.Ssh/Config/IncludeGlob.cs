@@ -30,23 +30,45 @@ internal static class IncludeGlob
                     continue;
                 }
 
-                IEnumerable<string> names;
+                // Loops, not LINQ: each generic LINQ operator here was a generic virtual method the
+                // Native AOT binary resolved at run time (a tenth of the ssh_config resolution of a
+                // run -d, for the one Include of Debian's /etc/ssh/ssh_config).
+                var names = new List<string>();
                 try
                 {
-                    names = [.. Directory.EnumerateFileSystemEntries(listing).Select(Path.GetFileName).OfType<string>()];
+                    foreach (var entry in Directory.EnumerateFileSystemEntries(listing))
+                    {
+                        names.Add(Path.GetFileName(entry));
+                    }
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     continue;
                 }
 
-                next.AddRange(names.Where(n => FnMatch(component, n)).Select(n => Join(dir, n)));
+                foreach (var name in names)
+                {
+                    if (FnMatch(component, name))
+                    {
+                        next.Add(Join(dir, name));
+                    }
+                }
             }
 
             candidates = next;
         }
 
-        return [.. candidates.Where(p => p.Length > 0 && (File.Exists(p) || Directory.Exists(p))).Order(StringComparer.Ordinal)];
+        var found = new List<string>();
+        foreach (var path in candidates)
+        {
+            if (path.Length > 0 && (File.Exists(path) || Directory.Exists(path)))
+            {
+                found.Add(path);
+            }
+        }
+
+        found.Sort(StringComparer.Ordinal);
+        return found;
     }
 
     private static string ExpandTilde(string pattern, SshConfigEnvironment environment)
