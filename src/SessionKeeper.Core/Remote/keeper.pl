@@ -52,6 +52,9 @@ BEGIN { $^W = 1 }
 
 my $run = @ARGV && $ARGV[0] =~ /\A(?:run|serve)\z/ ? shift @ARGV : '';
 my ($d, $id, $lpath, $reset, $base, $warn, $deadline, $stream_tool, @stream_args, %req, $runner, $now);
+# What the resident launcher reads once for all its launches: the length of its command line (the
+# wrapper's title fills it) and the boot id (the job's identity record holds it).
+my ($cmdline_len, $boot_id);
 if ($run eq 'serve') {
     serve(@ARGV);
 }
@@ -85,10 +88,19 @@ $| = 1;
 # It ends at end-of-file on stdin (the channel or the connection closed) or after TTL seconds
 # without a request; whoever reads its replies has the request's child to thank for them, so a
 # launch under way when the reader goes still ends as it would have (the job directory is the key).
+# A launch's child is the wrapper's parent itself (no double fork, one fork of this process fewer):
+# it ends once its replies are out, so the wrapper is nobody's child in this process tree from then
+# on, and never this process's; the child's alarm bounds the launch, not the wrapper.
 sub serve {
     my ($login_path, $umask, $warning, $ttl) = @_;
     $ttl = 300 unless defined $ttl && $ttl =~ /\A[1-9][0-9]{0,6}\z/;
     $| = 1;
+    # The same for every launch's child, a fork of this process: read here, not once per launch.
+    if (open(my $cl, '<', '/proc/self/cmdline')) {
+        local $/;
+        $cmdline_len = length(<$cl> // '');
+    }
+    $boot_id = slurp('/proc/sys/kernel/random/boot_id');
     $SIG{PIPE} = 'DEFAULT';
     print "\@\@SKR ready\n";
     my $line = '';
@@ -450,7 +462,9 @@ if ($layout == 2) {
     put('created', "$now\n");
     put('cookie', "$req{cookie}\n") or $unstarted->('files');
 }
-mkdir 'helpers';
+# The resident launcher's job has no stream helper to register: helpers/ is made by the first one
+# (stream.pl and the runner make it when it is missing), one inode fewer per launch.
+mkdir 'helpers' unless $run eq 'serve';
 
 # The job's start: its identity ("ok PID START BOOT SIGIGN SIGBLK SIGRESET", once recorded in its
 # files), then EOF once it exec'd (close-on-exec); or the exit code of a failed start.
@@ -472,7 +486,7 @@ if ($wrapper == 0) {
     # parent ends at once, so that, as when the launcher ends, it is nobody's child in the call: no
     # zombie of it waits there for the stream to end, and whatever ends the call's process tree
     # cannot reach it.
-    if ($run) {
+    if ($run eq 'run') {
         my $second = fork;
         if (!defined $second) {
             syswrite($runner, "error\n");
@@ -485,7 +499,7 @@ if ($wrapper == 0) {
 }
 close $started_w;
 close $ended_w if $ended_w;
-if ($run) {
+if ($run eq 'run') {
     waitpid($wrapper, 0);
     # The second fork failed: the runner was told.
     exit 1 if $? != 0;
@@ -544,9 +558,13 @@ sub wrapper {
         # The command line sk_wrapper_alive knows ("perl DIR/keeper.pl DIR"). $0 is written over
         # the original arguments and perl pads it with spaces: padded with NULs to their exact
         # length instead, the kernel shows the arguments whole, not as one setproctitle string.
-        if (open(my $cl, '<', '/proc/self/cmdline')) {
+        # The resident launcher read its length once (this process is its fork: the same arguments).
+        my $len = $cmdline_len;
+        if (!defined $len && open(my $cl, '<', '/proc/self/cmdline')) {
             local $/;
-            my $len = length(<$cl> // '');
+            $len = length(<$cl> // '');
+        }
+        if (defined $len) {
             # A word (the mode) follows DIR: the kernel shows the whole padded area, and once sh's
             # $(...) strips the trailing newlines, DIR must not be last (sk_wrapper_alive matches
             # "DIR/keeper.pl NL DIR NL" and more). With DIR last, as the run verb had it, the sh
@@ -741,7 +759,7 @@ sub job {
     my ($ign) = $status =~ /^SigIgn:\s*([0-9a-f]+)/m;
     my ($blk) = $status =~ /^SigBlk:\s*([0-9a-f]+)/m;
     my $start = starttime($$) // time;
-    my $boot = slurp('/proc/sys/kernel/random/boot_id') // "none\n";
+    my $boot = $boot_id // slurp('/proc/sys/kernel/random/boot_id') // "none\n";
     chomp $boot;
     if ($layout == 3) {
         # One file, by rename: "PID PGID START BOOT SIGIGN SIGBLK SIGRESET".

@@ -29,7 +29,8 @@
 # fewer files, each inode costing the target CPU: proto "3 perl CREATED COOKIE UMASK TIMEOUT GRACE
 # STDIN" (one line, by rename, before start.lock) in place of created cookie umask limits stdin;
 # ident "PID PGID STARTTIME BOOT_ID SIGIGN SIGBLK SIGRESET" (written whole by the job, by rename) in
-# place of pid pgid starttime boot_id signals; no cwd, env or shell when empty. sk_rec reads a
+# place of pid pgid starttime boot_id signals; no cwd, env or shell when empty; sk_serve's jobs no
+# helpers/ until a stream helper makes it (mkdir -p here, mkdir in stream.pl). sk_rec reads a
 # record of either layout; replies say layout=2 for both (the output files are the same).
 # An adopted job (sessionkeeper adopt, see sk_adopt) is layout 2 with proto "2 adopted": a process
 # started by hand in a terminal, recorded here; no wrapper, no exit record, ever.

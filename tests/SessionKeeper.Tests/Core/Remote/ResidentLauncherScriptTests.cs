@@ -84,6 +84,45 @@ public sealed class ResidentLauncherScriptTests : IDisposable
 
     [Theory(Timeout = 30000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    public async Task The_wrapper_is_nobodys_child_in_the_launcher_and_has_the_title_and_identity_the_runner_knows(string shell)
+    {
+        using var launcher = await StartAsync(shell, TimeSpan.FromMinutes(1));
+        var id = JobId.New();
+        var lines = ReplyParser.Parse(Ask(launcher!, Launch(id, "sleep 30"))!, "local");
+        var status = StatusParser.Parse(lines[1], "local");
+
+        // The word came after the launch's child was reaped: the wrapper (that child's child, no
+        // double fork) is reparented already, and neither the launcher nor a child of it is its parent.
+        var wrapper = int.Parse(File.ReadAllText(_state.JobFile(id.Value, "wrapper")).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var parent = Field(wrapper, 1);
+        Assert.DoesNotContain("serve", File.ReadAllText($"/proc/{parent}/cmdline"), StringComparison.Ordinal);
+        Assert.Equal(wrapper.ToString(System.Globalization.CultureInfo.InvariantCulture), Field(status.Pid!.Value, 1));
+
+        // Its title is the one sk_wrapper_alive matches (the launcher's command line length, read once,
+        // padded with NULs); the job's boot id is the kernel's.
+        var dir = Path.GetDirectoryName(_state.JobFile(id.Value, "x"))!;
+        var title = File.ReadAllText($"/proc/{wrapper}/cmdline");
+        var words = $"perl\0{dir}/keeper.pl\0{dir}\0serve\0";
+        Assert.StartsWith(words, title, StringComparison.Ordinal);
+        Assert.True(title.Length > 10000, "the title fills the launcher's arguments (its program text): " + title.Length);
+        Assert.Equal(new string('\0', title.Length - words.Length), title[words.Length..]);
+        Assert.Equal(File.ReadAllText("/proc/sys/kernel/random/boot_id").TrimEnd('\n'), File.ReadAllText(_state.JobFile(id.Value, "ident")).Split(' ')[3]);
+
+        // The runner finds the wrapper alive and the job running, and ends it with its signal.
+        var (killed, _) = await _state.Client(shell).KillAsync(id, TimeSpan.FromSeconds(5));
+        Assert.Equal(JobState.Killed, killed.State);
+        Assert.StartsWith("v1 killed 143 15 0 ", File.ReadAllText(_state.JobFile(id.Value, "exit")), StringComparison.Ordinal);
+    }
+
+    /// <summary>Field <paramref name="index"/> (0: state) of /proc/PID/stat after the command name.</summary>
+    private static string Field(int pid, int index)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(") ", StringComparison.Ordinal) + 2)..].Split(' ')[index];
+    }
+
+    [Theory(Timeout = 30000)]
+    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task It_ends_at_end_of_input_and_after_its_idle_time(string shell)
     {
         using (var launcher = await StartAsync(shell, TimeSpan.FromMinutes(1)))
