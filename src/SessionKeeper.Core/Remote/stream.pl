@@ -125,20 +125,6 @@ sub small {
     return $s;
 }
 
-# The job's record pid or cookie (sk_rec): layout 2's file of that name, or in layout 3 the first
-# word of ident ("pid pgid starttime boot_id sigign sigblk sigreset") or the fourth of proto ("3
-# TIER created cookie umask timeout grace stdin").
-sub rec {
-    my ($name) = @_;
-    if ($name eq 'cookie') {
-        return small("$dir/cookie") if lstat("$dir/cookie") || !regular("$dir/proto");
-        my @p = split ' ', small("$dir/proto") // '';
-        return @p == 8 && $p[0] eq '3' ? "$p[3]\n" : undef;
-    }
-    return small("$dir/$name") unless lstat("$dir/ident");
-    my @i = split ' ', small("$dir/ident", 256) // '';
-    return @i == 7 ? "$i[0]\n" : undef;
-}
 
 # One line of the kernel's /proc/PID/stat: (state, ppid, start) split after the last ") ".
 sub proc {
@@ -176,27 +162,6 @@ sub sizes {
     $sb = $fb ne '' ? size_of($fb, $ob, $kb) : 0;
 }
 
-# The offset of F's last N lines, as `tail -n N` counts them (a last line without a newline counts).
-sub tail_start {
-    my ($f, $size, $n) = @_;
-    return $size if $n == 0;
-    my $h = $fd{$f};
-    my ($pos, $seen) = ($size, 0);
-    while ($pos > 0) {
-        my $len = $pos < 65536 ? $pos : 65536;
-        $pos -= $len;
-        sysseek($h, $pos, 0);
-        my $buf = '';
-        sysread($h, $buf, $len) == $len or fail('log-truncated');
-        for (my $i = $len - 1; $i >= 0; $i--) {
-            if (substr($buf, $i, 1) eq "\n") {
-                next if $pos + $i == $size - 1;    # the last line's own newline
-                return $pos + $i + 1 if ++$seen == $n;
-            }
-        }
-    }
-    return 0;
-}
 
 # One frame of F's bytes [OFF, OFF+LEN): read whole before its header promises them.
 sub frame {
@@ -266,10 +231,56 @@ sub exit_record {
         : "state=$kind code=$code signal=$sig timedout=$to ended=$ended$ns";
 }
 
-# The wrapper file names a live process with its recorded start time whose command line runs this
-# directory's wrapper.sh or keeper.pl on it (sk_wrapper_alive); returns its pid, and sets
-# $wrapper_perl when it is keeper.pl (the job's parent) rather than wrapper.sh (its grandparent).
+# Compiled on first need (rare_subs), not at every stream's start: a stream that serves no --tail
+# and never finds its job seemingly lost (no exit record, all sent, a heartbeat due) never calls
+# these, and compiling them cost each stream's target about 0.5 ms of CPU. They are:
+#   rec NAME: the job's record pid or cookie (sk_rec): layout 2's file of that name, or in layout 3
+#     the first word of ident ("pid pgid starttime boot_id sigign sigblk sigreset") or the fourth
+#     of proto ("3 TIER created cookie umask timeout grace stdin");
+#   tail_start F SIZE N: the offset of F's last N lines, as `tail -n N` counts them (a last line
+#     without a newline counts);
+#   wrapper_alive: the wrapper file names a live process with its recorded start time whose
+#     command line runs this directory's wrapper.sh or keeper.pl on it (sk_wrapper_alive); returns
+#     its pid, and sets $wrapper_perl when it is keeper.pl (the job's parent) rather than
+#     wrapper.sh (its grandparent);
+#   job_alive: the pid file names this job, proven from /proc (sk_ours): the live wrapper's
+#     grandchild (its child under keeper.pl), or once the wrapper is gone a process whose
+#     environment carries the cookie.
+# They see this file's lexicals as subs written out here would (rare_subs, a named sub of this
+# file, evaluates them); ScriptStrictnessTests compile the text in place, with -Mstrict -w.
 my $wrapper_perl = 0;
+my $rare = <<'LAZY';
+sub rec {
+    my ($name) = @_;
+    if ($name eq 'cookie') {
+        return small("$dir/cookie") if lstat("$dir/cookie") || !regular("$dir/proto");
+        my @p = split ' ', small("$dir/proto") // '';
+        return @p == 8 && $p[0] eq '3' ? "$p[3]\n" : undef;
+    }
+    return small("$dir/$name") unless lstat("$dir/ident");
+    my @i = split ' ', small("$dir/ident", 256) // '';
+    return @i == 7 ? "$i[0]\n" : undef;
+}
+sub tail_start {
+    my ($f, $size, $n) = @_;
+    return $size if $n == 0;
+    my $h = $fd{$f};
+    my ($pos, $seen) = ($size, 0);
+    while ($pos > 0) {
+        my $len = $pos < 65536 ? $pos : 65536;
+        $pos -= $len;
+        sysseek($h, $pos, 0);
+        my $buf = '';
+        sysread($h, $buf, $len) == $len or fail('log-truncated');
+        for (my $i = $len - 1; $i >= 0; $i--) {
+            if (substr($buf, $i, 1) eq "\n") {
+                next if $pos + $i == $size - 1;    # the last line's own newline
+                return $pos + $i + 1 if ++$seen == $n;
+            }
+        }
+    }
+    return 0;
+}
 sub wrapper_alive {
     my @w = split ' ', small("$dir/wrapper") // '';
     return undef unless @w == 2;
@@ -283,9 +294,6 @@ sub wrapper_alive {
     (undef, undef, $start) = proc($w[0]);
     return defined $start && $start eq $w[1] ? $w[0] : undef;
 }
-
-# The pid file names this job, proven from /proc (sk_ours): the live wrapper's grandchild (its
-# child under keeper.pl), or once the wrapper is gone a process whose environment carries the cookie.
 sub job_alive {
     my $pid = rec('pid') // return 0;
     $pid =~ s/\n+\z//;
@@ -308,6 +316,14 @@ sub job_alive {
     }
     my ($st2, $pp2, $js2) = proc($pid);
     return defined $st2 && $st2 ne 'Z' && $js2 eq $js && $pp2 eq $pp;
+}
+LAZY
+
+sub rare_subs {
+    return unless defined $rare;
+    my $text = $rare;
+    undef $rare;
+    eval "$text\n1" or die $@;
 }
 
 # Credit lines from stdin; $stdin_open turns false at its end (then the credit only runs out).
@@ -370,6 +386,7 @@ sub register {
 register();
 sizes();
 if ($tail ne '') {
+    rare_subs();
     $oa = tail_start($fa, $sa, $tail);
     $ob = tail_start($fb, $sb, $tail) if $fb ne '';
 }
@@ -415,10 +432,16 @@ while (1) {
         if ($now >= $deadline) {
             finish('more ' . offsets());
         }
-        if ($all && !job_alive() && !defined wrapper_alive() && !defined exit_record()) {
-            # The runner derives the state (sk_report) and replies done with these offsets.
-            syswrite($runner, "$oa $ob\n");
-            exit 3;
+        # Is the job lost? Not while keeper.pl's pipe from the wrapper is open (the run verb): the
+        # wrapper holds its write end for its whole life and ends after its exit record, so it is
+        # alive and the record will come; nothing to prove from /proc at each heartbeat.
+        if ($all && !$main::sk_ended) {
+            rare_subs();
+            if (!job_alive() && !defined wrapper_alive() && !defined exit_record()) {
+                # The runner derives the state (sk_report) and replies done with these offsets.
+                syswrite($runner, "$oa $ob\n");
+                exit 3;
+            }
         }
     }
     # Credit-bound: stdin wakes us. Otherwise a tick that backs off while nothing grows, never

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using SessionKeeper.Core.Remote;
 
 namespace SessionKeeper.Tests.Core.Remote;
@@ -22,6 +23,32 @@ public sealed class ScriptStrictnessTests
             "stream.pl" => RunnerRequest.StreamToolScript,
             _ => RunnerRequest.AdoptToolScript,
         };
+        await CompilesCleanAsync(text);
+    }
+
+    /// <summary>
+    /// Text a tool compiles on first need (a here-document "my $NAME = &lt;&lt;'LAZY';", evaluated
+    /// by a named sub of the same file) is compiled in place, where it stands, so it too is
+    /// strict-clean and sees the lexicals it uses.
+    /// </summary>
+    [Theory(Timeout = 120000)]
+    [MemberData(nameof(Scripts))]
+    public async Task Text_compiled_on_first_need_compiles_in_place_under_strict_and_warnings(string name)
+    {
+        var text = name switch
+        {
+            "keeper.pl" => RunnerRequest.KeeperScript,
+            "stream.pl" => RunnerRequest.StreamToolScript,
+            _ => RunnerRequest.AdoptToolScript,
+        };
+        var inPlace = Regex.Replace(text, @"^my (\$[a-z_]+) = <<'LAZY';\n(.*?)^LAZY\n", "$2my $1;\n", RegexOptions.Multiline | RegexOptions.Singleline);
+        Assert.True(name != "stream.pl" || inPlace != text, "stream.pl compiles its rare subs on first need");
+        Assert.DoesNotContain("LAZY", inPlace, StringComparison.Ordinal);
+        await CompilesCleanAsync(inPlace);
+    }
+
+    private static async Task CompilesCleanAsync(string text)
+    {
         var info = new ProcessStartInfo("perl") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in (string[])["-Mstrict", "-w", "-c", "-e", text])
         {

@@ -161,6 +161,36 @@ public sealed class StreamHelperScriptTests : IDisposable
         Assert.Equal("log-truncated", error.Line["code"]);
     }
 
+    /// <summary>
+    /// --tail's start and the lost-job check at a heartbeat use stream.pl's subs compiled on first
+    /// need: they run, and say what the sh tier says.
+    /// </summary>
+    [Theory(Timeout = 120000)]
+    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    public async Task The_subs_compiled_on_first_need_serve_a_tail_and_find_a_lost_job(string shell)
+    {
+        var ended = MakeJob(layout: 2, Encoding.ASCII.GetBytes("a\nb\nc\nd"), Encoding.ASCII.GetBytes("x\ny\nz\n"), Exited);
+        foreach (var tier in new string?[] { null, "posix" })
+        {
+            var output = await ExecAsync(shell, Request(ended) with { TailLines = 2, Tier = tier });
+            Assert.Contains(tier is null ? "tier=perl" : "tier=sh", StreamReply(output), StringComparison.Ordinal);
+            var read = Read(output);
+            Assert.Equal(("c\nd", "y\nz\n"), (Encoding.ASCII.GetString(read.Out), Encoding.ASCII.GetString(read.Err)));
+        }
+
+        // No process, no wrapper, no exit record: lost at the first heartbeat, whichever tier looks.
+        var lost = MakeJob(layout: 2, Bytes(7, 100), [], exit: null);
+        foreach (var tier in new string?[] { null, "posix" })
+        {
+            var output = await ExecAsync(shell, Request(lost) with { Tier = tier });
+            Assert.Contains(tier is null ? "tier=perl" : "tier=sh", StreamReply(output), StringComparison.Ordinal);
+            var read = Read(output);
+            Assert.Equal(Bytes(7, 100), read.Out);
+            var done = read.Replies.Single(r => r.Tag == ReplyTags.Done);
+            Assert.Equal(("lost", "100"), (done["state"], done["o"]));
+        }
+    }
+
     private static StreamRequest Request(string id, StreamOffsets offsets = default, long max = 64 << 20) =>
         new(JobId.Parse(id), offsets, max, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(20), "t");
 
