@@ -55,26 +55,13 @@ my ($d, $id, $lpath, $reset, $base, $warn, $deadline, $stream_tool, @stream_args
 # What the resident launcher reads once for all its launches: the length of its command line (the
 # wrapper's title fills it) and the boot id (the job's identity record holds it).
 my ($cmdline_len, $boot_id);
-if ($run eq 'serve') {
-    serve(@ARGV);
-}
-elsif ($run) {
-    ($base, $id, $lpath, $reset, $warn, $deadline, $stream_tool, @stream_args) = @ARGV;
-    $d = "$base/$id";
-    # Out of the environment at once: the wrapper and the job inherit it.
-    $req{$_} = delete $ENV{"SK_LAUNCH_\U$_"} // '' for qw(cmd cwd env shell umask limits stdin);
-    # The login's umask, unless the runner read it (its sh forks no $(umask) for this verb): the
-    # runner's sh has not changed it, and nothing is made before run_prepare's umask 077.
-    $req{umask} = sprintf('%04o', umask) if $req{umask} eq '';
-    alarm $deadline if defined $deadline && $deadline =~ /\A[1-9][0-9]{0,8}\z/;
-    open($runner, '>&=', 3) or exit 6;
-}
-else {
-    ($d, $id, $lpath, $reset) = @ARGV;
-}
-$reset = 'INT,QUIT' unless defined $reset;
-$| = 1;
-
+# Compiled on first need (serve_subs), not by every job's perl: the run verb and the wrapper never
+# call the resident launcher's and watcher's subs below (serve, watch, watch_one, watch_exit,
+# watch_wrapper_alive), a third of this file, and compiling them cost each foreground run's target
+# about 1 ms of CPU. They see this file's lexicals declared above as subs written out here would
+# (serve_subs, a named sub of this file, evaluates them); ScriptStrictnessTests compile the text
+# in place, with -Mstrict -w.
+#
 # The resident launcher (serve mode): perl -e PROGRAM serve LOGIN_PATH UMASK WARN TTL, exec'd by the
 # runner's sk_serve on a channel of the daemon's pooled connection that stays open. It says
 # "@@SKR ready", then reads launch requests on stdin, one line each: "launch ID" and, each as "x"
@@ -91,6 +78,26 @@ $| = 1;
 # A launch's child is the wrapper's parent itself (no double fork, one fork of this process fewer):
 # it ends once its replies are out, so the wrapper is nobody's child in this process tree from then
 # on, and never this process's; the child's alarm bounds the launch, not the wrapper.
+#
+# The resident watcher: a serve process (a channel of its own on the pooled connection) whose
+# first request is "watch" watches jobs for the daemon's supervision from then on, in place of an
+# exec channel and a stream helper per job (no process is started per job). Requests, one line
+# each: "watch ID O E" (the job's stdout and stderr as far as the daemon's mirror holds them),
+# "unwatch ID", and "beat" (the daemon is there). Each watched job is looked at on every pass (a
+# tick that backs off from 10 ms to 250 ms, and at most 5000 jobs a second), and answered once,
+# "@@SKW ID WORD", when there is something the daemon must do:
+#   done layout=2 o=O e=E FIELDS  the job's exit record (FIELDS as stream.pl's done reply says it),
+#                                 and nothing beyond O and E in its logs: its end, whole;
+#   output                        its logs hold more than O or E: the daemon streams them;
+#   check                         anything else: not a job directory of this user's of layout 3, a
+#                                 file not a regular one (sk_tampered's list), logs shorter than the
+#                                 mirror, its stdin spool open, or no live wrapper (identity checked
+#                                 as stream.pl's wrapper_alive does) and no exit record: the daemon
+#                                 streams it over an exec channel, whose runner decides, as before.
+# "@@SKW beat" every second tells the daemon the link works. It ends at end-of-file on stdin, when
+# its channel's write fails, or after TTL seconds without a request line (the daemon's beat lines
+# keep it while the daemon is there): a black-holed link leaves it a bounded life.
+my $serve_text = <<'LAZY';
 sub serve {
     my ($login_path, $umask, $warning, $ttl) = @_;
     $ttl = 300 unless defined $ttl && $ttl =~ /\A[1-9][0-9]{0,6}\z/;
@@ -163,25 +170,6 @@ sub serve {
         print "\@\@SKR ", $word // 'error', "\n";
     }
 }
-
-# The resident watcher: a serve process (a channel of its own on the pooled connection) whose
-# first request is "watch" watches jobs for the daemon's supervision from then on, in place of an
-# exec channel and a stream helper per job (no process is started per job). Requests, one line
-# each: "watch ID O E" (the job's stdout and stderr as far as the daemon's mirror holds them),
-# "unwatch ID", and "beat" (the daemon is there). Each watched job is looked at on every pass (a
-# tick that backs off from 10 ms to 250 ms, and at most 5000 jobs a second), and answered once,
-# "@@SKW ID WORD", when there is something the daemon must do:
-#   done layout=2 o=O e=E FIELDS  the job's exit record (FIELDS as stream.pl's done reply says it),
-#                                 and nothing beyond O and E in its logs: its end, whole;
-#   output                        its logs hold more than O or E: the daemon streams them;
-#   check                         anything else: not a job directory of this user's of layout 3, a
-#                                 file not a regular one (sk_tampered's list), logs shorter than the
-#                                 mirror, its stdin spool open, or no live wrapper (identity checked
-#                                 as stream.pl's wrapper_alive does) and no exit record: the daemon
-#                                 streams it over an exec channel, whose runner decides, as before.
-# "@@SKW beat" every second tells the daemon the link works. It ends at end-of-file on stdin, when
-# its channel's write fails, or after TTL seconds without a request line (the daemon's beat lines
-# keep it while the daemon is there): a black-holed link leaves it a bounded life.
 sub watch {
     my ($first, $line, $ttl) = @_;
     my $home = defined $ENV{XDG_STATE_HOME} && $ENV{XDG_STATE_HOME} ne '' ? $ENV{XDG_STATE_HOME}
@@ -309,6 +297,36 @@ sub watch_wrapper_alive {
     ($st, $start) = $state->();
     return defined $st && $st ne 'Z' && $start eq $w[1];
 }
+LAZY
+
+sub serve_subs {
+    return unless defined $serve_text;
+    my $text = $serve_text;
+    undef $serve_text;
+    eval "$text\n1" or die $@;
+}
+
+if ($run eq 'serve') {
+    serve_subs();
+    serve(@ARGV);
+}
+elsif ($run) {
+    ($base, $id, $lpath, $reset, $warn, $deadline, $stream_tool, @stream_args) = @ARGV;
+    $d = "$base/$id";
+    # Out of the environment at once: the wrapper and the job inherit it.
+    $req{$_} = delete $ENV{"SK_LAUNCH_\U$_"} // '' for qw(cmd cwd env shell umask limits stdin);
+    # The login's umask, unless the runner read it (its sh forks no $(umask) for this verb): the
+    # runner's sh has not changed it, and nothing is made before run_prepare's umask 077.
+    $req{umask} = sprintf('%04o', umask) if $req{umask} eq '';
+    alarm $deadline if defined $deadline && $deadline =~ /\A[1-9][0-9]{0,8}\z/;
+    open($runner, '>&=', 3) or exit 6;
+}
+else {
+    ($d, $id, $lpath, $reset) = @ARGV;
+}
+$reset = 'INT,QUIT' unless defined $reset;
+$| = 1;
+
 
 # At most MAX bytes (128 by default) of FILE, a regular file, not a symlink. Read in pieces: a
 # single sysread of MAX would have perl allocate MAX bytes first, whatever the file holds.
