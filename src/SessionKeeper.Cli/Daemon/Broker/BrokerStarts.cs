@@ -116,62 +116,40 @@ internal sealed class BrokerStarts(JobJournal journal, string stateRoot, BrokerP
     }
 
     /// <summary>
-    /// A pooled connection lent to one start: a launch goes to its resident launcher, or over an
-    /// exec channel (waiting for a slot: nothing else can take it for this start) when the launcher
-    /// cannot take it. Disposing gives the connection back.
+    /// A pooled connection lent to one start (<see cref="PooledTransport.PooledSession"/>, which
+    /// gives it back when disposed): a launch goes to its resident launcher, or over an exec channel
+    /// (waiting for a slot: nothing else can take it for this start) when the launcher cannot take
+    /// it. The last reply is kept for the start's answer.
     /// </summary>
-    private sealed class LaunchSession : IRemoteSession, ILaunchSession
+    private sealed class LaunchSession(BrokerPool pool, PooledConnection connection, LaunchReplies replies, Action<string, string> log) : IRemoteSession, ILaunchSession
     {
-        private readonly BrokerPool _pool;
-        private readonly PooledConnection _connection;
-        private readonly IRemoteSession _session;
-        private readonly LaunchReplies _replies;
-        private readonly Action<string, string> _log;
-        private readonly CancellationTokenSource _lost;
-        private int _released;
+        private readonly PooledTransport.PooledSession _lent = new(pool, connection);
 
-        public LaunchSession(BrokerPool pool, PooledConnection connection, LaunchReplies replies, Action<string, string> log)
-        {
-            _pool = pool;
-            _connection = connection;
-            _session = connection.Session.Result;
-            _replies = replies;
-            _log = log;
-            _lost = CancellationTokenSource.CreateLinkedTokenSource(_session.Lost);
-        }
+        public string HostLabel => _lent.HostLabel;
 
-        public string HostLabel => _session.HostLabel;
+        public CancellationToken Lost => _lent.Lost;
 
-        public CancellationToken Lost => _lost.Token;
-
-        public bool CanSendToStreams => _session.CanSendToStreams;
+        public bool CanSendToStreams => _lent.CanSendToStreams;
 
         public async Task<byte[]> LaunchAsync(ResidentLaunch launch, CancellationToken cancellationToken = default)
         {
-            var launcher = _connection.Launcher(_pool.IdleTimeout, what => _log(_connection.Host, what));
+            var launcher = connection.Launcher(pool.IdleTimeout, what => log(connection.Host, what));
             var reply = await launcher.TryLaunchAsync(launch, cancellationToken) ?? await ExecAsync(launch.ToPayload(), cancellationToken);
-            _replies.Last = reply;
+            replies.Last = reply;
             return reply;
         }
 
         public async Task<byte[]> ExecAsync(byte[] stdin, CancellationToken cancellationToken = default)
         {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lost);
-            await _connection.Channels.TakeExecAsync(linked.Token);
             try
             {
-                var output = await _session.ExecAsync(stdin, linked.Token);
-                _replies.Last = output;
+                var output = await _lent.ExecAsync(stdin, cancellationToken);
+                replies.Last = output;
                 return output;
             }
-            catch (Exception ex) when (!linked.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !Lost.IsCancellationRequested)
             {
-                _connection.Failed(ex);
                 throw BrokerErrors.Of(ex, HostLabel);
-            }
-            finally
-            {
-                _connection.Channels.Release();
             }
         }
 
@@ -179,28 +157,8 @@ internal sealed class BrokerStarts(JobJournal journal, string stateRoot, BrokerP
         public Task<IRemoteOutput> OpenStreamAsync(byte[] stdin, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException("a daemon's start opens no stream.");
 
-        public void Abort()
-        {
-            try
-            {
-                _lost.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
+        public void Abort() => _lent.Abort();
 
-            _ = _connection.ProbeAsync(PooledConnection.ProbeDeadline);
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                _pool.Release(_connection);
-                _lost.Dispose();
-            }
-
-            return ValueTask.CompletedTask;
-        }
+        public ValueTask DisposeAsync() => _lent.DisposeAsync();
     }
 }

@@ -60,8 +60,11 @@ internal sealed class PooledTransport(BrokerPool pool, SshTransport direct, Acti
                 : await direct.ConnectAsync(cancellationToken);
     }
 
-    /// <summary>A pooled connection lent to one supervision: disposing it gives it back, Abort kills it for everyone.</summary>
-    private sealed class PooledSession : IRemoteSession
+    /// <summary>
+    /// A pooled connection lent to one supervision (or, wrapped, to one brokered start): disposing
+    /// it gives it back; Abort ends its own calls and probes the connection for everyone.
+    /// </summary>
+    internal sealed class PooledSession : IRemoteSession
     {
         private readonly BrokerPool _pool;
         private readonly PooledConnection _connection;
