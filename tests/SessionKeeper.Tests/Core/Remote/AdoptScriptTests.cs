@@ -14,24 +14,11 @@ namespace SessionKeeper.Tests.Core.Remote;
 public sealed class AdoptScriptTests : IDisposable
 {
     private readonly TempDir _state = new();
-    private readonly List<Process> _started = [];
+    private readonly SessionGroups _groups = new();
 
     public void Dispose()
     {
-        foreach (var process in _started)
-        {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            process.Dispose();
-        }
-
+        _groups.Dispose();
         _state.Dispose();
     }
 
@@ -43,7 +30,7 @@ public sealed class AdoptScriptTests : IDisposable
     {
         Skip.IfNot(Arch.IsX64, "adopt's ptrace tool is x86_64 only");
         var client = Client(shell);
-        var leader = StartGroup("sleep 300 | cat");
+        var leader = _groups.Start("sleep 300 | cat");
         var members = await MembersAsync(leader, 3);
         var id = JobId.New();
 
@@ -74,7 +61,7 @@ public sealed class AdoptScriptTests : IDisposable
     {
         Skip.IfNot(Arch.IsX64, "adopt's ptrace tool is x86_64 only");
         var client = Client(shell);
-        var leader = StartGroup("sleep 300");
+        var leader = _groups.Start("sleep 300");
         await client.AdoptAsync(JobId.New(), JobCookie.New(), leader);
 
         var codes = new List<string?>();
@@ -86,20 +73,6 @@ public sealed class AdoptScriptTests : IDisposable
 
         Assert.Equal(["adopt-pid-one", "adopt-no-process", "adopt-own-helper", "adopt-already"], codes);
         Assert.Single(Directory.GetDirectories(Path.Combine(_state.Path, "sessionkeeper", "jobs")));
-    }
-
-    /// <summary>`sh -c SCRIPT` in a session of its own, as a job typed in another terminal; returns its pid (= its group).</summary>
-    private int StartGroup(string script)
-    {
-        var info = new ProcessStartInfo("setsid") { RedirectStandardInput = true, RedirectStandardOutput = true };
-        foreach (var arg in (string[])["sh", "-c", script])
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(info)!;
-        _started.Add(process);
-        return process.Id;
     }
 
     private static async Task<List<int>> MembersAsync(int group, int count)

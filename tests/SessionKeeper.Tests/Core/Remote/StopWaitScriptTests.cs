@@ -16,24 +16,11 @@ namespace SessionKeeper.Tests.Core.Remote;
 public sealed class StopWaitScriptTests : IDisposable
 {
     private readonly TempDir _state = new();
-    private readonly List<Process> _started = [];
+    private readonly SessionGroups _groups = new();
 
     public void Dispose()
     {
-        foreach (var process in _started)
-        {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            process.Dispose();
-        }
-
+        _groups.Dispose();
         _state.Dispose();
     }
 
@@ -62,7 +49,7 @@ public sealed class StopWaitScriptTests : IDisposable
     {
         Skip.IfNot(DeathHold.IsSupported, "adopt's ptrace tool and the tracer are x86_64 Linux's");
         var client = Client(shell);
-        var leader = StartGroup("trap '' TERM; exec sleep 300");
+        var leader = _groups.Start("trap '' TERM; exec sleep 300");
         await UntilSleepingAsync(leader);
         var id = JobId.New();
         await client.AdoptAsync(id, JobCookie.New(), leader);
@@ -87,20 +74,6 @@ public sealed class StopWaitScriptTests : IDisposable
         await Task.WhenAny(kill, Task.Delay(hold));
         deathHold.Release();
         return await kill;
-    }
-
-    /// <summary>`sh -c SCRIPT` in a session of its own, as a job typed in another terminal; returns its pid (= its group).</summary>
-    private int StartGroup(string script)
-    {
-        var info = new ProcessStartInfo("setsid") { RedirectStandardInput = true, RedirectStandardOutput = true };
-        foreach (var arg in (string[])["sh", "-c", script])
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(info)!;
-        _started.Add(process);
-        return process.Id;
     }
 
     /// <summary>Past its trap: the job's shell has become the sleep, which ignores TERM.</summary>
