@@ -123,6 +123,64 @@ public sealed class ScriptStripperTests : IDisposable
         Assert.Equal(written, stripped);
     }
 
+    /// <summary>A script with two parts sent as text (quotes, a here-document and a comment in them) and code between and after them that needs them.</summary>
+    private static readonly string LazySample = string.Join('\n',
+        "# header",
+        "core() { echo \"core $1\"; }",
+        ScriptStripper.LazyBegin,
+        "# a comment sent as nothing",
+        "one() {",
+        "    echo 'one'\\''s quote'",
+        "    cat <<'EOF'",
+        "  # here-document, kept",
+        "EOF",
+        "}",
+        ScriptStripper.LazyEnd,
+        "middle() { core middle; }",
+        ScriptStripper.LazyBegin,
+        "two() { printf '%s\\n' \"two ''\"; }",
+        ScriptStripper.LazyEnd,
+        "load() { [ -z \"${sk_lazy_text:-}\" ] || eval \"$sk_lazy_text\"; }",
+        "command -v one >/dev/null || echo 'one: not yet'",
+        "load",
+        "middle",
+        "one",
+        "two",
+        "");
+
+    [Fact]
+    public void A_shell_scripts_lazy_parts_become_one_quoted_variable_in_place_stripped()
+    {
+        var stripped = ScriptStripper.Shell(LazySample);
+        var lines = stripped.Split('\n');
+
+        Assert.Equal("core() { echo \"core $1\"; }", lines[0]);
+        Assert.Equal("sk_lazy_text='one() {", lines[1]);
+        Assert.Contains("\n}\n'\nmiddle() { core middle; }\nsk_lazy_text=$sk_lazy_text'two() {", stripped, StringComparison.Ordinal);
+        Assert.Contains("\n  # here-document, kept\n", stripped, StringComparison.Ordinal);
+        Assert.DoesNotContain("sent as nothing", stripped, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-lazy", stripped, StringComparison.Ordinal);
+    }
+
+    [Theory(Timeout = 60000)]
+    [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
+    public async Task A_stripped_script_with_lazy_parts_prints_what_the_written_one_prints_once_it_defines_them(string shell)
+    {
+        var written = await RunAsync(Shells.Path_(shell), Write("written", LazySample));
+        var stripped = await RunAsync(Shells.Path_(shell), Write("stripped", ScriptStripper.Shell(LazySample)));
+
+        Assert.Equal("core middle\none's quote\n  # here-document, kept\ntwo ''\n\nstderr: \nexit 0", written);
+        Assert.Equal("one: not yet\n" + written, stripped);
+    }
+
+    [Theory]
+    [InlineData("a\n# sk-lazy-begin\nb\n")]
+    [InlineData("a\n# sk-lazy-end\nb\n")]
+    [InlineData("# sk-lazy-begin\n# sk-lazy-begin\nb\n# sk-lazy-end\n")]
+    [InlineData("# sk-lazy-begin\necho 'open\n# sk-lazy-end\necho '\n")]
+    public void A_shell_script_whose_lazy_parts_are_not_whole_stops_the_build(string script) =>
+        Assert.Throws<InvalidOperationException>(() => ScriptStripper.Shell(script));
+
     [Fact]
     public void A_perl_program_loses_its_comment_and_blank_lines_and_keeps_strings_here_documents_and_data_byte_for_byte()
     {

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Remote;
+using SessionKeeper.Tests.Fakes;
 
 namespace SessionKeeper.Tests.Core.Remote;
 
@@ -13,7 +14,7 @@ namespace SessionKeeper.Tests.Core.Remote;
 public partial class ProtocolNamesTests
 {
     /// <summary>The runner as sent, without its comment lines and without the request's own variable lines that follow it.</summary>
-    private static readonly string Runner = string.Join('\n', RunnerOnly(Encoding.UTF8.GetString(new RunnerRequest(Verbs.Status).ToPayload()))
+    private static readonly string Runner = string.Join('\n', LazyText.Expand(RunnerOnly(Encoding.UTF8.GetString(new RunnerRequest(Verbs.Status).ToPayload())))
         .Split('\n').Where(line => !line.TrimStart().StartsWith('#')));
 
     private static string RunnerOnly(string payload) => payload[..payload.LastIndexOf("\nSK_VERB=", StringComparison.Ordinal)];

@@ -24,7 +24,10 @@ public sealed class RunnerStateRaceTests : IDisposable
         Directory.CreateDirectory(_state.JobDir(id.Value));
 
         // The first look finds nothing; the wrapper's mv lands just after it, as in the race.
+        // sk_lazy first: the runner's own sk_exit_record is sent as text, defined when first needed,
+        // and would replace this one then.
         const string race = """
+            sk_lazy
             sk_exit_record() {
                 if [ ! -e "$SK_DIR/looked" ]; then
                     : >"$SK_DIR/looked"

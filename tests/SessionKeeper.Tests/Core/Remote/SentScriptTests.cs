@@ -63,7 +63,8 @@ public sealed class SentScriptTests : IDisposable
     public async Task A_sent_shell_script_is_its_source_to_bash(string file)
     {
         var source = await ListingAsync(Write("source-" + file, AsFunction(Source(file))));
-        var sent = await ListingAsync(Write("sent-" + file, AsFunction(Sent(file))));
+        // The runner's parts sent as text (see ScriptStripper.Shell) are compared as the code they hold.
+        var sent = await ListingAsync(Write("sent-" + file, AsFunction(LazyText.Expand(Sent(file)))));
 
         Assert.True(source.Split('\n').Length > 200, source);
         Assert.Equal(source, sent);
