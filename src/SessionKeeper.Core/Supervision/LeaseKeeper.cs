@@ -25,7 +25,7 @@ internal sealed record LeaseOptions(TimeSpan Lease)
     /// Between two claims a wake-up asks for (<see cref="LeaseKeeper.RunAsync"/>), at least this
     /// long: a burst of starts is claimed in a few passes, not one pass each, and wake-ups never spin.
     /// </summary>
-    public TimeSpan ClaimGap { get; init; } = TimeSpan.FromMilliseconds(20);
+    public TimeSpan ClaimGap { get; init; } = TimeSpan.FromMilliseconds(100);
 }
 
 /// <summary>
