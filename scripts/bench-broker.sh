@@ -32,7 +32,9 @@
 #      the same count of the ControlMaster command, total wall time; meanwhile `ss -tn` polls the
 #      sshd port every 50 ms and the most established connections seen is reported (the daemon's
 #      limit is --max-per-host, default 4; the master is closed during the daemon's burst, while
-#      the daemon's idle connection stays open, and is counted, during the master's);
+#      the daemon's idle connection stays open, and is counted, during the master's); then the
+#      daemon's CPU (user + system, /proc) per job of the daemon's burst, counted until the journal
+#      has every job finished, and how long after the burst that was;
 #   5. one table with the ratios.
 # --count-execs N (before 3): the process starts on the target (execve, by strace -f of the sshd
 #   listener and every process under it, the daemon's connections included) during N `run -d` in a
@@ -190,17 +192,31 @@ poll_connections() {
     done
 }
 
+# The daemon's user + system CPU so far, in clock ticks.
+daemon_cpu() { awk '{ print $14 + $15 }' "/proc/$DAEMON_PID/stat"; }
+
 echo "== burst of $BURST run -d through the daemon"
 "${SSH[@]}" -O exit "$HOST" 2>/dev/null || true # the master's connection is not counted with the daemon's
 echo 0 >"$WORK/max-sk"
 poll_connections "$WORK/max-sk" &
 POLL_PID=$!
+cpu0=$(daemon_cpu)
 t0=$(now)
 for _ in $(seq "$BURST"); do "${SK[@]}" run -d "${CONN[@]}" "$HOST" -- true >/dev/null; done
 t1=$(now)
 kill "$POLL_PID"; wait "$POLL_PID" 2>/dev/null || true; POLL_PID=
 BURST_SK=$(perl -e 'printf "%.1f", $ARGV[1] - $ARGV[0]' "$t0" "$t1")
 MAX_SK=$(cat "$WORK/max-sk")
+# The daemon's CPU for the burst, its supervision of the jobs included: until the journal has
+# every job finished (polled every 100 ms, by a process of its own: not counted), and how long
+# after the burst that was.
+for _ in $(seq 1200); do
+    "${SK[@]}" jobs --json | perl -MJSON::PP -e 'exit((grep { $_->{phase} ne "finished" } @{decode_json(join "", <STDIN>)}) ? 1 : 0)' && break
+    sleep 0.1
+done
+t2=$(now)
+SETTLED_AFTER=$(perl -e 'printf "%.1f", $ARGV[1] - $ARGV[0]' "$t1" "$t2")
+DAEMON_CPU=$(perl -e 'printf "%.2f", ($ARGV[1] - $ARGV[0]) * 1000 / $ARGV[2] / $ARGV[3]' "$cpu0" "$(daemon_cpu)" "$(getconf CLK_TCK)" "$BURST")
 
 echo "== burst of $BURST through the ControlMaster"
 echo 0 >"$WORK/max-cm"
@@ -224,3 +240,4 @@ echo "| start-up floor: \`jobs\` on an empty journal (no network) | $C ms | $D m
 echo "| \`jobs\` on this run's journal | $E ms | | |"
 echo "| \`status\` of a finished job | $F ms | | |"
 echo "| $BURST \`run -d\` in a row through the daemon | $BURST_SK s, max $MAX_SK connection(s) (limit $MAX_PER_HOST) | $BURST_CM s, max $MAX_CM connection(s) | $(ratio "$BURST_SK" "$BURST_CM") |"
+echo "| the daemon's CPU per job of that burst, until it settled them all (${SETTLED_AFTER} s after) | $DAEMON_CPU ms | | |"

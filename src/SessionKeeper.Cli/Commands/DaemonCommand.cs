@@ -65,6 +65,7 @@ internal static class DaemonCommand
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
             builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             builder.Services.AddSingleton(settings);
+            builder.Services.AddSingleton<StartsLaunched>();
             builder.Services.AddHostedService<SupervisorService>();
             if (result.GetValue(brokerOn) && result.GetValue(brokerOff))
             {

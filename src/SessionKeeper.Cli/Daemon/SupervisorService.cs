@@ -19,8 +19,11 @@ namespace SessionKeeper.Cli.Daemon;
 /// records exit codes, reconnects through drops, applies restart policies, and picks up jobs the
 /// CLI launches later. Every state write it makes for a job is fenced by the job's lease token.
 /// </summary>
-internal sealed class SupervisorService(DaemonSettings settings, ILogger<SupervisorService> logger, Broker.BrokerPool? pool = null) : BackgroundService
+internal sealed class SupervisorService(DaemonSettings settings, ILogger<SupervisorService> logger, Broker.BrokerPool? pool = null, StartsLaunched? launched = null) : BackgroundService
 {
+    /// <summary>Wakes the poll of <see cref="Due"/> when a claim between rounds took jobs: they are supervised at once.</summary>
+    private readonly Wakeup _claimed = new();
+
     /// <summary>The roots (chains of attempts) handed to a worker and not finished yet.</summary>
     private readonly ConcurrentDictionary<JobId, byte> _supervised = new();
 
@@ -53,10 +56,15 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
         }
 
         var renewer = leases.RunAsync(
-            added => DaemonLog.Claimed(logger, added.Count, leases.Fence.Count),
+            added =>
+            {
+                DaemonLog.Claimed(logger, added.Count, leases.Fence.Count);
+                _claimed.Set();
+            },
             ex => DaemonLog.LeasesFailed(logger, ex.Message.TrimEnd('.')),
             after => DaemonLog.LeasesRenewed(logger, after.TotalSeconds, leases.Fence.Count),
-            renewing.Token);
+            renewing.Token,
+            launched?.Wakeup);
         try
         {
             await BoundedParallel.RunAsync(Due(journal, leases, stoppingToken), settings.Parallel, null, async (job, _, ct) =>
@@ -88,8 +96,9 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
     }
 
     /// <summary>
-    /// Every poll, the unfinished jobs this daemon holds the lease of and whose root is not
-    /// supervised already, in journal order; each is asked for when a worker is free. Roots still
+    /// Every poll (every poll interval, and as soon as a claim took jobs), the unfinished jobs this
+    /// daemon holds the lease of and whose root is not supervised already, in journal order; each
+    /// is asked for when a worker is free. Roots still
     /// supervised when the journal is read are left to the next poll, even if they end meanwhile:
     /// their rows may be stale by then.
     /// </summary>
@@ -119,7 +128,7 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
                 }
             }
 
-            await Task.Delay(settings.PollInterval, stoppingToken);
+            await _claimed.WaitAsync(settings.PollInterval, TimeProvider.System, stoppingToken);
         }
     }
 
@@ -200,6 +209,18 @@ internal sealed class SupervisorService(DaemonSettings settings, ILogger<Supervi
             DaemonLog.LeasesFailed(logger, ex.Message.TrimEnd('.'));
         }
     }
+}
+
+/// <summary>
+/// Told by the broker each time a start it journaled was launched: the supervisor claims such jobs
+/// between its lease rounds (<see cref="LeaseKeeper.ClaimLaunched"/>), so they are settled within
+/// moments, a few at a time, instead of all at the next round.
+/// </summary>
+internal sealed class StartsLaunched
+{
+    public Wakeup Wakeup { get; } = new();
+
+    public void Launched() => Wakeup.Set();
 }
 
 internal sealed record DaemonSettings(string StateRoot, int Parallel, TimeSpan PollInterval, AttachOptions Stream, string? Journal = null, TimeSpan? Lease = null);

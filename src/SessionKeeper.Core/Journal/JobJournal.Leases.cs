@@ -51,15 +51,16 @@ internal sealed partial class JobJournal
     /// daemon refused is skipped for <see cref="RefusalRetry"/>. Each claim increments the job's
     /// token; on PostgreSQL the rows are locked with SKIP LOCKED, so two daemons claiming at once
     /// never take the same one. A job taken over while it ran is marked to be checked. Returns the
-    /// jobs claimed by this call.
+    /// jobs claimed by this call. With <paramref name="launchedOnly"/>, only jobs whose launch was
+    /// answered (<c>launched</c>) are taken; the share is the same.
     /// </summary>
-    public IReadOnlyList<JobLease> Claim(string daemonId, TimeSpan lease, int capacity) => Run(connection =>
+    public IReadOnlyList<JobLease> Claim(string daemonId, TimeSpan lease, int capacity, bool launchedOnly = false) => Run(connection =>
     {
         using var transaction = connection.BeginTransaction();
         var (share, held, _) = Shares(connection, transaction, daemonId, lease, capacity);
         var claimed = new List<JobLease>();
         var claimable = $"""
-            phase IN ({UnfinishedPhases}) AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= {Dialect.Now}) AND {NotRefusedByMe}
+            phase IN ({(launchedOnly ? "'launched'" : UnfinishedPhases)}) AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= {Dialect.Now}) AND {NotRefusedByMe}
             """;
         claimed.AddRange(ClaimWhere(connection, transaction, daemonId, lease, claimable, Math.Min(share, capacity) - held));
         var orphans = $"""

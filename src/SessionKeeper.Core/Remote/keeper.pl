@@ -175,6 +175,10 @@ sub watch {
     my $home = defined $ENV{XDG_STATE_HOME} && $ENV{XDG_STATE_HOME} ne '' ? $ENV{XDG_STATE_HOME}
         : defined $ENV{HOME} && $ENV{HOME} ne '' ? "$ENV{HOME}/.local/state" : '';
     my $jobs = "$home/sessionkeeper/jobs";
+    # Told apart from the launchers in ps: "perl -e '' watch", NUL-padded to the arguments' length
+    # as the wrapper's title is (serve read it), so the kernel shows the words whole.
+    my $title = "perl\0-e\0\0watch\0";
+    $0 = $title . ("\0" x ($cmdline_len - length $title)) if defined $cmdline_len && $cmdline_len > length $title;
     my (%w, @queue);
     my ($heard, $beat, $tick) = (time, 0, 0.25);
     @queue = ($first);

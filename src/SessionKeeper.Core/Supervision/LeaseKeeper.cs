@@ -20,6 +20,12 @@ internal sealed record LeaseOptions(TimeSpan Lease)
     /// write already on its way.
     /// </summary>
     public TimeSpan SafetyMargin => Lease / 5;
+
+    /// <summary>
+    /// Between two claims a wake-up asks for (<see cref="LeaseKeeper.RunAsync"/>), at least this
+    /// long: a burst of starts is claimed in a few passes, not one pass each, and wake-ups never spin.
+    /// </summary>
+    public TimeSpan ClaimGap { get; init; } = TimeSpan.FromMilliseconds(100);
 }
 
 /// <summary>
@@ -186,6 +192,42 @@ internal sealed class LeaseKeeper
     }
 
     /// <summary>
+    /// A claim between two rounds (a wake-up: a start was launched): only unowned or expired jobs
+    /// whose launch has been answered (<c>launched</c>), up to the same share and capacity as
+    /// <see cref="Tick"/>'s claim. An <c>intent</c> may be a launch still on its way (a CLI's, or
+    /// the broker's next start): it is left to the rounds, as before. Nothing is renewed, handed
+    /// back or heartbeated here, and nothing is claimed while the leases may have lapsed. Returns
+    /// the jobs newly held.
+    /// </summary>
+    public IReadOnlyList<JobLease> ClaimLaunched()
+    {
+        if (Lapsed)
+        {
+            return [];
+        }
+
+        var added = new List<JobLease>();
+        foreach (var lease in _journal.Claim(DaemonId, _options.Lease, _capacity, launchedOnly: true))
+        {
+            if (Fence.TryGet(lease.Id, out var held))
+            {
+                if (held.Token == lease.Token)
+                {
+                    continue;
+                }
+
+                // Ours once, expired, and claimed anew: the old token's writes are refused, as after a round.
+                Fence.Lose(held.Id, $"its lease was claimed anew (token {lease.Token})");
+            }
+
+            Fence.Hold(lease);
+            added.Add(lease);
+        }
+
+        return added;
+    }
+
+    /// <summary>
     /// Rebalancing: the chains of <paramref name="excess"/> go back to the journal, whole. One not
     /// acted on goes at once; one under supervision is told to stop, and goes at the first round
     /// after its supervision ended (so nothing it writes races the next owner). Returns how many
@@ -248,21 +290,27 @@ internal sealed class LeaseKeeper
     /// <summary>
     /// Renews every <see cref="LeaseOptions.RenewEvery"/> and watches the deadline until
     /// <paramref name="cancellationToken"/>; a failed round is told to <paramref name="failed"/>, and
-    /// the first round that succeeds after failures to <paramref name="recovered"/>.
+    /// the first round that succeeds after failures to <paramref name="recovered"/>. Between rounds,
+    /// each <paramref name="wakeups"/> wake-up (coalesced, at most one per
+    /// <see cref="LeaseOptions.ClaimGap"/>) runs <see cref="ClaimLaunched"/>; a round due comes
+    /// first, and no wake-up delays it. What either claims goes to <paramref name="claimed"/>.
     /// </summary>
-    public async Task RunAsync(Action<IReadOnlyList<JobLease>> claimed, Action<Exception> failed, Action<TimeSpan> recovered, CancellationToken cancellationToken)
+    public async Task RunAsync(Action<IReadOnlyList<JobLease>> claimed, Action<Exception> failed, Action<TimeSpan> recovered, CancellationToken cancellationToken, Wakeup? wakeups = null)
     {
         var watchdog = WatchAsync(cancellationToken);
         long? failingSince = null;
+        long? lastRound = null;
+        long? lastClaim = null;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
+                var round = lastRound is not { } last || _time.GetElapsedTime(last) >= _options.RenewEvery;
                 try
                 {
                     // Blocking database calls: off the caller's thread, so the watchdog keeps time.
-                    var added = await Task.Run(Tick, cancellationToken);
-                    if (failingSince is { } since)
+                    var added = await Task.Run(round ? Tick : (Func<IReadOnlyList<JobLease>>)ClaimLaunched, cancellationToken);
+                    if (round && failingSince is { } since)
                     {
                         recovered(_time.GetElapsedTime(since));
                         failingSince = null;
@@ -275,11 +323,40 @@ internal sealed class LeaseKeeper
                 }
                 catch (SessionKeeperException ex)
                 {
-                    failingSince ??= _time.GetTimestamp();
+                    if (round)
+                    {
+                        failingSince ??= _time.GetTimestamp();
+                    }
+
                     failed(ex);
                 }
 
-                await Task.Delay(_options.RenewEvery, _time, cancellationToken);
+                if (round)
+                {
+                    lastRound = _time.GetTimestamp();
+                }
+                else
+                {
+                    lastClaim = _time.GetTimestamp();
+                }
+
+                if (wakeups is null)
+                {
+                    await Task.Delay(_options.RenewEvery, _time, cancellationToken);
+                    continue;
+                }
+
+                var left = _options.RenewEvery - _time.GetElapsedTime(lastRound!.Value);
+                if (left > TimeSpan.Zero && await wakeups.WaitAsync(left, _time, cancellationToken) && lastClaim is { } claimedAt)
+                {
+                    // Woken within the gap after the last claim: it waits out the gap (never past
+                    // the round due), and the wake-ups that come meanwhile are this claim's too.
+                    var gap = Min(_options.ClaimGap - _time.GetElapsedTime(claimedAt), _options.RenewEvery - _time.GetElapsedTime(lastRound.Value));
+                    if (gap > TimeSpan.Zero)
+                    {
+                        await Task.Delay(gap, _time, cancellationToken);
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -288,6 +365,8 @@ internal sealed class LeaseKeeper
 
         await watchdog;
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private async Task WatchAsync(CancellationToken cancellationToken)
     {

@@ -11,7 +11,7 @@ namespace SessionKeeper.Cli.Daemon.Broker;
 /// in a directory only we may enter), serves only processes of our own uid (SO_PEERCRED), and
 /// holds the SSH connections CLIs use (<see cref="BrokerPool"/>).
 /// </summary>
-internal sealed class BrokerService(DaemonSettings daemon, BrokerSettings settings, BrokerPool pool, ILogger<BrokerService> logger) : BackgroundService
+internal sealed class BrokerService(DaemonSettings daemon, BrokerSettings settings, BrokerPool pool, ILogger<BrokerService> logger, StartsLaunched? launched = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -27,7 +27,8 @@ internal sealed class BrokerService(DaemonSettings daemon, BrokerSettings settin
             SessionKeeper.Core.Journal.JobJournal.Open(daemon.StateRoot, daemon.Journal),
             daemon.StateRoot,
             pool,
-            (host, what) => BrokerLog.Launcher(logger, host, what));
+            (host, what) => BrokerLog.Launcher(logger, host, what),
+            launched is null ? null : launched.Launched);
         var reaper = ReapAsync(pool, logger, stoppingToken);
         try
         {

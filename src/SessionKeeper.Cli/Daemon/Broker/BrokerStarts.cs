@@ -14,9 +14,10 @@ namespace SessionKeeper.Cli.Daemon.Broker;
 /// launched and journaled again here, on the journal connection the daemon keeps and the pooled
 /// connection to the host, by the same <see cref="JobSupervisor"/> code a CLI runs: planned, then
 /// <c>launching</c> (synced) before the launch line goes out, then the reply. The CLI opens no
-/// journal; what it prints it reads from the reply this hands back.
+/// journal; what it prints it reads from the reply this hands back. Each start launched and
+/// journaled is told to <c>launched</c> (the supervisor claims it then).
 /// </summary>
-internal sealed class BrokerStarts(JobJournal journal, string stateRoot, BrokerPool pool, Action<string, string> log)
+internal sealed class BrokerStarts(JobJournal journal, string stateRoot, BrokerPool pool, Action<string, string> log, Action? launched = null)
 {
     private readonly FileIdentity? _journal = journal.IsShared ? null : FileIdentity.Of(journal.Path);
 
@@ -79,7 +80,9 @@ internal sealed class BrokerStarts(JobJournal journal, string stateRoot, BrokerP
         connector.First = first;
         var (session, _) = await supervisor.LaunchAsync(intent, cancellationToken);
         await session.DisposeAsync();
-        return replies.Last ?? throw new InvalidOperationException("the launch returned without a reply.");
+        var reply = replies.Last ?? throw new InvalidOperationException("the launch returned without a reply.");
+        launched?.Invoke();
+        return reply;
     }
 
     /// <summary>The last reply a launch of this start read: the one the supervisor took.</summary>

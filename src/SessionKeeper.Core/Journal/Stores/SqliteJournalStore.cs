@@ -287,7 +287,8 @@ internal sealed class SqliteJournalStore : JournalStore
             // one (new, or found as it was left by another tool) keeps SQLite's own close until a
             // call has worked on it, so one found unreadable is left as it was (no WAL, no SHM).
             // A connection kept from an earlier call of this process has worked on it already.
-            var reused = TakeIdle(out var file);
+            var idle = TakeIdle(out var file);
+            var reused = idle?.Connection;
             var walKept = reused is not null || (!_readOnly && File.Exists(Path + "-wal"));
             connection = reused ?? new SqliteConnection(_connectionString);
             if (reused is null)
@@ -309,12 +310,14 @@ internal sealed class SqliteJournalStore : JournalStore
                 }
             }
 
-            if (!_readOnly)
+            // A kept connection is in WAL mode already (nobody can take the file out of it while
+            // the connection is open), and keeps the synchronous level it was last given: set
+            // again only when this call needs the other one (two statements parsed per call else).
+            if (!_readOnly && idle?.Synced != synced)
             {
                 using var pragmas = connection.CreateCommand();
-                pragmas.CommandText = synced
-                    ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                    : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+                pragmas.CommandText = (reused is null ? "PRAGMA journal_mode = WAL; " : string.Empty)
+                    + (synced ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
                 pragmas.ExecuteNonQuery();
             }
 
@@ -324,7 +327,7 @@ internal sealed class SqliteJournalStore : JournalStore
                 KeepWalOnClose(connection);
             }
 
-            KeepIdle(connection, file);
+            KeepIdle(connection, file, synced);
             connection = null;
             return result;
         }
@@ -357,7 +360,7 @@ internal sealed class SqliteJournalStore : JournalStore
     /// process rebuilds the WAL index from the whole WAL (up to 1000 pages) in its -shm file, and
     /// a CLI verb made one connection per call (`status` three, each rebuilding it).
     /// </summary>
-    private SqliteConnection? TakeIdle(out FileIdentity? file)
+    private IdleConnection? TakeIdle(out FileIdentity? file)
     {
         file = FileIdentity.Of(Path);
         var idle = Interlocked.Exchange(ref _idle, null);
@@ -368,7 +371,7 @@ internal sealed class SqliteJournalStore : JournalStore
 
         if (file is not null && idle.File == file)
         {
-            return idle.Connection;
+            return idle;
         }
 
         // Deleted, moved aside or replaced since: this call opens the path anew.
@@ -377,9 +380,9 @@ internal sealed class SqliteJournalStore : JournalStore
     }
 
     /// <summary>Keeps <paramref name="connection"/> for the next call (one is kept; a concurrent call's is closed).</summary>
-    private void KeepIdle(SqliteConnection connection, FileIdentity? file)
+    private void KeepIdle(SqliteConnection connection, FileIdentity? file, bool synced)
     {
-        if (file is null || Interlocked.CompareExchange(ref _idle, new IdleConnection(connection, file.Value), null) is not null)
+        if (file is null || Interlocked.CompareExchange(ref _idle, new IdleConnection(connection, file.Value, synced), null) is not null)
         {
             connection.Dispose();
         }
@@ -387,7 +390,8 @@ internal sealed class SqliteJournalStore : JournalStore
 
     private void DropIdle() => Interlocked.Exchange(ref _idle, null)?.Connection.Dispose();
 
-    private sealed record IdleConnection(SqliteConnection Connection, FileIdentity File);
+    /// <summary>A connection kept for the next call, with the file it has open and whether its synchronous level is FULL.</summary>
+    private sealed record IdleConnection(SqliteConnection Connection, FileIdentity File, bool Synced);
 
     /// <summary>
     /// The last connection to close does not checkpoint: the WAL stays, and with it the records

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 using SessionKeeper.Core.Jobs;
 using SessionKeeper.Core.Journal;
@@ -424,6 +425,95 @@ public abstract class JobLeaseTests : IDisposable
 
         Assert.Equal(("b", 3L), Owner(journal, "j001")); // b does not hand back what only it can take
         Assert.Equal(["a deploy@h1:22 permission denied (publickey)"], journal.Refusals().Select(r => $"{r.DaemonId} {r.Target} {r.Problem}"));
+    }
+
+    [SkippableFact]
+    public void A_claim_between_rounds_takes_only_launched_jobs_up_to_the_free_capacity_and_nothing_once_the_leases_may_have_lapsed()
+    {
+        var journal = WithJobs(1);
+        var time = new FakeTimeProvider();
+        var options = new LeaseOptions(TimeSpan.FromSeconds(15));
+        var keeper = new LeaseKeeper(Open(), "a", options, capacity: 4, time);
+        Add(journal, 2, launched: false);
+        Add(journal, 3, launched: true);
+        Assert.Empty(keeper.ClaimLaunched()); // never renewed yet
+        Assert.Null(Owner(journal, "j003").Owner);
+
+        Assert.Equal(["j001", "j002", "j003"], keeper.Tick().Select(l => l.Id.Value).Order());
+        foreach (var n in Enumerable.Range(4, 4))
+        {
+            Add(journal, n, launched: n != 5);
+        }
+
+        // Launched only (j005 may be a launch on its way), and one free place of four.
+        Assert.Equal(["j004 1"], keeper.ClaimLaunched().Select(l => $"{l.Id} {l.Token}"));
+        Assert.Equal(4, keeper.Fence.Count);
+        Assert.Empty(keeper.ClaimLaunched());
+
+        Fenced("a", keeper.Fence.Held).RecordStatus(JobId.Parse("j003"), new JobStatus { Id = JobId.Parse("j003"), State = JobState.Exited, ExitCode = 0 }, DateTimeOffset.UtcNow);
+        time.Advance(options.Lease - options.SafetyMargin);
+        Assert.True(keeper.Lapsed);
+        Assert.Empty(keeper.ClaimLaunched());
+        Assert.Null(Owner(journal, "j006").Owner);
+
+        // The round renews and claims what it may, intents too.
+        Assert.Equal(["j005"], keeper.Tick().Select(l => l.Id.Value));
+    }
+
+    [SkippableFact]
+    public async Task A_wake_up_claims_launched_jobs_between_rounds_at_most_once_a_gap_and_never_delays_a_round()
+    {
+        var journal = WithJobs(1);
+        var time = new FakeTimeProvider();
+        var options = new LeaseOptions(TimeSpan.FromSeconds(15)) { ClaimGap = TimeSpan.FromHours(1) };
+        var keeper = new LeaseKeeper(Open(), "a", options, capacity: 10, time);
+        var wakeups = new Wakeup();
+        var claims = Channel.CreateUnbounded<string>();
+        using var stop = new CancellationTokenSource();
+        var running = keeper.RunAsync(
+            added => claims.Writer.TryWrite(string.Join(' ', added.Select(l => l.Id.Value).Order())),
+            ex => claims.Writer.TryWrite(ex.Message),
+            _ => { },
+            stop.Token,
+            wakeups);
+        Task<string> Next() => claims.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("j001", await Next()); // the first round
+        Add(journal, 2, launched: false);
+        Add(journal, 3, launched: true);
+        wakeups.Set();
+        Assert.Equal("j003", await Next()); // at once, the intent left to the rounds
+        Assert.Null(Owner(journal, "j002").Owner);
+
+        // Woken again within the gap: the claim waits for the gap, but the round due does not.
+        Add(journal, 4, launched: true);
+        wakeups.Set();
+        wakeups.Set();
+        time.Advance(options.RenewEvery);
+        Assert.Equal("j002 j004", await Next());
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Job j00<paramref name="n"/>, journaled after <see cref="WithJobs"/>'s; with <paramref name="launched"/>, its launch answered (running).</summary>
+    private static void Add(JobJournal journal, int n, bool launched)
+    {
+        var id = $"j{n:000}";
+        journal.AddIntent(new JournalJob
+        {
+            Id = JobId.Parse(id),
+            Endpoint = new JobEndpoint("deploy", "h1", 22, [], [], TimeSpan.FromSeconds(5)),
+            Cookie = JobCookie.New(),
+            Spec = new JobSpec("true"),
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_001_000 + n),
+            Phase = JournalPhase.Intent,
+        });
+        if (launched)
+        {
+            journal.RecordLaunchReply(JobId.Parse(id), Running(id), DateTimeOffset.UtcNow);
+            Assert.Equal(JournalPhase.Launched, journal.Get(JobId.Parse(id))!.Phase);
+        }
     }
 
     private static (string? Owner, long Token) Owner(JobJournal journal, string id)
