@@ -2,11 +2,16 @@
 # bench-broker.sh: `run -d` through the daemon's connection broker (issue 13 item 2), against a
 # throwaway local sshd, with OpenSSH's ControlMaster as the anchor.
 #
-# Usage: scripts/bench-broker.sh [--rounds N] [--burst N] [--max-per-host N] [--binary PATH] [--user NAME] [--no-build] [--keep] [--count-execs N]
+# Usage: scripts/bench-broker.sh [--rounds N] [--burst N] [--max-per-host N] [--binary PATH] [--user NAME] [--no-build] [--keep] [--count-execs N] [--journaled-fs]
 #
 # --binary PATH measures that sessionkeeper executable (the Native AOT binary of scripts/release.sh,
 # e.g. artifacts/release/stage/sessionkeeper-VERSION-linux-x64/sessionkeeper) instead of the JIT build
 # (dotnet sessionkeeper.dll), and builds nothing.
+#
+# --journaled-fs puts the target's job directories and the local state directory on fresh ext4
+# file systems with mkfs.ext4's defaults (loop-mounted for the run, as root; why:
+# scripts/lib/journaled-fs.sh: this machine's root ext4 has no journal, which makes every file a
+# job creates cost more the more were deleted lately, and the anchor creates none).
 #
 # Both tools log in as the same target user, whose login shell is /bin/sh with an empty home: no rc
 # file runs for either (bash run by sshd reads ~/.bashrc, and a profile that starts pyenv there
@@ -53,6 +58,7 @@ KEEP=0
 BINARY=
 TARGET_USER=
 COUNT_EXECS=0
+JOURNALED_FS=0
 while [ $# -gt 0 ]; do
     case $1 in
         --rounds) ROUNDS=$2; shift 2 ;;
@@ -63,6 +69,7 @@ while [ $# -gt 0 ]; do
         --user) TARGET_USER=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
         --count-execs) COUNT_EXECS=$2; shift 2 ;;
+        --journaled-fs) JOURNALED_FS=1; shift ;;
         -h | --help) sed -n '2,40p' "$0"; exit 0 ;;
         *) echo "bench-broker: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -74,6 +81,8 @@ chmod 755 "$WORK"
 DAEMON_PID= POLL_PID= STRACE_PID=
 # shellcheck source=lib/loopback-sshd.sh
 . "$ROOT/scripts/lib/loopback-sshd.sh"
+# shellcheck source=lib/journaled-fs.sh
+. "$ROOT/scripts/lib/journaled-fs.sh"
 
 cleanup() {
     [ -n "$POLL_PID" ] && kill "$POLL_PID" 2>/dev/null || true
@@ -81,6 +90,7 @@ cleanup() {
     [ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null || true
     ssh -O exit -o ControlPath="$WORK/cm.sock" x 2>/dev/null || true
     loopback_sshd_stop
+    journaled_fs_unmount
     if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -105,7 +115,9 @@ else
 fi
 
 echo "== starting sshd"
-mkdir -m 700 "$WORK/local-state" "$WORK/empty-state"
+[ "$JOURNALED_FS" = 0 ] || journaled_fs_mount "$WORK/local-state" "$WORK/remote-state"
+mkdir -p "$WORK/local-state" "$WORK/empty-state"
+chmod 700 "$WORK/local-state" "$WORK/empty-state"
 PORT=$(loopback_port)
 loopback_sshd_start "$PORT" || { cat "$WORK/sshd.log" >&2; exit 1; }
 loopback_target_user "${TARGET_USER:-plain}"
@@ -117,6 +129,7 @@ SSH=(ssh -F /dev/null -i "$WORK/user_ed25519" -p "$PORT" -o "UserKnownHostsFile=
     -o ControlMaster=auto -o "ControlPath=$WORK/cm.sock" -o ControlPersist=60)
 LAUNCH='nohup true >/dev/null 2>&1 </dev/null &'
 echo "sshd on port $PORT; $(nproc) CPUs; $(ssh -V 2>&1); $BUILT"
+echo "job directories and local state: $([ "$JOURNALED_FS" = 1 ] && echo "fresh ext4 file systems with a journal (--journaled-fs)" || echo "in $WORK")"
 echo "target user $TARGET_USER, login shell $(getent passwd "$TARGET_USER" | cut -d: -f7), home $(getent passwd "$TARGET_USER" | cut -d: -f6): $(ls -A "$(getent passwd "$TARGET_USER" | cut -d: -f6)" 2>/dev/null | tr '\n' ' ')"
 echo "load: $(uptime)"
 

@@ -17,6 +17,10 @@
 #                   `scripts/release.sh --rid linux-x64 --no-pack --out DIR` unpacks into
 #                   DIR/sessionkeeper-VERSION-linux-x64/sessionkeeper (the tarball in DIR), so the
 #                   controller's CPU is that of the artifact users run; nothing is built then
+#   JOURNALED_FS=1  the hosts' homes (the job directories) and the controller's state on a fresh
+#                   ext4 with mkfs.ext4's defaults, loop-mounted for the run (scripts/lib/journaled-fs.sh
+#                   says why: this machine's root ext4 has no journal, which makes every file a
+#                   job creates cost more the more were deleted lately; OpenSSH's tools create none)
 #   RTT_MS=50       put the hosts behind this round-trip time: every connection goes through
 #                   scripts/lib/delay-proxy.py, which holds each chunk RTT_MS/2 in each direction
 #                   (this kernel has no netem; the delay is the same for every tool). The
@@ -63,6 +67,9 @@ KEEP_USERS=${KEEP_USERS:-1}
 TOOLS=${TOOLS:-sessionkeeper parallel-ssh pdsh}
 RTT_MS=${RTT_MS:-0}
 HOMES=/var/tmp/sk-bench-homes
+JOURNALED_FS=${JOURNALED_FS:-0}
+# shellcheck source=lib/journaled-fs.sh
+. "$ROOT/scripts/lib/journaled-fs.sh"
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(100 500)
 
@@ -103,6 +110,7 @@ cleanup() {
     for pidfile in "$WORK"/sshd-*.pid "$WORK"/proxy.pid "$WORK"/reaper-*.pid; do
         [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
     done
+    journaled_fs_unmount
     if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
     for home in "$HOMES"/skb*; do
         [ -d "$home/.local/state/sessionkeeper" ] && rm -rf "$home/.local/state/sessionkeeper"
@@ -118,7 +126,11 @@ cleanup() {
 trap cleanup EXIT
 
 echo "==> $MAX users, $SSHDS sshd" >&2
-mkdir -p "$HOMES" "$WORK/skel"
+mkdir -p "$HOMES" "$WORK/skel" "$WORK/state"
+if [ "$JOURNALED_FS" = 1 ]; then
+    echo "    homes and the controller's state on a fresh journaled ext4 (JOURNALED_FS=1)" >&2
+    journaled_fs_mount "$HOMES" "$WORK/state"
+fi
 created=0
 for i in $(seq 1 "$MAX"); do
     user=$(printf 'skb%03d' "$i")
@@ -126,6 +138,8 @@ for i in $(seq 1 "$MAX"); do
         useradd -m -k "$WORK/skel" -d "$HOMES/$user" -s /bin/sh -p '*' "$user"
         created=$((created + 1))
     fi
+    # A home missing: a user kept from a run whose homes were on a journaled ext4, or this run's is.
+    [ -d "$HOMES/$user" ] || install -d -m 700 -o "$user" -g "$(id -g "$user")" "$HOMES/$user"
 done
 [ "$created" -eq 0 ] || echo "    created $created users (kept for the next run unless KEEP_USERS=0)" >&2
 
@@ -306,7 +320,7 @@ for n in "${SIZES[@]}"; do
     head -n "$n" "$WORK/hosts-all.txt" >"$WORK/hosts-$n.txt"
     head -n "$n" "$WORK/aliases-all.txt" >"$WORK/aliases-$n.txt"
     [[ " $TOOLS " != *" sessionkeeper "* ]] || measure sessionkeeper "$n" "$WORK/sk-$n.out" \
-        env SESSIONKEEPER_STATE_DIR="$WORK/state-$n" "${SK_CMD[@]}" run -j "$PARALLEL" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts" \
+        env SESSIONKEEPER_STATE_DIR="$WORK/state/state-$n" "${SK_CMD[@]}" run -j "$PARALLEL" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts" \
         --shell /bin/sh ${SK_ARGS:-} -H "@$WORK/hosts-$n.txt" -- 'sleep 1; echo ok'
     [[ " $TOOLS " != *" parallel-ssh "* ]] || measure parallel-ssh "$n" "$WORK/pssh-$n.out" \
         parallel-ssh -h "$WORK/aliases-$n.txt" -p "$PARALLEL" -t 0 -i -x "-F $WORK/ssh_config" 'sleep 1; echo ok'
