@@ -115,13 +115,17 @@ public sealed class ScriptStripperTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_stripped_shell_script_prints_what_the_written_one_prints(string shell)
     {
-        var written = await RunAsync(Shells.Path_(shell), Write("written", ShellSample));
-        var stripped = await RunAsync(Shells.Path_(shell), Write("stripped", ScriptStripper.Shell(ShellSample)));
+        var (written, stripped) = await RunWrittenAndStrippedAsync(shell, ShellSample);
 
         Assert.Contains("\none\n", written, StringComparison.Ordinal);
         Assert.Contains("0 # # # a#b\njoined words\ngluedword\n4\nback\none\ntwo\n", written, StringComparison.Ordinal);
         Assert.Equal(written, stripped);
     }
+
+    /// <summary>What <paramref name="shell"/> prints running <paramref name="script"/> as written, then as the stripper sends it.</summary>
+    private async Task<(string Written, string Stripped)> RunWrittenAndStrippedAsync(string shell, string script) =>
+        (await RunAsync(Shells.Path_(shell), Write("written", script)),
+         await RunAsync(Shells.Path_(shell), Write("stripped", ScriptStripper.Shell(script))));
 
     /// <summary>A script with two parts sent as text (quotes, a here-document and a comment in them) and code between and after them that needs them.</summary>
     private static readonly string LazySample = string.Join('\n',
@@ -166,8 +170,7 @@ public sealed class ScriptStripperTests : IDisposable
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
     public async Task A_stripped_script_with_lazy_parts_prints_what_the_written_one_prints_once_it_defines_them(string shell)
     {
-        var written = await RunAsync(Shells.Path_(shell), Write("written", LazySample));
-        var stripped = await RunAsync(Shells.Path_(shell), Write("stripped", ScriptStripper.Shell(LazySample)));
+        var (written, stripped) = await RunWrittenAndStrippedAsync(shell, LazySample);
 
         Assert.Equal("core middle\none's quote\n  # here-document, kept\ntwo ''\n\nstderr: \nexit 0", written);
         Assert.Equal("one: not yet\n" + written, stripped);
