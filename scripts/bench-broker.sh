@@ -116,8 +116,8 @@ fi
 
 echo "== starting sshd"
 [ "$JOURNALED_FS" = 0 ] || journaled_fs_mount "$WORK/local-state" "$WORK/remote-state"
-mkdir -p "$WORK/local-state" "$WORK/empty-state"
-chmod 700 "$WORK/local-state" "$WORK/empty-state"
+mkdir -p -m 700 "$WORK/local-state" "$WORK/empty-state"
+chmod 700 "$WORK/local-state" # a journaled file system's root, when one is mounted there
 PORT=$(loopback_port)
 loopback_sshd_start "$PORT" || { cat "$WORK/sshd.log" >&2; exit 1; }
 loopback_target_user "${TARGET_USER:-plain}"
