@@ -289,23 +289,24 @@ internal sealed class LeaseKeeper
 
     /// <summary>
     /// Renews every <see cref="LeaseOptions.RenewEvery"/> and watches the deadline until
-    /// <paramref name="cancellationToken"/>; a failed round is told to <paramref name="failed"/>, and
-    /// the first round that succeeds after failures to <paramref name="recovered"/>. Between rounds,
-    /// each <paramref name="wakeups"/> wake-up (coalesced, at most one per
-    /// <see cref="LeaseOptions.ClaimGap"/>) runs <see cref="ClaimLaunched"/>; a round due comes
-    /// first, and no wake-up delays it. What either claims goes to <paramref name="claimed"/>.
+    /// <paramref name="cancellationToken"/>. Between rounds, each <paramref name="wakeups"/>
+    /// wake-up (coalesced, at most one per <see cref="LeaseOptions.ClaimGap"/>) runs
+    /// <see cref="ClaimLaunched"/>; a round due comes first, and no wake-up delays it. What either
+    /// claims goes to <paramref name="claimed"/>. A call that fails, a round's or a claim's, is told
+    /// to <paramref name="failed"/>; from then on wake-ups claim nothing (the rounds keep trying),
+    /// and the first round that succeeds is told to <paramref name="recovered"/>.
     /// </summary>
     public async Task RunAsync(Action<IReadOnlyList<JobLease>> claimed, Action<Exception> failed, Action<TimeSpan> recovered, CancellationToken cancellationToken, Wakeup? wakeups = null)
     {
         var watchdog = WatchAsync(cancellationToken);
         long? failingSince = null;
-        long? lastRound = null;
+        long lastRound = 0;
         long? lastClaim = null;
+        var round = true;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var round = lastRound is not { } last || _time.GetElapsedTime(last) >= _options.RenewEvery;
                 try
                 {
                     // Blocking database calls: off the caller's thread, so the watchdog keeps time.
@@ -323,11 +324,7 @@ internal sealed class LeaseKeeper
                 }
                 catch (SessionKeeperException ex)
                 {
-                    if (round)
-                    {
-                        failingSince ??= _time.GetTimestamp();
-                    }
-
+                    failingSince ??= _time.GetTimestamp();
                     failed(ex);
                 }
 
@@ -340,23 +337,7 @@ internal sealed class LeaseKeeper
                     lastClaim = _time.GetTimestamp();
                 }
 
-                if (wakeups is null)
-                {
-                    await Task.Delay(_options.RenewEvery, _time, cancellationToken);
-                    continue;
-                }
-
-                var left = _options.RenewEvery - _time.GetElapsedTime(lastRound!.Value);
-                if (left > TimeSpan.Zero && await wakeups.WaitAsync(left, _time, cancellationToken) && lastClaim is { } claimedAt)
-                {
-                    // Woken within the gap after the last claim: it waits out the gap (never past
-                    // the round due), and the wake-ups that come meanwhile are this claim's too.
-                    var gap = Min(_options.ClaimGap - _time.GetElapsedTime(claimedAt), _options.RenewEvery - _time.GetElapsedTime(lastRound.Value));
-                    if (gap > TimeSpan.Zero)
-                    {
-                        await Task.Delay(gap, _time, cancellationToken);
-                    }
-                }
+                round = await NextIsRoundAsync(wakeups, lastRound, lastClaim, failingSince is not null, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -366,7 +347,53 @@ internal sealed class LeaseKeeper
         await watchdog;
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    /// <summary>
+    /// Waits for what <see cref="RunAsync"/> does next: the round due <see cref="LeaseOptions.RenewEvery"/>
+    /// after <paramref name="lastRound"/> (true), or a claim a wake-up asks for (false), once
+    /// <see cref="LeaseOptions.ClaimGap"/> has passed since <paramref name="lastClaim"/>. A wait that
+    /// ran out means the round is due, whatever the clock says: timers keep a coarser clock than
+    /// <see cref="TimeProvider.GetTimestamp"/> and may end a few milliseconds short of it. While
+    /// <paramref name="failing"/>, wake-ups are let pass: the round tries the journal next.
+    /// </summary>
+    private async Task<bool> NextIsRoundAsync(Wakeup? wakeups, long lastRound, long? lastClaim, bool failing, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var untilRound = _options.RenewEvery - _time.GetElapsedTime(lastRound);
+            if (untilRound <= TimeSpan.Zero)
+            {
+                return true;
+            }
+
+            if (wakeups is null)
+            {
+                await Task.Delay(untilRound, _time, cancellationToken);
+                return true;
+            }
+
+            if (!await wakeups.WaitAsync(untilRound, _time, cancellationToken))
+            {
+                return true;
+            }
+
+            if (failing)
+            {
+                continue;
+            }
+
+            // Woken within the gap after the last claim: it waits out the gap (never past the round
+            // due), and the wake-ups that come meanwhile are this claim's too.
+            var gap = lastClaim is { } claimedAt ? _options.ClaimGap - _time.GetElapsedTime(claimedAt) : TimeSpan.Zero;
+            if (gap <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            untilRound = _options.RenewEvery - _time.GetElapsedTime(lastRound);
+            await Task.Delay(gap < untilRound ? gap : untilRound, _time, cancellationToken);
+            return gap >= untilRound;
+        }
+    }
 
     private async Task WatchAsync(CancellationToken cancellationToken)
     {

@@ -496,8 +496,38 @@ public abstract class JobLeaseTests : IDisposable
         await running.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    [SkippableFact]
+    public async Task A_round_whose_timer_ends_a_few_milliseconds_early_is_still_a_round_not_a_claim_nobody_asked_for()
+    {
+        var journal = WithJobs(1);
+        var time = new EarlyTimersFakeTime(TimeSpan.FromMilliseconds(3));
+        var options = new LeaseOptions(TimeSpan.FromSeconds(15));
+        var keeper = new LeaseKeeper(Open(), "a", options, capacity: 10, time);
+        var claims = Channel.CreateUnbounded<string>();
+        using var stop = new CancellationTokenSource();
+        var running = keeper.RunAsync(
+            added => claims.Writer.TryWrite(string.Join(' ', added.Select(l => l.Id.Value).Order())),
+            ex => claims.Writer.TryWrite(ex.Message),
+            _ => { },
+            stop.Token,
+            new Wakeup());
+        Task<string> Next() => claims.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("j001", await Next());
+        Add(journal, 2, launched: false);
+        Add(journal, 3, launched: true);
+
+        // The round's timer ends 3 ms short of RenewEvery: a round all the same, which takes the
+        // intent too (a claim between rounds, unasked, would take j003 alone).
+        time.Advance(options.RenewEvery - TimeSpan.FromMilliseconds(3));
+        Assert.Equal("j002 j003", await Next());
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>Job j00<paramref name="n"/>, journaled after <see cref="WithJobs"/>'s; with <paramref name="launched"/>, its launch answered (running).</summary>
-    private static void Add(JobJournal journal, int n, bool launched)
+    private protected static void Add(JobJournal journal, int n, bool launched)
     {
         var id = $"j{n:000}";
         journal.AddIntent(new JournalJob
@@ -534,6 +564,45 @@ public sealed class PostgresJobLeaseTests(PostgresCluster cluster) : JobLeaseTes
     private string? _url;
 
     protected override string Journal => _url ??= cluster.NewDatabase();
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_claim_between_rounds_that_fails_starts_the_outage_and_the_first_round_that_succeeds_after_it_ends_it()
+    {
+        var journal = WithJobs(1);
+        var time = new FakeTimeProvider();
+        var options = new LeaseOptions(TimeSpan.FromSeconds(15)) { ClaimGap = TimeSpan.Zero };
+        var keeper = new LeaseKeeper(Open(), "a", options, capacity: 10, time);
+        var wakeups = new Wakeup();
+        var told = Channel.CreateUnbounded<string>();
+        using var stop = new CancellationTokenSource();
+        var running = keeper.RunAsync(
+            added => told.Writer.TryWrite($"claimed {string.Join(' ', added.Select(l => l.Id.Value).Order())}"),
+            ex => told.Writer.TryWrite($"failed: {ex.Message}"),
+            after => told.Writer.TryWrite($"recovered after {after.TotalSeconds:0.###} s"),
+            stop.Token,
+            wakeups);
+        Task<string> Next() => told.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        var database = Journal[(Journal.LastIndexOf('/') + 1)..];
+
+        Assert.Equal("claimed j001", await Next());
+
+        // The journal fails the claim a wake-up asks for: told, and the outage begins there.
+        cluster.Execute(database, "ALTER TABLE jobs RENAME TO jobs_away");
+        wakeups.Set();
+        Assert.StartsWith("failed: cannot use the journal", await Next(), StringComparison.Ordinal);
+
+        // While it lasts, a wake-up claims nothing (nothing is told): the round tries next.
+        wakeups.Set();
+        time.Advance(TimeSpan.FromSeconds(1));
+        cluster.Execute(database, "ALTER TABLE jobs_away RENAME TO jobs");
+        Add(journal, 2, launched: true);
+        time.Advance(options.RenewEvery - TimeSpan.FromSeconds(1));
+        Assert.Equal("recovered after 5 s", await Next());
+        Assert.Equal("claimed j002", await Next());
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+    }
 
     protected override void Dispose(bool disposing)
     {
