@@ -88,7 +88,7 @@ public sealed class MaxFailuresTests(FleetHost host, ITestOutputHelper output) :
              $"{target.User}@127.0.0.1", "--", $"while [ ! -e '{gate}' ]; do sleep 0.1; done; exit 0"]);
         Assert.True(launched.ExitCode == 0, launched.ToString());
         await using var daemon = lab.Start(["daemon", "--poll", "200ms", .. FleetLab.Fast]);
-        await Poll.UntilAsync(() => daemon.StderrText.Contains(sentinel, StringComparison.Ordinal), TimeSpan.FromSeconds(20), $"the daemon to pick up {sentinel}\n{daemon.StderrText}");
+        await Poll.UntilAsync(() => daemon.StderrText.Contains(sentinel, StringComparison.Ordinal), TimeSpan.FromSeconds(20), () => $"the daemon to pick up {sentinel}\n{daemon.StderrText}");
         await File.WriteAllTextAsync(gate, "");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!await SentinelFinishedAsync(lab, sentinel))

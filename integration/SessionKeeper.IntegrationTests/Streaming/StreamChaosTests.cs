@@ -69,7 +69,7 @@ public sealed class StreamChaosTests(StreamHost host, ITestOutputHelper output) 
             }
 
             // Reconnected, and the new stream has delivered something: the next cut hits a live stream.
-            await Poll.UntilAsync(() => CliText.Reconnects(cli.StderrText) > reconnected || cli.HasExited, Step, $"reconnection after {cut}\n{cli.StderrText}");
+            await Poll.UntilAsync(() => CliText.Reconnects(cli.StderrText) > reconnected || cli.HasExited, Step, () => $"reconnection after {cut}\n{cli.StderrText}");
             var resumedAt = cli.StdoutLength;
             await Poll.UntilAsync(() => cli.StdoutLength > resumedAt || cli.HasExited, Step, $"output after {cut}");
             Assert.False(cli.HasExited, $"the CLI exited during the cuts: {cli.StderrText}");

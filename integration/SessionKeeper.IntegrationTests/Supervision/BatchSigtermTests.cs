@@ -29,7 +29,7 @@ public sealed partial class BatchSigtermTests(SupervisionHost host, ITestOutputH
         string[] connection = ["-F", config, "-i", host.Sshd.UserKeyPath, "--known-hosts", host.Sshd.KnownHostsPath, "--connect-timeout", "15s"];
 
         await using var run = workstation.Start(["run", .. connection, "--shell", "/bin/sh", "-j", "1", .. SupervisionHost.Fast, "-H", $"h[1-{Hosts}]", "--", command]);
-        await Poll.UntilAsync(() => File.Exists(counter) || run.HasExited, Step, $"the first host's job to start\n{run.StderrText}");
+        await Poll.UntilAsync(() => File.Exists(counter) || run.HasExited, Step, () => $"the first host's job to start\n{run.StderrText}");
         Assert.False(run.HasExited, run.StderrText);
         await workstation.WaitForJournalAsync(j => j.Any(e => e.Phase == "launched"), Step, "the first host launched");
         Assert.True(run.Signal(PosixSignals.SIGTERM), "the run ended before its SIGTERM");

@@ -26,7 +26,7 @@ public sealed class DaemonRestartTests(SupervisionHost host, ITestOutputHelper o
         {
             await WaitForMirrorsToGrowAsync(workstation, jobs, "the first daemon");
             var reset = proxy.ResetAll();
-            await Poll.UntilAsync(() => Occurrences(first.StderrText, "connection lost") >= jobs.Count, Step, $"the daemon to see the cut\n{first.StderrText}");
+            await Poll.UntilAsync(() => Occurrences(first.StderrText, "connection lost") >= jobs.Count, Step, () => $"the daemon to see the cut\n{first.StderrText}");
             first.Signal(PosixSignals.SIGKILL);
             Assert.Equal(128 + PosixSignals.SIGKILL, await first.WaitForExitAsync().WaitAsync(Step));
             output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {reset} connections reset, first daemon SIGKILLed while reconnecting");
@@ -35,7 +35,7 @@ public sealed class DaemonRestartTests(SupervisionHost host, ITestOutputHelper o
         // The link stays dead while the daemon comes back.
         proxy.BlackHole();
         await using var second = workstation.StartDaemon();
-        await Poll.UntilAsync(() => second.StderrText.Contains("marked to be checked", StringComparison.Ordinal), Step, $"the second daemon to start\n{second.StderrText}");
+        await Poll.UntilAsync(() => second.StderrText.Contains("marked to be checked", StringComparison.Ordinal), Step, () => $"the second daemon to start\n{second.StderrText}");
         var atRestart = await workstation.JobsAsync();
         Assert.All(atRestart, j => Assert.Equal("to-be-checked", j.State));
         proxy.ResetAll();
@@ -84,7 +84,7 @@ public sealed class DaemonRestartTests(SupervisionHost host, ITestOutputHelper o
         proxy.Refuse();
         proxy.ResetAll();
         await using var second = workstation.StartDaemon();
-        await Poll.UntilAsync(() => proxy.RefusedConnections >= 2, Step, $"the daemon to be refused twice\n{second.StderrText}");
+        await Poll.UntilAsync(() => proxy.RefusedConnections >= 2, Step, () => $"the daemon to be refused twice\n{second.StderrText}");
         var seen = await workstation.WaitForJournalAsync(j => j.Single(e => e.Id == reachable.Id).State == "running", Step, $"{reachable.Id} running again");
         var far = seen.Single(e => e.Id == unreachable.Id);
         output.WriteLine($"after the restart, {proxy.RefusedConnections} connections refused: {string.Join("; ", seen)}");

@@ -43,7 +43,7 @@ public sealed class LargeFleetTests(SupervisionHost host, ITestOutputHelper outp
 
         var clock = Stopwatch.StartNew();
         await using var run = workstation.Start([.. args, "--yes", "--", "true"]);
-        await Poll.UntilAsync(() => run.StderrText.Contains($"{Hosts} host(s).", StringComparison.Ordinal) || run.HasExited, Step, $"the batch to be journaled\n{run.StderrText}");
+        await Poll.UntilAsync(() => run.StderrText.Contains($"{Hosts} host(s).", StringComparison.Ordinal) || run.HasExited, Step, () => $"the batch to be journaled\n{run.StderrText}");
         var journaled = clock.Elapsed;
         output.WriteLine($"start of the CLI to {Hosts} hosts journaled: {journaled.TotalSeconds:0.00} s");
         Assert.False(run.HasExited, run.StderrText);
@@ -85,7 +85,7 @@ public sealed class LargeFleetTests(SupervisionHost host, ITestOutputHelper outp
         ];
 
         await using var run = workstation.Start(args, new Dictionary<string, string?> { ["SESSIONKEEPER_FAULT"] = stage });
-        await Poll.UntilAsync(() => run.StderrText.Contains($"fault point {stage} reached", StringComparison.Ordinal) || run.HasExited, Step, $"the CLI to reach {stage}\n{run.StderrText}");
+        await Poll.UntilAsync(() => run.StderrText.Contains($"fault point {stage} reached", StringComparison.Ordinal) || run.HasExited, Step, () => $"the CLI to reach {stage}\n{run.StderrText}");
         Assert.False(run.HasExited, run.StderrText);
 
         run.Signal(PosixSignals.SIGTERM);
@@ -114,7 +114,7 @@ public sealed class LargeFleetTests(SupervisionHost host, ITestOutputHelper outp
         await using var run = workstation.Start(
             RangeArguments(config, hosts, command),
             new Dictionary<string, string?> { ["SESSIONKEEPER_FAULT"] = "hold-journaling" });
-        await Poll.UntilAsync(() => run.StderrText.Contains("fault point hold-journaling reached", StringComparison.Ordinal) || run.HasExited, Step, $"the CLI to be journaling\n{run.StderrText}");
+        await Poll.UntilAsync(() => run.StderrText.Contains("fault point hold-journaling reached", StringComparison.Ordinal) || run.HasExited, Step, () => $"the CLI to be journaling\n{run.StderrText}");
         Assert.False(run.HasExited, run.StderrText);
 
         run.Signal(PosixSignals.SIGTERM);
@@ -143,7 +143,7 @@ public sealed class LargeFleetTests(SupervisionHost host, ITestOutputHelper outp
         var (config, command) = await ReachableAsync();
 
         await using var run = workstation.Start([.. RangeArguments(config, hosts, command)[..^2], "-j", "4", "--", command]);
-        await Poll.UntilAsync(() => JobDirectoriesRunning(command).Count > 0 || run.HasExited, Step, $"a first job of the batch on the target\n{run.StderrText}");
+        await Poll.UntilAsync(() => JobDirectoriesRunning(command).Count > 0 || run.HasExited, Step, () => $"a first job of the batch on the target\n{run.StderrText}");
         Assert.False(run.HasExited, run.StderrText);
 
         run.Signal(PosixSignals.SIGTERM);

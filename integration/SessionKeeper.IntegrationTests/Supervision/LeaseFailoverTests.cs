@@ -254,7 +254,7 @@ public sealed class LeaseFailoverTests(SupervisionHost host, PostgresCluster clu
         await Poll.UntilAsync(
             () => theirs.All(id => cut.StderrText.Contains($"job {id}: stopped acting on it: no lease renewal succeeded", StringComparison.Ordinal)),
             Step,
-            $"the cut daemon to stop acting on {string.Join(" ", theirs)}\n{cut.StderrText}");
+            () => $"the cut daemon to stop acting on {string.Join(" ", theirs)}\n{cut.StderrText}");
         var after = await Poll.ObjectAsync(
             () => Owners(url) is var o && theirs.All(id => o[id].Owner != cutId && o[id].Token > spread[id].Token) ? o : null,
             Step,
@@ -267,7 +267,7 @@ public sealed class LeaseFailoverTests(SupervisionHost host, PostgresCluster clu
         var mark = cut.StderrText.Length;
         link.ResetAll();
         link.Resume();
-        await Poll.UntilAsync(() => cut.StderrText[mark..].Contains("leases renewed again", StringComparison.Ordinal), Step, $"the cut daemon to renew again\n{cut.StderrText}");
+        await Poll.UntilAsync(() => cut.StderrText[mark..].Contains("leases renewed again", StringComparison.Ordinal), Step, () => $"the cut daemon to renew again\n{cut.StderrText}");
         foreach (var job in jobs)
         {
             await File.WriteAllTextAsync(job.StopFile, "");
@@ -316,7 +316,7 @@ public sealed class LeaseFailoverTests(SupervisionHost host, PostgresCluster clu
         var shared = await Poll.ObjectAsync(
             () => Owners(url) is var o && o.Count == jobs.Count && o.Values.GroupBy(v => v.Owner).Select(g => g.Count()).Order().SequenceEqual([3, 3]) ? o : null,
             Step,
-            $"the second daemon to pick up its share\n{first.StderrText}");
+            () => $"the second daemon to pick up its share\n{first.StderrText}");
         var moved = jobs.Select(j => j.Id).Where(id => shared[id].Owner != alone[id].Owner).ToList();
         output.WriteLine($"handed over: {string.Join(", ", moved.Select(id => $"{id} token {alone[id].Token} -> {shared[id].Token}"))}");
         Assert.Contains("handed 3 job(s) back to the journal", first.StderrText, StringComparison.Ordinal);

@@ -136,7 +136,7 @@ public sealed class NotLaunchedTests(SupervisionHost host, ITestOutputHelper out
         var launched = await workstation.RunAsync(host.RunArguments(sentinel, $"while [ ! -e '{gate}' ]; do sleep 0.1; done; exit 0", ["--detach", .. SupervisionHost.Fast]), timeout: Step);
         Assert.True(launched.ExitCode == 0, launched.ToString());
         await using var daemon = workstation.StartDaemon();
-        await Poll.UntilAsync(() => daemon.StderrText.Contains(sentinel, StringComparison.Ordinal), Step, $"the daemon to pick up {sentinel}\n{daemon.StderrText}");
+        await Poll.UntilAsync(() => daemon.StderrText.Contains(sentinel, StringComparison.Ordinal), Step, () => $"the daemon to pick up {sentinel}\n{daemon.StderrText}");
         await File.WriteAllTextAsync(gate, "");
         try
         {

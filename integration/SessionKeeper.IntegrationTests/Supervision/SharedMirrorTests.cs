@@ -45,13 +45,13 @@ public sealed class SharedMirrorTests(SupervisionHost host, ITestOutputHelper ou
         await using var attach = workstation.Start(["attach", .. SupervisionHost.Fast, id]);
         await attach.WaitForStdoutAsync("seq 50 ", Step);
         await using var daemon = workstation.StartDaemon();
-        await Poll.UntilAsync(() => daemon.StderrText.Contains("now supervised", StringComparison.Ordinal), Step, $"the daemon to follow the job\n{daemon.StderrText}");
+        await Poll.UntilAsync(() => daemon.StderrText.Contains("now supervised", StringComparison.Ordinal), Step, () => $"the daemon to follow the job\n{daemon.StderrText}");
         await Poll.UntilAsync(() => attach.StdoutLength > 20_000, Step, "the CLI to stream on");
 
         attach.Signal(PosixSignals.SIGKILL);
         await attach.WaitForExitAsync().WaitAsync(Step);
         var atKill = workstation.MirrorLength(id);
-        await Poll.UntilAsync(() => workstation.MirrorLength(id) > atKill + 2000, Step, $"the daemon to take the mirror over at {atKill}\n{daemon.StderrText}");
+        await Poll.UntilAsync(() => workstation.MirrorLength(id) > atKill + 2000, Step, () => $"the daemon to take the mirror over at {atKill}\n{daemon.StderrText}");
         output.WriteLine($"CLI SIGKILLed with the mirror at {atKill} B; the daemon appends from there");
         await File.WriteAllTextAsync(stop, "");
 

@@ -27,7 +27,7 @@ public sealed class StateDirTests(SupervisionHost host, ITestOutputHelper output
         await using (var run = cli.Start(host.RunArguments(id, $"echo SECRET=hunter2; while [ ! -e '{gate}' ]; do sleep 0.1; done; exit 0", SupervisionHost.Fast), env))
         {
             // While the job runs the journal's WAL and SHM and the mirror's lock exist.
-            await Poll.UntilAsync(() => workstation.MirrorLength(id) > 0, Step, $"the mirror of {id} to fill\n{run.StderrText}");
+            await Poll.UntilAsync(() => workstation.MirrorLength(id) > 0, Step, () => $"the mirror of {id} to fill\n{run.StderrText}");
             AssertPrivate(workstation.StateDir);
             await File.WriteAllTextAsync(gate, "");
             var result = await run.WaitForResultAsync(Step);

@@ -206,7 +206,7 @@ public sealed class WebViewTests(FleetHost host, ITestOutputHelper output) : ICl
         var line = await Poll.ObjectAsync(
             () => daemon.StdoutText.Split('\n')[..^1].FirstOrDefault(l => l.StartsWith(UrlPrefix, StringComparison.Ordinal)), // whole lines only
             Deadline,
-            $"the daemon to print its web view's URL\n{daemon.StderrText}");
+            () => $"the daemon to print its web view's URL\n{daemon.StderrText}");
         var url = new Uri(line[UrlPrefix.Length..].Trim());
         Assert.Equal("127.0.0.1", url.Host);
         return ($"{url.Scheme}://{url.Authority}", url.Query["?token=".Length..]);
