@@ -468,21 +468,13 @@ public abstract class JobLeaseTests : IDisposable
         var options = new LeaseOptions(TimeSpan.FromSeconds(15)) { ClaimGap = TimeSpan.FromHours(1) };
         var keeper = new LeaseKeeper(Open(), "a", options, capacity: 10, time);
         var wakeups = new Wakeup();
-        var claims = Channel.CreateUnbounded<string>();
-        using var stop = new CancellationTokenSource();
-        var running = keeper.RunAsync(
-            added => claims.Writer.TryWrite(string.Join(' ', added.Select(l => l.Id.Value).Order())),
-            ex => claims.Writer.TryWrite(ex.Message),
-            _ => { },
-            stop.Token,
-            wakeups);
-        Task<string> Next() => claims.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        await using var run = KeeperRun.Start(keeper, wakeups);
 
-        Assert.Equal("j001", await Next()); // the first round
+        Assert.Equal("j001", await run.Next()); // the first round
         Add(journal, 2, launched: false);
         Add(journal, 3, launched: true);
         wakeups.Set();
-        Assert.Equal("j003", await Next()); // at once, the intent left to the rounds
+        Assert.Equal("j003", await run.Next()); // at once, the intent left to the rounds
         Assert.Null(Owner(journal, "j002").Owner);
 
         // Woken again within the gap: the claim waits for the gap, but the round due does not.
@@ -490,10 +482,7 @@ public abstract class JobLeaseTests : IDisposable
         wakeups.Set();
         wakeups.Set();
         time.Advance(options.RenewEvery);
-        Assert.Equal("j002 j004", await Next());
-
-        await stop.CancelAsync();
-        await running.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("j002 j004", await run.Next());
     }
 
     [SkippableFact]
@@ -503,27 +492,16 @@ public abstract class JobLeaseTests : IDisposable
         var time = new EarlyTimersFakeTime(TimeSpan.FromMilliseconds(3));
         var options = new LeaseOptions(TimeSpan.FromSeconds(15));
         var keeper = new LeaseKeeper(Open(), "a", options, capacity: 10, time);
-        var claims = Channel.CreateUnbounded<string>();
-        using var stop = new CancellationTokenSource();
-        var running = keeper.RunAsync(
-            added => claims.Writer.TryWrite(string.Join(' ', added.Select(l => l.Id.Value).Order())),
-            ex => claims.Writer.TryWrite(ex.Message),
-            _ => { },
-            stop.Token,
-            new Wakeup());
-        Task<string> Next() => claims.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        await using var run = KeeperRun.Start(keeper, new Wakeup());
 
-        Assert.Equal("j001", await Next());
+        Assert.Equal("j001", await run.Next());
         Add(journal, 2, launched: false);
         Add(journal, 3, launched: true);
 
         // The round's timer ends 3 ms short of RenewEvery: a round all the same, which takes the
         // intent too (a claim between rounds, unasked, would take j003 alone).
         time.Advance(options.RenewEvery - TimeSpan.FromMilliseconds(3));
-        Assert.Equal("j002 j003", await Next());
-
-        await stop.CancelAsync();
-        await running.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("j002 j003", await run.Next());
     }
 
     /// <summary>Job j00<paramref name="n"/>, journaled after <see cref="WithJobs"/>'s; with <paramref name="launched"/>, its launch answered (running).</summary>
@@ -553,6 +531,39 @@ public abstract class JobLeaseTests : IDisposable
     }
 }
 
+/// <summary>
+/// <see cref="LeaseKeeper.RunAsync"/> running, and what it tells in order: the ids of the jobs
+/// each claim took ("j002 j003"), "failed: MESSAGE", "recovered after N s". Disposing stops it.
+/// </summary>
+internal sealed class KeeperRun : IAsyncDisposable
+{
+    private readonly Channel<string> _told = Channel.CreateUnbounded<string>();
+    private readonly CancellationTokenSource _stop = new();
+    private Task _running = Task.CompletedTask;
+
+    public static KeeperRun Start(LeaseKeeper keeper, Wakeup wakeups)
+    {
+        var run = new KeeperRun();
+        run._running = keeper.RunAsync(
+            added => run._told.Writer.TryWrite(string.Join(' ', added.Select(l => l.Id.Value).Order())),
+            ex => run._told.Writer.TryWrite($"failed: {ex.Message}"),
+            after => run._told.Writer.TryWrite($"recovered after {after.TotalSeconds:0.###} s"),
+            run._stop.Token,
+            wakeups);
+        return run;
+    }
+
+    /// <summary>The next thing told, within 30 s.</summary>
+    public Task<string> Next() => _told.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _running.WaitAsync(TimeSpan.FromSeconds(30));
+        _stop.Dispose();
+    }
+}
+
 public sealed class SqliteJobLeaseTests : JobLeaseTests
 {
     protected override string Journal => JobJournal.Embedded;
@@ -573,23 +584,15 @@ public sealed class PostgresJobLeaseTests(PostgresCluster cluster) : JobLeaseTes
         var options = new LeaseOptions(TimeSpan.FromSeconds(15)) { ClaimGap = TimeSpan.Zero };
         var keeper = new LeaseKeeper(Open(), "a", options, capacity: 10, time);
         var wakeups = new Wakeup();
-        var told = Channel.CreateUnbounded<string>();
-        using var stop = new CancellationTokenSource();
-        var running = keeper.RunAsync(
-            added => told.Writer.TryWrite($"claimed {string.Join(' ', added.Select(l => l.Id.Value).Order())}"),
-            ex => told.Writer.TryWrite($"failed: {ex.Message}"),
-            after => told.Writer.TryWrite($"recovered after {after.TotalSeconds:0.###} s"),
-            stop.Token,
-            wakeups);
-        Task<string> Next() => told.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        await using var run = KeeperRun.Start(keeper, wakeups);
         var database = Journal[(Journal.LastIndexOf('/') + 1)..];
 
-        Assert.Equal("claimed j001", await Next());
+        Assert.Equal("j001", await run.Next());
 
         // The journal fails the claim a wake-up asks for: told, and the outage begins there.
         cluster.Execute(database, "ALTER TABLE jobs RENAME TO jobs_away");
         wakeups.Set();
-        Assert.StartsWith("failed: cannot use the journal", await Next(), StringComparison.Ordinal);
+        Assert.StartsWith("failed: cannot use the journal", await run.Next(), StringComparison.Ordinal);
 
         // While it lasts, a wake-up claims nothing (nothing is told): the round tries next.
         wakeups.Set();
@@ -597,11 +600,8 @@ public sealed class PostgresJobLeaseTests(PostgresCluster cluster) : JobLeaseTes
         cluster.Execute(database, "ALTER TABLE jobs_away RENAME TO jobs");
         Add(journal, 2, launched: true);
         time.Advance(options.RenewEvery - TimeSpan.FromSeconds(1));
-        Assert.Equal("recovered after 5 s", await Next());
-        Assert.Equal("claimed j002", await Next());
-
-        await stop.CancelAsync();
-        await running.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("recovered after 5 s", await run.Next());
+        Assert.Equal("j002", await run.Next());
     }
 
     protected override void Dispose(bool disposing)
