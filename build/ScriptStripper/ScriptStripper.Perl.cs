@@ -6,7 +6,9 @@ internal static partial class ScriptStripper
     /// A perl program without its comment lines, blank lines and the blanks at its lines' ends (a
     /// first line's #! stays, its switches count); <paramref name="program"/> itself where it has
     /// POD, a format or a construct the scanner does not close. After __END__ or __DATA__ nothing
-    /// changes.
+    /// changes. A here-document &lt;&lt;'LAZY' is perl code compiled on first need (the tools' text
+    /// evaluated by a sub of theirs, see keeper.pl): its lines are stripped as a program of their own,
+    /// unless a line of it would then end the here-document early.
     /// </summary>
     public static string Perl(string program)
     {
@@ -21,6 +23,23 @@ internal static partial class ScriptStripper
         for (var n = 0; n < lines.Length; n++)
         {
             var line = lines[n];
+            if (scanner.InLazyCode)
+            {
+                var end = Array.IndexOf(lines, LazyWord, n);
+                if (end < 0)
+                {
+                    return program;
+                }
+
+                var body = lines[n..end];
+                var stripped = Lines(Perl(Join([.. body])));
+                kept.AddRange(stripped.Contains(LazyWord) ? body : stripped);
+                scanner.HereDocumentLine(lines[end]);
+                kept.Add(lines[end]);
+                n = end;
+                continue;
+            }
+
             if (scanner.AtData || scanner.InHereDocument)
             {
                 scanner.HereDocumentLine(line);
@@ -56,6 +75,9 @@ internal static partial class ScriptStripper
         return scanner.Closed ? Join(kept) : program;
     }
 
+    /// <summary>The word that ends a here-document of perl code compiled on first need, quoted with single quotes.</summary>
+    public const string LazyWord = "LAZY";
+
     private static bool IsFormat(string line)
     {
         var text = TrimStartBlanks(line);
@@ -74,8 +96,8 @@ internal static partial class ScriptStripper
             "join", "push", "unshift", "when", "lt", "gt", "le", "ge", "eq", "ne", "cmp", "x", "print", "die", "warn",
         ];
 
-        private readonly Queue<(string Word, bool Indented)> _pending = new();
-        private readonly Queue<(string Word, bool Indented)> _bodies = new();
+        private readonly Queue<(string Word, bool Indented, bool Code)> _pending = new();
+        private readonly Queue<(string Word, bool Indented, bool Code)> _bodies = new();
 
         // The open string: its closing delimiter, its opening one when it nests, the depth, and the parts left (s and tr have two).
         private char _close;
@@ -87,6 +109,9 @@ internal static partial class ScriptStripper
         private bool _operand;
 
         public bool InHereDocument => _bodies.Count > 0;
+
+        /// <summary>At the first line of a here-document &lt;&lt;'LAZY' (perl code, not interpolated).</summary>
+        public bool InLazyCode => _bodies.TryPeek(out var body) && body.Code;
 
         public bool AtData { get; private set; }
 
@@ -101,7 +126,7 @@ internal static partial class ScriptStripper
                 return;
             }
 
-            var (word, indented) = _bodies.Peek();
+            var (word, indented, _) = _bodies.Peek();
             if ((indented ? line.Trim(' ', '\t') : line) == word)
             {
                 _bodies.Dequeue();
@@ -405,6 +430,7 @@ internal static partial class ScriptStripper
             // << "EOF" (a blank before a quoted word) is a here-document too.
             i = quote < line.Length && line[quote] is '"' or '\'' ? quote : i;
             string word;
+            var code = false;
             if (i < line.Length && line[i] is '"' or '\'')
             {
                 var close = line.IndexOf(line[i], i + 1);
@@ -414,6 +440,7 @@ internal static partial class ScriptStripper
                 }
 
                 word = line[(i + 1)..close];
+                code = line[i] == '\'' && word == LazyWord && !indented;
                 i = close + 1;
             }
             else if (i < line.Length && (char.IsAsciiLetter(line[i]) || line[i] == '_'))
@@ -433,7 +460,7 @@ internal static partial class ScriptStripper
                 return i;
             }
 
-            _pending.Enqueue((word, indented));
+            _pending.Enqueue((word, indented, code));
             _operand = true;
             return i;
         }

@@ -206,6 +206,54 @@ public sealed class ScriptStripperTests : IDisposable
         Assert.Equal(written, stripped);
     }
 
+    /// <summary>
+    /// Perl code compiled on first need, as keeper.pl and stream.pl send it: a here-document
+    /// &lt;&lt;'LAZY' evaluated later; the second one has a line that would end it early once stripped.
+    /// </summary>
+    private static readonly string PerlLazySample = string.Join('\n',
+        "# header",
+        "my $lazy = <<'LAZY';",
+        "# a comment in lazy code",
+        "    sub one {",
+        "        # an indented one",
+        "        my $s = 'one   ",
+        "  # in a string';   ",
+        "        return $s;",
+        "    }",
+        "",
+        "LAZY",
+        "my $whole = <<'LAZY' . <<\"RAW\";",
+        "    sub two {",
+        "        return (",
+        "    LAZY",
+        "        );",
+        "    }",
+        "LAZY",
+        "  # raw, kept",
+        "RAW",
+        "print one() if eval \"$lazy\\n1\";",
+        "print two() if eval \"$whole\\n1\";",
+        "");
+
+    [Fact]
+    public void A_perl_programs_lazy_code_is_stripped_as_a_program_unless_a_line_would_end_it_early()
+    {
+        var stripped = ScriptStripper.Perl(PerlLazySample);
+
+        Assert.StartsWith("my $lazy = <<'LAZY';\nsub one {\nmy $s = 'one   \n  # in a string';\nreturn $s;\n}\nLAZY\n", stripped, StringComparison.Ordinal);
+        Assert.Contains("\n    sub two {\n        return (\n    LAZY\n        );\n    }\nLAZY\n  # raw, kept\nRAW\n", stripped, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_stripped_perl_program_with_lazy_code_prints_what_the_written_one_prints()
+    {
+        var written = await RunAsync("perl", Write("written", PerlLazySample));
+        var stripped = await RunAsync("perl", Write("stripped", ScriptStripper.Perl(PerlLazySample)));
+
+        Assert.Equal("one   \n  # in a stringLAZY\nstderr: \nexit 0", written);
+        Assert.Equal(written, stripped);
+    }
+
     [Theory]
     [InlineData("echo 'open\n# quote\n")]
     [InlineData("cat <<EOF\n# no end\n")]

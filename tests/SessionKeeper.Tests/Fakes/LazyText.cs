@@ -50,4 +50,13 @@ public static class LazyText
 
         return code.ToString();
     }
+
+    /// <summary>
+    /// A perl tool with its text compiled on first need (a here-document "my $NAME = &lt;&lt;'LAZY';",
+    /// evaluated by a named sub of the same file) as code in place, where it stands, and $NAME
+    /// declared after it: the whole of what the tool may compile, as one program.
+    /// </summary>
+    public static string PerlInPlace(string tool) =>
+        System.Text.RegularExpressions.Regex.Replace(tool, @"^my (\$[a-z_]+) = <<'LAZY';\n(.*?)^LAZY\n", "$2my $1;\n",
+            System.Text.RegularExpressions.RegexOptions.Multiline | System.Text.RegularExpressions.RegexOptions.Singleline);
 }

@@ -74,8 +74,9 @@ public sealed class SentScriptTests : IDisposable
     [MemberData(nameof(PerlScripts))]
     public async Task A_sent_perl_tool_compiles_to_what_its_source_does(string file)
     {
-        var source = await RunAsync("perl", "-MO=Deparse", Write("source-" + file, Source(file)));
-        var sent = await RunAsync("perl", "-MO=Deparse", Write("sent-" + file, Sent(file)));
+        // Text compiled on first need (stripped as code of its own, see ScriptStripper.Perl) is compared as the code it holds.
+        var source = await RunAsync("perl", "-MO=Deparse", Write("source-" + file, LazyText.PerlInPlace(Source(file))));
+        var sent = await RunAsync("perl", "-MO=Deparse", Write("sent-" + file, LazyText.PerlInPlace(Sent(file))));
 
         Assert.True(source.Exit == 0 && sent.Exit == 0, source.Error + sent.Error);
         Assert.Equal(source.Output, sent.Output);
