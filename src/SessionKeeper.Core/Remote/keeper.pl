@@ -32,11 +32,12 @@
 # back) and becomes "$shell -c $cmd" in its cwd, umask and environment (from memory). The
 # wrapper is the job's parent and reaps it itself: waitpid gives the raw wait status (exit 143 and
 # SIGTERM stay apart) and, unreaped, the job's pid cannot be reused, so a --timeout kill of its
-# group cannot reach a stranger. It sleeps in select() with no timeout while the job runs: it wakes
-# when the job ends (a pidfd, Linux 5.3+; elsewhere SIGCHLD through a self-pipe, with a 1 s tick
-# against the signal arriving just before select), at a --timeout or grace deadline, and while it
-# feeds the job's stdin from the spool (stdin=spool: in, complete at the size in.eof names).
-# Then it writes the exit record as wrapper.sh does ("v1 KIND CODE SIGNAL TIMEDOUT ENDED").
+# group cannot reach a stranger. Without a --timeout or a stdin spool it blocks in waitpid until
+# the job ends, no other system call, no tick. With one, it sleeps in select() (supervise): it
+# wakes when the job ends (a pidfd, Linux 5.3+; elsewhere SIGCHLD through a self-pipe, with a 1 s
+# tick against the signal arriving just before select), at a --timeout or grace deadline, and
+# while it feeds the job's stdin from the spool (stdin=spool: in, complete at the size in.eof
+# names). Then it writes the exit record as wrapper.sh does ("v1 KIND CODE SIGNAL TIMEDOUT ENDED").
 #
 # Start-up cost: every job pays this script's start on its target, so it loads no module it can do
 # without. POSIX alone costs about 9 ms of CPU to load, as much as the rest of the script, and Fcntl
@@ -47,6 +48,10 @@
 # which costs nothing, rather than warnings.pm, which costs 2 ms. Nor is strict.pm loaded here
 # (about 0.4 ms of CPU, its search through @INC included): the unit tests compile this script
 # with perl -Mstrict (ScriptStrictnessTests), so it stays strict-clean without paying that per job.
+# Compiling costs too, about 0.2 ms of CPU per KB of code here (4 ms for this file as it was
+# before its rarer parts were compiled on first need, 2.6 of them above perl -e ''): the parts no
+# common job needs are compiled when a job does (serve_subs, keeper_subs), and the build sends the
+# text they are compiled from stripped as code (ScriptStripper.Perl), not as written.
 use 5.010;
 BEGIN { $^W = 1 }
 
@@ -310,28 +315,6 @@ sub serve_subs {
     eval "$text\n1" or die $@;
 }
 
-if ($run eq 'serve') {
-    serve_subs();
-    serve(@ARGV);
-}
-elsif ($run) {
-    ($base, $id, $lpath, $reset, $warn, $deadline, $stream_tool, @stream_args) = @ARGV;
-    $d = "$base/$id";
-    # Out of the environment at once: the wrapper and the job inherit it.
-    $req{$_} = delete $ENV{"SK_LAUNCH_\U$_"} // '' for qw(cmd cwd env shell umask limits stdin);
-    # The login's umask, unless the runner read it (its sh forks no $(umask) for this verb): the
-    # runner's sh has not changed it, and nothing is made before run_prepare's umask 077.
-    $req{umask} = sprintf('%04o', umask) if $req{umask} eq '';
-    alarm $deadline if defined $deadline && $deadline =~ /\A[1-9][0-9]{0,8}\z/;
-    open($runner, '>&=', 3) or exit 6;
-}
-else {
-    ($d, $id, $lpath, $reset) = @ARGV;
-}
-$reset = 'INT,QUIT' unless defined $reset;
-$| = 1;
-
-
 # At most MAX bytes (128 by default) of FILE, a regular file, not a symlink. Read in pieces: a
 # single sysread of MAX would have perl allocate MAX bytes first, whatever the file holds.
 sub slurp {
@@ -363,21 +346,6 @@ sub starttime {
     $stat =~ s/.*\) //s or return undef;
     my @f = split ' ', $stat;
     return $f[19];
-}
-
-# The job's environment file: the sourced text of layout 1, "export NAME='...'" lines whose values
-# are single-quoted with '\'' for a quote. Anything else is refused, never guessed at.
-sub parse_env {
-    my $text = shift;
-    my @pairs;
-    while (length $text) {
-        $text =~ s/\Aexport ([A-Za-z_][A-Za-z0-9_]*)=((?:'[^']*'|\\')+)\n// or return undef;
-        my ($name, $quoted) = ($1, $2);
-        my $value = '';
-        while ($quoted =~ /\G(?:'([^']*)'|\\('))/gc) { $value .= defined $1 ? $1 : $2; }
-        push @pairs, [$name, $value];
-    }
-    return \@pairs;
 }
 
 # System call numbers of setsid, rt_sigprocmask and exit_group, and O_NOFOLLOW, by ELF machine (62:
@@ -448,12 +416,190 @@ sub run_prepare {
     write_file('exit.slot', (' ' x 63) . "\n");
 }
 
+# Compiled on first need (keeper_subs), not by every job's perl: the launch of layout 2 (the
+# runner's sk_launch), the wrapper's watch of a job with a --timeout or a stdin spool (supervise)
+# and the job's own environment (parse_env). A foreground run of a job with none of these (the
+# common one) calls none of them, and compiling them cost each such job's target about 0.4 ms of
+# CPU. The resident launcher compiles them once, for all its launches. They see this file's
+# lexicals declared above as subs written out here would (keeper_subs, a named sub of this file,
+# evaluates them); ScriptStrictnessTests compile the text in place, with -Mstrict -w.
+my $keeper_text = <<'LAZY';
 # The request's files of layout 2, for the runner's sh wrapper (wrapper.sh) when this launch went
 # no further than its files: the runner then writes proto "2 sh", created and cookie itself.
 sub layout2_files {
     write_file($_, $req{$_}) for qw(cwd env shell);
     write_file($_, "$req{$_}\n") for qw(umask limits stdin);
 }
+
+# Layout 2's start (the runner's sk_launch wrote the request's files): they are read here once,
+# before the fork (the wrapper and the job take their values from memory), and created and cookie
+# written; false when cookie could not be.
+sub layout2_start {
+    $req{cmd} = slurp('cmd', 1 << 30) // '';
+    $req{env} = slurp('env', 1 << 24) // '';
+    $req{$_} = slurp($_, 65536) // '' for qw(cwd shell);
+    ($req{$_} = slurp($_) // '') =~ s/\n\z// for qw(umask limits stdin);
+    $now = time;
+    put('created', "$now\n");
+    return put('cookie', "$req{cookie}\n");
+}
+
+# The job's environment file: the sourced text of layout 1, "export NAME='...'" lines whose values
+# are single-quoted with '\'' for a quote. Anything else is refused, never guessed at.
+sub parse_env {
+    my $text = shift;
+    my @pairs;
+    while (length $text) {
+        $text =~ s/\Aexport ([A-Za-z_][A-Za-z0-9_]*)=((?:'[^']*'|\\')+)\n// or return undef;
+        my ($name, $quoted) = ($1, $2);
+        my $value = '';
+        while ($quoted =~ /\G(?:'([^']*)'|\\('))/gc) { $value .= defined $1 ? $1 : $2; }
+        push @pairs, [$name, $value];
+    }
+    return \@pairs;
+}
+
+# The wrapper's watch of its job under a --timeout or with a stdin spool to feed: the job's end
+# (a pidfd, Linux 5.3+; elsewhere SIGCHLD through the self-pipe SIG_R, with a 1 s tick against the
+# signal arriving just before select), the --timeout and grace deadlines, and the spool fed to
+# JOB_W. Returns (timed out, the raw wait status or undef).
+sub supervise {
+    my ($job, $timeout, $grace, $spool, $job_w, $sig_r) = @_;
+    # The clock of --timeout and grace: to the microsecond when there is a deadline to keep.
+    my $clock = $timeout > 0 ? do { require Time::HiRes; \&Time::HiRes::time } : sub { time };
+    my $start = $clock->();
+    my $pidfd = syscall(434, $job, 0);    # pidfd_open: 434 on every Linux architecture
+    $pidfd = -1 unless defined $pidfd && $pidfd >= 0;
+
+    # Feeding state: the offset fed, the spool's handle, what was read but not yet written.
+    my ($in, $off, $pending, $nap) = (undef, 0, '', 0.01);
+    if ($spool) {
+        nonblock($job_w);
+        sysopen($in, 'in', $fc{RDONLY} | $fc{NOFOLLOW}) or do { close $job_w; $spool = 0 };
+    }
+
+    my ($timedout, $termed, $raw) = (0, 0, undef);
+    while (1) {
+        my $got = waitpid($job, 1);    # WNOHANG: 1 on Linux
+        if ($got == $job) {
+            $raw = $?;
+            last;
+        }
+        if ($got < 0) {
+            last;
+        }
+        my $now = $clock->();
+        my @deadlines;
+        if ($timeout > 0) {
+            if (!$termed) {
+                if ($now - $start >= $timeout) {
+                    $timedout = 1;
+                    $termed = $now;
+                    kill 'TERM', -$job;
+                }
+                else { push @deadlines, $start + $timeout - $now; }
+            }
+            if ($termed) {
+                if ($termed > 0 && $now - $termed >= $grace) {
+                    kill 'KILL', -$job;
+                    $termed = -1;
+                }
+                elsif ($termed > 0) { push @deadlines, $termed + $grace - $now; }
+            }
+        }
+        my ($rin, $win) = ('', '');
+        vec($rin, $pidfd >= 0 ? $pidfd : fileno($sig_r), 1) = 1;
+        push @deadlines, 1 if $pidfd < 0;
+        if ($spool) {
+            if ($pending eq '') {
+                my $n = sysread($in, $pending, 65536);
+                if (defined $n && $n > 0) {
+                    $nap = 0.01;
+                }
+                else {
+                    my $eof = slurp('in.eof') // '';
+                    if ($eof =~ /\A([0-9]+)\n?\z/ && $1 == $off) {
+                        close $job_w;
+                        close $in;
+                        $spool = 0;
+                        next;
+                    }
+                    push @deadlines, $nap;
+                    $nap *= 2;
+                    $nap = 0.25 if $nap > 0.25;
+                }
+            }
+            vec($win, fileno($job_w), 1) = 1 if $pending ne '';
+        }
+        my $wait = @deadlines ? (sort { $a <=> $b } @deadlines)[0] : undef;
+        $wait = 0 if defined $wait && $wait < 0;
+        my $n = select(my $rout = $rin, my $wout = $win, undef, $wait);
+        next if $n <= 0;
+        if ($pidfd < 0 && vec($rout, fileno($sig_r), 1)) {
+            my $drain;
+            1 while defined sysread($sig_r, $drain, 64) && length $drain;
+        }
+        if ($spool && $pending ne '' && vec($wout, fileno($job_w), 1)) {
+            my $w = syswrite($job_w, $pending);
+            if (defined $w) {
+                $off += $w;
+                substr($pending, 0, $w, '');
+            }
+            elsif (!transient($! + 0)) {
+                # The job stopped reading (EPIPE): nothing more is fed.
+                close $job_w;
+                close $in;
+                $spool = 0;
+            }
+        }
+    }
+    return ($timedout, $raw);
+}
+
+# EAGAIN or EINTR: a write to try again.
+sub transient {
+    my ($errno) = @_;
+    require Errno;
+    return $errno == Errno::EAGAIN() || $errno == Errno::EINTR();
+}
+
+sub nonblock {
+    my $flags = fcntl($_[0], $fc{GETFL}, 0) // return;
+    fcntl($_[0], $fc{SETFL}, $flags | $fc{NONBLOCK});
+}
+
+LAZY
+
+sub keeper_subs {
+    return unless defined $keeper_text;
+    my $text = $keeper_text;
+    undef $keeper_text;
+    eval "$text\n1" or die $@;
+}
+
+# ---- the mode ----------------------------------------------------------------------------
+if ($run eq 'serve') {
+    serve_subs();
+    # Once for all its launches: each is a fork of this process.
+    keeper_subs();
+    serve(@ARGV);
+}
+elsif ($run) {
+    ($base, $id, $lpath, $reset, $warn, $deadline, $stream_tool, @stream_args) = @ARGV;
+    $d = "$base/$id";
+    # Out of the environment at once: the wrapper and the job inherit it.
+    $req{$_} = delete $ENV{"SK_LAUNCH_\U$_"} // '' for qw(cmd cwd env shell umask limits stdin);
+    # The login's umask, unless the runner read it (its sh forks no $(umask) for this verb): the
+    # runner's sh has not changed it, and nothing is made before run_prepare's umask 077.
+    $req{umask} = sprintf('%04o', umask) if $req{umask} eq '';
+    alarm $deadline if defined $deadline && $deadline =~ /\A[1-9][0-9]{0,8}\z/;
+    open($runner, '>&=', 3) or exit 6;
+}
+else {
+    ($d, $id, $lpath, $reset) = @ARGV;
+}
+$reset = 'INT,QUIT' unless defined $reset;
+$| = 1;
 
 # ---- the launcher -------------------------------------------------------------------------
 $req{cookie} = delete $ENV{SK_LAUNCH_COOKIE} // '';
@@ -464,7 +610,10 @@ run_prepare() if $run;
 # Nothing started (the runner then starts the sh wrapper): in the run verb, it is told so on fd 3.
 my $unstarted = sub {
     if ($run) {
-        layout2_files() if $_[0] eq 'files';
+        if ($_[0] eq 'files') {
+            keeper_subs();
+            layout2_files();
+        }
         syswrite($runner, "$_[0]\n");
     }
     exit 1;
@@ -472,17 +621,8 @@ my $unstarted = sub {
 umask 077;
 chdir $d or $unstarted->('files');
 if (!$run) {
-    # The runner's sk_launch wrote the request's files: read here once, before the fork; the
-    # wrapper and the job take their values from memory.
-    $req{cmd} = slurp('cmd', 1 << 30) // '';
-    $req{env} = slurp('env', 1 << 24) // '';
-    $req{$_} = slurp($_, 65536) // '' for qw(cwd shell);
-    ($req{$_} = slurp($_) // '') =~ s/\n\z// for qw(umask limits stdin);
-}
-if ($layout == 2) {
-    $now = time;
-    put('created', "$now\n");
-    put('cookie', "$req{cookie}\n") or $unstarted->('files');
+    keeper_subs();
+    layout2_start() or $unstarted->('files');
 }
 # The resident launcher's job has no stream helper to register: helpers/ is made by the first one
 # (stream.pl and the runner make it when it is missing), one inode fewer per launch.
@@ -603,15 +743,22 @@ sub wrapper {
     $grace = 10 unless defined $grace && $grace =~ /\A[0-9]+\z/;
     my $spool = $req{stdin} =~ /\Aspool\b/ && -f 'in' && !-l 'in';
 
-    my ($job_r, $job_w);
-    if ($spool) {
-        pipe($job_r, $job_w) or $spool = 0;
+    # Without a --timeout or a stdin spool to feed, nothing is for the wrapper to do until the job
+    # ends: it blocks in waitpid. Otherwise it watches the job, the clock and the spool in select
+    # (supervise, compiled then: keeper_subs).
+    my $watch = $timeout > 0 || $spool;
+    my ($job_r, $job_w, $sig_r, $sig_w);
+    if ($watch) {
+        keeper_subs();
+        if ($spool) {
+            pipe($job_r, $job_w) or $spool = 0;
+        }
+        # SIGCHLD through a self-pipe, for kernels without pidfd.
+        pipe($sig_r, $sig_w) or die "sessionkeeper: pipe: $!\n";
+        nonblock($sig_r);
+        nonblock($sig_w);
+        $SIG{CHLD} = sub { syswrite($sig_w, 'x') };
     }
-    # SIGCHLD through a self-pipe, for kernels without pidfd.
-    pipe(my $sig_r, my $sig_w) or die "sessionkeeper: pipe: $!\n";
-    nonblock($sig_r);
-    nonblock($sig_w);
-    $SIG{CHLD} = sub { syswrite($sig_w, 'x') };
     $SIG{PIPE} = 'IGNORE';
 
     my $job = fork;
@@ -620,101 +767,20 @@ sub wrapper {
         exit 1;
     }
     if ($job == 0) {
-        close $sig_r;
-        close $sig_w;
+        close $sig_r if $sig_r;
+        close $sig_w if $sig_w;
         close $job_w if $spool;
         close $ended_w if $ended_w;
         job($started_w, $spool ? $job_r : undef);
     }
     close $started_w;
     close $job_r if $spool;
-    # The clock of --timeout and grace: to the microsecond when there is a deadline to keep.
-    my $clock = $timeout > 0 ? do { require Time::HiRes; \&Time::HiRes::time } : sub { time };
-    my $start = $clock->();
-    my $pidfd = syscall(434, $job, 0);    # pidfd_open: 434 on every Linux architecture
-    $pidfd = -1 unless defined $pidfd && $pidfd >= 0;
-
-    # Feeding state: the offset fed, the spool's handle, what was read but not yet written.
-    my ($in, $off, $pending, $nap) = (undef, 0, '', 0.01);
-    if ($spool) {
-        nonblock($job_w);
-        sysopen($in, 'in', $fc{RDONLY} | $fc{NOFOLLOW}) or do { close $job_w; $spool = 0 };
+    my ($timedout, $raw) = (0, undef);
+    if ($watch) {
+        ($timedout, $raw) = supervise($job, $timeout, $grace, $spool, $job_w, $sig_r);
     }
-
-    my ($timedout, $termed, $raw) = (0, 0, undef);
-    while (1) {
-        my $got = waitpid($job, 1);    # WNOHANG: 1 on Linux
-        if ($got == $job) {
-            $raw = $?;
-            last;
-        }
-        if ($got < 0) {
-            last;
-        }
-        my $now = $clock->();
-        my @deadlines;
-        if ($timeout > 0) {
-            if (!$termed) {
-                if ($now - $start >= $timeout) {
-                    $timedout = 1;
-                    $termed = $now;
-                    kill 'TERM', -$job;
-                }
-                else { push @deadlines, $start + $timeout - $now; }
-            }
-            if ($termed) {
-                if ($termed > 0 && $now - $termed >= $grace) {
-                    kill 'KILL', -$job;
-                    $termed = -1;
-                }
-                elsif ($termed > 0) { push @deadlines, $termed + $grace - $now; }
-            }
-        }
-        my ($rin, $win) = ('', '');
-        vec($rin, $pidfd >= 0 ? $pidfd : fileno($sig_r), 1) = 1;
-        push @deadlines, 1 if $pidfd < 0;
-        if ($spool) {
-            if ($pending eq '') {
-                my $n = sysread($in, $pending, 65536);
-                if (defined $n && $n > 0) {
-                    $nap = 0.01;
-                }
-                else {
-                    my $eof = slurp('in.eof') // '';
-                    if ($eof =~ /\A([0-9]+)\n?\z/ && $1 == $off) {
-                        close $job_w;
-                        close $in;
-                        $spool = 0;
-                        next;
-                    }
-                    push @deadlines, $nap;
-                    $nap *= 2;
-                    $nap = 0.25 if $nap > 0.25;
-                }
-            }
-            vec($win, fileno($job_w), 1) = 1 if $pending ne '';
-        }
-        my $wait = @deadlines ? (sort { $a <=> $b } @deadlines)[0] : undef;
-        $wait = 0 if defined $wait && $wait < 0;
-        my $n = select(my $rout = $rin, my $wout = $win, undef, $wait);
-        next if $n <= 0;
-        if ($pidfd < 0 && vec($rout, fileno($sig_r), 1)) {
-            my $drain;
-            1 while defined sysread($sig_r, $drain, 64) && length $drain;
-        }
-        if ($spool && $pending ne '' && vec($wout, fileno($job_w), 1)) {
-            my $w = syswrite($job_w, $pending);
-            if (defined $w) {
-                $off += $w;
-                substr($pending, 0, $w, '');
-            }
-            elsif (!transient($! + 0)) {
-                # The job stopped reading (EPIPE): nothing more is fed.
-                close $job_w;
-                close $in;
-                $spool = 0;
-            }
-        }
+    elsif (waitpid($job, 0) == $job) {
+        $raw = $?;
     }
     my $ended = time;
     if (!defined $raw) {
@@ -728,18 +794,6 @@ sub wrapper {
         record("v1 killed " . (128 + $s) . " $s $timedout $ended");
     }
     quit(0);
-}
-
-# EAGAIN or EINTR: a write to try again.
-sub transient {
-    my ($errno) = @_;
-    require Errno;
-    return $errno == Errno::EAGAIN() || $errno == Errno::EINTR();
-}
-
-sub nonblock {
-    my $flags = fcntl($_[0], $fc{GETFL}, 0) // return;
-    fcntl($_[0], $fc{SETFL}, $flags | $fc{NONBLOCK});
 }
 
 # The exit record, as wrapper.sh writes it: atomically when there is room, else in place in the
@@ -798,7 +852,11 @@ sub job {
 
     # The request, as the launcher holds it (it wrote or read its files before the fork).
     my ($cookie, $cwd, $um, $shell, $cmd) = @req{qw(cookie cwd umask shell cmd)};
-    my $env = parse_env($req{env}) // $fail->(126, 'the job environment file is malformed');
+    my $env = [];
+    if ($req{env} ne '') {
+        keeper_subs();
+        $env = parse_env($req{env}) // $fail->(126, 'the job environment file is malformed');
+    }
     if ($cwd ne '') {
         chdir $cwd or $fail->(126, "cannot change to directory $cwd");
     }

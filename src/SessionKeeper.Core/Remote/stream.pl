@@ -417,7 +417,9 @@ while (1) {
         if ($once eq '1') {
             finish('caught ' . offsets());
         }
-        if (defined(my $rec = exit_record())) {
+        # No exit record yet while keeper.pl's pipe from the wrapper is open (the run verb): the
+        # wrapper writes it before it ends, and its end wakes this loop.
+        if (!$main::sk_ended && defined(my $rec = exit_record())) {
             # The exit record is written after the job ended: one more look at the sizes.
             sizes();
             next if $sa > $oa || $sb > $ob;
