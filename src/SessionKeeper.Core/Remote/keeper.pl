@@ -351,12 +351,14 @@ sub starttime {
 # System call numbers of setsid, rt_sigprocmask and exit_group, and O_NOFOLLOW, by ELF machine (62:
 # x86_64, 183: aarch64); undef elsewhere, where POSIX and Fcntl are loaded instead (Fcntl too costs
 # about 3 ms of CPU to load; the other flags are the same on both architectures).
-my $nr = do {
+# The ELF machine of this perl (0 for any but a 64-bit little-endian ELF): stream.pl, compiled in
+# this process in the run verb, takes it from here rather than reading /proc/self/exe again.
+our $sk_machine = do {
     my $elf = '';
     if (open(my $exe, '<', '/proc/self/exe')) { sysread($exe, $elf, 20); }
-    my %by_machine = (62 => [112, 14, 231, 0400000], 183 => [157, 135, 94, 0100000]);
-    length $elf == 20 && substr($elf, 0, 6) eq "\x7fELF\x02\x01" ? $by_machine{unpack('v', substr($elf, 18, 2))} : undef;
+    length $elf == 20 && substr($elf, 0, 6) eq "\x7fELF\x02\x01" ? unpack('v', substr($elf, 18, 2)) : 0;
 };
+my $nr = {62 => [112, 14, 231, 0400000], 183 => [157, 135, 94, 0100000]}->{$sk_machine};
 require POSIX unless $nr;
 my %fc = $nr
     ? (GETFL => 3, SETFL => 4, NONBLOCK => 04000, RDONLY => 0, NOFOLLOW => $nr->[3])
