@@ -348,9 +348,6 @@ sub starttime {
     return $f[19];
 }
 
-# System call numbers of setsid, rt_sigprocmask and exit_group, and O_NOFOLLOW, by ELF machine (62:
-# x86_64, 183: aarch64); undef elsewhere, where POSIX and Fcntl are loaded instead (Fcntl too costs
-# about 3 ms of CPU to load; the other flags are the same on both architectures).
 # The ELF machine of this perl (0 for any but a 64-bit little-endian ELF): stream.pl, compiled in
 # this process in the run verb, takes it from here rather than reading /proc/self/exe again.
 our $sk_machine = do {
@@ -358,6 +355,9 @@ our $sk_machine = do {
     if (open(my $exe, '<', '/proc/self/exe')) { sysread($exe, $elf, 20); }
     length $elf == 20 && substr($elf, 0, 6) eq "\x7fELF\x02\x01" ? unpack('v', substr($elf, 18, 2)) : 0;
 };
+# System call numbers of setsid, rt_sigprocmask and exit_group, and O_NOFOLLOW, by ELF machine (62:
+# x86_64, 183: aarch64); undef elsewhere, where POSIX and Fcntl are loaded instead (Fcntl too costs
+# about 3 ms of CPU to load; the other flags are the same on both architectures).
 my $nr = {62 => [112, 14, 231, 0400000], 183 => [157, 135, 94, 0100000]}->{$sk_machine};
 require POSIX unless $nr;
 my %fc = $nr
