@@ -50,7 +50,7 @@
 # with perl -Mstrict (ScriptStrictnessTests), so it stays strict-clean without paying that per job.
 # Compiling costs too, about 0.2 ms of CPU per KB of code here (4 ms for this file as it was
 # before its rarer parts were compiled on first need, 2.6 of them above perl -e ''): the parts no
-# common job needs are compiled when a job does (serve_subs, keeper_subs), and the build sends the
+# common job needs are compiled when a job does (lazy_subs), and the build sends the
 # text they are compiled from stripped as code (ScriptStripper.Perl), not as written.
 use 5.010;
 BEGIN { $^W = 1 }
@@ -60,11 +60,11 @@ my ($d, $id, $lpath, $reset, $base, $warn, $deadline, $stream_tool, @stream_args
 # What the resident launcher reads once for all its launches: the length of its command line (the
 # wrapper's title fills it) and the boot id (the job's identity record holds it).
 my ($cmdline_len, $boot_id);
-# Compiled on first need (serve_subs), not by every job's perl: the run verb and the wrapper never
+# Compiled on first need (lazy_subs), not by every job's perl: the run verb and the wrapper never
 # call the resident launcher's and watcher's subs below (serve, watch, watch_one, watch_exit,
 # watch_wrapper_alive), a third of this file, and compiling them cost each foreground run's target
 # about 1 ms of CPU. They see this file's lexicals declared above as subs written out here would
-# (serve_subs, a named sub of this file, evaluates them); ScriptStrictnessTests compile the text
+# (lazy_subs, a named sub of this file, evaluates them); ScriptStrictnessTests compile the text
 # in place, with -Mstrict -w.
 #
 # The resident launcher (serve mode): perl -e PROGRAM serve LOGIN_PATH UMASK WARN TTL, exec'd by the
@@ -308,13 +308,6 @@ sub watch_wrapper_alive {
 }
 LAZY
 
-sub serve_subs {
-    return unless defined $serve_text;
-    my $text = $serve_text;
-    undef $serve_text;
-    eval "$text\n1" or die $@;
-}
-
 # At most MAX bytes (128 by default) of FILE, a regular file, not a symlink. Read in pieces: a
 # single sysread of MAX would have perl allocate MAX bytes first, whatever the file holds.
 sub slurp {
@@ -418,12 +411,12 @@ sub run_prepare {
     write_file('exit.slot', (' ' x 63) . "\n");
 }
 
-# Compiled on first need (keeper_subs), not by every job's perl: the launch of layout 2 (the
+# Compiled on first need (lazy_subs), not by every job's perl: the launch of layout 2 (the
 # runner's sk_launch), the wrapper's watch of a job with a --timeout or a stdin spool (supervise)
 # and the job's own environment (parse_env). A foreground run of a job with none of these (the
 # common one) calls none of them, and compiling them cost each such job's target about 0.4 ms of
 # CPU. The resident launcher compiles them once, for all its launches. They see this file's
-# lexicals declared above as subs written out here would (keeper_subs, a named sub of this file,
+# lexicals declared above as subs written out here would (lazy_subs, a named sub of this file,
 # evaluates them); ScriptStrictnessTests compile the text in place, with -Mstrict -w.
 my $keeper_text = <<'LAZY';
 # The request's files of layout 2, for the runner's sh wrapper (wrapper.sh) when this launch went
@@ -572,18 +565,21 @@ sub nonblock {
 
 LAZY
 
-sub keeper_subs {
-    return unless defined $keeper_text;
-    my $text = $keeper_text;
-    undef $keeper_text;
-    eval "$text\n1" or die $@;
+# Compiles the subs of TEXT, a reference to $serve_text or $keeper_text, the first time they are
+# needed, and never again (the text goes once compiled).
+sub lazy_subs {
+    my ($text) = @_;
+    return unless defined $$text;
+    my $code = $$text;
+    undef $$text;
+    eval "$code\n1" or die $@;
 }
 
 # ---- the mode ----------------------------------------------------------------------------
 if ($run eq 'serve') {
-    serve_subs();
+    lazy_subs(\$serve_text);
     # Once for all its launches: each is a fork of this process.
-    keeper_subs();
+    lazy_subs(\$keeper_text);
     serve(@ARGV);
 }
 elsif ($run) {
@@ -613,7 +609,7 @@ run_prepare() if $run;
 my $unstarted = sub {
     if ($run) {
         if ($_[0] eq 'files') {
-            keeper_subs();
+            lazy_subs(\$keeper_text);
             layout2_files();
         }
         syswrite($runner, "$_[0]\n");
@@ -623,7 +619,7 @@ my $unstarted = sub {
 umask 077;
 chdir $d or $unstarted->('files');
 if (!$run) {
-    keeper_subs();
+    lazy_subs(\$keeper_text);
     layout2_start() or $unstarted->('files');
 }
 # The resident launcher's job has no stream helper to register: helpers/ is made by the first one
@@ -747,11 +743,11 @@ sub wrapper {
 
     # Without a --timeout or a stdin spool to feed, nothing is for the wrapper to do until the job
     # ends: it blocks in waitpid. Otherwise it watches the job, the clock and the spool in select
-    # (supervise, compiled then: keeper_subs).
+    # (supervise, compiled then: lazy_subs).
     my $watch = $timeout > 0 || $spool;
     my ($job_r, $job_w, $sig_r, $sig_w);
     if ($watch) {
-        keeper_subs();
+        lazy_subs(\$keeper_text);
         if ($spool) {
             pipe($job_r, $job_w) or $spool = 0;
         }
@@ -856,7 +852,7 @@ sub job {
     my ($cookie, $cwd, $um, $shell, $cmd) = @req{qw(cookie cwd umask shell cmd)};
     my $env = [];
     if ($req{env} ne '') {
-        keeper_subs();
+        lazy_subs(\$keeper_text);
         $env = parse_env($req{env}) // $fail->(126, 'the job environment file is malformed');
     }
     if ($cwd ne '') {
