@@ -127,6 +127,11 @@ public sealed class ScriptStripperTests : IDisposable
         (await RunAsync(Shells.Path_(shell), Write("written", script)),
          await RunAsync(Shells.Path_(shell), Write("stripped", ScriptStripper.Shell(script))));
 
+    /// <summary>What perl prints running <paramref name="program"/> as written, then as the stripper sends it.</summary>
+    private async Task<(string Written, string Stripped)> RunPerlWrittenAndStrippedAsync(string program) =>
+        (await RunAsync("perl", Write("written", program)),
+         await RunAsync("perl", Write("stripped", ScriptStripper.Perl(program))));
+
     /// <summary>A script with two parts sent as text (quotes, a here-document and a comment in them) and code between and after them that needs them.</summary>
     private static readonly string LazySample = string.Join('\n',
         "# header",
@@ -198,8 +203,7 @@ public sealed class ScriptStripperTests : IDisposable
     [Fact(Timeout = 60000)]
     public async Task A_stripped_perl_program_prints_what_the_written_one_prints()
     {
-        var written = await RunAsync("perl", Write("written", PerlSample));
-        var stripped = await RunAsync("perl", Write("stripped", ScriptStripper.Perl(PerlSample)));
+        var (written, stripped) = await RunPerlWrittenAndStrippedAsync(PerlSample);
 
         Assert.Contains("last 2\n", written, StringComparison.Ordinal);
         Assert.Contains("  indented data   \n", written, StringComparison.Ordinal);
@@ -247,8 +251,7 @@ public sealed class ScriptStripperTests : IDisposable
     [Fact(Timeout = 60000)]
     public async Task A_stripped_perl_program_with_lazy_code_prints_what_the_written_one_prints()
     {
-        var written = await RunAsync("perl", Write("written", PerlLazySample));
-        var stripped = await RunAsync("perl", Write("stripped", ScriptStripper.Perl(PerlLazySample)));
+        var (written, stripped) = await RunPerlWrittenAndStrippedAsync(PerlLazySample);
 
         Assert.Equal("one   \n  # in a stringLAZY\nstderr: \nexit 0", written);
         Assert.Equal(written, stripped);
