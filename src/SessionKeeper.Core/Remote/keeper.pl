@@ -4,14 +4,18 @@
 # Usage: perl DIR/keeper.pl DIR ID LOGIN_PATH RESET (written to DIR by the runner's sk_launch, which
 # has made DIR, its start.lock and the request's files; the cookie comes in SK_LAUNCH_COOKIE).
 #
-# Or, for the run verb (the runner's sk_run_fast): perl -e PROGRAM run BASE ID LOGIN_PATH RESET WARN
-# DEADLINE STREAM_PROGRAM STREAM_ARGS..., with the request's values in SK_LAUNCH_* variables. Then this
+# Or, for the run verb (the runner's sk_run_fast): perl -e BOOT run BASE ID LOGIN_PATH RESET WARN
+# DEADLINE STREAM_ARGS..., where BOOT compiles this program from the environment variable SK_KEEPER
+# and this program takes stream.pl's from SK_STREAM_TOOL (both out of the environment at once, so
+# neither the wrapper nor the job inherits them): the runner's sh exports them as they are, where
+# passing them as arguments made it copy their 30 KB a byte at a time, twice. The request's values
+# are in SK_LAUNCH_* variables. Then this
 # one process is the whole call on the target, and nothing else is exec'd for it: alarm(DEADLINE) in
 # place of the runner's watchdog; mkdir BASE/ID (the atomic create is the launch's key, as in
 # sk_launch; a directory that exists already, a retried launch, is left to the runner: "declined" on
 # fd 3, nothing done), proto (layout 3: the settings in it), start.lock and the request's files
 # (cmd; cwd, env and shell when not empty); the launch below; the replies
-# launched and status on stdout (the channel); then STREAM_PROGRAM (stream.pl) compiled in this
+# launched and status on stdout (the channel); then stream.pl compiled in this
 # process with STREAM_ARGS, the same process as the stream helper. The wrapper is the grandchild of a
 # double fork (nobody's child in the call once its parent has ended at once), and its
 # command line is rewritten to "perl DIR/keeper.pl DIR", the one sk_wrapper_alive knows. On fd 3 it
@@ -583,7 +587,8 @@ if ($run eq 'serve') {
     serve(@ARGV);
 }
 elsif ($run) {
-    ($base, $id, $lpath, $reset, $warn, $deadline, $stream_tool, @stream_args) = @ARGV;
+    ($base, $id, $lpath, $reset, $warn, $deadline, @stream_args) = @ARGV;
+    $stream_tool = delete $ENV{SK_STREAM_TOOL} // '';
     $d = "$base/$id";
     # Out of the environment at once: the wrapper and the job inherit it.
     $req{$_} = delete $ENV{"SK_LAUNCH_\U$_"} // '' for qw(cmd cwd env shell umask limits stdin);

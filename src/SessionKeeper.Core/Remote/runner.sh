@@ -1213,15 +1213,19 @@ sk_follow() {
 # the channel on fds 0 and 1: the runner's watchdog still bounds it, and when the job turns out to
 # be gone without a record, perl hands its offsets back on fd 3 for sk_report to derive the state.
 sk_stream_fast() {
-    [ "${SK_TIER:-}" != posix ] && [ -n "${SK_STREAM_TOOL:-}" ] && [ "${SK_PERL_STREAM:-}" != no ] || return 1
+    [ "${SK_TIER:-}" != posix ] && [ "${SK_PERL_STREAM:-}" != no ] || return 1
     sk_adopted && return 1
     command -v perl >/dev/null 2>&1 || return 1
     # Test hook: a target without perl.
     [ "${SK_FAULT:-}" = remote-stream-no-perl ] && return 1
     _tl=
     sk_isnum "${SK_TAIL:-}" && _tl=$SK_TAIL
+    # stream.pl goes exported, not as an argument, as keeper.pl does in sk_run_fast (see there);
+    # without it perl exits with nothing on fd 3 and sh serves the stream.
     exec 4>&1
-    _pl=$(perl -e "$SK_STREAM_TOOL" "$SK_DIR" "$SK_ID" "$SK_LAYOUT" "$SK_CLIENT" "$_oa" "$_ka" "$_ob" "$_kb" \
+    _pl=$(export SK_STREAM_TOOL
+        perl -e 'my $p = delete $ENV{SK_STREAM_TOOL}; exit 9 unless defined $p; eval $p; die $@' \
+        "$SK_DIR" "$SK_ID" "$SK_LAYOUT" "$SK_CLIENT" "$_oa" "$_ka" "$_ob" "$_kb" \
         "$SK_MAX" "$SK_HB_MS" "$SK_TTL" "${SK_CREDIT:-0}" "${SK_ONCE:-0}" "$_tl" "${SK_WD_LATE:-}" 3>&1 1>&4 4>&-)
     _rc=$?
     exec 4>&-
@@ -1257,7 +1261,7 @@ sk_stream_after() {
 # or a job directory that exists already (a retried launch). Returns 0 when the launch is done
 # and sh streams (perl left that to it); ends the call when perl served it whole.
 sk_run_fast() {
-    [ -z "${SK_FAULT:-}" ] && [ "${SK_TIER:-}" != posix ] && [ -n "${SK_KEEPER:-}" ] && [ -n "${SK_STREAM_TOOL:-}" ] || return 1
+    [ -z "${SK_FAULT:-}" ] && [ "${SK_TIER:-}" != posix ] || return 1
     sk_base
     sk_check_id "$SK_ID"
     for _v in "$SK_OFFSET" "$SK_MAX" "$SK_HB_MS" "$SK_TTL" "${SK_OFFSET_E:-0}" "${SK_OFFSET_L:-0}" \
@@ -1274,13 +1278,19 @@ sk_run_fast() {
     sk_logind_kills && _warn=" warn=logind-kill-user-processes"
     # The request's values go in the environment (argv is public to every user of the host); the
     # job never sees them (keeper.pl deletes them first). SK_USER_UMASK is empty: perl reads the
-    # login's umask itself (see sk_main), then makes its files private.
+    # login's umask itself (see sk_main), then makes its files private. keeper.pl and stream.pl
+    # (SK_KEEPER, SK_STREAM_TOOL) go exported as they are, in this subshell only: dash copies a
+    # variable's value a byte at a time wherever it is expanded (about 35 instructions a byte, 2
+    # million for their 30 KB as an argument and a test of -n), and not at all to export it. perl
+    # compiles keeper.pl from there; without it (a request that sent none) it exits with nothing on
+    # fd 3, and the sh path serves the call, as without perl.
     exec 4>&1
-    _pl=$(SK_LAUNCH_COOKIE=$SK_COOKIE SK_LAUNCH_CMD=$SK_CMD SK_LAUNCH_CWD=$SK_CWD SK_LAUNCH_ENV=$SK_ENVTXT \
+    _pl=$(export SK_KEEPER SK_STREAM_TOOL
+        SK_LAUNCH_COOKIE=$SK_COOKIE SK_LAUNCH_CMD=$SK_CMD SK_LAUNCH_CWD=$SK_CWD SK_LAUNCH_ENV=$SK_ENVTXT \
         SK_LAUNCH_SHELL=$SK_SHELL SK_LAUNCH_UMASK=$SK_USER_UMASK SK_LAUNCH_LIMITS="$SK_TIMEOUT $SK_GRACE" \
-        SK_LAUNCH_STDIN=${SK_STDIN:-null} perl -e "$SK_KEEPER" run "$SK_BASE" "$SK_ID" "$SK_LOGIN_PATH" INT,QUIT \
-        "$_warn" "$SK_WD_LATE" "$SK_STREAM_TOOL" "$SK_DIR" "$SK_ID" 2 "$SK_CLIENT" "$_oa" "$_ka" "$_ob" "$_kb" \
-        "$SK_MAX" "$SK_HB_MS" "$SK_TTL" "${SK_CREDIT:-0}" "${SK_ONCE:-0}" "$_tl" "$SK_WD_LATE" 3>&1 1>&4 4>&-)
+        SK_LAUNCH_STDIN=${SK_STDIN:-null} perl -e 'my $p = delete $ENV{SK_KEEPER}; exit 9 unless defined $p; eval $p; die $@' \
+        run "$SK_BASE" "$SK_ID" "$SK_LOGIN_PATH" INT,QUIT "$_warn" "$SK_WD_LATE" "$SK_DIR" "$SK_ID" 2 "$SK_CLIENT" \
+        "$_oa" "$_ka" "$_ob" "$_kb" "$SK_MAX" "$SK_HB_MS" "$SK_TTL" "${SK_CREDIT:-0}" "${SK_ONCE:-0}" "$_tl" "$SK_WD_LATE" 3>&1 1>&4 4>&-)
     _rc=$?
     exec 4>&-
     case $_pl in

@@ -1,7 +1,8 @@
 # SessionKeeper stream helper, fast tier (perl 5.10+, core modules only).
 #
-# Usage: perl -e "$PROGRAM" DIR ID LAYOUT CLIENT OFF_A KNOWN_A OFF_B KNOWN_B MAX HB_MS TTL CREDIT ONCE TAIL [DEADLINE]
-# Started by the runner's sk_stream_fast once the request is validated (runner.sh: the job
+# Usage: perl -e BOOT DIR ID LAYOUT CLIENT OFF_A KNOWN_A OFF_B KNOWN_B MAX HB_MS TTL CREDIT ONCE TAIL [DEADLINE]
+# where BOOT compiles this program from the environment variable SK_STREAM_TOOL (runner.sh's
+# sk_stream_fast says why there). Started by the runner's sk_stream_fast once the request is validated (runner.sh: the job
 # directory is ours, untampered, of a known layout, not adopted) with the channel on fds 0 and 1,
 # and fd 3 open for its last word to the runner; or, for the run verb, compiled by keeper.pl in its
 # run mode once it has launched the job (the same process: no second perl start). DEADLINE is the
