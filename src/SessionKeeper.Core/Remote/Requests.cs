@@ -42,7 +42,7 @@ internal sealed record LaunchRequest(JobId Id, JobCookie Cookie, JobSpec Spec, s
             .Set(RequestVariables.Timeout, fields[RequestVariables.Timeout])
             .Set(RequestVariables.Grace, fields[RequestVariables.Grace])
             .Set(RequestVariables.Wrapper, RunnerRequest.WrapperScript)
-            .Set(RequestVariables.Keeper, RunnerRequest.KeeperScript)
+            .Set(RequestVariables.Keeper, RunnerRequest.KeeperLaunchScript)
             .Set(RequestVariables.Stdin, fields[RequestVariables.Stdin]);
 
     /// <summary>The request's values, by variable name, as the runner gets them (the scripts and the fault hook aside).</summary>

@@ -19,6 +19,7 @@ internal sealed class RunnerRequest
     private static readonly Lazy<string> Keeper = new(() => LoadResource("SessionKeeper.keeper.pl"));
     private static readonly Lazy<string> AdoptTool = new(() => LoadResource("SessionKeeper.adopt.pl"));
     private static readonly Lazy<string> StreamTool = new(() => LoadResource("SessionKeeper.stream.pl"));
+    private static readonly Lazy<string> KeeperLaunch = new(() => WithoutServeText(Keeper.Value));
 
     private readonly List<KeyValuePair<string, byte[]>> _variables = [];
 
@@ -38,6 +39,14 @@ internal sealed class RunnerRequest
     /// <summary>The wrapper's fast tier (perl, sent with launch requests; the runner falls back to <see cref="WrapperScript"/> without perl).</summary>
     public static string KeeperScript => Keeper.Value;
 
+    /// <summary>
+    /// keeper.pl as launch and run requests send it: <see cref="KeeperScript"/> without its serve
+    /// text (the resident launcher's and watcher's subs, compiled in serve mode only). A run's
+    /// target reads every byte of its payload through sh, and these 6 KB cost it about a third of a
+    /// million instructions there for nothing.
+    /// </summary>
+    public static string KeeperLaunchScript => KeeperLaunch.Value;
+
     /// <summary>The ptrace tool that protects an adopted process (perl, sent with adopt requests only).</summary>
     public static string AdoptToolScript => AdoptTool.Value;
 
@@ -45,6 +54,24 @@ internal sealed class RunnerRequest
     public static string StreamToolScript => StreamTool.Value;
 
     public RunnerRequest Set(string name, string value) => Set(name, Encoding.UTF8.GetBytes(value));
+
+    /// <summary>
+    /// <paramref name="keeper"/> with its serve text (the here-document <c>$serve_text</c>) left
+    /// undefined: lazy_subs then compiles nothing for it, and serve mode would die at once.
+    /// </summary>
+    internal static string WithoutServeText(string keeper)
+    {
+        const string Start = "my $serve_text = <<'LAZY';\n";
+        const string End = "\nLAZY\n";
+        var from = keeper.IndexOf(Start, StringComparison.Ordinal);
+        var to = from < 0 ? -1 : keeper.IndexOf(End, from + Start.Length, StringComparison.Ordinal);
+        if (to < 0)
+        {
+            throw new InvalidOperationException("keeper.pl as built has no serve text to leave out");
+        }
+
+        return string.Concat(keeper.AsSpan(0, from), "my $serve_text;\n", keeper.AsSpan(to + End.Length));
+    }
 
     /// <summary>A value of any bytes but NUL: single quotes keep them as they are, valid UTF-8 or not.</summary>
     public RunnerRequest Set(string name, byte[] value)

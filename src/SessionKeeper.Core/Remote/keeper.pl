@@ -69,7 +69,9 @@ my ($cmdline_len, $boot_id);
 # watch_wrapper_alive), a third of this file, and compiling them cost each foreground run's target
 # about 1 ms of CPU. They see this file's lexicals declared above as subs written out here would
 # (lazy_subs, a named sub of this file, evaluates them); ScriptStrictnessTests compile the text
-# in place, with -Mstrict -w.
+# in place, with -Mstrict -w. Launch and run requests do not even send the text: the client leaves
+# $serve_text undefined in what they carry (RunnerRequest.KeeperLaunchScript), since every byte of
+# a payload costs its target's sh too; only the serve request sends this file whole.
 #
 # The resident launcher (serve mode): perl -e PROGRAM serve LOGIN_PATH UMASK WARN TTL, exec'd by the
 # runner's sk_serve on a channel of the daemon's pooled connection that stays open. It says

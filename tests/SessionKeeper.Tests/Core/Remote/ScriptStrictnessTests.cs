@@ -47,6 +47,27 @@ public sealed class ScriptStrictnessTests
         await CompilesCleanAsync(inPlace);
     }
 
+    /// <summary>
+    /// Launch and run requests send keeper.pl without its serve text: what they send compiles as
+    /// cleanly, and it is the whole keeper.pl but for that text, its subs gone with it.
+    /// </summary>
+    [Fact(Timeout = 120000)]
+    public async Task Keeper_pl_as_launches_send_it_is_the_whole_file_but_the_serve_text_and_compiles_clean()
+    {
+        var whole = RunnerRequest.KeeperScript;
+        var sent = RunnerRequest.KeeperLaunchScript;
+        const string Start = "my $serve_text = <<'LAZY';\n";
+        var from = whole.IndexOf(Start, StringComparison.Ordinal);
+        var to = whole.IndexOf("\nLAZY\n", from, StringComparison.Ordinal) + "\nLAZY\n".Length;
+        Assert.Equal(whole[..from] + "my $serve_text;\n" + whole[to..], sent);
+        Assert.Contains("\nsub serve {", whole, StringComparison.Ordinal);
+        Assert.DoesNotContain("sub serve", sent, StringComparison.Ordinal);
+        Assert.DoesNotContain("sub watch", sent, StringComparison.Ordinal);
+        Assert.True(whole.Length - sent.Length > 4000, $"the serve text is {whole.Length - sent.Length} bytes");
+        await CompilesCleanAsync(sent);
+        await CompilesCleanAsync(LazyText.PerlInPlace(sent));
+    }
+
     private static async Task CompilesCleanAsync(string text)
     {
         var info = new ProcessStartInfo("perl") { RedirectStandardOutput = true, RedirectStandardError = true };
