@@ -191,6 +191,115 @@ public sealed class StreamHelperScriptTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Where inotify can watch the job directory, a silent job costs its stream helper one wake-up
+    /// per heartbeat, not one per tick (the tick backs off to 250 ms, four a second): strace counts
+    /// the helper's waits with a timeout against the heartbeats it sends while the job is silent.
+    /// Then the job writes, the write wakes the helper, and the output and the exit come whole.
+    /// Without inotify (its system call numbers made unknown) the helper polls on its tick and the
+    /// stream is the same. The silent stretch lasts until strace has seen three heartbeats, however
+    /// slow the machine.
+    /// </summary>
+    [Theory(Timeout = 120000)]
+    [InlineData("dash", true)]
+    [InlineData("ash", true)]
+    [InlineData("dash", false)]
+    public async Task A_silent_job_wakes_its_stream_helper_once_a_heartbeat_where_inotify_watches(string shell, bool inotify)
+    {
+        var id = JobId.New();
+        var go = Path.Combine(_state.Path, "go");
+        await new JobClient(Shells.Session(shell, _state.Path)).LaunchAsync(id, JobCookie.New(), new JobSpec($"while [ ! -e '{go}' ]; do sleep 0.05; done; printf late; exit 4", Shell: "/bin/sh"));
+        var runner = new StreamRequest(id, default, 64 << 20, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), "t").ToRunnerRequest();
+        if (!inotify)
+        {
+            const string Numbers = "183 => [1, 113, 94, 26, 27]";
+            Assert.Contains(Numbers, RunnerRequest.StreamToolScript, StringComparison.Ordinal);
+            runner.Set(RequestVariables.StreamTool, RunnerRequest.StreamToolScript
+                .Replace("228, 231, 294, 254]", "228, 231, -1, -1]", StringComparison.Ordinal)
+                .Replace(Numbers, "183 => [1, 113, 94, -1, -1]", StringComparison.Ordinal));
+        }
+
+        await using var session = Shells.Session(shell, _state.Path, keepStreamInput: true);
+        using var remote = await session.OpenStreamAsync(runner.ToPayload());
+        // The helper registers as "RUNNER START" in helpers/t; it is its runner's perl child.
+        var record = Path.Combine(_state.JobDir(id.Value), "helpers", "t");
+        await Poll.UntilAsync(() => File.Exists(record) && File.ReadAllText(record).EndsWith('\n'), "the stream helper to register");
+        var runnerPid = File.ReadAllText(record).Split(' ')[0];
+        var helper = Directory.GetDirectories("/proc").Select(Path.GetFileName).OfType<string>().Where(p => p.All(char.IsAsciiDigit)).Single(p =>
+        {
+            var stat = ProcStat(p);
+            return stat.Contains(" (perl) ", StringComparison.Ordinal) && stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1] == runnerPid;
+        });
+        var log = Path.Combine(_state.Path, "strace.log");
+        var info = new System.Diagnostics.ProcessStartInfo("strace", ["-qq", "-e", "trace=pselect6,select,write", "-o", log, "-p", helper])
+        {
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var strace = System.Diagnostics.Process.Start(info)!;
+        var reader = new StreamFrameReader(remote.Output, "local");
+        var replies = new List<ReplyLine>();
+        var output = new StringBuilder();
+        try
+        {
+            await Poll.UntilAsync(() => File.Exists(log) && File.ReadAllText(log).Split("@@SKH").Length > 3, "three heartbeats from the silent job's helper", TimeSpan.FromSeconds(60));
+            await File.WriteAllTextAsync(go, "");
+            while (reader.Next() is { } next)
+            {
+                // A frame's bytes are the reader's buffer: taken before the next read.
+                if (next is StreamEvent.Data data)
+                {
+                    output.Append(Encoding.ASCII.GetString(data.Bytes.Span));
+                }
+                else if (next is StreamEvent.Reply reply)
+                {
+                    replies.Add(reply.Line);
+                }
+
+                if (next is StreamEvent.Reply { Line.Tag: ReplyTags.End })
+                {
+                    break;
+                }
+            }
+
+            await strace.WaitForExitAsync();
+        }
+        finally
+        {
+            if (!strace.HasExited)
+            {
+                strace.Kill();
+            }
+        }
+
+        Assert.Equal("late", output.ToString());
+        var done = Assert.Single(replies, r => r.Tag == ReplyTags.Done);
+        Assert.Equal(("exited", "4"), (done["state"], done["code"]));
+        if (inotify)
+        {
+            // The silent stretch: every call traced before the output's first frame. Its waits with
+            // a timeout (a zero one only polls stdin) are one per heartbeat, and the one it was in
+            // when strace attached.
+            var silent = File.ReadAllLines(log).TakeWhile(l => !l.Contains("@@SKD", StringComparison.Ordinal)).ToList();
+            var heartbeats = silent.Count(l => l.Contains("\"@@SKH", StringComparison.Ordinal));
+            var waits = silent.Count(l => l.Contains("select", StringComparison.Ordinal) && !l.Contains("{tv_sec=0, tv_nsec=0}", StringComparison.Ordinal));
+            Assert.True(heartbeats >= 3, $"{heartbeats} heartbeats traced");
+            Assert.True(waits <= heartbeats + 1, $"{waits} waits for {heartbeats} heartbeats:\n{string.Join('\n', silent)}");
+        }
+    }
+
+    private static string ProcStat(string pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return ""; // gone meanwhile
+        }
+    }
+
     private static StreamRequest Request(string id, StreamOffsets offsets = default, long max = 64 << 20) =>
         new(JobId.Parse(id), offsets, max, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(20), "t");
 
