@@ -58,10 +58,12 @@ BEGIN {
         *O_EXCL = sub () { 0200 };
         *O_NONBLOCK = sub () { 04000 };
         *O_NOFOLLOW = $arm ? sub () { 0100000 } : sub () { 0400000 };
-        # CLOCK_REALTIME (0), as time() counts: seconds and nanoseconds, two 64-bit words.
+        # CLOCK_MONOTONIC (1), the clock select's timeouts count on (every use here is a span, and
+        # one of the realtime clock, slewed by NTP, could find a wait of exactly the heartbeat's
+        # span a little short and wait again): seconds and nanoseconds, two 64-bit words.
         *now = sub {
             my $ts = "\0" x 16;
-            syscall($clock, 0, $ts) == 0 or return time;
+            syscall($clock, 1, $ts) == 0 or die "sessionkeeper: clock_gettime: $!\n";
             my ($sec, $nsec) = unpack('q2', $ts);
             return $sec + $nsec / 1e9;
         };
@@ -126,16 +128,15 @@ sub reply { out('@@SK2 ', @_, "\n"); }
 
 sub offsets { return "layout=$layout o=$oa e=$ob"; }
 
+# The error reply and the call's end, in one write (one packet for sshd to send).
 sub fail {
-    reply("error code=$_[0]");
-    reply('end');
+    out("\@\@SK2 error code=$_[0]\n\@\@SK2 end\n");
     leave(4);
 }
 
-# The call's last reply, and its end.
+# The call's last reply and its end, in one write.
 sub finish {
-    reply(@_);
-    reply('end');
+    out('@@SK2 ', @_, "\n\@\@SK2 end\n");
     leave(0);
 }
 
