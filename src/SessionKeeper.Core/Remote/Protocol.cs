@@ -126,12 +126,21 @@ internal static class RequestVariables
     /// <summary>Tests only: the runner's own watchdog deadline, in seconds.</summary>
     public const string Deadline = "SK_DEADLINE";
 
+    /// <summary>"1" in the first part of a run request sent perl-first (see <see cref="RunnerRequest.ToPayload"/>): sk_first execs perl.</summary>
+    public const string First = "SK_FIRST";
+
+    /// <summary>Set by front.pl (never by the client) where a perl-first run's perl leaves the rest to sh: its words, as sk_run_fast reads its own perl's.</summary>
+    public const string PerlWords = "SK_PERL_WORDS";
+
+    /// <summary>Set by front.pl with <see cref="PerlWords"/>: that perl's exit code.</summary>
+    public const string PerlExit = "SK_PERL_RC";
+
     /// <summary>Every name above, for the test that compares them with runner.sh.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         Verb, Id, Cookie, Command, WorkingDirectory, Environment, Shell, Timeout, Grace, Wrapper, Keeper, Fault, Signal, Age,
         Offset, MaxBytes, HeartbeatMilliseconds, TimeToLive, Client, CreditEnabled, Once, Known, Tail, ErrOffset, LogOffset,
-        ErrKnown, LogKnown, Stdin, StdinEnd, StdinClose, Pid, AdoptTool, StreamTool, Tier, Deadline,
+        ErrKnown, LogKnown, Stdin, StdinEnd, StdinClose, Pid, AdoptTool, StreamTool, Tier, Deadline, First, PerlWords, PerlExit,
     ];
 }
 

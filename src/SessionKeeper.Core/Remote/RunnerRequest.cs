@@ -20,6 +20,25 @@ internal sealed class RunnerRequest
     private static readonly Lazy<string> AdoptTool = new(() => LoadResource("SessionKeeper.adopt.pl"));
     private static readonly Lazy<string> StreamTool = new(() => LoadResource("SessionKeeper.stream.pl"));
     private static readonly Lazy<string> KeeperLaunch = new(() => WithoutServeText(Keeper.Value));
+    private static readonly Lazy<string> Front = new(() => LoadResource("SessionKeeper.front.pl"));
+    private static readonly Lazy<string> RunnerCore = new(() => WithoutLazyText(Runner.Value));
+
+    /// <summary>The here-document that holds a perl-first payload's perl part (see <see cref="ToPayload"/>).</summary>
+    internal const string PerlPartEnd = "SK_PERL_PART";
+
+    /// <summary>
+    /// What precedes the marker line in a perl-first payload's here-document: sh may read up to a
+    /// buffer past the brace group before it execs perl (dash 8 KB, BusyBox ash 1 KB), bytes perl
+    /// never sees; twice dash's buffer keeps the marker out of its reach.
+    /// </summary>
+    internal const int PerlFirstPadding = 16 * 1024;
+
+    /// <summary>
+    /// The largest whole payload sent perl-first: front.pl hands it to sh as one argument when sh
+    /// is to serve the call, and Linux takes at most 128 KiB in one (MAX_ARG_STRLEN, its NUL
+    /// included); perl's words and exit code are added then, well under the margin left.
+    /// </summary>
+    internal const int PerlFirstLimit = 128 * 1024 - 2048;
 
     private readonly List<KeyValuePair<string, byte[]>> _variables = [];
 
@@ -73,6 +92,65 @@ internal sealed class RunnerRequest
         return string.Concat(keeper.AsSpan(0, from), "my $serve_text;\n", keeper.AsSpan(to + End.Length));
     }
 
+    /// <summary>The runner as a perl-first payload's first part sends it: without its lazy text (see <see cref="WithoutLazyText"/>).</summary>
+    public static string RunnerCoreScript => RunnerCore.Value;
+
+    /// <summary>front.pl: the perl-first run's front (see <see cref="ToPayload"/>).</summary>
+    public static string FrontScript => Front.Value;
+
+    /// <summary>
+    /// <paramref name="runner"/> as built without its lazy text: the statements that give
+    /// sk_lazy_text its parts (the build quotes the functions between sk-lazy-begin and sk-lazy-end
+    /// lines into them). Each is one line: the name, "=", optionally "$sk_lazy_text", then quoted
+    /// segments ('...' or \') to the end of the line.
+    /// </summary>
+    internal static string WithoutLazyText(string runner)
+    {
+        var kept = new StringBuilder(runner.Length / 4);
+        var at = 0;
+        var found = 0;
+        while (at < runner.Length)
+        {
+            var line = runner.IndexOf('\n', at);
+            var next = line < 0 ? runner.Length : line + 1;
+            if (runner.AsSpan(at).StartsWith("sk_lazy_text=", StringComparison.Ordinal) && !runner.AsSpan(at).StartsWith("sk_lazy_text=\n", StringComparison.Ordinal))
+            {
+                var value = at + "sk_lazy_text=".Length;
+                if (runner.AsSpan(value).StartsWith("$sk_lazy_text", StringComparison.Ordinal))
+                {
+                    value += "$sk_lazy_text".Length;
+                }
+
+                // The quoted segments run to the newline that ends the statement, across the text's own lines.
+                while (value < runner.Length && runner[value] != '\n')
+                {
+                    if (runner[value] == '\'')
+                    {
+                        var close = runner.IndexOf('\'', value + 1);
+                        value = close < 0 ? throw new InvalidOperationException("runner.sh as built has an unterminated lazy text") : close + 1;
+                    }
+                    else if (runner.AsSpan(value).StartsWith("\\'", StringComparison.Ordinal))
+                    {
+                        value += 2;
+                    }
+                    else
+                    {
+                        throw new InvalidOperationException("runner.sh as built has a lazy text that is not quoted segments");
+                    }
+                }
+
+                at = value + 1;
+                found++;
+                continue;
+            }
+
+            kept.Append(runner, at, next - at);
+            at = next;
+        }
+
+        return found > 0 ? kept.ToString() : throw new InvalidOperationException("runner.sh as built has no lazy text");
+    }
+
     /// <summary>A value of any bytes but NUL: single quotes keep them as they are, valid UTF-8 or not.</summary>
     public RunnerRequest Set(string name, byte[] value)
     {
@@ -96,11 +174,18 @@ internal sealed class RunnerRequest
 
     public RunnerRequest Set(string name, long value) => Set(name, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-    public byte[] ToPayload()
+    /// <summary>
+    /// The bytes sent on the channel's stdin. A run request goes perl-first where it can
+    /// (<see cref="PerlFirstPayload"/>); every other request, and a run that cannot, as the runner,
+    /// its variables and a call to sk_main in one brace group.
+    /// </summary>
+    public byte[] ToPayload() => PerlFirstPayload() ?? Payload(Runner.Value, _ => true, "sk_main\nexit\n");
+
+    private byte[] Payload(string runner, Func<string, bool> sends, string call)
     {
-        using var payload = new MemoryStream(Runner.Value.Length + 4096);
-        payload.Write(Encoding.UTF8.GetBytes("{\n" + Runner.Value + "\n"));
-        foreach (var (name, quoted) in _variables)
+        using var payload = new MemoryStream(runner.Length + 4096);
+        payload.Write(Encoding.UTF8.GetBytes("{\n" + runner + "\n"));
+        foreach (var (name, quoted) in _variables.Where(v => sends(v.Key)))
         {
             payload.Write(Encoding.UTF8.GetBytes(name + "="));
             payload.Write(quoted);
@@ -108,9 +193,81 @@ internal sealed class RunnerRequest
         }
 
         // exit: a stream's stdin stays open for credit lines, which must never be read as commands.
-        payload.Write("sk_main\nexit\n}\n"u8);
+        payload.Write(Encoding.UTF8.GetBytes(call + "}\n"));
         return payload.ToArray();
     }
+
+    /// <summary>
+    /// A run request as sent perl-first, or null where it cannot go so: another verb, a test's
+    /// fault hook or tier, scripts other than this build's, or a payload too large for front.pl
+    /// to hand to sh as one argument. Three parts, read by the target's sh in turn:
+    /// <list type="number">
+    /// <item>A brace group: the runner without its lazy text (<see cref="RunnerCoreScript"/>, about
+    /// 6 KB), the request's variables but for the scripts, SK_FIRST=1 and a call to sk_first. Where
+    /// perl exists, sk_first execs it (the run verb's checks in sh first, as sk_run_fast makes
+    /// them) with SK_FIRST_BOOT, which reads the rest from the channel; sh never parses the other
+    /// 65 KB, nor copies the perl tools' 25 KB into variables, which was most of its work on a
+    /// run. Without perl sk_first returns, having said nothing, and sh reads on.</item>
+    /// <item>A here-document that sh skips: <see cref="PerlFirstPadding"/> bytes of padding, the
+    /// marker line "@@SKP N F K S", and the N bytes perl reads after it: front.pl (F), keeper.pl as
+    /// launches send it (K), stream.pl (S), the here-document's end line, then the third part.</item>
+    /// <item>The whole payload as sent otherwise, but for SK_KEEPER and SK_STREAM_TOOL (front.pl
+    /// adds them where perl hands the call to sh; without perl nothing uses them).</item>
+    /// </list>
+    /// </summary>
+    private byte[]? PerlFirstPayload()
+    {
+        string? Value(string name) => _variables.Where(v => v.Key == name).Select(v => Encoding.UTF8.GetString(v.Value)).FirstOrDefault();
+        if (Verb != Verbs.Run || Value(RequestVariables.Fault) is not null || Value(RequestVariables.Tier) is not null
+            || Value(RequestVariables.Keeper) != ShellQuote.Quote(KeeperLaunch.Value)
+            || Value(RequestVariables.StreamTool) != ShellQuote.Quote(StreamTool.Value))
+        {
+            return null;
+        }
+
+        bool Tool(string name) => name is RequestVariables.Keeper or RequestVariables.StreamTool;
+        if (Payload(Runner.Value, _ => true, "sk_main\nexit\n").Length > PerlFirstLimit)
+        {
+            return null;
+        }
+
+        var whole = Payload(Runner.Value, name => !Tool(name), "sk_main\nexit\n");
+        var first = Payload(RunnerCore.Value, name => !Tool(name) && name != RequestVariables.Wrapper, RequestVariables.First + "=1\nsk_first\n");
+        var (front, keeper, stream) = PerlParts.Value;
+        var end = Encoding.UTF8.GetBytes(PerlPartEnd + "\n");
+        using var payload = new MemoryStream(first.Length + PerlFirstPadding + front.Length + keeper.Length + stream.Length + whole.Length + 256);
+        payload.Write(first);
+        payload.Write(Encoding.UTF8.GetBytes(": <<'" + PerlPartEnd + "'\n"));
+        payload.Write(Padding.Value);
+        var body = front.Length + keeper.Length + stream.Length + end.Length + whole.Length;
+        payload.Write(Encoding.UTF8.GetBytes(FormattableString.Invariant($"@@SKP {body} {front.Length} {keeper.Length} {stream.Length}\n")));
+        payload.Write(front);
+        payload.Write(keeper);
+        payload.Write(stream);
+        payload.Write(end);
+        payload.Write(whole);
+        return payload.ToArray();
+    }
+
+    /// <summary>front.pl, keeper.pl as launches send it and stream.pl, as a perl-first payload holds them: each ends its last line, and none has a line that would end the here-document.</summary>
+    private static readonly Lazy<(byte[] Front, byte[] Keeper, byte[] Stream)> PerlParts = new(() =>
+    {
+        byte[] Part(string text)
+        {
+            text = text.EndsWith('\n') ? text : text + "\n";
+            if (("\n" + text).Contains("\n" + PerlPartEnd + "\n", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"a perl script as built has a line {PerlPartEnd}, which would end its here-document");
+            }
+
+            return Encoding.UTF8.GetBytes(text);
+        }
+
+        return (Part(Front.Value), Part(KeeperLaunch.Value), Part(StreamTool.Value));
+    });
+
+    private static readonly Lazy<byte[]> Padding = new(() =>
+        Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(new string('.', 127) + "\n", PerlFirstPadding / 128))));
 
     /// <summary>
     /// The variables of a payload <see cref="ToPayload"/> made with this build's runner (the daemon

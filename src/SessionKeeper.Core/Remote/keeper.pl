@@ -590,7 +590,9 @@ if ($run eq 'serve') {
 }
 elsif ($run) {
     ($base, $id, $lpath, $reset, $warn, $deadline, @stream_args) = @ARGV;
-    $stream_tool = delete $ENV{SK_STREAM_TOOL} // '';
+    # Sent perl-first (front.pl), stream.pl is front.pl's copy, from the payload itself.
+    our $sk_stream_text;
+    $stream_tool = delete $ENV{SK_STREAM_TOOL} // $sk_stream_text // '';
     $d = "$base/$id";
     # Out of the environment at once: the wrapper and the job inherit it.
     $req{$_} = delete $ENV{"SK_LAUNCH_\U$_"} // '' for qw(cmd cwd env shell umask limits stdin);
@@ -598,7 +600,9 @@ elsif ($run) {
     # runner's sh has not changed it, and nothing is made before run_prepare's umask 077.
     $req{umask} = sprintf('%04o', umask) if $req{umask} eq '';
     alarm $deadline if defined $deadline && $deadline =~ /\A[1-9][0-9]{0,8}\z/;
-    open($runner, '>&=', 3) or exit 6;
+    # The words go to the runner on fd 3, or to front.pl's pipe when it runs this (perl-first).
+    our $sk_words;
+    $runner = $sk_words or open($runner, '>&=', 3) or exit 6;
 }
 else {
     ($d, $id, $lpath, $reset) = @ARGV;
@@ -722,6 +726,9 @@ sub wrapper {
     open(STDERR, '>>', "$d/wrapper.err");
     if ($run) {
         close $runner;
+        # front.pl's end of the words' pipe (sent perl-first): the wrapper keeps nothing of the call.
+        our $sk_words_r;
+        close $sk_words_r if $sk_words_r;
         # The command line sk_wrapper_alive knows ("perl DIR/keeper.pl DIR"). $0 is written over
         # the original arguments and perl pads it with spaces: padded with NULs to their exact
         # length instead, the kernel shows the arguments whole, not as one setproctitle string.

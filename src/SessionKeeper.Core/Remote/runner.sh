@@ -37,6 +37,11 @@
 # Layout 1 (wave 1, no proto) differs only in one file, log, for stdout and stderr together: its
 # directories are still served by every verb, with one stream token (l) instead of two (o, e).
 #
+# A run request goes perl-first (RunnerRequest.ToPayload, sk_first, front.pl): a first brace group
+# with this runner but its lazy text (below) and the request's small values, whose sh execs perl,
+# which reads the rest of the payload from the channel itself; a here-document sh skips otherwise;
+# then the whole payload as every other request sends it, for sh where there is no perl.
+#
 # As sent, the functions between "# sk-lazy-begin" and "# sk-lazy-end" lines are not code but the
 # text of one variable, sk_lazy_text (the build's ScriptStripper quotes them), defined by sk_lazy
 # when a call first needs them: every verb but run, and every path of run but the fast tier's
@@ -1092,6 +1097,8 @@ sk_stream() {
 sk_run() {
     SK_STARTED=
     if ! sk_run_fast; then
+        # Sent perl-first, this sh has none of the sh path: perl hands it the whole payload.
+        [ -z "${SK_FIRST:-}" ] || sk_keeper_call "$SK_FIRST_BOOT" sh
         sk_lazy
         sk_private
         sk_watchdog_late
@@ -1252,6 +1259,35 @@ sk_stream_after() {
     sk_reply "done $(sk_offsets) $SK_LINE"
 }
 
+# sk_keeper_call BOOT MODE: execs perl -e BOOT with keeper.pl's run-mode arguments (MODE first:
+# run, or sh for sk_first's perl to hand the whole call to sh). The request's values go in the
+# environment (argv is public to every user of the host); the job never sees them (keeper.pl
+# deletes them first). SK_USER_UMASK is empty: perl reads the login's umask itself (see sk_main),
+# then makes its files private.
+sk_keeper_call() {
+    SK_LAUNCH_COOKIE=$SK_COOKIE SK_LAUNCH_CMD=$SK_CMD SK_LAUNCH_CWD=$SK_CWD SK_LAUNCH_ENV=$SK_ENVTXT \
+        SK_LAUNCH_SHELL=$SK_SHELL SK_LAUNCH_UMASK=$SK_USER_UMASK SK_LAUNCH_LIMITS="$SK_TIMEOUT $SK_GRACE" \
+        SK_LAUNCH_STDIN=${SK_STDIN:-null} exec perl -e "$1" "$2" "$SK_BASE" "$SK_ID" "$SK_LOGIN_PATH" INT,QUIT "$_warn" \
+        "$SK_WD_LATE" "$SK_DIR" "$SK_ID" 2 "$SK_CLIENT" "$_oa" "$_ka" "$_ob" "$_kb" "$SK_MAX" "$SK_HB_MS" "$SK_TTL" \
+        "${SK_CREDIT:-0}" "${SK_ONCE:-0}" "$_tl" "$SK_WD_LATE"
+}
+
+# sk_first: the run verb sent perl-first (RunnerRequest.ToPayload): this sh was sent only the
+# runner's functions that sk_run_fast needs and the request's small values (SK_FIRST=1), then the
+# rest of the payload follows (perl's part in a here-document: front.pl, keeper.pl, stream.pl; then
+# the whole payload as sent otherwise). Where perl exists this sh execs it (sk_keeper_call) with
+# SK_FIRST_BOOT, which reads the rest from the channel: sk_run_fast's checks pass, perl serves the
+# call as keeper.pl's run mode; they decline, or a fault hook is set, perl has sh serve the whole
+# call at once (front.pl). Without perl (or SK_TIER=posix) it returns, having said nothing, and this
+# sh reads on: the here-document, then the whole payload, served by sh as always. sh may have read
+# up to a buffer beyond this call (dash 8 KB) before it execs perl: those bytes are lost to perl,
+# so the here-document starts with 16 KB of padding and perl looks for the marker line after it.
+sk_first() {
+    [ "${SK_TIER:-}" != posix ] && command -v perl >/dev/null 2>&1 || return 0
+    [ -z "${SK_FAULT:-}" ] || sk_keeper_call "$SK_FIRST_BOOT" sh
+    sk_main
+}
+
 # sk_run_fast: the run verb served by one perl process, where perl exists: keeper.pl in its run mode
 # (see there) makes the job directory and its files, starts the job, replies launched and status,
 # then compiles stream.pl (SK_STREAM_TOOL) and is the stream helper; its alarm bounds the call in
@@ -1260,6 +1296,9 @@ sk_stream_after() {
 # the whole call: no perl, SK_TIER=posix, a test's fault hook, a request the stream would refuse,
 # or a job directory that exists already (a retried launch). Returns 0 when the launch is done
 # and sh streams (perl left that to it); ends the call when perl served it whole.
+# Sent perl-first (SK_FIRST=1, see sk_first), this sh execs that perl instead of waiting for it; when
+# perl leaves the rest to sh, it runs the whole payload again with perl's words and exit code in
+# SK_PERL_WORDS and SK_PERL_RC, and this call goes on from them as it would from its own perl's.
 sk_run_fast() {
     [ -z "${SK_FAULT:-}" ] && [ "${SK_TIER:-}" != posix ] || return 1
     sk_base
@@ -1276,23 +1315,22 @@ sk_run_fast() {
     sk_isnum "${SK_TAIL:-}" && _tl=$SK_TAIL
     _warn=
     sk_logind_kills && _warn=" warn=logind-kill-user-processes"
-    # The request's values go in the environment (argv is public to every user of the host); the
-    # job never sees them (keeper.pl deletes them first). SK_USER_UMASK is empty: perl reads the
-    # login's umask itself (see sk_main), then makes its files private. keeper.pl and stream.pl
-    # (SK_KEEPER, SK_STREAM_TOOL) go exported as they are, in this subshell only: dash copies a
-    # variable's value a byte at a time wherever it is expanded (about 35 instructions a byte, 2
-    # million for their 30 KB as an argument and a test of -n), and not at all to export it. perl
-    # compiles keeper.pl from there; without it (a request that sent none) it exits with nothing on
-    # fd 3, and the sh path serves the call, as without perl.
-    exec 4>&1
-    _pl=$(export SK_KEEPER SK_STREAM_TOOL
-        SK_LAUNCH_COOKIE=$SK_COOKIE SK_LAUNCH_CMD=$SK_CMD SK_LAUNCH_CWD=$SK_CWD SK_LAUNCH_ENV=$SK_ENVTXT \
-        SK_LAUNCH_SHELL=$SK_SHELL SK_LAUNCH_UMASK=$SK_USER_UMASK SK_LAUNCH_LIMITS="$SK_TIMEOUT $SK_GRACE" \
-        SK_LAUNCH_STDIN=${SK_STDIN:-null} perl -e 'my $p = delete $ENV{SK_KEEPER}; exit 9 unless defined $p; eval $p; die $@' \
-        run "$SK_BASE" "$SK_ID" "$SK_LOGIN_PATH" INT,QUIT "$_warn" "$SK_WD_LATE" "$SK_DIR" "$SK_ID" 2 "$SK_CLIENT" \
-        "$_oa" "$_ka" "$_ob" "$_kb" "$SK_MAX" "$SK_HB_MS" "$SK_TTL" "${SK_CREDIT:-0}" "${SK_ONCE:-0}" "$_tl" "$SK_WD_LATE" 3>&1 1>&4 4>&-)
-    _rc=$?
-    exec 4>&-
+    [ -z "${SK_FIRST:-}" ] || sk_keeper_call "$SK_FIRST_BOOT" run
+    if [ -n "${SK_PERL_RC:-}" ]; then
+        _pl=$SK_PERL_WORDS _rc=$SK_PERL_RC
+    else
+        # keeper.pl and stream.pl (SK_KEEPER, SK_STREAM_TOOL) go exported as they are, in this
+        # subshell only: dash copies a variable's value a byte at a time wherever it is expanded
+        # (about 35 instructions a byte, 2 million for their 30 KB as an argument and a test of -n),
+        # and not at all to export it. perl compiles keeper.pl from there; without it (a request
+        # that sent none) it exits with nothing on fd 3, and the sh path serves the call, as without
+        # perl.
+        exec 4>&1
+        _pl=$(export SK_KEEPER SK_STREAM_TOOL
+            sk_keeper_call 'my $p = delete $ENV{SK_KEEPER}; exit 9 unless defined $p; eval $p; die $@' run 3>&1 1>&4 4>&-)
+        _rc=$?
+        exec 4>&-
+    fi
     case $_pl in
         launched*)
             SK_STARTED=1
@@ -1944,3 +1982,14 @@ sk_main() {
     esac
     sk_reply end
 }
+
+# A perl-first call's values (sk_first, sk_run_fast) come from the payload only, never from the
+# login's environment: the request's variables and perl's words follow this.
+unset SK_FIRST SK_PERL_RC SK_PERL_WORDS
+# The perl program sk_first's perl runs: it reads the channel up to the marker line "@@SKP N F K S"
+# (sh may have read the start of the padding before it, never the marker), then the N bytes after
+# it, and compiles their first F (front.pl, which keeps the lengths of the parts: F, K of keeper.pl,
+# S of stream.pl; the rest is the whole payload), then keeper.pl. Cut short, it ends having run
+# nothing, as sh does with a brace group cut short. The marker is matched by a statement modifier,
+# not in a loop's block: its captures must outlive the loop.
+SK_FIRST_BOOT='my $b = ""; sysread(STDIN, $b, 4096, length $b) || exit 9 until $b =~ /^\@\@SKP ([0-9]+) ([0-9]+) ([0-9]+) ([0-9]+)\n/m; my @n = ($1, $2, $3, $4); substr($b, 0, $+[0], ""); while (length $b < $n[0]) { sysread(STDIN, $b, $n[0] - length $b, length $b) or exit 9 } our ($sk_payload, @sk_parts) = ($b, @n[1 .. 3]); eval substr($b, 0, $n[1]) or die $@; eval substr($b, $n[1], $n[2]); die $@'

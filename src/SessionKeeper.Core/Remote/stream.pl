@@ -104,7 +104,10 @@ my $hb = $hb_ms / 1000;
 
 # First word to the runner, before any to the client: a perl that could not compile this (too old,
 # a core module missing) never says it, and the runner then serves the stream in sh.
-open(my $runner, '>&=', 3) or exit 6;
+# The words go to the runner on fd 3, or to front.pl's pipe (perl-first: see register).
+our ($sk_words, $sk_front);
+my $runner = $sk_words;
+$runner or open($runner, '>&=', 3) or exit 6;
 syswrite($runner, "started\n");
 $SIG{PIPE} = 'DEFAULT';
 # Bounded on its own as every call is: the runner starts no watchdog while this serves the call.
@@ -393,8 +396,11 @@ sub wait_input {
 
 # The previous helper of this client (identity checked by start time) is ended; this one registered.
 # The record names the runner's sh that waits for us, as the POSIX tier's does: a successor's TERM
-# ends that sh, and we end when our parent changes (checked on every turn of the loop).
-my $parent = getppid();
+# ends that sh, and we end when our parent changes (checked on every turn of the loop). Run by
+# front.pl (perl-first), this process is the call's first, its parent sshd's session: the record
+# names this process, and a successor's TERM ends it.
+my $front = defined $sk_front && $sk_front == $$;
+my $parent = $front ? $$ : getppid();
 sub register {
     mkdir "$dir/helpers";
     my @st = lstat "$dir/helpers";
@@ -430,7 +436,7 @@ reply("stream id=$id " . offsets() . "$so tier=perl");
 my $deadline = now() + $ttl;
 my ($quiet_since, $tick, $beats) = (now(), 0.01, 0);
 while (1) {
-    leave(5) if getppid() != $parent;    # ended by a successor: it took our runner
+    leave(5) if !$front && getppid() != $parent;    # ended by a successor: it took our runner
     # The directory's changes until now are looked at below; any later one wakes the wait.
     if ($dir_watch) {
         my $events;
@@ -480,6 +486,8 @@ while (1) {
             if (!job_alive() && !defined wrapper_alive() && !defined exit_record()) {
                 # The runner derives the state (sk_report) and replies done with these offsets.
                 syswrite($runner, "$oa $ob\n");
+                # front.pl hands these words to sh in its END block, which exit_group would skip.
+                exit 3 if $front;
                 leave(3);
             }
         }

@@ -86,11 +86,12 @@ public sealed class RunVerbScriptTests : IDisposable
     }
 
     /// <summary>
-    /// Where perl exists the whole call is one perl process (keeper.pl in its run mode): the
-    /// grandchild of its double fork is the detached wrapper, nobody's child in the call, known to
-    /// the runner by the command line "perl DIR/keeper.pl DIR" that it writes over its own, and the
-    /// process itself goes on as the stream helper the runner registered. Kill, with the wrapper
-    /// alive, finds the job by that lineage.
+    /// Where perl exists the whole call is one perl process (keeper.pl in its run mode), and sent
+    /// perl-first it is the call's first process: the runner's sh execs it. The grandchild of its
+    /// double fork is the detached wrapper, nobody's child in the call, known to the runner by the
+    /// command line "perl DIR/keeper.pl DIR" that it writes over its own, and the process itself
+    /// goes on as the stream helper, registered as itself (a successor's TERM ends it). Kill, with
+    /// the wrapper alive, finds the job by that lineage.
     /// </summary>
     [Theory(Timeout = 120000)]
     [MemberData(nameof(Shells.All), MemberType = typeof(Shells))]
@@ -106,8 +107,7 @@ public sealed class RunVerbScriptTests : IDisposable
             // The helper registers once the launch's replies are out.
             var registration = Path.Combine(dir, "helpers", "test-client");
             await Poll.UntilAsync(() => File.Exists(registration), "the stream helper registered");
-            var runner = int.Parse(File.ReadAllText(registration).Split(' ')[0]);
-            var helper = Assert.Single(ChildrenOf(runner));
+            var helper = int.Parse(File.ReadAllText(registration).Split(' ')[0]);
 
             Assert.StartsWith("3 perl ", File.ReadAllText(Path.Combine(dir, "proto")), StringComparison.Ordinal);
             Assert.Equal("perl", status.SignalReset);
@@ -117,15 +117,18 @@ public sealed class RunVerbScriptTests : IDisposable
             Assert.Equal("/dev/null", Link(wrapper, 0));
             Assert.Equal("/dev/null", Link(wrapper, 1));
             Assert.Equal(Path.Combine(dir, "wrapper.err"), Link(wrapper, 2));
-            // The stream helper is the launcher itself, the runner's child; the wrapper is not its
-            // child (a process tree ended with the call's would take it along).
+            // The stream helper is the launcher itself, the call's first process (the runner's sh
+            // exec'd it, this test started the sh); the wrapper is not its child (a process tree ended with the call's would
+            // take it along), nor is anything else.
+            Assert.Equal(Environment.ProcessId, Stat(helper).Parent);
             Assert.NotEqual(helper, Stat(wrapper).Parent);
-            Assert.NotEqual(runner, Stat(wrapper).Parent);
+            Assert.Empty(ChildrenOf(helper));
             Assert.StartsWith("perl\0-e\0", File.ReadAllText($"/proc/{helper}/cmdline"), StringComparison.Ordinal);
-            // fd 3 of the helper is its pipe to the runner (read to its end): the wrapper holds none of it.
-            var toRunner = Link(helper, 3);
-            Assert.StartsWith("pipe:", toRunner, StringComparison.Ordinal);
-            Assert.DoesNotContain(toRunner, Directory.GetFiles($"/proc/{wrapper}/fd").Select(fd => new FileInfo(fd).LinkTarget));
+            // The channel's pipes (fds 0 and 1) and the words' pipe (fd 3, front.pl's first): the
+            // wrapper holds none of them.
+            var pipes = new[] { 0, 1, 3 }.Select(fd => Link(helper, fd)).ToList();
+            Assert.All(pipes, p => Assert.StartsWith("pipe:", p, StringComparison.Ordinal));
+            Assert.Empty(Directory.GetFiles($"/proc/{wrapper}/fd").Select(fd => new FileInfo(fd).LinkTarget).Intersect(pipes));
 
             await client.KillAsync(id, TimeSpan.FromSeconds(2));
             var (_, done) = ReadToEnd(stream.Reader);

@@ -11,7 +11,7 @@ namespace SessionKeeper.Tests.Core.Remote;
 /// </summary>
 public sealed class ScriptStrictnessTests
 {
-    public static TheoryData<string> Scripts => new() { "keeper.pl", "stream.pl", "adopt.pl" };
+    public static TheoryData<string> Scripts => new() { "keeper.pl", "stream.pl", "adopt.pl", "front.pl" };
 
     [Theory(Timeout = 120000)]
     [MemberData(nameof(Scripts))]
@@ -21,6 +21,7 @@ public sealed class ScriptStrictnessTests
         {
             "keeper.pl" => RunnerRequest.KeeperScript,
             "stream.pl" => RunnerRequest.StreamToolScript,
+            "front.pl" => RunnerRequest.FrontScript,
             _ => RunnerRequest.AdoptToolScript,
         };
         await CompilesCleanAsync(text);
@@ -39,6 +40,7 @@ public sealed class ScriptStrictnessTests
         {
             "keeper.pl" => RunnerRequest.KeeperScript,
             "stream.pl" => RunnerRequest.StreamToolScript,
+            "front.pl" => RunnerRequest.FrontScript,
             _ => RunnerRequest.AdoptToolScript,
         };
         var inPlace = LazyText.PerlInPlace(text);
@@ -89,9 +91,15 @@ public sealed class ScriptStrictnessTests
     [Theory]
     [InlineData("keeper.pl")]
     [InlineData("stream.pl")]
+    [InlineData("front.pl")]
     public void The_per_job_tools_load_no_strict_pm(string name)
     {
-        var text = name == "keeper.pl" ? RunnerRequest.KeeperScript : RunnerRequest.StreamToolScript;
+        var text = name switch
+        {
+            "keeper.pl" => RunnerRequest.KeeperScript,
+            "front.pl" => RunnerRequest.FrontScript,
+            _ => RunnerRequest.StreamToolScript,
+        };
         Assert.DoesNotContain("\nuse strict", text, StringComparison.Ordinal);
         Assert.DoesNotContain("no strict", text, StringComparison.Ordinal);
     }
