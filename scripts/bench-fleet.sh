@@ -9,6 +9,10 @@
 #   SSHDS=4         sshd processes sharing the hosts (host i is served by sshd i mod SSHDS)
 #   KEEP_USERS=1    keep the bench users for the next run (0: delete them at the end)
 #   TOOLS="sessionkeeper parallel-ssh pdsh"   which tools to run
+#   ROUNDS=1        run the tools this many times per N, in turn, the order reversed every other
+#                   round (a b c, c b a, ...), so a drift of the machine's speed between runs
+#                   weighs on all alike; with more than one, a summary follows the rows: each
+#                   tool's median, and each ratio of the goals per round and its median
 #   SK_ARGS="..."   more arguments for sessionkeeper run (e.g. --json to study its timeline)
 #   KEEP_WORK=1     keep the temp dir (outputs, journals) for a look afterwards; sshd is stopped anyway
 #   SK_DLL=PATH     a sessionkeeper.dll to use instead of building src/SessionKeeper.Cli -c Release
@@ -65,6 +69,7 @@ PARALLEL=${PARALLEL:-32}
 SSHDS=${SSHDS:-4}
 KEEP_USERS=${KEEP_USERS:-1}
 TOOLS=${TOOLS:-sessionkeeper parallel-ssh pdsh}
+ROUNDS=${ROUNDS:-1}
 RTT_MS=${RTT_MS:-0}
 HOMES=/var/tmp/sk-bench-homes
 JOURNALED_FS=${JOURNALED_FS:-0}
@@ -305,6 +310,8 @@ EOF
     read -r wall user sys <"$WORK/time" || { wall=? user=0 sys=0; }
     peak=$(cat "$WORK/rss")
     ok=$(grep -c -E '(^|: )ok$' "$out" || true)
+    printf '%s %s %s %s %s\n' "${name%% *}" "$n" "$wall" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" \
+        "$(awk -v t="$(( targets1 - targets0 ))" -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }')" >>"$WORK/rows"
     awk -v name="$name" -v n="$n" -v wall="$wall" -v user="$user" -v sys="$sys" -v peak="$peak" -v ok="$ok/$n" \
         -v machine="$(( (busy1 - busy0) * 100 / (total1 - total0 + 1) ))" -v busy="$(( busy1 - busy0 ))" -v hz="$(getconf CLK_TCK)" \
         -v proxy="$(( proxy1 - proxy0 ))" -v rtt="$RTT_MS" -v targets="$(( targets1 - targets0 ))" \
@@ -316,14 +323,57 @@ EOF
 printf '\n%-14s %5s %8s %8s %10s %10s %10s %9s %9s' TOOL N "WALL s" "CPU s" "PEAK MiB" "KiB/HOST" "TARGETS s" MACHINE OK
 if [ "$RTT_MS" != 0 ]; then printf ' %8s   (RTT %s ms)' "PROXY s" "$RTT_MS"; fi
 printf '\n'
+# run_tool TOOL N ROUND: one row.
+run_tool() {
+    local tool=$1 n=$2 r=$3
+    case $tool in
+        sessionkeeper) measure sessionkeeper "$n" "$WORK/sk-$n.out" \
+            env SESSIONKEEPER_STATE_DIR="$WORK/state/state-$n-$r" "${SK_CMD[@]}" run -j "$PARALLEL" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts" \
+            --shell /bin/sh ${SK_ARGS:-} -H "@$WORK/hosts-$n.txt" -- 'sleep 1; echo ok' ;;
+        parallel-ssh) measure parallel-ssh "$n" "$WORK/pssh-$n.out" \
+            parallel-ssh -h "$WORK/aliases-$n.txt" -p "$PARALLEL" -t 0 -i -x "-F $WORK/ssh_config" 'sleep 1; echo ok' ;;
+        pdsh) measure "pdsh -R ssh" "$n" "$WORK/pdsh-$n.out" \
+            env PDSH_SSH_ARGS="-F $WORK/ssh_config -x -a %h" pdsh -R ssh -f "$PARALLEL" -w "^$WORK/aliases-$n.txt" 'sleep 1; echo ok' ;;
+    esac
+}
+: >"$WORK/rows"
+read -r -a tools <<<"$TOOLS"
 for n in "${SIZES[@]}"; do
     head -n "$n" "$WORK/hosts-all.txt" >"$WORK/hosts-$n.txt"
     head -n "$n" "$WORK/aliases-all.txt" >"$WORK/aliases-$n.txt"
-    [[ " $TOOLS " != *" sessionkeeper "* ]] || measure sessionkeeper "$n" "$WORK/sk-$n.out" \
-        env SESSIONKEEPER_STATE_DIR="$WORK/state/state-$n" "${SK_CMD[@]}" run -j "$PARALLEL" -i "$WORK/user_ed25519" --known-hosts "$WORK/known_hosts" \
-        --shell /bin/sh ${SK_ARGS:-} -H "@$WORK/hosts-$n.txt" -- 'sleep 1; echo ok'
-    [[ " $TOOLS " != *" parallel-ssh "* ]] || measure parallel-ssh "$n" "$WORK/pssh-$n.out" \
-        parallel-ssh -h "$WORK/aliases-$n.txt" -p "$PARALLEL" -t 0 -i -x "-F $WORK/ssh_config" 'sleep 1; echo ok'
-    [[ " $TOOLS " != *" pdsh "* ]] || measure "pdsh -R ssh" "$n" "$WORK/pdsh-$n.out" \
-        env PDSH_SSH_ARGS="-F $WORK/ssh_config -x -a %h" pdsh -R ssh -f "$PARALLEL" -w "^$WORK/aliases-$n.txt" 'sleep 1; echo ok'
+    for r in $(seq 1 "$ROUNDS"); do
+        if [ $((r % 2)) = 1 ]; then order=("${tools[@]}"); else order=(); for t in "${tools[@]}"; do order=("$t" "${order[@]}"); done; fi
+        for t in "${order[@]}"; do run_tool "$t" "$n" "$r"; done
+    done
 done
+
+# With more rounds: each tool's medians, then the goals' ratios per round and their medians
+# (wall and targets' CPU against pdsh, the controller's CPU against parallel-ssh).
+if [ "$ROUNDS" -gt 1 ]; then
+    awk -v rounds="$ROUNDS" '
+        function median(list,   a, k, m, i, j, t) {
+            m = split(list, a, " ")
+            for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+            return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+        }
+        { tool = $1; n = $2; seen[n] = 1; has[tool] = 1; k = tool SUBSEP n; c[k]++
+          wall[k, c[k]] = $3; cpu[k, c[k]] = $4; tg[k, c[k]] = $5
+          walls[k] = walls[k] " " $3; cpus[k] = cpus[k] " " $4; tgs[k] = tgs[k] " " $5 }
+        END {
+            printf "\nmedians of %d rounds:\n%-14s %5s %8s %8s %10s\n", rounds, "TOOL", "N", "WALL s", "CPU s", "TARGETS s"
+            for (n in seen) for (tool in has) { k = tool SUBSEP n; if (c[k]) printf "%-14s %5d %8.1f %8.1f %10.1f\n", tool, n, median(walls[k]), median(cpus[k]), median(tgs[k]) }
+            for (n in seen) {
+                s = "sessionkeeper" SUBSEP n; d = "pdsh" SUBSEP n; p = "parallel-ssh" SUBSEP n
+                if (c[s] && c[d]) {
+                    w = ""; t = ""
+                    for (i = 1; i <= c[s] && i <= c[d]; i++) { w = w sprintf(" %.2f", wall[s, i] / wall[d, i]); t = t sprintf(" %.2f", tg[s, i] / tg[d, i]) }
+                    printf "N=%d sessionkeeper/pdsh per round: wall%s (median %.2f); targets%s (median %.2f)\n", n, w, median(w), t, median(t)
+                }
+                if (c[s] && c[p]) {
+                    u = ""
+                    for (i = 1; i <= c[s] && i <= c[p]; i++) u = u sprintf(" %.2f", cpu[s, i] / cpu[p, i])
+                    printf "N=%d sessionkeeper/parallel-ssh controller CPU per round:%s (median %.2f)\n", n, u, median(u)
+                }
+            }
+        }' "$WORK/rows"
+fi

@@ -217,21 +217,23 @@ internal sealed class RunnerRequest
     /// </summary>
     private byte[]? PerlFirstPayload()
     {
-        string? Value(string name) => _variables.Where(v => v.Key == name).Select(v => Encoding.UTF8.GetString(v.Value)).FirstOrDefault();
+        byte[]? Value(string name) => _variables.Where(v => v.Key == name).Select(v => v.Value).FirstOrDefault();
+        var (quotedKeeper, quotedStream) = QuotedPerlTools.Value;
         if (Verb != Verbs.Run || Value(RequestVariables.Fault) is not null || Value(RequestVariables.Tier) is not null
-            || Value(RequestVariables.Keeper) != ShellQuote.Quote(KeeperLaunch.Value)
-            || Value(RequestVariables.StreamTool) != ShellQuote.Quote(StreamTool.Value))
+            || Value(RequestVariables.Keeper) is not { } keeperSent || !keeperSent.AsSpan().SequenceEqual(quotedKeeper)
+            || Value(RequestVariables.StreamTool) is not { } streamSent || !streamSent.AsSpan().SequenceEqual(quotedStream))
         {
             return null;
         }
 
         bool Tool(string name) => name is RequestVariables.Keeper or RequestVariables.StreamTool;
-        if (Payload(Runner.Value, _ => true, "sk_main\nexit\n").Length > PerlFirstLimit)
+        var whole = Payload(Runner.Value, name => !Tool(name), "sk_main\nexit\n");
+        // The whole payload as front.pl hands it to sh: with the tools' two variables.
+        if (whole.Length + _variables.Where(v => Tool(v.Key)).Sum(v => v.Key.Length + 2 + v.Value.Length) > PerlFirstLimit)
         {
             return null;
         }
 
-        var whole = Payload(Runner.Value, name => !Tool(name), "sk_main\nexit\n");
         var first = Payload(RunnerCore.Value, name => !Tool(name) && name != RequestVariables.Wrapper, RequestVariables.First + "=1\nsk_first\n");
         var (front, keeper, stream) = PerlParts.Value;
         var end = Encoding.UTF8.GetBytes(PerlPartEnd + "\n");
@@ -265,6 +267,10 @@ internal sealed class RunnerRequest
 
         return (Part(Front.Value), Part(KeeperLaunch.Value), Part(StreamTool.Value));
     });
+
+    /// <summary>keeper.pl as launches send it and stream.pl, quoted as a request's variables carry them.</summary>
+    private static readonly Lazy<(byte[] Keeper, byte[] Stream)> QuotedPerlTools = new(() =>
+        (ShellQuote.Quote(Encoding.UTF8.GetBytes(KeeperLaunch.Value)), ShellQuote.Quote(Encoding.UTF8.GetBytes(StreamTool.Value))));
 
     private static readonly Lazy<byte[]> Padding = new(() =>
         Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(new string('.', 127) + "\n", PerlFirstPadding / 128))));
