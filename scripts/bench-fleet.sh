@@ -348,7 +348,8 @@ for n in "${SIZES[@]}"; do
 done
 
 # With more rounds: each tool's medians, then the goals' ratios per round and their medians
-# (wall and targets' CPU against pdsh, the controller's CPU against parallel-ssh).
+# (wall and targets' CPU against pdsh; the controller's CPU, and wall for RTT_MS runs, against
+# parallel-ssh).
 if [ "$ROUNDS" -gt 1 ]; then
     awk -v rounds="$ROUNDS" '
         function median(list,   a, k, m, i, j, t) {
@@ -370,9 +371,9 @@ if [ "$ROUNDS" -gt 1 ]; then
                     printf "N=%d sessionkeeper/pdsh per round: wall%s (median %.2f); targets%s (median %.2f)\n", n, w, median(w), t, median(t)
                 }
                 if (c[s] && c[p]) {
-                    u = ""
-                    for (i = 1; i <= c[s] && i <= c[p]; i++) u = u sprintf(" %.2f", cpu[s, i] / cpu[p, i])
-                    printf "N=%d sessionkeeper/parallel-ssh controller CPU per round:%s (median %.2f)\n", n, u, median(u)
+                    u = ""; w = ""
+                    for (i = 1; i <= c[s] && i <= c[p]; i++) { u = u sprintf(" %.2f", cpu[s, i] / cpu[p, i]); w = w sprintf(" %.2f", wall[s, i] / wall[p, i]) }
+                    printf "N=%d sessionkeeper/parallel-ssh per round: controller CPU%s (median %.2f); wall%s (median %.2f)\n", n, u, median(u), w, median(w)
                 }
             }
         }' "$WORK/rows"
