@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace SessionKeeper.Core.Remote;
 
@@ -8,7 +9,7 @@ namespace SessionKeeper.Core.Remote;
 /// request as POSIX-quoted variables, and a call to sk_main, all inside one brace group so a
 /// payload cut short is never executed in part.
 /// </summary>
-internal sealed class RunnerRequest
+internal sealed partial class RunnerRequest
 {
     /// <summary>The only command the login shell ever sees.</summary>
     public const string RemoteCommand = "exec /bin/sh -s";
@@ -101,55 +102,17 @@ internal sealed class RunnerRequest
     /// <summary>
     /// <paramref name="runner"/> as built without its lazy text: the statements that give
     /// sk_lazy_text its parts (the build quotes the functions between sk-lazy-begin and sk-lazy-end
-    /// lines into them). Each is one line: the name, "=", optionally "$sk_lazy_text", then quoted
-    /// segments ('...' or \') to the end of the line.
+    /// lines into them). Each starts a line: the name, "=", optionally "$sk_lazy_text", then quoted
+    /// segments ('...' or \') up to the newline that ends it.
     /// </summary>
     internal static string WithoutLazyText(string runner)
     {
-        var kept = new StringBuilder(runner.Length / 4);
-        var at = 0;
-        var found = 0;
-        while (at < runner.Length)
-        {
-            var line = runner.IndexOf('\n', at);
-            var next = line < 0 ? runner.Length : line + 1;
-            if (runner.AsSpan(at).StartsWith("sk_lazy_text=", StringComparison.Ordinal) && !runner.AsSpan(at).StartsWith("sk_lazy_text=\n", StringComparison.Ordinal))
-            {
-                var value = at + "sk_lazy_text=".Length;
-                if (runner.AsSpan(value).StartsWith("$sk_lazy_text", StringComparison.Ordinal))
-                {
-                    value += "$sk_lazy_text".Length;
-                }
-
-                // The quoted segments run to the newline that ends the statement, across the text's own lines.
-                while (value < runner.Length && runner[value] != '\n')
-                {
-                    if (runner[value] == '\'')
-                    {
-                        var close = runner.IndexOf('\'', value + 1);
-                        value = close < 0 ? throw new InvalidOperationException("runner.sh as built has an unterminated lazy text") : close + 1;
-                    }
-                    else if (runner.AsSpan(value).StartsWith("\\'", StringComparison.Ordinal))
-                    {
-                        value += 2;
-                    }
-                    else
-                    {
-                        throw new InvalidOperationException("runner.sh as built has a lazy text that is not quoted segments");
-                    }
-                }
-
-                at = value + 1;
-                found++;
-                continue;
-            }
-
-            kept.Append(runner, at, next - at);
-            at = next;
-        }
-
-        return found > 0 ? kept.ToString() : throw new InvalidOperationException("runner.sh as built has no lazy text");
+        var core = LazyTextStatement().Replace(runner, "");
+        return core.Length < runner.Length ? core : throw new InvalidOperationException("runner.sh as built has no lazy text");
     }
+
+    [GeneratedRegex(@"^sk_lazy_text=(?:\$sk_lazy_text)?(?:'[^']*'|\\')+\n", RegexOptions.Multiline)]
+    private static partial Regex LazyTextStatement();
 
     /// <summary>A value of any bytes but NUL: single quotes keep them as they are, valid UTF-8 or not.</summary>
     public RunnerRequest Set(string name, byte[] value)
